@@ -1,0 +1,111 @@
+"""Command-line entry point: ``msb-tui [PATH]`` opens the app, ``msb-tui COMMAND`` runs a headless command.
+
+Each command lives in ``msb_tui/commands/<name>.py`` and exposes ``HELP`` (one line),
+``add_arguments(parser)`` and ``run(args) -> int``. Command modules import their heavy
+dependencies (Textual, docker) inside ``run`` so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from types import ModuleType
+
+from msb_tui import __version__
+
+# Subcommand name -> module under msb_tui.commands. "tui" is the default command.
+COMMANDS: dict[str, str] = {
+    "plan": "plan",
+    "build": "build",
+    "replay": "replay",
+    "import-log": "import_log",
+    "layers": "layers",
+    "compare": "compare",
+    "ci": "ci",
+    "history": "history",
+    "demo": "demo",
+    "demo-images": "demo_images",
+    "engine": "engine",
+}
+
+EXIT_USAGE = 2
+
+
+def _load(module_name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"msb_tui.commands.{module_name}")
+    except ModuleNotFoundError as error:
+        if error.name == f"msb_tui.commands.{module_name}":
+            return None
+        raise
+
+
+def _available() -> dict[str, ModuleType]:
+    found = {}
+    for name, module_name in COMMANDS.items():
+        module = _load(module_name)
+        if module is not None:
+            found[name] = module
+    return found
+
+
+def _top_level_help(commands: dict[str, ModuleType]) -> str:
+    lines = [
+        "usage: msb-tui [PATH] [options]        open the build explorer on a Dockerfile or folder",
+        "       msb-tui COMMAND [options]       run a headless command",
+        "",
+        "A terminal build explorer for Docker multi-stage builds: the stage graph, the plan",
+        "BuildKit follows for a target, live builds on a real engine, and what came out.",
+        "",
+        "commands:",
+    ]
+    for name, module in commands.items():
+        lines.append(f"  {name:<14}{module.HELP}")
+    lines += [
+        "",
+        "Run 'msb-tui COMMAND --help' for a command's options, 'msb-tui --tui-help' for the app's.",
+        "Engine: DOCKER_HOST, the current docker context, or --host; 'msb-tui engine up' starts a local one.",
+    ]
+    return "\n".join(lines)
+
+
+def build_parser(name: str, module: ModuleType) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"msb-tui {name}".strip(), description=module.HELP)
+    module.add_arguments(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = _available()
+    if argv and argv[0] in ("-h", "--help", "help"):
+        print(_top_level_help(commands))
+        return 0
+    if argv and argv[0] in ("-V", "--version"):
+        print(f"msb-tui {__version__}")
+        return 0
+    if argv and argv[0] in commands:
+        name, rest = argv[0], argv[1:]
+        module = commands[name]
+        prog = f"msb-tui {name}"
+    else:
+        if argv and argv[0] == "--tui-help":
+            argv = ["--help"]
+        tui = _load("tui")
+        if tui is None:
+            print("msb-tui: the app is not available in this build; try 'msb-tui --help'", file=sys.stderr)
+            return EXIT_USAGE
+        name, rest, module, prog = "", argv, tui, "msb-tui"
+    parser = argparse.ArgumentParser(prog=prog, description=module.HELP)
+    module.add_arguments(parser)
+    args = parser.parse_args(rest)  # exits 2 on usage errors, as argparse does
+    try:
+        return int(module.run(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
