@@ -1,0 +1,68 @@
+"""Make untrusted terminal text (build logs, Dockerfiles, image history) safe to display.
+
+Keeps SGR colour sequences (``ESC [ ... m``) and drops everything else a terminal would act on:
+OSC/DCS/APC/PM/SOS strings (window titles, hyperlinks), other CSI sequences (cursor moves,
+clears), lone ESCs and C0/C1 control characters. The result is plain text for ``Text.from_ansi``;
+nothing here ever goes through Rich markup.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+
+# String sequences: OSC (ESC ]), DCS (ESC P), SOS (ESC X), PM (ESC ^), APC (ESC _), ended by BEL or ST,
+# or unterminated up to end of text; plus their 8-bit C1 forms.
+_STRING_SEQ = re.compile(r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c|$)")
+_CSI = re.compile(r"(?:\x1b\[|\x9b)([0-9:;<=>?]*)([ -/]*)([@-~])")
+_OTHER_ESC = re.compile(r"\x1b[ -/]*[0-~]?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _keep_sgr(match: re.Match[str]) -> str:
+    params, intermediates, final = match.groups()
+    if final == "m" and not intermediates and all(c.isdigit() or c in ";:" for c in params):
+        return f"\x1b[{params}m"
+    return ""
+
+
+def strip_controls(text: str, *, keep_colours: bool = True) -> str:
+    """Remove terminal control sequences; keep SGR colours unless ``keep_colours`` is false."""
+    if "\x1b" not in text and not _CONTROL.search(text):
+        return text
+    text = _STRING_SEQ.sub("", text)
+    text = _CSI.sub(_keep_sgr if keep_colours else "", text)
+    # Protect the kept SGR sequences from the lone-ESC and control-character passes.
+    parts = re.split(r"(\x1b\[[0-9;:]*m)", text)
+    cleaned = []
+    for index, part in enumerate(parts):
+        if index % 2:
+            cleaned.append(part)
+        else:
+            part = _OTHER_ESC.sub("", part).replace("\t", "    ")
+            cleaned.append(_CONTROL.sub("", part))
+    return "".join(cleaned)
+
+
+def decode(data: bytes | str) -> str:
+    """Bytes from the engine as text: UTF-8 where valid, replacement characters elsewhere."""
+    if isinstance(data, str):
+        return data
+    return data.decode("utf-8", errors="replace")
+
+
+def safe_text(data: bytes | str, *, style: str = "", keep_colours: bool = True) -> Text:
+    """A Rich ``Text`` for one untrusted line: colours kept, controls stripped, never markup."""
+    cleaned = strip_controls(decode(data), keep_colours=keep_colours)
+    if keep_colours and "\x1b[" in cleaned:
+        text = Text.from_ansi(cleaned, style=style)
+    else:
+        text = Text(cleaned, style=style)
+    text.end = ""
+    return text
+
+
+def plain(data: bytes | str) -> str:
+    """Untrusted text reduced to printable characters only (no colours): for exports and tables."""
+    return strip_controls(decode(data), keep_colours=False)
