@@ -1,0 +1,183 @@
+"""Engine discovery: --host, DOCKER_HOST (+TLS), docker contexts, default socket; clear failures."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from msb_tui.engine.connection import (
+    DEFAULT_HOST,
+    EngineUnavailable,
+    candidates,
+    connect,
+    current_context_name,
+    engine_info,
+)
+
+
+def make_context(config_dir: Path, name: str, host: str, *, current: bool = True, tls: bool = False) -> None:
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    meta = config_dir / "contexts" / "meta" / digest
+    meta.mkdir(parents=True)
+    (meta / "meta.json").write_text(
+        json.dumps({"Name": name, "Metadata": {}, "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": False}}})
+    )
+    if tls:
+        tls_dir = config_dir / "contexts" / "tls" / digest / "docker"
+        tls_dir.mkdir(parents=True)
+        for pem in ("ca.pem", "cert.pem", "key.pem"):
+            (tls_dir / pem).write_text("x")
+    if current:
+        (config_dir / "config.json").write_text(json.dumps({"auths": {}, "currentContext": name}))
+
+
+def hosts(found) -> list[str]:
+    return [c.host for c in found]
+
+
+def test_explicit_host_is_the_only_candidate(tmp_path):
+    make_context(tmp_path, "remote", "tcp://10.0.0.1:2375")
+    env = {"DOCKER_HOST": "tcp://10.0.0.2:2375", "DOCKER_CONFIG": str(tmp_path)}
+    found, broken = candidates("unix:///tmp/x.sock", env)
+    assert hosts(found) == ["unix:///tmp/x.sock"] and found[0].source == "--host" and not broken
+
+
+def test_order_docker_host_then_context_then_default(tmp_path):
+    make_context(tmp_path, "remote", "tcp://10.0.0.1:2375")
+    env = {"DOCKER_HOST": "unix:///tmp/other.sock", "DOCKER_CONFIG": str(tmp_path)}
+    found, broken = candidates(None, env)
+    assert hosts(found) == ["unix:///tmp/other.sock", "tcp://10.0.0.1:2375", DEFAULT_HOST]
+    assert [c.source for c in found] == ["DOCKER_HOST", "docker context 'remote'", "default socket"]
+    assert not broken
+
+
+def test_context_from_home_config_and_env_override(tmp_path):
+    config = tmp_path / ".docker"
+    config.mkdir()
+    make_context(config, "one", "unix:///tmp/one.sock")
+    make_context(config, "two", "unix:///tmp/two.sock", current=False)
+    env = {"HOME": str(tmp_path)}
+    assert current_context_name(env) == "one"
+    assert hosts(candidates(None, env)[0])[0] == "unix:///tmp/one.sock"
+    env["DOCKER_CONTEXT"] = "two"
+    assert hosts(candidates(None, env)[0])[0] == "unix:///tmp/two.sock"
+
+
+def test_default_context_means_default_socket(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"currentContext": "default"}))
+    found, broken = candidates(None, {"DOCKER_CONFIG": str(tmp_path)})
+    assert hosts(found) == [DEFAULT_HOST] and not broken
+
+
+def test_missing_context_is_reported_not_fatal(tmp_path):
+    env = {"DOCKER_CONFIG": str(tmp_path), "DOCKER_CONTEXT": "ghost"}
+    found, broken = candidates(None, env)
+    assert hosts(found) == [DEFAULT_HOST]
+    assert len(broken) == 1 and "ghost" in broken[0].error and "not found" in broken[0].error
+
+
+def test_garbage_config_json_is_ignored(tmp_path):
+    (tmp_path / "config.json").write_text("{not json")
+    assert current_context_name({"DOCKER_CONFIG": str(tmp_path)}) is None
+
+
+def test_context_tls_files_are_used(tmp_path):
+    make_context(tmp_path, "secure", "tcp://10.0.0.1:2376", tls=True)
+    found, _ = candidates(None, {"DOCKER_CONFIG": str(tmp_path)})
+    tls = found[0].tls
+    assert tls is not None and tls.verify and tls.ca_cert.endswith("ca.pem")
+    assert tls.cert[0].endswith("cert.pem") and tls.cert[1].endswith("key.pem")
+
+
+def test_docker_host_with_tls_verify(tmp_path):
+    for pem in ("ca.pem", "cert.pem", "key.pem"):
+        (tmp_path / pem).write_text("x")
+    env = {
+        "DOCKER_HOST": "tcp://10.0.0.5:2376",
+        "DOCKER_TLS_VERIFY": "1",
+        "DOCKER_CERT_PATH": str(tmp_path),
+        "DOCKER_CONFIG": str(tmp_path / "none"),
+    }
+    found, broken = candidates(None, env)
+    assert found[0].source == "DOCKER_HOST" and found[0].tls and found[0].tls.verify
+    assert not broken
+
+
+def test_docker_host_tls_without_certs_is_reported(tmp_path):
+    env = {
+        "DOCKER_HOST": "tcp://10.0.0.5:2376",
+        "DOCKER_TLS_VERIFY": "1",
+        "DOCKER_CERT_PATH": str(tmp_path / "missing"),
+        "DOCKER_CONFIG": str(tmp_path),
+    }
+    found, broken = candidates(None, env)
+    assert hosts(found) == [DEFAULT_HOST]
+    assert broken and broken[0].candidate.source == "DOCKER_HOST"
+
+
+def _refused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # closed on exit: nothing listens there
+
+
+def test_unavailable_lists_attempts_and_advice(tmp_path):
+    port = _refused_port()
+    with pytest.raises(EngineUnavailable) as caught:
+        connect(f"tcp://127.0.0.1:{port}", ping_timeout=2)
+    message = str(caught.value)
+    assert f"tcp://127.0.0.1:{port} (--host)" in message and "refused" in message
+    assert "engine up" in message or "Install Docker" in message
+    assert len(caught.value.attempts) == 1
+
+
+def test_missing_socket_message(tmp_path):
+    with pytest.raises(EngineUnavailable) as caught:
+        connect(f"unix://{tmp_path}/no.sock", ping_timeout=2)
+    assert "socket not found" in str(caught.value)
+
+
+def test_silent_server_times_out_quickly(tmp_path):
+    """A TCP listener that never answers must not hang connect()."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        with pytest.raises(EngineUnavailable) as caught:
+            connect(f"tcp://127.0.0.1:{port}", ping_timeout=0.5)
+    assert "timed out" in str(caught.value)
+
+
+def test_ssh_without_client_or_paramiko_is_explained(monkeypatch):
+    import msb_tui.engine.connection as connection
+
+    monkeypatch.setattr(connection.shutil, "which", lambda name: None)
+    monkeypatch.setitem(__import__("sys").modules, "paramiko", None)
+    with pytest.raises(EngineUnavailable) as caught:
+        connect("ssh://nobody@127.0.0.1", ping_timeout=1)
+    assert "paramiko" in str(caught.value)
+
+
+@pytest.mark.engine
+def test_real_engine_ping_and_info(docker_api):
+    client = connect()
+    info = engine_info(client)
+    assert info.os == "linux" and info.buildkit
+    assert info.api_version == client.version()["ApiVersion"]
+    cli = subprocess.run(
+        ["/usr/bin/docker", "version", "--format", "{{.Server.Version}}"], capture_output=True, text=True
+    )
+    if cli.returncode == 0:
+        assert cli.stdout.strip() == info.version
+
+
+@pytest.mark.engine
+def test_falls_back_from_dead_docker_host(docker_api, tmp_path):
+    env = {"DOCKER_HOST": f"unix://{tmp_path}/dead.sock", "DOCKER_CONFIG": str(tmp_path)}
+    client = connect(env=env)
+    assert client.version()["ApiVersion"]
