@@ -1,0 +1,431 @@
+"""Lay out a stage graph on a character grid: boxes in columns by wave, edges drawn with box-drawing lines.
+
+Pure code (no Textual, no Rich): the widget only maps each cell's ``role`` to a style. Columns follow
+the plan's waves (external images to the left of the stages that use them), rows are aligned with a
+node's parents so chains read as straight lines. Edge kinds stay distinguishable without colour:
+``FROM`` solid (``─ │``), ``COPY --from`` dashed (``╌ ╎``), ``RUN --mount from=`` dotted (``┈ ┊``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EDGE_FROM = "from"
+EDGE_COPY = "copy"
+EDGE_MOUNT = "mount"
+
+# Line characters per edge kind: horizontal, vertical.
+_LINES = {
+    EDGE_FROM: ("─", "│"),
+    EDGE_COPY: ("╌", "╎"),
+    EDGE_MOUNT: ("┈", "┊"),
+}
+_UP, _DOWN, _LEFT, _RIGHT = 1, 2, 4, 8
+_JOINS = {
+    _DOWN | _RIGHT: "╭",
+    _DOWN | _LEFT: "╮",
+    _UP | _RIGHT: "╰",
+    _UP | _LEFT: "╯",
+    _UP | _DOWN | _RIGHT: "├",
+    _UP | _DOWN | _LEFT: "┤",
+    _LEFT | _RIGHT | _DOWN: "┬",
+    _LEFT | _RIGHT | _UP: "┴",
+    _UP | _DOWN | _LEFT | _RIGHT: "┼",
+}
+# Box borders: (top-left, top-right, bottom-left, bottom-right, horizontal, vertical).
+_BORDERS = {
+    "stage": ("╭", "╮", "╰", "╯", "─", "│"),
+    "target": ("╔", "╗", "╚", "╝", "═", "║"),
+    "image": ("┌", "┐", "└", "┘", "─", "│"),
+}
+ARROW = "▶"
+
+BOX_HEIGHT = 4  # top border, two text lines, bottom border
+SLOT_HEIGHT = BOX_HEIGHT + 1  # one free corridor row under each box
+HEADER_HEIGHT = 2
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    """One box: a stage (``kind="stage"``) or an external image (``kind="image"``)."""
+
+    key: str
+    title: str
+    kind: str = "stage"
+    lines: tuple[str, ...] = ()  # up to two text lines inside the box
+    order: int = 0  # file order, to keep the drawing stable
+    wave: int | None = None  # plan wave (0-based) for stages the target needs
+    needed: bool = True
+    target: bool = False
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    source: str
+    target: str
+    kind: str = EDGE_FROM
+
+
+@dataclass
+class Cell:
+    char: str = " "
+    role: str = ""  # "", "box", "box-target", "box-dim", "box-image", "title", "text", "edge-from", ...
+    node: str | None = None  # the node a box cell belongs to (for clicks and selection)
+
+
+@dataclass
+class PlacedNode:
+    node: GraphNode
+    column: int
+    slot: int
+    x: int
+    y: int
+    width: int
+    height: int = BOX_HEIGHT
+
+    def contains(self, x: int, y: int) -> bool:
+        return self.x <= x < self.x + self.width and self.y <= y < self.y + self.height
+
+
+@dataclass
+class GraphLayout:
+    width: int
+    height: int
+    rows: list[list[Cell]]
+    placed: dict[str, PlacedNode]
+    columns: list[list[str]] = field(default_factory=list)  # node keys per column, top to bottom
+
+    def text_lines(self) -> list[str]:
+        """The drawing as plain strings (for tests and plain-text export)."""
+        return ["".join(cell.char for cell in row).rstrip() for row in self.rows]
+
+    def runs(self, y: int) -> list[tuple[str, str, str | None]]:
+        """Row ``y`` as runs of (text, role, node) with equal role and node, for styling."""
+        out: list[tuple[str, str, str | None]] = []
+        for cell in self.rows[y]:
+            if out and out[-1][1] == cell.role and out[-1][2] == cell.node:
+                text, role, node = out[-1]
+                out[-1] = (text + cell.char, role, node)
+            else:
+                out.append((cell.char, cell.role, cell.node))
+        return out
+
+    def node_at(self, x: int, y: int) -> str | None:
+        for key, placed in self.placed.items():
+            if placed.contains(x, y):
+                return key
+        return None
+
+    def neighbour(self, key: str | None, direction: str) -> str | None:
+        """The node to select when moving ``direction`` ("up", "down", "left", "right") from ``key``."""
+        if not self.placed:
+            return None
+        if key not in self.placed:
+            return self.columns[0][0] if self.columns and self.columns[0] else next(iter(self.placed))
+        here = self.placed[key]
+        column = self.columns[here.column]
+        index = column.index(key)
+        if direction in ("up", "down"):
+            index += -1 if direction == "up" else 1
+            if 0 <= index < len(column):
+                return column[index]
+            # Wrap into the neighbouring column so every node is reachable with up/down alone.
+            step = -1 if direction == "up" else 1
+            col = here.column + step
+            while 0 <= col < len(self.columns):
+                if self.columns[col]:
+                    return self.columns[col][-1 if step < 0 else 0]
+                col += step
+            return key
+        step = -1 if direction == "left" else 1
+        col = here.column + step
+        while 0 <= col < len(self.columns):
+            if self.columns[col]:
+                return min(self.columns[col], key=lambda other: abs(self.placed[other].slot - here.slot))
+            col += step
+        return key
+
+
+def _columns(nodes: list[GraphNode], edges: list[GraphEdge]) -> dict[str, int]:
+    """Column of each node: images at 0, stages after their parents and at least at their plan wave."""
+    parents: dict[str, list[str]] = {node.key: [] for node in nodes}
+    for edge in edges:
+        if edge.source in parents and edge.target in parents and edge.source != edge.target:
+            parents[edge.target].append(edge.source)
+    by_key = {node.key: node for node in nodes}
+    column: dict[str, int] = {}
+    visiting: set[str] = set()
+
+    def place(key: str) -> int:
+        if key in column:
+            return column[key]
+        if key in visiting:  # a cycle (an invalid Dockerfile): break it here
+            return 0
+        visiting.add(key)
+        node = by_key[key]
+        base = 0 if node.kind == "image" else 1
+        if node.wave is not None:
+            base = max(base, node.wave + 1)
+        for parent in parents[key]:
+            base = max(base, place(parent) + 1)
+        visiting.discard(key)
+        column[key] = base
+        return base
+
+    for node in nodes:
+        place(node.key)
+    # Close gaps (e.g. no external images at all): columns become 0..n-1.
+    used = sorted(set(column.values()))
+    remap = {old: new for new, old in enumerate(used)}
+    return {key: remap[value] for key, value in column.items()}
+
+
+def _slots(nodes: list[GraphNode], edges: list[GraphEdge], column: dict[str, int]) -> dict[str, int]:
+    """Row slot of each node: as close as possible to the mean slot of its parents, in file order."""
+    parents: dict[str, list[str]] = {node.key: [] for node in nodes}
+    children: dict[str, list[str]] = {node.key: [] for node in nodes}
+    for edge in edges:
+        if edge.source in parents and edge.target in parents:
+            parents[edge.target].append(edge.source)
+            children[edge.source].append(edge.target)
+    slot: dict[str, int] = {}
+    by_key = {node.key: node for node in nodes}
+    ncols = max(column.values(), default=-1) + 1
+    order = {node.key: node.order for node in nodes}
+    for col in range(ncols):
+        members = [node.key for node in nodes if column[node.key] == col]
+
+        def desired(key: str) -> float:
+            placed = [slot[p] for p in parents[key] if p in slot]
+            if placed:
+                return sum(placed) / len(placed)
+            return -1.0
+
+        if col == 0:
+            # Images and root stages: order them by the first stage that uses them.
+            def first_use(key: str) -> tuple[int, int]:
+                users = [order[c] for c in children[key]]
+                return (min(users) if users else order[key], order[key])
+
+            members.sort(key=first_use)
+        else:
+            # Needed stages first at equal height, so the path to the target stays straight.
+            members.sort(key=lambda key: (desired(key), not by_key[key].needed, order[key]))
+        last = -1
+        for key in members:
+            want = desired(key)
+            chosen = max(last + 1, round(want) if want >= 0 else 0)
+            slot[key] = chosen
+            last = chosen
+    return slot
+
+
+class _Canvas:
+    def __init__(self, width: int, height: int) -> None:
+        self.width = width
+        self.height = height
+        self.rows = [[Cell() for _ in range(width)] for _ in range(height)]
+        self.dirs = [[0] * width for _ in range(height)]
+        self.kinds: list[list[str | None]] = [[None] * width for _ in range(height)]
+        self.boxed = [[False] * width for _ in range(height)]
+
+    def put(self, x: int, y: int, char: str, role: str, node: str | None = None) -> None:
+        if 0 <= x < self.width and 0 <= y < self.height:
+            self.rows[y][x] = Cell(char, role, node)
+
+    def text(self, x: int, y: int, text: str, role: str, node: str | None, width: int) -> None:
+        text = text if len(text) <= width else text[: max(0, width - 1)] + "…"
+        for offset, char in enumerate(text):
+            self.put(x + offset, y, char, role, node)
+
+    def mark(self, x: int, y: int, bits: int, kind: str) -> None:
+        if 0 <= x < self.width and 0 <= y < self.height and not self.boxed[y][x]:
+            self.dirs[y][x] |= bits
+            # Solid wins at junctions so a merge never looks dashed by accident.
+            if self.kinds[y][x] is None or kind == EDGE_FROM:
+                self.kinds[y][x] = kind
+
+    def hline(self, x1: int, x2: int, y: int, kind: str) -> None:
+        if x1 == x2:
+            return
+        lo, hi = sorted((x1, x2))
+        for x in range(lo, hi + 1):
+            bits = (_LEFT if x > lo else 0) | (_RIGHT if x < hi else 0)
+            self.mark(x, y, bits, kind)
+
+    def vline(self, x: int, y1: int, y2: int, kind: str) -> None:
+        if y1 == y2:
+            return
+        lo, hi = sorted((y1, y2))
+        for y in range(lo, hi + 1):
+            bits = (_UP if y > lo else 0) | (_DOWN if y < hi else 0)
+            self.mark(x, y, bits, kind)
+
+    def flush_lines(self) -> None:
+        for y in range(self.height):
+            for x in range(self.width):
+                bits = self.dirs[y][x]
+                if not bits:
+                    continue
+                kind = self.kinds[y][x] or EDGE_FROM
+                horizontal, vertical = _LINES[kind]
+                if bits in _JOINS:
+                    char = _JOINS[bits]
+                elif bits & (_LEFT | _RIGHT):
+                    char = horizontal
+                else:
+                    char = vertical
+                self.rows[y][x] = Cell(char, f"edge-{kind}", None)
+
+
+def layout_graph(
+    nodes: list[GraphNode],
+    edges: list[GraphEdge],
+    *,
+    box_width: int = 22,
+    gap: int = 6,
+    column_titles: list[str] | None = None,
+) -> GraphLayout:
+    """Place ``nodes`` and route ``edges``; ``column_titles`` overrides the header of each column."""
+    box_width = max(8, box_width)
+    gap = max(4, gap)
+    keys = {node.key for node in nodes}
+    edges = [edge for edge in edges if edge.source in keys and edge.target in keys and edge.source != edge.target]
+    if not nodes:
+        return GraphLayout(0, 0, [], {}, [])
+    column = _columns(nodes, edges)
+    slot = _slots(nodes, edges, column)
+    ncols = max(column.values()) + 1
+    nslots = max(slot.values()) + 1
+    width = ncols * box_width + (ncols - 1) * gap
+    height = HEADER_HEIGHT + nslots * SLOT_HEIGHT
+    canvas = _Canvas(width, height)
+
+    def col_x(col: int) -> int:
+        return col * (box_width + gap)
+
+    placed: dict[str, PlacedNode] = {}
+    for node in nodes:
+        x, y = col_x(column[node.key]), HEADER_HEIGHT + slot[node.key] * SLOT_HEIGHT
+        placed[node.key] = PlacedNode(node, column[node.key], slot[node.key], x, y, box_width)
+
+    # Column headers: which wave runs there.
+    has_images = any(node.kind == "image" and column[node.key] == 0 for node in nodes)
+    for col in range(ncols):
+        if column_titles and col < len(column_titles):
+            title = column_titles[col]
+        elif has_images and col == 0:
+            title = "images"
+        else:
+            title = f"wave {col + (0 if has_images else 1)}"
+        canvas.text(col_x(col), 0, title, "header", None, box_width)
+
+    # Boxes first (edges never draw over them).
+    for key, box in placed.items():
+        node = box.node
+        if node.kind == "image":
+            style, role = "image", "box-image"
+        elif node.target:
+            style, role = "target", "box-target"
+        else:
+            style, role = "stage", "box" if node.needed else "box-dim"
+        tl, tr, bl, br, h, v = _BORDERS[style]
+        right = box.x + box_width - 1
+        bottom = box.y + BOX_HEIGHT - 1
+        for x in range(box.x, right + 1):
+            for y in range(box.y, bottom + 1):
+                canvas.boxed[y][x] = True
+                canvas.put(x, y, " ", role, key)
+        for x in range(box.x + 1, right):
+            canvas.put(x, box.y, h, role, key)
+            canvas.put(x, bottom, h, role, key)
+        for y in range(box.y + 1, bottom):
+            canvas.put(box.x, y, v, role, key)
+            canvas.put(right, y, v, role, key)
+        canvas.put(box.x, box.y, tl, role, key)
+        canvas.put(right, box.y, tr, role, key)
+        canvas.put(box.x, bottom, bl, role, key)
+        canvas.put(right, bottom, br, role, key)
+        title = f" {node.title} "
+        canvas.text(box.x + 1, box.y, title, "title-" + role, key, box_width - 2)
+        for index, line in enumerate(node.lines[:2]):
+            canvas.text(box.x + 2, box.y + 1 + index, line, "text-" + role, key, box_width - 4)
+
+    # Route edges: out of the source's right side, along its row (or a free corridor row), down a lane
+    # in the gap left of the target's column, into the target's left side with an arrow.
+    lanes_used: dict[int, int] = {}
+    exits_used: dict[str, int] = {}
+    entries_used: dict[str, int] = {}
+    lane_count = gap - 2
+    ordered = sorted(edges, key=lambda e: (column[e.target], slot[e.target], column[e.source], slot[e.source]))
+    for edge in ordered:
+        src, dst = placed[edge.source], placed[edge.target]
+        if dst.column <= src.column:
+            continue  # cycles only (invalid input); never drawn backwards over boxes
+        exit_index = exits_used.get(edge.source, 0)
+        exits_used[edge.source] = exit_index + 1
+        entry_index = entries_used.get(edge.target, 0)
+        entries_used[edge.target] = entry_index + 1
+        sy = src.y + 1 + exit_index % 2
+        ty = dst.y + 1 + entry_index % 2
+        sx = src.x + box_width  # first cell right of the source box
+        gap_start = col_x(dst.column) - gap
+        lane_index = lanes_used.get(dst.column, 0)
+        lanes_used[dst.column] = lane_index + 1
+        lane_x = gap_start + 1 + lane_index % lane_count
+        arrow_x = dst.x - 1
+        kind = edge.kind
+        row_free = all(
+            not (other.column > src.column and other.column < dst.column and other.y <= sy < other.y + BOX_HEIGHT)
+            for other in placed.values()
+        )
+        if dst.column == src.column + 1 or row_free:
+            canvas.hline(sx, lane_x, sy, kind)
+            canvas.vline(lane_x, sy, ty, kind)
+            canvas.hline(lane_x, arrow_x, ty, kind)
+        else:
+            # Leave through the gap after the source column, travel along the corridor row under the
+            # source's slot (always free of boxes), then come down the target's lane.
+            src_gap_start = col_x(src.column) + box_width
+            out_index = lanes_used.get(src.column + 1, 0)
+            lanes_used[src.column + 1] = out_index + 1
+            out_x = src_gap_start + 1 + out_index % lane_count
+            corridor = src.y + BOX_HEIGHT
+            canvas.hline(sx, out_x, sy, kind)
+            canvas.vline(out_x, sy, corridor, kind)
+            canvas.hline(out_x, lane_x, corridor, kind)
+            canvas.vline(lane_x, corridor, ty, kind)
+            canvas.hline(lane_x, arrow_x, ty, kind)
+        canvas.mark(sx, sy, _LEFT, kind)
+    canvas.flush_lines()
+    # Attach points on the boxes and arrowheads.
+    for key, count in exits_used.items():
+        src = placed[key]
+        tee = "╟" if src.node.target and src.node.kind != "image" else "├"
+        role = canvas.rows[src.y][src.x].role
+        for index in range(min(count, 2)):
+            canvas.put(src.x + box_width - 1, src.y + 1 + index, tee, role, key)
+    for key, count in entries_used.items():
+        dst = placed[key]
+        for index in range(min(count, 2)):
+            canvas.put(dst.x - 1, dst.y + 1 + index, ARROW, "arrow", None)
+    columns: list[list[str]] = [[] for _ in range(ncols)]
+    for key in sorted(placed, key=lambda k: (placed[k].column, placed[k].slot)):
+        columns[placed[key].column].append(key)
+    return GraphLayout(width, height, canvas.rows, placed, columns)
+
+
+LEGEND: list[tuple[str, str]] = [
+    ("──▶", "edge-from"),
+    (" FROM   ", ""),
+    ("╌╌▶", "edge-copy"),
+    (" COPY --from   ", ""),
+    ("┈┈▶", "edge-mount"),
+    (" RUN --mount   ", ""),
+    ("╔═╗", "box-target"),
+    (" target   ", ""),
+    ("╭─╮", "box-dim"),
+    (" not needed (dim)   ", ""),
+    ("┌─┐", "box-image"),
+    (" image", ""),
+]
