@@ -1,0 +1,3 @@
+module example.com/msbdemo
+
+go 1.19

@@ -1,0 +1,2 @@
+#!/bin/sh
+greet "${1:-world}"

@@ -1,0 +1,40 @@
+"""``msb-tui demo [NAME]``: open the app on one of the bundled demos, offline when possible."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HELP = "open the app on a bundled demo (go, seed-example, parallel, broken, ...) with the offline images"
+
+DEMOS_DIR = Path(__file__).resolve().parents[2] / "demo_dockerfiles"
+
+
+def _names() -> list[str]:
+    return sorted(p.name for p in DEMOS_DIR.iterdir() if (p / "Dockerfile").is_file()) if DEMOS_DIR.is_dir() else []
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", nargs="?", default="go", help=f"the demo (default: go; one of {', '.join(_names())})")
+    parser.add_argument("--online", action="store_true", help="use the official base images instead of the seeded ones")
+    parser.add_argument("--headless", action="store_true", help="build in the terminal without the app ('msb-tui build')")
+    parser.add_argument("rest", nargs=argparse.REMAINDER, help="further msb-tui options, e.g. --target test")
+
+
+def run(args: argparse.Namespace) -> int:
+    from msb_tui.cli import main
+    from msb_tui.offline import offline_build_args
+
+    folder = DEMOS_DIR / args.name
+    if not (folder / "Dockerfile").is_file():
+        print(f"msb-tui demo: no demo named {args.name!r}; choose one of {', '.join(_names())}", file=sys.stderr)
+        return 2
+    argv = [str(folder)]
+    if not args.online:
+        for key, value in offline_build_args((folder / "Dockerfile").read_text()).items():
+            argv += ["--build-arg", f"{key}={value}"]
+    rest = [a for a in args.rest if a != "--"]
+    if args.headless:
+        return main(["build", *argv, *rest])
+    return main([*argv, *rest])

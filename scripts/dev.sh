@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# One entry point for a fresh machine: set up what msb-tui needs, then run the app or the tests.
+#   scripts/dev.sh demo [NAME] [msb-tui options]   open the TUI on a demo (default: go)
+#   scripts/dev.sh test [pytest options]           run the whole test suite
+# Set-up (each step is skipped when already done): a virtual environment in .venv with the
+# package installed; a Docker engine (DOCKER_HOST or the local socket; otherwise, as root on
+# Debian/Ubuntu, docker.io is installed and dockerd started); the offline demo images.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+action=${1:-demo}
+shift || true
+
+timed() {  # timed LABEL COMMAND...: run a set-up step and say how long it took
+  local label=$1 start end
+  shift
+  start=$(date +%s.%N)
+  "$@"
+  end=$(date +%s.%N)
+  printf 'set-up: %-12s %6.1f s\n' "$label" "$(echo "$end - $start" | bc 2>/dev/null || python3 -c "print($end - $start)")" >&2
+}
+
+venv() {
+  local stamp=.venv/.msb-installed
+  if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+  fi
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+    .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
+    .venv/bin/python -c "import msb_tui, textual, docker, dockerfile" && touch "$stamp"
+  fi
+}
+
+timed venv venv
+timed engine .venv/bin/msb-tui engine up
+timed demo-images .venv/bin/msb-tui demo-images
+
+case "$action" in
+  demo) exec .venv/bin/msb-tui demo "$@" ;;
+  test) exec .venv/bin/python -m pytest "$@" ;;
+  setup) ;;
+  *) echo "usage: scripts/dev.sh demo|test|setup [args]" >&2; exit 2 ;;
+esac
