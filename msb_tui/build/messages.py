@@ -1,0 +1,82 @@
+"""Engine JSON messages from ``POST /build`` -> typed events (shared by the live runner and replay).
+
+The engine writes one JSON object per line:
+
+- ``{"id": "moby.buildkit.trace", "aux": "<base64>"}``: BuildKit progress (see ``trace.py``)
+- ``{"id": "moby.image.id", "aux": {"ID": "sha256:..."}}`` (classic: ``{"aux": {"ID": ...}}``)
+- ``{"error": "...", "errorDetail": {"message": ...}}``: the build failed
+- ``{"stream": "Step 1/5 : FROM ..."}``: classic builder text (turned into steps by ``classic.py``)
+- ``{"status": ..., "id": ..., "progress": ...}``: pull progress (classic builder)
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from msb_tui.build.events import BuildFailed, EngineEvent, ImageBuilt, MalformedMessage, StreamText
+from msb_tui.build.trace import decode_trace
+
+
+def _classic_parser():
+    """B2's ``ClassicStepParser`` when it exists (it turns ``Step N/M`` text into step events)."""
+    try:
+        from msb_tui.build.classic import ClassicStepParser
+    except ImportError:
+        return None
+    return ClassicStepParser()
+
+
+def decode_message(message: Any, timestamp: float | None = None) -> list[EngineEvent]:
+    """Events for one decoded engine message (stateless; the classic step parsing is in ``MessageDecoder``)."""
+    if not isinstance(message, dict):
+        return [MalformedMessage("engine message is not a JSON object", repr(message)[:200].encode())]
+    ident = message.get("id")
+    aux = message.get("aux")
+    if ident == "moby.buildkit.trace":
+        if not isinstance(aux, str):
+            return [MalformedMessage("trace without a base64 aux", json.dumps(message)[:200].encode())]
+        return decode_trace(aux)
+    if "error" in message or "errorDetail" in message:
+        detail = message.get("errorDetail") if isinstance(message.get("errorDetail"), dict) else {}
+        text = message.get("error") or detail.get("message") or "the build failed"
+        return [BuildFailed(str(text), dict(detail))]
+    if isinstance(aux, dict) and (ident in (None, "moby.image.id")) and isinstance(aux.get("ID"), str):
+        return [ImageBuilt(aux["ID"])]
+    if isinstance(message.get("stream"), str):
+        return [StreamText(message["stream"], timestamp)]
+    if isinstance(message.get("status"), str):
+        parts = [str(p) for p in (ident, message["status"], message.get("progress")) if p]
+        return [StreamText(" ".join(parts) + "\n", timestamp)]
+    return []  # other aux messages (e.g. moby.buildkit.trace from newer engines' extra ids): nothing to show
+
+
+class MessageDecoder:
+    """Stateful decoder for one build's message stream: classic ``stream`` text goes through the
+    classic step parser (when available) so a classic build yields the same step events."""
+
+    def __init__(self, classic: bool = False):
+        self.classic = classic
+        self._parser = _classic_parser() if classic else None
+
+    def decode(self, message: Any, timestamp: float | None = None) -> list[EngineEvent]:
+        events = decode_message(message, timestamp)
+        if self._parser is None:
+            return events
+        out: list[EngineEvent] = []
+        for event in events:
+            if isinstance(event, StreamText):
+                out.extend(self._parser.feed(event))
+            else:
+                out.append(event)
+        return out
+
+    def finish(self) -> list[EngineEvent]:
+        """Whatever the classic parser still holds at the end of the stream."""
+        if self._parser is None:
+            return []
+        for name in ("finish", "close", "flush"):
+            method = getattr(self._parser, name, None)
+            if callable(method):
+                return list(method() or [])
+        return []
