@@ -1,0 +1,3 @@
+ARG TAG
+FROM scratch
+COPY a.txt /a.txt

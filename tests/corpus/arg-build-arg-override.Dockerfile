@@ -1,0 +1,3 @@
+ARG BASE=msb-test-corpus/does-not-exist:1
+FROM ${BASE}
+COPY a.txt /a.txt

@@ -1,0 +1,3 @@
+ARG BASE
+FROM ${BASE:-scratch}
+COPY a.txt /a.txt

@@ -1,0 +1,4 @@
+ARG A=scr
+ARG B=${A}atch
+FROM $B
+COPY a.txt /a.txt

@@ -1,0 +1,3 @@
+ARG X=1
+COPY a.txt /a.txt
+FROM scratch

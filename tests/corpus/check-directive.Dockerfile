@@ -1,0 +1,3 @@
+# check=skip=all
+FROM scratch
+COPY a.txt /a.txt

@@ -1,0 +1,5 @@
+FROM scratch
+COPY a.txt \
+# a comment inside the continuation
+  b.txt \
+  /files/

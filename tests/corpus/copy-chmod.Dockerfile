@@ -1,0 +1,2 @@
+FROM scratch
+COPY --chmod=644 a.txt /a.txt

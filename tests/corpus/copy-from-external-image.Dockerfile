@@ -1,0 +1,2 @@
+FROM scratch
+COPY --from=msb-test-corpus-later /later.txt /later.txt

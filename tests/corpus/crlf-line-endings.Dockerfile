@@ -1,0 +1,4 @@
+FROM scratch AS base
+COPY a.txt \
+  /a.txt
+FROM base

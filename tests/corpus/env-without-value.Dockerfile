@@ -1,0 +1,3 @@
+FROM scratch
+ENV FOO
+COPY a.txt /a.txt

@@ -1,0 +1,3 @@
+# escape=x
+FROM scratch
+COPY a.txt /a.txt

@@ -1,0 +1,3 @@
+FROM scratch
+EXPOSE notaport
+COPY a.txt /a.txt

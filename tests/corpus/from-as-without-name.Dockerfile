@@ -1,0 +1,2 @@
+FROM scratch AS
+COPY a.txt /a.txt

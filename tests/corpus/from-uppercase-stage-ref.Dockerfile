@@ -1,0 +1,3 @@
+FROM scratch AS build
+COPY a.txt /a.txt
+FROM BUILD

@@ -1,0 +1,5 @@
+FROM scratch AS src
+COPY a.txt /a.txt
+FROM scratch
+ARG SRC=src
+COPY --from=$SRC /a.txt /a.txt

@@ -1,0 +1,2 @@
+FROM
+COPY a.txt /a.txt

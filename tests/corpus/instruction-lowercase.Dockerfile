@@ -1,0 +1,2 @@
+from scratch
+copy a.txt /a.txt

@@ -1,0 +1,7 @@
+FROM \
+  scratch \
+  AS base
+COPY \
+  a.txt \
+  b.txt \
+  /files/

@@ -1,0 +1,3 @@
+FROM scratch
+MAINTAINER someone@example.com
+COPY a.txt /a.txt

@@ -1,0 +1,1 @@
+COPY a.txt /a.txt

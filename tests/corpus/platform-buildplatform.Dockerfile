@@ -1,0 +1,2 @@
+FROM --platform=$BUILDPLATFORM scratch AS a
+COPY a.txt /a.txt

@@ -1,0 +1,3 @@
+ARG PLAT
+FROM --platform=$PLAT scratch
+COPY a.txt /a.txt

@@ -1,0 +1,4 @@
+FROM scratch
+ARG BASE=scratch
+FROM $BASE
+COPY a.txt /a.txt

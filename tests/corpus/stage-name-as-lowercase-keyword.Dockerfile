@@ -1,0 +1,3 @@
+FROM scratch as base
+COPY a.txt /a.txt
+FROM base

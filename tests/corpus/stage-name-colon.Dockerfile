@@ -1,0 +1,2 @@
+FROM scratch AS app:1
+COPY a.txt /a.txt

@@ -1,0 +1,2 @@
+FROM scratch AS 1abc
+COPY a.txt /a.txt

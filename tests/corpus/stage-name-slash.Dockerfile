@@ -1,0 +1,2 @@
+FROM scratch AS team/app
+COPY a.txt /a.txt

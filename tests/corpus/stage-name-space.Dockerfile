@@ -1,0 +1,2 @@
+FROM scratch AS a b
+COPY a.txt /a.txt

@@ -1,0 +1,2 @@
+FROM ${BASE:-scratch}
+COPY a.txt /a.txt

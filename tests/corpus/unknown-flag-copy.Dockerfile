@@ -1,0 +1,2 @@
+FROM scratch
+COPY --chmpd=644 a.txt /a.txt

@@ -1,0 +1,2 @@
+FROM --plaform=linux/amd64 scratch
+COPY a.txt /a.txt

@@ -1,0 +1,3 @@
+FOO bar
+FROM scratch
+COPY a.txt /a.txt

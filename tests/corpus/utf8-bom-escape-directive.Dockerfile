@@ -1,0 +1,4 @@
+﻿# escape=`
+FROM scratch
+COPY a.txt `
+     /a.txt
