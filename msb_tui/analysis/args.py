@@ -1,0 +1,337 @@
+"""BuildKit's shell-word expansion (``frontend/dockerfile/shell/lex.go``), for FROM lines and ARG defaults.
+
+Supports ``$VAR``, ``${VAR}``, ``${VAR:-w}``, ``${VAR-w}``, ``${VAR:+w}``, ``${VAR+w}``,
+``${VAR:?w}``, ``${VAR?w}``, ``${VAR#p}``, ``${VAR##p}``, ``${VAR%p}``, ``${VAR%%p}``,
+``${VAR/p/r}``, ``${VAR//p/r}``, single and double quotes and the escape character, with the
+same results and error messages as BuildKit. Also records which variables were used
+(``matched``) and which were referenced but unset (``unmatched``): the lint needs both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# The automatic platform ARGs BuildKit defines in the global scope.
+PLATFORM_ARGS = (
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDOSVERSION",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETOSVERSION",
+    "TARGETARCH",
+    "TARGETVARIANT",
+)
+
+_SPECIAL_PARAMS = set("@*#?-$!0")
+
+
+class ExpansionError(ValueError):
+    """BuildKit would refuse to expand this word (the message is BuildKit's)."""
+
+
+@dataclass(slots=True)
+class Expansion:
+    result: str
+    matched: set[str] = field(default_factory=set)
+    unmatched: set[str] = field(default_factory=set)
+
+
+def platform_args(platform: str | None = None, build_platform: str | None = None) -> dict[str, str]:
+    """The automatic ARGs for a target platform like ``linux/arm64/v8`` (default linux/amd64)."""
+    target = _split_platform(platform or "linux/amd64")
+    build = _split_platform(build_platform or "linux/amd64")
+    return {
+        "BUILDPLATFORM": "/".join(p for p in build[:3] if p),
+        "BUILDOS": build[0],
+        "BUILDOSVERSION": "",
+        "BUILDARCH": build[1],
+        "BUILDVARIANT": build[2],
+        "TARGETPLATFORM": "/".join(p for p in target[:3] if p),
+        "TARGETOS": target[0],
+        "TARGETOSVERSION": "",
+        "TARGETARCH": target[1],
+        "TARGETVARIANT": target[2],
+    }
+
+
+def _split_platform(text: str) -> tuple[str, str, str]:
+    parts = text.strip().lower().split("/")
+    os_name = parts[0] if parts and parts[0] else "linux"
+    arch = parts[1] if len(parts) > 1 and parts[1] else "amd64"
+    variant = parts[2] if len(parts) > 2 else ""
+    if arch == "arm64" and variant == "v8":
+        variant = ""
+    return os_name, arch, variant
+
+
+def _pattern_regex(pattern: str, greedy: bool, anchored: bool) -> re.Pattern[str]:
+    out = ["^"] if anchored else []
+    star = ".*" if greedy else ".*?"
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        i += 1
+        if ch == "*":
+            out.append(star)
+        elif ch == "?":
+            out.append(".")
+        elif ch == "\\":
+            if i < len(pattern) and pattern[i] in "}/":
+                continue
+            nxt = pattern[i] if i < len(pattern) else ""
+            i += 1
+            if nxt not in ("*", "?", "\\"):
+                raise ExpansionError(f"invalid pattern ({pattern}) in substitution: invalid escape '\\{nxt}'")
+            out.append(re.escape(nxt))
+        else:
+            out.append(re.escape(ch))
+    return re.compile("".join(out), re.DOTALL)
+
+
+def _trim_prefix(pattern: str, value: str, greedy: bool) -> str:
+    match = _pattern_regex(pattern, greedy, True).search(value)
+    return value[match.end():] if match else value
+
+
+def _reverse_pattern(pattern: str) -> str:
+    # Reverse while keeping escapes attached to the character they escape (as BuildKit does).
+    tokens: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\" and i + 1 < len(pattern):
+            tokens.append(pattern[i : i + 2])
+            i += 2
+        else:
+            tokens.append(pattern[i])
+            i += 1
+    return "".join(reversed(tokens))
+
+
+def _trim_suffix(pattern: str, value: str, greedy: bool) -> str:
+    return _trim_prefix(_reverse_pattern(pattern), value[::-1], greedy)[::-1]
+
+
+class _Word:
+    """A cursor over one word, mirroring BuildKit's ``shellWord``."""
+
+    def __init__(self, text: str, env: Mapping[str, str], escape: str, skip_unset: bool) -> None:
+        self.text = text
+        self.pos = 0
+        self.env = env
+        self.escape = escape
+        self.skip_unset = skip_unset
+        self.raw_escapes = False
+        self.matched: set[str] = set()
+        self.unmatched: set[str] = set()
+
+    def peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def next(self) -> str:
+        if self.pos < len(self.text):
+            ch = self.text[self.pos]
+            self.pos += 1
+            return ch
+        return ""
+
+    def lookup(self, name: str) -> tuple[str, bool]:
+        if name in self.env:
+            self.matched.add(name)
+            return self.env[name], True
+        self.unmatched.add(name)
+        return "", False
+
+    def process_stop_on(self, stop: str, raw_escapes: bool) -> str:
+        saved = self.raw_escapes
+        self.raw_escapes = raw_escapes
+        try:
+            out: list[str] = []
+            while self.pos < len(self.text):
+                ch = self.peek()
+                if stop and ch == stop:
+                    self.next()
+                    return "".join(out)
+                if ch == "$":
+                    out.append(self.process_dollar())
+                elif ch == "'":
+                    out.append(self.process_single_quote())
+                elif ch == '"':
+                    out.append(self.process_double_quote())
+                else:
+                    ch = self.next()
+                    if ch == self.escape:
+                        if self.raw_escapes:
+                            out.append(ch)
+                        ch = self.next()
+                        if not ch:
+                            break
+                    out.append(ch)
+            if stop:
+                raise ExpansionError(f"unexpected end of statement while looking for matching {stop}")
+            return "".join(out)
+        finally:
+            self.raw_escapes = saved
+
+    def process_single_quote(self) -> str:
+        self.next()
+        out = []
+        while True:
+            ch = self.next()
+            if not ch:
+                raise ExpansionError("unexpected end of statement while looking for matching single-quote")
+            if ch == "'":
+                return "".join(out)
+            out.append(ch)
+
+    def process_double_quote(self) -> str:
+        self.next()
+        out = []
+        while True:
+            ch = self.peek()
+            if not ch:
+                raise ExpansionError("unexpected end of statement while looking for matching double-quote")
+            if ch == '"':
+                self.next()
+                return "".join(out)
+            if ch == "$":
+                out.append(self.process_dollar())
+                continue
+            ch = self.next()
+            if ch == self.escape:
+                if self.raw_escapes:
+                    out.append(ch)
+                nxt = self.peek()
+                if not nxt:
+                    continue
+                if nxt in ('"', "$", self.escape):
+                    ch = self.next()
+            out.append(ch)
+
+    def process_name(self) -> str:
+        out: list[str] = []
+        while self.pos < len(self.text):
+            ch = self.peek()
+            if not out and ch.isdigit():
+                while self.peek().isdigit():
+                    out.append(self.next())
+                return "".join(out)
+            if not out and ch in _SPECIAL_PARAMS:
+                return self.next()
+            if not (ch.isalnum() or ch == "_"):
+                break
+            out.append(self.next())
+        return "".join(out)
+
+    def process_dollar(self) -> str:
+        self.next()
+        if self.peek() != "{":
+            name = self.process_name()
+            if not name:
+                return "$"
+            value, found = self.lookup(name)
+            if not found and self.skip_unset:
+                return "$" + name
+            return value
+        self.next()
+        if not self.peek():
+            raise ExpansionError("syntax error: missing '}'")
+        if self.peek() in "{}:":
+            raise ExpansionError("syntax error: bad substitution")
+        name = self.process_name()
+        ch = self.next()
+        chs = ch
+        null_is_unset = False
+        if ch == "}":
+            value, found = self.lookup(name)
+            if not found and self.skip_unset:
+                return "${" + name + "}"
+            return value
+        if ch == ":":
+            null_is_unset = True
+            ch = self.next()
+            chs += ch
+        if null_is_unset or (ch and ch in "+-?#%"):
+            raw = ch in ("#", "%")
+            if null_is_unset and raw:
+                raise ExpansionError(f"unsupported modifier ({chs}) in substitution")
+            try:
+                word = self.process_stop_on("}", raw)
+            except ExpansionError:
+                if not self.peek():
+                    raise ExpansionError("syntax error: missing '}'") from None
+                raise
+            value, found = self.lookup(name)
+            if self.skip_unset and not found:
+                return "${" + name + chs + word + "}"
+            unset = not found or (null_is_unset and value == "")
+            if ch == "-":
+                return word if unset else value
+            if ch == "+":
+                return "" if unset else word
+            if ch == "?":
+                if not found:
+                    raise ExpansionError(f"{name}: {word or 'is not allowed to be unset'}")
+                if null_is_unset and value == "":
+                    raise ExpansionError(f"{name}: {word or 'is not allowed to be empty'}")
+                return value
+            if ch not in ("#", "%"):
+                raise ExpansionError(f"unsupported modifier ({chs}) in substitution")
+            greedy = bool(word) and word[0] == ch
+            if greedy:
+                word = word[1:]
+            if ch == "%":
+                return _trim_suffix(word, value, greedy)
+            return _trim_prefix(word, value, greedy)
+        if ch == "/" and not null_is_unset:
+            replace_all = self.peek() == "/"
+            if replace_all:
+                self.next()
+            try:
+                pattern = self.process_stop_on("/", True)
+            except ExpansionError:
+                if not self.peek():
+                    raise ExpansionError("syntax error: missing '/' in ${}") from None
+                raise
+            try:
+                replacement = self.process_stop_on("}", True)
+            except ExpansionError:
+                if not self.peek():
+                    raise ExpansionError("syntax error: missing '}'") from None
+                raise
+            value, found = self.lookup(name)
+            if self.skip_unset and not found:
+                return "${" + name + "/" + pattern + "/" + replacement + "}"
+            regex = _pattern_regex(pattern, True, False)
+            if replace_all:
+                return regex.sub(lambda _m: replacement, value)
+            return regex.sub(lambda _m: replacement, value, count=1)
+        raise ExpansionError(f"unsupported modifier ({chs}) in substitution")
+
+
+def expand(word: str, env: Mapping[str, str], *, escape: str = "\\", skip_unset: bool = False) -> Expansion:
+    """Expand one shell word as BuildKit does; raises ``ExpansionError`` with BuildKit's message."""
+    if "$" not in word and "'" not in word and '"' not in word and escape not in word:
+        return Expansion(word)
+    cursor = _Word(word, env, escape, skip_unset)
+    try:
+        result = cursor.process_stop_on("", False)
+    except ExpansionError as error:
+        raise ExpansionError(f"failed to process {_go_quote(word)}: {error}") from None
+    return Expansion(result, cursor.matched, cursor.unmatched)
+
+
+def _go_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def has_variable(word: str, escape: str = "\\") -> bool:
+    """True when expanding ``word`` in an empty scope would change it (what BuildKit checks for --from)."""
+    try:
+        return expand(word, {}, escape=escape).result != word
+    except ExpansionError:
+        return True

@@ -1,0 +1,133 @@
+"""Read a Dockerfile with BuildKit's own parser (the ``dockerfile`` package) into plain instructions.
+
+The parser handles line continuations, heredocs, JSON forms and the escape directive exactly as
+BuildKit does; this module only keeps what the analysis needs and turns parser failures into
+``DockerfileError``s with a line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import dockerfile
+
+from msb_tui.analysis.errors import DockerfileError, line_from_message
+
+_DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Instruction:
+    """One Dockerfile instruction as written. ``cmd`` is upper-case; ``keyword`` keeps the author's case."""
+
+    cmd: str
+    original: str
+    line_start: int
+    line_end: int
+    flags: tuple[str, ...] = ()
+    value: tuple[str, ...] = ()
+    json: bool = False
+    keyword: str = ""
+    sub_cmd: str | None = None
+    heredocs: tuple[str, ...] = ()  # heredoc bodies, in order
+
+    def flag_values(self, name: str) -> list[str]:
+        """Values of ``--name=value`` flags, in order (``--name`` alone gives "")."""
+        prefix = f"--{name}"
+        found = []
+        for flag in self.flags:
+            key, sep, value = flag.partition("=")
+            if key == prefix:
+                found.append(value if sep else "")
+        return found
+
+    def flag(self, name: str) -> str | None:
+        """The last value of ``--name``, or None when the flag is absent."""
+        values = self.flag_values(name)
+        return values[-1] if values else None
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    """The instructions of a Dockerfile, its parser directives, and a parse error if the parser failed."""
+
+    instructions: list[Instruction] = field(default_factory=list)
+    directives: dict[str, str] = field(default_factory=dict)
+    escape: str = "\\"
+    error: DockerfileError | None = None
+
+
+def read_directives(text: str) -> dict[str, str]:
+    """Parser directives (``# escape=``, ``# syntax=``, ``# check=``) from the top of the file."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        match = _DIRECTIVE.match(line.strip())
+        if not match:
+            break
+        key = match.group(1).lower()
+        if key in found:
+            break
+        found[key] = match.group(2)
+    return found
+
+
+def _instruction(command) -> Instruction:
+    return Instruction(
+        cmd=command.cmd.upper(),
+        original=command.original,
+        line_start=command.start_line,
+        line_end=command.end_line,
+        flags=tuple(command.flags),
+        value=tuple(command.value),
+        json=bool(command.json),
+        keyword=command.cmd,
+        sub_cmd=command.sub_cmd.upper() if command.sub_cmd else None,
+        heredocs=tuple(heredoc.content for heredoc in command.heredocs),
+    )
+
+
+def parse_text(text: str) -> ParsedFile:
+    """Parse Dockerfile text; on failure ``error`` says why and ``instructions`` is empty."""
+    directives = read_directives(text)
+    escape = directives.get("escape", "\\")
+    parsed = ParsedFile(directives=directives, escape=escape if escape in ("\\", "`") else "\\")
+    try:
+        commands = dockerfile.parse_string(text)
+    except dockerfile.GoParseError as error:
+        message = str(error)
+        if message == "file with no instructions":
+            empty = "the Dockerfile cannot be empty" if not text else message
+            parsed.error = DockerfileError.make(None, empty, "no_from")
+        else:
+            line = line_from_message(message) or _failing_line(text, message)
+            parsed.error = DockerfileError.make(line, message, "parse")
+        return parsed
+    parsed.instructions = [_instruction(command) for command in commands]
+    return parsed
+
+
+def _failing_line(text: str, message: str) -> int | None:
+    """The first line whose inclusion makes the parser fail with ``message`` (the wrapper drops lines).
+
+    Binary search over prefixes: only runs on the error path, O(log n) parses.
+    """
+    lines = text.split("\n")
+
+    def fails(count: int) -> bool:
+        try:
+            dockerfile.parse_string("\n".join(lines[:count]) + "\n")
+        except dockerfile.GoParseError as error:
+            return str(error) == message
+        return False
+
+    if not fails(len(lines)):
+        return None
+    low, high = 1, len(lines)
+    while low < high:
+        middle = (low + high) // 2
+        if fails(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low

@@ -1,0 +1,74 @@
+"""The stage model: what each ``FROM`` starts, what it is based on, and the instructions it holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from msb_tui.analysis.parse import Instruction
+
+# Instructions BuildKit numbers in step names ("[build 2/4] RUN ..."); an image FROM counts too.
+COUNTED_STEPS = frozenset({"RUN", "COPY", "ADD", "WORKDIR"})
+
+
+@dataclass(frozen=True, slots=True)
+class Base:
+    """What a stage starts from. ``ref`` is the expanded FROM text (for a stage: its name)."""
+
+    kind: str  # "image" | "stage" | "scratch"
+    ref: str
+    stage_index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalArg:
+    """An ARG declared before the first FROM: its default, its effective value, where it is."""
+
+    name: str
+    default: str | None
+    value: str | None
+    line: int
+    overridden: bool = False
+
+
+@dataclass(slots=True)
+class Stage:
+    """One build stage. ``display_name`` is how BuildKit names its steps (``build`` or ``stage-2``)."""
+
+    index: int
+    name: str | None
+    display_name: str
+    base: Base
+    base_raw: str
+    platform: str | None
+    platform_raw: str | None
+    line_start: int
+    line_end: int
+    from_instruction: Instruction
+    instructions: list[Instruction] = field(default_factory=list)
+    args: dict[str, str | None] = field(default_factory=dict)
+    onbuild: list[Instruction] = field(default_factory=list)
+
+    @property
+    def step_total(self) -> int:
+        """BuildKit's step count for this stage (the M in ``[build N/M]``)."""
+        total = 1 if self.base.kind == "image" else 0
+        return total + sum(1 for instruction in self.instructions if instruction.cmd in COUNTED_STEPS)
+
+    def counted_steps(self) -> list[Instruction]:
+        """The instructions numbered in step names, in order (FROM first when it is an image)."""
+        steps = [self.from_instruction] if self.base.kind == "image" else []
+        steps.extend(instruction for instruction in self.instructions if instruction.cmd in COUNTED_STEPS)
+        return steps
+
+    def __hash__(self) -> int:
+        return hash(self.index)
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A dependency: ``target`` (a stage index) needs ``source`` (a stage index or an image ref)."""
+
+    source: int | str
+    target: int
+    kind: str  # "base" | "copy" | "mount"
+    line: int

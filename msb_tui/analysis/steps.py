@@ -1,0 +1,57 @@
+"""Map BuildKit step names (``[build 2/4] RUN ...``) back to stages and instructions.
+
+BuildKit prefixes each step with an optional platform, the stage name (``stage-N`` for unnamed
+stages, nothing when the build has a single stage) and ``N/M``, where M counts an image FROM
+plus every RUN, COPY, ADD and WORKDIR. Lookups are dictionary-based: linear to build, O(1) each.
+"""
+
+from __future__ import annotations
+
+import re
+
+from msb_tui.analysis.parse import Instruction
+from msb_tui.analysis.stages import Stage
+
+STEP_NAME = re.compile(r"^\[(?P<head>[^\]]*?)\s*(?P<number>\d+)/(?P<total>\d+)\]\s?(?P<rest>.*)$", re.DOTALL)
+
+
+class StepIndex:
+    """Answers "which stage / instruction is this step?" for one Dockerfile."""
+
+    def __init__(self, stages: list[Stage]) -> None:
+        self.stages = stages
+        self.by_name: dict[str, list[Stage]] = {}
+        for stage in stages:
+            self.by_name.setdefault(stage.display_name, []).append(stage)
+
+    def stage_for(self, step_name: str) -> Stage | None:
+        match = STEP_NAME.match(step_name.strip())
+        if not match:
+            return None
+        tokens = match.group("head").split()
+        total = int(match.group("total"))
+        names = [token for token in tokens if "/" not in token and "->" not in token]
+        if not names:
+            # Single-stage builds carry no stage name.
+            return self.stages[0] if len(self.stages) == 1 else self._by_total(self.stages, total)
+        candidates = self.by_name.get(names[-1], [])
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else None
+        return self._by_total(candidates, total)
+
+    @staticmethod
+    def _by_total(candidates: list[Stage], total: int) -> Stage | None:
+        fitting = [stage for stage in candidates if stage.step_total == total]
+        if fitting:
+            return fitting[-1]
+        return candidates[-1] if candidates else None
+
+    def step_for(self, step_name: str) -> tuple[Stage, Instruction | None] | None:
+        stage = self.stage_for(step_name)
+        if stage is None:
+            return None
+        match = STEP_NAME.match(step_name.strip())
+        number = int(match.group("number")) if match else 0
+        steps = stage.counted_steps()
+        instruction = steps[number - 1] if 0 < number <= len(steps) else None
+        return stage, instruction
