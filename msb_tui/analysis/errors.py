@@ -36,6 +36,8 @@ BUILDKIT_VERSION_NOTES: dict[str, dict[str, str | None]] = {
         "since": "0.13",
         "note": "COPY --from a stage defined later; BuildKit < 0.13 silently used that stage's base image",
     },
+    "bad_mount": {"since": None, "note": "RUN --mount with an unknown type (checked for needed stages)"},
+    "bad_port": {"since": None, "note": "EXPOSE with a malformed port (checked for needed stages)"},
     "mount_from_later_stage": {
         "since": "0.13",
         "note": "RUN --mount from= a stage defined later",

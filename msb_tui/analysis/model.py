@@ -388,33 +388,15 @@ def _check_references(model: Model) -> None:
 
 
 def _check_dispatch_order(model: Model, sources: list[tuple[int, Instruction, str, int | str]]) -> None:
-    """Since BuildKit 0.13 a needed stage may only copy or mount from stages defined above it."""
+    """Dispatch-time checks for the needed stages (see ``dispatch.py``)."""
+    from msb_tui.analysis.dispatch import dispatch_errors
+
     needed = reachable(stage_dependencies(model), model.target)
-    for stage_index, instruction, raw, resolved in sources:
-        if stage_index not in needed or not isinstance(resolved, int) or resolved < stage_index:
-            continue
-        stage = model.stages[stage_index]
-        if instruction.cmd == "COPY":
-            model.errors.append(
-                DockerfileError.make(
-                    instruction.line_start,
-                    f'cannot copy from stage "{raw}", it needs to be defined before current stage '
-                    f'"{stage.display_name}"',
-                    "copy_from_later_stage",
-                )
-            )
-        else:
-            target = ""
-            for spec in instruction.flag_values("mount"):
-                fields = mount_fields(spec)
-                if fields.get("from") == raw:
-                    target = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
-                    break
-            model.errors.append(
-                DockerfileError.make(
-                    instruction.line_start,
-                    f'cannot mount from stage "{raw}" to "{target}", stage needs to be defined before current command',
-                    "mount_from_later_stage",
-                )
-            )
-        return
+    copy_sources = {
+        id(instruction): resolved
+        for _stage, instruction, _raw, resolved in sources
+        if instruction.cmd == "COPY" and isinstance(resolved, int)
+    }
+    error = dispatch_errors(model.stages, needed, copy_sources)
+    if error is not None:
+        model.errors.append(error)
