@@ -18,13 +18,13 @@ from msb_tui.build.events import BuildFailed, EngineEvent, ImageBuilt, Malformed
 from msb_tui.build.trace import decode_trace
 
 
-def _classic_parser():
-    """B2's ``ClassicStepParser`` when it exists (it turns ``Step N/M`` text into step events)."""
+def _classic_parser(dockerfile_text: str | None):
+    """B2's ``ClassicStepParser`` (it turns ``Step N/M`` text into step events), if present."""
     try:
         from msb_tui.build.classic import ClassicStepParser
     except ImportError:
         return None
-    return ClassicStepParser()
+    return ClassicStepParser(dockerfile_text)
 
 
 def decode_message(message: Any, timestamp: float | None = None) -> list[EngineEvent]:
@@ -52,31 +52,28 @@ def decode_message(message: Any, timestamp: float | None = None) -> list[EngineE
 
 
 class MessageDecoder:
-    """Stateful decoder for one build's message stream: classic ``stream`` text goes through the
+    """Stateful decoder for one build's message stream: in classic mode every event goes through the
     classic step parser (when available) so a classic build yields the same step events."""
 
-    def __init__(self, classic: bool = False):
+    def __init__(self, classic: bool = False, dockerfile_text: str | None = None):
         self.classic = classic
-        self._parser = _classic_parser() if classic else None
+        self._parser = _classic_parser(dockerfile_text) if classic else None
 
     def decode(self, message: Any, timestamp: float | None = None) -> list[EngineEvent]:
-        events = decode_message(message, timestamp)
+        return self.translate(decode_message(message, timestamp))
+
+    def translate(self, events: list[EngineEvent]) -> list[EngineEvent]:
+        """Events the source produced itself (e.g. ``BuildCancelled``) pass through here too, so the
+        classic parser can close its open step."""
         if self._parser is None:
             return events
         out: list[EngineEvent] = []
         for event in events:
-            if isinstance(event, StreamText):
-                out.extend(self._parser.feed(event))
-            else:
-                out.append(event)
+            out.extend(self._parser.translate(event))
         return out
 
     def finish(self) -> list[EngineEvent]:
         """Whatever the classic parser still holds at the end of the stream."""
         if self._parser is None:
             return []
-        for name in ("finish", "close", "flush"):
-            method = getattr(self._parser, name, None)
-            if callable(method):
-                return list(method() or [])
-        return []
+        return list(self._parser.finish())

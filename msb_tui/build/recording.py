@@ -189,7 +189,7 @@ def replay(path: Path | str, speed: float | None = 1.0, *, sleep=time.sleep) -> 
     if speed is not None and speed <= 0:
         raise ValueError("speed must be positive (or None for no pacing)")
     inputs, entries = _read(Path(path))
-    decoder = MessageDecoder(classic=bool(inputs.get("classic")))
+    decoder = MessageDecoder(classic=bool(inputs.get("classic")), dockerfile_text=inputs.get("dockerfile_text"))
     first_t: float | None = None
     wall_start = time.monotonic()
     ended = False  # the engine's own messages said how it ended (error or image id)
@@ -197,16 +197,18 @@ def replay(path: Path | str, speed: float | None = 1.0, *, sleep=time.sleep) -> 
         if isinstance(entry, dict):
             # The footer: outcomes the runner produced itself (cancel, lost connection) are not engine
             # messages, so replay them from the footer.
-            yield from decoder.finish()
             outcome = entry.get("outcome")
             if outcome == "cancelled":
-                yield BuildCancelled()
+                yield from decoder.translate([BuildCancelled()])
             elif outcome == "failed" and not ended:
-                yield BuildFailed(str(entry.get("error") or "the build failed"), {"recording": "footer"})
+                yield from decoder.translate(
+                    [BuildFailed(str(entry.get("error") or "the build failed"), {"recording": "footer"})]
+                )
+            yield from decoder.finish()
             return
         if isinstance(entry, str):
+            yield from decoder.translate([BuildFailed(entry, {"recording": "truncated"})])
             yield from decoder.finish()
-            yield BuildFailed(entry, {"recording": "truncated"})
             return
         if speed is not None and entry.t is not None:
             if first_t is None:

@@ -156,6 +156,7 @@ class BuildStream:
         self._response = None
         self._socket: socket.socket | None = None
         self._iterated = False
+        self._dockerfile_text: str | None = None
         if record is not False:
             self.started = time.time()
             self.recording_path = (
@@ -219,6 +220,7 @@ class BuildStream:
                 text = self.request.dockerfile_path().read_text(encoding="utf-8", errors="replace")
             except OSError:
                 text = None
+            self._dockerfile_text = text
             if self.recording_path is not None:
                 try:
                     recorder = Recorder(self.recording_path, self._inputs(text))
@@ -239,6 +241,10 @@ class BuildStream:
 
     def _events(self, recorder: Recorder | None) -> Iterator[EngineEvent]:
         request = self.request
+        if self._dockerfile_text is not None and not _has_from(self._dockerfile_text):
+            # dockerd 20.10 panics (and dies) on a Dockerfile holding only ARG lines: never send one.
+            yield BuildFailed("the Dockerfile has no FROM instruction; nothing to build", {"phase": "validate"})
+            return
         try:
             tar, dockerfile_name = make_context_tar(Path(request.context), request.dockerfile, self._progress("tar"))
         except ContextError as failure:
@@ -293,7 +299,7 @@ class BuildStream:
                 pass
 
     def _read_stream(self, response, recorder: Recorder | None) -> Iterator[EngineEvent]:
-        decoder = MessageDecoder(classic=self.request.classic)
+        decoder = MessageDecoder(classic=self.request.classic, dockerfile_text=self._dockerfile_text)
         finished = False  # saw an image id or an error: the engine said how it ended
         reader = _chunk_reader(response)
         buffer = b""
@@ -314,19 +320,34 @@ class BuildStream:
                         yield event
         except Exception as failure:  # noqa: BLE001 - a dropped connection shows up as many types
             if not self._cancel.is_set():
+                yield from decoder.translate(
+                    [BuildFailed(f"lost the connection to the engine: {failure}", {"phase": "stream"})]
+                )
                 yield from decoder.finish()
-                yield BuildFailed(f"lost the connection to the engine: {failure}", {"phase": "stream"})
                 return
         if buffer.strip() and not self._cancel.is_set():
             for event in _decode_line(decoder, buffer.strip(), time.time(), recorder):
                 if isinstance(event, (ImageBuilt, BuildFailed)):
                     finished = True
                 yield event
-        yield from decoder.finish()
         if self._cancel.is_set():
-            yield BuildCancelled()
+            yield from decoder.translate([BuildCancelled()])
         elif not finished:
-            yield BuildFailed("the engine closed the stream before the build finished", {"phase": "stream"})
+            yield from decoder.translate(
+                [BuildFailed("the engine closed the stream before the build finished", {"phase": "stream"})]
+            )
+        yield from decoder.finish()
+
+
+def _has_from(text: str) -> bool:
+    """Whether the Dockerfile has a FROM instruction (BuildKit's own parser; a parse error is left
+    for the engine to report)."""
+    try:
+        import dockerfile
+
+        return any(command.cmd.upper() == "FROM" for command in dockerfile.parse_string(text))
+    except Exception:  # noqa: BLE001 - unparseable: the engine gives the real error
+        return True
 
 
 def _decode_line(decoder: MessageDecoder, line: bytes, now: float, recorder: Recorder | None) -> list[EngineEvent]:

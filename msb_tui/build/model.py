@@ -1,0 +1,658 @@
+"""BuildModel: what a build is doing, per stage and step, fed only by engine events.
+
+Every source (live BuildKit, classic builder, recording, CI log) produces ``events.EngineEvent``
+objects; ``BuildModel.apply`` merges them and returns the changes a UI should redraw. Steps are
+joined with the Dockerfile analysis (when given) so each knows its stage and Dockerfile lines, and
+stages the plan skips are present as "skipped" with the plan's reason.
+
+Times are the engine's timestamps (epoch seconds). Nothing here imports Textual.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from msb_tui.build.events import (
+    BuildCancelled,
+    BuildFailed,
+    BuildWarning,
+    EngineEvent,
+    ImageBuilt,
+    LogChunk,
+    MalformedMessage,
+    StatusUpdate,
+    StreamText,
+    VertexUpdate,
+)
+
+# "[build 2/4] RUN ...", "[linux/amd64 build  2/10] ...", "[stage-0 1/3] FROM ...", "[2/2] RUN ..."
+_STEP_NAME = re.compile(
+    r"^\[(?:(?P<platform>[^\s\]]*/[^\s\]]*) )?(?:(?P<stage>[^\s/\]]+) +)?\s*(?P<index>\d+)/(?P<total>\d+)\] "
+    r"(?:ONBUILD )?(?P<text>.*)$",
+    re.DOTALL,
+)
+_CANCELLED_ERRORS = ("context canceled", "context cancelled", "canceled", "cancelled")
+_STEP_KINDS = ("ADD", "COPY", "RUN")
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+
+
+class LogTail:
+    """The last ``limit`` lines of a step's output, plus how many were dropped to stay bounded.
+
+    Chunks are split into lines per stream; a line cut between chunks is carried over. Bytes are
+    decoded as UTF-8 with replacement characters (incrementally, so a character split across
+    chunks survives). ``\\r`` rewrites the line as a terminal would: only the text after the last
+    carriage return is kept. Lines are NOT sanitized: display them with ``msb_tui.sanitize``.
+    """
+
+    __slots__ = ("lines", "dropped", "total", "_partial", "_decoders")
+
+    def __init__(self, limit: int = 5000):
+        self.lines: deque[str] = deque(maxlen=max(1, limit))
+        self.dropped = 0
+        self.total = 0
+        self._partial: dict[int, str] = {}
+        self._decoders: dict[int, Any] = {}
+
+    @property
+    def partial(self) -> str:
+        """Text of a line still being written (no newline yet), all streams joined."""
+        return "".join(self._partial.values())
+
+    def feed(self, data: bytes, stream: int = 1) -> list[str]:
+        """Add a chunk; return the complete lines it finished."""
+        decoder = self._decoders.get(stream)
+        if decoder is None:
+            decoder = self._decoders[stream] = codecs.getincrementaldecoder("utf-8")("replace")
+        text = decoder.decode(data)
+        if not text:
+            return []
+        pending = self._partial.get(stream, "")
+        if "\n" not in text:
+            self._partial[stream] = pending + text
+            return []
+        parts = (pending + text).split("\n")
+        self._partial[stream] = parts.pop()
+        return self._add(parts)
+
+    def flush(self) -> list[str]:
+        """End of the step: partial lines become lines."""
+        out: list[str] = []
+        for stream, decoder in self._decoders.items():
+            rest = self._partial.get(stream, "") + decoder.decode(b"", final=True)
+            if rest:
+                out.extend(self._add([rest]))
+            self._partial[stream] = ""
+        return out
+
+    def _add(self, parts: list[str]) -> list[str]:
+        lines = []
+        for line in parts:
+            if "\r" in line:
+                line = line.rstrip("\r")
+                if "\r" in line:
+                    line = line.rsplit("\r", 1)[1]
+            lines.append(line)
+        lines_deque = self.lines
+        overflow = len(lines_deque) + len(lines) - lines_deque.maxlen  # type: ignore[operator]
+        if overflow > 0:
+            self.dropped += overflow
+        lines_deque.extend(lines)
+        self.total += len(lines)
+        return lines
+
+
+@dataclass(eq=False)
+class StepRun:
+    """One BuildKit vertex (a Dockerfile step or an internal step), merged over its updates."""
+
+    digest: str
+    name: str
+    stage: str | None = None
+    position: str | None = None  # "2/4" as BuildKit numbers the stage's steps
+    instruction: str = ""  # the step's text after the "[stage N/M] " prefix
+    line_start: int | None = None
+    line_end: int | None = None
+    started: float | None = None
+    completed: float | None = None
+    cached: bool = False
+    error: str | None = None
+    state: str = "planned"  # planned | running | cached | done | failed | cancelled
+    inputs: tuple[str, ...] = ()
+    log: LogTail = field(default_factory=LogTail)
+    statuses: dict[str, StatusUpdate] = field(default_factory=dict)  # sub-task progress by id
+    platform: str | None = None
+
+    @property
+    def duration(self) -> float | None:
+        if self.started is None:
+            return None
+        if self.completed is None:
+            return None
+        return max(0.0, self.completed - self.started)
+
+    @property
+    def internal(self) -> bool:
+        return self.stage is None
+
+
+@dataclass(eq=False)
+class StageRun:
+    """One Dockerfile stage in this build: its steps and how far it got."""
+
+    name: str
+    index: int | None
+    state: str = "planned"  # planned | running | cached | done | failed | skipped | cancelled
+    skip_reason: str | None = None
+    steps: list[StepRun] = field(default_factory=list)
+    started: float | None = None
+    completed: float | None = None
+    needed: bool = True  # the plan needs it (False: skipped)
+    announced: bool = False  # the engine announced at least one step named after it
+
+    @property
+    def duration(self) -> float | None:
+        if self.started is None or self.completed is None:
+            return None
+        return max(0.0, self.completed - self.started)
+
+
+@dataclass(frozen=True)
+class BuildTotals:
+    """Build-wide figures.
+
+    - ``wall``: first step start to last step end (engine clock).
+    - ``step_time_sum``: the summed durations of all Dockerfile steps (internal steps excluded).
+    - ``max_parallel``: the most Dockerfile steps running at the same moment.
+    - ``busy``: the time at least one stage was working (union of the stages' step intervals).
+    - ``parallel_saved``: how much longer the build would take if its stages had run one after
+      another instead of overlapping: (sum over stages of each stage's busy time) minus ``busy``.
+      A stage's busy time is the union of its steps' [start, end] intervals. 0 when nothing overlapped.
+    - ``cache_hits``: Dockerfile steps answered from the cache; ``steps``: Dockerfile steps seen.
+    """
+
+    wall: float | None
+    step_time_sum: float
+    max_parallel: int
+    parallel_saved: float
+    cache_hits: int
+    steps: int
+    image_id: str | None
+    busy: float = 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Changes returned by apply()
+
+
+@dataclass(frozen=True, eq=False)
+class StageChanged:
+    stage: StageRun
+
+
+@dataclass(frozen=True, eq=False)
+class StepChanged:
+    step: StepRun
+
+
+@dataclass(frozen=True, eq=False)
+class LogAppended:
+    step: StepRun
+    lines: list[str]
+
+
+@dataclass(frozen=True)
+class BuildFinished:
+    status: str
+
+
+@dataclass(frozen=True)
+class PlanMismatch:
+    message: str
+
+
+Change = StageChanged | StepChanged | LogAppended | BuildFinished | PlanMismatch
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def parse_step_name(name: str) -> dict[str, Any] | None:
+    """``[platform stage N/M] text`` -> parts, or None for internal steps (``[internal] ...``, ``exporting to image``)."""
+    match = _STEP_NAME.match(name)
+    if match is None:
+        return None
+    return {
+        "platform": match.group("platform"),
+        "stage": match.group("stage"),
+        "index": int(match.group("index")),
+        "total": int(match.group("total")),
+        "text": match.group("text"),
+    }
+
+
+def _intervals_union(intervals: list[tuple[float, float]]) -> float:
+    total = 0.0
+    end = None
+    start = None
+    for a, b in sorted(intervals):
+        if end is None or a > end:
+            if end is not None:
+                total += end - start  # type: ignore[operator]
+            start, end = a, b
+        elif b > end:
+            end = b
+    if end is not None:
+        total += end - start  # type: ignore[operator]
+    return total
+
+
+def _is_cancellation(error: str) -> bool:
+    text = error.strip().lower()
+    return any(text.endswith(word) for word in _CANCELLED_ERRORS)
+
+
+class _StageInfo:
+    """What the analysis says about one stage, shaped for step lookup."""
+
+    def __init__(self, stage: Any):
+        self.stage = stage
+        self.index = getattr(stage, "index", None)
+        self.display_name = str(getattr(stage, "display_name", None) or getattr(stage, "name", None) or f"stage-{self.index}")
+        instructions = list(getattr(stage, "instructions", None) or [])
+        if instructions and str(getattr(instructions[0], "cmd", "")).upper() == "FROM":
+            instructions = instructions[1:]
+        self.instructions = instructions
+        base = getattr(stage, "base", None)
+        self.base_is_image = getattr(base, "kind", "image") == "image"
+        self.line_start = getattr(stage, "line_start", None)
+
+    def counted(self, rule: int) -> list[Any]:
+        """Instructions BuildKit numbers: rule 0 ADD/COPY/RUN/WORKDIR (0.8+), 1 ADD/COPY/RUN, 2 all."""
+        if rule == 2:
+            return list(self.instructions)
+        kinds = _STEP_KINDS + (("WORKDIR",) if rule == 0 else ())
+        return [i for i in self.instructions if str(getattr(i, "cmd", "")).upper() in kinds]
+
+    @property
+    def has_work(self) -> bool:
+        """At least one instruction beyond FROM that makes a step (RUN, COPY, ADD, WORKDIR)."""
+        return bool(self.counted(0))
+
+    def locate(self, index: int, total: int, text: str) -> tuple[int | None, int | None]:
+        """Dockerfile lines of step ``index``/``total``: BuildKit numbers the FROM step (only when the
+        base is an image, not scratch or a stage) and every ADD, COPY, RUN and WORKDIR."""
+        keyword = text.split(" ", 1)[0].upper()
+        if keyword == "FROM":
+            return self.line_start, self.line_start
+        offset = 1 if self.base_is_image else 0
+        for rule in (0, 1, 2):
+            counted = self.counted(rule)
+            if len(counted) + offset == total:
+                position = index - offset - 1
+                if 0 <= position < len(counted):
+                    instruction = counted[position]
+                    if str(getattr(instruction, "cmd", "")).upper() == keyword:
+                        return getattr(instruction, "line_start", None), getattr(instruction, "line_end", None)
+        # Counting rule unknown: take the n-th instruction of that kind.
+        same = [i for i in self.instructions if str(getattr(i, "cmd", "")).upper() == keyword]
+        if same:
+            return getattr(same[0], "line_start", None), getattr(same[0], "line_end", None)
+        return None, None
+
+
+# ---------------------------------------------------------------------------------------------
+# The model
+
+
+class BuildModel:
+    """Merges engine events into stages, steps, logs and totals; ``apply`` returns what changed."""
+
+    def __init__(self, analysis: Any = None, *, log_lines_per_step: int = 5000):
+        self.analysis = analysis
+        self.log_lines_per_step = log_lines_per_step
+        self.status = "pending"
+        self.stages: list[StageRun] = []
+        self.internal: list[StepRun] = []
+        self.steps: dict[str, StepRun] = {}
+        self.image_id: str | None = None
+        self.error: str | None = None
+        self.warnings: list[BuildWarning] = []
+        self.malformed = 0
+        self.plan_mismatch: list[str] = []
+        self.messages: list[str] = []  # engine text outside steps ("Successfully tagged ...")
+        self.started: float | None = None
+        self.finished: float | None = None
+        self._stage_by_name: dict[str, StageRun] = {}
+        self._info_by_name: dict[str, _StageInfo] = {}
+        self._infos: list[_StageInfo] = []
+        self._single_stage: str | None = None
+        self._latest: float | None = None
+        self._mismatch_keys: set[str] = set()
+        self._pending_mismatch: list[str] = []
+        self._load_plan(analysis)
+
+    # -- plan -----------------------------------------------------------------------------------
+
+    def _load_plan(self, analysis: Any) -> None:
+        if analysis is None:
+            return
+        plan = getattr(analysis, "plan", None)
+        needed = getattr(plan, "needed", None) if plan is not None else None
+        reasons = getattr(plan, "skip_reasons", None) or {}
+        for stage in getattr(analysis, "stages", None) or []:
+            info = _StageInfo(stage)
+            self._infos.append(info)
+            run = StageRun(info.display_name, info.index)
+            if needed is not None and info.index not in needed:
+                run.state = "skipped"
+                run.needed = False
+                run.skip_reason = reasons.get(info.index) or "not needed for the target"
+            self.stages.append(run)
+            # Duplicate names: BuildKit's --from means the last one; a needed one wins over a skipped one.
+            key = info.display_name.lower()
+            previous = self._stage_by_name.get(key)
+            if previous is None or run.needed or not previous.needed:
+                self._stage_by_name[key] = run
+                self._info_by_name[key] = info
+        if len(self._infos) == 1:
+            self._single_stage = self._infos[0].display_name.lower()
+
+    def _stage_for(self, stage_name: str | None) -> tuple[StageRun, _StageInfo | None]:
+        if stage_name is None:
+            # BuildKit drops the stage name when the Dockerfile has a single stage.
+            key = self._single_stage or "stage-0"
+        else:
+            key = stage_name.lower()
+        run = self._stage_by_name.get(key)
+        if run is None:
+            index = None
+            if key.startswith("stage-") and key[6:].isdigit():
+                index = int(key[6:])
+            run = StageRun(key, index)
+            self.stages.append(run)
+            self._stage_by_name[key] = run
+        return run, self._info_by_name.get(key)
+
+    # -- apply ----------------------------------------------------------------------------------
+
+    def apply(self, event: EngineEvent) -> list[Change]:
+        """Merge one event; return the changes (possibly none)."""
+        if isinstance(event, LogChunk):
+            return self._log(event)
+        if isinstance(event, VertexUpdate):
+            return self._vertex(event)
+        if isinstance(event, StatusUpdate):
+            step = self.steps.get(event.vertex)
+            if step is None:
+                return []
+            step.statuses[event.id] = event
+            self._seen(event.timestamp)
+            return [StepChanged(step)]
+        if isinstance(event, ImageBuilt):
+            self.image_id = event.image_id
+            return self._finish("succeeded")
+        if isinstance(event, BuildFailed):
+            self.error = event.message
+            return self._finish("failed")
+        if isinstance(event, BuildCancelled):
+            if self.status in ("succeeded", "failed"):
+                return []
+            self.error = self.error or event.reason
+            return self._finish("cancelled")
+        if isinstance(event, BuildWarning):
+            self.warnings.append(event)
+            return []
+        if isinstance(event, StreamText):
+            text = event.text.rstrip("\n")
+            if text.strip():
+                self.messages.extend(text.split("\n"))
+            return []
+        if isinstance(event, MalformedMessage):
+            self.malformed += 1
+            return []
+        return []
+
+    def _seen(self, t: float | None) -> None:
+        if t is not None and (self._latest is None or t > self._latest):
+            self._latest = t
+
+    def _new_step(self, digest: str, name: str) -> StepRun:
+        step = StepRun(digest, name, log=LogTail(self.log_lines_per_step))
+        self.steps[digest] = step
+        return step
+
+    def _classify(self, step: StepRun, changes: list[Change]) -> None:
+        """Attach a newly named step to its stage (or to the internal list)."""
+        parts = parse_step_name(step.name)
+        if parts is None:
+            step.instruction = step.name
+            self.internal.append(step)
+            return
+        stage, info = self._stage_for(parts["stage"])
+        step.stage = stage.name
+        step.platform = parts["platform"]
+        step.position = f"{parts['index']}/{parts['total']}"
+        step.instruction = parts["text"]
+        if info is not None:
+            step.line_start, step.line_end = info.locate(parts["index"], parts["total"], parts["text"])
+        stage.steps.append(step)
+        stage.announced = True
+        if not stage.needed and stage.name not in self._mismatch_keys:
+            self._mismatch_keys.add(stage.name)
+            message = (
+                f"The engine announced steps for stage '{stage.name}', which the plan skips"
+                f" ({stage.skip_reason})."
+            )
+            self.plan_mismatch.append(message)
+            changes.append(PlanMismatch(message))
+        changes.append(StageChanged(stage))
+
+    def _vertex(self, event: VertexUpdate) -> list[Change]:
+        changes: list[Change] = []
+        if self.status == "pending":
+            self.status = "running"
+        step = self.steps.get(event.digest)
+        if step is None:
+            step = self._new_step(event.digest, event.name)
+            self._classify(step, changes)
+        elif not step.name and event.name:
+            step.name = event.name
+            self._classify(step, changes)
+        if event.inputs:
+            step.inputs = event.inputs
+        if event.started is not None and (step.started is None or event.started < step.started):
+            step.started = event.started
+        if event.completed is not None:
+            if step.completed is None or event.completed > step.completed:
+                step.completed = event.completed
+            step.cached = event.cached
+        if event.error:
+            step.error = event.error
+        if event.started is not None and (self.started is None or event.started < self.started):
+            self.started = event.started
+        self._seen(event.completed or event.started)
+        step.state = self._step_state(step)
+        if step.completed is not None or step.state in ("failed", "cancelled"):
+            flushed = step.log.flush()
+            if flushed:
+                changes.append(LogAppended(step, flushed))
+        changes.append(StepChanged(step))
+        if step.stage is not None:
+            stage = self._stage_by_name[step.stage.lower()] if step.stage.lower() in self._stage_by_name else None
+            if stage is not None and self._update_stage(stage):
+                changes.append(StageChanged(stage))
+        if self.status in ("succeeded", "failed", "cancelled") and event.completed is not None:
+            self.finished = max(self.finished or event.completed, event.completed)
+        return changes
+
+    def _step_state(self, step: StepRun) -> str:
+        if step.error:
+            if _is_cancellation(step.error) or self.status == "cancelled":
+                return "cancelled"
+            return "failed"
+        if step.completed is not None:
+            return "cached" if step.cached else "done"
+        if step.started is not None:
+            if self.status in ("failed", "cancelled"):
+                return "cancelled"
+            return "running"
+        if self.status in ("failed", "cancelled"):
+            return "cancelled"
+        return "planned"
+
+    def _update_stage(self, stage: StageRun) -> bool:
+        """Recompute a stage's state and times from its steps; True if anything changed."""
+        before = (stage.state, stage.started, stage.completed)
+        if stage.state == "skipped" and not stage.steps:
+            return False
+        steps = stage.steps
+        starts = [s.started for s in steps if s.started is not None]
+        stage.started = min(starts) if starts else None
+        states = [s.state for s in steps]
+        if any(state == "failed" for state in states):
+            state = "failed"
+        elif any(state == "running" for state in states):
+            state = "running"
+        elif steps and all(state in ("cached", "done") for state in states):
+            state = "cached" if all(state == "cached" for state in states) else "done"
+        elif any(state == "cancelled" for state in states):
+            state = "cancelled"
+        elif any(state in ("cached", "done") for state in states):
+            state = "running"  # some steps done, others still planned
+        else:
+            state = "planned" if self.status not in ("failed", "cancelled") else "cancelled"
+        stage.state = state
+        if state in ("cached", "done", "failed", "cancelled"):
+            ends = [s.completed for s in steps if s.completed is not None]
+            stage.completed = max(ends) if ends else None
+        else:
+            stage.completed = None
+        return before != (stage.state, stage.started, stage.completed)
+
+    def _log(self, event: LogChunk) -> list[Change]:
+        step = self.steps.get(event.vertex)
+        if step is None:
+            step = self._new_step(event.vertex, "")  # named when its VertexUpdate arrives
+        self._seen(event.timestamp)
+        lines = step.log.feed(event.data, event.stream)
+        if not lines:
+            return []
+        return [LogAppended(step, lines)]
+
+    def _finish(self, status: str) -> list[Change]:
+        if self.status in ("succeeded", "failed", "cancelled") and status != "failed":
+            # A late error after success (e.g. tagging failed) still counts; repeats do not.
+            return []
+        self.status = status
+        changes: list[Change] = []
+        for step in self.steps.values():
+            if step.completed is None or step.state == "running":
+                if status in ("failed", "cancelled"):
+                    step.state = self._step_state(step)
+                    flushed = step.log.flush()
+                    if flushed:
+                        changes.append(LogAppended(step, flushed))
+                    changes.append(StepChanged(step))
+        for stage in self.stages:
+            if stage.state == "skipped" and not stage.steps:
+                continue
+            if status == "succeeded" and stage.state in ("planned",) and not stage.steps:
+                # Needed but no step of its own name: its work was merged into another stage's
+                # identical step, or it has nothing that makes a step (FROM + ENV only).
+                stage.state = "done"
+                changes.append(StageChanged(stage))
+                continue
+            if self._update_stage(stage):
+                changes.append(StageChanged(stage))
+            if status in ("failed", "cancelled") and stage.state in ("planned", "running"):
+                stage.state = "cancelled"
+                changes.append(StageChanged(stage))
+        ends = [s.completed for s in self.steps.values() if s.completed is not None]
+        self.finished = max([*ends, self._latest or 0.0]) or None
+        if status == "succeeded":
+            self._check_plan()
+        changes.extend(PlanMismatch(m) for m in self._pending_mismatch)
+        self._pending_mismatch = []
+        changes.append(BuildFinished(status))
+        return changes
+
+    def _check_plan(self) -> None:
+        """After a successful build: needed stages with real work but nothing announced for them."""
+        pending = []
+        for info in self._infos:
+            run = self._stage_by_name.get(info.display_name.lower())
+            if run is None or not run.needed or run.announced or not info.has_work:
+                continue
+            key = f"missing:{run.name}"
+            if key in self._mismatch_keys:
+                continue
+            self._mismatch_keys.add(key)
+            message = f"The plan needs stage '{run.name}' but the engine announced nothing attributable to it."
+            self.plan_mismatch.append(message)
+            pending.append(message)
+        self._pending_mismatch = pending
+
+    # -- queries --------------------------------------------------------------------------------
+
+    def running_steps(self) -> list[StepRun]:
+        return [s for s in self.steps.values() if s.state == "running"]
+
+    def failed_step(self) -> StepRun | None:
+        failed = [s for s in self.steps.values() if s.state == "failed"]
+        if not failed:
+            return None
+        return min(failed, key=lambda s: s.completed or s.started or 0.0)
+
+    def stage(self, name: str) -> StageRun | None:
+        return self._stage_by_name.get(name.lower())
+
+    def stage_steps(self) -> list[StepRun]:
+        """Dockerfile steps (not internal), in stage order."""
+        return [step for stage in self.stages for step in stage.steps]
+
+    def totals(self) -> BuildTotals:
+        steps = self.stage_steps()
+        intervals = [(s.started, s.completed) for s in steps if s.started is not None and s.completed is not None]
+        step_time_sum = sum(b - a for a, b in intervals)
+        # Max concurrency: sweep over start/end points (ends before starts at the same instant).
+        points = sorted([(a, 1) for a, b in intervals if b > a] + [(b, -1) for a, b in intervals if b > a])
+        running = peak = 0
+        for _, delta in points:
+            running += delta
+            peak = max(peak, running)
+        if not points and intervals:
+            peak = 1
+        # Time saved by overlap between stages.
+        per_stage = []
+        all_intervals = []
+        for stage in self.stages:
+            own = [(s.started, s.completed) for s in stage.steps if s.started is not None and s.completed is not None]
+            if own:
+                per_stage.append(_intervals_union(own))
+                all_intervals.extend(own)
+        busy = _intervals_union(all_intervals)
+        saved = max(0.0, sum(per_stage) - busy)
+        wall = None
+        if self.started is not None:
+            end = self.finished if self.finished is not None else self._latest
+            if end is not None:
+                wall = max(0.0, end - self.started)
+        return BuildTotals(
+            wall=wall,
+            step_time_sum=step_time_sum,
+            max_parallel=peak,
+            parallel_saved=saved,
+            cache_hits=sum(1 for s in steps if s.state == "cached"),
+            steps=len(steps),
+            image_id=self.image_id,
+            busy=busy,
+        )

@@ -1,0 +1,248 @@
+"""Headless build reports: BuildKit-style plain progress lines, JSON progress, and the summary table.
+
+Shared by ``msb-tui build`` and ``msb-tui replay``. Output is buffered and written in large
+blocks (a million log lines must not cost a million writes). Untrusted text (step names, logs,
+errors) has terminal control sequences stripped before it is printed; nothing is markup.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, TextIO
+
+from msb_tui.build.events import EngineEvent, LogChunk
+from msb_tui.build.model import (
+    BuildFinished,
+    BuildModel,
+    Change,
+    LogAppended,
+    PlanMismatch,
+    StageChanged,
+    StageRun,
+    StepChanged,
+    StepRun,
+)
+from msb_tui.sanitize import strip_controls
+
+_FLUSH_BYTES = 1 << 16
+_FLUSH_SECONDS = 0.1
+
+
+class BufferedWriter:
+    """Collects text and writes it in blocks (every 64 KB or 100 ms, and at ``flush``)."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self._parts: list[str] = []
+        self._size = 0
+        self._last = time.monotonic()
+
+    def write(self, text: str) -> None:
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size >= _FLUSH_BYTES:
+            self.flush()
+        elif time.monotonic() - self._last >= _FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._parts:
+            self.stream.write("".join(self._parts))
+            self._parts.clear()
+            self._size = 0
+        self.stream.flush()
+        self._last = time.monotonic()
+
+
+def _clean(text: str, colours: bool) -> str:
+    return strip_controls(text, keep_colours=colours)
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}s"
+
+
+class PlainProgress:
+    """Prints progress like ``docker build --progress=plain``: ``#N name``, ``#N 0.512 log``, ``#N DONE 1.2s``."""
+
+    def __init__(self, out: BufferedWriter, *, colours: bool = False):
+        self.out = out
+        self.colours = colours
+        self._numbers: dict[str, int] = {}
+        self._printed_end: set[str] = set()
+
+    def _number(self, step: StepRun) -> tuple[int, bool]:
+        number = self._numbers.get(step.digest)
+        if number is not None:
+            return number, False
+        number = self._numbers[step.digest] = len(self._numbers) + 1
+        return number, True
+
+    def handle(self, event: EngineEvent, changes: list[Change]) -> None:
+        write = self.out.write
+        for change in changes:
+            if isinstance(change, StepChanged):
+                step = change.step
+                if step.state == "planned" or not step.name:
+                    continue
+                number, new = self._number(step)
+                if new:
+                    write(f"#{number} {_clean(step.name, False)}\n")
+                if step.state in ("running",) or step.digest in self._printed_end:
+                    continue
+                self._printed_end.add(step.digest)
+                if step.state == "cached":
+                    write(f"#{number} CACHED\n")
+                elif step.state == "done":
+                    write(f"#{number} DONE {_seconds(step.duration)}\n")
+                elif step.state == "failed":
+                    write(f"#{number} ERROR: {_clean(step.error or 'failed', False)}\n")
+                elif step.state == "cancelled":
+                    write(f"#{number} CANCELED\n")
+            elif isinstance(change, LogAppended):
+                step = change.step
+                number, new = self._number(step)
+                if new and step.name:
+                    write(f"#{number} {_clean(step.name, False)}\n")
+                offset = 0.0
+                if isinstance(event, LogChunk) and event.timestamp is not None and step.started is not None:
+                    offset = max(0.0, event.timestamp - step.started)
+                prefix = f"#{number} {offset:.3f} "
+                colours = self.colours
+                write("".join(f"{prefix}{_clean(line, colours)}\n" for line in change.lines))
+            elif isinstance(change, PlanMismatch):
+                write(f"plan mismatch: {change.message}\n")
+            elif isinstance(change, BuildFinished):
+                pass
+
+
+class JsonProgress:
+    """One JSON object per change (``{"type": "step"|"stage"|"log"|"build"|"plan_mismatch", ...}``)."""
+
+    def __init__(self, out: BufferedWriter):
+        self.out = out
+
+    def handle(self, event: EngineEvent, changes: list[Change]) -> None:
+        for change in changes:
+            self.out.write(json.dumps(change_to_json(change), ensure_ascii=False) + "\n")
+
+
+def step_to_json(step: StepRun) -> dict[str, Any]:
+    return {
+        "digest": step.digest,
+        "name": step.name,
+        "stage": step.stage,
+        "position": step.position,
+        "instruction": step.instruction,
+        "line_start": step.line_start,
+        "line_end": step.line_end,
+        "state": step.state,
+        "started": step.started,
+        "completed": step.completed,
+        "cached": step.cached,
+        "error": step.error,
+    }
+
+
+def stage_to_json(stage: StageRun) -> dict[str, Any]:
+    return {
+        "name": stage.name,
+        "index": stage.index,
+        "state": stage.state,
+        "skip_reason": stage.skip_reason,
+        "steps": len(stage.steps),
+        "started": stage.started,
+        "completed": stage.completed,
+    }
+
+
+def change_to_json(change: Change) -> dict[str, Any]:
+    if isinstance(change, StepChanged):
+        return {"type": "step", **step_to_json(change.step)}
+    if isinstance(change, StageChanged):
+        return {"type": "stage", **stage_to_json(change.stage)}
+    if isinstance(change, LogAppended):
+        return {"type": "log", "digest": change.step.digest, "lines": change.lines}
+    if isinstance(change, BuildFinished):
+        return {"type": "build", "status": change.status}
+    if isinstance(change, PlanMismatch):
+        return {"type": "plan_mismatch", "message": change.message}
+    return {"type": "unknown"}
+
+
+def summary_json(model: BuildModel, recording: str | None = None) -> dict[str, Any]:
+    totals = model.totals()
+    return {
+        "type": "summary",
+        "status": model.status,
+        "error": model.error,
+        "image_id": model.image_id,
+        "stages": [stage_to_json(stage) | {"cached_steps": sum(1 for s in stage.steps if s.state == "cached")} for stage in model.stages],
+        "totals": {
+            "wall": totals.wall,
+            "step_time_sum": totals.step_time_sum,
+            "max_parallel": totals.max_parallel,
+            "parallel_saved": totals.parallel_saved,
+            "busy": totals.busy,
+            "cache_hits": totals.cache_hits,
+            "steps": totals.steps,
+        },
+        "plan_mismatch": list(model.plan_mismatch),
+        "malformed": model.malformed,
+        "recording": recording,
+    }
+
+
+def summary_text(model: BuildModel, recording: str | None = None, *, failed_log_lines: int = 15) -> str:
+    """The end-of-build table per stage, the parallelism figures, image id and recording path."""
+    base = model.started
+    rows = [("STAGE", "STATE", "STEPS", "CACHED", "DURATION", "START", "END", "NOTE")]
+    for stage in model.stages:
+        start = "-" if stage.started is None or base is None else f"+{stage.started - base:.1f}s"
+        end = "-" if stage.completed is None or base is None else f"+{stage.completed - base:.1f}s"
+        note = stage.skip_reason or ""
+        if stage.state == "done" and not stage.steps:
+            note = "no steps of its own (merged with an identical step, or nothing to run)"
+        rows.append(
+            (
+                _clean(stage.name, False),
+                stage.state,
+                str(len(stage.steps)),
+                str(sum(1 for s in stage.steps if s.state == "cached")),
+                _seconds(stage.duration),
+                start,
+                end,
+                _clean(note, False),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = ["", "Build summary"]
+    for row in rows:
+        lines.append("  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])) + ("  " + row[-1] if row[-1] else ""))
+    totals = model.totals()
+    lines.append("")
+    lines.append(
+        f"  wall {_seconds(totals.wall)}   summed step time {_seconds(totals.step_time_sum)}"
+        f"   max parallel steps {totals.max_parallel}   time saved by parallel stages {_seconds(totals.parallel_saved)}"
+    )
+    lines.append(f"  cache hits {totals.cache_hits}/{totals.steps} steps")
+    lines.append(f"  status: {model.status}")
+    if model.image_id:
+        lines.append(f"  image: {model.image_id}")
+    if model.error:
+        lines.append(f"  error: {_clean(model.error, False)}")
+    failed = model.failed_step()
+    if failed is not None:
+        where = f" (Dockerfile line {failed.line_start})" if failed.line_start else ""
+        lines.append(f"  failed step: {_clean(failed.name, False)}{where}")
+        tail = list(failed.log.lines)[-failed_log_lines:]
+        for line in tail:
+            lines.append(f"    | {_clean(line, False)}")
+    for message in model.plan_mismatch:
+        lines.append(f"  plan mismatch: {message}")
+    if model.malformed:
+        lines.append(f"  {model.malformed} engine message(s) could not be decoded")
+    if recording:
+        lines.append(f"  recording: {recording}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,177 @@
+"""``msb-tui build PATH``: run a build on the engine headless, printing progress and a stage summary."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+HELP = "build a Dockerfile on the engine (BuildKit) and print progress and a per-stage summary"
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_NO_ENGINE = 3
+EXIT_CANCELLED = 130
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", metavar="PATH", help="the build context folder")
+    parser.add_argument("-f", "--file", dest="dockerfile", help="the Dockerfile (default: PATH/Dockerfile)")
+    parser.add_argument("--target", help="the stage to build (default: the last one)")
+    parser.add_argument("--build-arg", dest="build_args", action="append", default=[], metavar="K=V",
+                        help="set a build arg (K alone takes its value from the environment)")
+    parser.add_argument("--no-cache", action="store_true", help="do not use the build cache")
+    parser.add_argument("--pull", action="store_true", help="always try to pull newer base images")
+    parser.add_argument("--platform", help="target platform, e.g. linux/amd64")
+    parser.add_argument("-t", "--tag", dest="tags", action="append", default=[], metavar="TAG", help="name the image")
+    parser.add_argument("--label", dest="labels", action="append", default=[], metavar="K=V", help="add an image label")
+    parser.add_argument("--classic", action="store_true", help="use the classic builder instead of BuildKit")
+    parser.add_argument("--progress", choices=("plain", "json"), default="plain", help="progress output format")
+    parser.add_argument("--host", help="engine address (default: DOCKER_HOST, the docker context, the local socket)")
+    parser.add_argument("--no-record", action="store_true", help="do not record the build")
+
+
+def parse_pairs(values: list[str], what: str, *, from_env: bool) -> dict[str, str]:
+    """``K=V`` options as a dict; ``K`` alone takes the environment's value (build args, like docker)."""
+    pairs: dict[str, str] = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        key = key.strip()
+        if not key:
+            raise ValueError(f"invalid {what} {value!r}: expected KEY=VALUE")
+        if not sep:
+            if not from_env:
+                raise ValueError(f"invalid {what} {value!r}: expected KEY=VALUE")
+            if key not in os.environ:
+                continue  # like docker: an unset variable is left to the Dockerfile's default
+            rest = os.environ[key]
+        pairs[key] = rest
+    return pairs
+
+
+def load_analysis(dockerfile: Path, target: str | None, build_args: dict[str, str], platform: str | None):
+    """The Dockerfile analysis, or None when it is unavailable (module missing, unreadable file, parse failure)."""
+    try:
+        from msb_tui.analysis import analyze
+    except ImportError:
+        return None
+    try:
+        text = dockerfile.read_text(encoding="utf-8", errors="replace")
+        return analyze(text, target=target, build_args=build_args, platform=platform)
+    except Exception:  # noqa: BLE001 - the build still runs without a plan
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    from msb_tui.build.runner import BuildRequest
+
+    try:
+        build_args = parse_pairs(args.build_args, "--build-arg", from_env=True)
+        labels = parse_pairs(args.labels, "--label", from_env=False)
+    except ValueError as error:
+        print(f"msb-tui build: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    context = Path(args.path)
+    if not context.exists():
+        print(f"msb-tui build: build context not found: {context}", file=sys.stderr)
+        return EXIT_USAGE
+    if not context.is_dir():
+        print(f"msb-tui build: build context is not a folder: {context}", file=sys.stderr)
+        return EXIT_USAGE
+    request = BuildRequest(
+        context=context,
+        dockerfile=Path(args.dockerfile) if args.dockerfile else None,
+        target=args.target,
+        build_args=build_args,
+        no_cache=args.no_cache,
+        pull=args.pull,
+        platform=args.platform,
+        tags=tuple(args.tags),
+        labels=labels,
+        classic=args.classic,
+    )
+    dockerfile = request.dockerfile_path()
+    if not dockerfile.is_file():
+        print(f"msb-tui build: Dockerfile not found: {dockerfile}", file=sys.stderr)
+        return EXIT_USAGE
+
+    from msb_tui.engine.connection import EngineUnavailable, connect
+
+    try:
+        client = connect(args.host, timeout=None)
+    except EngineUnavailable as error:
+        print(f"msb-tui build: {error}", file=sys.stderr)
+        return EXIT_NO_ENGINE
+
+    analysis = load_analysis(dockerfile, args.target, build_args, args.platform)
+    return run_build(client, request, analysis, progress=args.progress, record=not args.no_record)
+
+
+def run_build(client, request, analysis, *, progress: str = "plain", record: bool = True, stdout=None) -> int:
+    """Run one build, printing progress and the summary; Ctrl+C cancels it on the engine (exit 130)."""
+    import signal
+    import threading
+
+    from msb_tui.build.model import BuildModel
+    from msb_tui.build.runner import start_build
+
+    stream = start_build(client, request, record=record)
+    model = BuildModel(analysis)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        interrupts = []
+
+        def on_interrupt(signum, frame):
+            interrupts.append(signum)
+            if len(interrupts) > 1:
+                raise KeyboardInterrupt
+            print("\ncancelling the build (Ctrl+C again to quit at once)...", file=sys.stderr)
+            stream.cancel()
+
+        previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        status = consume(stream, model, progress=progress, stdout=stdout,
+                         recording=str(stream.recording_path) if stream.recording_path else None)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    return exit_status(status)
+
+
+def consume(events, model, *, progress: str = "plain", stdout=None, recording: str | None = None) -> str:
+    """Feed events into the model, print progress as it goes and the summary at the end; the final status."""
+    import json
+
+    from msb_tui.build.report import BufferedWriter, JsonProgress, PlainProgress, summary_json, summary_text
+
+    stream = stdout or sys.stdout
+    out = BufferedWriter(stream)
+    colours = progress == "plain" and hasattr(stream, "isatty") and stream.isatty()
+    printer = JsonProgress(out) if progress == "json" else PlainProgress(out, colours=colours)
+    apply = model.apply
+    handle = printer.handle
+    try:
+        for event in events:
+            changes = apply(event)
+            if changes:
+                handle(event, changes)
+    finally:
+        if model.status in ("pending", "running"):
+            # The source ended without saying how (should not happen): report what we have.
+            pass
+        if progress == "json":
+            out.write(json.dumps(summary_json(model, recording), ensure_ascii=False) + "\n")
+        else:
+            out.write(summary_text(model, recording))
+        out.flush()
+    return model.status
+
+
+def exit_status(status: str) -> int:
+    if status == "succeeded":
+        return EXIT_OK
+    if status == "cancelled":
+        return EXIT_CANCELLED
+    return EXIT_FAILED

@@ -1,0 +1,61 @@
+"""``msb-tui replay FILE``: print a recorded build's progress and summary again, with no engine."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HELP = "replay a recorded build (progress and summary) without an engine"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="a recording (.jsonl) from msb-tui build")
+    parser.add_argument("--speed", type=float, default=None,
+                        help="pace as recorded divided by X (e.g. 1 = real time, 10 = ten times faster); default: no waiting")
+    parser.add_argument("--progress", choices=("plain", "json"), default="plain", help="progress output format")
+
+
+def analysis_for_recording(inputs: dict):
+    """The Dockerfile analysis rebuilt from the recording's inputs (its Dockerfile text), or None."""
+    text = inputs.get("dockerfile_text")
+    if not text:
+        return None
+    try:
+        from msb_tui.analysis import analyze
+    except ImportError:
+        return None
+    try:
+        return analyze(text, target=inputs.get("target"), build_args=inputs.get("build_args") or {},
+                       platform=inputs.get("platform"))
+    except Exception:  # noqa: BLE001 - replay works without a plan
+        return None
+
+
+def replay_into(path: Path, model=None, *, speed: float | None = None):
+    """For UIs: ``(model, events)`` — a BuildModel joined with the recording's analysis, and the
+    event iterator to feed it (``for e in events: model.apply(e)``)."""
+    from msb_tui.build.model import BuildModel
+    from msb_tui.build.recording import read_inputs, replay
+
+    inputs = read_inputs(path)
+    if model is None:
+        model = BuildModel(analysis_for_recording(inputs))
+    return model, replay(path, speed)
+
+
+def run(args: argparse.Namespace) -> int:
+    from msb_tui.build.recording import RecordingError
+    from msb_tui.commands.build import EXIT_FAILED, EXIT_USAGE, consume, exit_status
+
+    if args.speed is not None and args.speed <= 0:
+        print("msb-tui replay: --speed must be positive", file=sys.stderr)
+        return EXIT_USAGE
+    path = Path(args.file)
+    try:
+        model, events = replay_into(path, speed=args.speed)
+        status = consume(events, model, progress=args.progress, recording=str(path))
+    except RecordingError as error:
+        print(f"msb-tui replay: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    return exit_status(status)
