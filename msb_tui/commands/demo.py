@@ -19,7 +19,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", default="go", help=f"the demo (default: go; one of {', '.join(_names())})")
     parser.add_argument("--online", action="store_true", help="use the official base images instead of the seeded ones")
     parser.add_argument("--headless", action="store_true", help="build in the terminal without the app ('msb-tui build')")
-    parser.add_argument("rest", nargs=argparse.REMAINDER, help="further msb-tui options, e.g. --target test")
+    parser.add_argument("--target", help="build this stage (default: the last stage)")
+    parser.add_argument("--build-arg", action="append", default=[], metavar="K=V", help="extra build args")
+    parser.add_argument("--no-cache", action="store_true", help="do not use the build cache")
+    parser.add_argument("--classic", action="store_true", help="with --headless: use the classic builder")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,7 +37,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.online:
         for key, value in offline_build_args((folder / "Dockerfile").read_text()).items():
             argv += ["--build-arg", f"{key}={value}"]
-    rest = [a for a in args.rest if a != "--"]
+    rest = [f"--build-arg={value}" for value in args.build_arg]
+    rest += [f"--target={args.target}"] if args.target else []
+    rest += ["--no-cache"] if args.no_cache else []
+    if args.classic and args.headless:
+        rest.append("--classic")
     if args.headless:
         return main(["build", *argv, *rest])
     return main([*argv, *rest])
