@@ -1,7 +1,347 @@
-"""Lint findings (placeholder filled in below)."""
+"""Lint: BuildKit's build checks (same rule names) plus multi-stage advice of our own.
+
+Every rule is one linear pass over the stages or instructions. BuildKit rules keep BuildKit's
+names and messages; ours are SdkImageInFinalStage, CacheBustingCopy, UnusedStage and
+UnpinnedBaseImage. Findings are sorted by line.
+"""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 
-def run_lint(model, plan):
-    return []
+from msb_tui.analysis.args import PLATFORM_ARGS
+from msb_tui.analysis.errors import Finding
+from msb_tui.analysis.model import Model, stage_dependencies
+from msb_tui.analysis.parse import Instruction
+from msb_tui.analysis.plan import Plan
+from msb_tui.analysis.references import reference_error, split_reference
+from msb_tui.analysis.stages import Stage
+
+RESERVED_STAGE_NAMES = ("context", "scratch")
+
+# BuildKit's SecretsUsedInArgOrEnv: a secret word as a whole "_"-separated part of the name ...
+_SECRET_WORDS = re.compile(
+    r"(?i)(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)"
+)
+_SECRET_ALLOWED = re.compile(r"(?i)(?:_|^)(?:public|file|version)(?:_|$)")
+# ... and, beyond BuildKit, the same words glued inside a name (GITHUBTOKEN, DBPASSWORD).
+_SECRET_INSIDE = re.compile(r"(?i)(token|secret|password|passwd|api_?key|private_?key|credential)")
+
+# Base images that hold a build toolchain: fine to build in, heavy and exposed to ship.
+# (pattern on the repository's last path component or full path, tags that make it a runtime image)
+SDK_IMAGES: list[tuple[re.Pattern[str], re.Pattern[str] | None, str]] = [
+    (re.compile(r"(^|/)golang$"), None, "Go SDK"),
+    (re.compile(r"(^|/)rust$"), None, "Rust toolchain"),
+    (re.compile(r"(^|/)maven$"), None, "Maven + JDK"),
+    (re.compile(r"(^|/)gradle$"), None, "Gradle + JDK"),
+    (re.compile(r"(^|/)gcc$"), None, "GCC toolchain"),
+    (re.compile(r"(^|/)buildpack-deps$"), None, "build dependencies"),
+    (re.compile(r"(^|/)dotnet/sdk$"), None, ".NET SDK"),
+    (re.compile(r"(^|/)(openjdk|eclipse-temurin|amazoncorretto)$"), re.compile(r"jre"), "JDK"),
+    (re.compile(r"(^|/)node$"), re.compile(r"slim|alpine|distroless"), "Node.js with build tools"),
+    (re.compile(r"(^|/)python$"), re.compile(r"slim|alpine"), "Python with compilers"),
+    (re.compile(r"(^|/)ruby$"), re.compile(r"slim|alpine"), "Ruby with compilers"),
+]
+
+_DEPENDENCY_INSTALL = re.compile(
+    r"\b(npm\s+(ci|install|i)\b|yarn(\s+install)?\b|pnpm\s+(install|i)\b|pip3?\s+install\b|poetry\s+install\b|"
+    r"pipenv\s+install\b|uv\s+(sync|pip\s+install)\b|go\s+mod\s+download\b|bundle(\s+install)?\b|"
+    r"composer\s+install\b|cargo\s+(fetch|build)\b|mvn\b.*\b(dependency:|install|package)|"
+    r"gradle\w*\b.*\b(dependencies|build)\b|dotnet\s+restore\b|apt-get\s+install\b|apk\s+add\b)"
+)
+
+
+def _finding(rule: str, severity: str, line: int | None, message: str, fix: str = "") -> Finding:
+    return Finding(rule, severity, line, message, fix)
+
+
+def _is_secret_name(name: str) -> bool:
+    if _SECRET_ALLOWED.search(name):
+        return False
+    return bool(_SECRET_WORDS.search(name) or _SECRET_INSIDE.search(name))
+
+
+def _keys(instruction: Instruction) -> list[str]:
+    if instruction.cmd == "ARG":
+        return [word.partition("=")[0] for word in instruction.value]
+    return list(instruction.value[0::2])  # ENV values come as name, value pairs
+
+
+def _legacy_key_value(instruction: Instruction) -> bool:
+    body = instruction.original.split(None, 1)
+    if len(body) < 2:
+        return False
+    first = body[1].split(None, 1)[0]
+    return "=" not in first
+
+
+def _stage_rules(model: Model, findings: list[Finding]) -> None:
+    seen_names: dict[str, int] = {}
+    for stage in model.stages:
+        line = stage.line_start
+        args = list(stage.from_instruction.value)
+        if len(args) == 3:
+            written = args[2]
+            if written != written.lower():
+                findings.append(_finding(
+                    "StageNameCasing", "warning", line, f"Stage name '{written}' should be lowercase",
+                    f"write 'AS {written.lower()}'",
+                ))
+            keyword = stage.from_instruction.keyword
+            as_word = args[1]
+            if keyword in (keyword.lower(), keyword.upper()):
+                expected = as_word.lower() if keyword == keyword.lower() else as_word.upper()
+                if as_word != expected:
+                    findings.append(_finding(
+                        "FromAsCasing", "warning", line,
+                        f"'{as_word}' and '{keyword}' keywords' casing do not match",
+                        f"write '{keyword} ... {expected} {written}'",
+                    ))
+        if stage.name:
+            if stage.name in seen_names:
+                findings.append(_finding(
+                    "DuplicateStageName", "warning", line,
+                    f'Duplicate stage name "{stage.name}", stage names should be unique',
+                    f"rename one; --from={stage.name} and --target {stage.name} mean the LAST one (line {line})",
+                ))
+            seen_names[stage.name] = stage.index
+            if stage.name in RESERVED_STAGE_NAMES:
+                findings.append(_finding(
+                    "ReservedStageName", "warning", line,
+                    f'Stage name should not use the same name as reserved stage "{stage.name}"',
+                    "pick another name",
+                ))
+        declared = set(model.global_args) | set(PLATFORM_ARGS) | {"TARGETSTAGE"}
+        for name in sorted(model.from_unmatched.get(stage.index, set()) - declared):
+            findings.append(_finding(
+                "UndefinedArgInFrom", "warning", line, f"FROM argument '{name}' is not declared",
+                f"declare 'ARG {name}=<default>' before the first FROM",
+            ))
+        default_base = model.from_default_bases.get(stage.index)
+        if default_base is not None and "$" in stage.base_raw and (
+            default_base == "" or (default_base != "scratch" and reference_error(default_base))
+        ):
+            findings.append(_finding(
+                "InvalidDefaultArgInFrom", "warning", line,
+                f"Default value for ARG {stage.base_raw} results in empty or invalid base image name",
+                "give the global ARG a default that names an image",
+            ))
+        if stage.platform_raw:
+            raw = stage.platform_raw
+            if raw in ("$TARGETPLATFORM", "${TARGETPLATFORM}"):
+                findings.append(_finding(
+                    "RedundantTargetPlatform", "warning", line,
+                    f"Setting platform to predefined {raw} in FROM is redundant as this is the default behavior",
+                    "drop --platform",
+                ))
+            elif "$" not in raw and not any(part and part in (stage.name or "") for part in raw.split("/")):
+                findings.append(_finding(
+                    "FromPlatformFlagConstDisallowed", "warning", line,
+                    f'FROM --platform flag should not use constant value "{raw}"',
+                    "use $BUILDPLATFORM or $TARGETPLATFORM",
+                ))
+
+
+def _instruction_rules(model: Model, findings: list[Finding]) -> None:
+    casing = Counter()
+    all_instructions: list[Instruction] = []
+    for instruction in model.meta_args:
+        all_instructions.append(instruction)
+    for stage in model.stages:
+        all_instructions.append(stage.from_instruction)
+        all_instructions.extend(stage.instructions)
+    for instruction in all_instructions:
+        keyword = instruction.keyword
+        if keyword == keyword.lower():
+            casing["lower"] += 1
+        elif keyword == keyword.upper():
+            casing["upper"] += 1
+    majority = "lower" if casing["lower"] > casing["upper"] else "upper"
+    for instruction in all_instructions:
+        keyword = instruction.keyword
+        wanted = keyword.lower() if majority == "lower" else keyword.upper()
+        if keyword != wanted:
+            findings.append(_finding(
+                "ConsistentInstructionCasing", "warning", instruction.line_start,
+                f"Command '{keyword}' should match the case of the command majority ({majority}case)",
+                f"write '{wanted}'",
+            ))
+    for instruction in model.meta_args:
+        _secret_rule(instruction, findings)
+    for stage in model.stages:
+        counts = Counter(i.cmd for i in stage.instructions if i.cmd in ("CMD", "ENTRYPOINT", "HEALTHCHECK"))
+        seen = Counter()
+        absolute_workdir = _inherits_workdir(model, stage)
+        for instruction in stage.instructions:
+            cmd = instruction.cmd
+            line = instruction.line_start
+            if cmd in ("ARG", "ENV"):
+                _secret_rule(instruction, findings)
+                if cmd == "ENV" and _legacy_key_value(instruction):
+                    findings.append(_finding(
+                        "LegacyKeyValueFormat", "warning", line,
+                        f'"{cmd} key=value" should be used instead of legacy "{cmd} key value" format',
+                        f"write '{cmd} name=value'",
+                    ))
+            elif cmd == "LABEL" and _legacy_key_value(instruction):
+                findings.append(_finding(
+                    "LegacyKeyValueFormat", "warning", line,
+                    f'"{cmd} key=value" should be used instead of legacy "{cmd} key value" format',
+                    f"write '{cmd} name=value'",
+                ))
+            elif cmd == "MAINTAINER":
+                findings.append(_finding(
+                    "MaintainerDeprecated", "warning", line,
+                    "Maintainer instruction is deprecated in favor of using label",
+                    'use LABEL org.opencontainers.image.authors="..."',
+                ))
+            elif cmd in ("CMD", "ENTRYPOINT"):
+                if not instruction.json:
+                    findings.append(_finding(
+                        "JSONArgsRecommended", "warning", line,
+                        f"JSON arguments recommended for {cmd} to prevent unintended behavior related to OS signals",
+                        f'write {cmd} ["executable", "arg"]',
+                    ))
+            elif cmd == "WORKDIR" and instruction.value:
+                path = instruction.value[0]
+                if path.startswith("/") or path.startswith("$") or re.match(r"^[A-Za-z]:[\\/]", path):
+                    absolute_workdir = True
+                elif not absolute_workdir:
+                    findings.append(_finding(
+                        "WorkdirRelativePath", "warning", line,
+                        f'Relative workdir "{path}" can have unexpected results if the base image changes',
+                        "use an absolute path",
+                    ))
+            elif cmd == "EXPOSE":
+                for port in instruction.value:
+                    container = port.split(":")[-1]
+                    proto = container.partition("/")[2]
+                    if proto != proto.lower():
+                        findings.append(_finding(
+                            "ExposeProtoCasing", "warning", line,
+                            f"Defined protocol '{port}' in EXPOSE instruction should be lowercase",
+                            f"write '{port.lower()}'",
+                        ))
+                    if ":" in port:
+                        findings.append(_finding(
+                            "ExposeInvalidFormat", "warning", line,
+                            "EXPOSE instruction should not define an IP address or host-port mapping, "
+                            f"found '{port}'",
+                            "publish host ports at run time (docker run -p)",
+                        ))
+            if cmd in counts:
+                seen[cmd] += 1
+                if seen[cmd] < counts[cmd]:
+                    findings.append(_finding(
+                        "MultipleInstructionsDisallowed", "warning", line,
+                        f"Multiple {cmd} instructions should not be used in the same stage because only the "
+                        "last one will be used",
+                        f"keep only the last {cmd}",
+                    ))
+
+
+def _inherits_workdir(model: Model, stage: Stage) -> bool:
+    seen = set()
+    current = stage
+    while current.base.kind == "stage" and current.base.stage_index not in seen:
+        seen.add(current.base.stage_index)
+        current = model.stages[current.base.stage_index]
+        for instruction in current.instructions:
+            if instruction.cmd == "WORKDIR" and instruction.value and instruction.value[0].startswith(("/", "$")):
+                return True
+    return False
+
+
+def _secret_rule(instruction: Instruction, findings: list[Finding]) -> None:
+    for key in _keys(instruction):
+        if key and _is_secret_name(key):
+            findings.append(_finding(
+                "SecretsUsedInArgOrEnv", "warning", instruction.line_start,
+                f'Do not use ARG or ENV instructions for sensitive data ({instruction.cmd} "{key}")',
+                "pass it with RUN --mount=type=secret,id=... (docker build --secret)",
+            ))
+
+
+def root_image(model: Model, stage: Stage) -> str | None:
+    """The image a stage ultimately starts from (following FROM <stage>), None for scratch."""
+    seen = set()
+    current = stage
+    while current.base.kind == "stage" and current.base.stage_index not in seen:
+        seen.add(current.base.stage_index)
+        current = model.stages[current.base.stage_index]
+    return current.base.ref if current.base.kind == "image" else None
+
+
+def sdk_kind(ref: str) -> str | None:
+    """What toolchain an image reference holds, per ``SDK_IMAGES``; None for runtime images."""
+    name, tag, _digest = split_reference(ref)
+    for pattern, runtime_tags, label in SDK_IMAGES:
+        if pattern.search(name):
+            if runtime_tags is not None and tag and runtime_tags.search(tag):
+                return None
+            return label
+    return None
+
+
+def _multistage_rules(model: Model, plan: Plan | None, findings: list[Finding]) -> None:
+    final = model.stages[plan.target] if plan else model.stages[-1]
+    image = root_image(model, final)
+    if image:
+        kind = sdk_kind(image)
+        if kind:
+            findings.append(_finding(
+                "SdkImageInFinalStage", "warning", final.line_start,
+                f"The final stage `{final.display_name}` is based on {image} ({kind}): the toolchain ships "
+                "in the image",
+                "build in an SDK stage, then COPY --from=<it> the result into a slim runtime or scratch stage",
+            ))
+    needs = stage_dependencies(model)
+    depended_on = {dep for deps in needs for dep in deps}
+    last = len(model.stages) - 1
+    for stage in model.stages:
+        if stage.index != last and stage.index not in depended_on:
+            findings.append(_finding(
+                "UnusedStage", "info", stage.line_start,
+                f"Stage `{stage.display_name}` is needed by no other stage: it only runs with "
+                f"--target {stage.name or stage.display_name}",
+                "fine for test/debug targets; otherwise remove it" if stage.name
+                else "name it (FROM ... AS name) so it can be a --target, or remove it",
+            ))
+        if stage.base.kind == "image" and stage.base.ref and not reference_error(stage.base.ref):
+            _name, tag, digest = split_reference(stage.base.ref)
+            if not digest and (tag is None or tag == "latest"):
+                what = "has no tag" if tag is None else "uses the tag 'latest'"
+                findings.append(_finding(
+                    "UnpinnedBaseImage", "warning", stage.line_start,
+                    f"Base image {stage.base.ref} {what}: builds change when it moves",
+                    "pin a version tag (or a digest)",
+                ))
+        copy_all_line = None
+        for instruction in stage.instructions:
+            if instruction.cmd in ("COPY", "ADD") and not instruction.flag("from") and copy_all_line is None:
+                sources = instruction.value[:-1]
+                if any(source in (".", "./") for source in sources):
+                    copy_all_line = instruction.line_start
+            elif instruction.cmd == "RUN" and copy_all_line is not None:
+                if _DEPENDENCY_INSTALL.search(" ".join(instruction.value)):
+                    findings.append(_finding(
+                        "CacheBustingCopy", "warning", copy_all_line,
+                        f"COPY of the whole context (line {copy_all_line}) comes before installing dependencies "
+                        f"(line {instruction.line_start}): any source change re-runs the install",
+                        "copy only the dependency manifests (package.json, go.mod, requirements.txt, ...), "
+                        "install, then copy the rest",
+                    ))
+                    break
+
+
+def run_lint(model: Model, plan: Plan | None) -> list[Finding]:
+    """All findings for the model, sorted by line (file-level findings first)."""
+    findings: list[Finding] = []
+    if not model.stages:
+        return findings
+    _stage_rules(model, findings)
+    _instruction_rules(model, findings)
+    _multistage_rules(model, plan, findings)
+    findings.sort(key=lambda finding: (finding.line or 0))
+    return findings
