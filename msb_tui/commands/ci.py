@@ -1,0 +1,95 @@
+"""``msb-tui ci IMAGE``: fail a pipeline when an image breaks a size, waste or leak limit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass
+
+HELP = "check an image against limits (size, efficiency, wasted bytes, leaks); exit 1 when one is broken"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    status: str  # "PASS", "FAIL" or "SKIP"
+    detail: str
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from msb_tui.commands.layers import add_engine_arguments
+
+    parser.add_argument("image", help="image name, tag or id")
+    add_engine_arguments(parser)
+    parser.add_argument("--max-size", help="largest allowed image size, e.g. 10MB, 512KiB")
+    parser.add_argument("--min-efficiency", help="lowest allowed efficiency, e.g. 0.9 or 90%%")
+    parser.add_argument("--max-wasted", help="most wasted bytes allowed, e.g. 5MB")
+    parser.add_argument("--no-leaks", action="store_true", help="fail when the leak check finds anything")
+
+
+def evaluate(report, max_size: int | None, min_efficiency: float | None, max_wasted: int | None, no_leaks: bool) -> list[Check]:
+    """One check per limit; limits not given are SKIPped (reported, never failing)."""
+    from msb_tui.image.render import size
+
+    checks = []
+    image_size = report.layers.size
+    if max_size is None:
+        checks.append(Check("max-size", "SKIP", f"size {size(image_size)} (no limit given)"))
+    else:
+        ok = image_size <= max_size
+        checks.append(Check("max-size", "PASS" if ok else "FAIL", f"size {size(image_size)} {'<=' if ok else '>'} {size(max_size)}"))
+    waste = report.waste
+    if min_efficiency is None:
+        checks.append(Check("min-efficiency", "SKIP", f"efficiency {waste.efficiency:.2%} (no limit given)"))
+    else:
+        ok = waste.efficiency >= min_efficiency
+        checks.append(
+            Check("min-efficiency", "PASS" if ok else "FAIL", f"efficiency {waste.efficiency:.2%} {'>=' if ok else '<'} {min_efficiency:.2%}")
+        )
+    if max_wasted is None:
+        checks.append(Check("max-wasted", "SKIP", f"wasted {size(waste.wasted_bytes)} (no limit given)"))
+    else:
+        ok = waste.wasted_bytes <= max_wasted
+        checks.append(
+            Check("max-wasted", "PASS" if ok else "FAIL", f"wasted {size(waste.wasted_bytes)} {'<=' if ok else '>'} {size(max_wasted)}")
+        )
+    found = len(report.leaks)
+    if not no_leaks:
+        checks.append(Check("no-leaks", "SKIP", f"{found} leak finding(s) (not enforced; use --no-leaks)"))
+    else:
+        checks.append(Check("no-leaks", "PASS" if found == 0 else "FAIL", f"{found} leak finding(s)"))
+    return checks
+
+
+def run(args: argparse.Namespace) -> int:
+    from msb_tui.commands.layers import EXIT_NO_ENGINE, EXIT_NO_IMAGE, analyze, connect_or_report
+    from msb_tui.image.render import clean, parse_fraction, parse_size
+
+    try:
+        max_size = parse_size(args.max_size) if args.max_size else None
+        max_wasted = parse_size(args.max_wasted) if args.max_wasted else None
+        min_efficiency = parse_fraction(args.min_efficiency) if args.min_efficiency else None
+    except ValueError as error:
+        print(f"msb-tui ci: {error}", file=sys.stderr)
+        return EXIT_NO_IMAGE
+    client = connect_or_report(args.host)
+    if client is None:
+        return EXIT_NO_ENGINE
+    report = analyze(client, args.image, args)
+    if isinstance(report, int):
+        return report
+    checks = evaluate(report, max_size, min_efficiency, max_wasted, args.no_leaks)
+    failed = [check for check in checks if check.status == "FAIL"]
+    if args.json:
+        json.dump({"image": args.image, "passed": not failed, "checks": [asdict(c) for c in checks]}, sys.stdout, indent=2)
+        print()
+    else:
+        print(f"Image: {clean(args.image)}")
+        for check in checks:
+            print(f"  {check.status}  {check.name}: {check.detail}")
+        if args.no_leaks:
+            for leak in report.leaks:
+                print(f"        leak: {leak.category} {clean(leak.where)}: {clean(leak.why)}")
+        print(f"Result: {'FAIL' if failed else 'PASS'}" + (f" ({len(failed)} limit{'s' if len(failed) != 1 else ''} broken)" if failed else ""))
+    return 1 if failed else 0

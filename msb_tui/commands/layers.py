@@ -1,0 +1,105 @@
+"""``msb-tui layers IMAGE``: an image's layers, the Dockerfile line behind each, waste and leaks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+
+HELP = "show an image's layers tied to Dockerfile lines, with sizes, waste, efficiency and leaks"
+
+EXIT_NO_ENGINE = 3
+EXIT_NO_IMAGE = 2
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="engine address (default: DOCKER_HOST, the docker context, the local socket)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("image", help="image name, tag or id")
+    add_engine_arguments(parser)
+    parser.add_argument("--dockerfile", help="the Dockerfile the image was built from (ties layers to its lines)")
+    parser.add_argument("--target", help="the stage the image was built for (default: the last stage)")
+    parser.add_argument(
+        "--build-arg", action="append", default=[], metavar="NAME=VALUE", help="build args used for the build (repeatable)"
+    )
+    parser.add_argument("--no-files", action="store_true", help="skip the file trees (no export: no waste, no file leaks)")
+    parser.add_argument("--top", type=int, default=10, help="how many wasted paths to list (default 10)")
+
+
+def connect_or_report(host: str | None):
+    """A client, or None after printing why no engine answered."""
+    from msb_tui.engine.connection import EngineUnavailable, connect
+
+    try:
+        return connect(host)
+    except EngineUnavailable as error:
+        print(f"msb-tui: no Docker engine answered: {error}", file=sys.stderr)
+        return None
+
+
+def build_args(pairs: list[str]) -> dict[str, str]:
+    result = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        result[name] = value if sep else ""
+    return result
+
+
+def analyze(client, image: str, args: argparse.Namespace, with_files: bool = True):
+    """The image report, or an int exit code after printing the problem."""
+    import docker.errors
+
+    from msb_tui.image.report import analyze_image
+
+    dockerfile = getattr(args, "dockerfile", None)
+    text = None
+    if dockerfile:
+        from pathlib import Path
+
+        path = Path(dockerfile)
+        if path.is_dir():
+            path = path / "Dockerfile"
+        try:
+            text = path.read_text()
+        except OSError as error:
+            print(f"msb-tui: cannot read {path}: {error}", file=sys.stderr)
+            return EXIT_NO_IMAGE
+    try:
+        return analyze_image(
+            client,
+            image,
+            dockerfile=text,
+            target=getattr(args, "target", None),
+            build_args=build_args(getattr(args, "build_arg", []) or []),
+            with_files=with_files,
+        )
+    except docker.errors.NotFound as error:
+        print(f"msb-tui: no such image {image!r}: {error.explanation or error}", file=sys.stderr)
+        return EXIT_NO_IMAGE
+    except ValueError as error:  # bad --target or Dockerfile
+        print(f"msb-tui: {error}", file=sys.stderr)
+        return EXIT_NO_IMAGE
+    except docker.errors.DockerException as error:
+        print(f"msb-tui: the engine failed: {error}", file=sys.stderr)
+        return EXIT_NO_ENGINE
+
+
+def run(args: argparse.Namespace) -> int:
+    client = connect_or_report(args.host)
+    if client is None:
+        return EXIT_NO_ENGINE
+    report = analyze(client, args.image, args, with_files=not args.no_files)
+    if isinstance(report, int):
+        return report
+    if args.json:
+        json.dump(report.to_dict(top_waste=args.top), sys.stdout, indent=2, default=str)
+        print()
+        return 0
+    from msb_tui.image.render import layers_text
+
+    print(layers_text(report, width=shutil.get_terminal_size((120, 40)).columns, top_waste=args.top))
+    return 0

@@ -1,0 +1,167 @@
+"""One image, fully analysed: layers tied to the Dockerfile, file trees, waste and leaks.
+
+This is the entry point the CLI and the TUI's Layers view use::
+
+    report = analyze_image(client, "app:latest", dockerfile=text, target="final", build_args={...})
+    report.layers.entries        # history entries, oldest first, each with .source (stage, line)
+    report.layer_files(i)        # LayerFiles of layer i: statuses, removals
+    report.file_tree()           # lazy FileTree of the final filesystem
+    report.file_tree(upto=i)     # ... as it looked after layer i
+    report.layer_tree(i)         # ... of layer i's own changes
+    report.waste, report.leaks
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from msb_tui.image.export import ImageArchive, export_image
+from msb_tui.image.filetree import (
+    ADDED,
+    MODIFIED,
+    FileTree,
+    LayerFiles,
+    StackedImage,
+    layer_tree,
+    stack_layers,
+    tree_at,
+)
+from msb_tui.image.layers import ImageLayers, attribute, read_layers
+from msb_tui.image.leaks import Leak, find_leaks, secret_leaks
+from msb_tui.image.waste import WasteReport, compute_waste
+
+
+@dataclass
+class ImageReport:
+    name: str
+    layers: ImageLayers
+    archive: ImageArchive | None = None
+    stacked: StackedImage | None = None
+    waste: WasteReport | None = None
+    leaks: list[Leak] = field(default_factory=list)
+    dockerfile: str | None = None
+    target: str | None = None
+
+    def layer_files(self, layer_index: int) -> LayerFiles | None:
+        if self.archive is None or not 0 <= layer_index < len(self.archive.layers):
+            return None
+        return self.archive.layers[layer_index]
+
+    def file_tree(self, upto: int | None = None) -> FileTree:
+        """The stacked filesystem (final, or after layer ``upto``)."""
+        if self.archive is None or self.stacked is None:
+            raise ValueError("this report was made without file trees")
+        if upto is None or upto >= len(self.archive.layers) - 1:
+            return FileTree(self.stacked.root)
+        return FileTree(tree_at(self.archive.layers, upto))
+
+    def layer_tree(self, layer_index: int) -> FileTree:
+        """Layer ``layer_index``'s own changes (added, modified, removed)."""
+        layer = self.layer_files(layer_index)
+        if layer is None:
+            raise ValueError(f"no layer {layer_index}")
+        return FileTree(layer_tree(layer, layer_index))
+
+    def layer_rows(self) -> list[dict]:
+        """One row per history entry (oldest first) with its layer's file counts and waste."""
+        by_layer = self.waste.by_layer() if self.waste else {}
+        by_culprit = self.waste.by_culprit() if self.waste else {}
+        rows = []
+        for entry in self.layers.entries:
+            row = entry.to_dict()
+            files = self.layer_files(entry.layer_index) if entry.layer_index is not None else None
+            if files is not None:
+                row["files"] = {
+                    "added": files.count(ADDED),
+                    "modified": files.count(MODIFIED),
+                    "removed": len(files.removed),
+                    "removed_bytes": sum(files.removed.values()),
+                    "file_bytes": files.file_bytes,
+                    "error": files.error,
+                }
+                row["wasted_bytes"] = by_layer.get(entry.layer_index, 0)
+                row["wastes_below_bytes"] = by_culprit.get(entry.layer_index, 0)
+            rows.append(row)
+        return rows
+
+    def to_dict(self, top_waste: int = 20) -> dict:
+        data = {
+            "image": self.name,
+            "id": self.layers.image_id,
+            "tags": self.layers.tags,
+            "size": self.layers.size,
+            "layer_count": len(self.layers.diff_ids),
+            "exact_empty_layers": self.layers.exact_empty,
+            "layers": self.layer_rows(),
+            "leaks": [leak.to_dict() for leak in self.leaks],
+        }
+        if self.archive is not None:
+            data["layout"] = self.archive.layout
+        if self.waste is not None:
+            data["waste"] = {
+                "total_bytes": self.waste.total_bytes,
+                "wasted_bytes": self.waste.wasted_bytes,
+                "final_bytes": self.waste.final_bytes,
+                "efficiency": self.waste.efficiency,
+                "top": [
+                    {
+                        "path": "/" + item.path,
+                        "wasted_bytes": item.wasted,
+                        "copies": [
+                            {"layer": c.layer, "size": c.size, "by_layer": c.by_layer, "how": c.how} for c in item.copies
+                        ],
+                    }
+                    for item in self.waste.paths(top_waste)
+                ],
+            }
+        return data
+
+
+def _base_history_length(client, image_ref: str | None) -> int | None:
+    """How many history entries the base image has, when it is present locally."""
+    if image_ref is None:
+        return 0
+    try:
+        return len(client.history(image_ref))
+    except Exception:  # noqa: BLE001 - absent locally (or unreachable): fall back to alignment
+        return None
+
+
+def analyze_image(
+    client,
+    image: str,
+    *,
+    dockerfile: str | Path | None = None,
+    target: str | None = None,
+    build_args: dict[str, str] | None = None,
+    with_files: bool = True,
+) -> ImageReport:
+    """Analyse ``image`` on the engine; with ``dockerfile`` (text or path) tie layers to its lines."""
+    archive = export_image(client, image) if with_files else None
+    layers = read_layers(client, image, config=archive.config if archive else None)
+    report = ImageReport(name=image, layers=layers, archive=archive, target=target)
+    if archive is not None:
+        report.stacked = stack_layers(archive.layers)
+        report.waste = compute_waste(archive.layers, report.stacked)
+        report.leaks = find_leaks(report.stacked.root, layers.config, layers.entries)
+    else:
+        report.leaks = secret_leaks(layers.config, layers.entries)
+    if dockerfile is not None:
+        text = Path(dockerfile).read_text() if isinstance(dockerfile, Path) else dockerfile
+        report.dockerfile = text
+        attribute_from_dockerfile(client, layers, text, target, build_args)
+    return report
+
+
+def attribute_from_dockerfile(client, layers: ImageLayers, text: str, target: str | None, build_args: dict | None) -> None:
+    """Tie ``layers`` to the Dockerfile's lines (exact base split when the base image is local)."""
+    from msb_tui.image.layers import instruction_chain
+    from msb_tui.image.stages import load_stages
+
+    stages, target_index = load_stages(text, target, build_args)
+    _chain, base_image = instruction_chain(stages, target_index)
+    base_count = _base_history_length(client, base_image) if client is not None else None
+    if base_count is not None and base_count > len(layers.entries):
+        base_count = None
+    attribute(layers, stages, target_index, base_count)
