@@ -48,11 +48,13 @@ class Comparison:
         sizes = f"{naturalsize(self.size_a)} → {naturalsize(self.size_b)}"
         if self.size_a == self.size_b:
             return f"{sizes}, same size"
-        if self.size_b and self.size_a > self.size_b:
-            return f"{sizes}, {self.size_a / self.size_b:.0f}x smaller"
-        if self.size_a and self.size_b > self.size_a:
-            return f"{sizes}, {self.size_b / self.size_a:.1f}x larger"
-        return sizes
+        smaller, larger = sorted((self.size_a, self.size_b))
+        if smaller and larger / smaller >= 2:
+            word = "smaller" if self.size_b < self.size_a else "larger"
+            return f"{sizes}, {larger / smaller:.0f}x {word}"
+        sign = "+" if self.delta > 0 else "-"
+        percent = f", {self.delta / self.size_a:+.1%}" if self.size_a else ""
+        return f"{sizes} ({sign}{naturalsize(abs(self.delta))}{percent})"
 
     def counts(self) -> dict[str, int]:
         result = {"added": 0, "removed": 0, "changed": 0}

@@ -1,0 +1,158 @@
+"""Leak check, image comparison, CI limits and size parsing, on synthetic layers."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from types import SimpleNamespace
+
+import pytest
+from test_image_archives import layer_tar, legacy_archive
+
+from msb_tui.commands import ci as ci_command
+from msb_tui.image.compare import Comparison, compare_reports
+from msb_tui.image.export import read_image_archive
+from msb_tui.image.filetree import stack_layers
+from msb_tui.image.layers import LayerInfo, parse_created_by
+from msb_tui.image.leaks import file_leaks, find_leaks, mask, secret_leaks, secret_reason
+from msb_tui.image.render import parse_fraction, parse_size
+from msb_tui.image.waste import compute_waste
+
+
+def _report(name: str, layers: list[bytes], size: int | None = None):
+    archive = read_image_archive(io.BytesIO(legacy_archive(layers)))
+    stacked = stack_layers(archive.layers)
+    waste = compute_waste(archive.layers, stacked)
+    image_layers = SimpleNamespace(size=size if size is not None else waste.final_bytes, entries=[], config={})
+    return SimpleNamespace(name=name, archive=archive, stacked=stacked, waste=waste, layers=image_layers, leaks=[])
+
+
+SDK = layer_tar(
+    [
+        ("usr/lib/go-1.19/bin/go", b"G" * 4000),
+        ("usr/lib/go-1.19/src/fmt/print.go", b"p" * 1000),
+        ("usr/bin/gcc", b"c" * 700),
+        ("var/cache/apt/archives/x.deb", b"d" * 300),
+        ("var/cache/apt/archives/partial", None),
+        ("var/lib/apt/lists", None),
+        ("root/.cache/go-build/aa", b"b" * 200),
+        ("src/app/main.go", b"m" * 50),
+        ("src/app/util.go", b"u" * 30),
+        ("src/app/.git/HEAD", b"ref: main\n"),
+        ("usr/include/stdio.h", b"h" * 10),
+        ("usr/share/doc/example.c", b"e" * 10),
+        ("out/server", b"S" * 450),
+    ]
+)
+FINAL = layer_tar([("server", b"S" * 450)])
+
+
+def test_file_leaks_in_an_sdk_image():
+    report = _report("sdk", [SDK])
+    found = {(leak.category, leak.where, leak.size) for leak in file_leaks(report.stacked.root)}
+    assert found == {
+        ("toolchain", "/usr/lib/go-1.19", 5000),
+        ("toolchain", "/usr/bin/gcc", 700),
+        ("cache", "/var/cache/apt", 300),
+        ("cache", "/root/.cache", 200),
+        ("vcs", "/src/app/.git", 10),
+        ("source", "/src/app", 80),
+    }  # empty /var/lib/apt/lists is fine; headers and docs are not source leaks
+
+
+def test_final_image_has_no_file_leaks():
+    assert file_leaks(_report("final", [FINAL]).stacked.root) == []
+
+
+@pytest.mark.parametrize(
+    "name, value, leaks",
+    [
+        ("GITHUB_TOKEN", "abc", True),
+        ("DB_PASSWORD", "hunter2", True),
+        ("API_KEY", "x1", True),
+        ("NPM_AUTH_TOKEN", "", False),  # empty: nothing leaked
+        ("GOLANG_SHA256", "5a3c" * 16, False),  # a checksum, not a secret
+        ("PATH", "/usr/local/sbin:/usr/local/bin", False),
+        ("CONFIG", "AKIAIOSFODNN7EXAMPLE", True),
+        ("SOMETHING", "-----BEGIN RSA PRIVATE KEY-----", True),
+        ("SEED", "q8Zr7Xk2Lm9Np4Vt6Bw1Cy3Dz5Fa0GhJ", True),  # high entropy
+        ("GREETING", "hello world", False),
+    ],
+)
+def test_secret_reasons(name, value, leaks):
+    assert (secret_reason(name, value) is not None) is leaks
+
+
+def test_secret_leaks_in_config_and_history_are_masked():
+    entries = [
+        LayerInfo(0, "ARG TOKEN=abc123", parse_created_by("ARG TOKEN=abc123"), True),
+        LayerInfo(1, "RUN |1 TOKEN=abc123 /bin/sh -c make # buildkit", parse_created_by("RUN |1 TOKEN=abc123 /bin/sh -c make # buildkit"), False, size=7),
+        LayerInfo(2, "ENV MODE=prod", parse_created_by("ENV MODE=prod"), True),
+    ]
+    leaks = secret_leaks({"Env": ["PATH=/bin", "DB_PASSWORD=hunter2"], "Labels": {"maintainer": "me"}}, entries)
+    assert [(leak.where, leak.size) for leak in leaks] == [("config Env", 0), ("history #0: ARG", 0), ("history #1: RUN", 7)]
+    assert all("abc123" not in leak.why and "hunter2" not in leak.why for leak in leaks)
+    assert mask("abc123") == "abc…(6 chars)"
+    everything = find_leaks(_report("sdk", [SDK]).stacked.root, {"Env": ["DB_PASSWORD=x1"]}, [])
+    assert everything[0].where == "/usr/lib/go-1.19" and everything[-1].category == "secret"
+
+
+def test_compare_sdk_stage_with_final_image():
+    shared = layer_tar([("etc/passwd", b"root\n")])
+    sdk = _report("sdk", [shared, SDK], size=750_000_000)
+    final = _report("final", [shared, FINAL], size=4_500_000)
+    comparison = compare_reports(sdk, final)
+    assert comparison.summary() == "750.0 MB → 4.5 MB, 167x smaller"
+    assert comparison.shared_layers == [sdk.archive.diff_ids[0]]
+    assert (comparison.layers_a, comparison.layers_b) == (2, 2)
+    assert comparison.files[0].path == "/usr/lib/go-1.19/bin/go" and comparison.files[0].delta == -4000
+    assert comparison.counts() == {"added": 1, "removed": 11, "changed": 0}
+    assert [f.path for f in comparison.files if f.change == "added"] == ["/server"]
+
+
+def test_compare_yesterday_and_today():
+    yesterday = _report("app:1", [layer_tar([("app", b"a" * 100), ("conf", b"c" * 10), ("same", b"s")])])
+    today = _report("app:2", [layer_tar([("app", b"a" * 120), ("conf", b"d" * 10), ("same", b"t")])])
+    comparison = compare_reports(yesterday, today)
+    assert [(f.path, f.change, f.delta) for f in comparison.files] == [("/app", "changed", 20)]
+    assert comparison.same_size_other_layer == 2
+    assert comparison.summary().endswith("(+20 Bytes, +18.0%)")
+    assert Comparison("a", "b", 10, 10, 1, 1, []).summary().endswith("same size")
+
+
+def test_ci_limits_pass_fail_skip():
+    report = _report("x", [layer_tar([("f", b"1" * 1000)]), layer_tar([("f", b"2" * 10)])])
+    report.layers.size = 2_000_000
+    checks = ci_command.evaluate(report, max_size=parse_size("1MB"), min_efficiency=0.9, max_wasted=None, no_leaks=True)
+    assert [(c.name, c.status) for c in checks] == [
+        ("max-size", "FAIL"),
+        ("min-efficiency", "FAIL"),  # 1000 of 1010 bytes wasted
+        ("max-wasted", "SKIP"),
+        ("no-leaks", "PASS"),
+    ]
+    checks = ci_command.evaluate(report, max_size=parse_size("2MB"), min_efficiency=None, max_wasted=1000, no_leaks=False)
+    assert [c.status for c in checks] == ["PASS", "SKIP", "PASS", "SKIP"]
+
+
+def test_ci_without_engine_exits_3(capsys):
+    parser = argparse.ArgumentParser()
+    ci_command.add_arguments(parser)
+    args = parser.parse_args(["some/image", "--host", "unix:///nonexistent/docker.sock", "--max-size", "10MB"])
+    assert ci_command.run(args) == 3
+    assert "no Docker engine answered" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "text, value", [("10MB", 10_000_000), ("512KiB", 524_288), ("1.5G", 1_500_000_000), ("42", 42), ("5 mb", 5_000_000)]
+)
+def test_parse_size(text, value):
+    assert parse_size(text) == value
+
+
+def test_parse_bad_sizes_and_fractions():
+    with pytest.raises(ValueError):
+        parse_size("ten megs")
+    assert parse_fraction("90%") == pytest.approx(0.9)
+    assert parse_fraction("0.95") == 0.95
+    with pytest.raises(ValueError):
+        parse_fraction("1.5")
