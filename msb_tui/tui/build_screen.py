@@ -1,0 +1,442 @@
+"""The live build view: stage panes side by side, a header of figures, a Gantt timeline, the stage
+graph coloured with live state, a searchable full log per step and a failure panel.
+
+``BuildScreen(analysis, start, title=..., compare=...)`` runs ``start()`` (a live ``BuildStream`` or
+a ``ReplaySource``) in a thread worker through a ``BuildFeed``; each ``BuildColumn`` owns one feed
+and one model. ``compare=`` adds a second column (e.g. the classic builder next to BuildKit) with
+its own timeline. Leaving the screen, quitting or rebuilding cancels the running build, which
+closes the HTTP stream so the engine stops the solve.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+
+from msb_tui.build.model import BuildModel
+from msb_tui.tui.build_source import BuildFeed, BuildSource, EngineClock
+from msb_tui.tui.messages import (
+    BuildCancelled,
+    BuildFinished,
+    BuildProgressed,
+    BuildStarted,
+    LayersRequested,
+    StageFinished,
+    StageStarted,
+    StepFailed,
+    StepSelected,
+)
+from msb_tui.tui.widgets.build_header import BuildHeader, header_data
+from msb_tui.tui.widgets.failure_panel import FailurePanel, failure_data
+from msb_tui.tui.widgets.log_view import LogView
+from msb_tui.tui.widgets.stage_pane import TERMINAL_STATES, PaneData, StagePane, pane_data
+from msb_tui.tui.widgets.timeline import Timeline, timeline_data
+
+PANE_WIDTH = 36
+"""Narrowest useful stage pane; the grid shows as many columns of panes as fit."""
+TICK = 0.25
+"""Seconds between timer refreshes (elapsed, running step timers, live timeline)."""
+
+
+@dataclass
+class BuildRun:
+    """One build the screen shows: what was analysed, how to start it, and its column title."""
+
+    analysis: Any
+    start: Callable[[], BuildSource]
+    title: str = "build"
+    dockerfile_text: str | None = None
+
+
+def as_build_run(value: Any, default_title: str = "compare") -> BuildRun:
+    """Accept a ``BuildRun``, a ``(analysis, start[, title])`` tuple or a dict of those names."""
+    if isinstance(value, BuildRun):
+        return value
+    if isinstance(value, dict):
+        return BuildRun(**{"title": default_title, **value})
+    if isinstance(value, (tuple, list)):
+        analysis, start, *rest = value
+        return BuildRun(analysis, start, rest[0] if rest else default_title)
+    raise TypeError(f"compare= takes a BuildRun, a (analysis, start, title) tuple or a dict, not {type(value).__name__}")
+
+
+def dockerfile_text_of(analysis: Any) -> str | None:
+    """The Dockerfile source an analysis was made from, when it kept it."""
+    for name in ("source", "text", "dockerfile_text"):
+        value = getattr(analysis, name, None)
+        if isinstance(value, str):
+            return value
+    path = getattr(analysis, "source_path", None)
+    if path is not None:
+        try:
+            return Path(path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+    return None
+
+
+class BuildColumn(Vertical):
+    """One build: header, stage panes (a wrapping grid), failure panel and timeline."""
+
+    DEFAULT_CSS = """
+    BuildColumn { width: 1fr; height: 1fr; }
+    BuildColumn > #body { height: 1fr; }
+    BuildColumn #panes {
+        layout: grid;
+        grid-size: 2;
+        grid-rows: auto;
+        grid-gutter: 0 1;
+        height: auto;
+    }
+    """
+
+    def __init__(self, run: BuildRun, *, id: str | None = None, on_states: Callable[[dict[str, str]], None] | None = None) -> None:
+        super().__init__(id=id)
+        self.run = run
+        self.on_states = on_states
+        self.feed: BuildFeed | None = None
+        self.model: BuildModel | None = None
+        self._stage_states: dict[str, str] = {}
+        self._failed_seen: set[str] = set()
+        self._ended_posted = False
+        self._note = ""
+        self._most_at_once = 0
+        self.clock = EngineClock()
+
+    # -- layout --------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield BuildHeader(self.run.title, id="header", clock=self.now)
+        with VerticalScroll(id="body"):
+            yield Grid(id="panes")
+            yield FailurePanel(id="failure")
+        yield Timeline(id="timeline", clock=self.now)
+
+    def now(self) -> float:
+        """Now on the engine's clock (see ``EngineClock``)."""
+        return self.clock.now()
+
+    def _pane(self, stage) -> StagePane:
+        return StagePane(pane_data(stage), clock=self.now)
+
+    @property
+    def panes(self) -> dict[str, StagePane]:
+        return {pane.data.name: pane for pane in self.query(StagePane)}
+
+    def on_mount(self) -> None:
+        self.start()
+
+    def on_resize(self) -> None:
+        self._fit_grid()
+
+    def _fit_grid(self) -> None:
+        grid = self.query_one("#panes", Grid)
+        count = max(1, len(grid.children))
+        width = self.size.width or 80
+        grid.styles.grid_size_columns = max(1, min(count, width // PANE_WIDTH))
+
+    def focus_panes(self) -> None:
+        panes = list(self.query(StagePane))
+        running = [pane for pane in panes if pane.data.state == "running"]
+        target = (running or panes or [None])[0]
+        if target is not None:
+            target.focus()
+
+    # -- the build -----------------------------------------------------------------------
+    def start(self) -> None:
+        """Start (or restart) the build: a fresh model, a fresh feed, a thread worker."""
+        if self.feed is not None:
+            self.feed.cancel()
+        self.model = BuildModel(self.run.analysis)
+        self._stage_states = {stage.name: stage.state for stage in self.model.stages}
+        self._failed_seen = set()
+        self._ended_posted = False
+        self._note = ""
+        self._most_at_once = 0
+        grid = self.query_one("#panes", Grid)
+        grid.remove_children()
+        grid.mount_all([self._pane(stage) for stage in self.model.stages])
+        self.query_one(FailurePanel).update_data(None)
+        self._fit_grid()
+        try:
+            source = self.run.start()
+        except Exception as error:  # noqa: BLE001 - e.g. the engine is down: show it, don't crash
+            from msb_tui.tui.build_source import EventListSource
+            from msb_tui.build.events import BuildFailed
+
+            source = EventListSource([BuildFailed(message=f"could not start the build: {error}")])
+        self.clock = EngineClock(getattr(source, "speed", None) or 1.0)
+        feed = BuildFeed(source, self.model, lambda batch: self.post_message(BuildProgressed(batch, feed)))
+        self.feed = feed
+        self._refresh_figures()
+        self.post_message(BuildStarted(self.model, self.run.title))
+        self.run_worker(feed.run, thread=True, group="build", name=f"build:{self.run.title}", exit_on_error=False)
+
+    def cancel(self) -> None:
+        if self.feed is not None and self.feed.running:
+            self._note = "cancelling…"
+            self.feed.cancel()
+            self._refresh_figures()
+
+    @property
+    def running(self) -> bool:
+        return self.feed is not None and self.feed.running
+
+    def on_unmount(self) -> None:
+        if self.feed is not None:
+            self.feed.cancel()
+
+    # -- batches from the feed -----------------------------------------------------------
+    @on(BuildProgressed)
+    def _on_progress(self, message: BuildProgressed) -> None:
+        message.stop()
+        feed = message.feed
+        try:
+            if feed is self.feed:
+                self._apply(message.batch)
+        finally:
+            feed.taken()
+
+    def _apply(self, batch) -> None:
+        feed, model = self.feed, self.model
+        assert feed is not None and model is not None
+        log_view = self._log_view()
+        with feed.lock:
+            stages = {stage.name: stage for stage in model.stages}
+            touched = set(batch.stages)
+            for step in batch.steps.values():
+                self.clock.observe(step.completed or step.started)
+                if step.stage:
+                    touched.add(step.stage)
+            for entry in batch.logs.values():
+                if entry.step.stage:
+                    touched.add(entry.step.stage)
+            panes = self.panes
+            new = [stages[name] for name in stages if name not in panes]
+            if new:
+                grid = self.query_one("#panes", Grid)
+                grid.mount_all([self._pane(stage) for stage in new])
+                self.call_after_refresh(self._fit_grid)
+            for name in touched:
+                if name in panes and name in stages:
+                    panes[name].update_data(pane_data(stages[name]))
+            # The full log, if it shows one of these steps.
+            if log_view is not None and log_view.owner is self and log_view.digest in batch.logs:
+                entry = batch.logs[log_view.digest]
+                if entry.truncated:
+                    step = entry.step
+                    log_view.show_step(self, step.digest, step.name, list(step.log.lines), step.log.dropped)
+                else:
+                    log_view.append_lines(list(entry.lines))
+            if batch.mismatches:
+                self._note = f"plan mismatch: {batch.mismatches[-1]}"
+            if model.status == "failed" or any(step.state == "failed" for step in batch.steps.values()):
+                self.query_one(FailurePanel).update_data(failure_data(model, self._dockerfile_text()))
+            self._refresh_figures()
+            events = self._transitions(stages, batch)
+        for event in events:
+            self.post_message(event)
+        if model.status == "failed":
+            self.call_after_refresh(self._show_failure)
+
+    def _transitions(self, stages: dict, batch) -> list:
+        """Semantic messages for what changed since the previous batch."""
+        out: list = []
+        for name, stage in stages.items():
+            old = self._stage_states.get(name, "planned")
+            new = stage.state
+            if new == old:
+                continue
+            self._stage_states[name] = new
+            if old == "planned" and new not in ("planned", "skipped"):
+                out.append(StageStarted(stage))
+            if new in TERMINAL_STATES and new != "skipped" and old not in TERMINAL_STATES:
+                out.append(StageFinished(stage))
+        for step in batch.steps.values():
+            if step.state == "failed" and step.digest not in self._failed_seen:
+                self._failed_seen.add(step.digest)
+                out.append(StepFailed(step))
+        model = self.model
+        if not self._ended_posted and (batch.finished or batch.ended):
+            status = model.status
+            if status in ("succeeded", "failed", "cancelled") or batch.ended:
+                self._ended_posted = True
+                self._note = "" if status != "running" else "the stream ended early"
+                out.append(BuildCancelled(model) if status == "cancelled" else BuildFinished(model))
+        return out
+
+    def _show_failure(self) -> None:
+        panel = self.query_one(FailurePanel)
+        if panel.display and panel.has_class("-shown"):
+            self.query_one("#body", VerticalScroll).scroll_to_widget(panel, animate=False)
+
+    def _refresh_figures(self) -> None:
+        """Header, timeline and graph states from the model (call under the feed lock)."""
+        model = self.model
+        self._most_at_once = max(self._most_at_once, len(model.running_steps()))
+        header = header_data(model, self.run.title, self._note)
+        if self._most_at_once > header.max_parallel:  # totals() counts finished steps only
+            header = replace(header, max_parallel=self._most_at_once)
+        self.query_one(BuildHeader).update_data(header)
+        self.query_one(Timeline).update_data(timeline_data(model))
+        if self.on_states is not None:
+            self.on_states({stage.name: stage.state for stage in model.stages})
+
+    def tick(self) -> None:
+        """Live timers: elapsed, running steps, the growing timeline."""
+        if self.model is None or self.model.status not in ("running", "pending"):
+            return
+        now = self.now()
+        self.query_one(BuildHeader).tick()
+        for pane in self.query(StagePane):
+            pane.tick(now)
+        self.query_one(Timeline).refresh()
+
+    def _dockerfile_text(self) -> str | None:
+        return self.run.dockerfile_text or dockerfile_text_of(self.run.analysis)
+
+    def _log_view(self) -> LogView | None:
+        try:
+            return self.screen.query_one(LogView)
+        except Exception:  # noqa: BLE001 - not mounted on a build screen (tests)
+            return None
+
+    @on(StepSelected)
+    def _on_step_selected(self, message: StepSelected) -> None:
+        message.stop()
+        self.open_log(message.digest)
+
+    def open_log(self, digest: str) -> None:
+        log_view = self._log_view()
+        if log_view is None or self.feed is None or self.model is None:
+            return
+        with self.feed.lock:
+            step = self.model.steps.get(digest)
+            if step is None:
+                return
+            lines, dropped, name = list(step.log.lines), step.log.dropped, step.name
+        log_view.display = True
+        log_view.show_step(self, digest, name, lines, dropped)
+        log_view.log_lines.focus()
+
+
+class BuildScreen(Screen):
+    """The live build view (see module docstring). Keys: c/ctrl+c cancel, ctrl+r rebuild,
+    escape back (cancels a running build), l layers, enter on a step: its full log."""
+
+    CSS_PATH = "build_screen.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
+
+    BINDINGS = [
+        Binding("c", "cancel_build", "Cancel"),
+        Binding("ctrl+c", "cancel_build", "Cancel", show=False, priority=True),
+        Binding("ctrl+r", "rebuild", "Rebuild"),
+        Binding("escape", "back", "Back"),
+        Binding("l", "layers", "Layers"),
+    ]
+
+    def __init__(
+        self,
+        analysis: Any,
+        start: Callable[[], BuildSource],
+        *,
+        title: str = "build",
+        compare: Any = None,
+        dockerfile_text: str | None = None,
+        name: str | None = None,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id)
+        self.runs = [BuildRun(analysis, start, title, dockerfile_text)]
+        if compare is not None:
+            self.runs.append(as_build_run(compare))
+        self.title = title
+        self.sub_title = "build"
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="build-main"):
+            with Horizontal(id="columns"):
+                for index, run in enumerate(self.runs):
+                    yield BuildColumn(run, id=f"column-{index}", on_states=self._set_graph_states if index == 0 else None)
+            if len(self.runs) == 1 and self.runs[0].analysis is not None:
+                yield from self._graph()
+        log_view = LogView(id="log-view")
+        log_view.display = False
+        yield log_view
+        yield Footer()
+
+    def _graph(self) -> ComposeResult:
+        try:
+            from msb_tui.tui.widgets.stage_graph import StageGraph
+        except ImportError:
+            yield Static("stage graph: not available", id="graph")
+            return
+        graph = StageGraph(self.runs[0].analysis, id="graph")
+        graph.can_focus = False
+        yield graph
+
+    def _set_graph_states(self, states: dict[str, str]) -> None:
+        graph = self.query("#graph")
+        if graph and hasattr(graph.first(), "set_states"):
+            graph.first().set_states(states)
+
+    @property
+    def columns(self) -> list[BuildColumn]:
+        return list(self.query(BuildColumn))
+
+    def on_mount(self) -> None:
+        self.set_interval(TICK, self._tick)
+        self.call_after_refresh(self._focus_first)
+
+    def _focus_first(self) -> None:
+        if self.columns:
+            self.columns[0].focus_panes()
+
+    def _tick(self) -> None:
+        for column in self.columns:
+            column.tick()
+
+    def on_unmount(self) -> None:
+        self.cancel_all()
+
+    def cancel_all(self) -> None:
+        for column in self.columns:
+            column.cancel()
+
+    # -- actions -------------------------------------------------------------------------
+    def action_cancel_build(self) -> None:
+        if any(column.running for column in self.columns):
+            self.cancel_all()
+            self.notify("cancelling the build…", timeout=2)
+
+    def action_rebuild(self) -> None:
+        log_view = self.query_one(LogView)
+        log_view.display = False
+        for column in self.columns:
+            column.start()
+        self.call_after_refresh(self._focus_first)
+
+    def action_back(self) -> None:
+        self.cancel_all()
+        if len(self.app.screen_stack) > 1:
+            self.dismiss()
+        else:
+            self.app.exit()
+
+    def action_layers(self) -> None:
+        column = self.columns[0] if self.columns else None
+        model = column.model if column else None
+        image_id = model.image_id if model is not None else None
+        if image_id is None:
+            self.notify("no image yet: the layers view opens once the build succeeded", timeout=3)
+        self.post_message(LayersRequested(image_id, model))

@@ -1,0 +1,322 @@
+"""One pane per Dockerfile stage in the live build view: its steps, their state and timing.
+
+A pane renders from a snapshot (``PaneData``) the build column takes from the model under the
+feed lock, so painting never reads objects the build thread is changing. Every string that came
+from the Dockerfile or the engine goes through ``safe_text``: never markup.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from msb_tui.sanitize import safe_text
+from msb_tui.tui.messages import StepSelected
+
+# State -> glyph. Glyphs carry the state without colour (NO_COLOR, light themes, screen readers).
+STATE_GLYPHS: dict[str, str] = {
+    "planned": "·",
+    "pending": "·",
+    "running": "▶",
+    "cached": "◆",
+    "done": "✔",
+    "succeeded": "✔",
+    "failed": "✖",
+    "cancelled": "⊘",
+    "skipped": "–",
+}
+TERMINAL_STATES = frozenset({"cached", "done", "failed", "cancelled", "skipped", "succeeded"})
+TAIL_LINES = 4
+"""Log lines shown under the running (or failed) step inside its pane."""
+
+
+def format_duration(seconds: float | None) -> str:
+    """A short human duration: ``0.4s``, ``12.3s``, ``2m05s``, ``1h02m``."""
+    if seconds is None:
+        return ""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """What a pane shows of one step."""
+
+    digest: str
+    state: str
+    position: str  # "2/4" or ""
+    text: str  # the instruction (untrusted)
+    started: float | None = None
+    completed: float | None = None
+    cached: bool = False
+
+    def elapsed(self, now: float | None = None) -> float | None:
+        if self.started is None:
+            return None
+        end = self.completed if self.completed is not None else (now if now is not None else time.time())
+        return max(0.0, end - self.started)
+
+
+@dataclass(frozen=True)
+class PaneData:
+    """A snapshot of one stage for its pane."""
+
+    name: str
+    state: str
+    skip_reason: str | None = None
+    steps: tuple[StepRow, ...] = ()
+    tail: tuple[str, ...] = ()  # last log lines of the running/failed step (untrusted)
+    tail_digest: str | None = None
+    started: float | None = None
+    completed: float | None = None
+    base: str = ""  # e.g. "FROM golang" when known
+
+
+def step_row(step) -> StepRow:
+    """A ``StepRow`` from a model ``StepRun`` (read under the feed lock)."""
+    text = step.instruction or step.name or step.digest
+    return StepRow(
+        digest=step.digest,
+        state=step.state,
+        position=step.position or "",
+        text=text,
+        started=step.started,
+        completed=step.completed,
+        cached=bool(step.cached),
+    )
+
+
+def pane_data(stage, tail_lines: int = TAIL_LINES) -> PaneData:
+    """A ``PaneData`` from a model ``StageRun`` (read under the feed lock)."""
+    steps = tuple(step_row(step) for step in stage.steps)
+    tail: tuple[str, ...] = ()
+    tail_digest = None
+    focus = next((s for s in stage.steps if s.state == "failed"), None) or next(
+        (s for s in reversed(stage.steps) if s.state == "running"), None
+    )
+    if focus is not None and tail_lines:
+        lines = focus.log.lines
+        count = len(lines)
+        tail = tuple(lines[i] for i in range(max(0, count - tail_lines), count))
+        tail_digest = focus.digest
+    return PaneData(
+        name=stage.name,
+        state=stage.state,
+        skip_reason=stage.skip_reason,
+        steps=steps,
+        tail=tail,
+        tail_digest=tail_digest,
+        started=stage.started,
+        completed=stage.completed,
+    )
+
+
+class StagePane(Widget, can_focus=True):
+    """A stage's steps with glyphs, timers, ``CACHED``, durations and the running step's last lines.
+
+    Up/down move the step cursor, enter opens the step's full log (``StepSelected``),
+    left/right move to the neighbouring pane.
+    """
+
+    DEFAULT_CSS = """
+    StagePane {
+        height: auto;
+        max-height: 18;
+        min-height: 4;
+        border: round $panel-lighten-2;
+        padding: 0 1;
+    }
+    StagePane:focus { border: round $accent; }
+    StagePane.-running { border: round $warning; }
+    StagePane.-running:focus { border: heavy $accent; }
+    StagePane.-failed { border: round $error; }
+    StagePane.-skipped { border: dashed $panel-lighten-1; color: $text-muted; }
+    """
+
+    COMPONENT_CLASSES = {
+        "stage-pane--running",
+        "stage-pane--cached",
+        "stage-pane--done",
+        "stage-pane--failed",
+        "stage-pane--muted",
+        "stage-pane--cursor",
+        "stage-pane--log",
+    }
+    DEFAULT_CSS += """
+    StagePane > .stage-pane--running { color: $warning; text-style: bold; }
+    StagePane > .stage-pane--cached { color: $secondary; }
+    StagePane > .stage-pane--done { color: $success; }
+    StagePane > .stage-pane--failed { color: $error; text-style: bold; }
+    StagePane > .stage-pane--muted { color: $text-muted; }
+    StagePane > .stage-pane--cursor { background: $boost; text-style: reverse; }
+    StagePane > .stage-pane--log { color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Prev step", show=False),
+        Binding("down", "cursor(1)", "Next step", show=False),
+        Binding("enter", "select", "Open log"),
+        Binding("left", "neighbour(-1)", "Prev stage", show=False),
+        Binding("right", "neighbour(1)", "Next stage", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0)
+
+    def __init__(self, data: PaneData, *, id: str | None = None, classes: str | None = None, clock=time.time) -> None:
+        super().__init__(id=id, classes=classes)
+        self.data = data
+        self.clock = clock  # "now" on the engine's clock (a replay's clock runs in the past)
+        self._apply_state_class()
+
+    # -- data ----------------------------------------------------------------------------
+    def update_data(self, data: PaneData) -> None:
+        self.data = data
+        if self.cursor >= len(data.steps):
+            self.cursor = max(0, len(data.steps) - 1)
+        self._apply_state_class()
+        self._update_titles()
+        self.refresh(layout=True)
+
+    def _apply_state_class(self) -> None:
+        for state in ("running", "failed", "skipped", "cached", "done", "cancelled"):
+            self.set_class(self.data.state == state, f"-{state}")
+
+    def on_mount(self) -> None:
+        self._update_titles()
+
+    def _update_titles(self, now: float | None = None) -> None:
+        data = self.data
+        self.border_title = safe_text(f"{STATE_GLYPHS.get(data.state, '?')} {data.name}", keep_colours=False)
+        label = data.state
+        if data.state == "running" and data.started:
+            label = f"running {format_duration((now or self.clock()) - data.started)}"
+        elif data.started and data.completed:
+            label = f"{data.state} {format_duration(data.completed - data.started)}"
+        self.border_subtitle = Text(label)
+
+    def tick(self, now: float | None = None) -> None:
+        """Refresh the live timers (called a few times a second while the stage runs)."""
+        if self.data.state == "running" or any(s.state == "running" for s in self.data.steps):
+            self._update_titles(now)
+            self.refresh()
+
+    @property
+    def selected_digest(self) -> str | None:
+        steps = self.data.steps
+        if not steps:
+            return None
+        return steps[min(self.cursor, len(steps) - 1)].digest
+
+    # -- actions -------------------------------------------------------------------------
+    def action_cursor(self, delta: int) -> None:
+        if self.data.steps:
+            self.cursor = max(0, min(len(self.data.steps) - 1, self.cursor + delta))
+
+    def action_select(self) -> None:
+        digest = self.selected_digest
+        if digest is not None:
+            self.post_message(StepSelected(digest))
+
+    def action_neighbour(self, delta: int) -> None:
+        panes = [pane for pane in self.parent.children if isinstance(pane, StagePane) and pane.display] if self.parent else []
+        if self in panes:
+            target = panes[(panes.index(self) + delta) % len(panes)]
+            target.focus()
+
+    def watch_cursor(self) -> None:
+        self.refresh()
+
+    def on_click(self, event) -> None:
+        # Row 0 of the content is the first step (see render); a click selects that step.
+        row = event.y - 1 + self._window_start
+        if 0 <= row < len(self.data.steps):
+            self.cursor = row
+        self.focus()
+
+    # -- rendering -----------------------------------------------------------------------
+    _window_start = 0
+
+    def render(self) -> Text:
+        data = self.data
+        now = self.clock()
+        style = self.get_component_rich_style
+        width = max(10, self.content_size.width or 40)
+        lines: list[Text] = []
+        if data.state == "skipped":
+            reason = data.skip_reason or "not needed for this target"
+            text = Text("skipped: ", style=style("stage-pane--muted"))
+            text.append_text(safe_text(reason, keep_colours=False))
+            lines.append(text)
+            self._window_start = 0
+            return Text("\n").join(lines)
+        cursor_line = 0
+        step_lines: list[Text] = []
+        for index, row in enumerate(data.steps):
+            if index == self.cursor:
+                cursor_line = len(step_lines)
+            step_lines.append(self._render_step(row, index, width, now))
+            if row.digest == data.tail_digest and data.tail:
+                for raw in data.tail:
+                    log_line = Text("  │ ", style=style("stage-pane--log"))
+                    log_line.append_text(safe_text(raw))
+                    log_line.truncate(width, overflow="ellipsis")
+                    step_lines.append(log_line)
+        if not step_lines:
+            step_lines.append(Text("waiting for the engine…", style=style("stage-pane--muted")))
+        # Keep the cursor line visible when the content is taller than the pane may grow.
+        # (Decided from max-height, not the current size: auto height measures this very output.)
+        limit = self._max_content_lines()
+        start = 0
+        if limit and len(step_lines) > limit:
+            start = max(0, min(cursor_line - limit // 2, len(step_lines) - limit))
+            step_lines = step_lines[start : start + limit]
+        self._window_start = start
+        return Text("\n").join(step_lines)
+
+    def _max_content_lines(self) -> int | None:
+        max_height = self.styles.max_height
+        if max_height is None or not max_height.is_cells:
+            return None
+        return max(1, int(max_height.value) - self.styles.gutter.height)
+
+    def _render_step(self, row: StepRow, index: int, width: int, now: float) -> Text:
+        style = self.get_component_rich_style
+        state_style = {
+            "running": style("stage-pane--running"),
+            "cached": style("stage-pane--cached"),
+            "done": style("stage-pane--done"),
+            "failed": style("stage-pane--failed"),
+        }.get(row.state, style("stage-pane--muted"))
+        if row.state == "cached" or (row.cached and row.state != "failed"):
+            right = "CACHED"
+        elif row.state == "running":
+            right = format_duration(row.elapsed(now))
+        elif row.state in ("done", "failed", "cancelled") and row.started is not None:
+            right = format_duration(row.elapsed(now))
+        else:
+            right = ""
+        glyph = STATE_GLYPHS.get(row.state, "?")
+        left = Text(f"{glyph} ", style=state_style)
+        if row.position:
+            left.append(f"{row.position} ", style=style("stage-pane--muted"))
+        body = safe_text(row.text, keep_colours=False)
+        body.no_wrap = True
+        body.truncate(max(1, width - left.cell_len - len(right) - 1), overflow="ellipsis")
+        left.append_text(body)
+        pad = max(1, width - left.cell_len - len(right))
+        left.append(" " * pad)
+        left.append(right, style=state_style)
+        if index == self.cursor and self.has_focus:
+            left.stylize(style("stage-pane--cursor"))
+        return left

@@ -1,0 +1,177 @@
+"""A Gantt timeline of a build: one row per stage, bars scaled to the build's wall time.
+
+Stages that ran at the same time show overlapping bars on their rows; cached steps are marked
+(``▒``) instead of drawn as work; skipped stages keep their row with the word "skipped". It renders
+from a ``TimelineData`` snapshot (taken under the feed lock), live while the build runs and after.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widget import Widget
+
+from msb_tui.sanitize import plain
+from msb_tui.tui.widgets.stage_pane import format_duration
+
+LABEL_WIDTH = 14
+BAR = "█"
+CACHED = "▒"
+RUNNING = "▓"
+
+
+@dataclass(frozen=True)
+class Span:
+    """One step on the timeline (engine times, seconds since the epoch)."""
+
+    start: float
+    end: float | None  # None while running
+    state: str  # "running" | "done" | "cached" | "failed" | "cancelled"
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    label: str
+    state: str
+    spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class TimelineData:
+    rows: tuple[TimelineRow, ...] = ()
+    start: float | None = None  # build start
+    end: float | None = None  # build end (None while running)
+
+
+def timeline_data(model, include_internal: bool = True) -> TimelineData:
+    """A snapshot of a ``BuildModel`` for the timeline (call under the feed lock)."""
+
+    def spans(steps) -> tuple[Span, ...]:
+        out = []
+        for step in steps:
+            if step.started is None:
+                continue
+            state = "cached" if step.cached and step.state != "failed" else step.state
+            out.append(Span(step.started, step.completed, state))
+        return tuple(out)
+
+    rows = [TimelineRow(stage.name, stage.state, spans(stage.steps)) for stage in model.stages]
+    if include_internal:
+        internal = spans(model.internal)
+        if internal:
+            rows.insert(0, TimelineRow("[internal]", "done", internal))
+    starts = [span.start for row in rows for span in row.spans]
+    start = model.started if model.started is not None else (min(starts) if starts else None)
+    if starts and start is not None:
+        start = min(start, min(starts))
+    end = model.finished if model.status in ("succeeded", "failed", "cancelled") else None
+    if end is None and model.status in ("succeeded", "failed", "cancelled"):
+        ends = [span.end for row in rows for span in row.spans if span.end is not None]
+        end = max(ends) if ends else start
+    return TimelineData(tuple(rows), start, end)
+
+
+def layout_row(row: TimelineRow, start: float, wall: float, width: int, now: float) -> list[str]:
+    """The cells of one row's bar area: one character per column (pure, for tests)."""
+    cells = [" "] * width
+    if wall <= 0:
+        wall = 1e-9
+    scale = width / wall
+    for span in sorted(row.spans, key=lambda s: (s.state == "cached", s.start)):
+        end = span.end if span.end is not None else now
+        first = int((span.start - start) * scale)
+        last = math.ceil((end - start) * scale)
+        first = max(0, min(width - 1, first))
+        last = max(first + 1, min(width, last))
+        char = {"cached": CACHED, "running": RUNNING}.get(span.state, BAR)
+        for column in range(first, last):
+            if span.state == "cached" and cells[column] != " ":
+                continue  # work already drawn here wins over a cache mark
+            cells[column] = char
+    return cells
+
+
+class Timeline(Widget):
+    """The Gantt chart: rows of stage bars and a time axis."""
+
+    DEFAULT_CSS = """
+    Timeline {
+        height: auto;
+        max-height: 14;
+        padding: 0 1;
+        border-top: solid $panel-lighten-2;
+    }
+    Timeline > .timeline--running { color: $warning; }
+    Timeline > .timeline--done { color: $success; }
+    Timeline > .timeline--cached { color: $secondary; }
+    Timeline > .timeline--failed { color: $error; }
+    Timeline > .timeline--cancelled { color: $text-muted; }
+    Timeline > .timeline--muted { color: $text-muted; }
+    """
+    COMPONENT_CLASSES = {
+        "timeline--running",
+        "timeline--done",
+        "timeline--cached",
+        "timeline--failed",
+        "timeline--cancelled",
+        "timeline--muted",
+    }
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None, clock=time.time) -> None:
+        super().__init__(id=id, classes=classes)
+        self.data = TimelineData()
+        self.clock = clock  # "now" on the engine's clock
+
+    def update_data(self, data: TimelineData) -> None:
+        resized = len(data.rows) != len(self.data.rows)
+        self.data = data
+        self.refresh(layout=resized)
+
+    def render(self) -> Text:
+        data = self.data
+        style = self.get_component_rich_style
+        muted = style("timeline--muted")
+        if data.start is None or not data.rows:
+            return Text("timeline: waiting for the first step", style=muted)
+        now = self.clock()
+        end = data.end if data.end is not None else now
+        wall = max(end - data.start, 0.001)
+        width = max(8, (self.content_size.width or 60) - LABEL_WIDTH - 1)
+        lines: list[Text] = []
+        for row in data.rows:
+            label = plain(row.label)
+            label = (label[: LABEL_WIDTH - 2] + "…") if len(label) > LABEL_WIDTH - 1 else label
+            line = Text(f"{label:<{LABEL_WIDTH}}", style=muted if row.state == "skipped" else "")
+            if row.state == "skipped":
+                line.append("skipped", style=muted)
+                lines.append(line)
+                continue
+            cells = layout_row(row, data.start, wall, width, now)
+            bar_style = style(f"timeline--{row.state}") if row.state in ("running", "done", "cached", "failed", "cancelled") else muted
+            cached_style = style("timeline--cached")
+            running_style = style("timeline--running")
+            for char in cells:
+                if char == CACHED:
+                    line.append(char, style=cached_style)
+                elif char == RUNNING:
+                    line.append(char, style=running_style)
+                elif char == BAR:
+                    line.append(char, style=bar_style)
+                else:
+                    line.append(" ")
+            lines.append(line)
+        # Time axis: start, middle and end marks.
+        axis = Text(" " * LABEL_WIDTH, style=muted)
+        left, middle, right = "0s", format_duration(wall / 2), format_duration(wall)
+        gap = width - len(left) - len(middle) - len(right)
+        axis.append(left + " " * max(1, gap // 2) + middle + " " * max(1, gap - gap // 2) + right, style=muted)
+        lines.append(axis)
+        legend = Text(" " * LABEL_WIDTH, style=muted)
+        legend.append(f"{BAR} ran  {CACHED} cached  {RUNNING} running", style=muted)
+        if data.end is None:
+            legend.append("  (live)", style=muted)
+        lines.append(legend)
+        return Text("\n").join(lines)
