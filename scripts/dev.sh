@@ -25,8 +25,11 @@ venv() {
     python3 -m venv .venv
   fi
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-    .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
+    if ! .venv/bin/python -m pip install -q -e '.[test]' > .venv/pip-install.log 2>&1; then
+      cat .venv/pip-install.log >&2
+      echo "set-up: installing the package failed (log above)" >&2
+      exit 1
+    fi
     .venv/bin/python -c "import msb_tui, textual, docker, dockerfile" && touch "$stamp"
   fi
 }
