@@ -97,8 +97,13 @@ def parse_text(text: str) -> ParsedFile:
     except dockerfile.GoParseError as error:
         message = str(error)
         if message == "file with no instructions":
-            empty = "the Dockerfile cannot be empty" if not text else message
-            parsed.error = DockerfileError.make(None, empty, "no_from")
+            if not text:
+                parsed.error = DockerfileError.make(None, "the Dockerfile cannot be empty", "no_from")
+            else:
+                # BuildKit blames the last line it read.
+                lines = text.split("\n")
+                last = len(lines) - 1 if lines[-1] == "" else len(lines)
+                parsed.error = DockerfileError.make(last, message, "no_from")
         else:
             line = line_from_message(message) or _failing_line(text, message)
             parsed.error = DockerfileError.make(line, message, "parse")
