@@ -16,7 +16,7 @@ CORPUS_DIR = Path(__file__).resolve().parent
 CASES_FILE = CORPUS_DIR / "cases.toml"
 VERDICTS = ("accept", "reject")
 KNOWN_KEYS = {
-    "exercises", "verdict", "line", "file_level", "engine_message", "target", "build_args", "platform",
+    "exercises", "verdict", "line", "buildkit_names_line", "no_line", "engine_message", "target", "build_args", "platform",
     "needs_buildkit", "buildkit_08", "line_08", "analysis_only", "requires_images", "stages", "bases", "needed",
 }
 
@@ -47,7 +47,8 @@ class Case:
     exercises: str
     verdict: str
     line: int | None = None
-    file_level: bool = False
+    buildkit_names_line: bool = True  # False: BuildKit's error has no location; `line` is the culprit
+    no_line: bool = False
     engine_message: str | None = None
     target: str | None = None
     build_args: dict[str, str] = field(default_factory=dict)
@@ -59,7 +60,7 @@ class Case:
     requires_images: tuple[str, ...] = ()
     stages: tuple[str, ...] | None = None
     bases: tuple[str, ...] | None = None
-    needed: tuple[str, ...] | None = None
+    needed: tuple[str | int, ...] | None = None  # display names, or indexes where names repeat
 
     @property
     def source(self) -> bytes:
@@ -83,9 +84,9 @@ def _case(name: str, raw: dict) -> Case:
         raise ValueError(f"case {name!r}: {path.name} is missing")
     if raw.get("verdict") not in VERDICTS or raw.get("buildkit_08", "accept") not in VERDICTS:
         raise ValueError(f"case {name!r}: verdicts must be one of {VERDICTS}")
-    if raw["verdict"] == "reject" and ("line" in raw) == bool(raw.get("file_level")):
-        raise ValueError(f"case {name!r}: a rejection needs exactly one of line / file_level = true")
-    if raw["verdict"] == "accept" and ("line" in raw or raw.get("file_level")):
+    if raw["verdict"] == "reject" and ("line" in raw) == bool(raw.get("no_line")):
+        raise ValueError(f"case {name!r}: a rejection needs exactly one of line / no_line = true")
+    if raw["verdict"] == "accept" and ("line" in raw or raw.get("no_line")):
         raise ValueError(f"case {name!r}: an accepted case has no error line")
     if "needs_buildkit" in raw:
         parse_version(raw["needs_buildkit"])
