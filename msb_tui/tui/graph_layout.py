@@ -415,6 +415,21 @@ def layout_graph(
     return GraphLayout(width, height, canvas.rows, placed, columns)
 
 
+def legend_rows(width: int) -> list[list[tuple[str, str]]]:
+    """The legend's (symbol, label) pairs wrapped into rows no wider than ``width``."""
+    rows: list[list[tuple[str, str]]] = [[]]
+    used = 0
+    for index in range(0, len(LEGEND), 2):
+        pair = LEGEND[index : index + 2]
+        size = sum(len(text) for text, _ in pair)
+        if rows[-1] and used + size > width:
+            rows.append([])
+            used = 0
+        rows[-1].extend(pair)
+        used += size
+    return rows
+
+
 LEGEND: list[tuple[str, str]] = [
     ("──▶", "edge-from"),
     (" FROM   ", ""),
@@ -425,7 +440,196 @@ LEGEND: list[tuple[str, str]] = [
     ("╔═╗", "box-target"),
     (" target   ", ""),
     ("╭─╮", "box-dim"),
-    (" not needed (dim)   ", ""),
+    (" skipped   ", ""),
     ("┌─┐", "box-image"),
     (" image", ""),
 ]
+
+
+# --- From an analysis (duck-typed: msb_tui.analysis.Analysis) -------------------------------------
+
+STATE_TEXT = {
+    "planned": "· planned",
+    "running": "● running",
+    "cached": "✓ cached",
+    "done": "✓ done",
+    "failed": "✗ failed",
+    "skipped": "– skipped",
+    "cancelled": "■ cancelled",
+}
+
+
+def image_key(ref: str) -> str:
+    return f"image:{ref}"
+
+
+def short_ref(ref: str) -> str:
+    """An image reference without registry and namespace: ``docker.io/library/golang:1.22`` -> ``golang:1.22``."""
+    return ref.rsplit("/", 1)[-1] or ref
+
+
+def _resolve_stage(stages, ref) -> object | None:
+    """The stage a ``FROM``/``--from`` reference names: the last stage of that name, or a 0-based index."""
+    if ref is None:
+        return None
+    if hasattr(ref, "display_name"):
+        return ref
+    if isinstance(ref, int):
+        return stages[ref] if 0 <= ref < len(stages) else None
+    text = str(ref).strip()
+    lowered = text.lower()
+    found = None
+    for stage in stages:
+        if stage.name and stage.name.lower() == lowered:
+            found = stage
+    if found is None and text.isdigit():
+        index = int(text)
+        found = stages[index] if index < len(stages) else None
+    return found
+
+
+def _mount_sources(instruction) -> list[str]:
+    sources = []
+    for flag in getattr(instruction, "flags", ()):
+        key, _, value = flag.partition("=")
+        if key != "--mount":
+            continue
+        for part in value.split(","):
+            name, _, ref = part.partition("=")
+            if name.strip() in ("from", "source-stage") and ref:
+                sources.append(ref.strip())
+    return sources
+
+
+_EDGE_KINDS = {"base": EDGE_FROM, "from": EDGE_FROM, "copy": EDGE_COPY, "mount": EDGE_MOUNT}
+
+
+def edges_from_analysis(analysis) -> list[GraphEdge]:
+    """FROM, COPY --from and RUN --mount from= edges between stages and external images.
+
+    Uses the analysis' own ``edges`` (``Edge(source: stage index | image ref, target: index, kind)``)
+    when it has them; otherwise reads the stages' instructions.
+    """
+    stages = list(analysis.stages)
+    edges: list[GraphEdge] = []
+    seen: set[tuple[str, str, str]] = set()
+
+    def add(source: str, target: str, kind: str) -> None:
+        if (source, target, kind) not in seen and source != target:
+            seen.add((source, target, kind))
+            edges.append(GraphEdge(source, target, kind))
+
+    by_index = {stage.index: stage for stage in stages}
+    known = getattr(analysis, "edges", None)
+    if known is not None:
+        for edge in known:
+            target = by_index.get(edge.target)
+            if target is None:
+                continue
+            if isinstance(edge.source, int):
+                source = by_index.get(edge.source)
+                if source is None:
+                    continue
+                key = source.display_name
+            elif str(edge.source).lower() == "scratch" or not edge.source:
+                continue
+            else:
+                key = image_key(str(edge.source))
+            add(key, target.display_name, _EDGE_KINDS.get(edge.kind, EDGE_FROM))
+        return edges
+
+    def source_key(ref, *, current_index: int) -> str | None:
+        stage = _resolve_stage(stages[:current_index] if not str(ref).isdigit() else stages, ref)
+        if stage is None:
+            stage = _resolve_stage(stages, ref)
+        if stage is not None:
+            return stage.display_name
+        return image_key(str(ref)) if ref and str(ref).lower() != "scratch" else None
+
+    for position, stage in enumerate(stages):
+        base = stage.base
+        kind = getattr(base, "kind", "image")
+        if kind == "stage":
+            key = source_key(base.ref, current_index=position)
+            if key:
+                add(key, stage.display_name, EDGE_FROM)
+        elif kind == "image" and base.ref:
+            add(image_key(str(base.ref)), stage.display_name, EDGE_FROM)
+        for instruction in stage.instructions:
+            if instruction.cmd in ("COPY", "ADD"):
+                for flag in instruction.flags:
+                    name, _, ref = flag.partition("=")
+                    if name == "--from" and ref:
+                        key = source_key(ref, current_index=position)
+                        if key:
+                            add(key, stage.display_name, EDGE_COPY)
+            if instruction.cmd == "RUN":
+                for ref in _mount_sources(instruction):
+                    key = source_key(ref, current_index=position)
+                    if key:
+                        add(key, stage.display_name, EDGE_MOUNT)
+    return edges
+
+
+def nodes_from_analysis(analysis, states: dict[str, str] | None = None) -> list[GraphNode]:
+    """A box per stage (plus one per external image), annotated with the plan and live states."""
+    states = states or {}
+    plan = getattr(analysis, "plan", None)
+    waves = {index: number for number, wave in enumerate(plan.waves) for index in wave} if plan else {}
+    needed = set(plan.needed) if plan else None
+    target = plan.target if plan else None
+    skip_reasons = dict(plan.skip_reasons) if plan else {}
+    nodes: list[GraphNode] = []
+    images: dict[str, int] = {}
+    edges = edges_from_analysis(analysis)
+    for edge in edges:
+        if edge.source.startswith("image:") and edge.source not in images:
+            images[edge.source] = len(images)
+    for key, order in images.items():
+        ref = key[len("image:") :]
+        users = [e.target for e in edges if e.source == key]
+        nodes.append(GraphNode(key, ref, "image", ("image", f"used by {len(users)}"), order=-1000 + order))
+    for stage in analysis.stages:
+        base = stage.base
+        base_kind = getattr(base, "kind", "image")
+        if base_kind == "scratch":
+            first = "FROM scratch"
+        elif base_kind == "stage":
+            index = getattr(base, "stage_index", None)
+            ref = analysis.stages[index] if isinstance(index, int) and 0 <= index < len(analysis.stages) else None
+            ref = ref if ref is not None else _resolve_stage(analysis.stages, base.ref)
+            first = f"FROM {ref.display_name if ref is not None else base.ref}"
+        else:
+            first = f"FROM {short_ref(str(base.ref))}"
+        is_needed = needed is None or stage.index in needed
+        state = states.get(stage.display_name)
+        if state:
+            second = STATE_TEXT.get(state, state)
+        elif not is_needed:
+            second = "skipped"
+        elif stage.index in waves:
+            steps = getattr(stage, "step_total", None)
+            if steps is None:
+                steps = sum(1 for i in stage.instructions if i.cmd in ("RUN", "COPY", "ADD", "WORKDIR"))
+            second = f"{steps} step{'' if steps == 1 else 's'}"
+        else:
+            second = ""
+        nodes.append(
+            GraphNode(
+                key=stage.display_name,
+                title=stage.display_name,
+                kind="stage",
+                lines=(first, second),
+                order=stage.index,
+                wave=waves.get(stage.index),
+                needed=is_needed,
+                target=target == stage.index,
+            )
+        )
+    return nodes
+
+
+def layout_analysis(analysis, *, states: dict[str, str] | None = None, box_width: int = 22,
+                    gap: int = 6) -> GraphLayout:
+    return layout_graph(nodes_from_analysis(analysis, states), edges_from_analysis(analysis),
+                        box_width=box_width, gap=gap)

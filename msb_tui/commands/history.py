@@ -1,0 +1,261 @@
+"""``msb-tui history``: the recorded builds (date, file, target, outcome, duration), and per-stage comparisons.
+
+The summaries read only a recording's header and footer (cheap, even for huge recordings); the
+comparison replays two recordings into ``BuildModel`` as fast as possible. The TUI's History screen
+uses the same functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+HELP = "list recorded builds; --compare A B compares two per stage"
+
+
+@dataclass
+class RecordingSummary:
+    path: Path
+    started: float | None
+    target: str | None
+    dockerfile: str | None
+    outcome: str  # "succeeded" | "failed" | "cancelled" | "truncated" | "corrupt"
+    duration: float | None
+    image_id: str | None = None
+    error: str | None = None
+
+    @property
+    def date(self) -> str:
+        if self.started is None:
+            return "?"
+        return datetime.fromtimestamp(self.started, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _last_line(path: Path, limit: int = 1 << 16) -> bytes:
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        size = handle.tell()
+        handle.seek(max(0, size - limit))
+        tail = handle.read()
+    lines = tail.rstrip(b"\n").split(b"\n")
+    return lines[-1] if lines else b""
+
+
+def _first_message_time(path: Path) -> float | None:
+    with open(path, "rb") as handle:
+        handle.readline()
+        line = handle.readline()
+    try:
+        value = json.loads(line).get("t")
+    except (ValueError, AttributeError):
+        return None
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def summarize(path: Path) -> RecordingSummary:
+    """Header + footer of one recording; never raises for a damaged file (outcome says so)."""
+    from msb_tui.build.recording import RecordingError, read_inputs
+
+    path = Path(path)
+    try:
+        inputs = read_inputs(path)
+    except RecordingError as error:
+        return RecordingSummary(path, None, None, None, "corrupt", None, error=str(error))
+    started = inputs.get("started")
+    started = float(started) if isinstance(started, (int, float)) else _first_message_time(path)
+    footer: dict[str, Any] | None = None
+    try:
+        obj = json.loads(_last_line(path))
+        if isinstance(obj, dict) and obj.get("kind") == "end":
+            footer = obj
+    except (ValueError, OSError):
+        footer = None
+    if footer is None:
+        outcome, ended, image, error = "truncated", None, None, "no end-of-recording footer"
+    else:
+        outcome = str(footer.get("outcome") or "?")
+        ended = footer.get("t") if isinstance(footer.get("t"), (int, float)) else None
+        image, error = footer.get("image_id"), footer.get("error")
+    duration = (ended - started) if (ended is not None and started is not None) else None
+    return RecordingSummary(
+        path=path,
+        started=started,
+        target=inputs.get("target"),
+        dockerfile=inputs.get("dockerfile"),
+        outcome=outcome,
+        duration=duration,
+        image_id=image,
+        error=str(error) if error else None,
+    )
+
+
+def list_recordings(folder: Path | None = None) -> list[RecordingSummary]:
+    """Every ``*.jsonl`` recording in ``folder`` (default: the state folder's recordings), newest first."""
+    if folder is None:
+        from msb_tui.paths import recordings_dir
+
+        folder = recordings_dir()
+    summaries = [summarize(path) for path in sorted(Path(folder).glob("*.jsonl"))]
+    summaries.sort(key=lambda s: (s.started or 0.0, s.path.name), reverse=True)
+    return summaries
+
+
+@dataclass
+class StageStats:
+    name: str
+    state: str
+    duration: float | None
+    steps: int
+    cached: int
+
+
+@dataclass
+class StageDiff:
+    name: str
+    a: StageStats | None
+    b: StageStats | None
+
+    @property
+    def delta(self) -> float | None:
+        if self.a is None or self.b is None or self.a.duration is None or self.b.duration is None:
+            return None
+        return self.b.duration - self.a.duration
+
+
+@dataclass
+class Comparison:
+    a: RecordingSummary
+    b: RecordingSummary
+    stages: list[StageDiff] = field(default_factory=list)
+    wall: tuple[float | None, float | None] = (None, None)
+    cache_hits: tuple[int, int] = (0, 0)
+    steps: tuple[int, int] = (0, 0)
+
+
+def stage_stats(path: Path) -> tuple[list[StageStats], Any]:
+    """Replay a recording (no pacing) into a ``BuildModel``; per-stage time and cache use, and totals."""
+    from msb_tui.build.model import BuildModel
+    from msb_tui.build.recording import read_inputs, replay
+
+    inputs = read_inputs(path)
+    analysis = None
+    text = inputs.get("dockerfile_text")
+    if text:
+        try:
+            from msb_tui.analysis import analyze
+
+            analysis = analyze(text, target=inputs.get("target"), build_args=dict(inputs.get("build_args") or {}))
+        except Exception:  # noqa: BLE001 - compare without a plan rather than not at all
+            analysis = None
+    model = BuildModel(analysis)
+    for event in replay(path, None):
+        model.apply(event)
+    stats = [
+        StageStats(
+            name=stage.name,
+            state=stage.state,
+            duration=stage.duration,
+            steps=len(stage.steps),
+            cached=sum(1 for step in stage.steps if step.cached),
+        )
+        for stage in model.stages
+    ]
+    return stats, model.totals()
+
+
+def compare(path_a: Path, path_b: Path) -> Comparison:
+    """Per-stage time and cache differences between two recorded builds (stages matched by name)."""
+    stats_a, totals_a = stage_stats(path_a)
+    stats_b, totals_b = stage_stats(path_b)
+    by_a = {s.name: s for s in stats_a}
+    by_b = {s.name: s for s in stats_b}
+    names = [s.name for s in stats_a] + [s.name for s in stats_b if s.name not in by_a]
+    return Comparison(
+        a=summarize(path_a),
+        b=summarize(path_b),
+        stages=[StageDiff(name, by_a.get(name), by_b.get(name)) for name in names],
+        wall=(totals_a.wall, totals_b.wall),
+        cache_hits=(totals_a.cache_hits, totals_b.cache_hits),
+        steps=(totals_a.steps, totals_b.steps),
+    )
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value < 60:
+        return f"{value:.1f}s"
+    minutes, rest = divmod(value, 60)
+    return f"{int(minutes)}m{rest:04.1f}s"
+
+
+def signed(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{'+' if value > 0 else '−' if value < 0 else '±'}{seconds(abs(value))}"
+
+
+def cache_cell(stats: StageStats | None) -> str:
+    if stats is None:
+        return "—"
+    if stats.state == "skipped":
+        return "skipped"
+    return f"{stats.cached}/{stats.steps} cached"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dir", type=Path, help="recordings folder (default: the state folder's recordings)")
+    parser.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="compare two recordings per stage")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args: argparse.Namespace) -> int:
+    from msb_tui.sanitize import plain
+
+    if args.compare:
+        a, b = args.compare
+        for path in (a, b):
+            if not path.is_file():
+                print(f"msb-tui history: no recording at {path}")
+                return 2
+        result = compare(a, b)
+        if args.json:
+            print(json.dumps({
+                "a": str(a), "b": str(b), "wall": list(result.wall),
+                "stages": [{"stage": d.name,
+                            "a": None if d.a is None else vars(d.a),
+                            "b": None if d.b is None else vars(d.b),
+                            "delta": d.delta} for d in result.stages],
+            }, indent=2))
+            return 0
+        print(f"A: {a.name}  ({result.a.outcome}, {seconds(result.wall[0])})")
+        print(f"B: {b.name}  ({result.b.outcome}, {seconds(result.wall[1])})")
+        print(f"{'stage':<24}{'A time':>9}{'B time':>9}{'Δ':>10}  {'A cache':<16}{'B cache':<16}")
+        for diff in result.stages:
+            print(f"{plain(diff.name)[:23]:<24}{seconds(diff.a.duration if diff.a else None):>9}"
+                  f"{seconds(diff.b.duration if diff.b else None):>9}{signed(diff.delta):>10}  "
+                  f"{cache_cell(diff.a):<16}{cache_cell(diff.b):<16}")
+        print(f"{'total (wall)':<24}{seconds(result.wall[0]):>9}{seconds(result.wall[1]):>9}"
+              f"{signed(None if None in result.wall else result.wall[1] - result.wall[0]):>10}  "
+              f"{result.cache_hits[0]}/{result.steps[0]:<14}{result.cache_hits[1]}/{result.steps[1]}")
+        return 0
+    summaries = list_recordings(args.dir)
+    if args.json:
+        print(json.dumps([{**{k: v for k, v in vars(s).items() if k != "path"}, "path": str(s.path)}
+                          for s in summaries], indent=2))
+        return 0
+    if not summaries:
+        from msb_tui.paths import recordings_dir
+
+        print(f"no recorded builds in {args.dir or recordings_dir()}")
+        return 0
+    print(f"{'date (UTC)':<20} {'outcome':<10} {'duration':>9}  {'target':<14} file")
+    for s in summaries:
+        print(f"{s.date:<20} {s.outcome:<10} {seconds(s.duration):>9}  {plain(s.target or '(default)')[:14]:<14} "
+              f"{s.path.name}")
+    return 0

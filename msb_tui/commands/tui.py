@@ -1,0 +1,88 @@
+"""``msb-tui [PATH]``: open the build explorer on a Dockerfile or a folder (default ``./Dockerfile``)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = "open the build explorer on a Dockerfile or folder (default ./Dockerfile)"
+
+
+def _build_arg(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not name:
+        raise argparse.ArgumentTypeError(f"expected K=V, got {text!r}")
+    if not sep:
+        # As docker does: --build-arg K alone takes K from the environment.
+        import os
+
+        value = os.environ.get(name, "")
+    return name, value
+
+
+def _speed(text: str) -> float | None:
+    if text in ("max", "fast", "0"):
+        return None
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("speed must be > 0 (or 'max')")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", nargs="?", default=".", help="Dockerfile or build context folder (default: .)")
+    parser.add_argument("-f", "--file", dest="dockerfile", type=Path, help="Dockerfile (default: PATH/Dockerfile)")
+    parser.add_argument("--target", help="stage to build (default: the last stage)")
+    parser.add_argument("--build-arg", dest="build_args", action="append", default=[], type=_build_arg,
+                        metavar="K=V", help="set a build-time variable (repeatable)")
+    parser.add_argument("--no-cache", action="store_true", help="do not use the build cache")
+    parser.add_argument("--pull", action="store_true", help="always try to pull newer base images")
+    parser.add_argument("--platform", help="target platform, e.g. linux/amd64")
+    parser.add_argument("-t", "--tag", dest="tags", action="append", default=[], metavar="NAME[:TAG]",
+                        help="tag the built image (repeatable)")
+    parser.add_argument("--host", help="engine address (default: DOCKER_HOST, docker context, local socket)")
+    parser.add_argument("--replay", type=Path, metavar="FILE", help="open a recorded build (.jsonl)")
+    parser.add_argument("--speed", type=_speed, default=1.0, metavar="X",
+                        help="replay speed: 1 = real time, 5 = five times faster, max = no waiting")
+    parser.add_argument("--import-log", type=Path, metavar="FILE",
+                        help="open a plain CI build log (docker build --progress=plain)")
+    parser.add_argument("--offline-demo-args", action="store_true",
+                        help="add the build args that select the seeded offline demo images")
+    parser.add_argument("--theme", choices=("dark", "light"), default="dark", help="colour theme (ctrl+t toggles)")
+    parser.add_argument("--build", action="store_true", help="start building the target at once")
+
+
+def options_from_args(args: argparse.Namespace):
+    from msb_tui.tui.app import LaunchOptions
+
+    return LaunchOptions(
+        path=Path(args.path),
+        dockerfile=args.dockerfile,
+        target=args.target,
+        build_args=dict(args.build_args),
+        no_cache=args.no_cache,
+        pull=args.pull,
+        platform=args.platform,
+        tags=tuple(args.tags),
+        host=args.host,
+        replay=args.replay,
+        speed=args.speed,
+        import_log=args.import_log,
+        offline_demo_args=args.offline_demo_args,
+        theme=args.theme,
+        build=args.build,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    options = options_from_args(args)
+    if args.replay is None and args.import_log is None:
+        _, dockerfile = options.resolve()
+        if not dockerfile.is_file():
+            import sys
+
+            print(f"msb-tui: no Dockerfile at {dockerfile} (give a path or -f FILE)", file=sys.stderr)
+            return 2
+    from msb_tui.tui.app import run_app
+
+    return run_app(options)

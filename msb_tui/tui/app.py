@@ -1,0 +1,407 @@
+"""The msb-tui application: holds the Dockerfile, its analysis and the engine, and routes between screens.
+
+Screens: the stage graph (home), the live build (D2's ``BuildScreen``), layers of an image, history of
+recorded builds, troubleshoot (build a stage and open a shell in it), help. The engine is connected
+lazily, in a worker, only when something needs it, so the app starts (and graph, replay and import
+work) without one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from rich.text import Text
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from msb_tui.sanitize import plain
+
+if TYPE_CHECKING:  # pragma: no cover
+    from msb_tui.analysis import Analysis
+
+
+@dataclass
+class LaunchOptions:
+    """What ``msb-tui [PATH] [options]`` asked for; the same names as ``docker build``."""
+
+    path: Path = Path(".")
+    dockerfile: Path | None = None
+    target: str | None = None
+    build_args: dict[str, str] = field(default_factory=dict)
+    no_cache: bool = False
+    pull: bool = False
+    platform: str | None = None
+    tags: tuple[str, ...] = ()
+    host: str | None = None
+    replay: Path | None = None
+    speed: float | None = 1.0
+    import_log: Path | None = None
+    offline_demo_args: bool = False
+    theme: str = "dark"
+    build: bool = False
+
+    def resolve(self) -> tuple[Path, Path]:
+        """(build context folder, Dockerfile path) as ``docker build`` would pick them."""
+        path = Path(self.path)
+        if path.is_file() and self.dockerfile is None:
+            return path.parent, path
+        context = path if path.is_dir() or not path.exists() else path.parent
+        if self.dockerfile is not None:
+            dockerfile = Path(self.dockerfile)
+            return context, dockerfile if dockerfile.is_absolute() or dockerfile.exists() else context / dockerfile
+        return context, context / "Dockerfile"
+
+
+class AppCommands(Provider):
+    """Command palette entries for the main actions (ctrl+p)."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        app: MsbApp = self.app  # type: ignore[assignment]
+        return [
+            ("Build the target", "Run the current target on the engine (b)", app.action_build),
+            ("Change target…", "Pick the stage to build (t)", app.action_pick_target),
+            ("Set a build arg…", "K=V, planned at once (a)", app.action_edit_build_arg),
+            ("Layers of image…", "Layers, sizes, waste and file trees of any image", app.action_layers_of_image),
+            ("Layers of the last build", "The image the last build produced (l)", app.action_layers),
+            ("Troubleshoot a stage…", "Build a stage and open a shell in it (x)", app.action_troubleshoot),
+            ("History of builds", "Recorded builds: replay or compare (h)", app.action_history),
+            ("Toggle dark/light theme", "ctrl+t", app.action_toggle_dark_light),
+            ("Help", "Keys and views (?)", app.action_help),
+        ]
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class MsbApp(App):
+    """The build explorer."""
+
+    TITLE = "msb-tui"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {AppCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("ctrl+t", "toggle_dark_light", "Theme", show=False),
+        Binding("h", "history", "History", show=False),
+    ]
+
+    def __init__(self, options: LaunchOptions | None = None, *, client_factory: Callable[[], Any] | None = None) -> None:
+        super().__init__()
+        self.options = options or LaunchOptions()
+        self.context_dir, self.dockerfile_path = self.options.resolve()
+        self.dockerfile_text: str = ""
+        self.load_error: str | None = None
+        self.analysis: Analysis | None = None
+        self.build_args: dict[str, str] = dict(self.options.build_args)
+        self.target: str | None = self.options.target
+        self.last_model: Any = None  # BuildModel of the last finished build
+        self.last_image: str | None = None
+        self._client: Any = None
+        self._client_factory = client_factory
+        self._build_callbacks: dict[int, Callable[[Any], None]] = {}
+        self.theme = "textual-light" if self.options.theme == "light" else "textual-dark"
+        self._read_dockerfile()
+
+    # --- Dockerfile and analysis ---------------------------------------------------------------
+    def _read_dockerfile(self) -> None:
+        try:
+            self.dockerfile_text = self.dockerfile_path.read_text(encoding="utf-8", errors="replace")
+        except OSError as error:
+            self.dockerfile_text = ""
+            self.load_error = f"cannot read {self.dockerfile_path}: {error.strerror or error}"
+            return
+        if self.options.offline_demo_args:
+            from msb_tui.offline import offline_build_args
+
+            for key, value in offline_build_args(self.dockerfile_text).items():
+                self.build_args.setdefault(key, value)
+        self.analysis = self.analyze(self.target)
+
+    def analyze(self, target: str | None, build_args: dict[str, str] | None = None) -> Analysis | None:
+        """The analysis of the loaded Dockerfile for ``target`` (None: the default, last stage)."""
+        if not self.dockerfile_text:
+            return None
+        from msb_tui.analysis import analyze
+
+        try:
+            return analyze(
+                self.dockerfile_text,
+                target=target,
+                build_args=dict(self.build_args if build_args is None else build_args),
+                platform=self.options.platform,
+            )
+        except Exception as error:  # noqa: BLE001 - a broken analysis must not take the app down
+            self.load_error = f"analysis failed: {error}"
+            return None
+
+    def set_plan_inputs(self, *, target: str | None | bool = False, build_args: dict[str, str] | None = None) -> None:
+        """Change the target and/or build args; the plan (and every screen showing it) updates at once."""
+        if target is not False:
+            self.target = target or None
+        if build_args is not None:
+            self.build_args = dict(build_args)
+        self.analysis = self.analyze(self.target)
+        from msb_tui.tui.screens.graph import GraphScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, GraphScreen):
+                screen.show_analysis(self.analysis)
+
+    def target_name(self) -> str | None:
+        """The stage the current plan builds (its display name), or None when nothing can be planned."""
+        analysis = self.analysis
+        plan = getattr(analysis, "plan", None)
+        if analysis is None or plan is None:
+            return self.target
+        for stage in analysis.stages:
+            if stage.index == plan.target:
+                return stage.name or stage.display_name
+        return self.target
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        from msb_tui.tui.screens.graph import GraphScreen
+
+        self.push_screen(GraphScreen())
+        if self.load_error:
+            self.notify(self.load_error, severity="error", markup=False, timeout=8)
+        if self.options.replay is not None:
+            self.open_replay(self.options.replay, self.options.speed)
+        elif self.options.import_log is not None:
+            self.open_imported_log(self.options.import_log)
+        elif self.options.build:
+            self.action_build()
+
+    # --- engine -------------------------------------------------------------------------------
+    def engine_client(self) -> Any:
+        """The engine client (connects on first use; raises ``EngineUnavailable``). Call from a worker."""
+        if self._client is None:
+            if self._client_factory is not None:
+                self._client = self._client_factory()
+            else:
+                from msb_tui.engine.connection import connect
+
+                self._client = connect(self.options.host)
+        return self._client
+
+    def build_request(self, target: str | None, *, tags: tuple[str, ...] | None = None):
+        from msb_tui.build.runner import BuildRequest
+
+        return BuildRequest(
+            context=self.context_dir,
+            dockerfile=self.dockerfile_path,
+            target=target,
+            build_args=dict(self.build_args),
+            no_cache=self.options.no_cache,
+            pull=self.options.pull,
+            platform=self.options.platform,
+            tags=self.options.tags if tags is None else tags,
+        )
+
+    def open_build(self, target: str | None = None, *, title: str | None = None, tags: tuple[str, ...] | None = None,
+                   on_model: Callable[[Any], None] | None = None) -> None:
+        """Connect (in a worker) and open the live build screen for ``target``; say why when no engine answers."""
+        if self.analysis is None or not self.dockerfile_text:
+            self.notify(self.load_error or "no Dockerfile loaded: nothing to build", severity="error", markup=False)
+            return
+        errors = list(getattr(self.analysis, "errors", []) or [])
+        if errors:
+            first = errors[0]
+            self.notify(f"the Dockerfile has errors (line {first.line}): {plain(str(first.message))}",
+                        severity="error", markup=False, timeout=8)
+            return
+        self._connect_then_build(target, title, tags, on_model)
+
+    @work(thread=True, exclusive=True, group="connect")
+    def _connect_then_build(self, target, title, tags, on_model) -> None:
+        try:
+            client = self.engine_client()
+        except Exception as error:  # EngineUnavailable, or docker missing
+            self.call_from_thread(self.notify, plain(str(error)), title="Cannot build", severity="error",
+                                  markup=False, timeout=12)
+            return
+        self.call_from_thread(self._push_build, client, target, title, tags, on_model)
+
+    def _push_build(self, client, target, title, tags, on_model) -> None:
+        try:
+            from msb_tui.tui.build_screen import BuildScreen
+        except ImportError:
+            self.notify("the live build view is not available in this build", severity="error", markup=False)
+            return
+        from msb_tui.build.runner import start_build
+
+        request = self.build_request(target, tags=tags)
+        analysis = self.analyze(target) if target != self.target else self.analysis
+
+        def start():
+            return start_build(client, request)
+
+        name = target or self.target_name() or "default target"
+        screen = BuildScreen(analysis, start, title=title or f"build {name}")
+        if on_model is not None:
+            self._build_callbacks[id(screen)] = on_model  # called by on_build_finished
+        self.push_screen(screen)
+
+    def open_replay(self, path: Path, speed: float | None = 1.0, *, compare: Any = None) -> None:
+        """Open a recorded build in the build screen, at ``speed`` (None: as fast as possible)."""
+        try:
+            from msb_tui.tui.build_screen import BuildScreen
+            from msb_tui.tui.build_source import ReplaySource
+        except ImportError:
+            self.notify("the live build view is not available in this build", severity="error", markup=False)
+            return
+        source_probe = ReplaySource(path, speed)
+        try:
+            inputs = source_probe.inputs()
+        except Exception as error:  # RecordingError: truncated/corrupt, with a line number
+            self.notify(plain(str(error)), title="Cannot replay", severity="error", markup=False, timeout=10)
+            return
+        analysis = analysis_from_inputs(inputs) or self.analysis
+        title = f"replay {Path(path).name}" + (f" ×{speed:g}" if speed else " (fast)")
+        self.push_screen(BuildScreen(analysis, lambda: ReplaySource(path, speed), title=title))
+
+    def open_imported_log(self, path: Path) -> None:
+        """Open a plain ``--progress=plain`` CI log in the build screen."""
+        try:
+            from msb_tui.build import plain_log
+            from msb_tui.tui.build_screen import BuildScreen
+            from msb_tui.tui.build_source import EventListSource
+        except ImportError:
+            self.notify("importing plain logs is not available in this build", severity="error", markup=False)
+            return
+        try:
+            events = list(plain_log.import_log(Path(path), dockerfile_text=self.dockerfile_text or None))
+        except Exception as error:  # noqa: BLE001
+            self.notify(plain(f"cannot import {path}: {error}"), severity="error", markup=False)
+            return
+        self.push_screen(BuildScreen(self.analysis, lambda: EventListSource(events), title=f"log {Path(path).name}"))
+
+    # --- messages from the build screen ----------------------------------------------------------
+    def on_build_finished(self, message) -> None:
+        model = getattr(message, "model", None)
+        if model is None:
+            return
+        self.last_model = model
+        image = getattr(model, "image_id", None)
+        if image:
+            self.last_image = image
+        sender = getattr(message, "_sender", None)
+        screen = getattr(sender, "screen", None) if sender is not None else None
+        callback = self._build_callbacks.get(id(screen or self.screen))
+        if callback is not None:
+            callback(model)
+        elif image and getattr(model, "status", "") == "succeeded":
+            self.notify(f"built {image[:19]} — press l for its layers", markup=False)
+
+    # --- actions -------------------------------------------------------------------------------
+    def action_build(self) -> None:
+        self.open_build(self.target)
+
+    def action_help(self) -> None:
+        from msb_tui.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_dark_light(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+    def action_pick_target(self) -> None:
+        from msb_tui.tui.screens.pickers import TargetPicker
+
+        if self.analysis is None:
+            self.notify("no stages to pick from", severity="warning", markup=False)
+            return
+        names = [stage.name or stage.display_name for stage in self.analysis.stages]
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                self.set_plan_inputs(target=name or None)
+
+        self.push_screen(TargetPicker(names, self.target_name()), chosen)
+
+    def action_edit_build_arg(self) -> None:
+        from msb_tui.tui.screens.pickers import BuildArgEditor
+
+        def chosen(args: dict[str, str] | None) -> None:
+            if args is not None:
+                self.set_plan_inputs(build_args=args)
+
+        self.push_screen(BuildArgEditor(self.build_args), chosen)
+
+    def action_layers(self) -> None:
+        if not self.last_image:
+            self.notify("no image yet: build first (b), or use 'Layers of image…' (ctrl+p)", markup=False)
+            return
+        self.open_layers(self.last_image)
+
+    def action_layers_of_image(self) -> None:
+        from msb_tui.tui.screens.pickers import ImagePrompt
+
+        def chosen(ref: str | None) -> None:
+            if ref:
+                self.open_layers(ref)
+
+        self.push_screen(ImagePrompt(self.last_image or ""), chosen)
+
+    def open_layers(self, image: str, *, model: Any = None) -> None:
+        from msb_tui.tui.screens.layers import LayersScreen
+
+        self.push_screen(LayersScreen(image, model=model or self.last_model))
+
+    def action_history(self) -> None:
+        from msb_tui.tui.screens.history import HistoryScreen
+
+        if not isinstance(self.screen, HistoryScreen):
+            self.push_screen(HistoryScreen())
+
+    def action_troubleshoot(self, stage: str | None = None) -> None:
+        from msb_tui.tui.screens.troubleshoot import TroubleshootScreen
+
+        if self.analysis is None:
+            self.notify("no Dockerfile loaded", severity="warning", markup=False)
+            return
+        if stage is None:
+            from msb_tui.tui.screens.graph import GraphScreen
+
+            if isinstance(self.screen, GraphScreen):
+                stage = self.screen.selected_stage_name()
+        self.push_screen(TroubleshootScreen(stage or self.target_name()))
+
+
+def analysis_from_inputs(inputs: dict) -> Any:
+    """The analysis of the Dockerfile a recording was made from (its text is stored in the recording)."""
+    text = None
+    for key in ("dockerfile_text", "analysis_source", "source", "dockerfile_source"):
+        value = inputs.get(key)
+        if isinstance(value, str) and value.strip():
+            text = value
+            break
+    if text is None:
+        return None
+    from msb_tui.analysis import analyze
+
+    try:
+        return analyze(text, target=inputs.get("target"), build_args=dict(inputs.get("build_args") or {}))
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def run_app(options: LaunchOptions) -> int:
+    app = MsbApp(options)
+    app.run()
+    return 0

@@ -1,0 +1,1 @@
+"""The app's screens: graph (home), layers, history, troubleshoot, help, and small pickers."""

@@ -1,0 +1,253 @@
+"""The home screen: the stage graph, the selected stage's details, the Dockerfile and its lint findings.
+
+Everything from the Dockerfile is shown as ``Text`` built by the tokenizer or ``sanitize.plain``;
+nothing untrusted is parsed as markup.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from msb_tui.sanitize import plain
+from msb_tui.tui.graph_layout import edges_from_analysis
+from msb_tui.tui.widgets.dockerfile_view import DARK, LIGHT, DockerfileView, Palette, highlight_dockerfile, numbered
+from msb_tui.tui.widgets.stage_graph import StageGraph
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
+KIND_WORDS = {"from": "FROM", "copy": "COPY --from", "mount": "RUN --mount"}
+
+
+def _stage_by_key(analysis, key: str | None):
+    for stage in getattr(analysis, "stages", []):
+        if stage.display_name == key:
+            return stage
+    return None
+
+
+def plan_reason(analysis, stage) -> str:
+    """Why the plan builds or skips ``stage`` (one sentence)."""
+    plan = getattr(analysis, "plan", None)
+    if plan is None:
+        return "no plan: fix the Dockerfile errors first"
+    if stage.index == plan.target:
+        return "the target: this is the image the build produces"
+    if stage.index not in plan.needed:
+        reason = plan.skip_reasons.get(stage.index) if plan.skip_reasons else None
+        return f"skipped: {reason or 'the target does not need it'}"
+    users = []
+    by_name = {s.display_name: s for s in analysis.stages}
+    for edge in edges_from_analysis(analysis):
+        if edge.source == stage.display_name:
+            user = by_name.get(edge.target)
+            if user is not None and user.index in plan.needed:
+                users.append(f"{user.display_name} ({KIND_WORDS.get(edge.kind, edge.kind)})")
+    wave = next((number for number, wave in enumerate(plan.waves) if stage.index in wave), None)
+    where = f" — wave {wave + 1}" if wave is not None else ""
+    critical = " — on the critical path" if stage.index in (getattr(plan, "critical_path", None) or []) else ""
+    if users:
+        return f"needed by {', '.join(users)}{where}{critical}"
+    return f"needed{where}{critical}"
+
+
+def stage_detail(analysis, key: str | None, lines: list[Text], palette: Palette = DARK) -> Text:
+    """The side panel for one node: header, plan reason, numbered instructions, ARGs, lint findings."""
+    out = Text(no_wrap=False, end="")
+    if key is not None and key.startswith("image:"):
+        ref = key[len("image:") :]
+        out.append("external image\n", style="bold")
+        out.append(plain(ref) + "\n\n")
+        users = [e.target for e in edges_from_analysis(analysis) if e.source == key]
+        out.append("used by: ", style="bold")
+        out.append(", ".join(plain(u) for u in users) or "nothing")
+        out.append("\n\nThe engine uses a local image of this name, or pulls it (--pull always pulls).",
+                   style="dim")
+        return out
+    stage = _stage_by_key(analysis, key)
+    if stage is None:
+        out.append("select a stage (arrow keys or click)", style="italic")
+        return out
+    out.append(plain(stage.display_name), style="bold")
+    out.append(f"   stage {stage.index} · lines {stage.line_start}–{stage.line_end}", style="dim")
+    if getattr(stage, "platform", None):
+        out.append(f" · {plain(stage.platform)}", style="dim")
+    out.append("\n")
+    base = stage.base
+    out.append("base: ", style="bold")
+    out.append(f"{plain(base.ref)} ({base.kind})\n")
+    out.append("plan: ", style="bold")
+    out.append(plan_reason(analysis, stage) + "\n\n")
+    width = len(str(max(1, len(lines))))
+    findings = [f for f in getattr(analysis, "lint", []) or [] if f.line and stage.line_start <= f.line <= stage.line_end]
+    errors = [e for e in getattr(analysis, "errors", []) or [] if e.line and stage.line_start <= e.line <= stage.line_end]
+    marks = {f.line: f.severity for f in findings} | {e.line: "error" for e in errors}
+    out.append_text(numbered(lines, stage.line_start, stage.line_end, width=width, palette=palette, marks=marks))
+    out.append("\n")
+    args = dict(getattr(stage, "args", {}) or {})
+    global_args = getattr(analysis, "global_args", None) or {}
+    global_args = list(global_args.values()) if isinstance(global_args, dict) else list(global_args)
+    if args or global_args:
+        out.append("\nARGs\n", style="bold")
+        for arg in global_args:
+            value = arg.value if arg.value is not None else arg.default
+            out.append(f"  {plain(arg.name)}", style=palette.variable)
+            out.append(f" = {plain(str(value)) if value is not None else '(unset)'}")
+            out.append("  global" + (", overridden by --build-arg" if arg.overridden else "") + "\n", style="dim")
+        for name, value in args.items():
+            out.append(f"  {plain(name)}", style=palette.variable)
+            out.append(f" = {plain(str(value)) if value is not None else '(unset)'}\n")
+    if errors or findings:
+        out.append("\nFindings\n", style="bold")
+        for error in errors:
+            out.append(f"  line {error.line} ", style="bold red")
+            out.append(f"error: {plain(str(error.message))}\n")
+        for finding in findings:
+            out.append_text(finding_text(finding))
+    else:
+        out.append("\nno lint findings in this stage\n", style="dim")
+    out.rstrip()
+    return out
+
+
+def finding_text(finding) -> Text:
+    out = Text()
+    out.append(f"  line {finding.line} ", style=SEVERITY_STYLE.get(finding.severity, "bold"))
+    out.append(f"{finding.severity} ", style=SEVERITY_STYLE.get(finding.severity, ""))
+    out.append(f"[{plain(finding.rule)}] ", style="dim")
+    out.append(plain(str(finding.message)) + "\n")
+    fix = getattr(finding, "fix", None)
+    if fix:
+        out.append(f"      fix: {plain(str(fix))}\n", style="dim")
+    return out
+
+
+def lint_text(analysis) -> Text:
+    """Every error and lint finding of the file, in line order."""
+    out = Text(end="")
+    if analysis is None:
+        out.append("no Dockerfile loaded", style="italic")
+        return out
+    errors = list(getattr(analysis, "errors", []) or [])
+    findings = list(getattr(analysis, "lint", []) or [])
+    if not errors and not findings:
+        out.append("no findings: the Dockerfile passes every lint rule", style="green")
+        return out
+    out.append(f"{len(errors)} error(s), {len(findings)} finding(s)\n\n", style="bold")
+    for error in errors:
+        out.append(f"  line {error.line if error.line else '?'} ", style="bold red")
+        out.append(f"error: {plain(str(error.message))}\n")
+    for finding in sorted(findings, key=lambda f: (f.line or 0, f.rule)):
+        out.append_text(finding_text(finding))
+    out.rstrip()
+    return out
+
+
+def title_text(app) -> Text:
+    out = Text(no_wrap=True, overflow="ellipsis", end="")
+    out.append(" msb-tui ", style="bold reverse")
+    out.append(" ")
+    out.append(plain(str(app.dockerfile_path)))
+    analysis = app.analysis
+    target = app.target_name()
+    if target:
+        out.append("  target ", style="dim")
+        out.append(plain(target), style="bold")
+    plan = getattr(analysis, "plan", None)
+    if plan is not None:
+        total = len(analysis.stages)
+        out.append(f"  builds {len(plan.needed)}/{total} stages in {len(plan.waves)} wave(s)", style="dim")
+    if app.build_args:
+        args = " ".join(f"{plain(k)}={plain(v)}" for k, v in sorted(app.build_args.items()))
+        out.append(f"  args {args}", style="dim")
+    return out
+
+
+class GraphScreen(Screen):
+    """Home: the graph on the left (top when narrow), details on the right (bottom)."""
+
+    CSS_PATH = "graph.tcss"
+    BINDINGS = [
+        Binding("b", "app.build", "Build"),
+        Binding("t", "app.pick_target", "Target"),
+        Binding("a", "app.edit_build_arg", "Build arg"),
+        Binding("x", "troubleshoot", "Shell"),
+        Binding("l", "app.layers", "Layers"),
+        Binding("h", "app.history", "History"),
+        Binding("s", "side('stage')", "Stage", show=False),
+        Binding("d", "side('dockerfile')", "Dockerfile", show=False),
+        Binding("i", "side('lint')", "Lint", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(""), id="graph-title")
+        with Horizontal(id="graph-body"):
+            yield StageGraph(self.app.analysis, id="graph")
+            with TabbedContent(id="side", initial="stage"):
+                with TabPane("Stage", id="stage"):
+                    with VerticalScroll(id="stage-scroll"):
+                        yield Static(Text(""), id="stage-detail")
+                with TabPane("Dockerfile", id="dockerfile"):
+                    yield DockerfileView(self.app.dockerfile_text, id="dockerfile-view")
+                with TabPane("Lint", id="lint"):
+                    with VerticalScroll(id="lint-scroll"):
+                        yield Static(Text(""), id="lint-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", lambda _: self._refresh_detail(), init=False)
+        self.show_analysis(self.app.analysis)
+        self.query_one(StageGraph).focus()
+
+    def on_resize(self, event) -> None:
+        self.query_one("#graph-body").set_class(event.size.width < 110, "-narrow")
+
+    @property
+    def palette(self) -> Palette:
+        return DARK if getattr(self.app.current_theme, "dark", True) else LIGHT
+
+    def show_analysis(self, analysis) -> None:
+        """Redraw everything for a new analysis (target or build args changed)."""
+        self.query_one("#graph-title", Static).update(title_text(self.app))
+        self.query_one(StageGraph).set_analysis(analysis)
+        self.query_one("#lint-text", Static).update(lint_text(analysis))
+        view = self.query_one(DockerfileView)
+        marks = {}
+        if analysis is not None:
+            marks = {f.line: f.severity for f in getattr(analysis, "lint", []) or [] if f.line}
+            marks |= {e.line: "error" for e in getattr(analysis, "errors", []) or [] if e.line}
+        view.set_marks(marks)
+        self._refresh_detail()
+
+    def selected_stage_name(self) -> str | None:
+        key = self.query_one(StageGraph).selected
+        stage = _stage_by_key(self.app.analysis, key)
+        return (stage.name or stage.display_name) if stage is not None else None
+
+    def _refresh_detail(self) -> None:
+        analysis = self.app.analysis
+        key = self.query_one(StageGraph).selected
+        if analysis is None:
+            self.query_one("#stage-detail", Static).update(
+                Text(self.app.load_error or "no Dockerfile loaded", style="italic"))
+            return
+        lines = highlight_dockerfile(self.app.dockerfile_text, self.palette)
+        self.query_one("#stage-detail", Static).update(stage_detail(analysis, key, lines, self.palette))
+        stage = _stage_by_key(analysis, key)
+        view = self.query_one(DockerfileView)
+        view.show_lines(stage.line_start, stage.line_end) if stage is not None else view.show_lines(None, None)
+
+    def on_stage_graph_selected(self, event: StageGraph.Selected) -> None:
+        self._refresh_detail()
+
+    def on_stage_graph_activated(self, event: StageGraph.Activated) -> None:
+        self.query_one(TabbedContent).active = "dockerfile"
+
+    def action_side(self, pane: str) -> None:
+        self.query_one(TabbedContent).active = pane
+
+    def action_troubleshoot(self) -> None:
+        self.app.action_troubleshoot(self.selected_stage_name())

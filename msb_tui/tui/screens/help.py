@@ -1,0 +1,89 @@
+"""The help screen: what each view shows and its keys."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
+    ("Everywhere", [
+        ("?  f1", "this help"),
+        ("ctrl+p", "command palette: build, target, build args, layers of any image, history, theme"),
+        ("ctrl+t", "toggle dark / light theme"),
+        ("escape  q", "leave a screen (quit on the graph); leaving a build cancels it"),
+    ]),
+    ("Graph (home)", [
+        ("arrows  click", "select a stage: its instructions, ARGs, lint findings and plan reason"),
+        ("t", "change the target stage (the plan updates at once)"),
+        ("a", "set or remove a build arg (K=V, -K)"),
+        ("b", "build the current target on the engine"),
+        ("x", "troubleshoot: build the selected stage and open a shell in it"),
+        ("s  d  i", "side panel: stage, Dockerfile, lint"),
+        ("l", "layers of the last built image"),
+        ("h", "history of recorded builds"),
+    ]),
+    ("Build", [
+        ("ctrl+r", "rebuild"),
+        ("escape", "cancel the build and go back"),
+    ]),
+    ("Layers", [
+        ("s", "sort layers by size / by order"),
+        ("/", "filter the file tree by path"),
+        ("z", "sort the file tree by size / by name"),
+        ("c", "build each stage as its own image and compare sizes"),
+    ]),
+    ("History", [
+        ("enter", "replay the selected recording"),
+        ("1 2 5 0", "replay speed ×1, ×2, ×5, as fast as possible"),
+        ("space", "mark a build for comparison; c compares the two marked"),
+    ]),
+]
+
+LEGEND = [
+    ("──▶", "FROM: the stage starts from that stage or image (solid)"),
+    ("╌╌▶", "COPY --from: files copied from that stage (dashed)"),
+    ("┈┈▶", "RUN --mount from=: mounted during a RUN (dotted)"),
+    ("╔═╗", "the target stage (double border)"),
+    ("dim", "a stage the target does not need: BuildKit skips it (reason in the box)"),
+]
+
+
+def help_text() -> Text:
+    text = Text()
+    text.append("msb-tui", style="bold")
+    text.append(" — explore Docker multi-stage builds: the stage graph, the plan BuildKit follows,\n"
+                "live builds, layers and sizes of what came out.\n")
+    for title, keys in SECTIONS:
+        text.append(f"\n{title}\n", style="bold underline")
+        for key, what in keys:
+            text.append(f"  {key:<14}", style="bold")
+            text.append(f"{what}\n")
+    text.append("\nGraph legend\n", style="bold underline")
+    for symbol, what in LEGEND:
+        text.append(f"  {symbol:<14}", style="bold")
+        text.append(f"{what}\n")
+    text.append("\nThe engine: DOCKER_HOST, the docker context or --host. Without one, graph, replay and\n"
+                "imported logs still work. NO_COLOR is honoured.\n", style="dim")
+    return text
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 96; max-width: 100%; height: 90%; border: round $accent;
+        background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("escape,q,question_mark,f1", "close", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(help_text(), id="help-text")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,154 @@
+"""Small modal dialogs: pick the target stage, edit a build arg, name an image.
+
+Names shown here come from the Dockerfile (untrusted): options are built from ``Text``, never markup.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from msb_tui.sanitize import plain
+
+
+def parse_build_arg(entry: str, current: dict[str, str]) -> dict[str, str] | str:
+    """Apply ``K=V`` (set), ``K=`` (set to empty) or ``-K`` (remove) to a copy of ``current``.
+
+    Returns the new dict, or a sentence saying why the entry is not understood.
+    """
+    entry = entry.strip()
+    updated = dict(current)
+    if not entry:
+        return "type K=V to set a build arg, -K to remove one"
+    if entry.startswith("-"):
+        name = entry[1:].strip()
+        if name not in updated:
+            return f"no build arg named {name!r}"
+        del updated[name]
+        return updated
+    name, sep, value = entry.partition("=")
+    name = name.strip()
+    if not sep or not name or any(c.isspace() for c in name):
+        return "expected K=V (for example SDK_IMAGE=golang:1.22)"
+    updated[name] = value
+    return updated
+
+
+class TargetPicker(ModalScreen[str | None]):
+    """Pick the stage to build; the plan follows at once."""
+
+    DEFAULT_CSS = """
+    TargetPicker { align: center middle; }
+    TargetPicker > Vertical { width: 60; max-width: 90%; height: auto; max-height: 80%;
+        border: round $accent; background: $surface; padding: 0 1; }
+    TargetPicker OptionList { height: auto; max-height: 20; }
+    """
+    BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
+
+    def __init__(self, names: list[str], current: str | None) -> None:
+        super().__init__()
+        self.names = names
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        options = []
+        for index, name in enumerate(self.names):
+            label = Text(plain(name))
+            if name == self.current:
+                label.append("  (current)", style="dim")
+            if index == len(self.names) - 1:
+                label.append("  (default: last stage)", style="dim")
+            options.append(Option(label, id=f"stage-{index}"))
+        with Vertical():
+            yield Label(Text("Target stage  (enter: pick, escape: cancel)", style="bold"))
+            yield OptionList(*options, id="targets")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        if self.current in self.names:
+            options.highlighted = self.names.index(self.current)
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.names[event.option_index])
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class BuildArgEditor(ModalScreen[dict[str, str] | None]):
+    """Type ``K=V`` (or ``-K`` to remove); enter applies, escape cancels."""
+
+    DEFAULT_CSS = """
+    BuildArgEditor { align: center middle; }
+    BuildArgEditor > Vertical { width: 70; max-width: 95%; height: auto; border: round $accent;
+        background: $surface; padding: 0 1; }
+    BuildArgEditor #current { color: $text-muted; height: auto; max-height: 10; }
+    BuildArgEditor #why { color: $error; height: auto; }
+    """
+    BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
+
+    def __init__(self, current: dict[str, str]) -> None:
+        super().__init__()
+        self.current = dict(current)
+
+    def compose(self) -> ComposeResult:
+        listing = Text()
+        if self.current:
+            for key, value in sorted(self.current.items()):
+                listing.append(f"{plain(key)}={plain(value)}\n")
+            listing.rstrip()
+        else:
+            listing.append("no build args set")
+        with Vertical():
+            yield Label(Text("Build arg  K=V sets, -K removes (enter: apply, escape: cancel)", style="bold"))
+            yield Label(listing, id="current")
+            yield Input(placeholder="K=V", id="arg")
+            yield Label(Text(""), id="why")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        result = parse_build_arg(event.value, self.current)
+        if isinstance(result, str):
+            self.query_one("#why", Label).update(Text(result))
+            return
+        self.dismiss(result)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class ImagePrompt(ModalScreen[str | None]):
+    """Name an image (tag or id) to open its layers."""
+
+    DEFAULT_CSS = """
+    ImagePrompt { align: center middle; }
+    ImagePrompt > Vertical { width: 70; max-width: 95%; height: auto; border: round $accent;
+        background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
+
+    def __init__(self, default: str = "") -> None:
+        super().__init__()
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text("Layers of image (name:tag or id; enter: open, escape: cancel)", style="bold"))
+            yield Input(value=self.default, placeholder="myimage:latest", id="image")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
