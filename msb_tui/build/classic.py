@@ -49,6 +49,14 @@ def classic_digest(step_number: int) -> str:
     return f"{DIGEST_PREFIX}step-{step_number}"
 
 
+def sizes_from_steps(from_steps: list[int], total: int) -> tuple[int, list[int]] | None:
+    """Stage sizes from the step numbers of the ``FROM`` steps and the total (e.g. read from a saved log)."""
+    if not from_steps or total < from_steps[-1]:
+        return None
+    bounds = [*from_steps, total + 1]
+    return from_steps[0] - 1, [bounds[i + 1] - bounds[i] for i in range(len(from_steps))]
+
+
 def stage_sizes(dockerfile_text: str) -> tuple[int, list[int]] | None:
     """(number of instructions before the first FROM, instructions per stage incl. its FROM), or None."""
     try:
@@ -114,14 +122,21 @@ class _Step:
 class ClassicStepParser:
     """Feed it the classic builder's ``StreamText`` events; get ``VertexUpdate``/``LogChunk`` events back.
 
-    ``dockerfile_text`` (optional) gives every stage's step count up front, so names carry
-    ``N/M`` from the start; without it the count is added when the stage ends (the step is
-    announced again under its final name, same digest).
+    ``dockerfile_text`` (or ``sizes``, as :func:`stage_sizes` returns them) gives every stage's
+    step count up front, so names carry ``N/M`` from the start. Without it the count is added when
+    the stage ends (the step is announced again under its final name, same digest) — give the
+    text whenever you have it: ``BuildModel`` files a step under its first name.
     """
 
-    def __init__(self, dockerfile_text: str | None = None, *, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        dockerfile_text: str | None = None,
+        *,
+        sizes: tuple[int, list[int]] | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
         self._clock = clock
-        self._sizes = stage_sizes(dockerfile_text) if dockerfile_text else None
+        self._sizes = sizes or (stage_sizes(dockerfile_text) if dockerfile_text else None)
         self.stages: list[_Stage] = []
         self._by_name: dict[str, _Stage] = {}
         self._step: _Step | None = None

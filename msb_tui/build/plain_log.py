@@ -1,0 +1,395 @@
+"""Import a ``--progress=plain`` build log (local, GitHub Actions, Azure Pipelines, ACR Tasks) as events.
+
+CI systems keep only the text BuildKit's plain printer wrote::
+
+    #5 [build 2/4] RUN go build ./...       header: vertex 5 started (repeated after interleaving)
+    #5 sha256:0c52...                       BuildKit <= 0.9: the vertex digest
+    #5 0.512 main.go:3: warning             a log line, 0.512 s after the vertex started
+    #5 sha256:ab12 1.2MB / 3.4MB 0.5s       a sub-task's progress (StatusUpdate)
+    #5 ...                                  the printer switched to another vertex
+    #5 DONE 1.2s | #5 CACHED | #5 ERROR: msg | #5 CANCELED
+
+CI runners prefix each line with the time it was written (GitHub Actions and Azure:
+``2024-01-01T10:00:00.1234567Z ``; ACR Tasks: ``2024/01/01 10:00:00 ``): then those times are used.
+Without them, times are rebuilt from the offsets and durations in the log. The printer holds back a
+vertex's lines while another one is printing, so a header's position is not its start time: a
+vertex's start is taken as ``min(header time, DONE time - duration)`` with real timestamps, and as
+the start of the vertex it interrupted (``#N ...``) without them.
+
+A classic builder log (``Step 1/5 : FROM ...``) is recognised too and goes through ``classic.py``.
+The whole file is read first (this is an import, not a live stream), so every event carries final times.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from msb_tui.build.classic import ClassicStepParser, sizes_from_steps
+from msb_tui.build.events import (
+    BuildFailed,
+    EngineEvent,
+    ImageBuilt,
+    LogChunk,
+    StatusUpdate,
+    StreamText,
+    VertexUpdate,
+)
+
+DIGEST_PREFIX = "plain:"
+
+
+class PlainLogError(Exception):
+    """The file is not a build log we can read; the message says what was expected."""
+
+
+_ISO_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?\s")
+_ACR_PREFIX = re.compile(r"^(\d{4})/(\d{2})/(\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)?\s")
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+_LINE = re.compile(r"^#(\d+) (.*)$", re.DOTALL)
+_DONE = re.compile(r"^DONE (\d+(?:\.\d+)?)s$")
+_LOG = re.compile(r"^(\d+\.\d+) ?(.*)$", re.DOTALL)
+_DIGEST_ONLY = re.compile(r"^sha256:[0-9a-f]{64}$")
+_SIZE = r"(\d+(?:\.\d+)?)\s?([kKMGT]?i?B)"
+_PROGRESS = re.compile(rf"^(?P<id>.*?)\s+{_SIZE}(?:\s*/\s*{_SIZE})?(?:\s+(?P<secs>\d+(?:\.\d+)?)s)?(?P<done>\s+done)?$")
+_STATUS_DONE = re.compile(r"^(?P<id>.*?)(?:\s+(?P<secs>\d+(?:\.\d+)?)s)?\s+done$")
+# "writing image" (docker exporter) or "exporting config" (buildx docker/oci exporters): the image id.
+_WRITING_IMAGE = re.compile(r"^(?:writing image|exporting config) (sha256:[0-9a-f]{64})")
+# A log line without a trailing newline runs into the next "#N ..." line: split it there.
+_GLUED = re.compile(r"#(\d+) (?:DONE \d+(?:\.\d+)?s|CACHED|CANCELED|ERROR: .*|\[.*)$")
+_CLASSIC_STEP = re.compile(r"^Step \d+/\d+ : ")
+_CLASSIC_FROM = re.compile(r"^Step (\d+)/(\d+) : FROM\s", re.IGNORECASE)
+_CI_NOISE = re.compile(r"^(##\[\w+\]|##vso\[|::\w+)")
+_UNITS = {"B": 1, "kB": 1000, "KB": 1000, "KiB": 1024, "MB": 1000**2, "MiB": 1024**2, "GB": 1000**3, "GiB": 1024**3, "TB": 1000**4}
+
+
+def _size(value: str | None, unit: str | None) -> int:
+    if value is None:
+        return 0
+    return int(float(value) * _UNITS.get(unit or "B", 1))
+
+
+def split_prefix(line: str) -> tuple[float | None, str]:
+    """(timestamp, rest of the line) for a CI-prefixed line; (None, line) otherwise."""
+    match = _ISO_PREFIX.match(line)
+    if match:
+        date, clock, fraction, zone = match.groups()
+        stamp = datetime.fromisoformat(f"{date}T{clock}").replace(tzinfo=timezone.utc).timestamp()
+        if fraction:
+            stamp += float(fraction)
+        if zone and zone != "Z":
+            sign = 1 if zone[0] == "+" else -1
+            digits = zone[1:].replace(":", "")
+            stamp -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+        return stamp, line[match.end() :]
+    match = _ACR_PREFIX.match(line)
+    if match:
+        year, month, day, clock, fraction = match.groups()
+        stamp = datetime.fromisoformat(f"{year}-{month}-{day}T{clock}").replace(tzinfo=timezone.utc).timestamp()
+        return stamp + (float(fraction) if fraction else 0.0), line[match.end() :]
+    return None, line
+
+
+@dataclass
+class _Vertex:
+    number: int
+    name: str
+    header_time: float  # clock when the header was first printed
+    started: float
+    completed: float | None = None
+    cached: bool = False
+    error: str | None = None
+    held_since: float | None = None  # other vertices were mid-output when this header printed
+
+    @property
+    def digest(self) -> str:
+        return f"{DIGEST_PREFIX}{self.number}"
+
+    def update(self, *, final: bool) -> VertexUpdate:
+        return VertexUpdate(
+            digest=self.digest,
+            name=self.name,
+            started=self.started,
+            completed=self.completed if final else None,
+            cached=self.cached if final else False,
+            error=self.error if final else None,
+        )
+
+
+@dataclass
+class PlainLog:
+    """What was read: ordered operations with final times, plus facts for messages and tests."""
+
+    ops: list[tuple] = field(default_factory=list)  # ("start"|"end"|"log"|"status"|"image"|"failed", ...)
+    vertices: dict[int, _Vertex] = field(default_factory=dict)
+    timestamped: bool = False  # the '#N' lines carry CI time prefixes (GitHub Actions, Azure)
+    any_stamp: bool = False  # some line did (ACR Tasks stamps only its own lines)
+    error: str | None = None
+    image_id: str | None = None
+    lines: int = 0
+    recognised: int = 0
+
+
+class _Reader:
+    """Pass 1: read every line into vertices and an ordered list of operations."""
+
+    def __init__(self, base_time: float):
+        self.log = PlainLog()
+        self.clock = base_time
+        self.last_marker: int | None = None  # vertex of the last "#N ..." line
+        self.suspended: set[int] = set()  # vertices interrupted by "#N ..." and not finished yet
+        self.in_error_block = False
+        self.stamped = False  # the current line carries a real time
+        self.error_lines: list[str] = []
+
+    def line(self, raw: str) -> None:
+        self.log.lines += 1
+        stamp, text = split_prefix(raw.rstrip("\r\n"))
+        self.stamped = stamp is not None
+        if stamp is not None:
+            self.clock = max(self.clock, stamp) if self.log.any_stamp else stamp
+            self.log.any_stamp = True
+        text = _SGR.sub("", text) if "\x1b" in text[:8] else text
+        match = _LINE.match(text)
+        if match is None:
+            self._other(text)
+            return
+        number, rest = int(match.group(1)), match.group(2)
+        self.log.timestamped = self.log.timestamped or self.stamped
+        if number == 0:  # buildx: "#0 building with "default" instance using docker driver"
+            self.log.recognised += 1
+            return
+        self._vertex_line(number, rest)
+
+    def _other(self, text: str) -> None:
+        stripped = text.strip()
+        if stripped == "------":
+            self.in_error_block = not self.in_error_block
+            return
+        if self.in_error_block or not stripped or _CI_NOISE.match(stripped):
+            return
+        lowered = stripped.lower()
+        if lowered.startswith(("error:", "error ", "failed to solve", "executor failed")):
+            message = stripped[len("error:"):].strip() if lowered.startswith("error:") else stripped
+            if self.log.recognised:
+                self.log.error = message
+                self.log.ops.append(("failed", message))
+
+    def _vertex_line(self, number: int, rest: str) -> None:
+        vertex = self.log.vertices.get(number)
+        self.log.recognised += 1
+        # Only a header printed right after "#M ..." was interrupted-into.
+        marker, self.last_marker = self.last_marker, None
+        if vertex is None:
+            if rest.startswith(("DONE ", "CACHED", "ERROR", "CANCELED", "sha256:", "...")) or _LOG.match(rest):
+                # Output for a vertex whose header we never saw: make a placeholder.
+                self._start(number, f"#{number}", None)
+            else:
+                self._start(number, rest.strip(), marker)
+                return
+            vertex = self.log.vertices[number]
+        if rest == "...":
+            self.last_marker = number
+            self.suspended.add(number)
+            return
+        if rest == vertex.name:
+            return  # the header again, after another vertex printed
+        if rest == "CACHED" or rest.startswith(("DONE ", "ERROR", "CANCEL")):
+            self.suspended.discard(number)
+        if rest == "CACHED":
+            vertex.cached = True
+            vertex.completed = vertex.started
+            self.log.ops.append(("end", vertex))
+            return
+        if rest in ("CANCELED", "CANCELLED"):
+            vertex.error = "canceled"
+            vertex.completed = max(self.clock, vertex.started)
+            self.log.ops.append(("end", vertex))
+            return
+        if rest.startswith("ERROR"):
+            vertex.error = rest[len("ERROR"):].lstrip(":").strip() or "failed"
+            vertex.completed = max(self.clock, vertex.started)
+            self.log.ops.append(("end", vertex))
+            return
+        done = _DONE.match(rest)
+        if done:
+            duration = float(done.group(1))
+            # DONE is printed as the vertex completes, but its header may have been held back while
+            # another vertex printed: then it started up to `duration` before this line.
+            if self.stamped:
+                vertex.started = min(vertex.started, self.clock - duration)
+            elif vertex.held_since is not None:
+                vertex.started = max(vertex.held_since, min(vertex.started, self.clock - duration))
+            vertex.completed = vertex.started + duration
+            if not self.stamped:
+                self.clock = max(self.clock, vertex.completed)
+            self.log.ops.append(("end", vertex))
+            return
+        if _DIGEST_ONLY.match(rest):
+            return
+        logged = _LOG.match(rest)
+        if logged:
+            offset, message = float(logged.group(1)), logged.group(2)
+            glued = _GLUED.search(message)
+            if glued and glued.start() > 0 and self._glue_plausible(int(glued.group(1)), number):
+                self.log.ops.append(("log", vertex, offset, message[: glued.start()]))
+                if not self.stamped and vertex.held_since is None:
+                    self.clock = max(self.clock, vertex.started + offset)
+                self._vertex_line(int(glued.group(1)), message[glued.start() :].split(" ", 1)[1])
+                self.log.recognised -= 1
+                return
+            self.log.ops.append(("log", vertex, offset, message))
+            if not self.stamped and vertex.held_since is None:  # a held vertex's start is still a guess
+                self.clock = max(self.clock, vertex.started + offset)
+            return
+        self._status(vertex, rest)
+
+    def _glue_plausible(self, other: int, current: int) -> bool:
+        return other == current or other not in self.log.vertices
+
+    def _start(self, number: int, name: str, marker: int | None) -> None:
+        started = self.clock
+        if marker is not None and not self.stamped:
+            interrupted = self.log.vertices.get(marker)
+            if interrupted is not None and interrupted.completed is None:
+                started = min(started, interrupted.started)
+        vertex = _Vertex(number, name, header_time=self.clock, started=started)
+        running = [self.log.vertices[n].started for n in self.suspended if n in self.log.vertices]
+        if running:
+            vertex.held_since = min(running)
+        self.log.vertices[number] = vertex
+        self.log.ops.append(("start", vertex))
+
+    def _status(self, vertex: _Vertex, rest: str) -> None:
+        image = _WRITING_IMAGE.match(rest)
+        if image:
+            self.log.image_id = image.group(1)
+        progress = _PROGRESS.match(rest)
+        if progress:
+            current = _size(progress.group(2), progress.group(3))
+            total = _size(progress.group(4), progress.group(5)) if progress.group(4) else 0
+            done = bool(progress.group("done"))
+            self.log.ops.append(("status", vertex, progress.group("id").strip(), current, total, done))
+            return
+        finished = _STATUS_DONE.match(rest)
+        ident = finished.group("id").strip() if finished else rest.strip()
+        self.log.ops.append(("status", vertex, ident, 0, 0, bool(finished)))
+
+
+def read_plain_log(lines: Iterable[str], *, base_time: float = 0.0) -> PlainLog:
+    """Read a BuildKit plain log; :class:`PlainLogError` when nothing in it looks like one."""
+    reader = _Reader(base_time)
+    for raw in lines:
+        if "\x00" in raw:
+            raise PlainLogError(f"line {reader.log.lines + 1} holds NUL bytes: this is a binary file, not a build log")
+        reader.line(raw)
+    log = reader.log
+    if not log.vertices:
+        raise PlainLogError(
+            f"not a build log: no BuildKit progress lines in {log.lines} line(s); expected a log written by "
+            "'docker build --progress=plain' (lines like '#5 [build 2/4] RUN ...', '#5 DONE 1.2s') "
+            "or by the classic builder ('Step 1/5 : FROM ...')"
+        )
+    return log
+
+
+def plain_log_events(log: PlainLog) -> Iterator[EngineEvent]:
+    """Pass 2: the events, in print order, with final times."""
+    for op in log.ops:
+        kind = op[0]
+        if kind == "start":
+            yield op[1].update(final=False)
+        elif kind == "end":
+            yield op[1].update(final=True)
+        elif kind == "log":
+            _, vertex, offset, message = op
+            yield LogChunk(vertex.digest, (message + "\n").encode("utf-8", "surrogateescape"), 1, vertex.started + offset)
+        elif kind == "status":
+            _, vertex, ident, current, total, done = op
+            yield StatusUpdate(
+                id=ident or vertex.name,
+                vertex=vertex.digest,
+                name=ident,
+                current=current,
+                total=total,
+                started=vertex.started,
+                completed=vertex.completed if done else None,
+            )
+        elif kind == "failed":
+            yield BuildFailed(op[1])
+    if log.error is not None:
+        return
+    failed = next((v for v in log.vertices.values() if v.error), None)
+    if failed is not None:
+        yield BuildFailed(f"{failed.name}: {failed.error}")
+    elif log.image_id:
+        yield ImageBuilt(log.image_id)
+    elif all(v.completed is not None for v in log.vertices.values()):
+        # Every step finished and no error, but the log names no image (pushed, or exported
+        # elsewhere): ImageBuilt is the events' only success signal, so send it with no id.
+        yield ImageBuilt("")
+    else:
+        unfinished = [v.name for v in log.vertices.values() if v.completed is None]
+        yield BuildFailed(f"the log ends while steps were still running: {', '.join(unfinished[:3])}")
+
+
+def is_classic_log(lines: list[str]) -> bool:
+    """A classic builder log: 'Step N/M :' lines and no '#N' BuildKit lines."""
+    classic = buildkit = 0
+    for raw in lines[:2000]:
+        _, text = split_prefix(raw)
+        if _CLASSIC_STEP.match(text):
+            classic += 1
+        elif _LINE.match(text):
+            buildkit += 1
+    return classic > 0 and buildkit == 0
+
+
+def classic_log_events(lines: list[str], dockerfile_text: str | None = None) -> Iterator[EngineEvent]:
+    """A classic builder's console log through the classic step parser (times from CI prefixes, if any)."""
+    from_steps, total = [], 0
+    for raw in lines:
+        match = _CLASSIC_FROM.match(split_prefix(raw)[1])
+        if match:
+            from_steps.append(int(match.group(1)))
+            total = int(match.group(2))
+    sizes = sizes_from_steps(from_steps, total)
+    parser = ClassicStepParser(dockerfile_text, sizes=sizes, clock=lambda: 0.0)
+    error: str | None = None
+    last = 0.0  # a classic log without CI prefixes has no times at all
+    for raw in lines:
+        stamp, text = split_prefix(raw.rstrip("\r\n"))
+        last = stamp if stamp is not None else last
+        if text.startswith(("Sending build context", "DEPRECATED:", "            Install the buildx")):
+            continue
+        if text.startswith("The command '") or text.startswith("Error response from daemon"):
+            error = text
+            continue
+        yield from parser.feed(StreamText(text + "\n", last))
+    if error:
+        yield from parser.translate(BuildFailed(error))
+    yield from parser.finish(last)
+    if not error and parser.image_id_short:
+        yield ImageBuilt(parser.image_id_short)  # the classic CLI prints only the short id
+
+
+def import_log(path: Path, *, dockerfile_text: str | None = None) -> Iterator[EngineEvent]:
+    """Events for a saved build log (BuildKit plain or classic); :class:`PlainLogError` when unreadable."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise PlainLogError(f"cannot read {path}: {error.strerror or error}") from None
+    if b"\x00" in data[:65536]:
+        raise PlainLogError(f"{path} is a binary file, not a build log")
+    lines = data.decode("utf-8", "surrogateescape").splitlines()
+    if is_classic_log(lines):
+        return classic_log_events(lines, dockerfile_text)
+    log = read_plain_log(lines, base_time=0.0)
+    if not log.any_stamp:
+        # Anchor the rebuilt timeline so the build ends when the file was last written.
+        span = max((v.completed or v.started for v in log.vertices.values()), default=0.0)
+        log = read_plain_log(lines, base_time=Path(path).stat().st_mtime - span)
+    return plain_log_events(log)

@@ -1,0 +1,62 @@
+"""``msb-tui import-log FILE``: read a saved ``--progress=plain`` build log (CI or local) and summarise it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HELP = "summarise a saved 'docker build --progress=plain' log (GitHub Actions, Azure, ACR, local)"
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="the build log ('-' reads standard input)")
+    parser.add_argument("-f", "--dockerfile", dest="dockerfile", metavar="DOCKERFILE",
+                        help="the Dockerfile that was built: adds the plan (skipped stages, Dockerfile lines)")
+    parser.add_argument("--target", help="the target stage that was built (with --dockerfile)")
+    parser.add_argument("--build-arg", dest="build_args", action="append", default=[], metavar="K=V",
+                        help="a build arg the build used (with --dockerfile)")
+    parser.add_argument("--progress", choices=("none", "plain", "json"), default="none",
+                        help="also print the progress again, normalised (default: only the summary)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from msb_tui.build.model import BuildModel
+    from msb_tui.build.plain_log import PlainLogError, import_log
+    from msb_tui.build.report import summary_text
+    from msb_tui.commands.build import consume, load_analysis, parse_pairs
+
+    try:
+        build_args = parse_pairs(args.build_args, "--build-arg", from_env=False)
+    except ValueError as error:
+        print(f"msb-tui import-log: {error}", file=sys.stderr)
+        return 2
+    source = Path("/dev/stdin") if args.file == "-" else Path(args.file)
+    analysis = None
+    dockerfile_text = None
+    if args.dockerfile:
+        dockerfile = Path(args.dockerfile)
+        try:
+            dockerfile_text = dockerfile.read_text(encoding="utf-8", errors="replace")
+        except OSError as error:
+            print(f"msb-tui import-log: cannot read {dockerfile}: {error.strerror or error}", file=sys.stderr)
+            return 2
+        analysis = load_analysis(dockerfile, args.target, build_args, None)
+    try:
+        events = list(import_log(source, dockerfile_text=dockerfile_text))
+    except PlainLogError as error:
+        print(f"msb-tui import-log: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    model = BuildModel(analysis)
+    if args.progress == "none":
+        for event in events:
+            model.apply(event)
+        sys.stdout.write(summary_text(model, str(source)))
+        sys.stdout.flush()
+        status = model.status
+    else:
+        status = consume(events, model, progress=args.progress, recording=str(source))
+    return EXIT_OK if status == "succeeded" else EXIT_FAILED
