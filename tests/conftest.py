@@ -43,11 +43,11 @@ def offline_images(docker_api):
     return dict(OFFLINE_BUILD_ARGS)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def demos() -> Path:
     return DEMOS
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
