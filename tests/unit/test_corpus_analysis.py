@@ -31,9 +31,7 @@ corpus = _load_corpus()
 CASES = corpus.load_cases()
 
 # Discrepancies between analyze() and BuildKit that are known and reported (name -> reason).
-KNOWN_DISCREPANCIES: dict[str, str] = {
-    "comments-only": "BuildKit's parser locates 'file with no instructions' at the last line read (line 2); analyze() gives None",
-}
+KNOWN_DISCREPANCIES: dict[str, str] = {}
 
 
 def _analyze(case):
