@@ -180,7 +180,9 @@ def load_recording(path: Path | str) -> Recording:
     return recording
 
 
-def replay(path: Path | str, speed: float | None = 1.0, *, sleep=time.sleep) -> Iterator[EngineEvent]:
+def replay(
+    path: Path | str, speed: float | None = 1.0, *, sleep=time.sleep, clock=time.monotonic
+) -> Iterator[EngineEvent]:
     """The recording's events with the original pacing divided by ``speed`` (``None``: no waiting).
 
     Streams the file (a million-line recording is not loaded at once). Corrupt recordings raise
@@ -191,7 +193,7 @@ def replay(path: Path | str, speed: float | None = 1.0, *, sleep=time.sleep) -> 
     inputs, entries = _read(Path(path))
     decoder = MessageDecoder(classic=bool(inputs.get("classic")), dockerfile_text=inputs.get("dockerfile_text"))
     first_t: float | None = None
-    wall_start = time.monotonic()
+    wall_start = clock()
     ended = False  # the engine's own messages said how it ended (error or image id)
     for entry in entries:
         if isinstance(entry, dict):
@@ -213,9 +215,9 @@ def replay(path: Path | str, speed: float | None = 1.0, *, sleep=time.sleep) -> 
         if speed is not None and entry.t is not None:
             if first_t is None:
                 first_t = entry.t
-                wall_start = time.monotonic()
+                wall_start = clock()
             due = (entry.t - first_t) / speed
-            wait = due - (time.monotonic() - wall_start)
+            wait = due - (clock() - wall_start)
             if wait > 0.001:
                 sleep(wait)
         if entry.raw is not None:

@@ -241,10 +241,6 @@ class BuildStream:
 
     def _events(self, recorder: Recorder | None) -> Iterator[EngineEvent]:
         request = self.request
-        if self._dockerfile_text is not None and not _has_from(self._dockerfile_text):
-            # dockerd 20.10 panics (and dies) on a Dockerfile holding only ARG lines: never send one.
-            yield BuildFailed("the Dockerfile has no FROM instruction; nothing to build", {"phase": "validate"})
-            return
         try:
             tar, dockerfile_name = make_context_tar(Path(request.context), request.dockerfile, self._progress("tar"))
         except ContextError as failure:
@@ -252,6 +248,11 @@ class BuildStream:
             return
         except OSError as failure:
             yield BuildFailed(f"cannot read the build context: {failure}", {"phase": "context"})
+            return
+        if self._dockerfile_text is not None and not _has_from(self._dockerfile_text):
+            # dockerd 20.10 panics (and dies) on a Dockerfile holding only ARG lines: never send one.
+            tar.close()
+            yield BuildFailed("the Dockerfile has no FROM instruction; nothing to build", {"phase": "validate"})
             return
         if self._cancel.is_set():
             tar.close()
@@ -346,8 +347,8 @@ def _has_from(text: str) -> bool:
         import dockerfile
 
         return any(command.cmd.upper() == "FROM" for command in dockerfile.parse_string(text))
-    except Exception:  # noqa: BLE001 - unparseable: the engine gives the real error
-        return True
+    except Exception as error:  # noqa: BLE001 - unparseable: the engine gives the real error
+        return "no instructions" not in str(error)
 
 
 def _decode_line(decoder: MessageDecoder, line: bytes, now: float, recorder: Recorder | None) -> list[EngineEvent]:

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Regenerate the build recordings in tests/fixtures/recordings/ from real builds of the demos.
+
+Needs a running engine and the offline images (``msb-tui demo-images``). Each demo is built
+with ``--no-cache`` (so the steps really run and the recording shows real timings, overlap and
+output) and the offline build args; the recording's absolute paths are rewritten relative to the
+repository so the fixtures are portable. Images are tagged ``msb-test-build/fixture-<name>``.
+
+    .venv/bin/python scripts/record_fixtures.py [NAME ...]     # default: all
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from msb_tui.build.events import BuildFailed, ImageBuilt  # noqa: E402
+from msb_tui.build.runner import BuildRequest, start_build  # noqa: E402
+from msb_tui.engine.connection import connect  # noqa: E402
+from msb_tui.offline import offline_build_args  # noqa: E402
+
+OUT = REPO / "tests" / "fixtures" / "recordings"
+DEMOS = REPO / "demo_dockerfiles"
+
+# name -> (demo folder, Dockerfile name, target, expected outcome)
+FIXTURES = {
+    "parallel": ("parallel", "Dockerfile", None, "succeeded"),
+    "seed-example": ("seed-example", "Dockerfile", None, "succeeded"),
+    "broken": ("broken", "Dockerfile", None, "failed"),
+    "go": ("go", "Dockerfile", None, "succeeded"),
+}
+
+
+def _portable(path: Path) -> None:
+    """Rewrite the header's absolute paths relative to the repository."""
+    lines = path.read_bytes().split(b"\n")
+    header = json.loads(lines[0])
+    inputs = header["inputs"]
+    for key in ("context", "dockerfile"):
+        value = inputs.get(key)
+        if value and Path(value).is_absolute():
+            try:
+                inputs[key] = str(Path(value).relative_to(REPO))
+            except ValueError:
+                pass
+    lines[0] = json.dumps(header, ensure_ascii=False).encode("utf-8")
+    path.write_bytes(b"\n".join(lines))
+
+
+def record(client, name: str) -> Path:
+    folder, dockerfile, target, expected = FIXTURES[name]
+    context = DEMOS / folder
+    text = (context / dockerfile).read_text()
+    request = BuildRequest(
+        context=context,
+        dockerfile=context / dockerfile,
+        target=target,
+        build_args=offline_build_args(text),
+        no_cache=True,
+        tags=(f"msb-test-build/fixture-{name}:latest",) if expected == "succeeded" else (),
+    )
+    path = OUT / f"{name}.jsonl"
+    started = time.monotonic()
+    outcome = "?"
+    for event in start_build(client, request, record=path):
+        if isinstance(event, ImageBuilt):
+            outcome = "succeeded"
+        elif isinstance(event, BuildFailed):
+            outcome = "failed"
+    _portable(path)
+    size = path.stat().st_size
+    print(f"{name}: {outcome} in {time.monotonic() - started:.1f}s -> {path.relative_to(REPO)} ({size / 1024:.0f} KB)")
+    if outcome != expected:
+        raise SystemExit(f"{name}: expected {expected}, got {outcome}")
+    return path
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(FIXTURES)
+    unknown = [n for n in names if n not in FIXTURES]
+    if unknown:
+        print(f"unknown fixture(s): {', '.join(unknown)}; known: {', '.join(FIXTURES)}", file=sys.stderr)
+        return 2
+    client = connect(timeout=None)
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        record(client, name)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

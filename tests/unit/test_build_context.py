@@ -1,0 +1,168 @@
+"""The build-context tar: .dockerignore semantics, symlinks, -f outside the context, header format."""
+
+from __future__ import annotations
+
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from msb_tui.build.context import ContextError, IgnoreMatcher, make_context_tar, parse_dockerignore
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def _names(fileobj) -> dict[str, tarfile.TarInfo]:
+    with tarfile.open(fileobj=fileobj, mode="r") as tar:
+        return {member.name: member for member in tar.getmembers()}
+
+
+def _excluded(patterns: str, path: str) -> bool:
+    return IgnoreMatcher(parse_dockerignore(patterns)).excluded(path)
+
+
+@pytest.mark.parametrize(
+    "patterns, path, excluded",
+    [
+        ("*.log", "a.log", True),
+        ("*.log", "sub/a.log", False),  # * does not cross folders
+        ("**/*.log", "sub/deep/a.log", True),
+        ("**/*.log", "a.log", True),  # ** matches zero folders
+        ("sub/**", "sub/x/y", True),
+        ("/root.txt", "root.txt", True),  # leading / is the context root
+        ("./root.txt", "root.txt", True),
+        ("build", "build/out/bin", True),  # a pattern matching a parent folder excludes its content
+        ("*.log\n!keep.log", "keep.log", False),
+        ("!keep.log\n*.log", "keep.log", True),  # last match wins
+        ("# comment\n\n  *.tmp  ", "x.tmp", True),
+        ("# *.tmp", "x.tmp", False),
+        ("a?c", "abc", True),
+        ("a?c", "a/c", False),
+        ("[a-c].txt", "b.txt", True),
+        ("[!a-c].txt", "d.txt", True),
+        ("dir/../x", "x", True),  # cleaned like Go's filepath.Clean
+        ("src/**/test", "src/test", True),
+        ("src/**/test", "src/a/b/test", True),
+    ],
+)
+def test_dockerignore_patterns(patterns, path, excluded):
+    assert _excluded(patterns, path) is excluded
+
+
+def test_tar_honours_dockerignore_with_exceptions(tmp_path):
+    _tree(tmp_path, {
+        "Dockerfile": "FROM scratch\n",
+        ".dockerignore": "*.log\n!keep.log\nbuild/\n!build/keep.txt\nnode_modules\nDockerfile\n.dockerignore\n",
+        "a.log": "", "keep.log": "", "app.py": "",
+        "build/out.bin": "", "build/keep.txt": "",
+        "node_modules/x/index.js": "",
+        "src/sub/b.log": "",
+    })
+    tar, name = make_context_tar(tmp_path)
+    names = _names(tar)
+    assert name == "Dockerfile"
+    assert {"Dockerfile", ".dockerignore", "keep.log", "app.py", "build/keep.txt", "src/sub/b.log"} <= set(names)
+    assert not {"a.log", "build/out.bin", "node_modules", "node_modules/x/index.js"} & set(names)
+
+
+def test_dockerfile_specific_ignore_file_wins(tmp_path):
+    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", "Dockerfile.dockerignore": "secret\n",
+                     ".dockerignore": "", "secret": "x"})
+    tar, _ = make_context_tar(tmp_path)
+    assert "secret" not in _names(tar)
+
+
+def test_symlinks_are_kept_as_links_and_never_followed(tmp_path):
+    outside = tmp_path / "outside"
+    _tree(outside, {"secret.txt": "top secret", "dir/inner.txt": "also secret"})
+    context = _tree(tmp_path / "ctx", {"Dockerfile": "FROM scratch\n"})
+    os.symlink(outside / "secret.txt", context / "link.txt")
+    os.symlink(outside / "dir", context / "linkdir")
+    os.symlink("../outside/secret.txt", context / "relative.txt")
+    tar, _ = make_context_tar(context)
+    with tarfile.open(fileobj=tar) as archive:
+        members = {m.name: m for m in archive.getmembers()}
+        for name in ("link.txt", "linkdir", "relative.txt"):
+            assert members[name].issym()
+        assert members["relative.txt"].linkname == "../outside/secret.txt"
+        assert not any(n.startswith("linkdir/") for n in members)
+        for member in archive.getmembers():
+            if member.isfile():
+                assert b"secret" not in archive.extractfile(member).read()
+
+
+def test_dockerfile_outside_the_context_gets_a_unique_name(tmp_path):
+    context = _tree(tmp_path / "ctx", {"app.txt": "hi", ".msb-tui-dockerfile-000000000000": "decoy"})
+    dockerfile = tmp_path / "elsewhere" / "Build.dockerfile"
+    _tree(tmp_path / "elsewhere", {"Build.dockerfile": "FROM scratch\nCOPY app.txt /\n"})
+    tar, name = make_context_tar(context, dockerfile)
+    assert name.startswith(".msb-tui-dockerfile-") and "/" not in name
+    with tarfile.open(fileobj=tar) as archive:
+        assert archive.extractfile(name).read() == b"FROM scratch\nCOPY app.txt /\n"
+        assert set(archive.getnames()) == {"app.txt", ".msb-tui-dockerfile-000000000000", name}
+
+
+def test_dockerfile_in_a_subfolder_keeps_its_relative_name(tmp_path):
+    context = _tree(tmp_path, {"docker/prod.Dockerfile": "FROM scratch\n", ".dockerignore": "docker\n"})
+    tar, name = make_context_tar(context, context / "docker" / "prod.Dockerfile")
+    assert name == "docker/prod.Dockerfile"
+    assert "docker/prod.Dockerfile" in _names(tar)  # kept although .dockerignore excludes its folder
+
+
+def test_tar_headers_are_gnu_with_integer_mtimes_and_root_owner(tmp_path):
+    long_name = "d" * 60 + "/" + "f" * 80 + ".txt"
+    context = _tree(tmp_path, {"Dockerfile": "FROM scratch\n", long_name: "x"})
+    os.utime(context / "Dockerfile", (1_700_000_000.75, 1_700_000_000.75))
+    tar, _ = make_context_tar(context)
+    raw = tar.read()
+    # Every header block: no PAX ('x'/'g') entries, GNU magic; the first block is a real member.
+    assert raw[257:265] == b"ustar  \x00"
+    assert raw[156:157] != b"x"
+    assert b"PaxHeader" not in raw
+    tar.seek(0)
+    with tarfile.open(fileobj=tar) as archive:
+        members = archive.getmembers()
+        assert long_name in [m.name for m in members]
+        for member in members:
+            assert isinstance(member.mtime, int)
+            assert member.uid == 0 and member.gid == 0
+            assert member.pax_headers == {}
+        assert archive.getmember("Dockerfile").mtime == 1_700_000_000
+
+
+def test_nothing_outside_the_context(tmp_path):
+    context = _tree(tmp_path / "ctx", {"Dockerfile": "FROM scratch\n", "a/b.txt": ""})
+    (tmp_path / "sibling.txt").write_text("no")
+    tar, _ = make_context_tar(context)
+    for name in _names(tar):
+        assert not name.startswith(("/", "..")) and "/../" not in name
+
+
+def test_progress_is_reported(tmp_path):
+    context = _tree(tmp_path, {"Dockerfile": "FROM scratch\n", **{f"f{i}.txt": "x" * 100 for i in range(20)}})
+    calls = []
+    make_context_tar(context, progress=lambda files, size: calls.append((files, size)))
+    assert calls[-1] == (21, 20 * 100 + len("FROM scratch\n"))
+
+
+def test_context_must_be_a_folder(tmp_path):
+    file = tmp_path / "file"
+    file.write_text("x")
+    with pytest.raises(ContextError, match="not a folder"):
+        make_context_tar(file)
+    with pytest.raises(ContextError, match="not found"):
+        make_context_tar(tmp_path / "missing")
+
+
+def test_missing_dockerfile_is_a_clear_error(tmp_path):
+    with pytest.raises(ContextError, match="Dockerfile not found"):
+        make_context_tar(tmp_path)
+    with pytest.raises(ContextError, match="Dockerfile not found"):
+        make_context_tar(tmp_path, tmp_path / "nope.Dockerfile")

@@ -1,0 +1,338 @@
+"""BuildModel on real recordings (parallel, skipped stage, failure, Go) and on synthetic events."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from msb_tui.analysis import analyze
+from msb_tui.build.events import (
+    BuildCancelled,
+    BuildFailed,
+    ImageBuilt,
+    LogChunk,
+    MalformedMessage,
+    StreamText,
+    VertexUpdate,
+)
+from msb_tui.build.model import (
+    BuildFinished,
+    BuildModel,
+    LogAppended,
+    LogTail,
+    PlanMismatch,
+    StageChanged,
+    parse_step_name,
+)
+from msb_tui.build.recording import load_recording, replay
+
+RECORDINGS = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"
+
+
+def _model(name: str, *, with_analysis: bool = True, **kwargs) -> tuple[BuildModel, list]:
+    recording = load_recording(RECORDINGS / f"{name}.jsonl")
+    analysis = None
+    if with_analysis:
+        inputs = recording.inputs
+        analysis = analyze(inputs["dockerfile_text"], target=inputs["target"], build_args=inputs["build_args"])
+    model = BuildModel(analysis, **kwargs)
+    changes = []
+    for event in replay(RECORDINGS / f"{name}.jsonl", None):
+        changes.extend(model.apply(event))
+    return model, changes
+
+
+def _stages(model: BuildModel) -> dict[str, str]:
+    return {stage.name: stage.state for stage in model.stages}
+
+
+# -- recordings ----------------------------------------------------------------------------------
+
+
+def test_parallel_stages_overlap():
+    model, changes = _model("parallel")
+    assert model.status == "succeeded"
+    assert model.image_id and model.image_id.startswith("sha256:")
+    assert _stages(model) == {"backend": "done", "frontend": "done", "docs": "done", "final": "done"}
+    totals = model.totals()
+    assert totals.max_parallel == 3
+    # backend 3 s, frontend 3 s and docs 2 s ran side by side: ~5 s saved, wall well under the sum.
+    assert totals.parallel_saved > 4.0
+    assert totals.wall < totals.step_time_sum - 4.0
+    backend, frontend, docs = (model.stage(n) for n in ("backend", "frontend", "docs"))
+    assert backend.started < docs.completed and docs.started < backend.completed
+    final = model.stage("final")
+    assert final.started >= max(backend.completed, frontend.completed, docs.completed) - 0.05
+    assert BuildFinished("succeeded") in changes
+    assert model.plan_mismatch == []
+
+
+def test_parallel_logs_belong_to_their_steps():
+    model, _ = _model("parallel")
+    [run] = [s for s in model.stage("backend").steps if s.instruction.startswith("RUN")]
+    assert list(run.log.lines) == ["compiling backend...", "backend done"]
+    assert run.line_start == 7 and run.line_end == 8
+
+
+def test_skipped_stage_is_present_with_the_plans_reason():
+    model, _ = _model("seed-example")
+    assert _stages(model) == {"base": "done", "build": "done", "test": "skipped", "final": "done"}
+    test = model.stage("test")
+    assert test.skip_reason and "test" in test.skip_reason and test.steps == []
+    assert model.plan_mismatch == []
+    build_run = [s for s in model.stage("build").steps if s.instruction.startswith("RUN")][0]
+    assert (build_run.position, build_run.line_start, build_run.line_end) == ("2/2", 14, 17)
+
+
+def test_without_analysis_stages_come_from_step_names():
+    model, _ = _model("seed-example", with_analysis=False)
+    assert [s.name for s in model.stages] == ["base", "build", "final"]
+    assert all(s.index is None for s in model.stages)
+    assert {s.name for s in model.internal} >= {"[internal] load remote build context", "exporting to image"}
+
+
+def test_failed_build():
+    model, changes = _model("broken")
+    assert model.status == "failed"
+    assert "exit code: 2" in model.error
+    failed = model.failed_step()
+    assert failed is not None and failed.stage == "build" and failed.position == "4/4"
+    assert failed.line_start == 8
+    assert list(failed.log.lines)[-1] == "error: undefined reference to 'main'"
+    assert _stages(model) == {"build": "failed", "final": "cancelled"}
+    assert BuildFinished("failed") in changes
+
+
+def test_go_build_joins_every_step_with_its_line():
+    model, _ = _model("go")
+    assert model.status == "succeeded"
+    assert _stages(model)["test"] == "skipped"
+    for step in model.stage_steps():
+        assert step.line_start is not None, step.name
+    final_copy = model.stage("final").steps[0]
+    assert final_copy.instruction.startswith("COPY --from=build")
+
+
+def test_log_tail_is_bounded_in_the_model():
+    model, _ = _model("broken", log_lines_per_step=2)
+    failed = model.failed_step()
+    assert list(failed.log.lines) == ["compiling module 5", "error: undefined reference to 'main'"]
+    assert failed.log.dropped == 4 and failed.log.total == 6
+
+
+# -- synthetic events ----------------------------------------------------------------------------
+
+
+def _v(digest, name, started=None, completed=None, cached=False, error=None):
+    return VertexUpdate(digest, name, (), started, completed, cached, error)
+
+
+def test_all_cached_stage_is_cached_and_counts_cache_hits():
+    model = BuildModel()
+    for event in [
+        _v("a", "[base 1/2] FROM x"), _v("b", "[base 2/2] RUN y"),
+        _v("a", "[base 1/2] FROM x", 10.0, 10.0, cached=True),
+        _v("b", "[base 2/2] RUN y", 10.0, 10.0, cached=True),
+        ImageBuilt("sha256:1"),
+    ]:
+        model.apply(event)
+    assert _stages(model) == {"base": "cached"}
+    assert model.totals().cache_hits == 2
+
+
+def test_stage_states_follow_steps():
+    model = BuildModel()
+    changes = model.apply(_v("a", "[build 1/2] RUN one"))
+    assert _stages(model) == {"build": "planned"}
+    assert any(isinstance(c, StageChanged) for c in changes)
+    model.apply(_v("a", "[build 1/2] RUN one", 1.0))
+    assert _stages(model) == {"build": "running"} and model.status == "running"
+    assert [s.digest for s in model.running_steps()] == ["a"]
+    model.apply(_v("b", "[build 2/2] RUN two"))
+    model.apply(_v("a", "[build 1/2] RUN one", 1.0, 2.0))
+    assert _stages(model) == {"build": "running"}  # step 2 still to run
+    model.apply(_v("b", "[build 2/2] RUN two", 2.0, 3.5))
+    assert _stages(model) == {"build": "done"}
+    assert model.stage("build").duration == pytest.approx(2.5)
+
+
+def test_cancel_keeps_what_the_model_had():
+    model = BuildModel()
+    model.apply(_v("a", "[build 1/2] RUN sleep 30", 1.0))
+    model.apply(LogChunk("a", b"still going\n", 1, 1.5))
+    model.apply(_v("b", "[build 2/2] RUN after"))
+    changes = model.apply(BuildCancelled())
+    assert model.status == "cancelled"
+    assert model.steps["a"].state == "cancelled" and model.steps["b"].state == "cancelled"
+    assert list(model.steps["a"].log.lines) == ["still going"]
+    assert _stages(model) == {"build": "cancelled"}
+    assert BuildFinished("cancelled") in changes
+    assert model.apply(BuildCancelled()) == []
+
+
+def test_concurrent_failure_cancels_siblings():
+    model = BuildModel()
+    model.apply(_v("a", "[one 1/1] RUN fail", 1.0))
+    model.apply(_v("b", "[two 1/1] RUN long", 1.0))
+    model.apply(_v("a", "[one 1/1] RUN fail", 1.0, 2.0, error="exit code: 1"))
+    model.apply(_v("b", "[two 1/1] RUN long", 1.0, 2.0, error="context canceled"))
+    model.apply(BuildFailed("exit code: 1"))
+    assert _stages(model) == {"one": "failed", "two": "cancelled"}
+    assert model.failed_step().digest == "a"
+
+
+def test_single_stage_steps_without_a_stage_name():
+    analysis = analyze("FROM scratch AS only\nCOPY a /a\n")
+    model = BuildModel(analysis)
+    model.apply(_v("a", "[1/1] COPY a /a", 1.0, 2.0))
+    assert _stages(model) == {"only": "done"}
+    assert model.steps["a"].line_start == 2
+
+
+def test_malformed_and_stream_text_are_counted_not_fatal():
+    model = BuildModel()
+    model.apply(MalformedMessage("bad"))
+    model.apply(StreamText("Successfully tagged x:1\n"))
+    assert model.malformed == 1 and model.messages == ["Successfully tagged x:1"]
+    assert model.status == "pending"
+
+
+@dataclass
+class _Instruction:
+    cmd: str
+    line_start: int
+    line_end: int
+
+
+@dataclass
+class _Base:
+    kind: str
+
+
+@dataclass
+class _Stage:
+    index: int
+    display_name: str
+    instructions: list
+    base: _Base = field(default_factory=lambda: _Base("image"))
+    line_start: int = 1
+
+
+@dataclass
+class _Plan:
+    needed: set
+    skip_reasons: dict
+
+
+@dataclass
+class _Analysis:
+    stages: list
+    plan: _Plan
+
+
+def _plan_analysis():
+    return _Analysis(
+        stages=[
+            _Stage(0, "build", [_Instruction("RUN", 2, 2)], line_start=1),
+            _Stage(1, "test", [_Instruction("RUN", 4, 4)], line_start=3),
+            _Stage(2, "lonely", [_Instruction("RUN", 6, 6)], line_start=5),
+            _Stage(3, "bare", [_Instruction("ENV", 8, 8)], line_start=7),
+        ],
+        plan=_Plan(needed={0, 2, 3}, skip_reasons={1: "nothing needs `test`"}),
+    )
+
+
+def test_plan_mismatch_engine_runs_a_skipped_stage():
+    model = BuildModel(_plan_analysis())
+    changes = model.apply(_v("t", "[test 2/2] RUN go test"))
+    assert [c.message for c in changes if isinstance(c, PlanMismatch)] == [
+        "The engine announced steps for stage 'test', which the plan skips (nothing needs `test`)."
+    ]
+    assert len(model.plan_mismatch) == 1
+    model.apply(_v("t2", "[test 1/2] FROM x"))
+    assert len(model.plan_mismatch) == 1  # said once per stage
+
+
+def test_plan_mismatch_needed_stage_with_work_never_announced():
+    model = BuildModel(_plan_analysis())
+    model.apply(_v("b", "[build 2/2] RUN make", 1.0, 2.0))
+    changes = model.apply(ImageBuilt("sha256:x"))
+    messages = [c.message for c in changes if isinstance(c, PlanMismatch)]
+    # `lonely` has a RUN but nothing was announced for it; `bare` has only ENV: not flagged.
+    assert messages == ["The plan needs stage 'lonely' but the engine announced nothing attributable to it."]
+    assert model.stage("bare").state == "done"
+
+
+def test_parse_step_name_variants():
+    assert parse_step_name("[build 2/4] RUN go build")["stage"] == "build"
+    parts = parse_step_name("[linux/arm64 build  2/10] RUN x")
+    assert (parts["platform"], parts["stage"], parts["index"], parts["total"], parts["text"]) == (
+        "linux/arm64", "build", 2, 10, "RUN x")
+    assert parse_step_name("[2/2] RUN x")["stage"] is None
+    assert parse_step_name("[internal] load metadata for docker.io/library/busybox") is None
+    assert parse_step_name("exporting to image") is None
+
+
+# -- LogTail -------------------------------------------------------------------------------------
+
+
+def test_log_tail_keeps_the_tail_and_counts_dropped():
+    tail = LogTail(limit=10)
+    data = "".join(f"line {i}\n" for i in range(1000)).encode()
+    rng = random.Random(1)
+    position = 0
+    while position < len(data):
+        step = rng.randint(1, 50)
+        tail.feed(data[position : position + step])
+        position += step
+    assert list(tail.lines) == [f"line {i}" for i in range(990, 1000)]
+    assert tail.dropped == 990 and tail.total == 1000
+
+
+def test_log_tail_partial_lines_carriage_returns_and_bad_utf8():
+    tail = LogTail()
+    assert tail.feed(b"half a li") == []
+    assert tail.partial == "half a li"
+    assert tail.feed(b"ne\r\nprogress 10%\rprogress 100%\n") == ["half a line", "progress 100%"]
+    snowman = "☃".encode()
+    assert tail.feed(snowman[:1]) == []
+    assert tail.feed(snowman[1:] + b" \xff end\n") == ["☃ \ufffd end"]
+    assert tail.feed(b"no newline at the end") == []
+    assert tail.flush() == ["no newline at the end"]
+
+
+def test_log_tail_streams_do_not_mix_partial_lines():
+    tail = LogTail()
+    tail.feed(b"out ", 1)
+    tail.feed(b"err\n", 2)
+    assert tail.feed(b"line\n", 1) == ["out line"]
+    assert list(tail.lines) == ["err", "out line"]
+
+
+def test_model_flushes_partial_line_when_step_completes():
+    model = BuildModel()
+    model.apply(_v("a", "[s 1/1] RUN printf x", 1.0))
+    assert model.apply(LogChunk("a", b"no newline", 1, 1.1)) == []
+    changes = model.apply(_v("a", "[s 1/1] RUN printf x", 1.0, 2.0))
+    assert [c.lines for c in changes if isinstance(c, LogAppended)] == [["no newline"]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400), st.lists(st.integers(min_value=0, max_value=400), max_size=10))
+def test_log_tail_chunking_does_not_change_the_lines(data, cuts):
+    whole = LogTail(limit=1000)
+    expected = whole.feed(data) + whole.flush()
+    pieces = LogTail(limit=1000)
+    got = []
+    previous = 0
+    for cut in sorted(set(cuts)) + [len(data)]:
+        cut = min(cut, len(data))
+        got += pieces.feed(data[previous:cut])
+        previous = max(previous, cut)
+    got += pieces.flush()
+    assert got == expected

@@ -1,0 +1,191 @@
+"""The runner against a fake engine: request parameters, split messages, errors, cancel, recording."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from msb_tui.build.events import BuildCancelled, BuildFailed, ImageBuilt, MalformedMessage, StreamText, VertexUpdate
+from msb_tui.build.recording import load_recording, replay
+from msb_tui.build.runner import BuildRequest, _has_from, build_params, start_build
+
+RECORDINGS = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"
+
+
+class _Fp:
+    def __init__(self, chunks, block: threading.Event | None = None):
+        self.chunks = list(chunks)
+        self.block = block
+
+    def read1(self, size):
+        if self.chunks:
+            return self.chunks.pop(0)
+        if self.block is not None:
+            self.block.wait(5)
+        return b""
+
+
+class _Raw:
+    def __init__(self, fp):
+        self._fp = fp
+
+
+class _Response:
+    def __init__(self, chunks=(), status=200, body=None, block=None):
+        self.status_code = status
+        self.raw = _Raw(_Fp(chunks, block))
+        self._body = body
+        self.closed = False
+        self.block = block
+
+    def json(self):
+        return json.loads(self._body)
+
+    @property
+    def text(self):
+        return self._body or ""
+
+    def close(self):
+        self.closed = True
+        if self.block is not None:
+            self.block.set()
+
+
+class _Client:
+    def __init__(self, response):
+        self.response = response
+        self.posts = []
+
+    def _url(self, path):
+        return "http://engine" + path
+
+    def _post(self, url, params=None, data=None, headers=None, stream=False, timeout=None):
+        body = b""
+        while chunk := data.read(8192):
+            body += chunk
+        self.posts.append({"url": url, "params": params, "body": body, "headers": headers})
+        return self.response
+
+    def version(self):
+        return {"Version": "20.10.24", "ApiVersion": "1.41", "Os": "linux"}
+
+
+@pytest.fixture
+def context(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY a /a\n")
+    (tmp_path / "a").write_text("a")
+    return tmp_path
+
+
+def _lines(messages):
+    return b"".join(json.dumps(m).encode() + b"\r\n" for m in messages)
+
+
+def test_build_params():
+    request = BuildRequest(Path("."), target="final", build_args={"A": "1"}, no_cache=True, pull=True,
+                           platform="linux/amd64", tags=("a:1", "b:2"), labels={"k": "v"})
+    params = build_params(request, "Dockerfile")
+    assert params == {"dockerfile": "Dockerfile", "version": "2", "rm": "1", "t": ["a:1", "b:2"], "target": "final",
+                      "buildargs": '{"A": "1"}', "labels": '{"k": "v"}', "nocache": "1", "pull": "1",
+                      "platform": "linux/amd64"}
+    assert build_params(BuildRequest(Path("."), classic=True), "D")["version"] == "1"
+
+
+def test_messages_split_across_chunks_are_decoded(context, tmp_path):
+    recording = RECORDINGS / "seed-example.jsonl"
+    raw = _lines([m for _, m in load_recording(recording).messages])
+    chunks = [raw[i : i + 37] for i in range(0, len(raw), 37)]  # cut everywhere, mid-message
+    client = _Client(_Response(chunks))
+    events = list(start_build(client, BuildRequest(context), record=tmp_path / "rec.jsonl"))
+    def comparable(items):  # StreamText carries the receive time, which differs
+        return [StreamText(e.text) if isinstance(e, StreamText) else e for e in items]
+
+    assert comparable(events) == comparable(replay(recording, None))
+    assert isinstance(events[-1], (ImageBuilt, VertexUpdate, StreamText))
+    post = client.posts[0]
+    assert post["url"].endswith("/build") and post["headers"]["Content-Type"] == "application/x-tar"
+    assert post["params"]["dockerfile"] == "Dockerfile"
+    # The recording holds the same messages and the inputs.
+    copy = load_recording(tmp_path / "rec.jsonl")
+    assert [m for _, m in copy.messages] == [m for _, m in load_recording(recording).messages]
+    assert copy.inputs["dockerfile_text"] == "FROM scratch\nCOPY a /a\n"
+    assert copy.inputs["engine"]["version"] == "20.10.24"
+    assert copy.footer["outcome"] == "succeeded"
+
+
+def test_concatenated_and_invalid_messages(context):
+    chunks = [b'{"stream": "a"}{"stream": "b"}\n', b"{garbage\n", b'{"aux": {"ID": "sha256:9"}}\n']
+    events = list(start_build(_Client(_Response(chunks)), BuildRequest(context), record=False))
+    assert events[:2] == [StreamText("a", events[0].timestamp), StreamText("b", events[1].timestamp)]
+    assert isinstance(events[2], MalformedMessage)
+    assert events[3] == ImageBuilt("sha256:9")
+
+
+def test_http_error_becomes_build_failed(context):
+    response = _Response(status=500, body='{"message": "failed to parse platform : \\"\\" is an invalid component"}')
+    events = list(start_build(_Client(response), BuildRequest(context), record=False))
+    assert events == [BuildFailed('failed to parse platform : "" is an invalid component', {"status": 500})]
+
+
+def test_stream_ending_without_outcome_is_a_failure(context):
+    chunks = [_lines([{"stream": "x"}])]
+    events = list(start_build(_Client(_Response(chunks)), BuildRequest(context), record=False))
+    assert isinstance(events[-1], BuildFailed) and "closed the stream" in events[-1].message
+
+
+def test_engine_error_message(context):
+    chunks = [_lines([{"errorDetail": {"message": "boom"}, "error": "boom"}])]
+    events = list(start_build(_Client(_Response(chunks)), BuildRequest(context), record=False))
+    assert events == [BuildFailed("boom", {"message": "boom"})]
+
+
+def test_cancel_from_another_thread(context, tmp_path):
+    block = threading.Event()
+    response = _Response([_lines([{"stream": "started"}])], block=block)
+    stream = start_build(_Client(response), BuildRequest(context), record=tmp_path / "c.jsonl")
+    events = []
+    for event in stream:
+        events.append(event)
+        if isinstance(event, StreamText):
+            threading.Timer(0.05, stream.cancel).start()
+    assert events[-1] == BuildCancelled()
+    assert response.closed
+    assert load_recording(tmp_path / "c.jsonl").footer["outcome"] == "cancelled"
+
+
+def test_cancel_before_start_sends_nothing(context):
+    client = _Client(_Response())
+    stream = start_build(client, BuildRequest(context), record=False)
+    stream.cancel()
+    assert list(stream) == [BuildCancelled()]
+    assert client.posts == []
+
+
+def test_context_errors_are_build_failures(tmp_path):
+    client = _Client(_Response())
+    events = list(start_build(client, BuildRequest(tmp_path), record=False))
+    assert len(events) == 1 and "Dockerfile not found" in events[0].message
+    file = tmp_path / "file"
+    file.write_text("x")
+    events = list(start_build(client, BuildRequest(file, dockerfile=file), record=False))
+    assert "not a folder" in events[0].message
+    assert client.posts == []
+
+
+def test_arg_only_dockerfile_is_never_sent(tmp_path):
+    (tmp_path / "Dockerfile").write_text("ARG A=1\nARG B\n")
+    client = _Client(_Response())
+    events = list(start_build(client, BuildRequest(tmp_path), record=False))
+    assert "no FROM" in events[0].message
+    assert client.posts == []
+    assert _has_from("from scratch\n") and not _has_from("# only a comment\n")
+
+
+def test_stream_can_be_iterated_once(context):
+    stream = start_build(_Client(_Response([_lines([{"aux": {"ID": "sha256:1"}}])])), BuildRequest(context), record=False)
+    list(stream)
+    with pytest.raises(RuntimeError):
+        list(stream)
