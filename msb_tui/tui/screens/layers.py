@@ -1,0 +1,442 @@
+"""Layers of an image: sizes with bars, the Dockerfile line behind each, waste, leaks, lazy file trees,
+and each stage's size as its own image next to the final one ("build 750 MB → final 4.5 MB, 168x smaller").
+
+The image is read by helper C's ``msb_tui.image.report.analyze_image`` in a thread worker. Every
+string from the image (history, paths, instructions) is untrusted and shown as ``Text``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane, Tree
+
+from msb_tui.sanitize import plain
+
+TREE_LIMIT = 400  # children shown per directory before "… N more"
+STATUS_STYLE = {"added": "green", "modified": "yellow", "removed": "red", "unchanged": ""}
+
+
+def human(size: int | None) -> str:
+    if size is None:
+        return "—"
+    from humanize import naturalsize
+
+    return naturalsize(size)
+
+
+def bar(value: int, largest: int, width: int = 12) -> Text:
+    """A size bar with eighth-block resolution."""
+    if largest <= 0 or value <= 0:
+        return Text(" " * width)
+    eighths = max(1, round(value / largest * width * 8))
+    full, rest = divmod(eighths, 8)
+    partial = " ▏▎▍▌▋▊▉"[rest] if rest else ""
+    return Text(("█" * full + partial).ljust(width), style="cyan")
+
+
+def ratio_sentence(stage: str, stage_size: int, final: str, final_size: int) -> str:
+    """``build 750 MB → final 4.5 MB, 168x smaller`` (or larger / about the same)."""
+    head = f"{stage} {human(stage_size)} → {final} {human(final_size)}"
+    if final_size <= 0 or stage_size <= 0:
+        return head
+    if stage_size >= final_size:
+        factor = stage_size / final_size
+        return f"{head}, {factor:.0f}x smaller" if factor >= 1.5 else f"{head}, about the same"
+    return f"{head}, {final_size / stage_size:.1f}x larger"
+
+
+def layer_instruction(entry) -> tuple[str, str, str]:
+    """(instruction, stage, line) for a history entry, as plain single-line strings."""
+    source = entry.source
+    if source.kind == "dockerfile":
+        instruction = source.instruction or entry.created_by
+        stage, line = source.stage or "", str(source.line or "")
+    elif source.kind == "base":
+        instruction = entry.created_by or "(imported)"
+        stage, line = "base: " + (source.base_image or "image"), ""
+    else:
+        instruction = entry.created_by or "(no created_by)"
+        stage, line = "", ""
+    instruction = instruction.replace(" # buildkit", "")
+    return plain(" ".join(instruction.split())), plain(stage), line
+
+
+@dataclass
+class StageSize:
+    stage: str
+    state: str = "waiting"  # waiting | building | done | failed
+    progress: str = ""
+    image_id: str | None = None
+    size: int | None = None
+    error: str | None = None
+
+
+class LayersScreen(Screen):
+    CSS_PATH = "layers.tcss"
+    BINDINGS = [
+        Binding("escape,q", "leave", "Back"),
+        Binding("s", "sort_layers", "Sort by size"),
+        Binding("slash", "filter", "Filter files", key_display="/"),
+        Binding("z", "sort_tree", "Tree by size"),
+        Binding("w", "whole", "Layer/whole image"),
+        Binding("c", "stage_sizes", "Stage sizes"),
+    ]
+
+    def __init__(self, image: str, *, model: Any = None, report: Any = None, target: str | None = None) -> None:
+        super().__init__()
+        self.image = image
+        self.model = model
+        self.report = report
+        self.target = target
+        self.sort_by_size = False
+        self.tree_sort = "size"
+        self.tree_filter = ""
+        self.whole_image = False
+        self.layer_index: int | None = None
+        self.stage_sizes: dict[str, StageSize] = {}
+        self._streams: list[Any] = []
+
+    # --- composition ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f" Layers of {plain(self.image)}: reading the image…"), id="layers-title")
+        with TabbedContent(id="layers-tabs", initial="layers-pane"):
+            with TabPane("Layers", id="layers-pane"):
+                with Horizontal(id="layers-body"):
+                    yield DataTable(id="layer-table", cursor_type="row", zebra_stripes=True)
+                    with Vertical(id="files"):
+                        yield Input(placeholder="filter by path (/)", id="file-filter")
+                        yield Tree(Text("/"), id="file-tree")
+            with TabPane("Stage sizes", id="sizes-pane"):
+                with Vertical():
+                    yield Static(Text("press c to build every stage as its own image and compare it with the final one",
+                                      style="dim"), id="sizes-hint")
+                    yield DataTable(id="size-table", cursor_type="row")
+            with TabPane("Waste & leaks", id="waste-pane"):
+                with VerticalScroll():
+                    yield Static(Text(""), id="waste-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#layer-table", DataTable)
+        table.add_columns("#", "size", "", "instruction", "stage", "line")
+        sizes = self.query_one("#size-table", DataTable)
+        sizes.add_columns("stage", "state", "size", "compared with the final image")
+        if self.report is not None:
+            self.show_report(self.report)
+        else:
+            self._load()
+
+    def on_resize(self, event) -> None:
+        self.query_one("#layers-body").set_class(event.size.width < 120, "-narrow")
+
+    # --- loading ---------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self) -> None:
+        app = self.app
+        try:
+            client = app.engine_client()
+            from msb_tui.image.report import analyze_image
+
+            report = analyze_image(
+                client,
+                self.image,
+                dockerfile=getattr(app, "dockerfile_text", None) or None,
+                target=self.target or getattr(app, "target", None),
+                build_args=dict(getattr(app, "build_args", {}) or {}),
+            )
+        except Exception as error:  # noqa: BLE001 - no engine, unknown image, unreadable export
+            app.call_from_thread(self._failed, str(error))
+            return
+        app.call_from_thread(self.show_report, report)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#layers-title", Static).update(Text(f" Layers of {plain(self.image)}: {plain(message)}",
+                                                            style="bold red"))
+
+    def show_report(self, report) -> None:
+        self.report = report
+        self.query_one("#layers-title", Static).update(self.title_text())
+        self._fill_layers()
+        self.query_one("#waste-text", Static).update(self.waste_text())
+        layers = [e for e in report.layers.entries if e.layer_index is not None]
+        if layers:
+            biggest = max(layers, key=lambda e: e.size)
+            self._show_tree(biggest.layer_index)
+        self.query_one("#layer-table", DataTable).focus()
+
+    # --- text blocks -----------------------------------------------------------------------------
+    def title_text(self) -> Text:
+        report = self.report
+        layers = report.layers
+        out = Text(no_wrap=True, overflow="ellipsis")
+        out.append(" " + plain(self.image), style="bold")
+        out.append(f"  {layers.image_id[7:19]}", style="dim")
+        out.append(f"  {human(layers.size)} in {len(layers.diff_ids)} layers")
+        waste = report.waste
+        if waste is not None:
+            style = "green" if waste.efficiency >= 0.95 else "yellow" if waste.efficiency >= 0.8 else "bold red"
+            out.append(f"  efficiency {waste.efficiency:.1%}", style=style)
+            out.append(f"  wasted {human(waste.wasted_bytes)}")
+        leaks = len(report.leaks)
+        out.append(f"  leaks {leaks}", style="bold red" if leaks else "green")
+        return out
+
+    def waste_text(self) -> Text:
+        report = self.report
+        out = Text()
+        waste = report.waste
+        if waste is None:
+            out.append("file contents were not read: no waste figures\n", style="dim")
+        else:
+            out.append("Waste\n", style="bold underline")
+            out.append(f"{human(waste.total_bytes)} of files across layers, {human(waste.final_bytes)} visible in the "
+                       f"final filesystem: {human(waste.wasted_bytes)} ({waste.wasted_fraction:.1%}) overwritten or "
+                       f"deleted by later layers; efficiency {waste.efficiency:.2%}\n")
+            by_layer = {e.layer_index: e for e in report.layers.entries if e.layer_index is not None}
+            for item in waste.paths(15):
+                copy = item.copies[0]
+                made, by = by_layer.get(copy.layer), by_layer.get(copy.by_layer)
+                out.append(f"  {human(item.wasted):>10}  ", style="bold")
+                out.append("/" + plain(item.path))
+                out.append(f"  written by #{made.index if made else '?'}, {copy.how} by #{by.index if by else '?'}\n",
+                           style="dim")
+        out.append("\nLeaks\n", style="bold underline")
+        if not report.leaks:
+            out.append("none found: no toolchains, caches, sources or secrets in the final image\n", style="green")
+        for leak in report.leaks:
+            out.append(f"  {leak.category:<9}", style="bold red" if leak.category == "secret" else "bold yellow")
+            out.append(f" {human(leak.size) if leak.size else '':>10}  ")
+            out.append(plain(leak.where))
+            out.append(f": {plain(leak.why)}\n", style="dim")
+        out.rstrip()
+        return out
+
+    # --- layers table ---------------------------------------------------------------------------
+    def _fill_layers(self) -> None:
+        table = self.query_one("#layer-table", DataTable)
+        table.clear()
+        entries = list(self.report.layers.entries)
+        if self.sort_by_size:
+            entries.sort(key=lambda e: (-e.size, e.index))
+        largest = max((e.size for e in entries), default=0)
+        by_layer = self.report.waste.by_layer() if self.report.waste else {}
+        for entry in entries:
+            instruction, stage, line = layer_instruction(entry)
+            dim = "dim" if entry.empty else ""
+            size_text = Text("—" if entry.empty else human(entry.size), justify="right", style=dim)
+            wasted = by_layer.get(entry.layer_index, 0) if entry.layer_index is not None else 0
+            if wasted:
+                size_text.append(" ⚠", style="yellow")
+            table.add_row(
+                Text(str(entry.index), style=dim),
+                size_text,
+                bar(entry.size, largest),
+                Text(instruction[:200] + (" (no layer)" if entry.empty else ""), style=dim),
+                Text(stage, style=dim),
+                Text(line, style=dim),
+                key=str(entry.index),
+            )
+
+    def action_sort_layers(self) -> None:
+        self.sort_by_size = not self.sort_by_size
+        if self.report is not None:
+            self._fill_layers()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id != "layer-table" or self.report is None or event.row_key is None:
+            return
+        index = int(event.row_key.value)
+        entry = self.report.layers.entries[index]
+        if entry.layer_index is not None and entry.layer_index != self.layer_index:
+            self._show_tree(entry.layer_index)
+
+    # --- file tree --------------------------------------------------------------------------------
+    def _file_tree(self, layer_index: int):
+        report = self.report
+        if report.archive is None:
+            return None
+        try:
+            return report.file_tree(upto=layer_index) if self.whole_image else report.layer_tree(layer_index)
+        except ValueError:
+            return None
+
+    def _show_tree(self, layer_index: int) -> None:
+        self.layer_index = layer_index
+        tree_widget = self.query_one("#file-tree", Tree)
+        tree_widget.clear()
+        files = self._file_tree(layer_index)
+        what = "image after layer" if self.whole_image else "changes of layer"
+        if files is None:
+            tree_widget.root.set_label(Text(f"no file tree ({what} {layer_index} not read)", style="dim"))
+            return
+        root = files.root
+        label = Text(f"/  {what} {layer_index} · {human(root.size)}", style="bold")
+        if self.tree_filter:
+            label.append(f" · filter {plain(self.tree_filter)}", style="yellow")
+        tree_widget.root.set_label(label)
+        tree_widget.root.data = root
+        self._add_children(tree_widget.root, root)
+        tree_widget.root.expand()
+
+    def _node_label(self, node) -> Text:
+        label = Text(no_wrap=True, overflow="ellipsis")
+        style = STATUS_STYLE.get(node.status, "")
+        label.append(plain(node.name) + ("/" if node.is_dir else ""), style=style + (" bold" if node.is_dir else ""))
+        label.append(f"  {human(node.size)}", style="dim")
+        if node.status in ("added", "modified", "removed") and not self.whole_image:
+            label.append(f"  {node.status}", style=style)
+        return label
+
+    def _add_children(self, tree_node, file_node) -> None:
+        children = file_node.children(sort=self.tree_sort, filter=self.tree_filter or None)
+        for child in children[:TREE_LIMIT]:
+            if child.is_dir:
+                tree_node.add(self._node_label(child), data=child, allow_expand=True)
+            else:
+                tree_node.add_leaf(self._node_label(child), data=child)
+        if len(children) > TREE_LIMIT:
+            tree_node.add_leaf(Text(f"… {len(children) - TREE_LIMIT} more (filter with /)", style="dim"))
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
+        node = event.node
+        if node.is_root or node.children or node.data is None:
+            return
+        self._add_children(node, node.data)
+
+    def action_filter(self) -> None:
+        self.query_one(TabbedContent).active = "layers-pane"
+        self.query_one("#file-filter", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "file-filter":
+            self.tree_filter = event.value.strip()
+            if self.layer_index is not None:
+                self._show_tree(self.layer_index)
+
+    def action_sort_tree(self) -> None:
+        self.tree_sort = "name" if self.tree_sort == "size" else "size"
+        if self.layer_index is not None:
+            self._show_tree(self.layer_index)
+
+    def action_whole(self) -> None:
+        self.whole_image = not self.whole_image
+        if self.layer_index is not None:
+            self._show_tree(self.layer_index)
+
+    # --- stage sizes -------------------------------------------------------------------------------
+    def stages_to_size(self) -> list[str]:
+        """Stages the final image was built from (the plan's needed stages, target last)."""
+        analysis = getattr(self.app, "analysis", None)
+        plan = getattr(analysis, "plan", None)
+        if analysis is None or plan is None:
+            return []
+        names = [s.name or s.display_name for s in analysis.stages if s.index in plan.needed and s.index != plan.target]
+        return names
+
+    def action_stage_sizes(self) -> None:
+        self.query_one(TabbedContent).active = "sizes-pane"
+        if any(s.state == "building" for s in self.stage_sizes.values()):
+            return
+        stages = self.stages_to_size()
+        if not stages:
+            self.query_one("#sizes-hint", Static).update(
+                Text("no other stages to compare (the Dockerfile has one stage, or no plan)", style="dim"))
+            return
+        self.stage_sizes = {name: StageSize(name) for name in stages}
+        self._fill_sizes()
+        self._build_stages(stages)
+
+    def _fill_sizes(self) -> None:
+        table = self.query_one("#size-table", DataTable)
+        table.clear()
+        final_size = self.report.layers.size if self.report is not None else None
+        final_name = getattr(self.app, "target_name", lambda: None)() or "final"
+        for item in self.stage_sizes.values():
+            if item.state == "done" and item.size is not None and final_size:
+                compared = Text(ratio_sentence(plain(item.stage), item.size, plain(final_name), final_size))
+            elif item.state == "failed":
+                compared = Text(plain(item.error or "failed"), style="red")
+            else:
+                compared = Text(item.progress, style="dim")
+            table.add_row(Text(plain(item.stage), style="bold"), Text(item.state), Text(human(item.size)), compared)
+        table.add_row(Text(plain(final_name), style="bold"), Text("final"), Text(human(final_size), style="bold"),
+                      Text("the image you ship", style="dim"))
+
+    def update_stage(self, stage: str, **changes) -> None:
+        item = self.stage_sizes.get(stage)
+        if item is None:
+            return
+        for key, value in changes.items():
+            setattr(item, key, value)
+        self._fill_sizes()
+
+    @work(thread=True, exclusive=True, group="stage-sizes")
+    def _build_stages(self, stages: list[str]) -> None:
+        """Build each stage as the target (BuildKit reuses the cache) and read its image size."""
+        from msb_tui.build.events import BuildFailed, ImageBuilt, VertexUpdate
+        from msb_tui.build.runner import start_build
+
+        app = self.app
+        try:
+            client = app.engine_client()
+        except Exception as error:  # noqa: BLE001
+            for stage in stages:
+                app.call_from_thread(self.update_stage, stage, state="failed", error=str(error))
+            return
+        for stage in stages:
+            app.call_from_thread(self.update_stage, stage, state="building", progress="starting…")
+            request = app.build_request(stage, tags=())
+            try:
+                stream = start_build(client, request, record=False)
+            except Exception as error:  # noqa: BLE001
+                app.call_from_thread(self.update_stage, stage, state="failed", error=str(error))
+                continue
+            self._streams.append(stream)
+            seen: set[str] = set()
+            done: set[str] = set()
+            image_id = None
+            error = None
+            for event in stream:
+                if isinstance(event, VertexUpdate):
+                    seen.add(event.digest)
+                    if event.completed:
+                        done.add(event.digest)
+                    app.call_from_thread(self.update_stage, stage, progress=f"{len(done)}/{len(seen)} steps")
+                elif isinstance(event, ImageBuilt):
+                    image_id = event.image_id
+                elif isinstance(event, BuildFailed):
+                    error = event.message
+            if self.is_attached is False:
+                return
+            if image_id is None:
+                app.call_from_thread(self.update_stage, stage, state="failed", error=error or "no image produced")
+                continue
+            try:
+                size = int(client.inspect_image(image_id).get("Size") or 0)
+            except Exception as failure:  # noqa: BLE001
+                app.call_from_thread(self.update_stage, stage, state="failed", error=str(failure))
+                continue
+            app.call_from_thread(self.update_stage, stage, state="done", image_id=image_id, size=size,
+                                 progress="")
+
+    # --- leaving ---------------------------------------------------------------------------------
+    def on_unmount(self) -> None:
+        for stream in self._streams:
+            try:
+                stream.cancel()
+            except Exception:  # noqa: BLE001 - already closed
+                pass
+
+    def action_leave(self) -> None:
+        if self.focused is not None and self.focused.id == "file-filter":
+            self.query_one("#layer-table", DataTable).focus()
+            return
+        self.app.pop_screen()

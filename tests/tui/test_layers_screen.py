@@ -1,0 +1,135 @@
+"""The Layers view on a real (tiny) image: sizes, instructions, waste, file trees, stage size comparison."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+from textual.widgets import DataTable, Static, Tree
+
+from msb_tui.tui.app import LaunchOptions, MsbApp
+from msb_tui.tui.screens.layers import LayersScreen, bar, ratio_sentence
+
+DOCKERFILE = """\
+FROM scratch AS build
+COPY big.bin /big.bin
+COPY ["hostile.txt", "/[bold][@click=app.quit]y[b]"]
+
+FROM scratch AS final
+COPY --from=build /big.bin /app.bin
+COPY small.txt /app.bin
+COPY ["hostile.txt", "/[bold][@click=app.quit]y[b]"]
+"""
+TAG = "msb-test-tui/layers:latest"
+
+
+def test_ratio_sentence_and_bars():
+    assert ratio_sentence("build", 750_000_000, "final", 4_500_000) == "build 750.0 MB → final 4.5 MB, 167x smaller"
+    assert ratio_sentence("a", 100, "b", 400).endswith("4.0x larger")
+    assert bar(5, 10, width=4).plain == "██  "
+    assert bar(0, 10, width=4).plain == "    "
+
+
+@pytest.fixture
+def tiny_image(docker_api, tmp_path):
+    from msb_tui.build.events import ImageBuilt
+    from msb_tui.build.runner import BuildRequest, start_build
+
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    (tmp_path / "big.bin").write_bytes(b"\0" * 300_000)
+    (tmp_path / "small.txt").write_text("small\n")
+    (tmp_path / "hostile.txt").write_text("hostile name\n")
+    stream = start_build(docker_api, BuildRequest(context=tmp_path, tags=(TAG,)), record=False)
+    image = next((e.image_id for e in stream if isinstance(e, ImageBuilt)), None)
+    assert image, "the tiny image did not build"
+    yield tmp_path, image
+    try:
+        docker_api.remove_image(TAG, force=True)
+    except Exception:  # noqa: BLE001
+        pass
+
+
+@pytest.mark.engine
+async def test_layers_view_of_a_real_image(tiny_image, docker_api):
+    context, image = tiny_image
+    app = MsbApp(LaunchOptions(path=context))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        app.open_layers(TAG)
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LayersScreen)
+        assert screen.report is not None
+        title = str(screen.query_one("#layers-title", Static).render())
+        assert "3 layers" in title and "efficiency" in title
+        table = screen.query_one("#layer-table", DataTable)
+        rows = [[cell.plain if isinstance(cell, Text) else str(cell) for cell in table.get_row_at(i)]
+                for i in range(table.row_count)]
+        instructions = " | ".join(row[3] for row in rows)
+        assert "COPY" in instructions
+        assert any(row[4] == "final" for row in rows)
+        # The overwritten 300 kB copy is waste.
+        waste = str(screen.query_one("#waste-text", Static).render())
+        assert "app.bin" in waste and "overwritten" in waste
+        # Sort by size: the biggest layer first.
+        await pilot.press("s")
+        first = table.get_row_at(0)
+        assert "300" in first[1].plain
+        # File tree of the highlighted layer, lazily filled.
+        tree = screen.query_one("#file-tree", Tree)
+        assert tree.root.children
+        # Stage sizes: build `build` as its own image and compare with the final one.
+        await pilot.press("c")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        sizes = screen.query_one("#size-table", DataTable)
+        row = [c.plain for c in sizes.get_row_at(0)]
+        assert row[0] == "build" and row[1] == "done"
+        assert "build" in row[3] and "→ final" in row[3]
+        built = screen.stage_sizes["build"].image_id
+    docker_api.remove_image(built, force=True)
+
+
+@pytest.mark.engine
+async def test_layers_view_shows_hostile_names_literally(tiny_image, docker_api):
+    from msb_tui.image.report import analyze_image
+
+    context, image = tiny_image
+    report = analyze_image(docker_api, image, dockerfile=DOCKERFILE)
+    app = MsbApp(LaunchOptions(path=context))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await app.push_screen(LayersScreen(image, report=report))
+        await pilot.pause()
+        table = app.screen.query_one("#layer-table", DataTable)
+        instructions = [table.get_row_at(i)[3].plain for i in range(table.row_count)]
+        assert any("[bold][@click=app.quit]y[b]" in text for text in instructions), instructions
+        tree = app.screen.query_one("#file-tree", Tree)
+        labels = []
+        for i in range(table.row_count):
+            table.move_cursor(row=i)
+            await pilot.pause()
+            labels += [child.label.plain for child in tree.root.children]
+        assert any("[bold][@click=app.quit]y[b]" in label for label in labels), labels
+        assert app.is_running
+
+
+async def test_layers_view_without_engine_says_why(tmp_path, demos):
+    from msb_tui.engine.connection import connect
+
+    def no_engine():
+        return connect("tcp://127.0.0.1:9", ping_timeout=0.5)
+
+    app = MsbApp(LaunchOptions(path=demos / "go"), client_factory=no_engine)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.open_layers("whatever:latest")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        title = str(app.screen.query_one("#layers-title", Static).render())
+        assert "no Docker engine answered" in title
