@@ -251,7 +251,7 @@ class MsbApp(App):
             return start_build(client, request)
 
         name = target or self.target_name() or "default target"
-        screen = BuildScreen(analysis, start, title=title or f"build {name}")
+        screen = BuildScreen(analysis, start, title=title or f"build {name}", dockerfile_text=self.dockerfile_text)
         if on_model is not None:
             self._build_callbacks[id(screen)] = on_model  # called by on_build_finished
         self.push_screen(screen)
@@ -271,8 +271,9 @@ class MsbApp(App):
             self.notify(plain(str(error)), title="Cannot replay", severity="error", markup=False, timeout=10)
             return
         analysis = analysis_from_inputs(inputs) or self.analysis
+        text = inputs.get("dockerfile_text") if analysis is not self.analysis else self.dockerfile_text
         title = f"replay {Path(path).name}" + (f" ×{speed:g}" if speed else " (fast)")
-        self.push_screen(BuildScreen(analysis, lambda: ReplaySource(path, speed), title=title))
+        self.push_screen(BuildScreen(analysis, lambda: ReplaySource(path, speed), title=title, dockerfile_text=text))
 
     def open_imported_log(self, path: Path) -> None:
         """Open a plain ``--progress=plain`` CI log in the build screen."""
@@ -288,7 +289,8 @@ class MsbApp(App):
         except Exception as error:  # noqa: BLE001
             self.notify(plain(f"cannot import {path}: {error}"), severity="error", markup=False)
             return
-        self.push_screen(BuildScreen(self.analysis, lambda: EventListSource(events), title=f"log {Path(path).name}"))
+        self.push_screen(BuildScreen(self.analysis, lambda: EventListSource(events), title=f"log {Path(path).name}",
+                                     dockerfile_text=self.dockerfile_text or None))
 
     # --- messages from the build screen ----------------------------------------------------------
     def on_build_finished(self, message) -> None:
@@ -306,6 +308,12 @@ class MsbApp(App):
             callback(model)
         elif image and getattr(model, "status", "") == "succeeded":
             self.notify(f"built {image[:19]} — press l for its layers", markup=False)
+
+    def on_layers_requested(self, message) -> None:
+        """The build screen asked for the layers of what it built."""
+        image = getattr(message, "image_id", None)
+        if image:
+            self.open_layers(image, model=getattr(message, "model", None))
 
     # --- actions -------------------------------------------------------------------------------
     def action_build(self) -> None:
@@ -385,13 +393,8 @@ class MsbApp(App):
 
 def analysis_from_inputs(inputs: dict) -> Any:
     """The analysis of the Dockerfile a recording was made from (its text is stored in the recording)."""
-    text = None
-    for key in ("dockerfile_text", "analysis_source", "source", "dockerfile_source"):
-        value = inputs.get(key)
-        if isinstance(value, str) and value.strip():
-            text = value
-            break
-    if text is None:
+    text = inputs.get("dockerfile_text")
+    if not isinstance(text, str) or not text.strip():
         return None
     from msb_tui.analysis import analyze
 
