@@ -40,6 +40,7 @@ class BuildRequest:
     tags: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
     classic: bool = False  # version=1 (classic builder) instead of BuildKit (version=2)
+    network: str | None = None  # RUN steps' network mode ("none", "host", "default"); engine default if None
 
     def dockerfile_path(self) -> Path:
         if self.dockerfile is None:
@@ -69,6 +70,8 @@ def build_params(request: BuildRequest, dockerfile_name: str) -> dict[str, Any]:
         params["pull"] = "1"
     if request.platform:
         params["platform"] = request.platform
+    if request.network:
+        params["networkmode"] = request.network
     return params
 
 
@@ -203,6 +206,7 @@ class BuildStream:
             "tags": list(request.tags),
             "labels": dict(request.labels),
             "classic": request.classic,
+            "network": request.network,
             "engine": _engine_version(self.client),
             "started": self.started,
         }

@@ -27,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--platform", help="target platform, e.g. linux/amd64")
     parser.add_argument("-t", "--tag", dest="tags", action="append", default=[], metavar="TAG", help="name the image")
     parser.add_argument("--label", dest="labels", action="append", default=[], metavar="K=V", help="add an image label")
+    parser.add_argument("--network", help="network mode for RUN steps (none, host, default)")
     parser.add_argument("--classic", action="store_true", help="use the classic builder instead of BuildKit")
     parser.add_argument("--progress", choices=("plain", "json"), default="plain", help="progress output format")
     parser.add_argument("--host", help="engine address (default: DOCKER_HOST, the docker context, the local socket)")
@@ -91,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         tags=tuple(args.tags),
         labels=labels,
         classic=args.classic,
+        network=args.network,
     )
     dockerfile = request.dockerfile_path()
     if not dockerfile.is_file():

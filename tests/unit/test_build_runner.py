@@ -92,6 +92,7 @@ def test_build_params():
                       "buildargs": '{"A": "1"}', "labels": '{"k": "v"}', "nocache": "1", "pull": "1",
                       "platform": "linux/amd64"}
     assert build_params(BuildRequest(Path("."), classic=True), "D")["version"] == "1"
+    assert build_params(BuildRequest(Path("."), network="none"), "D")["networkmode"] == "none"
 
 
 def test_messages_split_across_chunks_are_decoded(context, tmp_path):
