@@ -24,6 +24,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -72,53 +73,71 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def current_rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 class Probe:
-    """A 10 ms timer measuring its own lateness, and key round trips."""
+    """A 10 ms timer measuring its own lateness, and input round trips.
+
+    Input: a thread posts a ``Ping`` to the app every 20 ms, the way the terminal driver's thread
+    posts key events; the app's handler records how long it waited in the queue.
+    """
 
     def __init__(self) -> None:
         self.lateness: list[float] = []
-        self.keys: list[float] = []
+        self.pings: list[float] = []
         self._expected: float | None = None
+        self.active = False
 
     def tick(self) -> None:
         now = time.perf_counter()
-        if self._expected is not None:
+        if self.active and self._expected is not None:
             self.lateness.append(max(0.0, now - self._expected))
         self._expected = now + 0.010
 
     def summary(self) -> dict[str, float]:
         late = sorted(self.lateness) or [0.0]
-        keys = sorted(self.keys) or [0.0]
+        pings = sorted(self.pings) or [0.0]
         return {
             "stall_max_ms": late[-1] * 1000,
-            "stall_p99_ms": late[int(len(late) * 0.99) - 1 if len(late) > 1 else 0] * 1000,
+            "stall_p99_ms": late[max(0, int(len(late) * 0.99) - 1)] * 1000,
             "ticks": len(self.lateness),
-            "key_max_ms": keys[-1] * 1000,
-            "key_median_ms": statistics.median(keys) * 1000,
-            "keys": len(self.keys),
+            "input_max_ms": pings[-1] * 1000,
+            "input_median_ms": statistics.median(pings) * 1000,
+            "pings": len(self.pings),
         }
 
 
-async def measure(recording: Path | None, *, duration_cap: float = 600.0, open_log: bool = True) -> dict:
+class GatedSource:
+    """Holds a source back until the app is up and the probes run (startup is not the flood)."""
+
+    def __init__(self, source, gate: threading.Event) -> None:
+        self.source, self.gate = source, gate
+        self.speed = getattr(source, "speed", None)
+
+    def cancel(self) -> None:
+        self.gate.set()
+        self.source.cancel()
+
+    def __iter__(self):
+        self.gate.wait()
+        yield from self.source
+
+
+async def measure(recording: Path | None, *, idle_seconds: float = 3.0, open_log: bool = True) -> dict:
     """Run the build view on ``recording`` (None: idle app, the baseline) and measure it."""
     from textual.app import App
+    from textual.message import Message
 
-    from msb_tui.build.events import BuildCancelled
     from msb_tui.tui.build_screen import BuildScreen
     from msb_tui.tui.build_source import EventListSource, ReplaySource
     from msb_tui.tui.messages import BuildFinished
 
     probe = Probe()
     finished = asyncio.Event()
-    counts = {"lines": 0}
+    gate = threading.Event()
+
+    class Ping(Message):
+        def __init__(self, sent: float) -> None:
+            super().__init__()
+            self.sent = sent
 
     if recording is not None:
         # Replay the gzip'd recording as fast as possible (speed=None): the worst case for the UI.
@@ -128,11 +147,11 @@ async def measure(recording: Path | None, *, duration_cap: float = 600.0, open_l
                 shutil.copyfileobj(source, target)
 
         def start():
-            return ReplaySource(raw, None)
+            return GatedSource(ReplaySource(raw, None), gate)
     else:
 
         def start():
-            return EventListSource([], hold_open=True)
+            return GatedSource(EventListSource([], hold_open=True), gate)
 
     class FloodApp(App):
         def on_mount(self) -> None:
@@ -142,39 +161,54 @@ async def measure(recording: Path | None, *, duration_cap: float = 600.0, open_l
         def on_build_finished(self, message: BuildFinished) -> None:
             finished.set()
 
+        def on_ping(self, message: Ping) -> None:
+            if probe.active:
+                probe.pings.append(time.perf_counter() - message.sent)
+
+    stop_pinging = threading.Event()
+
+    def pinger(app: App) -> None:
+        while not stop_pinging.wait(0.020):
+            app.post_message(Ping(time.perf_counter()))
+
     app = FloodApp()
-    rss_before = current_rss_mb()
-    started = time.perf_counter()
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await asyncio.sleep(0.5)  # startup done: measure the build only
         screen = app.screen
-        deadline = started + (duration_cap if recording is not None else 3.0)
-        opened = False
-        while time.perf_counter() < deadline and not finished.is_set():
-            # A key round trip: press (goes through the driver queue), wait until handled.
-            before = time.perf_counter()
-            await pilot.press("down")
-            probe.keys.append(time.perf_counter() - before)
-            if open_log and not opened and recording is not None:
-                column = screen.columns[0]
-                model = column.model
-                if model is not None and model.running_steps():
-                    column.open_log(model.running_steps()[0].digest)
-                    opened = True
-            await asyncio.sleep(0.05)
-        wall = time.perf_counter() - started
         column = screen.columns[0]
+        thread = threading.Thread(target=pinger, args=(app,), daemon=True)
+        thread.start()
+        probe.active = True
+        started = time.perf_counter()
+        gate.set()
+        opened = False
+        deadline = started + (600.0 if recording is not None else idle_seconds)
+        while time.perf_counter() < deadline and not finished.is_set():
+            if open_log and not opened and recording is not None:
+                with column.feed.lock:
+                    running = [step.digest for step in column.model.running_steps()]
+                if running:
+                    column.open_log(running[0])  # the full log view follows the flood too
+                    opened = True
+            await asyncio.sleep(0.02)
+        wall = time.perf_counter() - started
+        await pilot.pause()
+        probe.active = False
+        stop_pinging.set()
         with column.feed.lock:
             model = column.model
-            counts["lines"] = sum(step.log.total for step in model.steps.values())
+            lines = sum(step.log.total for step in model.steps.values())
             status = model.status
+        shown = screen.query_one("#log-lines").line_count if opened else 0
         screen.cancel_all()
         await app.workers.wait_for_complete()
     return {
         **probe.summary(),
         "wall_s": wall,
         "status": status,
-        "log_lines": counts["lines"],
-        "rss_growth_mb": current_rss_mb() - rss_before,
+        "log_lines": lines,
+        "log_view_lines": shown,
         "peak_rss_mb": peak_rss_mb(),
     }
 
@@ -193,8 +227,8 @@ def main() -> int:
     rows = [
         ("longest stall (10 ms timer lateness)", "stall_max_ms", "ms", f"< {TARGET_STALL_MS:.0f}"),
         ("p99 stall", "stall_p99_ms", "ms", ""),
-        ("key round trip, max", "key_max_ms", "ms", f"< {TARGET_STALL_MS:.0f}"),
-        ("key round trip, median", "key_median_ms", "ms", ""),
+        ("input round trip, max", "input_max_ms", "ms", f"< {TARGET_STALL_MS:.0f}"),
+        ("input round trip, median", "input_median_ms", "ms", ""),
         ("peak RSS (process)", "peak_rss_mb", "MB", ""),
         ("wall time", "wall_s", "s", ""),
     ]
@@ -202,8 +236,9 @@ def main() -> int:
     print(f"{'figure':<40}{'target':>10}{'idle baseline':>16}{'1M-line flood':>16}")
     for label, key, unit, target in rows:
         print(f"{label:<40}{target:>10}{baseline[key]:>13.1f} {unit:<2}{flood[key]:>13.1f} {unit:<2}")
-    print(f"{'timer ticks / key presses measured':<40}{'':>10}{baseline['ticks']:>9}/{baseline['keys']:<6}{flood['ticks']:>9}/{flood['keys']:<6}")
-    ok = flood["stall_max_ms"] < TARGET_STALL_MS and flood["key_max_ms"] < TARGET_STALL_MS
+    print(f"{'timer ticks / input pings measured':<40}{'':>10}{baseline['ticks']:>9}/{baseline['pings']:<6}{flood['ticks']:>9}/{flood['pings']:<6}")
+    print(f"log view (kept tail of the flooding step): {flood['log_view_lines']:,} lines; model kept <= 5,000 per step")
+    ok = flood["stall_max_ms"] < TARGET_STALL_MS and flood["input_max_ms"] < TARGET_STALL_MS
     print(f"\nresult: {'PASS' if ok else 'FAIL'} (longest stall {flood['stall_max_ms']:.0f} ms, target < {TARGET_STALL_MS:.0f} ms)")
     return 0 if ok else 1
 

@@ -71,6 +71,20 @@ def as_build_run(value: Any, default_title: str = "compare") -> BuildRun:
     raise TypeError(f"compare= takes a BuildRun, a (analysis, start, title) tuple or a dict, not {type(value).__name__}")
 
 
+def dockerfile_text_of_source(source: Any) -> str | None:
+    """The Dockerfile a source builds: a replay's recorded text, or a live request's file."""
+    text = getattr(source, "dockerfile_text", None)
+    if isinstance(text, str):
+        return text
+    request = getattr(source, "request", None)
+    if request is not None and hasattr(request, "dockerfile_path"):
+        try:
+            return request.dockerfile_path().read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+    return None
+
+
 def dockerfile_text_of(analysis: Any) -> str | None:
     """The Dockerfile source an analysis was made from, when it kept it."""
     for name in ("source", "text", "dockerfile_text"):
@@ -112,6 +126,7 @@ class BuildColumn(Vertical):
         self._ended_posted = False
         self._note = ""
         self._most_at_once = 0
+        self._source_text: str | None = None
         self.clock = EngineClock()
 
     # -- layout --------------------------------------------------------------------------
@@ -176,6 +191,11 @@ class BuildColumn(Vertical):
 
             source = EventListSource([BuildFailed(message=f"could not start the build: {error}")])
         self.clock = EngineClock(getattr(source, "speed", None) or 1.0)
+        self._source_text = None
+        try:
+            self._source_text = dockerfile_text_of_source(source)
+        except Exception:  # noqa: BLE001 - a damaged recording header: no Dockerfile context
+            pass
         feed = BuildFeed(source, self.model, lambda batch: self.post_message(BuildProgressed(batch, feed)))
         self.feed = feed
         self._refresh_figures()
@@ -205,7 +225,8 @@ class BuildColumn(Vertical):
             if feed is self.feed:
                 self._apply(message.batch)
         finally:
-            feed.taken()
+            # The next batch may go once this one is painted (the reader yields until then).
+            self.call_after_refresh(feed.taken)
 
     def _apply(self, batch) -> None:
         feed, model = self.feed, self.model
@@ -303,7 +324,7 @@ class BuildColumn(Vertical):
         self.query_one(Timeline).refresh()
 
     def _dockerfile_text(self) -> str | None:
-        return self.run.dockerfile_text or dockerfile_text_of(self.run.analysis)
+        return self.run.dockerfile_text or self._source_text or dockerfile_text_of(self.run.analysis)
 
     def _log_view(self) -> LogView | None:
         try:

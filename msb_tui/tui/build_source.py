@@ -23,6 +23,8 @@ from msb_tui.build.model import BuildFinished as ModelBuildFinished
 
 BATCH_INTERVAL = 0.05
 """Seconds between two batches handed to the UI (the UI repaints at most this often)."""
+YIELD_WAIT = 0.005
+"""Longest the reader pauses after an event while the UI is still busy with the previous batch."""
 
 
 class BuildSource(Protocol):
@@ -58,6 +60,10 @@ class ReplaySource:
         from msb_tui.build.recording import read_inputs
 
         return read_inputs(self.path)
+
+    @property
+    def dockerfile_text(self) -> str | None:
+        return self.inputs().get("dockerfile_text")
 
     def __iter__(self) -> Iterator[EngineEvent]:
         from msb_tui.build.recording import replay
@@ -225,12 +231,20 @@ class BuildFeed:
         flusher = threading.Thread(target=self._flush_loop, name="msb-build-flush", daemon=True)
         flusher.start()
         try:
+            ready = self._ready
             for event in self.source:
                 with self.lock:
                     changes = self.model.apply(event)
                     self._pending.add(changes, self.log_limit)
                     self._pending.events += 1
                     self.events += 1
+                if not ready.is_set():
+                    # The UI is handling (and painting) a batch: step aside (this wait releases the
+                    # GIL) so a log flood cannot starve the event loop; the engine's output waits
+                    # in the socket meanwhile.
+                    ready.wait(YIELD_WAIT)
+                else:
+                    time.sleep(0)  # hand the GIL to the UI thread if it is waiting for it
         except Exception as error:  # noqa: BLE001 - a broken stream ends the build, visibly
             self.error = f"{type(error).__name__}: {error}"
             with self.lock:

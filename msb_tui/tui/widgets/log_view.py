@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich.cells import cell_len
 from rich.segment import Segment
 from rich.text import Text
 from textual.binding import Binding
@@ -24,6 +23,12 @@ from textual.widgets import Input, Static
 from msb_tui.sanitize import plain, safe_text
 
 MAX_LINES = 5000
+
+
+def _widest(lines: list[str]) -> int:
+    """Width of the widest line, for the horizontal scroll range. ``len`` runs in C and is exact
+    for the usual ASCII logs; wide characters only make the range a little short."""
+    return max(map(len, lines), default=0)
 
 
 class LogLines(ScrollView, can_focus=True):
@@ -61,7 +66,7 @@ class LogLines(ScrollView, can_focus=True):
         self._plain = [None] * len(self._lines)
         self.first_number = first_number
         self.current = None
-        self._width = max((cell_len(line) for line in self._lines), default=0)
+        self._width = _widest(self._lines)
         self._resize()
         self.scroll_end(animate=False, immediate=True)
         self.refresh()
@@ -72,7 +77,7 @@ class LogLines(ScrollView, can_focus=True):
         follow = self.is_vertical_scroll_end or self.max_scroll_y == 0
         self._lines.extend(lines)
         self._plain.extend([None] * len(lines))
-        self._width = max(self._width, max(cell_len(line) for line in lines[-2000:]))
+        self._width = max(self._width, _widest(lines))
         excess = len(self._lines) - self.max_lines
         if excess > self.max_lines // 4 or (excess > 0 and len(lines) >= self.max_lines):
             del self._lines[:excess]

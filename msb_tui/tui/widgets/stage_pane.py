@@ -189,8 +189,13 @@ class StagePane(Widget, can_focus=True):
         self.refresh(layout=True)
 
     def _apply_state_class(self) -> None:
-        for state in ("running", "failed", "skipped", "cached", "done", "cancelled"):
-            self.set_class(self.data.state == state, f"-{state}")
+        # Only on a change: every class change restyles the pane (costly at 20 batches a second).
+        state = self.data.state
+        if state == getattr(self, "_state_class", None):
+            return
+        self._state_class = state
+        for name in ("running", "failed", "skipped", "cached", "done", "cancelled"):
+            self.set_class(state == name, f"-{name}")
 
     def on_mount(self) -> None:
         self._update_titles()
