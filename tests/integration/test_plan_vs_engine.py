@@ -1,0 +1,280 @@
+"""The plan's "these stages will run" must be exactly what BuildKit runs.
+
+Each Dockerfile is built on the real engine with the project's runner; the stages BuildKit ran are
+read from the build's own progress (every announced step name, mapped through
+``Analysis.stage_for_step_name``) and compared with ``analysis.plan.needed``. Every stage has a
+step of its own (a unique ``RUN echo <stage>-marker`` or COPY destination), because BuildKit merges
+identical operations across stages and names the merged step after only one of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from msb_tui.analysis import analyze
+from msb_tui.build.events import BuildFailed, ImageBuilt, VertexUpdate
+from msb_tui.build.runner import BuildRequest, start_build
+from msb_tui.offline import offline_build_args
+
+pytestmark = pytest.mark.engine
+REPO = Path(__file__).resolve().parents[2]
+B = "ARG BASE_IMAGE=busybox:1.35\n"
+
+# name -> Dockerfile text; each is built for every target listed in BUILDS.
+TRICKY = {
+    "numeric-from-uppercase": B + (
+        "FROM ${BASE_IMAGE}\n"
+        "RUN echo zero-marker > /zero\n"
+        "FROM ${BASE_IMAGE} AS Builder\n"
+        "RUN echo builder-marker > /builder\n"
+        "FROM ${BASE_IMAGE} AS unused\n"
+        "RUN echo unused-marker\n"
+        "FROM scratch AS final\n"
+        "COPY --from=0 /zero /zero\n"
+        "COPY --from=BUILDER /builder /builder\n"
+    ),
+    "stage-picked-by-arg": B + (
+        "ARG FLAVOR=alpha\n"
+        "FROM ${BASE_IMAGE} AS variant-alpha\n"
+        "RUN echo alpha-marker > /flavor\n"
+        "FROM ${BASE_IMAGE} AS variant-beta\n"
+        "RUN echo beta-marker > /flavor\n"
+        "FROM variant-${FLAVOR} AS chosen\n"
+        "RUN cat /flavor && echo chosen-marker\n"
+    ),
+    "mounts-and-aliases": B + (
+        "FROM ${BASE_IMAGE} AS tools\n"
+        "RUN echo tools-marker > /tool\n"
+        "FROM ${BASE_IMAGE} AS lonely\n"
+        "RUN echo lonely-marker\n"
+        "FROM ${BASE_IMAGE} AS app\n"
+        "RUN --mount=from=tools,target=/t cat /t/tool && echo app-marker > /app\n"
+        "FROM app AS test\n"
+        "RUN echo test-marker\n"
+        "FROM scratch AS release\n"
+        "COPY --from=app /app /app\n"
+    ),
+    "arg-expanded-bases": (
+        "ARG BASE_IMAGE=busybox:1.35\n"
+        "ARG SECOND=${BASE_IMAGE}\n"
+        "FROM ${BASE_IMAGE} AS one\n"
+        "RUN echo one-marker > /one\n"
+        "FROM ${SECOND} AS two\n"
+        "RUN echo two-marker > /two\n"
+        "FROM scratch\n"
+        "COPY --from=one /one /one\n"
+        "COPY --from=1 /two /two\n"
+    ),
+    "single-stage": B + "FROM ${BASE_IMAGE}\nRUN echo single-marker\n",
+    "single-stage-external-copy": B + (
+        "FROM ${BASE_IMAGE}\n"
+        "COPY --from=msb-demo/busybox:1.35 /bin/busybox /external-busybox\n"
+        "RUN echo external-marker\n"
+    ),
+    "platform-stage": B + (
+        "FROM --platform=linux/amd64 ${BASE_IMAGE} AS plat\n"
+        "RUN echo plat-marker > /plat\n"
+        "FROM scratch AS out\n"
+        "COPY --from=plat /plat /plat\n"
+    ),
+}
+
+@dataclass(frozen=True)
+class Build:
+    source: str  # a TRICKY key or "demo:<name>"
+    target: str | None = None
+    build_args: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        args = ",".join(f"{k}={v}" for k, v in self.build_args.items())
+        return f"{self.source}@{self.target or 'default'}" + (f"[{args}]" if args else "")
+
+
+BUILDS = [
+    Build("numeric-from-uppercase"),
+    Build("numeric-from-uppercase", "BUILDER"),
+    Build("numeric-from-uppercase", "unused"),
+    Build("stage-picked-by-arg"),
+    Build("stage-picked-by-arg", build_args={"FLAVOR": "beta"}),
+    Build("stage-picked-by-arg", "variant-alpha"),
+    Build("mounts-and-aliases"),
+    Build("mounts-and-aliases", "test"),
+    Build("mounts-and-aliases", "tools"),
+    Build("mounts-and-aliases", "app"),
+    Build("arg-expanded-bases"),
+    Build("arg-expanded-bases", build_args={"SECOND": "msb-demo/busybox:1.35"}),
+    Build("single-stage"),
+    Build("single-stage-external-copy"),
+    Build("platform-stage"),
+    Build("platform-stage", "plat"),
+    Build("demo:seed-example"),
+    Build("demo:seed-example", "test"),
+    Build("demo:seed-example", "build"),
+    Build("demo:seed-example", "base"),
+    Build("demo:parallel"),
+    Build("demo:parallel", "backend"),
+    Build("demo:parallel", "docs"),
+    Build("demo:go"),
+    Build("demo:go", "build"),
+    Build("demo:go", "test"),
+]
+
+
+@dataclass
+class Observed:
+    ok: bool
+    error: str | None
+    names: dict[str, str]  # digest -> step name
+    cached: dict[str, bool]  # digest -> completed from cache
+
+
+def run_build(client, context: Path, dockerfile: Path | None, target, build_args) -> Observed:
+    names, cached, ok, error = {}, {}, False, None
+    request = BuildRequest(context=context, dockerfile=dockerfile, target=target, build_args=build_args)
+    for event in start_build(client, request, record=False):
+        if isinstance(event, VertexUpdate):
+            names[event.digest] = event.name
+            if event.completed is not None:
+                cached[event.digest] = event.cached
+        elif isinstance(event, ImageBuilt):
+            ok = True
+        elif isinstance(event, BuildFailed):
+            ok, error = False, event.message
+    return Observed(ok, error, names, cached)
+
+
+def _repeated_instructions(analysis) -> set[str]:
+    """Instruction texts found in more than one stage: BuildKit may merge those steps."""
+    seen, repeated = set(), set()
+    for stage in analysis.stages:
+        texts = {instruction.original.strip() for instruction in stage.instructions}
+        repeated |= seen & texts
+        seen |= texts
+    return repeated
+
+
+def stages_run(analysis, observed: Observed) -> tuple[set[int], list[str]]:
+    """Stage indexes with at least one step of their own in the solve, and step names nothing claims.
+
+    Only steps unique to one stage count. BuildKit's solver shares identical operations between
+    stages AND between builds that overlap in time (seen: the WORKDIR of ``backend`` announced as
+    ``[docs 2/3] WORKDIR /work``, named by the previous build of the same file; a ``FROM`` named
+    ``[unused 1/2]`` in a file without such a stage), so FROM steps and repeated instructions
+    prove nothing about which stage ran.
+    """
+    repeated = _repeated_instructions(analysis)
+    ran, orphans = set(), []
+    for name in observed.names.values():
+        if not name.startswith("[") or name.startswith("[internal]"):
+            continue  # exporting to image, context transfer, metadata loads
+        text = name.split("] ", 1)[-1]
+        if text.startswith("FROM "):
+            continue  # base image steps: shared, and may carry another build's stage name and numbering
+        stage = analysis.stage_for_step_name(name)
+        hit = analysis.step_for_name(name)
+        if stage is None or hit is None:
+            orphans.append(name)
+            continue
+        assert hit[0] is stage, f"{name}: stage_for_step_name and step_for_name disagree"
+        instruction = hit[1]
+        if instruction is None or instruction.original.strip() in repeated:
+            continue
+        assert text.split()[0].upper() == instruction.cmd, f"{name}: step {instruction.original!r} expected"
+        ran.add(stage.index)
+    return ran, orphans
+
+
+def _prepare(build: Build, tmp_path: Path, offline_images: dict[str, str]):
+    if build.source.startswith("demo:"):
+        context = REPO / "demo_dockerfiles" / build.source.removeprefix("demo:")
+        dockerfile = context / "Dockerfile"
+        if not dockerfile.is_file():
+            pytest.skip(f"{dockerfile} is not there yet")
+        text = dockerfile.read_text()
+    else:
+        context = tmp_path / build.source
+        context.mkdir()
+        text = TRICKY[build.source]
+        (context / "Dockerfile").write_text(text)
+        dockerfile = context / "Dockerfile"
+    args = {name: offline_images[name] for name in offline_build_args(text)}
+    args.update(build.build_args)
+    return context, dockerfile, args
+
+
+def _names(analysis, indexes) -> list[str]:
+    return sorted(analysis.stages[i].display_name for i in indexes)
+
+
+def _param(build: Build):
+    # The Go demo compiles and runs go vet/test: ~40 s on a cold cache, well under a second warm.
+    marks = (pytest.mark.slow,) if build.source == "demo:go" else ()
+    return pytest.param(build, id=build.id, marks=marks)
+
+
+@pytest.mark.parametrize("build", [_param(b) for b in BUILDS])
+def test_plan_needs_exactly_the_stages_buildkit_runs(build, docker_api, offline_images, tmp_path):
+    context, dockerfile, args = _prepare(build, tmp_path, offline_images)
+    analysis = analyze(dockerfile, target=build.target, build_args=args)
+    assert analysis.errors == [], analysis.errors
+    assert analysis.plan is not None
+
+    observed = run_build(docker_api, context, dockerfile, build.target, args)
+
+    assert observed.ok, observed.error
+    ran, orphans = stages_run(analysis, observed)
+    assert orphans == [], f"step names no stage claims: {orphans}"
+    assert ran == analysis.plan.needed, (
+        f"plan needs {_names(analysis, analysis.plan.needed)}, BuildKit ran {_names(analysis, ran)}: "
+        f"{sorted(observed.names.values())}"
+    )
+    skipped = set(range(len(analysis.stages))) - analysis.plan.needed
+    assert skipped <= set(analysis.plan.skip_reasons), "every skipped stage says why"
+
+
+def test_cached_steps_still_announce_their_stages(docker_api, offline_images, tmp_path):
+    """A fully cached rebuild still lists every step (as cached), so attribution works on warm builds."""
+    build = Build("mounts-and-aliases", "test")
+    context, dockerfile, args = _prepare(build, tmp_path, offline_images)
+    analysis = analyze(dockerfile, target=build.target, build_args=args)
+    first = run_build(docker_api, context, dockerfile, build.target, args)
+    second = run_build(docker_api, context, dockerfile, build.target, args)
+    assert first.ok and second.ok, (first.error, second.error)
+
+    ran, _ = stages_run(analysis, second)
+    assert ran == analysis.plan.needed
+    steps = {d: n for d, n in second.names.items() if n.startswith("[") and not n.startswith("[internal]")}
+    own = {d: n for d, n in steps.items() if " FROM " not in n}  # FROM (image) steps never say cached
+    assert own and all(second.cached.get(d) for d in own), f"a warm rebuild reports every step as cached: {own}"
+
+
+def test_forward_index_on_buildkit_08_uses_the_later_stage_base(docker_api, offline_images, tmp_path):
+    """COPY --from=<later stage>: an error since BuildKit 0.13, which analyze() reports (with ``since``);
+    BuildKit 0.8 instead copies from that stage's base image without running the stage's own steps."""
+    text = (
+        B
+        + "FROM scratch AS final\n"
+        + "COPY --from=1 /bin/busybox /copied-busybox\n"
+        + "FROM ${BASE_IMAGE} AS later\n"
+        + "RUN echo later-marker > /later\n"
+    )
+    context = tmp_path / "forward"
+    context.mkdir()
+    (context / "Dockerfile").write_text(text)
+    args = {"BASE_IMAGE": offline_images["BASE_IMAGE"]}
+    analysis = analyze(context / "Dockerfile", target="final", build_args=args)
+    assert [e.line for e in analysis.errors][:1] == [3], analysis.errors
+    assert analysis.errors[0].since == "0.13"
+
+    version = docker_api.version().get("Version", "")
+    if not version.startswith("20.10"):
+        pytest.skip(f"BuildKit 0.8 behaviour; engine {version} is newer")
+    observed = run_build(docker_api, context, context / "Dockerfile", "final", args)
+    assert observed.ok, observed.error
+    names = list(observed.names.values())
+    assert not any("later-marker" in n for n in names), names  # the later stage's own step never ran
+    assert any("COPY --from=1" in n for n in names), names
