@@ -10,15 +10,21 @@ manifest (which may come last) has been read. Nested layer tars may be gzip/bzip
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
 import json
-import tarfile
+import lzma
+import queue
+import threading
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterable, Iterator
 
+from msb_tui.image import tarstream
 from msb_tui.image.filetree import DIR, FILE, HARDLINK, OTHER, SYMLINK, LayerFiles, normalize_path
 
 READ_SIZE = 1 << 20  # block size for reading the stream and skipping file data
+PREFETCH_CHUNKS = 32  # up to 32 MB read ahead of the parser
 MAX_JSON_BLOB = 16 << 20  # OCI blobs smaller than this that start with "{" are read as JSON
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
@@ -40,19 +46,51 @@ class ImageArchive:
 
 
 class ChunkReader(io.RawIOBase):
-    """A readable file over an iterable of byte chunks (``APIClient.get_image`` yields chunks)."""
+    """A readable file over an iterable of byte chunks (``APIClient.get_image`` yields chunks).
 
-    def __init__(self, chunks: Iterable[bytes]):
+    With ``prefetch`` a thread pulls chunks from the engine into a bounded queue while the
+    caller parses: the engine keeps producing the export instead of waiting on a full socket.
+    """
+
+    def __init__(self, chunks: Iterable[bytes], prefetch: int = 0):
         self._chunks: Iterator[bytes] = iter(chunks)
         self._buffer = memoryview(b"")
         self.total = 0
+        self._queue: queue.Queue | None = None
+        self._stop = threading.Event()
+        if prefetch:
+            self._queue = queue.Queue(maxsize=prefetch)
+            threading.Thread(target=self._pump, name="image-export-prefetch", daemon=True).start()
+
+    def _pump(self) -> None:
+        try:
+            for chunk in self._chunks:
+                while not self._stop.is_set():
+                    try:
+                        self._queue.put(chunk, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if self._stop.is_set():
+                    return
+            self._queue.put(None)
+        except BaseException as error:  # noqa: BLE001 - handed to the reading thread
+            self._queue.put(error)
+
+    def _next_chunk(self) -> bytes | None:
+        if self._queue is None:
+            return next(self._chunks, None)
+        item = self._queue.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, target) -> int:
         while not self._buffer:
-            chunk = next(self._chunks, None)
+            chunk = self._next_chunk()
             if chunk is None:
                 return 0
             self._buffer = memoryview(chunk)
@@ -61,6 +99,10 @@ class ChunkReader(io.RawIOBase):
         self._buffer = self._buffer[count:]
         self.total += count
         return count
+
+    def close(self) -> None:
+        self._stop.set()
+        super().close()
 
 
 class _Peeked:
@@ -82,34 +124,39 @@ class _Peeked:
         return self._rest.read(size)
 
 
-def _kind(member: tarfile.TarInfo) -> int:
-    if member.isreg():
-        return FILE
-    if member.isdir():
-        return DIR
-    if member.issym():
-        return SYMLINK
-    if member.islnk():
-        return HARDLINK
-    return OTHER
+_KINDS = {tarstream.REGULAR: FILE, tarstream.DIRECTORY: DIR, tarstream.SYMLINK: SYMLINK, tarstream.HARDLINK: HARDLINK}
+
+
+def _decompressed(head: bytes, fileobj: BinaryIO) -> BinaryIO | None:
+    """A reader of the uncompressed tar (None when the compression is not supported)."""
+    stream = _Peeked(head, fileobj)
+    if head[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=stream, mode="rb")
+    if head[:3] == b"BZh":
+        return bz2.BZ2File(stream)
+    if head[:6] == b"\xfd7zXZ\x00":
+        return lzma.LZMAFile(stream)
+    if head.startswith(_ZSTD_MAGIC):
+        return None
+    return stream
 
 
 def read_layer_tar(fileobj: BinaryIO, key: str = "", tar_size: int = 0) -> LayerFiles:
     """Index one layer tar (read as a stream; compression detected by magic bytes)."""
     layer = LayerFiles(key=key, tar_size=tar_size)
     head = fileobj.read(512)
-    if head.startswith(_ZSTD_MAGIC):
-        layer.error = "zstd-compressed layer: not supported"
-        return layer
     if not head:
         return layer
-    stream = _Peeked(head, fileobj)
+    stream = _decompressed(head, fileobj)
+    if stream is None:
+        layer.error = "zstd-compressed layer: not supported"
+        return layer
+    add = layer.add_member
+    kinds = _KINDS
     try:
-        with tarfile.open(fileobj=stream, mode="r|*", bufsize=READ_SIZE) as tar:
-            add = layer.add_member
-            for member in tar:
-                add(member.name, _kind(member), member.size)
-    except (tarfile.TarError, EOFError, OSError) as error:
+        for member in tarstream.iter_members(stream):
+            add(member.name, kinds.get(member.type, OTHER), member.size)
+    except (tarstream.TarFormatError, EOFError, OSError, ValueError) as error:
         layer.error = f"unreadable layer tar: {error}"
     return layer
 
@@ -119,11 +166,7 @@ def _looks_like_tar(head: bytes) -> bool:
         return True
     if len(head) < 512:
         return len(head) == 0
-    try:
-        tarfile.TarInfo.frombuf(head, tarfile.ENCODING, "surrogateescape")
-        return True
-    except tarfile.HeaderError:
-        return head == b"\0" * 512  # an empty tar is all zero blocks
+    return tarstream.header_ok(head) or head == b"\0" * 512  # an empty tar is all zero blocks
 
 
 def read_image_archive(fileobj: BinaryIO) -> ImageArchive:
@@ -131,21 +174,19 @@ def read_image_archive(fileobj: BinaryIO) -> ImageArchive:
     layers_by_key: dict[str, LayerFiles] = {}
     aliases: dict[str, str] = {}  # legacy exports may link a repeated layer.tar to the first copy
     json_files: dict[str, object] = {}
-    with tarfile.open(fileobj=fileobj, mode="r|", bufsize=READ_SIZE) as outer:
-        for member in outer:
+    try:
+        for member in tarstream.iter_members(fileobj):
             name = normalize_path(member.name)
-            if member.issym() or member.islnk():
+            if member.type in (tarstream.SYMLINK, tarstream.HARDLINK):
                 target = member.linkname
-                if member.issym():
+                if member.type == tarstream.SYMLINK:
                     base = name.rsplit("/", 1)[0] if "/" in name else ""
                     target = _join(base, target)
                 aliases[name] = normalize_path(target)
                 continue
-            if not member.isreg():
+            if member.type != tarstream.REGULAR:
                 continue
-            handle = outer.extractfile(member)
-            if handle is None:
-                continue
+            handle = member.data
             if name.endswith("json") or name in ("repositories", "oci-layout"):
                 if member.size <= MAX_JSON_BLOB:
                     json_files[name] = _parse_json(handle.read())
@@ -159,8 +200,10 @@ def read_image_archive(fileobj: BinaryIO) -> ImageArchive:
                     continue
                 layers_by_key[name] = read_layer_tar(_Peeked(head, handle), name, member.size)
                 continue
-            if name.endswith("layer.tar") or name.endswith(".tar"):
+            if name.endswith(".tar"):
                 layers_by_key[name] = read_layer_tar(handle, name, member.size)
+    except tarstream.TarFormatError as error:
+        raise ExportError(f"not an image archive: {error}") from error
     total = getattr(fileobj, "total", 0)
     return _assemble(layers_by_key, aliases, json_files, total)
 
@@ -259,8 +302,10 @@ def _find_image_manifest(index: dict, json_files: dict) -> dict | None:
 
 def export_image(client, image: str, chunk_size: int = READ_SIZE) -> ImageArchive:
     """Stream ``image`` out of the engine and read it (nothing written to disk)."""
-    reader = ChunkReader(client.get_image(image, chunk_size=chunk_size))
-    buffered = io.BufferedReader(reader, buffer_size=READ_SIZE)
-    archive = read_image_archive(buffered)
+    reader = ChunkReader(client.get_image(image, chunk_size=chunk_size), prefetch=PREFETCH_CHUNKS)
+    try:
+        archive = read_image_archive(io.BufferedReader(reader, buffer_size=READ_SIZE))
+    finally:
+        reader.close()
     archive.archive_bytes = reader.total
     return archive
