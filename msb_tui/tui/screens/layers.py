@@ -126,9 +126,11 @@ class LayersScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#layer-table", DataTable)
-        table.add_columns("#", "size", "", "instruction", "stage", "line")
+        for label, width in (("#", 3), ("size", 11), ("", 12), ("stage", 16), ("line", 4), ("instruction", None)):
+            table.add_column(label, width=width)
         sizes = self.query_one("#size-table", DataTable)
-        sizes.add_columns("stage", "state", "size", "compared with the final image")
+        for label, width in (("stage", 16), ("state", 9), ("size", 10), ("", 20), ("compared with the final image", None)):
+            sizes.add_column(label, width=width)
         if self.report is not None:
             self.show_report(self.report)
         else:
@@ -179,7 +181,8 @@ class LayersScreen(Screen):
         out = Text(no_wrap=True, overflow="ellipsis")
         out.append(" " + plain(self.image), style="bold")
         out.append(f"  {layers.image_id[7:19]}", style="dim")
-        out.append(f"  {human(layers.size)} in {len(layers.diff_ids)} layers")
+        count = len(layers.diff_ids)
+        out.append(f"  {human(layers.size)} in {count} layer{'' if count == 1 else 's'}")
         waste = report.waste
         if waste is not None:
             style = "green" if waste.efficiency >= 0.95 else "yellow" if waste.efficiency >= 0.8 else "bold red"
@@ -239,9 +242,9 @@ class LayersScreen(Screen):
                 Text(str(entry.index), style=dim),
                 size_text,
                 bar(entry.size, largest),
-                Text(instruction[:200] + (" (no layer)" if entry.empty else ""), style=dim),
                 Text(stage, style=dim),
-                Text(line, style=dim),
+                Text(line, style=dim, justify="right"),
+                Text(instruction[:200] + (" (no layer)" if entry.empty else ""), style=dim),
                 key=str(entry.index),
             )
 
@@ -359,6 +362,17 @@ class LayersScreen(Screen):
         table.clear()
         final_size = self.report.layers.size if self.report is not None else None
         final_name = getattr(self.app, "target_name", lambda: None)() or "final"
+        largest = max([final_size or 0] + [item.size or 0 for item in self.stage_sizes.values()])
+        done = [item for item in self.stage_sizes.values() if item.state == "done" and item.size]
+        if done and final_size:
+            biggest = max(done, key=lambda item: item.size)
+            headline = Text(ratio_sentence(plain(biggest.stage), biggest.size, plain(final_name), final_size),
+                            style="bold")
+            headline.append("\nEach stage was built as its own image (BuildKit reused the cache); only the final "
+                            "stage ships.", style="dim")
+            self.query_one("#sizes-hint", Static).update(headline)
+        elif self.stage_sizes:
+            self.query_one("#sizes-hint", Static).update(Text("building each stage as its own image…", style="dim"))
         for item in self.stage_sizes.values():
             if item.state == "done" and item.size is not None and final_size:
                 compared = Text(ratio_sentence(plain(item.stage), item.size, plain(final_name), final_size))
@@ -366,8 +380,10 @@ class LayersScreen(Screen):
                 compared = Text(plain(item.error or "failed"), style="red")
             else:
                 compared = Text(item.progress, style="dim")
-            table.add_row(Text(plain(item.stage), style="bold"), Text(item.state), Text(human(item.size)), compared)
-        table.add_row(Text(plain(final_name), style="bold"), Text("final"), Text(human(final_size), style="bold"),
+            table.add_row(Text(plain(item.stage), style="bold"), Text(item.state),
+                          Text(human(item.size), justify="right"), bar(item.size or 0, largest, 20), compared)
+        table.add_row(Text(plain(final_name), style="bold"), Text("final"),
+                      Text(human(final_size), style="bold", justify="right"), bar(final_size or 0, largest, 20),
                       Text("the image you ship", style="dim"))
 
     def update_stage(self, stage: str, **changes) -> None:

@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""Drive the app headless over real demo recordings and save screenshots as SVG and PNG in screenshots/.
+
+    .venv/bin/python scripts/screenshots.py [--only NAME ...] [--size 120x36] [--no-engine]
+
+Shots: the stage graph (go, parallel, a small terminal), a live build mid-way with parallel stages
+running (the real-time replay is paused part-way), a finished build with its timeline and a skipped
+stage, a failure, and the Layers view with each stage's size next to the final image (this one
+builds ``demo_dockerfiles/go`` on the engine with the offline demo images; skipped with --no-engine).
+
+PNG: the SVG's font family is swapped for DejaVu Sans Mono (Debian ``fonts-dejavu-core``) and
+rendered with resvg-py, which keeps box-drawing characters aligned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+OUT = REPO / "screenshots"
+RECORDINGS = REPO / "tests" / "fixtures" / "recordings"
+DEMOS = REPO / "demo_dockerfiles"
+FONT_DIR = "/usr/share/fonts/truetype/dejavu"
+SCREENS_TAG = "msb-tui-screens/go:latest"
+
+
+def svg_to_png(svg: str, path: Path) -> None:
+    import resvg_py
+
+    svg = re.sub(r'font-family:\s*"?Fira Code"?(,\s*monospace)?', 'font-family: "DejaVu Sans Mono"', svg)
+    png = resvg_py.svg_to_bytes(svg_string=svg, font_dirs=[FONT_DIR], monospace_family="DejaVu Sans Mono")
+    path.write_bytes(bytes(png))
+
+
+def save(app, name: str) -> None:
+    svg = app.export_screenshot(title=f"msb-tui — {name}")
+    (OUT / f"{name}.svg").write_text(svg, encoding="utf-8")
+    svg_to_png(svg, OUT / f"{name}.png")
+    print(f"  {name}.svg / {name}.png")
+
+
+def make_app(path: Path, **options):
+    from msb_tui.tui.app import LaunchOptions, MsbApp
+
+    return MsbApp(LaunchOptions(path=path, **options))
+
+
+async def shot_graph(size) -> None:
+    app = make_app(DEMOS / "go", offline_demo_args=True)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("left")  # the build stage: instructions, ARGs, plan reason
+        await pilot.pause()
+        save(app, "graph-go")
+    app = make_app(DEMOS / "parallel", offline_demo_args=True)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        save(app, "graph-parallel")
+    app = make_app(DEMOS / "go", offline_demo_args=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        save(app, "graph-80x24")
+
+
+async def shot_live(size) -> None:
+    """The parallel demo replayed in real time, captured while its three stages run together."""
+    app = make_app(DEMOS / "parallel", replay=RECORDINGS / "parallel.jsonl", speed=1.0)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        started = time.monotonic()
+        while time.monotonic() - started < 10:
+            await pilot.pause(0.1)
+            model = _model(app)
+            if model is not None and len(model.running_steps()) >= 3 and time.monotonic() - started > 1.0:
+                break
+        save(app, "build-live-parallel")
+        app.screen.action_back()
+        await pilot.pause()
+
+
+def _model(app):
+    columns = getattr(app.screen, "columns", None)
+    return columns[0].model if columns else None
+
+
+async def _finished_replay(name: str, recording: str, demo: str, size) -> None:
+    app = make_app(DEMOS / demo, replay=RECORDINGS / recording, speed=None)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        save(app, name)
+
+
+async def shot_finished(size) -> None:
+    await _finished_replay("build-finished-go", "go.jsonl", "go", size)
+
+
+async def shot_failure(size) -> None:
+    await _finished_replay("build-failed", "broken.jsonl", "broken", size)
+
+
+async def shot_history(size) -> None:
+    import os
+    import shutil
+    import tempfile
+
+    state = Path(tempfile.mkdtemp(prefix="msb-screens-"))
+    os.environ["MSB_TUI_STATE"] = str(state)
+    from msb_tui.paths import recordings_dir
+
+    for path in RECORDINGS.glob("*.jsonl"):
+        shutil.copy(path, recordings_dir() / path.name)
+    app = make_app(DEMOS / "parallel")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("h")
+        await pilot.pause()
+        table = app.screen.query_one("#recordings")
+        names = [table.get_row_at(i)[5].plain for i in range(table.row_count)]
+        for name in ("parallel.jsonl", "go.jsonl"):
+            table.move_cursor(row=names.index(name))
+            await pilot.press("space")
+        await pilot.press("c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        save(app, "history-compare")
+    shutil.rmtree(state, ignore_errors=True)
+    del os.environ["MSB_TUI_STATE"]
+
+
+async def shot_layers(size) -> None:
+    """Build the go demo (offline images), open its layers, build the SDK stage alone and compare."""
+    from msb_tui.build.events import BuildFailed, ImageBuilt
+    from msb_tui.build.runner import BuildRequest, start_build
+    from msb_tui.engine.connection import connect
+    from msb_tui.offline import offline_build_args
+
+    client = connect()
+    text = (DEMOS / "go" / "Dockerfile").read_text()
+    request = BuildRequest(context=DEMOS / "go", build_args=offline_build_args(text), tags=(SCREENS_TAG,))
+    image = None
+    for event in start_build(client, request, record=False):
+        if isinstance(event, ImageBuilt):
+            image = event.image_id
+        elif isinstance(event, BuildFailed):
+            raise SystemExit(f"the go demo did not build: {event.message}")
+    app = make_app(DEMOS / "go", offline_demo_args=True)
+    built = []
+    try:
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            app.open_layers(SCREENS_TAG)
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            save(app, "layers-go")
+            await pilot.press("c")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            built = [item.image_id for item in app.screen.stage_sizes.values() if item.image_id]
+            save(app, "layers-stage-sizes")
+            app.screen.query_one("#layers-tabs").active = "waste-pane"
+            await pilot.pause()
+            save(app, "layers-waste")
+    finally:
+        for ref in [SCREENS_TAG, *built]:
+            try:
+                client.remove_image(ref, noprune=False)
+            except Exception:  # noqa: BLE001 - still used by another tag: leave it
+                pass
+    print(f"  (built {image[:19] if image else '?'})")
+
+
+SHOTS = {
+    "graph": shot_graph,
+    "live": shot_live,
+    "finished": shot_finished,
+    "failure": shot_failure,
+    "history": shot_history,
+    "layers": shot_layers,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="*", choices=sorted(SHOTS), help="take only these shots")
+    parser.add_argument("--size", default="120x36", help="terminal size COLSxROWS (default 120x36)")
+    parser.add_argument("--no-engine", action="store_true", help="skip shots that need the Docker engine")
+    args = parser.parse_args()
+    cols, rows = (int(part) for part in args.size.lower().split("x"))
+    OUT.mkdir(exist_ok=True)
+    names = args.only or list(SHOTS)
+    if args.no_engine and "layers" in names:
+        names.remove("layers")
+    for name in names:
+        print(f"{name}:")
+        asyncio.run(SHOTS[name]((cols, rows)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
