@@ -239,6 +239,20 @@ def parse_step_name(name: str) -> dict[str, Any] | None:
     }
 
 
+def _normal_ref(ref: str) -> str:
+    """An image reference without the default registry/namespace and digest, for comparisons."""
+    ref = ref.strip().split("@", 1)[0].lower()
+    for prefix in ("docker.io/library/", "docker.io/", "index.docker.io/library/", "index.docker.io/"):
+        if ref.startswith(prefix):
+            ref = ref[len(prefix):]
+            break
+    if ref.startswith("library/"):
+        ref = ref[len("library/"):]
+    if ":" not in ref.rsplit("/", 1)[-1]:
+        ref += ":latest"
+    return ref
+
+
 def _intervals_union(intervals: list[tuple[float, float]]) -> float:
     total = 0.0
     end = None
@@ -366,6 +380,27 @@ class BuildModel:
         if len(self._infos) == 1:
             self._single_stage = self._infos[0].display_name.lower()
 
+    def _foreign_from(self, text: str) -> tuple[StageRun, _StageInfo] | None:
+        """The stage a FROM step belongs to when BuildKit named it after a stage of ANOTHER build.
+
+        BuildKit shares identical vertices between solves, and a shared vertex keeps the name it got
+        first: a ``FROM busybox`` step can arrive as ``[build 1/4] FROM ...`` from an earlier or
+        concurrent build of a different Dockerfile. Match it to a needed stage with that base image.
+        """
+        ref = _normal_ref(text.split(" ", 1)[1] if " " in text else "")
+        candidates = [
+            info for info in self._infos
+            if info.base_is_image and self._stage_by_name.get(info.display_name.lower()) is not None
+            and self._stage_by_name[info.display_name.lower()].needed
+        ]
+        for info in candidates:
+            if _normal_ref(str(getattr(getattr(info.stage, "base", None), "ref", ""))) == ref:
+                return self._stage_by_name[info.display_name.lower()], info
+        if candidates:
+            info = candidates[0]
+            return self._stage_by_name[info.display_name.lower()], info
+        return None
+
     def _stage_for(self, stage_name: str | None) -> tuple[StageRun, _StageInfo | None]:
         if stage_name is None:
             # BuildKit drops the stage name when the Dockerfile has a single stage.
@@ -437,7 +472,18 @@ class BuildModel:
             step.instruction = step.name
             self.internal.append(step)
             return
-        stage, info = self._stage_for(parts["stage"])
+        known = parts["stage"] is None or parts["stage"].lower() in self._stage_by_name
+        if self._infos and not known:
+            # A name from another build's solve (shared vertex): place FROM steps by their image,
+            # keep anything else apart rather than invent a stage this Dockerfile does not have.
+            found = self._foreign_from(parts["text"]) if parts["text"].upper().startswith("FROM ") else None
+            if found is None:
+                step.instruction = step.name
+                self.internal.append(step)
+                return
+            stage, info = found
+        else:
+            stage, info = self._stage_for(parts["stage"])
         step.stage = stage.name
         step.platform = parts["platform"]
         step.position = f"{parts['index']}/{parts['total']}"
@@ -477,7 +523,9 @@ class BuildModel:
             step.cached = event.cached
         if event.error:
             step.error = event.error
-        if event.started is not None and (self.started is None or event.started < self.started):
+        if event.started is not None and self.started is None:
+            # The first start in stream order, not the minimum: a vertex shared with an earlier
+            # solve (same digest) reports that solve's older start time.
             self.started = event.started
         self._seen(event.completed or event.started)
         step.state = self._step_state(step)
@@ -509,13 +557,17 @@ class BuildModel:
             return "cancelled"
         return "planned"
 
+    def _clamp(self, t: float) -> float:
+        """A time no earlier than the build's start (shared vertices carry older times)."""
+        return t if self.started is None or t >= self.started else self.started
+
     def _update_stage(self, stage: StageRun) -> bool:
         """Recompute a stage's state and times from its steps; True if anything changed."""
         before = (stage.state, stage.started, stage.completed)
         if stage.state == "skipped" and not stage.steps:
             return False
         steps = stage.steps
-        starts = [s.started for s in steps if s.started is not None]
+        starts = [self._clamp(s.started) for s in steps if s.started is not None]
         stage.started = min(starts) if starts else None
         states = [s.state for s in steps]
         if any(state == "failed" for state in states):
@@ -532,7 +584,7 @@ class BuildModel:
             state = "planned" if self.status not in ("failed", "cancelled") else "cancelled"
         stage.state = state
         if state in ("cached", "done", "failed", "cancelled"):
-            ends = [s.completed for s in steps if s.completed is not None]
+            ends = [self._clamp(s.completed) for s in steps if s.completed is not None]
             stage.completed = max(ends) if ends else None
         else:
             stage.completed = None
@@ -621,7 +673,10 @@ class BuildModel:
 
     def totals(self) -> BuildTotals:
         steps = self.stage_steps()
-        intervals = [(s.started, s.completed) for s in steps if s.started is not None and s.completed is not None]
+        clamp = self._clamp
+        intervals = [
+            (clamp(s.started), clamp(s.completed)) for s in steps if s.started is not None and s.completed is not None
+        ]
         step_time_sum = sum(b - a for a, b in intervals)
         # Max concurrency: sweep over start/end points (ends before starts at the same instant).
         points = sorted([(a, 1) for a, b in intervals if b > a] + [(b, -1) for a, b in intervals if b > a])
@@ -635,7 +690,11 @@ class BuildModel:
         per_stage = []
         all_intervals = []
         for stage in self.stages:
-            own = [(s.started, s.completed) for s in stage.steps if s.started is not None and s.completed is not None]
+            own = [
+                (clamp(s.started), clamp(s.completed))
+                for s in stage.steps
+                if s.started is not None and s.completed is not None
+            ]
             if own:
                 per_stage.append(_intervals_union(own))
                 all_intervals.extend(own)

@@ -336,3 +336,25 @@ def test_log_tail_chunking_does_not_change_the_lines(data, cuts):
         previous = max(previous, cut)
     got += pieces.flush()
     assert got == expected
+
+
+def test_shared_vertex_named_after_another_builds_stage():
+    """BuildKit shares identical vertices between solves and keeps the first name: a FROM step can
+    arrive named after a stage of a different Dockerfile, with that earlier solve's start time."""
+    analysis = analyze("FROM msb-demo/busybox:1.35\nRUN sleep 30\n")
+    model = BuildModel(analysis)
+    model.apply(_v("ctx", "[internal] load remote build context", 100.0, 100.1))
+    model.apply(_v("from", "[build 1/4] FROM docker.io/msb-demo/busybox:1.35", 90.0, 90.0, cached=True))
+    model.apply(_v("run", "[2/2] RUN sleep 30", 100.5, 101.5))
+    model.apply(ImageBuilt("sha256:1"))
+    assert [s.name for s in model.stages] == ["stage-0"]
+    assert [s.digest for s in model.stages[0].steps] == ["from", "run"]
+    assert model.steps["from"].line_start == 1
+    assert model.started == 100.0 and model.stages[0].started == 100.0
+    assert model.totals().wall == pytest.approx(1.5)
+
+
+def test_foreign_non_from_step_is_kept_apart():
+    model = BuildModel(analyze("FROM scratch AS only\nCOPY a /a\n"))
+    model.apply(_v("x", "[elsewhere 2/3] RUN make", 1.0, 2.0))
+    assert [s.name for s in model.stages] == ["only"] and model.internal[0].digest == "x"
