@@ -1,0 +1,3 @@
+FROM scratch
+ARG =x
+COPY a.txt /a.txt

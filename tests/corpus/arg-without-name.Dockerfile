@@ -1,0 +1,3 @@
+FROM scratch
+ARG
+COPY a.txt /a.txt

@@ -1,0 +1,2 @@
+FROM scratch AS a AS b
+COPY a.txt /a.txt

@@ -1,0 +1,3 @@
+FROM scratch
+HEALTHCHECK --interval=often CMD true
+COPY a.txt /a.txt

@@ -1,0 +1,3 @@
+FROM scratch
+    # an indented comment
+COPY a.txt /a.txt

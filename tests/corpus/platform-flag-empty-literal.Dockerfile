@@ -1,0 +1,2 @@
+FROM --platform= scratch
+COPY a.txt /a.txt

@@ -1,0 +1,3 @@
+FROM scratch
+SHELL /bin/sh -c
+COPY a.txt /a.txt
