@@ -11,7 +11,7 @@ import json
 import time
 from typing import Any, TextIO
 
-from msb_tui.build.events import EngineEvent, LogChunk
+from msb_tui.build.events import EngineEvent, LogChunk, StreamText
 from msb_tui.build.model import (
     BuildFinished,
     BuildModel,
@@ -81,6 +81,9 @@ class PlainProgress:
 
     def handle(self, event: EngineEvent, changes: list[Change]) -> None:
         write = self.out.write
+        if isinstance(event, StreamText) and event.text.strip():
+            # Engine text outside any step ("Successfully tagged ..."), as the CLI prints it.
+            write("".join(f"{_clean(line, False)}\n" for line in event.text.rstrip("\n").split("\n")))
         for change in changes:
             if isinstance(change, StepChanged):
                 step = change.step
@@ -118,12 +121,14 @@ class PlainProgress:
 
 
 class JsonProgress:
-    """One JSON object per change (``{"type": "step"|"stage"|"log"|"build"|"plan_mismatch", ...}``)."""
+    """One JSON object per change (``{"type": "step"|"stage"|"log"|"build"|"plan_mismatch"|"text", ...}``)."""
 
     def __init__(self, out: BufferedWriter):
         self.out = out
 
     def handle(self, event: EngineEvent, changes: list[Change]) -> None:
+        if isinstance(event, StreamText) and event.text.strip():
+            self.out.write(json.dumps({"type": "text", "text": event.text}, ensure_ascii=False) + "\n")
         for change in changes:
             self.out.write(json.dumps(change_to_json(change), ensure_ascii=False) + "\n")
 

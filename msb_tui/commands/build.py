@@ -146,6 +146,7 @@ def consume(events, model, *, progress: str = "plain", stdout=None, recording: s
     """Feed events into the model, print progress as it goes and the summary at the end; the final status."""
     import json
 
+    from msb_tui.build.events import StreamText
     from msb_tui.build.report import BufferedWriter, JsonProgress, PlainProgress, summary_json, summary_text
 
     stream = stdout or sys.stdout
@@ -157,7 +158,7 @@ def consume(events, model, *, progress: str = "plain", stdout=None, recording: s
     try:
         for event in events:
             changes = apply(event)
-            if changes:
+            if changes or isinstance(event, StreamText):
                 handle(event, changes)
     finally:
         if model.status in ("pending", "running"):
