@@ -183,3 +183,20 @@ def test_missing_layer_is_reported_not_fatal():
                 tar.addfile(member, source.extractfile(member) if member.isreg() else None)
     archive = _read(out.getvalue())
     assert archive.layers[0].error == "layer missing from the archive"
+
+
+def test_the_worked_example_in_the_docs():
+    """docs/image-analysis.md, "Worked example": the figures printed there."""
+    layers = [
+        layer_tar([("app/data.bin", b"\0" * 100_000_000), ("etc/conf", b"c" * 1000)]),
+        layer_tar([("etc/conf", b"C" * 2000)]),
+        layer_tar([("app/.wh.data.bin", b""), ("app/bin", b"b" * 10_000_000)]),
+    ]
+    archive = read_image_archive(io.BytesIO(legacy_archive(layers)))
+    waste = compute_waste(archive.layers, stack_layers(archive.layers))
+    assert (waste.total_bytes, waste.wasted_bytes, waste.final_bytes) == (110_003_000, 100_001_000, 10_002_000)
+    assert round(waste.efficiency, 6) == 0.090925
+    assert [(p.path, p.copies[0].layer, p.copies[0].by_layer, p.copies[0].how) for p in waste.paths()] == [
+        ("app/data.bin", 0, 2, "deleted"),
+        ("etc/conf", 0, 1, "overwritten"),
+    ]
