@@ -240,7 +240,11 @@ def instruction_chain(stages, target_index: int) -> tuple[list[ChainStep], str |
         chain = steps + chain
         base = stage.base
         if base.kind == "stage":
-            parent = _stage_by_ref(stages[: stage.index], base.ref)
+            parent_index = getattr(base, "stage_index", None)
+            if parent_index is not None and 0 <= parent_index < len(stages):
+                parent = stages[parent_index]
+            else:
+                parent = _stage_by_ref(stages[: stage.index], base.ref)
             if parent is None:
                 base_image = base.ref
             stage = parent

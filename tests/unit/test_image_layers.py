@@ -98,9 +98,14 @@ def test_empty_layers_from_the_config_are_exact():
 
 
 @pytest.mark.parametrize("base_count", [None, 2])
-def test_entries_tie_to_dockerfile_lines_through_the_stage_chain(base_count):
+@pytest.mark.parametrize("source", ["fallback", "analysis"])
+def test_entries_tie_to_dockerfile_lines_through_the_stage_chain(base_count, source):
     layers = read_layers(FakeClient(), "probe")
-    stages = _fallback_stages(DOCKERFILE, {})
+    if source == "analysis":
+        stages, target = load_stages(DOCKERFILE)  # msb_tui.analysis.analyze
+        assert target == 1 and type(stages[0]).__module__ == "msb_tui.analysis.stages"
+    else:
+        stages = _fallback_stages(DOCKERFILE, {})
     attribute(layers, stages, 1, base_count=base_count)
     got = [(e.command.cmd, e.source.kind, e.source.stage, e.source.line) for e in layers.entries]
     assert got == [
