@@ -347,6 +347,7 @@ class BuildColumn(Vertical):
                 return
             lines, dropped, name = list(step.log.lines), step.log.dropped, step.name
         log_view.display = True
+        self.screen.add_class("-log-open")
         log_view.show_step(self, digest, name, lines, dropped)
         log_view.log_lines.focus()
 
@@ -357,6 +358,7 @@ class BuildScreen(Screen):
 
     CSS_PATH = "build_screen.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
 
     BINDINGS = [
         Binding("c", "cancel_build", "Cancel"),
@@ -440,9 +442,13 @@ class BuildScreen(Screen):
             self.cancel_all()
             self.notify("cancelling the build…", timeout=2)
 
+    def on_log_view_closed(self, message) -> None:
+        self.remove_class("-log-open")
+
     def action_rebuild(self) -> None:
         log_view = self.query_one(LogView)
         log_view.display = False
+        self.remove_class("-log-open")
         for column in self.columns:
             column.start()
         self.call_after_refresh(self._focus_first)

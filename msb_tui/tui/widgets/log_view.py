@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
@@ -167,6 +168,9 @@ class LogLines(ScrollView, can_focus=True):
 class LogView(Vertical):
     """The full log of one step, with a title line and ``/``-search."""
 
+    class Closed(Message):
+        """The user closed the log (escape)."""
+
     DEFAULT_CSS = """
     LogView { height: 1fr; border-top: solid $accent; }
     LogView #log-title { height: 1; padding: 0 1; background: $boost; }
@@ -214,10 +218,10 @@ class LogView(Vertical):
         self._update_title()
 
     def _update_title(self, status: str = "") -> None:
+        # Figures first, the (long, untrusted) step name last: a narrow title cuts the name only.
         log = self.log_lines
-        title = Text("log: ", style="bold")
-        title.append_text(safe_text(self._title, keep_colours=False))
-        title.append(f"  {log.line_count} lines", style="dim")
+        title = Text("log ", style="bold")
+        title.append(f"{log.line_count} lines", style="dim")
         if self._note:
             title.append(f" ({self._note})", style="dim")
         if log.query:
@@ -227,6 +231,10 @@ class LogView(Vertical):
             title.append(f": {found}", style="dim")
         if status:
             title.append(f"  {status}", style="dim")
+        title.append("  ")
+        title.append_text(safe_text(self._title, keep_colours=False))
+        title.no_wrap = True
+        title.overflow = "ellipsis"
         self.query_one("#log-title", Static).update(title)
 
     def action_search(self) -> None:
@@ -255,6 +263,7 @@ class LogView(Vertical):
             return
         self.display = False
         self.digest = None
+        self.post_message(self.Closed())
         owner = self.owner
         self.owner = None
         focus_back = getattr(owner, "focus_panes", None)
