@@ -8,7 +8,9 @@ Pure Python on BuildKit's own parser; never imports Textual. ``analyze()`` is th
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -94,8 +96,6 @@ def analyze(
     the target exists, no cycle), even if BuildKit would refuse the file for another reason:
     check ``errors`` (or ``ok``) before trusting it as "what will run".
     """
-    from msb_tui.analysis.model import build_model, reachable, stage_dependencies
-
     path = None
     if isinstance(source, Path):
         path = source
@@ -103,6 +103,30 @@ def analyze(
     else:
         text = source
     parsed: ParsedFile = parse_text(text)
+    with _gc_paused():
+        return _analyze_parsed(parsed, path, target, build_args, platform, step_durations, lint)
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while the model is built.
+
+    Building the model allocates tens of thousands of small tuples; each allocation burst makes
+    the collector re-scan every parsed instruction, for nothing (the model holds no cycles worth
+    collecting early). Reference counting still frees memory as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _analyze_parsed(parsed, path, target, build_args, platform, step_durations, lint) -> Analysis:
+    from msb_tui.analysis.model import build_model, reachable, stage_dependencies
+
     model = build_model(parsed, target=target, build_args=dict(build_args or {}), platform=platform)
     analysis = Analysis(
         stages=model.stages,
@@ -116,7 +140,7 @@ def analyze(
     )
     if model.stages and model.target is not None and not model.cyclic:
         needs = stage_dependencies(model)
-        needed = reachable(needs, model.target)
+        needed = model.needed if model.needed is not None else reachable(needs, model.target)
         analysis.plan = make_plan(model.stages, needs, needed, model.target, step_durations)
         analysis.target_name = model.stages[model.target].display_name
     if lint and model.stages:

@@ -313,10 +313,37 @@ class _Word:
         raise ExpansionError(f"unsupported modifier ({chs}) in substitution")
 
 
+_SIMPLE_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def _expand_simple(word: str, env: Mapping[str, str], escape: str) -> Expansion | None:
+    """Fast path for words made of literals and plain ``$NAME``/``${NAME}`` (the usual FROM line)."""
+    rest = _SIMPLE_REFERENCE.sub("", word)
+    if "$" in rest or "'" in rest or '"' in rest or escape in rest:
+        return None
+    expansion = Expansion("")
+    matched, unmatched = expansion.matched, expansion.unmatched
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        if name in env:
+            matched.add(name)
+            return env[name]
+        unmatched.add(name)
+        return ""
+
+    expansion.result = _SIMPLE_REFERENCE.sub(substitute, word)
+    return expansion
+
+
 def expand(word: str, env: Mapping[str, str], *, escape: str = "\\", skip_unset: bool = False) -> Expansion:
     """Expand one shell word as BuildKit does; raises ``ExpansionError`` with BuildKit's message."""
     if "$" not in word and "'" not in word and '"' not in word and escape not in word:
         return Expansion(word)
+    if not skip_unset:
+        simple = _expand_simple(word, env, escape)
+        if simple is not None:
+            return simple
     cursor = _Word(word, env, escape, skip_unset)
     try:
         result = cursor.process_stop_on("", False)
@@ -331,6 +358,8 @@ def _go_quote(text: str) -> str:
 
 def has_variable(word: str, escape: str = "\\") -> bool:
     """True when expanding ``word`` in an empty scope would change it (what BuildKit checks for --from)."""
+    if "$" not in word and escape not in word and "'" not in word and '"' not in word:
+        return False
     try:
         return expand(word, {}, escape=escape).result != word
     except ExpansionError:

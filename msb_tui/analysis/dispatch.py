@@ -1,16 +1,12 @@
 """Checks BuildKit makes only while dispatching a needed stage (so a skipped stage escapes them).
 
-Run in BuildKit's order: needed stages in file order, instructions in order, first failure wins.
-``COPY --from``/``RUN --mount from=`` a later stage (BuildKit 0.13+), unknown mount types and
-malformed EXPOSE ports. Values holding variables are left alone (they depend on build-time ENV).
+``model._build_edges`` collects these problems in file order while it walks the instructions and
+keeps those of needed stages, first one wins: ``COPY --from``/``RUN --mount from=`` a later stage
+(BuildKit 0.13+), unknown mount types and malformed EXPOSE ports. Values holding variables are
+left alone (they depend on build-time ENV).
 """
 
 from __future__ import annotations
-
-from msb_tui.analysis.errors import DockerfileError
-from msb_tui.analysis.parse import Instruction
-from msb_tui.analysis.stages import Stage
-from msb_tui.analysis.validate import mount_fields
 
 MOUNT_TYPES = ("bind", "cache", "tmpfs", "secret", "ssh")
 
@@ -34,6 +30,9 @@ def _port_range(text: str) -> tuple[int, int] | None:
 
 def port_error(raw: str) -> str | None:
     """BuildKit's complaint about one EXPOSE value, or None."""
+    port, _, proto = raw.partition("/")
+    if port.isdigit() and int(port) <= 65535 and proto in ("", "tcp", "udp", "sctp"):
+        return None
     parts = raw.split(":")
     if len(parts) == 1:
         host, container = "", parts[0]
@@ -62,59 +61,9 @@ def port_error(raw: str) -> str | None:
     return None
 
 
-def _mount_error(instruction: Instruction, spec: str) -> str | None:
-    fields = mount_fields(spec)
+def mount_error(fields: dict[str, str]) -> str | None:
+    """BuildKit's complaint about one parsed ``--mount`` (an unknown type), or None."""
     kind = fields.get("type", "bind")
     if "$" not in kind and kind.lower() not in MOUNT_TYPES:
         return f'unsupported mount type "{kind}"'
-    return None
-
-
-def dispatch_errors(
-    stages: list[Stage],
-    needed: set[int],
-    copy_sources: dict[int, int],
-) -> DockerfileError | None:
-    """The first dispatch-time error of the needed stages. ``copy_sources`` maps id(instruction)
-    to the stage index a COPY --from or a RUN --mount from= resolved to."""
-    last_by_name = {stage.name: stage.index for stage in stages if stage.name}
-    for stage in stages:
-        if stage.index not in needed:
-            continue
-        for instruction in stage.instructions:
-            line = instruction.line_start
-            if instruction.cmd == "COPY":
-                source = copy_sources.get(id(instruction))
-                if source is not None and source > stage.index:
-                    return DockerfileError.make(
-                        line,
-                        f'cannot copy from stage "{instruction.flag("from")}", it needs to be defined before '
-                        f'current stage "{stage.display_name}"',
-                        "copy_from_later_stage",
-                    )
-            elif instruction.cmd == "RUN":
-                for spec in instruction.flag_values("mount"):
-                    problem = _mount_error(instruction, spec)
-                    if problem:
-                        return DockerfileError.make(line, problem, "bad_mount")
-                    fields = mount_fields(spec)
-                    source_name = fields.get("from")
-                    if not source_name:
-                        continue
-                    source_index = last_by_name.get(source_name.lower())
-                    if source_index is not None and source_index > stage.index:
-                        target = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
-                        return DockerfileError.make(
-                            line,
-                            f'cannot mount from stage "{source_name}" to "{target}", stage needs to be '
-                            "defined before current command",
-                            "mount_from_later_stage",
-                        )
-            elif instruction.cmd == "EXPOSE":
-                for raw in instruction.value:
-                    if "$" in raw:
-                        continue
-                    problem = port_error(raw)
-                    if problem:
-                        return DockerfileError.make(line, problem, "bad_port")
     return None

@@ -8,7 +8,7 @@ UnpinnedBaseImage. Findings are sorted by line.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from functools import lru_cache
 
 from msb_tui.analysis.args import PLATFORM_ARGS
 from msb_tui.analysis.errors import Finding
@@ -56,6 +56,7 @@ def _finding(rule: str, severity: str, line: int | None, message: str, fix: str 
     return Finding(rule, severity, line, message, fix)
 
 
+@lru_cache(maxsize=4096)
 def _is_secret_name(name: str) -> bool:
     if _SECRET_ALLOWED.search(name):
         return False
@@ -69,11 +70,12 @@ def _keys(instruction: Instruction) -> list[str]:
 
 
 def _legacy_key_value(instruction: Instruction) -> bool:
-    body = instruction.original.split(None, 1)
-    if len(body) < 2:
+    """``ENV key value`` rather than ``ENV key=value`` (the parser gives both as (key, value))."""
+    parts = instruction.original.split(None, 2)
+    if len(parts) < 2:
         return False
-    first = body[1].split(None, 1)[0]
-    return "=" not in first
+    first = parts[1]
+    return "=" not in first and not first.startswith(('"', "'"))
 
 
 def _stage_rules(model: Model, findings: list[Finding]) -> None:
@@ -143,102 +145,126 @@ def _stage_rules(model: Model, findings: list[Finding]) -> None:
                 ))
 
 
-def _instruction_rules(model: Model, findings: list[Finding]) -> None:
-    casing = Counter()
-    all_instructions: list[Instruction] = []
-    for instruction in model.meta_args:
-        all_instructions.append(instruction)
+_LINTED = frozenset({"ARG", "ENV", "LABEL", "MAINTAINER", "CMD", "ENTRYPOINT", "WORKDIR", "EXPOSE", "HEALTHCHECK"})
+_ONCE_PER_STAGE = ("CMD", "ENTRYPOINT", "HEALTHCHECK")
+
+
+def _casing_rule(model: Model, findings: list[Finding]) -> None:
+    """ConsistentInstructionCasing: keywords should all be upper or all lower case."""
+    instructions: list[Instruction] = list(model.meta_args)
     for stage in model.stages:
-        all_instructions.append(stage.from_instruction)
-        all_instructions.extend(stage.instructions)
-    for instruction in all_instructions:
+        instructions.append(stage.from_instruction)
+        instructions.extend(stage.instructions)
+    upper = lower = 0
+    for instruction in instructions:
         keyword = instruction.keyword
-        if keyword == keyword.lower():
-            casing["lower"] += 1
-        elif keyword == keyword.upper():
-            casing["upper"] += 1
-    majority = "lower" if casing["lower"] > casing["upper"] else "upper"
-    for instruction in all_instructions:
+        if keyword == instruction.cmd:
+            upper += 1
+        elif keyword == keyword.lower():
+            lower += 1
+    if upper == len(instructions) or lower == len(instructions):
+        return
+    majority = "lower" if lower > upper else "upper"
+    for instruction in instructions:
         keyword = instruction.keyword
-        wanted = keyword.lower() if majority == "lower" else keyword.upper()
+        wanted = keyword.lower() if majority == "lower" else instruction.cmd
         if keyword != wanted:
             findings.append(_finding(
                 "ConsistentInstructionCasing", "warning", instruction.line_start,
                 f"Command '{keyword}' should match the case of the command majority ({majority}case)",
                 f"write '{wanted}'",
             ))
+
+
+def _instruction_rules(model: Model, findings: list[Finding]) -> None:
+    _casing_rule(model, findings)
     for instruction in model.meta_args:
         _secret_rule(instruction, findings)
+    linted = _LINTED
     for stage in model.stages:
-        counts = Counter(i.cmd for i in stage.instructions if i.cmd in ("CMD", "ENTRYPOINT", "HEALTHCHECK"))
-        seen = Counter()
-        absolute_workdir = _inherits_workdir(model, stage)
+        once: dict[str, list[int]] = {}
+        absolute_workdir: bool | None = None
         for instruction in stage.instructions:
             cmd = instruction.cmd
+            if cmd not in linted:
+                continue
             line = instruction.line_start
-            if cmd in ("ARG", "ENV"):
+            if cmd == "ARG" or cmd == "ENV":
                 _secret_rule(instruction, findings)
                 if cmd == "ENV" and _legacy_key_value(instruction):
-                    findings.append(_finding(
-                        "LegacyKeyValueFormat", "warning", line,
-                        f'"{cmd} key=value" should be used instead of legacy "{cmd} key value" format',
-                        f"write '{cmd} name=value'",
-                    ))
-            elif cmd == "LABEL" and _legacy_key_value(instruction):
-                findings.append(_finding(
-                    "LegacyKeyValueFormat", "warning", line,
-                    f'"{cmd} key=value" should be used instead of legacy "{cmd} key value" format',
-                    f"write '{cmd} name=value'",
-                ))
+                    findings.append(_legacy_finding(cmd, line))
+            elif cmd == "LABEL":
+                if _legacy_key_value(instruction):
+                    findings.append(_legacy_finding(cmd, line))
             elif cmd == "MAINTAINER":
                 findings.append(_finding(
                     "MaintainerDeprecated", "warning", line,
                     "Maintainer instruction is deprecated in favor of using label",
                     'use LABEL org.opencontainers.image.authors="..."',
                 ))
-            elif cmd in ("CMD", "ENTRYPOINT"):
-                if not instruction.json:
+            elif cmd == "WORKDIR" and instruction.value:
+                path = instruction.value[0]
+                if path.startswith(("/", "$")) or re.match(r"^[A-Za-z]:[\\/]", path):
+                    absolute_workdir = True
+                else:
+                    if absolute_workdir is None:
+                        absolute_workdir = _inherits_workdir(model, stage)
+                    if not absolute_workdir:
+                        findings.append(_finding(
+                            "WorkdirRelativePath", "warning", line,
+                            f'Relative workdir "{path}" can have unexpected results if the base image changes',
+                            "use an absolute path",
+                        ))
+            elif cmd == "EXPOSE":
+                for port in instruction.value:
+                    if ":" in port or port != port.lower():
+                        _expose_rules(instruction, findings)
+                        break
+            if cmd in _ONCE_PER_STAGE:
+                once.setdefault(cmd, []).append(line)
+                if cmd != "HEALTHCHECK" and not instruction.json:
                     findings.append(_finding(
                         "JSONArgsRecommended", "warning", line,
                         f"JSON arguments recommended for {cmd} to prevent unintended behavior related to OS signals",
                         f'write {cmd} ["executable", "arg"]',
                     ))
-            elif cmd == "WORKDIR" and instruction.value:
-                path = instruction.value[0]
-                if path.startswith("/") or path.startswith("$") or re.match(r"^[A-Za-z]:[\\/]", path):
-                    absolute_workdir = True
-                elif not absolute_workdir:
-                    findings.append(_finding(
-                        "WorkdirRelativePath", "warning", line,
-                        f'Relative workdir "{path}" can have unexpected results if the base image changes',
-                        "use an absolute path",
-                    ))
-            elif cmd == "EXPOSE":
-                for port in instruction.value:
-                    container = port.split(":")[-1]
-                    proto = container.partition("/")[2]
-                    if proto != proto.lower():
-                        findings.append(_finding(
-                            "ExposeProtoCasing", "warning", line,
-                            f"Defined protocol '{port}' in EXPOSE instruction should be lowercase",
-                            f"write '{port.lower()}'",
-                        ))
-                    if ":" in port:
-                        findings.append(_finding(
-                            "ExposeInvalidFormat", "warning", line,
-                            "EXPOSE instruction should not define an IP address or host-port mapping, "
-                            f"found '{port}'",
-                            "publish host ports at run time (docker run -p)",
-                        ))
-            if cmd in counts:
-                seen[cmd] += 1
-                if seen[cmd] < counts[cmd]:
-                    findings.append(_finding(
-                        "MultipleInstructionsDisallowed", "warning", line,
-                        f"Multiple {cmd} instructions should not be used in the same stage because only the "
-                        "last one will be used",
-                        f"keep only the last {cmd}",
-                    ))
+        for cmd, lines in once.items():
+            for line in lines[:-1]:
+                findings.append(_finding(
+                    "MultipleInstructionsDisallowed", "warning", line,
+                    f"Multiple {cmd} instructions should not be used in the same stage because only the "
+                    "last one will be used",
+                    f"keep only the last {cmd}",
+                ))
+
+
+def _legacy_finding(cmd: str, line: int) -> Finding:
+    return _finding(
+        "LegacyKeyValueFormat", "warning", line,
+        f'"{cmd} key=value" should be used instead of legacy "{cmd} key value" format',
+        f"write '{cmd} name=value'",
+    )
+
+
+def _expose_rules(instruction: Instruction, findings: list[Finding]) -> None:
+    line = instruction.line_start
+    for port in instruction.value:
+        if port.isdigit():
+            continue
+        container = port.rsplit(":", 1)[-1]
+        proto = container.partition("/")[2]
+        if proto != proto.lower():
+            findings.append(_finding(
+                "ExposeProtoCasing", "warning", line,
+                f"Defined protocol '{port}' in EXPOSE instruction should be lowercase",
+                f"write '{port.lower()}'",
+            ))
+        if ":" in port:
+            findings.append(_finding(
+                "ExposeInvalidFormat", "warning", line,
+                f"EXPOSE instruction should not define an IP address or host-port mapping, found '{port}'",
+                "publish host ports at run time (docker run -p)",
+            ))
 
 
 def _inherits_workdir(model: Model, stage: Stage) -> bool:

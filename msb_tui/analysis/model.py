@@ -43,6 +43,8 @@ class Model:
     meta_args: list[Instruction] = field(default_factory=list)
     from_unmatched: dict[int, set[str]] = field(default_factory=dict)
     from_default_bases: dict[int, str] = field(default_factory=dict)
+    needs: list[list[int]] | None = None
+    needed: set[int] | None = None
 
 
 def _stage_args(args: list[str]) -> tuple[str, str | None]:
@@ -72,17 +74,47 @@ def _group_stages(parsed: ParsedFile, model: Model) -> list[tuple[Instruction, l
     return groups
 
 
+# Well-formed common cases that cannot fail BuildKit's per-instruction checks.
+_OK_WITHOUT_FLAGS = frozenset({"RUN", "CMD", "ENTRYPOINT"})
+_OK_NONEMPTY_WITHOUT_FLAGS = frozenset({"ENV", "LABEL", "EXPOSE"})
+_OK_SINGLE_WITHOUT_FLAGS = frozenset({"WORKDIR", "USER"})
+_COPY_FLAGS = ("--from=", "--chown=", "--chmod=")
+
+
 def _instruction_errors(parsed: ParsedFile) -> list[DockerfileError]:
-    errors = []
-    seen_from = False
-    for instruction in parsed.instructions:
+    """Per-instruction errors in file order (a fast path skips the common well-formed cases)."""
+    errors: list[DockerfileError] = []
+    instructions = parsed.instructions
+    for instruction in instructions:
+        if instruction.cmd == "FROM":
+            break
         error = check_instruction(instruction)
-        if error is None and not seen_from and instruction.cmd not in ("FROM", "ARG"):
+        if error is None and instruction.cmd != "ARG":
             error = DockerfileError.make(instruction.line_start, "no build stage in current context", "no_stage")
         if error is not None:
+            return [error]
+    for instruction in instructions:
+        cmd = instruction.cmd
+        flags = instruction.flags
+        if not flags:
+            if cmd in _OK_WITHOUT_FLAGS:
+                continue
+            if cmd in _OK_NONEMPTY_WITHOUT_FLAGS and instruction.value:
+                continue
+            if cmd in _OK_SINGLE_WITHOUT_FLAGS and len(instruction.value) == 1:
+                continue
+        elif len(flags) == 1:
+            # One well-formed flag of the usual kinds: nothing BuildKit could object to.
+            flag = flags[0]
+            if cmd == "COPY":
+                if len(instruction.value) >= 2 and flag.startswith(_COPY_FLAGS) and flag[-1] != "=":
+                    continue
+            elif cmd == "RUN":
+                if flag.startswith("--mount=") and "$" not in mount_fields(flag[8:]).get("from", ""):
+                    continue
+        error = check_instruction(instruction)
+        if error is not None:
             errors.append(error)
-        if instruction.cmd == "FROM":
-            seen_from = True
     return errors
 
 
@@ -122,7 +154,7 @@ def _global_args(model: Model, build_args: dict[str, str], platform: str | None)
                 env[key] = value
             model.global_args[key] = GlobalArg(key, default, value, instruction.line_start, overridden)
     model.global_env = env
-    model.default_env = default_env
+    model.default_env = env if default_env == env else default_env
 
 
 def _build_stages(model: Model, groups: list[tuple[Instruction, list[Instruction]]]) -> None:
@@ -138,10 +170,13 @@ def _build_stages(model: Model, groups: list[tuple[Instruction, list[Instruction
         except ExpansionError as error:
             model.errors.append(DockerfileError.make(line, str(error), "expansion"))
             base_text = base_raw
-        try:
-            model.from_default_bases[index] = expand(base_raw, model.default_env, escape=model.escape).result
-        except ExpansionError:
+        if model.default_env is model.global_env:
             model.from_default_bases[index] = base_text
+        else:
+            try:
+                model.from_default_bases[index] = expand(base_raw, model.default_env, escape=model.escape).result
+            except ExpansionError:
+                model.from_default_bases[index] = base_text
         if base_text == "":
             model.errors.append(
                 DockerfileError.make(line, f"base name ({base_raw}) should not be blank", "empty_base")
@@ -187,14 +222,15 @@ def _build_stages(model: Model, groups: list[tuple[Instruction, list[Instruction
             platform=platform,
             platform_raw=platform_raw,
             line_start=from_instruction.line_start,
-            line_end=max([from_instruction.line_end, *(i.line_end for i in body)]),
+            line_end=body[-1].line_end if body else from_instruction.line_end,
             from_instruction=from_instruction,
             instructions=body,
         )
         for instruction in body:
-            if instruction.cmd == "ARG":
+            cmd = instruction.cmd
+            if cmd == "ARG":
                 stage.args.update(_arg_pairs(instruction))
-            elif instruction.cmd == "ONBUILD":
+            elif cmd == "ONBUILD":
                 stage.onbuild.append(instruction)
         model.stages.append(stage)
         if name:
@@ -207,41 +243,68 @@ def _add_external(model: Model, seen: set[str], ref: str) -> None:
         model.externals.append(ref)
 
 
-def _build_edges(model: Model) -> list[tuple[int, Instruction, str, int | str]]:
-    """Edges for FROM, COPY/ADD --from and RUN --mount from=; returns the stage-to-stage sources
-    of each copy/mount instruction, for the dispatch checks."""
+_new_tuple = tuple.__new__
+_FROM_VARIABLE = (
+    "variable expansion is not supported for --from, define a new stage with FROM using ARG from global "
+    "scope as a workaround"
+)
+
+
+def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
+    """Edges for FROM, COPY --from and RUN --mount from= (one pass over the instructions).
+
+    Returns the dispatch-time problems met on the way as (stage index, line, error): BuildKit only
+    reports them if that stage is needed, so the caller filters them once the target is known.
+    """
+    from msb_tui.analysis.dispatch import mount_error, port_error
+
     last_by_name: dict[str, int] = {}
     for stage in model.stages:
         if stage.name:
             last_by_name[stage.name] = stage.index
+    count = len(model.stages)
     seen: set[str] = set()
-    sources: list[tuple[int, Instruction, str, int | str]] = []
+    edges = model.edges
+    externals = model.externals
     dependency_errors: list[DockerfileError] = []
+    dispatch: list[tuple[int, int, DockerfileError]] = []
     for stage in model.stages:
-        if stage.base.kind == "stage":
-            model.edges.append(Edge(stage.base.stage_index, stage.index, "base", stage.line_start))
-        elif stage.base.kind == "image":
-            _add_external(model, seen, stage.base.ref)
-            model.edges.append(Edge(stage.base.ref, stage.index, "base", stage.line_start))
+        index = stage.index
+        base = stage.base
+        if base.kind == "stage":
+            edges.append(_new_tuple(Edge, (base.stage_index, index, "base", stage.line_start)))
+        elif base.kind == "image":
+            if base.ref not in seen:
+                seen.add(base.ref)
+                externals.append(base.ref)
+            edges.append(_new_tuple(Edge, (base.ref, index, "base", stage.line_start)))
         for instruction in stage.instructions:
-            if instruction.cmd == "COPY":
-                source = instruction.flag("from")
+            flags = instruction.flags
+            cmd = instruction.cmd
+            if not flags:
+                if cmd == "EXPOSE":
+                    for raw in instruction.value:
+                        if not raw.isdigit() and "$" not in raw:
+                            problem = port_error(raw)
+                            if problem:
+                                dispatch.append((index, instruction.line_start,
+                                                 DockerfileError.make(instruction.line_start, problem, "bad_port")))
+                                break
+                continue
+            line = instruction.line_start
+            if cmd == "COPY":
+                source = None
+                for flag in flags:
+                    if flag.startswith("--from="):
+                        source = flag[7:]
                 if not source:
                     continue
-                line = instruction.line_start
                 if has_variable(source, model.escape):
-                    dependency_errors.append(
-                        DockerfileError.make(
-                            line,
-                            "variable expansion is not supported for --from, define a new stage with FROM "
-                            "using ARG from global scope as a workaround",
-                            "from_variable",
-                        )
-                    )
+                    dependency_errors.append(DockerfileError.make(line, _FROM_VARIABLE, "from_variable"))
                     continue
                 if _INDEX.match(source):
                     number = int(source)
-                    if not 0 <= number < len(model.stages):
+                    if not 0 <= number < count:
                         dependency_errors.append(
                             DockerfileError.make(line, f"invalid stage index {number}", "invalid_stage_index")
                         )
@@ -249,31 +312,61 @@ def _build_edges(model: Model) -> list[tuple[int, Instruction, str, int | str]]:
                     resolved: int | str = number
                 else:
                     resolved = last_by_name.get(source.lower(), source)
-                _record(model, seen, sources, stage, instruction, "copy", source, resolved)
-            elif instruction.cmd == "RUN":
-                for spec in instruction.flag_values("mount"):
-                    source = mount_fields(spec).get("from")
+                if type(resolved) is str:
+                    if resolved not in seen:
+                        seen.add(resolved)
+                        externals.append(resolved)
+                elif resolved > index:
+                    dispatch.append((index, line, DockerfileError.make(
+                        line,
+                        f'cannot copy from stage "{source}", it needs to be defined before current stage '
+                        f'"{stage.display_name}"',
+                        "copy_from_later_stage",
+                    )))
+                edges.append(_new_tuple(Edge, (resolved, index, "copy", line)))
+            elif cmd == "RUN":
+                for flag in flags:
+                    if not flag.startswith("--mount="):
+                        continue
+                    fields = mount_fields(flag[8:])
+                    problem = mount_error(fields)
+                    if problem:
+                        dispatch.append((index, line, DockerfileError.make(line, problem, "bad_mount")))
+                    source = fields.get("from")
                     if not source:
                         continue
                     resolved = last_by_name.get(source.lower(), source)
-                    _record(model, seen, sources, stage, instruction, "mount", source, resolved)
+                    if type(resolved) is str:
+                        if resolved not in seen:
+                            seen.add(resolved)
+                            externals.append(resolved)
+                    elif resolved > index:
+                        target = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
+                        dispatch.append((index, line, DockerfileError.make(
+                            line,
+                            f'cannot mount from stage "{source}" to "{target}", stage needs to be defined '
+                            "before current command",
+                            "mount_from_later_stage",
+                        )))
+                    edges.append(_new_tuple(Edge, (resolved, index, "mount", line)))
     model.errors.extend(dependency_errors)
-    return sources
-
-
-def _record(model, seen, sources, stage, instruction, kind, source, resolved) -> None:
-    if isinstance(resolved, str):
-        _add_external(model, seen, resolved)
-    model.edges.append(Edge(resolved, stage.index, kind, instruction.line_start))
-    sources.append((stage.index, instruction, source, resolved))
+    return dispatch
 
 
 def stage_dependencies(model: Model) -> list[list[int]]:
-    """For each stage, the stages it needs (base, copy and mount sources), without repeats."""
+    """For each stage, the stages it needs (base, copy and mount sources), without repeats.
+
+    Computed once per model (the edges do not change after ``build_model``)."""
+    if model.needs is not None and len(model.needs) == len(model.stages):
+        return model.needs
     needs: list[list[int]] = [[] for _ in model.stages]
+    seen: set[tuple[int, int]] = set()
     for edge in model.edges:
-        if isinstance(edge.source, int) and edge.source not in needs[edge.target]:
-            needs[edge.target].append(edge.source)
+        source = edge.source
+        if type(source) is int and (source, edge.target) not in seen:
+            seen.add((source, edge.target))
+            needs[edge.target].append(source)
+    model.needs = needs
     return needs
 
 
@@ -283,35 +376,56 @@ def _find_cycle(model: Model) -> None:
     for edge in model.edges:
         if isinstance(edge.source, int) and edge.kind != "base":
             deps[edge.target].append((edge.source, edge.line))
+    if _acyclic(deps):
+        return
     visited: set[int] = set()
     for root in range(len(model.stages)):
         if root in visited:
             continue
-        on_path: set[int] = set()
-        # Iterative DFS keeping the lines of the edges followed.
-        stack: list[tuple[int, int, list[int]]] = [(root, 0, [])]
+        on_path: set[int] = {root}
         visited.add(root)
-        on_path.add(root)
+        # Iterative DFS; each frame keeps the line of the first edge taken from the root.
+        stack: list[list[int]] = [[root, 0, 0]]
         while stack:
-            node, position, lines = stack[-1]
+            frame = stack[-1]
+            node, position, first_line = frame
             if position < len(deps[node]):
-                stack[-1] = (node, position + 1, lines)
+                frame[1] = position + 1
                 dep, line = deps[node][position]
-                path_lines = [*lines, line]
+                path_line = first_line or line
                 if dep in on_path:
                     name = model.stages[root].display_name
                     model.errors.append(
-                        DockerfileError.make(path_lines[0], f"circular dependency detected on stage: {name}", "cycle")
+                        DockerfileError.make(path_line, f"circular dependency detected on stage: {name}", "cycle")
                     )
                     model.cyclic = True
                     return
                 if dep not in visited:
                     visited.add(dep)
                     on_path.add(dep)
-                    stack.append((dep, 0, path_lines))
+                    stack.append([dep, 0, path_line])
             else:
                 on_path.discard(node)
                 stack.pop()
+
+
+def _acyclic(deps: list[list[tuple[int, int]]]) -> bool:
+    """Kahn's algorithm: True when the dependency graph has no cycle (the common, fast answer)."""
+    waiting = [len(edges) for edges in deps]
+    users: list[list[int]] = [[] for _ in deps]
+    for node, edges in enumerate(deps):
+        for dep, _line in edges:
+            users[dep].append(node)
+    ready = [node for node, count in enumerate(waiting) if count == 0]
+    done = 0
+    while ready:
+        node = ready.pop()
+        done += 1
+        for user in users[node]:
+            waiting[user] -= 1
+            if waiting[user] == 0:
+                ready.append(user)
+    return done == len(deps)
 
 
 def reachable(needs: list[list[int]], target: int) -> set[int]:
@@ -356,11 +470,11 @@ def build_model(parsed: ParsedFile, *, target: str | None, build_args: dict[str,
             )
     else:
         model.target = len(model.stages) - 1
-    sources = _build_edges(model)
+    dispatch = _build_edges(model)
     _find_cycle(model)
     _check_references(model)
     if model.target is not None and not model.cyclic:
-        _check_dispatch_order(model, sources)
+        _check_dispatch_order(model, dispatch)
     return model
 
 
@@ -387,16 +501,10 @@ def _check_references(model: Model) -> None:
                 )
 
 
-def _check_dispatch_order(model: Model, sources: list[tuple[int, Instruction, str, int | str]]) -> None:
-    """Dispatch-time checks for the needed stages (see ``dispatch.py``)."""
-    from msb_tui.analysis.dispatch import dispatch_errors
-
-    needed = reachable(stage_dependencies(model), model.target)
-    copy_sources = {
-        id(instruction): resolved
-        for _stage, instruction, _raw, resolved in sources
-        if instruction.cmd == "COPY" and isinstance(resolved, int)
-    }
-    error = dispatch_errors(model.stages, needed, copy_sources)
-    if error is not None:
-        model.errors.append(error)
+def _check_dispatch_order(model: Model, dispatch: list[tuple[int, int, DockerfileError]]) -> None:
+    """Dispatch-time problems count only in needed stages; BuildKit reports the first in file order."""
+    needed = model.needed = reachable(stage_dependencies(model), model.target)
+    for stage_index, _line, error in dispatch:
+        if stage_index in needed:
+            model.errors.append(error)
+            return

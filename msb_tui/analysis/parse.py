@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import dockerfile
 
@@ -17,9 +18,11 @@ from msb_tui.analysis.errors import DockerfileError, line_from_message
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 
 
-@dataclass(frozen=True, slots=True)
-class Instruction:
-    """One Dockerfile instruction as written. ``cmd`` is upper-case; ``keyword`` keeps the author's case."""
+class Instruction(NamedTuple):
+    """One Dockerfile instruction as written. ``cmd`` is upper-case; ``keyword`` keeps the author's case.
+
+    A named tuple: thousands are built per file, and tuples are the cheapest objects to build.
+    """
 
     cmd: str
     original: str
@@ -34,6 +37,8 @@ class Instruction:
 
     def flag_values(self, name: str) -> list[str]:
         """Values of ``--name=value`` flags, in order (``--name`` alone gives "")."""
+        if not self.flags:
+            return []
         prefix = f"--{name}"
         found = []
         for flag in self.flags:
@@ -44,6 +49,8 @@ class Instruction:
 
     def flag(self, name: str) -> str | None:
         """The last value of ``--name``, or None when the flag is absent."""
+        if not self.flags:
+            return None
         values = self.flag_values(name)
         return values[-1] if values else None
 
@@ -72,19 +79,32 @@ def read_directives(text: str) -> dict[str, str]:
     return found
 
 
-def _instruction(command) -> Instruction:
-    return Instruction(
-        cmd=command.cmd.upper(),
-        original=command.original,
-        line_start=command.start_line,
-        line_end=command.end_line,
-        flags=tuple(command.flags),
-        value=tuple(command.value),
-        json=bool(command.json),
-        keyword=command.cmd,
-        sub_cmd=command.sub_cmd.upper() if command.sub_cmd else None,
-        heredocs=tuple(heredoc.content for heredoc in command.heredocs),
-    )
+_new_tuple = tuple.__new__
+
+
+def to_instructions(commands) -> list[Instruction]:
+    """Parser commands as ``Instruction``s (a tight loop: this runs once per instruction)."""
+    out: list[Instruction] = []
+    append = out.append
+    for cmd, sub_cmd, is_json, original, start, end, flags, value, heredocs in commands:
+        append(
+            _new_tuple(
+                Instruction,
+                (
+                    cmd.upper(),
+                    original,
+                    start,
+                    end,
+                    flags,
+                    value,
+                    is_json,
+                    cmd,
+                    sub_cmd.upper() if sub_cmd else None,
+                    tuple(heredoc.content for heredoc in heredocs) if heredocs else (),
+                ),
+            )
+        )
+    return out
 
 
 def parse_text(text: str) -> ParsedFile:
@@ -108,7 +128,7 @@ def parse_text(text: str) -> ParsedFile:
             line = line_from_message(message) or _failing_line(text, message)
             parsed.error = DockerfileError.make(line, message, "parse")
         return parsed
-    parsed.instructions = [_instruction(command) for command in commands]
+    parsed.instructions = to_instructions(commands)
     return parsed
 
 

@@ -56,29 +56,16 @@ def skip_reasons(stages: list[Stage], needs: list[list[int]], needed: set[int], 
 def waves(needs: list[list[int]], needed: set[int]) -> list[list[int]]:
     """Needed stages grouped by dependency depth: a wave only needs stages of earlier waves."""
     depth: dict[int, int] = {}
-    for index in sorted(needed):
-        _depth(index, needs, depth)
+    for index in _topological(needs, needed):
+        deepest = -1
+        for dep in needs[index]:
+            if dep in needed and depth[dep] > deepest:
+                deepest = depth[dep]
+        depth[index] = deepest + 1
     grouped: dict[int, list[int]] = {}
     for index in sorted(needed):
         grouped.setdefault(depth[index], []).append(index)
     return [grouped[level] for level in sorted(grouped)]
-
-
-def _depth(start: int, needs: list[list[int]], depth: dict[int, int]) -> int:
-    # Iterative post-order so deep chains (hundreds of stages) need no recursion.
-    stack = [start]
-    while stack:
-        node = stack[-1]
-        if node in depth:
-            stack.pop()
-            continue
-        pending = [dep for dep in needs[node] if dep not in depth]
-        if pending:
-            stack.extend(pending)
-            continue
-        depth[node] = 1 + max((depth[dep] for dep in needs[node]), default=-1)
-        stack.pop()
-    return depth[start]
 
 
 def critical_path(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from msb_tui.analysis.parse import Instruction
 
@@ -10,8 +11,7 @@ from msb_tui.analysis.parse import Instruction
 COUNTED_STEPS = frozenset({"RUN", "COPY", "ADD", "WORKDIR"})
 
 
-@dataclass(frozen=True, slots=True)
-class Base:
+class Base(NamedTuple):
     """What a stage starts from. ``ref`` is the expanded FROM text (for a stage: its name)."""
 
     kind: str  # "image" | "stage" | "scratch"
@@ -64,8 +64,7 @@ class Stage:
         return hash(self.index)
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
+class Edge(NamedTuple):
     """A dependency: ``target`` (a stage index) needs ``source`` (a stage index or an image ref)."""
 
     source: int | str

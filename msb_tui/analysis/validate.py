@@ -7,8 +7,10 @@ stages alike, and stops at the first failure; ``check_instruction`` returns that
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from msb_tui.analysis.errors import DockerfileError
 from msb_tui.analysis.parse import Instruction
@@ -92,8 +94,13 @@ def _check_flags(instruction: Instruction, defined: dict[str, str]) -> Dockerfil
     return None
 
 
+@lru_cache(maxsize=4096)
 def mount_fields(spec: str) -> dict[str, str]:
-    """The key=value fields of one ``--mount`` value (keys lower-cased; bare words map to "")."""
+    """The key=value fields of one ``--mount`` value (keys lower-cased; bare words map to "").
+
+    Cached: the same spec is read by the edge builder, the validator and the dispatch checks.
+    Callers must not modify the returned dict.
+    """
     fields: dict[str, str] = {}
     for part in _csv_fields(spec):
         key, _, value = part.partition("=")
@@ -103,8 +110,8 @@ def mount_fields(spec: str) -> dict[str, str]:
 
 def _csv_fields(spec: str) -> list[str]:
     # BuildKit reads --mount values as one CSV record (quotes allowed).
-    import csv
-
+    if '"' not in spec:
+        return spec.split(",")
     try:
         return next(csv.reader([spec]))
     except (csv.Error, StopIteration):
@@ -113,94 +120,142 @@ def _csv_fields(spec: str) -> list[str]:
 
 def _check_mounts(instruction: Instruction) -> DockerfileError | None:
     for spec in instruction.flag_values("mount"):
-        for part in _csv_fields(spec):
-            key, sep, value = part.partition("=")
-            key = key.lower()
-            if not sep:
-                continue  # evaluated later by BuildKit
-            if key == "from":
-                index = value.find("$")
-                if index != -1 and index != len(value) - 1:
-                    return _error(
-                        instruction,
-                        f"'{key}' doesn't support variable expansion, define alias stage instead",
-                        "mount_from_variable",
-                    )
+        value = mount_fields(spec).get("from", "")
+        index = value.find("$")
+        if index != -1 and index != len(value) - 1:
+            return _error(
+                instruction,
+                "'from' doesn't support variable expansion, define alias stage instead",
+                "mount_from_variable",
+            )
     return None
 
 
-def _args(instruction: Instruction) -> list[str]:
-    if instruction.cmd == "ONBUILD":
-        sub = instruction.sub_cmd or ""
-        return [sub, *instruction.value] if sub else list(instruction.value)
-    return list(instruction.value)
+def _from_error(instruction: Instruction, args: tuple[str, ...]) -> DockerfileError | None:
+    if len(args) == 3 and args[1].lower() == "as":
+        if not VALID_STAGE_NAME.match(args[2].lower()):
+            return _error(
+                instruction,
+                f'invalid name for build stage: "{args[2]}", name can\'t start with a number or contain symbols',
+                "invalid_stage_name",
+            )
+    elif len(args) != 1:
+        return _error(instruction, "FROM requires either one or three arguments", "bad_arguments")
+    return _check_flags(instruction, FLAGS["FROM"]) if instruction.flags else None
+
+
+def _onbuild_error(instruction: Instruction, args: tuple[str, ...]) -> DockerfileError | None:
+    trigger = args[0].strip().upper()
+    if trigger == "ONBUILD":
+        return _error(instruction, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed", "bad_arguments")
+    if trigger in ("MAINTAINER", "FROM"):
+        return _error(instruction, f"{trigger} isn't allowed as an ONBUILD trigger", "bad_arguments")
+    return None
+
+
+def _healthcheck_error(instruction: Instruction, args: tuple[str, ...]) -> DockerfileError | None:
+    kind = args[0].upper()
+    if kind == "NONE":
+        if len(args) != 1:
+            return _error(instruction, "HEALTHCHECK NONE takes no arguments", "bad_arguments")
+        return None
+    error = _check_flags(instruction, FLAGS["HEALTHCHECK"])
+    if error:
+        return error
+    if kind != "CMD":
+        return _error(instruction, f'Unknown type "{kind}" in HEALTHCHECK (try CMD)', "bad_arguments")
+    if len(args) < 2:
+        return _error(instruction, "Missing command after HEALTHCHECK CMD", "bad_arguments")
+    for name in ("interval", "timeout", "start-period", "start-interval"):
+        value = instruction.flag(name)
+        if value:
+            seconds = go_duration(value)
+            if seconds is None:
+                return _error(instruction, f'time: invalid duration "{value}"', "bad_flag")
+            if seconds != 0 and seconds < 0.001:
+                return _error(instruction, f'Interval "{name}" cannot be less than 1ms', "bad_flag")
+    retries = instruction.flag("retries")
+    if retries:
+        if not re.fullmatch(r"[+-]?[0-9]+", retries):
+            return _error(instruction, f'strconv.ParseInt: parsing "{retries}": invalid syntax', "bad_flag")
+        if int(retries) < 0:
+            return _error(instruction, f"--retries cannot be negative ({int(retries)})", "bad_flag")
+    return None
+
+
+_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def go_duration(text: str) -> float | None:
+    """Seconds in a Go duration string ("1m30s", "500ms"), None when Go's time.ParseDuration refuses it."""
+    body = text[1:] if text[:1] in "+-" else text
+    if body == "0":
+        return 0.0
+    if not body:
+        return None
+    total = 0.0
+    position = 0
+    while position < len(body):
+        match = _DURATION_PART.match(body, position)
+        if not match or match.group(1) in ("", "."):
+            return None
+        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        position = match.end()
+    return -total if text.startswith("-") else total
+
+
+_EXACTLY_ONE = frozenset({"MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL"})
+_AT_LEAST_ONE = frozenset({"ONBUILD", "HEALTHCHECK", "EXPOSE", "VOLUME", "ARG", "ENV", "LABEL"})
 
 
 def check_instruction(instruction: Instruction) -> DockerfileError | None:
     """The error BuildKit reports for this instruction on its own, or None."""
     cmd = instruction.cmd
-    if cmd not in INSTRUCTIONS:
+    if cmd not in FLAGS:
         return _error(instruction, f"unknown instruction: {instruction.keyword}", "unknown_instruction")
-    args = _args(instruction)
-    flags = FLAGS[cmd]
+    args = instruction.value
     if cmd == "FROM":
-        if len(args) == 3 and args[1].lower() == "as":
-            if not VALID_STAGE_NAME.match(args[2].lower()):
-                return _error(
-                    instruction,
-                    f'invalid name for build stage: "{args[2]}", name can\'t start with a number or contain symbols',
-                    "invalid_stage_name",
-                )
-        elif len(args) != 1:
-            return _error(instruction, "FROM requires either one or three arguments", "bad_arguments")
-        return _check_flags(instruction, flags or {})
-    if cmd in ("COPY", "ADD") and len(args) < 2:
+        return _from_error(instruction, args)
+    if cmd in _EXACTLY_ONE:
+        if len(args) != 1:
+            return _error(instruction, f"{cmd} requires exactly one argument", "bad_arguments")
+    elif cmd in _AT_LEAST_ONE:
+        if not args:
+            return _error(instruction, f"{cmd} requires at least one argument", "bad_arguments")
+        if cmd == "ONBUILD":
+            error = _onbuild_error(instruction, (instruction.sub_cmd or "", *args))
+            if error:
+                return error
+        elif cmd == "HEALTHCHECK":
+            return _healthcheck_error(instruction, args)
+        elif cmd == "ARG":
+            for arg in args:
+                if arg.startswith("="):
+                    return _error(instruction, "ARG names can not be blank", "bad_arguments")
+    elif (cmd == "COPY" or cmd == "ADD") and len(args) < 2:
         return _error(
             instruction,
             f"{cmd} requires at least two arguments, but only one was provided. Destination could not be determined",
             "bad_arguments",
         )
-    if cmd in ("MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL") and len(args) != 1:
-        return _error(instruction, f"{cmd} requires exactly one argument", "bad_arguments")
-    if cmd in ("ONBUILD", "HEALTHCHECK", "EXPOSE", "VOLUME", "ARG", "ENV", "LABEL") and not args:
-        return _error(instruction, f"{cmd} requires at least one argument", "bad_arguments")
-    if cmd == "ONBUILD":
-        trigger = args[0].strip().upper()
-        if trigger == "ONBUILD":
-            return _error(instruction, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed", "bad_arguments")
-        if trigger in ("MAINTAINER", "FROM"):
-            return _error(instruction, f"{trigger} isn't allowed as an ONBUILD trigger", "bad_arguments")
-    if cmd == "HEALTHCHECK":
-        kind = args[0].upper()
-        if kind == "NONE":
-            if len(args) != 1:
-                return _error(instruction, "HEALTHCHECK NONE takes no arguments", "bad_arguments")
-            return None
-        error = _check_flags(instruction, flags or {})
-        if error:
-            return error
-        if kind == "CMD":
-            if len(args) < 2:
-                return _error(instruction, "Missing command after HEALTHCHECK CMD", "bad_arguments")
-            return None
-        return _error(instruction, f'Unknown type "{kind}" in HEALTHCHECK (try CMD)', "bad_arguments")
-    if cmd == "ARG":
-        for arg in args:
-            if arg.startswith("="):
-                return _error(instruction, "ARG names can not be blank", "bad_arguments")
-    if flags is not None:
-        error = _check_flags(instruction, flags)
-        if error:
-            return error
-    if cmd == "RUN":
-        return _check_mounts(instruction)
+    if instruction.flags:
+        defined = FLAGS[cmd]
+        if defined is not None:
+            error = _check_flags(instruction, defined)
+            if error:
+                return error
+        if cmd == "RUN":
+            return _check_mounts(instruction)
     if cmd == "SHELL":
         if not args:
             return _error(instruction, "SHELL requires at least one argument", "bad_arguments")
         if not instruction.json:
             return _error(instruction, "SHELL requires the arguments to be in JSON form", "bad_arguments")
-    if cmd == "VOLUME" and any(not arg.strip() for arg in instruction.value):
-        return _error(instruction, "VOLUME specified can not be an empty string", "bad_arguments")
+    elif cmd == "VOLUME":
+        for arg in args:
+            if not arg.strip():
+                return _error(instruction, "VOLUME specified can not be an empty string", "bad_arguments")
     return None
 
 

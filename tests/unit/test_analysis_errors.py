@@ -96,3 +96,17 @@ def test_cycle_prevents_the_plan_but_keeps_the_model():
     analysis = analyze("FROM scratch AS a\nCOPY --from=b / /\nFROM scratch AS b\nCOPY --from=a / /\n")
     assert analysis.plan is None
     assert [stage.name for stage in analysis.stages] == ["a", "b"]
+
+
+def test_healthcheck_durations_and_retries():
+    bad = {
+        "HEALTHCHECK --interval=often CMD true": 'time: invalid duration "often"',
+        "HEALTHCHECK --timeout=-1s CMD true": 'Interval "timeout" cannot be less than 1ms',
+        "HEALTHCHECK --retries=-2 CMD true": "--retries cannot be negative (-2)",
+        "HEALTHCHECK --intervl=5s CMD true": "unknown flag: --intervl",
+        "HEALTHCHECK NONE extra": "HEALTHCHECK NONE takes no arguments",
+    }
+    for line, message in bad.items():
+        errors = analyze(f"FROM scratch\n{line}\n").errors
+        assert errors and errors[0].line == 2 and message in errors[0].message, line
+    assert analyze("FROM scratch\nHEALTHCHECK --interval=1m30s --retries=3 CMD true\n").errors == []
