@@ -106,3 +106,16 @@ def test_cli_json_output_parses_and_honours_build_args(context: Path, capsys):
     document = json.loads(capsys.readouterr().out)
     assert document["target"] == "test"
     assert document["stages"][0]["base"]["ref"] == "msb-demo/golang:1.19-bookworm"
+
+
+def test_documented_example_matches(tmp_path: Path):
+    """docs/plan-json.md's example is real output (keys and values), not a sketch."""
+    docs = Path(__file__).resolve().parents[2] / "docs" / "plan-json.md"
+    text = docs.read_text()
+    dockerfile_text = text.split("```dockerfile\n", 1)[1].split("```", 1)[0]
+    documented = json.loads(text.split("```json\n", 1)[1].split("```", 1)[0])
+    (tmp_path / "Dockerfile").write_text(dockerfile_text)
+    actual = to_dict(analyze(tmp_path / "Dockerfile"))
+    documented.pop("source")
+    actual.pop("source")
+    assert actual == documented
