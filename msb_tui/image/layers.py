@@ -93,6 +93,16 @@ class Source:
         return "?"
 
 
+@dataclass(frozen=True, slots=True)
+class BuildStep:
+    """What the build said about the step behind a layer: cached or run, and how long it took."""
+
+    name: str
+    state: str
+    cached: bool
+    duration: float | None
+
+
 @dataclass(slots=True)
 class LayerInfo:
     """One history entry of an image (oldest is index 0) and the layer it produced, if any."""
@@ -107,6 +117,7 @@ class LayerInfo:
     diff_id: str | None = None
     comment: str = ""
     source: Source = field(default_factory=lambda: Source("unknown"))
+    build: BuildStep | None = None  # the build step that made it, when a BuildModel is at hand
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -368,3 +379,26 @@ def attribute(layers: ImageLayers, stages, target_index: int, base_count: int | 
             entry.source = Source("base", base_image=base_image or "(unknown)")
         else:
             entry.source = Source("unknown")
+
+
+def link_build_steps(layers: ImageLayers, model) -> int:
+    """Attach each attributed entry's build step from a ``BuildModel`` (same stage and line).
+
+    Returns how many entries got one. Steps are matched on the analysis-derived ``stage`` and
+    ``line_start`` the model gives them; entries from the base image have no step.
+    """
+    by_place = {}
+    for step in getattr(model, "steps", {}).values():
+        if step.stage is not None and step.line_start is not None:
+            by_place[(step.stage, step.line_start)] = step
+    linked = 0
+    for entry in layers.entries:
+        source = entry.source
+        if source.kind != "dockerfile":
+            continue
+        step = by_place.get((source.stage, source.line))
+        if step is None:
+            continue
+        entry.build = BuildStep(step.name, step.state, bool(step.cached), step.duration)
+        linked += 1
+    return linked

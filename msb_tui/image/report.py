@@ -27,7 +27,7 @@ from msb_tui.image.filetree import (
     stack_layers,
     tree_at,
 )
-from msb_tui.image.layers import ImageLayers, attribute, read_layers
+from msb_tui.image.layers import ImageLayers, attribute, link_build_steps, read_layers
 from msb_tui.image.leaks import Leak, find_leaks, secret_leaks
 from msb_tui.image.waste import WasteReport, compute_waste
 
@@ -136,8 +136,10 @@ def analyze_image(
     target: str | None = None,
     build_args: dict[str, str] | None = None,
     with_files: bool = True,
+    build_model=None,
 ) -> ImageReport:
-    """Analyse ``image`` on the engine; with ``dockerfile`` (text or path) tie layers to its lines."""
+    """Analyse ``image`` on the engine; with ``dockerfile`` (text or path) tie layers to its lines,
+    and with ``build_model`` (the ``BuildModel`` of the build that made it) to its steps."""
     archive = export_image(client, image) if with_files else None
     layers = read_layers(client, image, config=archive.config if archive else None)
     report = ImageReport(name=image, layers=layers, archive=archive, target=target)
@@ -151,6 +153,8 @@ def analyze_image(
         text = Path(dockerfile).read_text() if isinstance(dockerfile, Path) else dockerfile
         report.dockerfile = text
         attribute_from_dockerfile(client, layers, text, target, build_args)
+        if build_model is not None:
+            link_build_steps(layers, build_model)
     return report
 
 

@@ -170,3 +170,26 @@ def test_go_demo_layers_and_sdk_vs_final(docker_api, offline_images, go_images):
     assert comparison.shared_layers == []
     assert [f.path for f in comparison.files if f.change == "added"] == ["/server"]
     assert "x smaller" in comparison.summary()
+
+
+def test_layers_link_to_the_build_steps_that_made_them(docker_api, offline_images, tmp_path):
+    from msb_tui.analysis import analyze
+    from msb_tui.build.model import BuildModel
+    from msb_tui.build.runner import BuildRequest, start_build
+
+    dockerfile = f"FROM {offline_images['BASE_IMAGE']}\nCOPY a /a\nRUN cp /a /b\nENV X=1\n"
+    (tmp_path / "Dockerfile").write_text(dockerfile)
+    (tmp_path / "a").write_bytes(b"a" * 10)
+    tag = f"{PREFIX}/linked:1"
+    model = BuildModel(analyze(dockerfile))
+    for event in start_build(docker_api, BuildRequest(tmp_path, tags=(tag,)), record=False):
+        model.apply(event)
+    try:
+        assert model.status == "succeeded", model.error
+        report = analyze_image(docker_api, tag, dockerfile=dockerfile, build_model=model, with_files=False)
+        linked = {e.source.line: e.build for e in report.layers.entries if e.build is not None}
+        assert sorted(linked) == [2, 3]  # ENV has no step of its own in BuildKit's progress
+        assert all(step.state in ("done", "cached") for step in linked.values())
+        assert linked[3].name.endswith("RUN cp /a /b")
+    finally:
+        docker_api.remove_image(tag, force=True)
