@@ -90,7 +90,9 @@ class MsbApp(App):
     """The build explorer."""
 
     TITLE = "msb-tui"
-    CSS_PATH = "app.tcss"
+    # The home screen is the default screen, whose own CSS_PATH Textual does not load: its styles
+    # come in with the app's.
+    CSS_PATH = ["app.tcss", "screens/graph.tcss"]
     COMMANDS = App.COMMANDS | {AppCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
@@ -173,10 +175,13 @@ class MsbApp(App):
         return self.target
 
     # --- lifecycle ----------------------------------------------------------------------------
-    def on_mount(self) -> None:
+    def get_default_screen(self):
+        """The graph is the home screen (the bottom of the stack), painted first."""
         from msb_tui.tui.screens.graph import GraphScreen
 
-        self.push_screen(GraphScreen())
+        return GraphScreen()
+
+    def on_mount(self) -> None:
         if self.load_error:
             self.notify(self.load_error, severity="error", markup=False, timeout=8)
         if self.options.replay is not None:

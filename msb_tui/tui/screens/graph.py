@@ -169,7 +169,7 @@ def title_text(app) -> Text:
 class GraphScreen(Screen):
     """Home: the graph on the left (top when narrow), details on the right (bottom)."""
 
-    CSS_PATH = "graph.tcss"
+    # graph.tcss is loaded by the app (MsbApp.CSS_PATH): this is the default screen.
     BINDINGS = [
         Binding("b", "app.build", "Build"),
         Binding("t", "app.pick_target", "Target"),
