@@ -200,3 +200,29 @@ def test_the_worked_example_in_the_docs():
         ("app/data.bin", 0, 2, "deleted"),
         ("etc/conf", 0, 1, "overwritten"),
     ]
+
+
+def test_a_layer_stacked_twice_through_a_symlinked_layer_tar():
+    """Legacy exports write a repeated layer once and link the other ``layer.tar`` to it."""
+    import json
+    import tarfile
+
+    one = layer_tar([("f", b"1" * 10)])
+    two = layer_tar([("f", b"2" * 20)])
+    config = json.dumps({"rootfs": {"diff_ids": ["sha256:a", "sha256:b", "sha256:a"]}, "history": []}).encode()
+    manifest = json.dumps([{"Config": "c.json", "Layers": ["l1/layer.tar", "l2/layer.tar", "l3/layer.tar"]}]).encode()
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for name, data in [("l1/layer.tar", one), ("l2/layer.tar", two), ("c.json", config), ("manifest.json", manifest)]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("l3/layer.tar")
+        link.type = tarfile.SYMTYPE
+        link.linkname = "../l1/layer.tar"
+        tar.addfile(link)
+    archive = _read(out.getvalue())
+    assert [layer.key for layer in archive.layers] == ["l1/layer.tar", "l2/layer.tar", "l3/layer.tar"]
+    waste = compute_waste(archive.layers, stack_layers(archive.layers))
+    assert (waste.total_bytes, waste.wasted_bytes) == (40, 30)
+    assert archive.layers[2].entries["f"][2] == MODIFIED and archive.layers[0].entries["f"][2] == ADDED
