@@ -243,6 +243,10 @@ async def test_step_log_opens_with_enter_and_is_searchable():
         await pilot.press("n")
         await pilot.pause()
         assert lines.current == matches[(matches.index(first) + 1) % len(matches)]
+        # Typing 'n' in the search box is text, not "next match".
+        await pilot.press("slash", *"main", "enter")
+        await pilot.pause()
+        assert lines.query == "main" and "'main'" in expected[lines.current]
         # Escape closes the log, a second escape leaves the screen.
         await pilot.press("escape")
         await pilot.pause()

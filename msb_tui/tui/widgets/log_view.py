@@ -52,6 +52,7 @@ class LogLines(ScrollView, can_focus=True):
         self._width = 0
         self.query = ""
         self.current: int | None = None  # index into _lines of the current match
+        self.follow = True  # stick to the end as lines arrive (until the user scrolls up)
 
     # -- content -------------------------------------------------------------------------
     @property
@@ -69,13 +70,21 @@ class LogLines(ScrollView, can_focus=True):
         self.current = None
         self._width = _widest(self._lines)
         self._resize()
-        self.scroll_end(animate=False, immediate=True)
+        self._to_end()
         self.refresh()
+
+    def _to_end(self) -> None:
+        self.follow = True
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self.follow = new_value >= self.max_scroll_y - 0.5
 
     def append_lines(self, lines: list[str]) -> None:
         if not lines:
             return
-        follow = self.is_vertical_scroll_end or self.max_scroll_y == 0
+        follow = self.follow and self.current is None
         self._lines.extend(lines)
         self._plain.extend([None] * len(lines))
         self._width = max(self._width, _widest(lines))
@@ -87,10 +96,10 @@ class LogLines(ScrollView, can_focus=True):
             if self.current is not None:
                 self.current = self.current - excess if self.current >= excess else None
             if not follow:
-                self.scroll_to(y=max(0, self.scroll_y - excess), animate=False, immediate=True)
+                self.scroll_to(y=max(0, self.scroll_y - excess), animate=False, immediate=True, force=True)
         self._resize()
-        if follow and self.current is None:
-            self.scroll_end(animate=False, immediate=True)
+        if follow:
+            self._to_end()
         self.refresh()
 
     def _resize(self) -> None:
@@ -123,7 +132,7 @@ class LogLines(ScrollView, can_focus=True):
             index = (start + step * offset) % count
             if needle in self._plain_line(index):
                 self.current = index
-                self.scroll_to(y=max(0, index - self.size.height // 2), animate=False, immediate=True)
+                self.scroll_to(y=max(0, index - self.size.height // 2), animate=False, immediate=True, force=True)
                 self.refresh()
                 return index
         self.current = None
