@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def evaluate(report, max_size: int | None, min_efficiency: float | None, max_wasted: int | None, no_leaks: bool) -> list[Check]:
     """One check per limit; limits not given are SKIPped (reported, never failing)."""
-    from msb_tui.image.render import size
+    from msb_tui.image.render import percent, size
 
     checks = []
     image_size = report.layers.size
@@ -41,11 +41,11 @@ def evaluate(report, max_size: int | None, min_efficiency: float | None, max_was
         checks.append(Check("max-size", "PASS" if ok else "FAIL", f"size {size(image_size)} {'<=' if ok else '>'} {size(max_size)}"))
     waste = report.waste
     if min_efficiency is None:
-        checks.append(Check("min-efficiency", "SKIP", f"efficiency {waste.efficiency:.2%} (no limit given)"))
+        checks.append(Check("min-efficiency", "SKIP", f"efficiency {percent(waste.efficiency)} (no limit given)"))
     else:
         ok = waste.efficiency >= min_efficiency
         checks.append(
-            Check("min-efficiency", "PASS" if ok else "FAIL", f"efficiency {waste.efficiency:.2%} {'>=' if ok else '<'} {min_efficiency:.2%}")
+            Check("min-efficiency", "PASS" if ok else "FAIL", f"efficiency {percent(waste.efficiency)} {'>=' if ok else '<'} {percent(min_efficiency)}")
         )
     if max_wasted is None:
         checks.append(Check("max-wasted", "SKIP", f"wasted {size(waste.wasted_bytes)} (no limit given)"))

@@ -27,6 +27,12 @@ def size(value: int) -> str:
     return naturalsize(value, format="%.1f")
 
 
+def percent(value: float) -> str:
+    """``97.50%``; never rounds a value below 1 up to ``100.00%``."""
+    text = f"{value:.2%}"
+    return ">99.99%" if value < 1 and text == "100.00%" else text
+
+
 def parse_size(text: str) -> int:
     """``10MB`` (decimal), ``10MiB`` (binary), ``1.5G``, ``500k`` or plain bytes."""
     match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*", text)
@@ -93,7 +99,7 @@ def layers_text(report, width: int = 120, top_waste: int = 10) -> str:
         )
         lines.append(
             f"Waste: {size(waste.wasted_bytes)} ({waste.wasted_fraction:.1%}) overwritten or deleted by later layers; "
-            f"efficiency {waste.efficiency:.2%}"
+            f"efficiency {percent(waste.efficiency)}"
         )
         by_index = {entry.layer_index: entry for entry in layers.entries if entry.layer_index is not None}
         for item in waste.paths(top_waste):

@@ -156,3 +156,11 @@ def test_parse_bad_sizes_and_fractions():
     assert parse_fraction("0.95") == 0.95
     with pytest.raises(ValueError):
         parse_fraction("1.5")
+
+
+def test_percent_never_rounds_up_to_100():
+    from msb_tui.image.render import percent
+
+    assert percent(0.999997) == ">99.99%"
+    assert percent(1.0) == "100.00%"
+    assert percent(0.975) == "97.50%"
