@@ -71,10 +71,17 @@ def _keys(instruction: Instruction) -> list[str]:
 
 def _legacy_key_value(instruction: Instruction) -> bool:
     """``ENV key value`` rather than ``ENV key=value`` (the parser gives both as (key, value))."""
-    parts = instruction.original.split(None, 2)
-    if len(parts) < 2:
+    if not instruction.value:
         return False
-    first = parts[1]
+    key = instruction.value[0]
+    original = instruction.original
+    equals = original.find("=")
+    if equals == -1:
+        return True
+    if original[equals - len(key) : equals] == key:
+        return False
+    parts = original.split(None, 2)  # quoted keys and other rare shapes: look at the first word
+    first = parts[1] if len(parts) > 1 else ""
     return "=" not in first and not first.startswith(('"', "'"))
 
 
@@ -345,7 +352,11 @@ def _multistage_rules(model: Model, plan: Plan | None, findings: list[Finding]) 
                 ))
         copy_all_line = None
         for instruction in stage.instructions:
-            if instruction.cmd in ("COPY", "ADD") and not instruction.flag("from") and copy_all_line is None:
+            if (
+                copy_all_line is None
+                and (instruction.cmd == "COPY" or instruction.cmd == "ADD")
+                and not any(flag.startswith("--from=") for flag in instruction.flags)
+            ):
                 sources = instruction.value[:-1]
                 if any(source in (".", "./") for source in sources):
                     copy_all_line = instruction.line_start

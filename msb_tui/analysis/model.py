@@ -16,7 +16,7 @@ from msb_tui.analysis.errors import DockerfileError
 from msb_tui.analysis.parse import Instruction, ParsedFile
 from msb_tui.analysis.references import reference_error
 from msb_tui.analysis.stages import Base, Edge, GlobalArg, Stage
-from msb_tui.analysis.validate import check_instruction, mount_fields
+from msb_tui.analysis.validate import VALID_STAGE_NAME, check_instruction, mount_fields
 
 _INDEX = re.compile(r"^[+-]?[0-9]+$")
 _PLATFORM_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -103,15 +103,36 @@ def _instruction_errors(parsed: ParsedFile) -> list[DockerfileError]:
                 continue
             if cmd in _OK_SINGLE_WITHOUT_FLAGS and len(instruction.value) == 1:
                 continue
-        elif len(flags) == 1:
+        elif cmd == "COPY":
             # One well-formed flag of the usual kinds: nothing BuildKit could object to.
-            flag = flags[0]
-            if cmd == "COPY":
-                if len(instruction.value) >= 2 and flag.startswith(_COPY_FLAGS) and flag[-1] != "=":
-                    continue
-            elif cmd == "RUN":
-                if flag.startswith("--mount=") and "$" not in mount_fields(flag[8:]).get("from", ""):
-                    continue
+            if (
+                len(flags) == 1
+                and len(instruction.value) >= 2
+                and flags[0].startswith(_COPY_FLAGS)
+                and flags[0][-1] != "="
+            ):
+                continue
+        elif cmd == "RUN":
+            for flag in flags:
+                if not flag.startswith("--mount=") or "$" in mount_fields(flag[8:]).get("from", ""):
+                    break
+            else:
+                continue
+        if cmd == "ARG":
+            value = instruction.value
+            if len(value) == 1 and not flags and not value[0].startswith("="):
+                continue
+        elif cmd == "FROM":
+            value = instruction.value
+            if len(value) == 1 and not flags:
+                continue
+            if (
+                len(value) == 3
+                and value[1].lower() == "as"
+                and VALID_STAGE_NAME.match(value[2].lower())
+                and (not flags or (len(flags) == 1 and flags[0].startswith("--platform=") and flags[0] != "--platform="))
+            ):
+                continue
         error = check_instruction(instruction)
         if error is not None:
             errors.append(error)

@@ -53,10 +53,10 @@ def skip_reasons(stages: list[Stage], needs: list[list[int]], needed: set[int], 
     return reasons
 
 
-def waves(needs: list[list[int]], needed: set[int]) -> list[list[int]]:
+def waves(needs: list[list[int]], needed: set[int], order: list[int] | None = None) -> list[list[int]]:
     """Needed stages grouped by dependency depth: a wave only needs stages of earlier waves."""
     depth: dict[int, int] = {}
-    for index in _topological(needs, needed):
+    for index in order if order is not None else _topological(needs, needed):
         deepest = -1
         for dep in needs[index]:
             if dep in needed and depth[dep] > deepest:
@@ -74,6 +74,7 @@ def critical_path(
     needed: set[int],
     target: int,
     durations: Mapping[str, float] | None = None,
+    order: list[int] | None = None,
 ) -> tuple[list[int], float]:
     """The most expensive chain of needed stages ending at the target, first stage first.
 
@@ -89,7 +90,7 @@ def critical_path(
 
     best: dict[int, float] = {}
     via: dict[int, int | None] = {}
-    for index in _topological(needs, needed):
+    for index in order if order is not None else _topological(needs, needed):
         previous: int | None = None
         previous_cost = 0.0
         for dep in needs[index]:
@@ -135,12 +136,13 @@ def make_plan(
     target: int,
     durations: Mapping[str, float] | None = None,
 ) -> Plan:
-    path, total = critical_path(stages, needs, needed, target, durations)
+    order = _topological(needs, needed)
+    path, total = critical_path(stages, needs, needed, target, durations, order)
     return Plan(
         target=target,
         needed=needed,
         skip_reasons=skip_reasons(stages, needs, needed, target),
-        waves=waves(needs, needed),
+        waves=waves(needs, needed, order),
         critical_path=path,
         critical_cost=total,
         critical_basis="durations" if durations is not None else "steps",

@@ -1,0 +1,101 @@
+"""Benchmark: the full analysis (parse + model + plan + lint) against BuildKit's bare parser.
+
+Generates a 500-stage, 5,000-instruction Dockerfile, times ``dockerfile.parse_string`` alone and
+``analyze()`` (which includes that parse) alternately, several times each, and prints the medians
+side by side with the median ratio of the paired runs. Target: the full plan within 1.25x of the
+bare parse.
+
+    .venv/bin/python benchmarks/bench_plan.py [--stages 500] [--per-stage 10] [--repeat 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import dockerfile
+
+from msb_tui.analysis import analyze
+
+TARGET_RATIO = 1.25
+
+
+def generate(stages: int = 500, per_stage: int = 10) -> str:
+    """A Dockerfile with ``stages`` stages of ``per_stage`` instructions each (FROM included)."""
+    lines = ["# syntax=docker/dockerfile:1", "ARG BASE_IMAGE=busybox:1.35", "ARG SDK_IMAGE=golang:1.22"]
+    for index in range(stages):
+        if index == 0:
+            lines.append("FROM ${SDK_IMAGE} AS s0")
+        elif index % 7 == 0:
+            lines.append(f"FROM --platform=$BUILDPLATFORM ${{BASE_IMAGE}} AS s{index}")
+        elif index % 3 == 0:
+            lines.append(f"FROM s{index // 2} AS s{index}")
+        else:
+            lines.append(f"FROM scratch AS s{index}")
+        body = [
+            f"ARG VERSION_{index}=1.{index}",
+            f"ENV APP_HOME=/srv/app{index} MODE=release",
+            "WORKDIR /srv/app",
+            f"COPY --from=s{max(index - 1, 0)} /out /in/{index}" if index else "COPY go.mod go.sum ./",
+            f"RUN --mount=type=cache,target=/root/.cache --mount=from=s{index // 3},target=/dep "
+            f"echo building {index} && \\\n    touch /out-{index}" if index else "RUN go mod download",
+            f"COPY --from={index // 2} /out /half/{index}" if index else "COPY . .",
+            f'LABEL org.example.stage="{index}"',
+            f"EXPOSE {8000 + index % 1000}/tcp",
+            'CMD ["/bin/sh", "-c", "true"]',
+        ]
+        lines.extend(body[: per_stage - 1])
+    return "\n".join(lines) + "\n"
+
+
+def paired_timings(bare, full, repeat: int) -> tuple[list[float], list[float]]:
+    """Run the two sides alternately (bare, full, bare, full, ...) so both see the same machine
+    load: on a shared machine the load drifts, and back-to-back blocks would compare unlike times."""
+    bare_times, full_times = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        bare()
+        bare_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        full()
+        full_times.append(time.perf_counter() - started)
+    return bare_times, full_times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stages", type=int, default=500)
+    parser.add_argument("--per-stage", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args(argv)
+
+    text = generate(args.stages, args.per_stage)
+    instructions = len(dockerfile.parse_string(text))
+    check = analyze(text)
+    assert not check.errors, check.errors[:3]
+    assert check.plan is not None and len(check.stages) == args.stages
+
+    # Warm-up: neither side pays first-call costs (imports, regex compilation, caches).
+    dockerfile.parse_string(text)
+    analyze(text)
+    bare_times, full_times = paired_timings(lambda: dockerfile.parse_string(text), lambda: analyze(text), args.repeat)
+    bare = statistics.median(bare_times)
+    full = statistics.median(full_times)
+    pair_ratios = [f / b for b, f in zip(bare_times, full_times)]
+    ratio = statistics.median(pair_ratios)
+    print(f"Dockerfile: {args.stages} stages, {instructions} instructions, {len(text):,} bytes")
+    print(f"{'baseline: dockerfile.parse_string':<44}{bare * 1000:9.1f} ms  median of {args.repeat} "
+          f"(best {min(bare_times) * 1000:.1f})")
+    print(f"{'full: analyze() parse+model+plan+lint':<44}{full * 1000:9.1f} ms  median of {args.repeat} "
+          f"(best {min(full_times) * 1000:.1f})")
+    print(f"ratio full/bare: {ratio:.3f} (median of paired runs; best-vs-best {min(full_times) / min(bare_times):.3f})"
+          f"  target <= {TARGET_RATIO}  -> {'MET' if ratio <= TARGET_RATIO else 'MISSED'}")
+    print(f"plan: {len(check.plan.needed)} needed, {len(check.plan.waves)} waves, "
+          f"critical path {len(check.plan.critical_path)} stages, {len(check.lint)} lint findings")
+    return 0 if ratio <= TARGET_RATIO else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
