@@ -146,7 +146,7 @@ class StageGraph(ScrollView, can_focus=True):
             fit = (available - gap * (columns - 1)) // columns
             if fit >= 20:
                 return min(30, fit), gap
-        return max(16, (available - 4 * (columns - 1)) // columns), 4
+        return max(14, (available - 4 * (columns - 1)) // columns), 4
 
     def _relayout(self, force: bool = False) -> None:
         if self._analysis is None:
