@@ -197,6 +197,15 @@ def secret_leaks(config: dict, entries: list[LayerInfo]) -> list[Leak]:
         if command.cmd in ("ARG", "ENV", "LABEL"):
             for name, value in _pairs(command.text):
                 report(where, name, value, entry.size, command.cmd)
+        elif command.cmd == "RUN":
+            # inline assignments (RUN TOKEN=x make) and key-shaped values anywhere in the command
+            for name, value in _pairs(command.text):
+                report(where, name, value, entry.size, "RUN sets")
+            for pattern, what in SECRET_VALUE:
+                match = pattern.search(command.text)
+                if match and (where, "", match.group(0)) not in seen:
+                    seen.add((where, "", match.group(0)))
+                    found.append(Leak("secret", where, entry.size, f"the RUN command holds {what}: {mask(match.group(0))}"))
     return found
 
 

@@ -32,6 +32,9 @@ from msb_tui.image.leaks import Leak, find_leaks, secret_leaks
 from msb_tui.image.waste import WasteReport, compute_waste
 
 
+TREE_CACHE = 3  # stacked trees of earlier layers kept for the UI
+
+
 @dataclass
 class ImageReport:
     name: str
@@ -42,6 +45,7 @@ class ImageReport:
     leaks: list[Leak] = field(default_factory=list)
     dockerfile: str | None = None
     target: str | None = None
+    _trees: dict[int, FileTree] = field(default_factory=dict, repr=False)
 
     def layer_files(self, layer_index: int) -> LayerFiles | None:
         if self.archive is None or not 0 <= layer_index < len(self.archive.layers):
@@ -54,7 +58,13 @@ class ImageReport:
             raise ValueError("this report was made without file trees")
         if upto is None or upto >= len(self.archive.layers) - 1:
             return FileTree(self.stacked.root)
-        return FileTree(tree_at(self.archive.layers, upto))
+        tree = self._trees.pop(upto, None)  # re-stacking 100k files takes ~0.5 s: keep a few
+        if tree is None:
+            tree = FileTree(tree_at(self.archive.layers, upto))
+        self._trees[upto] = tree
+        while len(self._trees) > TREE_CACHE:
+            self._trees.pop(next(iter(self._trees)))
+        return tree
 
     def layer_tree(self, layer_index: int) -> FileTree:
         """Layer ``layer_index``'s own changes (added, modified, removed)."""

@@ -164,3 +164,28 @@ def test_percent_never_rounds_up_to_100():
     assert percent(0.999997) == ">99.99%"
     assert percent(1.0) == "100.00%"
     assert percent(0.975) == "97.50%"
+
+
+def test_secrets_inline_in_run_commands():
+    text = "RUN GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789 make && curl -H x https://e.com # buildkit"
+    entry = LayerInfo(3, text, parse_created_by(text), False, size=5)
+    leaks = secret_leaks({}, [entry])
+    assert [leak.where for leak in leaks] == ["history #3: RUN", "history #3: RUN"]
+    assert all("ghp_abcdefghijklmnop" not in leak.why for leak in leaks)
+    assert secret_leaks({}, [LayerInfo(0, "RUN make all", parse_created_by("RUN make all"), False)]) == []
+
+
+def test_report_trees_for_earlier_layers_are_cached():
+    from msb_tui.image.report import TREE_CACHE, ImageReport
+
+    layers = [layer_tar([(f"f{i}", b"x" * (i + 1))]) for i in range(TREE_CACHE + 2)]
+    synthetic = _report("x", layers)
+    report = ImageReport("x", synthetic.layers, synthetic.archive, synthetic.stacked, synthetic.waste)
+    first = report.file_tree(upto=0)
+    assert [path for path, _, _ in first.files()] == ["f0"]
+    assert report.file_tree(upto=0) is first
+    for upto in range(1, TREE_CACHE + 1):
+        report.file_tree(upto=upto)
+    assert report.file_tree(upto=0) is not first  # evicted, rebuilt
+    assert report.file_tree().root.size == sum(range(1, TREE_CACHE + 3))
+    assert [n.status for n in report.layer_tree(1).root.children()] == ["added"]
