@@ -606,7 +606,8 @@ def nodes_from_analysis(analysis, states: dict[str, str] | None = None) -> list[
         if state:
             second = STATE_TEXT.get(state, state)
         elif not is_needed:
-            second = "skipped"
+            users = [e.target for e in edges if e.source == stage.display_name]
+            second = f"skipped: only for {users[0]}" if users else "skipped: not needed"
         elif stage.index in waves:
             steps = getattr(stage, "step_total", None)
             if steps is None:

@@ -1,0 +1,63 @@
+"""The whole loop on the real engine: open a Dockerfile, change the target, build with b, open the layers."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Static
+
+from msb_tui.tui.app import LaunchOptions, MsbApp
+from msb_tui.tui.screens.graph import GraphScreen
+from msb_tui.tui.screens.layers import LayersScreen
+
+DOCKERFILE = """\
+ARG BASE_IMAGE=busybox:1.36
+FROM ${BASE_IMAGE} AS work
+RUN echo msb-test-tui-flow > /made-by-work
+
+FROM ${BASE_IMAGE} AS unused
+RUN echo never
+
+FROM ${BASE_IMAGE} AS final
+COPY --from=work /made-by-work /made-by-work
+"""
+
+
+@pytest.mark.engine
+async def test_build_then_layers(docker_api, offline_images, tmp_path):
+    from msb_tui.tui.build_screen import BuildScreen
+
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    app = MsbApp(LaunchOptions(path=tmp_path, offline_demo_args=True), client_factory=lambda: docker_api)
+    built = None
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause()
+            assert app.build_args == {"BASE_IMAGE": offline_images["BASE_IMAGE"]}
+            await pilot.press("b")
+            await app.workers.wait_for_complete()  # the connect worker pushes the build screen
+            await pilot.pause()
+            assert isinstance(app.screen, BuildScreen)
+            for _ in range(100):
+                await app.workers.wait_for_complete()
+                await pilot.pause(0.1)
+                if app.last_model is not None:
+                    break
+            model = app.last_model
+            assert model is not None and model.status == "succeeded", getattr(model, "error", None)
+            states = {stage.name: stage.state for stage in model.stages}
+            assert states["unused"] == "skipped" and states["work"] in ("done", "cached")
+            built = app.last_image
+            assert built
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, GraphScreen)
+            await pilot.press("l")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, LayersScreen)
+            title = str(app.screen.query_one("#layers-title", Static).render())
+            assert built[7:19] in title
+    finally:
+        if built:
+            docker_api.remove_image(built, force=True)
