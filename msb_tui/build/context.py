@@ -247,6 +247,47 @@ def make_context_tar(
     matcher = IgnoreMatcher(parse_dockerignore(_ignore_text(context_dir, dockerfile_path)))
 
     spool = tempfile.TemporaryFile(prefix="msb-tui-context-", suffix=".tar")
+    try:
+        dockerfile_rel = _write_tar(spool, context_dir, dockerfile_path, dockerfile_rel, matcher, progress)
+    except BaseException:
+        spool.close()  # a failed or cancelled tar (progress may raise to stop it) leaves nothing behind
+        raise
+    spool.flush()
+    spool.seek(0)
+    return spool, dockerfile_rel
+
+
+_BIG_FILE = 8 << 20  # files above this report progress while they are copied
+
+
+class _ReportingReader:
+    """A file wrapper that reports bytes read (about every 4 MB), so a huge file shows progress and a
+    progress callback can stop the tar by raising."""
+
+    def __init__(self, handle: BinaryIO, report: Callable[[int], None]):
+        self._handle = handle
+        self._report = report
+        self._read = 0
+        self._next = 4 << 20
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(size)
+        self._read += len(data)
+        if self._read >= self._next:
+            self._next = self._read + (4 << 20)
+            self._report(self._read)
+        return data
+
+
+def _write_tar(
+    spool: BinaryIO,
+    context_dir: Path,
+    dockerfile_path: Path,
+    dockerfile_rel: str | None,
+    matcher: IgnoreMatcher,
+    progress: ProgressCallback | None,
+) -> str:
+    """Write the context into ``spool``; return the Dockerfile's name in the tar."""
     files = 0
     size = 0
     last_report = time.monotonic()
@@ -288,7 +329,10 @@ def make_context_tar(
                     continue
                 if info.isreg():
                     with open(full, "rb") as handle:
-                        tar.addfile(info, handle)
+                        if progress is not None and info.size > _BIG_FILE:
+                            tar.addfile(info, _ReportingReader(handle, lambda n: progress(files, size + n)))
+                        else:
+                            tar.addfile(info, handle)
                     size += info.size
                 else:
                     tar.addfile(info)
@@ -309,7 +353,5 @@ def make_context_tar(
             size += len(data)
     if progress is not None:
         progress(files, size)
-    spool.flush()
-    spool.seek(0)
-    return spool, dockerfile_rel
+    return dockerfile_rel
 

@@ -82,7 +82,7 @@ class _Cancelled(Exception):
 class _UploadBody:
     """The context tar as a request body that stops uploading as soon as the build is cancelled."""
 
-    def __init__(self, fileobj, size: int, cancelled: threading.Event, progress: Callable[[int, int], None] | None):
+    def __init__(self, fileobj, size: int, cancelled: threading.Event, progress: Callable[[int, int], None]):
         self._file = fileobj
         self._size = size
         self._cancelled = cancelled
@@ -97,8 +97,7 @@ class _UploadBody:
             raise _Cancelled()
         data = self._file.read(amount)
         self._sent += len(data)
-        if self._progress is not None:
-            self._progress(self._sent, self._size)
+        self._progress(self._sent, self._size)
         return data
 
 
@@ -187,10 +186,18 @@ class BuildStream:
                 pass
 
     def _progress(self, phase: str):
-        callback = self.context_progress
-        if callback is None:
-            return None
-        return lambda done, total: callback(phase, done, total)
+        """The progress hook for a phase: raises ``_Cancelled`` once the build is cancelled (so a
+        long tar or upload stops early) and forwards to ``context_progress``."""
+        cancelled = self._cancel
+
+        def progress(done: int, total: int) -> None:
+            if cancelled.is_set():
+                raise _Cancelled()
+            callback = self.context_progress
+            if callback is not None:
+                callback(phase, done, total)
+
+        return progress
 
     def _inputs(self, dockerfile_text: str | None) -> dict[str, Any]:
         request = self.request
@@ -247,6 +254,9 @@ class BuildStream:
         request = self.request
         try:
             tar, dockerfile_name = make_context_tar(Path(request.context), request.dockerfile, self._progress("tar"))
+        except _Cancelled:
+            yield BuildCancelled()
+            return
         except ContextError as failure:
             yield BuildFailed(str(failure), {"phase": "context"})
             return

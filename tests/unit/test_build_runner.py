@@ -190,3 +190,39 @@ def test_stream_can_be_iterated_once(context):
     list(stream)
     with pytest.raises(RuntimeError):
         list(stream)
+
+
+def test_cancel_during_the_upload_stops_sending(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY big /big\n")
+    (tmp_path / "big").write_bytes(b"x" * 1_000_000)
+    client = _Client(_Response())
+    stream = start_build(client, BuildRequest(tmp_path), record=False)
+    uploads = []
+
+    def progress(phase, done, total):
+        if phase == "upload":
+            uploads.append(done)
+            if done >= 100_000:
+                stream.cancel()
+
+    stream.context_progress = progress
+    assert list(stream) == [BuildCancelled()]
+    assert client.posts == []  # the fake engine never got a whole body
+    assert uploads[-1] < 200_000
+
+
+def test_cancel_while_the_context_is_tarred(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY big /big\n")
+    (tmp_path / "big").write_bytes(b"\0" * (24 << 20))  # big enough to report progress mid-file
+    client = _Client(_Response())
+    stream = start_build(client, BuildRequest(tmp_path), record=False)
+    seen = []
+
+    def progress(phase, done, total):
+        seen.append((phase, done, total))
+        if phase == "tar" and total >= 4 << 20:
+            stream.cancel()
+
+    stream.context_progress = progress
+    assert list(stream) == [BuildCancelled()]
+    assert client.posts == [] and seen[-1][0] == "tar" and seen[-1][2] < 24 << 20
