@@ -72,7 +72,13 @@ async def shot_graph(size) -> None:
 
 
 async def shot_live(size) -> None:
-    """The parallel demo replayed in real time, captured while its three stages run together."""
+    """The parallel demo replayed in real time, captured while its three stages run together
+    (at the requested size, then on a big terminal where the build view shows the live stage graph)."""
+    await _live(size, "build-live-parallel")
+    await _live((180, 45), "build-live-parallel-wide")
+
+
+async def _live(size, name: str) -> None:
     app = make_app(DEMOS / "parallel", replay=RECORDINGS / "parallel.jsonl", speed=1.0)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
@@ -82,7 +88,7 @@ async def shot_live(size) -> None:
             model = _model(app)
             if model is not None and len(model.running_steps()) >= 3 and time.monotonic() - started > 1.0:
                 break
-        save(app, "build-live-parallel")
+        save(app, name)
         app.screen.action_back()
         await pilot.pause()
 

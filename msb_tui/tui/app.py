@@ -123,15 +123,37 @@ class MsbApp(App):
         try:
             self.dockerfile_text = self.dockerfile_path.read_text(encoding="utf-8", errors="replace")
         except OSError as error:
-            self.dockerfile_text = ""
-            self.load_error = f"cannot read {self.dockerfile_path}: {error.strerror or error}"
-            return
+            self.dockerfile_text = self._recorded_dockerfile()
+            if not self.dockerfile_text:
+                self.load_error = f"cannot read {self.dockerfile_path}: {error.strerror or error}"
+                return
         if self.options.offline_demo_args:
             from msb_tui.offline import offline_build_args
 
             for key, value in offline_build_args(self.dockerfile_text).items():
                 self.build_args.setdefault(key, value)
         self.analysis = self.analyze(self.target)
+
+    def _recorded_dockerfile(self) -> str:
+        """With ``--replay`` and no Dockerfile at hand, the graph shows the one the recording was made from."""
+        if self.options.replay is None:
+            return ""
+        try:
+            from msb_tui.build.recording import read_inputs
+
+            inputs = read_inputs(self.options.replay)
+        except Exception:  # noqa: BLE001 - the replay itself reports a bad recording
+            return ""
+        text = inputs.get("dockerfile_text")
+        if isinstance(text, str) and text:
+            if inputs.get("dockerfile"):
+                self.dockerfile_path = Path(inputs["dockerfile"])
+            if self.target is None and inputs.get("target"):
+                self.target = inputs["target"]
+            for key, value in (inputs.get("build_args") or {}).items():
+                self.build_args.setdefault(key, value)
+            return text
+        return ""
 
     def analyze(self, target: str | None, build_args: dict[str, str] | None = None) -> Analysis | None:
         """The analysis of the loaded Dockerfile for ``target`` (None: the default, last stage)."""
@@ -182,7 +204,7 @@ class MsbApp(App):
         return GraphScreen()
 
     def on_mount(self) -> None:
-        if self.load_error:
+        if self.load_error and self.options.replay is None and self.options.import_log is None:
             self.notify(self.load_error, severity="error", markup=False, timeout=8)
         if self.options.replay is not None:
             self.open_replay(self.options.replay, self.options.speed)

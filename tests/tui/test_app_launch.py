@@ -128,3 +128,16 @@ async def test_no_color_is_honoured(demos, monkeypatch):
         svg = app.export_screenshot()
         assert "#61afef" not in svg.lower()  # the target's blue is gone
         assert "╔" in svg  # the target still stands out by its double border
+
+
+async def test_replay_without_a_dockerfile_graphs_the_recorded_one(tmp_path, fixtures_dir, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ./Dockerfile here
+    app = MsbApp(LaunchOptions(path=Path("."), replay=fixtures_dir / "recordings" / "go.jsonl", speed=None))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert app.analysis is not None
+        assert [stage.display_name for stage in app.analysis.stages] == ["build", "test", "final"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, GraphScreen)
