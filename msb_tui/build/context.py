@@ -41,7 +41,6 @@ class IgnorePattern:
     text: str
     exclusion: bool
     regex: re.Pattern[str]
-    dirs: tuple[str, ...]  # the pattern split on "/", used to decide whether to walk an excluded dir
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -122,7 +121,7 @@ def parse_dockerignore(text: str) -> list[IgnorePattern]:
         if line == ".":
             # "." would exclude the whole context; Docker treats it as matching everything too.
             line = "**"
-        patterns.append(IgnorePattern(line, exclusion, _compile(line), tuple(line.split("/"))))
+        patterns.append(IgnorePattern(line, exclusion, _compile(line)))
     return patterns
 
 
@@ -155,29 +154,13 @@ class IgnoreMatcher:
         return matched
 
     def may_reinclude_under(self, rel_dir: str) -> bool:
-        """Whether an exception pattern could match something inside the excluded folder ``rel_dir``
-        (if not, the walk skips the folder, as Docker does)."""
+        """Whether to walk into the excluded folder ``rel_dir``: only if an exception pattern's text
+        starts with ``rel_dir/`` (Docker's rule: ``!build/keep.txt`` re-includes inside an excluded
+        ``build``, ``!**/keep.txt`` does not)."""
         if not self.has_exceptions:
             return False
-        dir_parts = rel_dir.split("/")
-        for pattern in self.patterns:
-            if not pattern.exclusion:
-                continue
-            if "**" in pattern.text:
-                return True
-            # Compare component by component as far as both go; a mismatch rules the pattern out.
-            parts = pattern.dirs
-            ok = True
-            for index, part in enumerate(dir_parts):
-                if index >= len(parts):
-                    ok = False
-                    break
-                if not re.fullmatch(_compile(parts[index]).pattern[1:-1], part):
-                    ok = False
-                    break
-            if ok:
-                return True
-        return False
+        prefix = rel_dir + "/"
+        return any(p.exclusion and (p.text + "/").startswith(prefix) for p in self.patterns)
 
 
 # ---------------------------------------------------------------------------------------------

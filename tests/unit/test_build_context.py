@@ -166,3 +166,15 @@ def test_missing_dockerfile_is_a_clear_error(tmp_path):
         make_context_tar(tmp_path)
     with pytest.raises(ContextError, match="Dockerfile not found"):
         make_context_tar(tmp_path, tmp_path / "nope.Dockerfile")
+
+
+def test_excluded_folder_is_entered_only_for_exceptions_under_it(tmp_path):
+    """Docker's walk: an excluded folder is skipped unless an exception pattern starts with it."""
+    _tree(tmp_path, {
+        "Dockerfile": "FROM scratch\n",
+        ".dockerignore": "build\nvendor\n!**/keep.txt\n!vendor/lib/*.go\n",
+        "build/keep.txt": "", "vendor/lib/a.go": "", "vendor/lib/a.c": "", "keep.txt": "",
+    })
+    names = set(_names(make_context_tar(tmp_path)[0]))
+    assert {"keep.txt", "vendor/lib/a.go"} <= names
+    assert not {"build/keep.txt", "vendor/lib/a.c", "build"} & names
