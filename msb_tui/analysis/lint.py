@@ -152,25 +152,19 @@ def _stage_rules(model: Model, findings: list[Finding]) -> None:
                 ))
 
 
-_LINTED = frozenset({"ARG", "ENV", "LABEL", "MAINTAINER", "CMD", "ENTRYPOINT", "WORKDIR", "EXPOSE", "HEALTHCHECK"})
-_ONCE_PER_STAGE = ("CMD", "ENTRYPOINT", "HEALTHCHECK")
+_WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]")
 
 
 def _casing_rule(model: Model, findings: list[Finding]) -> None:
     """ConsistentInstructionCasing: keywords should all be upper or all lower case."""
+    upper, lower = model.keyword_case  # counted by the model's scan
+    total = len(model.meta_args) + sum(1 + len(stage.instructions) for stage in model.stages)
+    if upper == total or lower == total:
+        return
     instructions: list[Instruction] = list(model.meta_args)
     for stage in model.stages:
         instructions.append(stage.from_instruction)
         instructions.extend(stage.instructions)
-    upper = lower = 0
-    for instruction in instructions:
-        keyword = instruction.keyword
-        if keyword == instruction.cmd:
-            upper += 1
-        elif keyword == keyword.lower():
-            lower += 1
-    if upper == len(instructions) or lower == len(instructions):
-        return
     majority = "lower" if lower > upper else "upper"
     for instruction in instructions:
         keyword = instruction.keyword
@@ -187,62 +181,70 @@ def _instruction_rules(model: Model, findings: list[Finding]) -> None:
     _casing_rule(model, findings)
     for instruction in model.meta_args:
         _secret_rule(instruction, findings)
-    linted = _LINTED
-    for stage in model.stages:
-        once: dict[str, list[int]] = {}
-        absolute_workdir: bool | None = None
-        for instruction in stage.instructions:
-            cmd = instruction.cmd
-            if cmd not in linted:
-                continue
-            line = instruction.line_start
-            if cmd == "ARG" or cmd == "ENV":
-                _secret_rule(instruction, findings)
-                if cmd == "ENV" and _legacy_key_value(instruction):
-                    findings.append(_legacy_finding(cmd, line))
-            elif cmd == "LABEL":
-                if _legacy_key_value(instruction):
-                    findings.append(_legacy_finding(cmd, line))
-            elif cmd == "MAINTAINER":
-                findings.append(_finding(
-                    "MaintainerDeprecated", "warning", line,
-                    "Maintainer instruction is deprecated in favor of using label",
-                    'use LABEL org.opencontainers.image.authors="..."',
-                ))
-            elif cmd == "WORKDIR" and instruction.value:
+    current = -1
+    once: dict[str, list[int]] = {}
+    absolute_workdir: bool | None = None
+    # model.linted: (stage index, instruction) for the instructions these rules read, in file order.
+    for stage_index, instruction in model.linted:
+        if stage_index != current:
+            _flush_once(once, findings)
+            current = stage_index
+            absolute_workdir = None
+        cmd = instruction.cmd
+        line = instruction.line_start
+        if cmd == "ARG" or cmd == "ENV":
+            _secret_rule(instruction, findings)
+            if cmd == "ENV" and _legacy_key_value(instruction):
+                findings.append(_legacy_finding(cmd, line))
+        elif cmd == "LABEL":
+            if _legacy_key_value(instruction):
+                findings.append(_legacy_finding(cmd, line))
+        elif cmd == "MAINTAINER":
+            findings.append(_finding(
+                "MaintainerDeprecated", "warning", line,
+                "Maintainer instruction is deprecated in favor of using label",
+                'use LABEL org.opencontainers.image.authors="..."',
+            ))
+        elif cmd == "WORKDIR":
+            if instruction.value:
                 path = instruction.value[0]
-                if path.startswith(("/", "$")) or re.match(r"^[A-Za-z]:[\\/]", path):
+                if path.startswith(("/", "$")) or _WINDOWS_ABSOLUTE.match(path):
                     absolute_workdir = True
                 else:
                     if absolute_workdir is None:
-                        absolute_workdir = _inherits_workdir(model, stage)
+                        absolute_workdir = _inherits_workdir(model, model.stages[stage_index])
                     if not absolute_workdir:
                         findings.append(_finding(
                             "WorkdirRelativePath", "warning", line,
                             f'Relative workdir "{path}" can have unexpected results if the base image changes',
                             "use an absolute path",
                         ))
-            elif cmd == "EXPOSE":
-                for port in instruction.value:
-                    if ":" in port or port != port.lower():
-                        _expose_rules(instruction, findings)
-                        break
-            if cmd in _ONCE_PER_STAGE:
-                once.setdefault(cmd, []).append(line)
-                if cmd != "HEALTHCHECK" and not instruction.json:
-                    findings.append(_finding(
-                        "JSONArgsRecommended", "warning", line,
-                        f"JSON arguments recommended for {cmd} to prevent unintended behavior related to OS signals",
-                        f'write {cmd} ["executable", "arg"]',
-                    ))
-        for cmd, lines in once.items():
-            for line in lines[:-1]:
+        elif cmd == "EXPOSE":
+            for port in instruction.value:
+                if ":" in port or port != port.lower():
+                    _expose_rules(instruction, findings)
+                    break
+        else:  # CMD, ENTRYPOINT, HEALTHCHECK: only the last one of a stage counts
+            once.setdefault(cmd, []).append(line)
+            if cmd != "HEALTHCHECK" and not instruction.json:
                 findings.append(_finding(
-                    "MultipleInstructionsDisallowed", "warning", line,
-                    f"Multiple {cmd} instructions should not be used in the same stage because only the "
-                    "last one will be used",
-                    f"keep only the last {cmd}",
+                    "JSONArgsRecommended", "warning", line,
+                    f"JSON arguments recommended for {cmd} to prevent unintended behavior related to OS signals",
+                    f'write {cmd} ["executable", "arg"]',
                 ))
+    _flush_once(once, findings)
+
+
+def _flush_once(once: dict[str, list[int]], findings: list[Finding]) -> None:
+    for cmd, lines in once.items():
+        for line in lines[:-1]:
+            findings.append(_finding(
+                "MultipleInstructionsDisallowed", "warning", line,
+                f"Multiple {cmd} instructions should not be used in the same stage because only the "
+                "last one will be used",
+                f"keep only the last {cmd}",
+            ))
+    once.clear()
 
 
 def _legacy_finding(cmd: str, line: int) -> Finding:
@@ -350,17 +352,11 @@ def _multistage_rules(model: Model, plan: Plan | None, findings: list[Finding]) 
                     f"Base image {stage.base.ref} {what}: builds change when it moves",
                     "pin a version tag (or a digest)",
                 ))
-        copy_all_line = None
-        for instruction in stage.instructions:
-            if (
-                copy_all_line is None
-                and (instruction.cmd == "COPY" or instruction.cmd == "ADD")
-                and not any(flag.startswith("--from=") for flag in instruction.flags)
-            ):
-                sources = instruction.value[:-1]
-                if any(source in (".", "./") for source in sources):
-                    copy_all_line = instruction.line_start
-            elif instruction.cmd == "RUN" and copy_all_line is not None:
+        copy_all_line = model.context_copies.get(stage.index)  # first `COPY . <dest>` of the stage
+        if copy_all_line is not None:
+            for instruction in stage.instructions:
+                if instruction.cmd != "RUN" or instruction.line_start < copy_all_line:
+                    continue
                 if _DEPENDENCY_INSTALL.search(" ".join(instruction.value)):
                     findings.append(_finding(
                         "CacheBustingCopy", "warning", copy_all_line,

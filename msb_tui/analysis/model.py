@@ -44,6 +44,12 @@ class Model:
     from_unmatched: dict[int, set[str]] = field(default_factory=dict)
     from_default_bases: dict[int, str] = field(default_factory=dict)
     needs: list[list[int]] | None = None
+    # Indexes collected by the single pass over the instructions (``_scan``), so that later passes
+    # visit only what concerns them: (stage index, instruction) in file order.
+    flagged: list[tuple[int, Instruction]] = field(default_factory=list)  # flags, or EXPOSE
+    linted: list[tuple[int, Instruction]] = field(default_factory=list)  # instructions lint reads
+    context_copies: dict[int, int] = field(default_factory=dict)  # stage -> line of its first `COPY . `
+    keyword_case: tuple[int, int] = (0, 0)  # (upper-case keywords, lower-case keywords)
     needed: set[int] | None = None
 
 
@@ -62,18 +68,6 @@ def _platform_error(value: str) -> str | None:
     return None
 
 
-def _group_stages(parsed: ParsedFile, model: Model) -> list[tuple[Instruction, list[Instruction]]]:
-    groups: list[tuple[Instruction, list[Instruction]]] = []
-    for instruction in parsed.instructions:
-        if instruction.cmd == "FROM":
-            groups.append((instruction, []))
-        elif groups:
-            groups[-1][1].append(instruction)
-        elif instruction.cmd == "ARG":
-            model.meta_args.append(instruction)
-    return groups
-
-
 # Well-formed common cases that cannot fail BuildKit's per-instruction checks.
 _OK_WITHOUT_FLAGS = frozenset({"RUN", "CMD", "ENTRYPOINT"})
 _OK_NONEMPTY_WITHOUT_FLAGS = frozenset({"ENV", "LABEL", "EXPOSE"})
@@ -81,62 +75,114 @@ _OK_SINGLE_WITHOUT_FLAGS = frozenset({"WORKDIR", "USER"})
 _COPY_FLAGS = ("--from=", "--chown=", "--chmod=")
 
 
-def _instruction_errors(parsed: ParsedFile) -> list[DockerfileError]:
-    """Per-instruction errors in file order (a fast path skips the common well-formed cases)."""
-    errors: list[DockerfileError] = []
-    instructions = parsed.instructions
-    for instruction in instructions:
-        if instruction.cmd == "FROM":
-            break
-        error = check_instruction(instruction)
-        if error is None and instruction.cmd != "ARG":
-            error = DockerfileError.make(instruction.line_start, "no build stage in current context", "no_stage")
-        if error is not None:
-            return [error]
-    for instruction in instructions:
-        cmd = instruction.cmd
-        flags = instruction.flags
-        if not flags:
-            if cmd in _OK_WITHOUT_FLAGS:
-                continue
-            if cmd in _OK_NONEMPTY_WITHOUT_FLAGS and instruction.value:
-                continue
-            if cmd in _OK_SINGLE_WITHOUT_FLAGS and len(instruction.value) == 1:
-                continue
-        elif cmd == "COPY":
-            # One well-formed flag of the usual kinds: nothing BuildKit could object to.
-            if (
-                len(flags) == 1
-                and len(instruction.value) >= 2
-                and flags[0].startswith(_COPY_FLAGS)
-                and flags[0][-1] != "="
-            ):
-                continue
-        elif cmd == "RUN":
-            for flag in flags:
-                if not flag.startswith("--mount=") or "$" in mount_fields(flag[8:]).get("from", ""):
-                    break
-            else:
-                continue
+def _surely_valid(instruction: Instruction) -> bool:
+    """True for the common well-formed shapes BuildKit cannot object to (skips ``check_instruction``)."""
+    cmd = instruction.cmd
+    flags = instruction.flags
+    if not flags:
+        if cmd in _OK_WITHOUT_FLAGS:
+            return True
+        value = instruction.value
+        if cmd in _OK_NONEMPTY_WITHOUT_FLAGS:
+            return bool(value)
+        if cmd in _OK_SINGLE_WITHOUT_FLAGS:
+            return len(value) == 1
         if cmd == "ARG":
+            return len(value) == 1 and not value[0].startswith("=")
+        if cmd == "FROM":
+            return len(value) == 1 or (
+                len(value) == 3 and value[1].lower() == "as" and VALID_STAGE_NAME.match(value[2].lower()) is not None
+            )
+        return False
+    if cmd == "COPY":
+        return len(flags) == 1 and len(instruction.value) >= 2 and flags[0].startswith(_COPY_FLAGS) and flags[0][-1] != "="
+    if cmd == "RUN":
+        for flag in flags:
+            if not flag.startswith("--mount=") or "$" in mount_fields(flag[8:]).get("from", ""):
+                return False
+        return True
+    if cmd == "FROM":
+        value = instruction.value
+        return (
+            len(flags) == 1
+            and flags[0].startswith("--platform=")
+            and flags[0] != "--platform="
+            and (len(value) == 1 or (
+                len(value) == 3 and value[1].lower() == "as" and VALID_STAGE_NAME.match(value[2].lower()) is not None
+            ))
+        )
+    return False
+
+
+# Instructions the lint reads (see lint._instruction_rules), and the sources that copy the whole context.
+LINTED = frozenset({"ARG", "ENV", "LABEL", "MAINTAINER", "CMD", "ENTRYPOINT", "WORKDIR", "EXPOSE", "HEALTHCHECK"})
+_WHOLE_CONTEXT = (".", "./")
+
+
+class _Group:
+    """The instructions of one stage while scanning."""
+
+    __slots__ = ("from_instruction", "body", "args", "onbuild")
+
+    def __init__(self, from_instruction: Instruction) -> None:
+        self.from_instruction = from_instruction
+        self.body: list[Instruction] = []
+        self.args: list[Instruction] = []
+        self.onbuild: list[Instruction] = []
+
+
+def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[DockerfileError]]:
+    """The one pass over every instruction: group them into stages, collect per-instruction errors
+    in file order (an instruction other than ARG before the first FROM is an error too), and note
+    what the later passes need (flagged instructions, lint inputs, keyword casing)."""
+    groups: list[_Group] = []
+    errors: list[DockerfileError] = []
+    group: _Group | None = None
+    index = -1
+    upper = lower = 0
+    flagged = model.flagged
+    linted = model.linted
+    context_copies = model.context_copies
+    for instruction in parsed.instructions:
+        cmd = instruction.cmd
+        keyword = instruction.keyword
+        if keyword == cmd:
+            upper += 1
+        elif keyword == keyword.lower():
+            lower += 1
+        flags = instruction.flags
+        if not (not flags and cmd in _OK_WITHOUT_FLAGS) and not _surely_valid(instruction):
+            error = check_instruction(instruction)
+            if error is not None:
+                errors.append(error)
+        if cmd == "FROM":
+            group = _Group(instruction)
+            groups.append(group)
+            index += 1
+            continue
+        if group is None:
+            if cmd == "ARG":
+                model.meta_args.append(instruction)
+            elif not errors or errors[-1].line != instruction.line_start:
+                errors.append(
+                    DockerfileError.make(instruction.line_start, "no build stage in current context", "no_stage")
+                )
+            continue
+        group.body.append(instruction)
+        if flags or cmd == "EXPOSE":
+            flagged.append((index, instruction))
+        if cmd in LINTED:
+            linted.append((index, instruction))
+            if cmd == "ARG":
+                group.args.append(instruction)
+        elif cmd == "ONBUILD":
+            group.onbuild.append(instruction)
+        elif (cmd == "COPY" or cmd == "ADD") and index not in context_copies:
             value = instruction.value
-            if len(value) == 1 and not flags and not value[0].startswith("="):
-                continue
-        elif cmd == "FROM":
-            value = instruction.value
-            if len(value) == 1 and not flags:
-                continue
-            if (
-                len(value) == 3
-                and value[1].lower() == "as"
-                and VALID_STAGE_NAME.match(value[2].lower())
-                and (not flags or (len(flags) == 1 and flags[0].startswith("--platform=") and flags[0] != "--platform="))
-            ):
-                continue
-        error = check_instruction(instruction)
-        if error is not None:
-            errors.append(error)
-    return errors
+            if ("." in value[:-1] or "./" in value[:-1]) and not any(f.startswith("--from=") for f in flags):
+                context_copies[index] = instruction.line_start
+    model.keyword_case = (upper, lower)
+    return groups, errors
 
 
 def _arg_pairs(instruction: Instruction) -> list[tuple[str, str | None]]:
@@ -178,9 +224,11 @@ def _global_args(model: Model, build_args: dict[str, str], platform: str | None)
     model.default_env = env if default_env == env else default_env
 
 
-def _build_stages(model: Model, groups: list[tuple[Instruction, list[Instruction]]]) -> None:
+def _build_stages(model: Model, groups: list[_Group]) -> None:
     by_name: dict[str, int] = {}
-    for index, (from_instruction, body) in enumerate(groups):
+    for index, group in enumerate(groups):
+        from_instruction = group.from_instruction
+        body = group.body
         base_raw, raw_name = _stage_args(list(from_instruction.value))
         name = raw_name.lower() if raw_name else None
         line = from_instruction.line_start
@@ -247,12 +295,9 @@ def _build_stages(model: Model, groups: list[tuple[Instruction, list[Instruction
             from_instruction=from_instruction,
             instructions=body,
         )
-        for instruction in body:
-            cmd = instruction.cmd
-            if cmd == "ARG":
-                stage.args.update(_arg_pairs(instruction))
-            elif cmd == "ONBUILD":
-                stage.onbuild.append(instruction)
+        for instruction in group.args:
+            stage.args.update(_arg_pairs(instruction))
+        stage.onbuild.extend(group.onbuild)
         model.stages.append(stage)
         if name:
             by_name[name] = index
@@ -272,7 +317,7 @@ _FROM_VARIABLE = (
 
 
 def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
-    """Edges for FROM, COPY --from and RUN --mount from= (one pass over the instructions).
+    """Edges for FROM, COPY --from and RUN --mount from= (over the flagged instructions only).
 
     Returns the dispatch-time problems met on the way as (stage index, line, error): BuildKit only
     reports them if that stage is needed, so the caller filters them once the target is known.
@@ -289,6 +334,9 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
     externals = model.externals
     dependency_errors: list[DockerfileError] = []
     dispatch: list[tuple[int, int, DockerfileError]] = []
+    flagged = model.flagged  # (stage index, instruction) with flags or EXPOSE, in file order
+    flagged_count = len(flagged)
+    position = 0
     for stage in model.stages:
         index = stage.index
         base = stage.base
@@ -299,7 +347,9 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                 seen.add(base.ref)
                 externals.append(base.ref)
             edges.append(_new_tuple(Edge, (base.ref, index, "base", stage.line_start)))
-        for instruction in stage.instructions:
+        while position < flagged_count and flagged[position][0] == index:
+            instruction = flagged[position][1]
+            position += 1
             flags = instruction.flags
             cmd = instruction.cmd
             if not flags:
@@ -467,9 +517,8 @@ def build_model(parsed: ParsedFile, *, target: str | None, build_args: dict[str,
     if parsed.error is not None:
         model.errors.append(parsed.error)
         return model
-    instruction_errors = _instruction_errors(parsed)
+    groups, instruction_errors = _scan(parsed, model)
     model.errors.extend(instruction_errors[:1])
-    groups = _group_stages(parsed, model)
     if not groups:
         if not instruction_errors:
             model.errors.append(DockerfileError.make(None, "dockerfile contains no stages to build", "no_from"))
