@@ -79,14 +79,15 @@ async def shot_live(size) -> None:
 
 
 async def _live(size, name: str) -> None:
-    app = make_app(DEMOS / "parallel", replay=RECORDINGS / "parallel.jsonl", speed=1.0)
+    # Half speed: a loaded machine still catches the three stages running together.
+    app = make_app(DEMOS / "parallel", replay=RECORDINGS / "parallel.jsonl", speed=0.5)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         started = time.monotonic()
         while time.monotonic() - started < 10:
             await pilot.pause(0.1)
             model = _model(app)
-            if model is not None and len(model.running_steps()) >= 3 and time.monotonic() - started > 1.0:
+            if model is not None and len(model.running_steps()) >= 3 and time.monotonic() - started > 1.5:
                 break
         save(app, name)
         app.screen.action_back()
