@@ -180,3 +180,43 @@ def test_classic_builder_mode(docker_api, offline_images, tmp_path):
     assert [s.name for s in model.stages] == ["one"]
     assert any(s.instruction.startswith("RUN") for s in model.stage_steps())
     assert not any(isinstance(e, StreamText) and e.text.startswith("Step ") for e in events)
+
+
+def _image_files(docker_api, image: str) -> set[str]:
+    import io
+    import tarfile
+
+    container = docker_api.create_container(image, command=["none"])
+    try:
+        data = b"".join(docker_api.export(container["Id"]))
+    finally:
+        docker_api.remove_container(container["Id"])
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        return {m.name.rstrip("/") for m in tar.getmembers() if m.name.startswith("ctx/")}
+
+
+def test_dockerignore_matches_the_docker_cli(docker_api, tmp_path, cleanup_images):
+    """Our context tar honours .dockerignore as the Docker CLI does: the same files reach the image."""
+    import subprocess
+
+    ignore = "\n".join([
+        "# comment", "*.log", "!keep.log", "**/tmp", "/root-only.txt", "build", "!build/keep.txt",
+        "vendor", "!**/important.txt", "docs/*.md", "!docs/README.md", "a?c.txt", "[x-z].txt",
+    ])
+    files = ["a.log", "keep.log", "sub/b.log", "sub/tmp/x", "tmp/y", "root-only.txt", "sub/root-only.txt",
+             "build/out.bin", "build/keep.txt", "vendor/important.txt", "important.txt", "docs/a.md",
+             "docs/README.md", "docs/sub/b.md", "abc.txt", "ac.txt", "y.txt", "w.txt", "src/main.go"]
+    context = _context(tmp_path, "FROM scratch\nCOPY . /ctx/\n", {".dockerignore": ignore})
+    for name in files:
+        (context / name).parent.mkdir(parents=True, exist_ok=True)
+        (context / name).write_text(name)
+    ours, cli = f"{TAG}:ignore-ours-{os.getpid()}", f"{TAG}:ignore-cli-{os.getpid()}"
+    cleanup_images.extend([ours, cli])
+    _, model = _run(docker_api, BuildRequest(context, tags=(ours,), no_cache=True), record=False)
+    assert model.status == "succeeded", model.error
+    env = dict(os.environ, DOCKER_BUILDKIT="0")
+    subprocess.run(["/usr/bin/docker", "build", "-q", "--no-cache", "-t", cli, str(context)], check=True,
+                   env=env, capture_output=True, timeout=120)
+    expected = _image_files(docker_api, cli)
+    assert _image_files(docker_api, ours) == expected
+    assert "ctx/keep.log" in expected and "ctx/a.log" not in expected  # the comparison is not vacuous
