@@ -396,7 +396,9 @@ class MsbApp(App):
     def open_layers(self, image: str, *, model: Any = None) -> None:
         from msb_tui.tui.screens.layers import LayersScreen
 
-        self.push_screen(LayersScreen(image, model=model or self.last_model))
+        if model is None and self.last_model is not None and getattr(self.last_model, "image_id", None) == image:
+            model = self.last_model  # the build that made this image: layers show cached/duration
+        self.push_screen(LayersScreen(image, model=model))
 
     def action_history(self) -> None:
         from msb_tui.tui.screens.history import HistoryScreen

@@ -58,6 +58,12 @@ async def test_build_then_layers(docker_api, offline_images, tmp_path):
             assert isinstance(app.screen, LayersScreen)
             title = str(app.screen.query_one("#layers-title", Static).render())
             assert built[7:19] in title
+            # The layers know the build that made them: the COPY step ran (or came from the cache).
+            from textual.widgets import DataTable
+
+            table = app.screen.query_one("#layer-table", DataTable)
+            cells = [table.get_row_at(i)[5].plain for i in range(table.row_count)]
+            assert any(cell == "cached" or cell.endswith("s") for cell in cells), cells
     finally:
         if built:
             docker_api.remove_image(built, force=True)

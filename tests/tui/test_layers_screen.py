@@ -68,7 +68,7 @@ async def test_layers_view_of_a_real_image(tiny_image, docker_api):
         table = screen.query_one("#layer-table", DataTable)
         rows = [[cell.plain if isinstance(cell, Text) else str(cell) for cell in table.get_row_at(i)]
                 for i in range(table.row_count)]
-        instructions = " | ".join(row[5] for row in rows)
+        instructions = " | ".join(row[6] for row in rows)
         assert "COPY" in instructions
         assert any(row[3] == "final" and row[4].strip() for row in rows)
         # The overwritten 300 kB copy is waste.
@@ -106,7 +106,7 @@ async def test_layers_view_shows_hostile_names_literally(tiny_image, docker_api)
         await app.push_screen(LayersScreen(image, report=report))
         await pilot.pause()
         table = app.screen.query_one("#layer-table", DataTable)
-        instructions = [table.get_row_at(i)[5].plain for i in range(table.row_count)]
+        instructions = [table.get_row_at(i)[6].plain for i in range(table.row_count)]
         assert any("[bold][@click=app.quit]y[b]" in text for text in instructions), instructions
         tree = app.screen.query_one("#file-tree", Tree)
         labels = []

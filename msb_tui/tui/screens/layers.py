@@ -69,6 +69,17 @@ def layer_instruction(entry) -> tuple[str, str, str]:
     return plain(" ".join(instruction.split())), plain(stage), line
 
 
+def build_cell(step) -> Text:
+    """What the build said about a layer's step: cached, or how long it ran."""
+    if step is None:
+        return Text("")
+    if step.cached:
+        return Text("cached", style="cyan")
+    if step.duration is not None:
+        return Text(f"{step.duration:.1f}s", justify="right")
+    return Text(plain(step.state or ""), style="dim")
+
+
 @dataclass
 class StageSize:
     stage: str
@@ -126,7 +137,8 @@ class LayersScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#layer-table", DataTable)
-        for label, width in (("#", 3), ("size", 11), ("", 12), ("stage", 16), ("line", 4), ("instruction", None)):
+        for label, width in (("#", 3), ("size", 11), ("", 12), ("stage", 16), ("line", 4), ("build", 7),
+                             ("instruction", None)):
             table.add_column(label, width=width)
         sizes = self.query_one("#size-table", DataTable)
         for label, width in (("stage", 16), ("state", 9), ("size", 10), ("", 20), ("compared with the final image", None)):
@@ -153,6 +165,7 @@ class LayersScreen(Screen):
                 dockerfile=getattr(app, "dockerfile_text", None) or None,
                 target=self.target or getattr(app, "target", None),
                 build_args=dict(getattr(app, "build_args", {}) or {}),
+                build_model=self.model,
             )
         except Exception as error:  # noqa: BLE001 - no engine, unknown image, unreadable export
             app.call_from_thread(self._failed, str(error))
@@ -244,6 +257,7 @@ class LayersScreen(Screen):
                 bar(entry.size, largest),
                 Text(stage, style=dim),
                 Text(line, style=dim, justify="right"),
+                build_cell(getattr(entry, "build", None)),
                 Text(instruction[:200] + (" (no layer)" if entry.empty else ""), style=dim),
                 key=str(entry.index),
             )
