@@ -213,33 +213,55 @@ async def measure(recording: Path | None, *, idle_seconds: float = 3.0, open_log
     }
 
 
+def _median(runs: list[dict], key: str) -> float:
+    return statistics.median(run[key] for run in runs)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--record", action="store_true", help="record the flood build on the engine first")
     parser.add_argument("--lines", type=int, default=LINES)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each variant (medians are printed)")
     args = parser.parse_args()
     if args.record or not RECORDING.exists():
         if not args.record:
             print(f"no recording at {RECORDING}: recording it now on the engine")
         record(args.lines)
-    baseline = asyncio.run(measure(None))
-    flood = asyncio.run(measure(RECORDING))
+    from msb_tui.tui.build_source import BuildFeed
+
+    load_before = os.getloadavg()[0]
+    variants: dict[str, list[dict]] = {"idle": [], "unyielding": [], "shipped": []}
+    for _ in range(args.runs):  # interleaved, so machine load hits every variant alike
+        variants["idle"].append(asyncio.run(measure(None)))
+        BuildFeed.yield_to_ui = False
+        variants["unyielding"].append(asyncio.run(measure(RECORDING)))
+        BuildFeed.yield_to_ui = True
+        variants["shipped"].append(asyncio.run(measure(RECORDING)))
+    load_after = os.getloadavg()[0]
     rows = [
         ("longest stall (10 ms timer lateness)", "stall_max_ms", "ms", f"< {TARGET_STALL_MS:.0f}"),
         ("p99 stall", "stall_p99_ms", "ms", ""),
         ("input round trip, max", "input_max_ms", "ms", f"< {TARGET_STALL_MS:.0f}"),
         ("input round trip, median", "input_median_ms", "ms", ""),
-        ("peak RSS (process)", "peak_rss_mb", "MB", ""),
-        ("wall time", "wall_s", "s", ""),
+        ("peak RSS (process, cumulative)", "peak_rss_mb", "MB", ""),
+        ("wall time of the flood", "wall_s", "s", ""),
     ]
-    print(f"\nbuild view under a {flood['log_lines']:,}-line log flood (replay speed=None), status {flood['status']}")
-    print(f"{'figure':<40}{'target':>10}{'idle baseline':>16}{'1M-line flood':>16}")
+    shipped = variants["shipped"]
+    print(f"\nbuild view under a {shipped[0]['log_lines']:,}-line log flood (replay speed=None), "
+          f"status {shipped[0]['status']}; medians of {args.runs} runs; "
+          f"load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} CPUs")
+    print(f"{'figure':<38}{'target':>8}{'idle app':>13}{'flood, reader':>16}{'flood,':>14}")
+    print(f"{'':<38}{'':>8}{'(baseline)':>13}{'not yielding':>16}{'shipped':>14}")
     for label, key, unit, target in rows:
-        print(f"{label:<40}{target:>10}{baseline[key]:>13.1f} {unit:<2}{flood[key]:>13.1f} {unit:<2}")
-    print(f"{'timer ticks / input pings measured':<40}{'':>10}{baseline['ticks']:>9}/{baseline['pings']:<6}{flood['ticks']:>9}/{flood['pings']:<6}")
-    print(f"log view (kept tail of the flooding step): {flood['log_view_lines']:,} lines; model kept <= 5,000 per step")
-    ok = flood["stall_max_ms"] < TARGET_STALL_MS and flood["input_max_ms"] < TARGET_STALL_MS
-    print(f"\nresult: {'PASS' if ok else 'FAIL'} (longest stall {flood['stall_max_ms']:.0f} ms, target < {TARGET_STALL_MS:.0f} ms)")
+        print(f"{label:<38}{target:>8}" + "".join(
+            f"{_median(variants[name], key):>{width}.1f} {unit:<2}" for name, width in (("idle", 10), ("unyielding", 13), ("shipped", 11))
+        ))
+    worst = max(run["stall_max_ms"] for run in shipped)
+    print(f"{'worst shipped run: longest stall':<38}{'':>8}{'':>13}{'':>16}{worst:>11.1f} ms")
+    print(f"log view (kept tail of the flooding step): {shipped[0]['log_view_lines']:,} lines; model keeps <= 5,000 per step")
+    stall = _median(shipped, "stall_max_ms")
+    ok = stall < TARGET_STALL_MS and _median(shipped, "input_max_ms") < TARGET_STALL_MS
+    print(f"\nresult: {'PASS' if ok else 'FAIL'} (median longest stall {stall:.0f} ms, target < {TARGET_STALL_MS:.0f} ms)")
     return 0 if ok else 1
 
 

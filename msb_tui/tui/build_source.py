@@ -181,6 +181,9 @@ class BuildFeed:
     ``taken()`` once it handled a batch so the next one may go. Read the model under ``lock``.
     """
 
+    yield_to_ui = True
+    """Pause the reader while the UI is busy (set False only to measure what it buys: benchmarks)."""
+
     def __init__(
         self,
         source: BuildSource,
@@ -232,12 +235,15 @@ class BuildFeed:
         flusher.start()
         try:
             ready = self._ready
+            yielding = self.yield_to_ui
             for event in self.source:
                 with self.lock:
                     changes = self.model.apply(event)
                     self._pending.add(changes, self.log_limit)
                     self._pending.events += 1
                     self.events += 1
+                if not yielding:
+                    continue
                 if not ready.is_set():
                     # The UI is handling (and painting) a batch: step aside (this wait releases the
                     # GIL) so a log flood cannot starve the event loop; the engine's output waits

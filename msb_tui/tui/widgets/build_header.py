@@ -75,7 +75,11 @@ class BuildHeader(Widget):
 
     def update_data(self, data: HeaderData) -> None:
         self.data = data
-        self.refresh(layout=True)
+        # Height is auto (the line wraps on narrow terminals): lay out again only if it changes.
+        width = max(1, self.content_size.width or 80)
+        lines = -(-self.render().cell_len // width)
+        self.refresh(layout=lines != getattr(self, "_lines", None))
+        self._lines = lines
 
     def tick(self) -> None:
         if self.data.status in ("running", "pending") and self.data.started:

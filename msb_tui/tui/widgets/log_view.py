@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
-from msb_tui.sanitize import plain, safe_text
+from msb_tui.sanitize import plain, safe_text, strip_controls
 
 MAX_LINES = 5000
 
@@ -154,24 +154,30 @@ class LogLines(ScrollView, can_focus=True):
         if index >= len(self._lines):
             return Strip([Segment(" " * width, base)], width)
         number_width = len(str(self.first_number + len(self._lines)))
-        number = Text(f"{self.first_number + index:>{number_width}} │ ", style=self.get_component_rich_style("log-lines--number"))
-        body = safe_text(self._lines[index])
-        body.no_wrap = True
-        if self.query and self.query.lower() in self._plain_line(index):
-            style = self.get_component_rich_style("log-lines--current" if index == self.current else "log-lines--match")
-            lowered = body.plain.lower()
-            needle = self.query.lower()
-            position = lowered.find(needle)
-            while position >= 0:
-                body.stylize(style, position, position + len(needle))
-                position = lowered.find(needle, position + max(1, len(needle)))
-            if index == self.current:
-                number.stylize(style)
-        line = number + body
-        segments = list(line.render(self.app.console))
-        strip = Strip(segments).simplify()
-        strip = strip.crop_extend(scroll_x, scroll_x + width, base)
-        return strip.apply_style(base)
+        number_text = f"{self.first_number + index:>{number_width}} │ "
+        number_style = self.get_component_rich_style("log-lines--number")
+        raw = self._lines[index]
+        matched = bool(self.query) and self.query.lower() in self._plain_line(index)
+        cleaned = strip_controls(raw)
+        if not matched and "\x1b" not in cleaned:
+            # The common case (plain text, no match): segments directly, no Rich layout.
+            strip = Strip([Segment(number_text, number_style), Segment(cleaned)])
+        else:
+            number = Text(number_text, style=number_style)
+            body = safe_text(raw)
+            body.no_wrap = True
+            if matched:
+                style = self.get_component_rich_style("log-lines--current" if index == self.current else "log-lines--match")
+                lowered = body.plain.lower()
+                needle = self.query.lower()
+                position = lowered.find(needle)
+                while position >= 0:
+                    body.stylize(style, position, position + len(needle))
+                    position = lowered.find(needle, position + max(1, len(needle)))
+                if index == self.current:
+                    number.stylize(style)
+            strip = Strip((number + body).render(self.app.console)).simplify()
+        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_style(base)
 
 
 class LogView(Vertical):
@@ -244,7 +250,7 @@ class LogView(Vertical):
         title.append_text(safe_text(self._title, keep_colours=False))
         title.no_wrap = True
         title.overflow = "ellipsis"
-        self.query_one("#log-title", Static).update(title)
+        self.query_one("#log-title", Static).update(title, layout=False)  # fixed height 1
 
     def action_search(self) -> None:
         self.add_class("-searching")

@@ -181,12 +181,20 @@ class StagePane(Widget, can_focus=True):
 
     # -- data ----------------------------------------------------------------------------
     def update_data(self, data: PaneData) -> None:
+        old = self.data
         self.data = data
         if self.cursor >= len(data.steps):
             self.cursor = max(0, len(data.steps) - 1)
         self._apply_state_class()
         self._update_titles()
-        self.refresh(layout=True)
+        # A new layout only when the pane's height may change (a full layout costs ~10 ms).
+        resized = (
+            len(old.steps) != len(data.steps)
+            or len(old.tail) != len(data.tail)
+            or old.tail_digest != data.tail_digest
+            or (old.state == "skipped") != (data.state == "skipped")
+        )
+        self.refresh(layout=resized)
 
     def _apply_state_class(self) -> None:
         # Only on a change: every class change restyles the pane (costly at 20 batches a second).

@@ -153,15 +153,14 @@ class Timeline(Widget):
             bar_style = style(f"timeline--{row.state}") if row.state in ("running", "done", "cached", "failed", "cancelled") else muted
             cached_style = style("timeline--cached")
             running_style = style("timeline--running")
-            for char in cells:
-                if char == CACHED:
-                    line.append(char, style=cached_style)
-                elif char == RUNNING:
-                    line.append(char, style=running_style)
-                elif char == BAR:
-                    line.append(char, style=bar_style)
-                else:
-                    line.append(" ")
+            styles = {CACHED: cached_style, RUNNING: running_style, BAR: bar_style}
+            # One span per run of equal cells (a span per cell makes painting slow).
+            run_start = 0
+            for column in range(1, len(cells) + 1):
+                if column == len(cells) or cells[column] != cells[run_start]:
+                    char = cells[run_start]
+                    line.append(char * (column - run_start), style=styles.get(char))
+                    run_start = column
             lines.append(line)
         # Time axis: start, middle and end marks.
         axis = Text(" " * LABEL_WIDTH, style=muted)
