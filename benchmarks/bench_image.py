@@ -107,6 +107,7 @@ def time_analysis() -> tuple[dict, float]:
         raise SystemExit(f"the analysis failed (exit {child.returncode})")
     result = json.loads(output)
     result["wall"] = wall
+    result["cpu"] = usage.ru_utime + usage.ru_stime
     return result, usage.ru_maxrss / 1024  # Linux reports kB
 
 
@@ -120,12 +121,13 @@ def main() -> int:
         return 2
     if args.rebuild or not image_exists():
         build_image()
-    saves, analyses, peak = [], [], 0.0
+    saves, analyses, cpus, peak = [], [], [], 0.0
     result: dict = {}
     for _ in range(args.runs):
         saves.append(time_docker_save())
         result, rss = time_analysis()
         analyses.append(result["wall"])
+        cpus.append(result["cpu"])
         peak = max(peak, rss)
     save, analysis = min(saves), min(analyses)
     ratio = analysis / save
@@ -136,7 +138,8 @@ def main() -> int:
     print(f"{'time (best of %d)' % args.runs:<34}{save:>12.2f} s{analysis:>12.2f} s{'<= 1.5x':>12}  "
           f"{ratio:.2f}x {'PASS' if ratio <= TIME_TARGET else 'FAIL'}")
     print(f"{'peak RSS of the analysis':<34}{'':>14}{peak:>11.0f} MB{'<= 300 MB':>12}  {'PASS' if peak <= RSS_TARGET_MB else 'FAIL'}")
-    print(f"  runs: docker save {', '.join(f'{s:.2f}' for s in saves)} s; analysis {', '.join(f'{a:.2f}' for a in analyses)} s")
+    print(f"  runs: docker save {', '.join(f'{s:.2f}' for s in saves)} s; analysis {', '.join(f'{a:.2f}' for a in analyses)} s"
+          f" (its CPU {', '.join(f'{c:.2f}' for c in cpus)} s: the rest is waiting for the engine's export)")
     return 0 if ratio <= TIME_TARGET and peak <= RSS_TARGET_MB else 1
 
 
