@@ -52,7 +52,10 @@ def build_args(pairs: list[str]) -> dict[str, str]:
 def analyze(client, image: str, args: argparse.Namespace, with_files: bool = True):
     """The image report, or an int exit code after printing the problem."""
     import docker.errors
+    import requests
+    import urllib3
 
+    from msb_tui.image.export import ExportError
     from msb_tui.image.report import analyze_image
 
     dockerfile = getattr(args, "dockerfile", None)
@@ -83,8 +86,11 @@ def analyze(client, image: str, args: argparse.Namespace, with_files: bool = Tru
     except ValueError as error:  # bad --target or Dockerfile
         print(f"msb-tui: {error}", file=sys.stderr)
         return EXIT_NO_IMAGE
-    except docker.errors.DockerException as error:
-        print(f"msb-tui: the engine failed: {error}", file=sys.stderr)
+    except ExportError as error:
+        print(f"msb-tui: the engine's export of {image!r} could not be read: {error}", file=sys.stderr)
+        return EXIT_NO_ENGINE
+    except (docker.errors.DockerException, requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
+        print(f"msb-tui: the engine failed while reading {image!r}: {error}", file=sys.stderr)
         return EXIT_NO_ENGINE
 
 

@@ -189,3 +189,18 @@ def test_report_trees_for_earlier_layers_are_cached():
     assert report.file_tree(upto=0) is not first  # evicted, rebuilt
     assert report.file_tree().root.size == sum(range(1, TREE_CACHE + 3))
     assert [n.status for n in report.layer_tree(1).root.children()] == ["added"]
+
+
+def test_engine_dying_mid_export_exits_3(capsys):
+    import urllib3
+
+    from msb_tui.commands import layers as layers_command
+
+    class DyingClient:
+        def get_image(self, image, chunk_size=None):
+            yield b"\0" * 100
+            raise urllib3.exceptions.ProtocolError("Connection broken")
+
+    args = argparse.Namespace(dockerfile=None, target=None, build_arg=[])
+    assert layers_command.analyze(DyingClient(), "x", args) == 3
+    assert "Connection broken" in capsys.readouterr().err
