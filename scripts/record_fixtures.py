@@ -27,12 +27,13 @@ from msb_tui.offline import offline_build_args  # noqa: E402
 OUT = REPO / "tests" / "fixtures" / "recordings"
 DEMOS = REPO / "demo_dockerfiles"
 
-# name -> (demo folder, Dockerfile name, target, expected outcome)
+# name -> (demo folder, Dockerfile name, target, expected outcome, classic builder)
 FIXTURES = {
-    "parallel": ("parallel", "Dockerfile", None, "succeeded"),
-    "seed-example": ("seed-example", "Dockerfile", None, "succeeded"),
-    "broken": ("broken", "Dockerfile", None, "failed"),
-    "go": ("go", "Dockerfile", None, "succeeded"),
+    "parallel": ("parallel", "Dockerfile", None, "succeeded", False),
+    "seed-example": ("seed-example", "Dockerfile", None, "succeeded", False),
+    "broken": ("broken", "Dockerfile", None, "failed", False),
+    "go": ("go", "Dockerfile", None, "succeeded", False),
+    "seed-example-classic": ("seed-example", "Dockerfile", None, "succeeded", True),
 }
 
 
@@ -53,7 +54,7 @@ def _portable(path: Path) -> None:
 
 
 def record(client, name: str) -> Path:
-    folder, dockerfile, target, expected = FIXTURES[name]
+    folder, dockerfile, target, expected, classic = FIXTURES[name]
     context = DEMOS / folder
     text = (context / dockerfile).read_text()
     request = BuildRequest(
@@ -62,6 +63,8 @@ def record(client, name: str) -> Path:
         target=target,
         build_args=offline_build_args(text),
         no_cache=True,
+        classic=classic,
+        network="none",
         tags=(f"msb-test-build/fixture-{name}:latest",) if expected == "succeeded" else (),
     )
     path = OUT / f"{name}.jsonl"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from msb_tui.build.events import BuildFailed, EngineEvent, ImageBuilt, MalformedMessage, StreamText
+from msb_tui.build.events import BuildCancelled, BuildFailed, EngineEvent, ImageBuilt, MalformedMessage, StreamText
 from msb_tui.build.trace import decode_trace
 
 
@@ -52,12 +52,19 @@ def decode_message(message: Any, timestamp: float | None = None) -> list[EngineE
 
 
 class MessageDecoder:
-    """Stateful decoder for one build's message stream: in classic mode every event goes through the
-    classic step parser (when available) so a classic build yields the same step events."""
+    """Stateful decoder for one build's message stream.
+
+    Classic mode: every event goes through the classic step parser (when available) so a classic
+    build yields the same step events; and because the classic builder reports an image id
+    (``{"aux": {"ID": ...}}``) at the end of EVERY stage, only the last one is the build's result:
+    it is held back and emitted by ``finish()`` unless the build failed or was cancelled.
+    """
 
     def __init__(self, classic: bool = False, dockerfile_text: str | None = None):
         self.classic = classic
         self._parser = _classic_parser(dockerfile_text) if classic else None
+        self._image: ImageBuilt | None = None
+        self._stopped = False  # a failure or cancel was seen
 
     def decode(self, message: Any, timestamp: float | None = None) -> list[EngineEvent]:
         return self.translate(decode_message(message, timestamp))
@@ -65,15 +72,25 @@ class MessageDecoder:
     def translate(self, events: list[EngineEvent]) -> list[EngineEvent]:
         """Events the source produced itself (e.g. ``BuildCancelled``) pass through here too, so the
         classic parser can close its open step."""
-        if self._parser is None:
+        if not self.classic:
             return events
         out: list[EngineEvent] = []
         for event in events:
-            out.extend(self._parser.translate(event))
+            if isinstance(event, ImageBuilt):
+                self._image = event
+                continue
+            if isinstance(event, (BuildFailed, BuildCancelled)):
+                self._stopped = True
+            if self._parser is not None:
+                out.extend(self._parser.translate(event))
+            else:
+                out.append(event)
         return out
 
     def finish(self) -> list[EngineEvent]:
-        """Whatever the classic parser still holds at the end of the stream."""
-        if self._parser is None:
-            return []
-        return list(self._parser.finish())
+        """End of stream: what the classic parser still holds, then the held-back image id."""
+        out: list[EngineEvent] = list(self._parser.finish()) if self._parser is not None else []
+        if self._image is not None and not self._stopped:
+            out.append(self._image)
+            self._image = None
+        return out

@@ -330,8 +330,11 @@ class _StageInfo:
 class BuildModel:
     """Merges engine events into stages, steps, logs and totals; ``apply`` returns what changed."""
 
-    def __init__(self, analysis: Any = None, *, log_lines_per_step: int = 5000):
+    def __init__(self, analysis: Any = None, *, log_lines_per_step: int = 5000, classic: bool = False):
+        """``classic``: the build runs on the classic builder, which runs EVERY stage up to the target
+        in file order (so the plan's skipped stages before the target do run)."""
         self.analysis = analysis
+        self.classic = classic
         self.log_lines_per_step = log_lines_per_step
         self.status = "pending"
         self.stages: list[StageRun] = []
@@ -362,6 +365,13 @@ class BuildModel:
         plan = getattr(analysis, "plan", None)
         needed = getattr(plan, "needed", None) if plan is not None else None
         reasons = getattr(plan, "skip_reasons", None) or {}
+        default_reason = "not needed for the target"
+        if self.classic and plan is not None:
+            target = getattr(plan, "target", None)
+            if isinstance(target, int):
+                needed = {i for i in range(target + 1)}
+                reasons = {}
+                default_reason = "after the target stage: the classic builder stops at the target"
         for stage in getattr(analysis, "stages", None) or []:
             info = _StageInfo(stage)
             self._infos.append(info)
@@ -369,7 +379,7 @@ class BuildModel:
             if needed is not None and info.index not in needed:
                 run.state = "skipped"
                 run.needed = False
-                run.skip_reason = reasons.get(info.index) or "not needed for the target"
+                run.skip_reason = reasons.get(info.index) or default_reason
             self.stages.append(run)
             # Duplicate names: BuildKit's --from means the last one; a needed one wins over a skipped one.
             key = info.display_name.lower()

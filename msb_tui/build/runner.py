@@ -347,11 +347,14 @@ class BuildStream:
                 yield event
         if self._cancel.is_set():
             yield from decoder.translate([BuildCancelled()])
-        elif not finished:
-            yield from decoder.translate(
-                [BuildFailed("the engine closed the stream before the build finished", {"phase": "stream"})]
-            )
-        yield from decoder.finish()
+            yield from decoder.finish()
+            return
+        for event in decoder.finish():
+            if isinstance(event, (ImageBuilt, BuildFailed)):
+                finished = True
+            yield event
+        if not finished:
+            yield BuildFailed("the engine closed the stream before the build finished", {"phase": "stream"})
 
 
 def _has_from(text: str) -> bool:

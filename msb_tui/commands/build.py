@@ -120,7 +120,7 @@ def run_build(client, request, analysis, *, progress: str = "plain", record: boo
     from msb_tui.build.runner import start_build
 
     stream = start_build(client, request, record=record)
-    model = BuildModel(analysis)
+    model = BuildModel(analysis, classic=request.classic)
     previous = None
     if threading.current_thread() is threading.main_thread():
         interrupts = []

@@ -40,7 +40,7 @@ def replay_into(path: Path, model=None, *, speed: float | None = None):
 
     inputs = read_inputs(path)
     if model is None:
-        model = BuildModel(analysis_for_recording(inputs))
+        model = BuildModel(analysis_for_recording(inputs), classic=bool(inputs.get("classic")))
     return model, replay(path, speed)
 
 

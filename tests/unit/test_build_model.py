@@ -358,3 +358,28 @@ def test_foreign_non_from_step_is_kept_apart():
     model = BuildModel(analyze("FROM scratch AS only\nCOPY a /a\n"))
     model.apply(_v("x", "[elsewhere 2/3] RUN make", 1.0, 2.0))
     assert [s.name for s in model.stages] == ["only"] and model.internal[0].digest == "x"
+
+
+def test_classic_recording_runs_every_stage_in_order_without_mismatch():
+    recording = load_recording(RECORDINGS / "seed-example-classic.jsonl")
+    inputs = recording.inputs
+    model = BuildModel(analyze(inputs["dockerfile_text"], build_args=inputs["build_args"]), classic=True)
+    finished = []
+    for event in replay(RECORDINGS / "seed-example-classic.jsonl", None):
+        finished += [c for c in model.apply(event) if isinstance(c, BuildFinished)]
+    assert finished == [BuildFinished("succeeded")]  # intermediate stage images do not end the build
+    assert _stages(model) == {"base": "done", "build": "done", "test": "done", "final": "done"}
+    assert model.plan_mismatch == []
+    ran = model.stages
+    for before, after in zip(ran, ran[1:]):
+        assert after.started >= before.completed - 1e-3
+    assert model.totals().max_parallel == 1 and model.totals().parallel_saved == 0
+    assert model.image_id == recording.footer["image_id"]
+
+
+def test_classic_plan_skips_only_stages_after_the_target():
+    analysis = analyze("FROM scratch AS a\nCOPY x /x\nFROM scratch AS b\nCOPY y /y\nFROM scratch AS c\nCOPY z /z\n", target="b")
+    model = BuildModel(analysis, classic=True)
+    assert _stages(model) == {"a": "planned", "b": "planned", "c": "skipped"}
+    assert "classic builder" in model.stage("c").skip_reason
+    assert _stages(BuildModel(analysis)) == {"a": "skipped", "b": "planned", "c": "skipped"}

@@ -155,3 +155,14 @@ def test_copy_of_fixture_can_be_replayed_with_pacing(tmp_path):
     events = list(replay(path, 1000.0, sleep=waits.append))
     assert isinstance(events[-1], BuildFailed)
     assert sum(waits) < 0.01
+
+
+def test_classic_decoder_holds_intermediate_image_ids():
+    decoder = MessageDecoder(classic=True)
+    assert decoder.decode({"aux": {"ID": "sha256:stage1"}}) == []
+    assert decoder.decode({"aux": {"ID": "sha256:final"}}) == []
+    assert decoder.finish()[-1] == ImageBuilt("sha256:final")
+    failed = MessageDecoder(classic=True)
+    failed.decode({"aux": {"ID": "sha256:stage1"}})
+    failed.decode({"error": "boom", "errorDetail": {"message": "boom"}})
+    assert not any(isinstance(e, ImageBuilt) for e in failed.finish())
