@@ -1,8 +1,8 @@
 """Lint: BuildKit's build checks (same rule names) plus multi-stage advice of our own.
 
 Every rule is one linear pass over the stages or instructions. BuildKit rules keep BuildKit's
-names and messages; ours are SdkImageInFinalStage, CacheBustingCopy, UnusedStage and
-UnpinnedBaseImage. Findings are sorted by line.
+names and messages; ours are SdkImageInFinalStage, CacheBustingCopy, UnusedStage,
+UnpinnedBaseImage and FromUnknownStage. Findings are sorted by line.
 """
 
 from __future__ import annotations
@@ -368,6 +368,48 @@ def _multistage_rules(model: Model, plan: Plan | None, findings: list[Finding]) 
                     break
 
 
+def _edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Levenshtein distance, giving up (returning limit + 1) once it exceeds ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def _unknown_source_rules(model: Model, findings: list[Finding]) -> None:
+    """COPY --from / RUN --mount from= naming no stage: BuildKit then pulls an image of that name.
+
+    Intended when it looks like an image (``nginx:1.25``, ``ghcr.io/x/y``); a likely typo when it is
+    close to a stage name (error) or a bare word with no tag or registry (warning)."""
+    names = sorted({stage.name for stage in model.stages if stage.name})
+    for edge in model.edges:
+        if edge.kind == "base" or type(edge.source) is not str:
+            continue
+        source = edge.source
+        flag = "--from=" if edge.kind == "copy" else "--mount=...,from="
+        close = [name for name in names if _edit_distance(source.lower(), name) <= 2]
+        if close:
+            findings.append(_finding(
+                "FromUnknownStage", "error", edge.line,
+                f"{flag}{source} names no stage, so BuildKit will try to pull an image called "
+                f"'{source}' (did you mean `{close[0]}`?)",
+                f"write {flag}{close[0]}",
+            ))
+        elif "/" not in source and ":" not in source and "@" not in source:
+            findings.append(_finding(
+                "FromUnknownStage", "warning", edge.line,
+                f"{flag}{source} names no stage, so BuildKit will try to pull an image called '{source}'",
+                "name an existing stage, or give the image a tag",
+            ))
+
+
 def run_lint(model: Model, plan: Plan | None) -> list[Finding]:
     """All findings for the model, sorted by line (file-level findings first)."""
     findings: list[Finding] = []
@@ -376,5 +418,6 @@ def run_lint(model: Model, plan: Plan | None) -> list[Finding]:
     _stage_rules(model, findings)
     _instruction_rules(model, findings)
     _multistage_rules(model, plan, findings)
+    _unknown_source_rules(model, findings)
     findings.sort(key=lambda finding: (finding.line or 0))
     return findings

@@ -53,7 +53,12 @@ class Model:
     needed: set[int] | None = None
 
 
-def _stage_args(args: list[str]) -> tuple[str, str | None]:
+def _is_literal(word: str, escape: str) -> bool:
+    """No variable, quote or escape: the word expands to itself."""
+    return "$" not in word and "'" not in word and '"' not in word and escape not in word
+
+
+def _stage_args(args: tuple[str, ...]) -> tuple[str, str | None]:
     base = args[0] if args else ""
     name = args[2] if len(args) == 3 and args[1].lower() == "as" else None
     return base, name
@@ -229,16 +234,20 @@ def _build_stages(model: Model, groups: list[_Group]) -> None:
     for index, group in enumerate(groups):
         from_instruction = group.from_instruction
         body = group.body
-        base_raw, raw_name = _stage_args(list(from_instruction.value))
+        base_raw, raw_name = _stage_args(from_instruction.value)
         name = raw_name.lower() if raw_name else None
         line = from_instruction.line_start
-        try:
-            expansion = expand(base_raw, model.global_env, escape=model.escape)
-            base_text = expansion.result
-            model.from_unmatched[index] = expansion.unmatched
-        except ExpansionError as error:
-            model.errors.append(DockerfileError.make(line, str(error), "expansion"))
+        if _is_literal(base_raw, model.escape):
             base_text = base_raw
+        else:
+            try:
+                expansion = expand(base_raw, model.global_env, escape=model.escape)
+                base_text = expansion.result
+                if expansion.unmatched:
+                    model.from_unmatched[index] = expansion.unmatched
+            except ExpansionError as error:
+                model.errors.append(DockerfileError.make(line, str(error), "expansion"))
+                base_text = base_raw
         if model.default_env is model.global_env:
             model.from_default_bases[index] = base_text
         else:
@@ -250,7 +259,7 @@ def _build_stages(model: Model, groups: list[_Group]) -> None:
             model.errors.append(
                 DockerfileError.make(line, f"base name ({base_raw}) should not be blank", "empty_base")
             )
-        platform_raw = from_instruction.flag("platform")
+        platform_raw = from_instruction.flag("platform") if from_instruction.flags else None
         platform = None
         if platform_raw:
             try:
@@ -310,6 +319,7 @@ def _add_external(model: Model, seen: set[str], ref: str) -> None:
 
 
 _new_tuple = tuple.__new__
+_PROTOCOLS = ("/tcp", "/udp")
 _FROM_VARIABLE = (
     "variable expansion is not supported for --from, define a new stage with FROM using ARG from global "
     "scope as a workaround"
@@ -347,6 +357,12 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                 seen.add(base.ref)
                 externals.append(base.ref)
             edges.append(_new_tuple(Edge, (base.ref, index, "base", stage.line_start)))
+        if base.kind == "stage" and model.stages[base.stage_index].onbuild:
+            for resolved, kind in _onbuild_sources(model.stages[base.stage_index], last_by_name, count):
+                if type(resolved) is str and resolved not in seen:
+                    seen.add(resolved)
+                    externals.append(resolved)
+                edges.append(_new_tuple(Edge, (resolved, index, kind, stage.line_start)))
         while position < flagged_count and flagged[position][0] == index:
             instruction = flagged[position][1]
             position += 1
@@ -355,7 +371,9 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
             if not flags:
                 if cmd == "EXPOSE":
                     for raw in instruction.value:
-                        if not raw.isdigit() and "$" not in raw:
+                        if raw.isdigit() or (raw[-4:] in _PROTOCOLS and raw[:-4].isdigit()):
+                            continue
+                        if "$" not in raw:
                             problem = port_error(raw)
                             if problem:
                                 dispatch.append((index, instruction.line_start,
@@ -373,7 +391,7 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                 if has_variable(source, model.escape):
                     dependency_errors.append(DockerfileError.make(line, _FROM_VARIABLE, "from_variable"))
                     continue
-                if _INDEX.match(source):
+                if source.isdigit() or _INDEX.match(source):
                     number = int(source)
                     if not 0 <= number < count:
                         dependency_errors.append(
@@ -400,7 +418,7 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                     if not flag.startswith("--mount="):
                         continue
                     fields = mount_fields(flag[8:])
-                    problem = mount_error(fields)
+                    problem = mount_error(fields) if "type" in fields else None
                     if problem:
                         dispatch.append((index, line, DockerfileError.make(line, problem, "bad_mount")))
                     source = fields.get("from")
@@ -422,6 +440,37 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                     edges.append(_new_tuple(Edge, (resolved, index, "mount", line)))
     model.errors.extend(dependency_errors)
     return dispatch
+
+
+_ONBUILD_PREFIX = re.compile(r"(?i)^\s*ONBUILD\s*")
+
+
+def _onbuild_sources(base: Stage, last_by_name: dict[str, int], count: int) -> list[tuple[int | str, str]]:
+    """What the ONBUILD triggers of ``base`` copy or mount from: they run in every stage built
+    FROM it, so that stage depends on those sources too (BuildKit's ``initOnBuildTriggers``)."""
+    import dockerfile
+
+    found: list[tuple[int | str, str]] = []
+    for trigger in base.onbuild:
+        if trigger.sub_cmd not in ("COPY", "RUN"):
+            continue
+        try:
+            (command,) = dockerfile.parse_string(_ONBUILD_PREFIX.sub("", trigger.original, count=1))
+        except (dockerfile.GoParseError, ValueError):
+            continue
+        for flag in command.flags:
+            if trigger.sub_cmd == "COPY" and flag.startswith("--from="):
+                source = flag[7:]
+                if source.isdigit():
+                    if int(source) < count:
+                        found.append((int(source), "copy"))
+                elif source and "$" not in source:
+                    found.append((last_by_name.get(source.lower(), source), "copy"))
+            elif trigger.sub_cmd == "RUN" and flag.startswith("--mount="):
+                source = mount_fields(flag[8:]).get("from")
+                if source:
+                    found.append((last_by_name.get(source.lower(), source), "mount"))
+    return found
 
 
 def stage_dependencies(model: Model) -> list[list[int]]:

@@ -61,6 +61,9 @@ def test_clean_multistage_file_has_no_findings():
         ("FROM scratch AS a\nFROM scratch\nCOPY --from=a / /\n", "UnusedStage", []),
         ("FROM busybox\nFROM alpine:latest\nFROM alpine:3.19\nFROM alpine@sha256:" + "a" * 64 + "\n",
          "UnpinnedBaseImage", [1, 2]),
+        ("FROM scratch AS build\nFROM scratch\nCOPY --from=bulid /a /a\nCOPY --from=nginx:1.25 /b /b\n",
+         "FromUnknownStage", [3]),
+        ("FROM scratch\nRUN --mount=from=tools,target=/t true\n", "FromUnknownStage", [2]),
     ],
 )
 def test_rule(text, rule, lines):
@@ -97,3 +100,11 @@ def test_findings_are_sorted_and_carry_a_fix():
     assert lines == sorted(lines)
     assert all(finding.fix for finding in analysis.lint)
     assert {finding.severity for finding in analysis.lint} <= {"error", "warning", "info"}
+
+
+def test_unknown_stage_typo_is_an_error_with_a_suggestion():
+    analysis = analyze("FROM scratch AS build\nFROM scratch\nCOPY --from=bulid /a /a\n")
+    finding = next(f for f in analysis.lint if f.rule == "FromUnknownStage")
+    assert finding.severity == "error"
+    assert "did you mean `build`" in finding.message
+    assert analysis.ok  # BuildKit accepts the file; the pull fails at build time

@@ -131,3 +131,17 @@ def test_source_may_be_a_path(tmp_path: Path):
 def test_escape_directive_is_honoured_in_from():
     text = "# escape=`\nARG V=1\nFROM img:`$V\n"
     assert analyze(text).stages[0].base.ref == "img:$V"
+
+
+def test_onbuild_triggers_add_dependencies_to_child_stages():
+    text = (
+        "FROM scratch AS assets\nCOPY a /a\n"
+        "FROM scratch AS base\nONBUILD COPY --from=assets /a /a\n"
+        "FROM base AS child\n"
+        "FROM scratch AS unrelated\n"
+        "FROM scratch\nCOPY --from=child /a /a\n"
+    )
+    analysis = analyze(text)
+    assert Edge(0, 2, "copy", 5) in analysis.edges
+    assert analysis.plan.needed == {0, 1, 2, 4}
+    assert analysis.plan.waves == [[0, 1], [2], [4]]
