@@ -107,12 +107,58 @@ def run(args: argparse.Namespace) -> int:
         print(f"msb-tui build: {error}", file=sys.stderr)
         return EXIT_NO_ENGINE
 
-    analysis = load_analysis(dockerfile, args.target, build_args, args.platform)
+    # The analysis runs while the engine starts the build (it takes the engine a few hundred ms to
+    # answer a build with an uploaded context): run_build calls it after the stream has started.
+    def analysis():
+        return load_analysis(dockerfile, args.target, build_args, args.platform)
+
     return run_build(client, request, analysis, progress=args.progress, record=not args.no_record)
 
 
-def run_build(client, request, analysis, *, progress: str = "plain", record: bool = True, stdout=None) -> int:
-    """Run one build, printing progress and the summary; Ctrl+C cancels it on the engine (exit 130)."""
+_END = object()
+
+
+class _PumpError:
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+def _pumped(stream):
+    """Iterate ``stream`` in a worker thread (so the build starts at once); yield its events here."""
+    import queue
+    import threading
+
+    items: queue.SimpleQueue = queue.SimpleQueue()
+
+    def pump():
+        try:
+            for event in stream:
+                items.put(event)
+        except BaseException as error:  # noqa: BLE001 - handed to the consuming thread
+            items.put(_PumpError(error))
+        finally:
+            items.put(_END)
+
+    threading.Thread(target=pump, name="msb-tui-build-stream", daemon=True).start()
+
+    def events():
+        while True:
+            item = items.get()
+            if item is _END:
+                return
+            if isinstance(item, _PumpError):
+                raise item.error
+            yield item
+
+    return events()
+
+
+def run_build(client, request, analysis=None, *, progress: str = "plain", record: bool = True, stdout=None) -> int:
+    """Run one build, printing progress and the summary; Ctrl+C cancels it on the engine (exit 130).
+
+    ``analysis``: an Analysis, None, or a callable returning one — called once the build is under
+    way, so analysing the Dockerfile overlaps with the engine's start-up.
+    """
     import signal
     import threading
 
@@ -120,7 +166,6 @@ def run_build(client, request, analysis, *, progress: str = "plain", record: boo
     from msb_tui.build.runner import start_build
 
     stream = start_build(client, request, record=record)
-    model = BuildModel(analysis, classic=request.classic)
     previous = None
     if threading.current_thread() is threading.main_thread():
         interrupts = []
@@ -134,7 +179,11 @@ def run_build(client, request, analysis, *, progress: str = "plain", record: boo
 
         previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
-        status = consume(stream, model, progress=progress, stdout=stdout,
+        events = _pumped(stream)
+        if callable(analysis):
+            analysis = analysis()
+        model = BuildModel(analysis, classic=request.classic)
+        status = consume(events, model, progress=progress, stdout=stdout,
                          recording=str(stream.recording_path) if stream.recording_path else None)
     finally:
         if previous is not None:
