@@ -118,3 +118,30 @@ def test_random_prefix_suffix_trims(prefix, middle, suffix):
         assert expand("${V##*.}", env).result == value.rsplit(".", 1)[1]
         assert expand("${V%.*}", env).result == value.rsplit(".", 1)[0]
         assert expand("${V%%.*}", env).result == value.split(".", 1)[0]
+
+
+IMAGE_NAMES = st.from_regex(r"[a-z][a-z0-9]{0,8}(/[a-z][a-z0-9]{0,8})?", fullmatch=True)
+TAGS = st.from_regex(r"[a-z0-9][a-z0-9.\-]{0,6}", fullmatch=True)
+
+
+@given(default=IMAGE_NAMES, override=st.one_of(st.none(), IMAGE_NAMES), tag=TAGS, suffix=TAGS)
+def test_random_global_args_expand_in_from_lines(default, override, tag, suffix):
+    from msb_tui.analysis import analyze
+
+    text = (
+        f"ARG IMG={default}\nARG TAG={tag}\nARG FULL=${{IMG}}:${{TAG}}\n"
+        f"FROM ${{IMG}}:${{TAG:-x}}-{suffix} AS one\nFROM $FULL\nFROM ${{MISSING:-${{IMG}}}}\n"
+    )
+    build_args = {} if override is None else {"IMG": override}
+    analysis = analyze(text, build_args=build_args)
+    image = override or default
+    assert analysis.errors == []
+    assert analysis.stages[0].base.ref == f"{image}:{tag}-{suffix}"
+    assert analysis.stages[1].base.ref == f"{image}:{tag}"
+    expected_last = analysis.stages[2].base
+    if image == "one":
+        assert (expected_last.kind, expected_last.stage_index) == ("stage", 0)
+    elif image == "scratch":
+        assert expected_last.kind == "scratch"
+    else:
+        assert (expected_last.kind, expected_last.ref) == ("image", image)
