@@ -14,7 +14,7 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         ("?  f1", "this help"),
         ("ctrl+p", "command palette: build, target, build args, layers of any image, history, theme"),
         ("ctrl+t", "toggle dark / light theme"),
-        ("escape  q", "leave a screen (quit on the graph); leaving a build cancels it"),
+        ("escape  q", "leave a screen (q on the graph quits); leaving a build cancels it"),
     ]),
     ("Graph (home)", [
         ("arrows  click", "select a stage: its instructions, ARGs, lint findings and plan reason"),
@@ -27,14 +27,21 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         ("h", "history of recorded builds"),
     ]),
     ("Build", [
+        ("c", "cancel the build"),
         ("ctrl+r", "rebuild"),
+        ("l", "layers of the built image"),
         ("escape", "cancel the build and go back"),
     ]),
     ("Layers", [
         ("s", "sort layers by size / by order"),
         ("/", "filter the file tree by path"),
         ("z", "sort the file tree by size / by name"),
+        ("w", "file tree: the layer's own changes / the whole image up to it"),
         ("c", "build each stage as its own image and compare sizes"),
+    ]),
+    ("Troubleshoot", [
+        ("b", "build the stage as the target"),
+        ("s  enter", "open a shell in it (docker run --rm -it); exit the shell to come back"),
     ]),
     ("History", [
         ("enter", "replay the selected recording"),
