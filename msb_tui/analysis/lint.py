@@ -87,9 +87,10 @@ def _legacy_key_value(instruction: Instruction) -> bool:
 
 def _stage_rules(model: Model, findings: list[Finding]) -> None:
     seen_names: dict[str, int] = {}
+    declared = set(model.global_args) | set(PLATFORM_ARGS) | {"TARGETSTAGE"}
     for stage in model.stages:
         line = stage.line_start
-        args = list(stage.from_instruction.value)
+        args = stage.from_instruction.value
         if len(args) == 3:
             written = args[2]
             if written != written.lower():
@@ -121,14 +122,15 @@ def _stage_rules(model: Model, findings: list[Finding]) -> None:
                     f'Stage name should not use the same name as reserved stage "{stage.name}"',
                     "pick another name",
                 ))
-        declared = set(model.global_args) | set(PLATFORM_ARGS) | {"TARGETSTAGE"}
-        for name in sorted(model.from_unmatched.get(stage.index, set()) - declared):
-            findings.append(_finding(
-                "UndefinedArgInFrom", "warning", line, f"FROM argument '{name}' is not declared",
-                f"declare 'ARG {name}=<default>' before the first FROM",
-            ))
-        default_base = model.from_default_bases.get(stage.index)
-        if default_base is not None and "$" in stage.base_raw and (
+        unmatched = model.from_unmatched.get(stage.index)
+        if unmatched:
+            for name in sorted(unmatched - declared):
+                findings.append(_finding(
+                    "UndefinedArgInFrom", "warning", line, f"FROM argument '{name}' is not declared",
+                    f"declare 'ARG {name}=<default>' before the first FROM",
+                ))
+        default_base = model.from_default_bases.get(stage.index) if "$" in stage.base_raw else None
+        if default_base is not None and (
             default_base == "" or (default_base != "scratch" and reference_error(default_base))
         ):
             findings.append(_finding(
