@@ -37,6 +37,8 @@ _STEP_NAME = re.compile(
 )
 _CANCELLED_ERRORS = ("context canceled", "context cancelled", "canceled", "cancelled")
 _STEP_KINDS = ("ADD", "COPY", "RUN")
+MAX_LINE = 16384
+"""Characters per log line kept in a LogTail; longer lines (and a line that never ends) are cut."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -49,7 +51,8 @@ class LogTail:
     Chunks are split into lines per stream; a line cut between chunks is carried over. Bytes are
     decoded as UTF-8 with replacement characters (incrementally, so a character split across
     chunks survives). ``\\r`` rewrites the line as a terminal would: only the text after the last
-    carriage return is kept. Lines are NOT sanitized: display them with ``msb_tui.sanitize``.
+    carriage return is kept. Lines longer than ``MAX_LINE`` are cut into pieces, so a line that
+    never ends cannot grow without bound. Lines are NOT sanitized: display them with ``msb_tui.sanitize``.
     """
 
     __slots__ = ("lines", "dropped", "total", "_partial", "_decoders")
@@ -74,13 +77,24 @@ class LogTail:
         text = decoder.decode(data)
         if not text:
             return []
-        pending = self._partial.get(stream, "")
+        pending = self._partial.get(stream, "") + text
         if "\n" not in text:
-            self._partial[stream] = pending + text
-            return []
-        parts = (pending + text).split("\n")
-        self._partial[stream] = parts.pop()
-        return self._add(parts)
+            lines: list[str] = []
+        else:
+            parts = pending.split("\n")
+            pending = parts.pop()
+            lines = self._add(parts)
+        if len(pending) > MAX_LINE:
+            # A line still being written: a progress bar redraws it (keep the text after the last
+            # carriage return), anything else is cut into MAX_LINE pieces so memory stays bounded.
+            cut = pending.rfind("\r", 0, len(pending) - 1)
+            if cut >= 0:
+                pending = pending[cut + 1 :]
+            while len(pending) > MAX_LINE:
+                lines += self._add([pending[:MAX_LINE]])
+                pending = pending[MAX_LINE:]
+        self._partial[stream] = pending
+        return lines
 
     def flush(self) -> list[str]:
         """End of the step: partial lines become lines."""
@@ -99,6 +113,9 @@ class LogTail:
                 line = line.rstrip("\r")
                 if "\r" in line:
                     line = line.rsplit("\r", 1)[1]
+            if len(line) > MAX_LINE:
+                lines.extend(line[i : i + MAX_LINE] for i in range(0, len(line), MAX_LINE))
+                continue
             lines.append(line)
         lines_deque = self.lines
         overflow = len(lines_deque) + len(lines) - lines_deque.maxlen  # type: ignore[operator]

@@ -383,3 +383,19 @@ def test_classic_plan_skips_only_stages_after_the_target():
     assert _stages(model) == {"a": "planned", "b": "planned", "c": "skipped"}
     assert "classic builder" in model.stage("c").skip_reason
     assert _stages(BuildModel(analysis)) == {"a": "skipped", "b": "planned", "c": "skipped"}
+
+
+def test_log_tail_bounds_a_line_that_never_ends():
+    from msb_tui.build.model import MAX_LINE
+
+    tail = LogTail(limit=100)
+    for _ in range(100):
+        tail.feed(b"x" * 10_000)  # 1 MB, no newline
+    assert len(tail.partial) <= MAX_LINE
+    assert all(len(line) == MAX_LINE for line in tail.lines)
+    assert sum(len(line) for line in tail.lines) + len(tail.partial) == 1_000_000
+    bar = LogTail()
+    for i in range(5000):
+        bar.feed(f"\r{i % 100:3d}% [{'#' * (i % 100)}]".encode())  # a progress bar, no newline
+    assert len(bar.partial) <= MAX_LINE + 200
+    assert bar.feed(b"\n") == [" 99% [" + "#" * 99 + "]"]
