@@ -571,7 +571,8 @@ def edges_from_analysis(analysis) -> list[GraphEdge]:
     return edges
 
 
-def nodes_from_analysis(analysis, states: dict[str, str] | None = None) -> list[GraphNode]:
+def nodes_from_analysis(analysis, states: dict[str, str] | None = None,
+                        edges: list[GraphEdge] | None = None) -> list[GraphNode]:
     """A box per stage (plus one per external image), annotated with the plan and live states."""
     states = states or {}
     plan = getattr(analysis, "plan", None)
@@ -581,7 +582,7 @@ def nodes_from_analysis(analysis, states: dict[str, str] | None = None) -> list[
     skip_reasons = dict(plan.skip_reasons) if plan else {}
     nodes: list[GraphNode] = []
     images: dict[str, int] = {}
-    edges = edges_from_analysis(analysis)
+    edges = edges_from_analysis(analysis) if edges is None else edges
     for edge in edges:
         if edge.source.startswith("image:") and edge.source not in images:
             images[edge.source] = len(images)
@@ -628,6 +629,14 @@ def nodes_from_analysis(analysis, states: dict[str, str] | None = None) -> list[
             )
         )
     return nodes
+
+
+def column_count(nodes: list[GraphNode], edges: list[GraphEdge]) -> int:
+    """How many columns ``layout_graph`` will use (to size boxes before laying out)."""
+    keys = {node.key for node in nodes}
+    edges = [e for e in edges if e.source in keys and e.target in keys and e.source != e.target]
+    columns = _columns(nodes, edges)
+    return max(columns.values(), default=-1) + 1
 
 
 def layout_analysis(analysis, *, states: dict[str, str] | None = None, box_width: int = 22,

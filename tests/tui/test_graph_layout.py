@@ -97,3 +97,44 @@ def test_cycles_and_unknown_edges_do_not_break_layout():
     layout = layout_graph(nodes, edges)
     assert set(layout.placed) == {"a", "b"}
     assert layout_graph([], []).placed == {}
+
+
+def test_from_a_real_analysis_all_edge_kinds_and_external_images():
+    from msb_tui.analysis import analyze
+    from msb_tui.tui.graph_layout import edges_from_analysis, layout_analysis, nodes_from_analysis
+
+    text = (
+        "FROM golang:1.22 AS build\n"
+        "RUN go build -o /app .\n"
+        "FROM build AS test\n"
+        "RUN go test ./...\n"
+        "FROM alpine:3.20 AS tools\n"
+        "RUN --mount=type=cache,from=build,target=/src true\n"
+        "FROM scratch AS final\n"
+        "COPY --from=build /app /app\n"
+        "COPY --from=docker.io/library/busybox:1.36 /bin/busybox /busybox\n"
+    )
+    analysis = analyze(text)
+    edges = {(e.source, e.target, e.kind) for e in edges_from_analysis(analysis)}
+    assert ("image:golang:1.22", "build", "from") in edges
+    assert ("build", "test", "from") in edges
+    assert ("build", "tools", "mount") in edges
+    assert ("build", "final", "copy") in edges
+    assert any(e[0].startswith("image:") and "busybox" in e[0] and e[1:] == ("final", "copy") for e in edges)
+    nodes = {n.key: n for n in nodes_from_analysis(analysis)}
+    assert nodes["final"].target and nodes["final"].lines[0] == "FROM scratch"
+    assert not nodes["test"].needed and nodes["test"].lines[1] == "skipped: not needed"
+    assert not nodes["tools"].needed
+    layout = layout_analysis(analysis, box_width=18)
+    text_out = "\n".join(layout.text_lines())
+    assert "┈" in text_out and "╌" in text_out and "─" in text_out
+
+
+def test_states_replace_the_plan_line():
+    from msb_tui.analysis import analyze
+    from msb_tui.tui.graph_layout import nodes_from_analysis
+
+    analysis = analyze("FROM scratch AS a\nCOPY x /x\nFROM a AS b\nCOPY y /y\n")
+    nodes = {n.key: n for n in nodes_from_analysis(analysis, {"a": "running", "b": "planned"})}
+    assert nodes["a"].lines[1] == "● running"
+    assert nodes["b"].lines[1] == "· planned"

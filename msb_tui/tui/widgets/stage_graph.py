@@ -15,7 +15,14 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from msb_tui.tui.graph_layout import GraphLayout, layout_analysis, legend_rows
+from msb_tui.tui.graph_layout import (
+    GraphLayout,
+    column_count,
+    edges_from_analysis,
+    layout_graph,
+    legend_rows,
+    nodes_from_analysis,
+)
 
 DARK_ROLES = {
     "header": "bold #7f848e",
@@ -158,10 +165,10 @@ class StageGraph(ScrollView, can_focus=True):
         if not force and self._laid_out_for == width:
             return
         self._laid_out_for = width
-        probe = layout_analysis(self._analysis, states=self._states, box_width=16)
-        columns = max(1, len(probe.columns))
-        box_width, gap = self._box_geometry(columns)
-        self._layout = layout_analysis(self._analysis, states=self._states, box_width=box_width, gap=gap)
+        edges = edges_from_analysis(self._analysis)
+        nodes = nodes_from_analysis(self._analysis, self._states, edges)
+        box_width, gap = self._box_geometry(max(1, column_count(nodes, edges)))
+        self._layout = layout_graph(nodes, edges, box_width=box_width, gap=gap)
         self._legend = legend_rows(max(20, (self.size.width or 80) - 1)) if self._show_legend else []
         height = self._layout.height + (1 + len(self._legend) if self._legend else 0)
         legend_width = max((sum(len(t) for t, _ in row) for row in self._legend), default=0)
