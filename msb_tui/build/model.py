@@ -107,6 +107,11 @@ class LogTail:
         return out
 
     def _add(self, parts: list[str]) -> list[str]:
+        if parts:
+            # Fast path for the common case: no carriage return, no over-long line.
+            joined_length = sum(map(len, parts))
+            if joined_length <= MAX_LINE and not any("\r" in line for line in parts):
+                return self._keep(parts)
         lines = []
         for line in parts:
             if "\r" in line:
@@ -117,6 +122,9 @@ class LogTail:
                 lines.extend(line[i : i + MAX_LINE] for i in range(0, len(line), MAX_LINE))
                 continue
             lines.append(line)
+        return self._keep(lines)
+
+    def _keep(self, lines: list[str]) -> list[str]:
         lines_deque = self.lines
         overflow = len(lines_deque) + len(lines) - lines_deque.maxlen  # type: ignore[operator]
         if overflow > 0:

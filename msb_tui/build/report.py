@@ -8,6 +8,7 @@ errors) has terminal control sequences stripped before it is printed; nothing is
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any, TextIO
 
@@ -26,6 +27,7 @@ from msb_tui.build.model import (
 from msb_tui.sanitize import strip_controls
 
 _FLUSH_BYTES = 1 << 16
+_NEEDS_CLEANING = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\t]")  # what strip_controls would touch
 _FLUSH_SECONDS = 0.1
 
 
@@ -112,8 +114,13 @@ class PlainProgress:
                 if isinstance(event, LogChunk) and event.timestamp is not None and step.started is not None:
                     offset = max(0.0, event.timestamp - step.started)
                 prefix = f"#{number} {offset:.3f} "
-                colours = self.colours
-                write("".join(f"{prefix}{_clean(line, colours)}\n" for line in change.lines))
+                lines = change.lines
+                block = "\n".join(lines)
+                if _NEEDS_CLEANING.search(block) is None:  # one scan for the whole batch
+                    write(prefix + block.replace("\n", "\n" + prefix) + "\n")
+                else:
+                    colours = self.colours
+                    write("".join(f"{prefix}{_clean(line, colours)}\n" for line in lines))
             elif isinstance(change, PlanMismatch):
                 write(f"plan mismatch: {change.message}\n")
             elif isinstance(change, BuildFinished):
