@@ -10,6 +10,7 @@ closes the HTTP stream so the engine stops the solve.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -359,6 +360,8 @@ class BuildScreen(Screen):
     CSS_PATH = "build_screen.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+    freeze_heap = True
+    """``gc.freeze()`` on mount (see ``on_mount``); False only to measure what it buys (benchmarks)."""
 
     BINDINGS = [
         Binding("c", "cancel_build", "Cancel"),
@@ -418,6 +421,11 @@ class BuildScreen(Screen):
         return list(self.query(BuildColumn))
 
     def on_mount(self) -> None:
+        # A build floods the heap with short-lived objects; the collector's full passes hold the
+        # GIL and, over the whole long-lived app heap, stalled painting for 50-130 ms. Freezing
+        # what is alive now (modules, widgets, styles) keeps those passes short.
+        if self.freeze_heap:
+            gc.freeze()
         self.set_interval(TICK, self._tick)
         self.call_after_refresh(self._focus_first)
 
