@@ -183,15 +183,19 @@ def _instruction_rules(model: Model, findings: list[Finding]) -> None:
     _casing_rule(model, findings)
     for instruction in model.meta_args:
         _secret_rule(instruction, findings)
-    current = -1
     once: dict[str, list[int]] = {}
-    absolute_workdir: bool | None = None
-    # model.linted: (stage index, instruction) for the instructions these rules read, in file order.
-    for stage_index, instruction in model.linted:
-        if stage_index != current:
+    # model.linted: per stage, the instructions these rules read, in file order.
+    for stage_index, instructions in enumerate(model.linted):
+        if instructions:
+            _stage_instruction_rules(model, stage_index, instructions, once, findings)
             _flush_once(once, findings)
-            current = stage_index
-            absolute_workdir = None
+
+
+def _stage_instruction_rules(
+    model: Model, stage_index: int, instructions: list[Instruction], once: dict[str, list[int]], findings: list[Finding]
+) -> None:
+    absolute_workdir: bool | None = None
+    for instruction in instructions:
         cmd = instruction.cmd
         line = instruction.line_start
         if cmd == "ARG" or cmd == "ENV":
@@ -234,7 +238,6 @@ def _instruction_rules(model: Model, findings: list[Finding]) -> None:
                     f"JSON arguments recommended for {cmd} to prevent unintended behavior related to OS signals",
                     f'write {cmd} ["executable", "arg"]',
                 ))
-    _flush_once(once, findings)
 
 
 def _flush_once(once: dict[str, list[int]], findings: list[Finding]) -> None:

@@ -45,9 +45,9 @@ class Model:
     from_default_bases: dict[int, str] = field(default_factory=dict)
     needs: list[list[int]] | None = None
     # Indexes collected by the single pass over the instructions (``_scan``), so that later passes
-    # visit only what concerns them: (stage index, instruction) in file order.
-    flagged: list[tuple[int, Instruction]] = field(default_factory=list)  # flags, or EXPOSE
-    linted: list[tuple[int, Instruction]] = field(default_factory=list)  # instructions lint reads
+    # visit only what concerns them (per stage, in file order).
+    flagged: list[list[Instruction]] = field(default_factory=list)  # per stage: with flags, or EXPOSE
+    linted: list[list[Instruction]] = field(default_factory=list)  # per stage: instructions lint reads
     context_copies: dict[int, int] = field(default_factory=dict)  # stage -> line of its first `COPY . `
     keyword_case: tuple[int, int] = (0, 0)  # (upper-case keywords, lower-case keywords)
     needed: set[int] | None = None
@@ -127,13 +127,15 @@ _WHOLE_CONTEXT = (".", "./")
 class _Group:
     """The instructions of one stage while scanning."""
 
-    __slots__ = ("from_instruction", "body", "args", "onbuild")
+    __slots__ = ("from_instruction", "body", "args", "onbuild", "flagged", "linted")
 
     def __init__(self, from_instruction: Instruction) -> None:
         self.from_instruction = from_instruction
         self.body: list[Instruction] = []
         self.args: list[Instruction] = []
         self.onbuild: list[Instruction] = []
+        self.flagged: list[Instruction] = []
+        self.linted: list[Instruction] = []
 
 
 def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[DockerfileError]]:
@@ -143,50 +145,48 @@ def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[Dockerfi
     groups: list[_Group] = []
     errors: list[DockerfileError] = []
     group: _Group | None = None
-    index = -1
     upper = lower = 0
-    flagged = model.flagged
-    linted = model.linted
     context_copies = model.context_copies
+    ok_without_flags = _OK_WITHOUT_FLAGS
+    linted_commands = LINTED
     for instruction in parsed.instructions:
-        cmd = instruction.cmd
-        keyword = instruction.keyword
+        cmd, _original, line, _end, flags, value, _json, keyword, _sub, _heredocs = instruction
         if keyword == cmd:
             upper += 1
         elif keyword == keyword.lower():
             lower += 1
-        flags = instruction.flags
-        if not (not flags and cmd in _OK_WITHOUT_FLAGS) and not _surely_valid(instruction):
+        if (flags or cmd not in ok_without_flags) and not _surely_valid(instruction):
             error = check_instruction(instruction)
             if error is not None:
                 errors.append(error)
         if cmd == "FROM":
             group = _Group(instruction)
             groups.append(group)
-            index += 1
             continue
         if group is None:
             if cmd == "ARG":
                 model.meta_args.append(instruction)
-            elif not errors or errors[-1].line != instruction.line_start:
-                errors.append(
-                    DockerfileError.make(instruction.line_start, "no build stage in current context", "no_stage")
-                )
+            elif not errors or errors[-1].line != line:
+                errors.append(DockerfileError.make(line, "no build stage in current context", "no_stage"))
             continue
         group.body.append(instruction)
         if flags or cmd == "EXPOSE":
-            flagged.append((index, instruction))
-        if cmd in LINTED:
-            linted.append((index, instruction))
+            group.flagged.append(instruction)
+        if cmd in linted_commands:
+            group.linted.append(instruction)
             if cmd == "ARG":
                 group.args.append(instruction)
         elif cmd == "ONBUILD":
             group.onbuild.append(instruction)
-        elif (cmd == "COPY" or cmd == "ADD") and index not in context_copies:
-            value = instruction.value
-            if ("." in value[:-1] or "./" in value[:-1]) and not any(f.startswith("--from=") for f in flags):
-                context_copies[index] = instruction.line_start
+        elif (cmd == "COPY" or cmd == "ADD") and ("." in value or "./" in value):
+            index = len(groups) - 1
+            if index not in context_copies and ("." in value[:-1] or "./" in value[:-1]) and not any(
+                flag.startswith("--from=") for flag in flags
+            ):
+                context_copies[index] = line
     model.keyword_case = (upper, lower)
+    model.flagged = [group.flagged for group in groups]
+    model.linted = [group.linted for group in groups]
     return groups, errors
 
 
@@ -344,9 +344,7 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
     externals = model.externals
     dependency_errors: list[DockerfileError] = []
     dispatch: list[tuple[int, int, DockerfileError]] = []
-    flagged = model.flagged  # (stage index, instruction) with flags or EXPOSE, in file order
-    flagged_count = len(flagged)
-    position = 0
+    flagged = model.flagged  # per stage: the instructions with flags, or EXPOSE
     for stage in model.stages:
         index = stage.index
         base = stage.base
@@ -363,9 +361,7 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                     seen.add(resolved)
                     externals.append(resolved)
                 edges.append(_new_tuple(Edge, (resolved, index, kind, stage.line_start)))
-        while position < flagged_count and flagged[position][0] == index:
-            instruction = flagged[position][1]
-            position += 1
+        for instruction in flagged[index]:
             flags = instruction.flags
             cmd = instruction.cmd
             if not flags:
