@@ -50,6 +50,17 @@ def _context(tmp: Path, dockerfile: bytes) -> Path:
     return tmp
 
 
+def discard_untagged(client, image_id: str | None) -> None:
+    """Remove an image this test built, only while nothing tags it (never touch others' images)."""
+    if not image_id:
+        return
+    try:
+        if not client.inspect_image(image_id).get("RepoTags"):
+            client.remove_image(image_id)
+    except Exception:  # noqa: BLE001 - in use, shared or already gone: leave it
+        pass
+
+
 def build(client, context: Path, **request) -> tuple[str, str | None, bool]:
     """Run one build with the project's runner: (verdict, error message, whether the engine was asked).
 
@@ -66,6 +77,8 @@ def build(client, context: Path, **request) -> tuple[str, str | None, bool]:
         elif isinstance(event, BuildCancelled):  # pragma: no cover - nothing cancels here
             pytest.fail("the build was cancelled")
     if failure is None and image:
+        if not request.get("tags"):
+            discard_untagged(client, image)
         return "accept", None, asked
     return "reject", failure or "the engine reported neither an image nor an error", asked
 

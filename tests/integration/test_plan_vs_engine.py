@@ -132,8 +132,19 @@ class Observed:
     cached: dict[str, bool]  # digest -> completed from cache
 
 
+def discard_untagged(client, image_id: str | None) -> None:
+    """Remove an image this test built, only while nothing tags it (never touch others' images)."""
+    if not image_id:
+        return
+    try:
+        if not client.inspect_image(image_id).get("RepoTags"):
+            client.remove_image(image_id)
+    except Exception:  # noqa: BLE001 - in use, shared or already gone: leave it
+        pass
+
+
 def run_build(client, context: Path, dockerfile: Path | None, target, build_args) -> Observed:
-    names, cached, ok, error = {}, {}, False, None
+    names, cached, ok, error, image = {}, {}, False, None, None
     request = BuildRequest(context=context, dockerfile=dockerfile, target=target, build_args=build_args)
     for event in start_build(client, request, record=False):
         if isinstance(event, VertexUpdate):
@@ -142,8 +153,10 @@ def run_build(client, context: Path, dockerfile: Path | None, target, build_args
                 cached[event.digest] = event.cached
         elif isinstance(event, ImageBuilt):
             ok = True
+            image = event.image_id
         elif isinstance(event, BuildFailed):
             ok, error = False, event.message
+    discard_untagged(client, image)
     return Observed(ok, error, names, cached)
 
 
