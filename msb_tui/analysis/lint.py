@@ -63,12 +63,6 @@ def _is_secret_name(name: str) -> bool:
     return bool(_SECRET_WORDS.search(name) or _SECRET_INSIDE.search(name))
 
 
-def _keys(instruction: Instruction) -> list[str]:
-    if instruction.cmd == "ARG":
-        return [word.partition("=")[0] for word in instruction.value]
-    return list(instruction.value[0::2])  # ENV values come as name, value pairs
-
-
 def _legacy_key_value(instruction: Instruction) -> bool:
     """``ENV key value`` rather than ``ENV key=value`` (the parser gives both as (key, value))."""
     if not instruction.value:
@@ -294,7 +288,11 @@ def _inherits_workdir(model: Model, stage: Stage) -> bool:
 
 
 def _secret_rule(instruction: Instruction, findings: list[Finding]) -> None:
-    for key in _keys(instruction):
+    if instruction.cmd == "ARG":
+        keys = [word.partition("=")[0] for word in instruction.value]
+    else:
+        keys = instruction.value[0::2]  # ENV values come as name, value pairs
+    for key in keys:
         if key and _is_secret_name(key):
             findings.append(_finding(
                 "SecretsUsedInArgOrEnv", "warning", instruction.line_start,

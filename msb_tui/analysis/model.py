@@ -78,6 +78,12 @@ _OK_WITHOUT_FLAGS = frozenset({"RUN", "CMD", "ENTRYPOINT"})
 _OK_NONEMPTY_WITHOUT_FLAGS = frozenset({"ENV", "LABEL", "EXPOSE"})
 _OK_SINGLE_WITHOUT_FLAGS = frozenset({"WORKDIR", "USER"})
 _COPY_FLAGS = ("--from=", "--chown=", "--chmod=")
+# Without flags: 0 = always valid, 1 = valid with arguments, 2 = valid with exactly one argument.
+_NO_FLAG_RULES = {
+    **{cmd: 0 for cmd in _OK_WITHOUT_FLAGS},
+    **{cmd: 1 for cmd in _OK_NONEMPTY_WITHOUT_FLAGS},
+    **{cmd: 2 for cmd in _OK_SINGLE_WITHOUT_FLAGS},
+}
 
 
 def _surely_valid(instruction: Instruction) -> bool:
@@ -147,7 +153,7 @@ def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[Dockerfi
     group: _Group | None = None
     upper = lower = 0
     context_copies = model.context_copies
-    ok_without_flags = _OK_WITHOUT_FLAGS
+    no_flag_rules = _NO_FLAG_RULES
     linted_commands = LINTED
     for instruction in parsed.instructions:
         cmd, _original, line, _end, flags, value, _json, keyword, _sub, _heredocs = instruction
@@ -155,7 +161,14 @@ def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[Dockerfi
             upper += 1
         elif keyword == keyword.lower():
             lower += 1
-        if (flags or cmd not in ok_without_flags) and not _surely_valid(instruction):
+        if flags:
+            valid = _surely_valid(instruction)
+        else:
+            rule = no_flag_rules.get(cmd)
+            valid = rule == 0 or (rule == 1 and value != ()) or (rule == 2 and len(value) == 1) or (
+                rule is None and _surely_valid(instruction)
+            )
+        if not valid:
             error = check_instruction(instruction)
             if error is not None:
                 errors.append(error)
@@ -345,6 +358,7 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
     dependency_errors: list[DockerfileError] = []
     dispatch: list[tuple[int, int, DockerfileError]] = []
     flagged = model.flagged  # per stage: the instructions with flags, or EXPOSE
+    escape = model.escape
     for stage in model.stages:
         index = stage.index
         base = stage.base
@@ -384,7 +398,9 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                         source = flag[7:]
                 if not source:
                     continue
-                if has_variable(source, model.escape):
+                if ("$" in source or escape in source or "'" in source or '"' in source) and has_variable(
+                    source, escape
+                ):
                     dependency_errors.append(DockerfileError.make(line, _FROM_VARIABLE, "from_variable"))
                     continue
                 if source.isdigit() or _INDEX.match(source):
