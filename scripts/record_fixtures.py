@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from msb_tui.build.events import BuildFailed, ImageBuilt  # noqa: E402
+from msb_tui.build.events import BuildCancelled, BuildFailed, ImageBuilt, VertexUpdate  # noqa: E402
 from msb_tui.build.runner import BuildRequest, start_build  # noqa: E402
 from msb_tui.engine.connection import connect  # noqa: E402
 from msb_tui.offline import offline_build_args  # noqa: E402
@@ -34,7 +35,10 @@ FIXTURES = {
     "broken": ("broken", "Dockerfile", None, "failed", False),
     "go": ("go", "Dockerfile", None, "succeeded", False),
     "seed-example-classic": ("seed-example", "Dockerfile", None, "succeeded", True),
+    # The parallel demo cancelled while its three sleeps run side by side.
+    "cancelled": ("parallel", "Dockerfile", None, "cancelled", False),
 }
+CANCEL_AFTER = 1.5  # seconds after the first RUN step starts
 
 
 def _portable(path: Path) -> None:
@@ -70,11 +74,21 @@ def record(client, name: str) -> Path:
     path = OUT / f"{name}.jsonl"
     started = time.monotonic()
     outcome = "?"
-    for event in start_build(client, request, record=path):
+    stream = start_build(client, request, record=path)
+    timer = None
+    for event in stream:
         if isinstance(event, ImageBuilt):
             outcome = "succeeded"
         elif isinstance(event, BuildFailed):
             outcome = "failed"
+        elif isinstance(event, BuildCancelled):
+            outcome = "cancelled"
+        elif (
+            expected == "cancelled" and timer is None and isinstance(event, VertexUpdate)
+            and event.started is not None and "] RUN " in event.name
+        ):
+            timer = threading.Timer(CANCEL_AFTER, stream.cancel)
+            timer.start()
     _portable(path)
     size = path.stat().st_size
     print(f"{name}: {outcome} in {time.monotonic() - started:.1f}s -> {path.relative_to(REPO)} ({size / 1024:.0f} KB)")

@@ -75,6 +75,8 @@ class BuildFailed:
 
     message: str
     detail: dict = field(default_factory=dict)
+    timestamp: float | None = field(default=None, compare=False)
+    """When the source noticed it (set for failures the runner or a recording reports itself)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,8 @@ class BuildCancelled:
     """The user stopped the build; the stream was closed so the engine stops the solve."""
 
     reason: str = "cancelled by user"
+    timestamp: float | None = field(default=None, compare=False)
+    """When the build was cancelled (epoch seconds), if the source knows."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -472,11 +472,13 @@ class BuildModel:
             return self._finish("succeeded")
         if isinstance(event, BuildFailed):
             self.error = event.message
+            self._seen(event.timestamp)
             return self._finish("failed")
         if isinstance(event, BuildCancelled):
             if self.status in ("succeeded", "failed"):
                 return []
             self.error = self.error or event.reason
+            self._seen(event.timestamp)
             return self._finish("cancelled")
         if isinstance(event, BuildWarning):
             self.warnings.append(event)
@@ -709,9 +711,18 @@ class BuildModel:
     def totals(self) -> BuildTotals:
         steps = self.stage_steps()
         clamp = self._clamp
-        intervals = [
-            (clamp(s.started), clamp(s.completed)) for s in steps if s.started is not None and s.completed is not None
-        ]
+        # Steps cut short by a failure or cancel count until the build ended.
+        cut_at = self.finished if self.status in ("failed", "cancelled") else None
+
+        def interval(step: StepRun) -> tuple[float, float] | None:
+            if step.started is None:
+                return None
+            end = step.completed if step.completed is not None else cut_at
+            if end is None:
+                return None
+            return clamp(step.started), max(clamp(step.started), clamp(end))
+
+        intervals = [i for i in map(interval, steps) if i is not None]
         step_time_sum = sum(b - a for a, b in intervals)
         # Max concurrency: sweep over start/end points (ends before starts at the same instant).
         points = sorted([(a, 1) for a, b in intervals if b > a] + [(b, -1) for a, b in intervals if b > a])
@@ -725,11 +736,7 @@ class BuildModel:
         per_stage = []
         all_intervals = []
         for stage in self.stages:
-            own = [
-                (clamp(s.started), clamp(s.completed))
-                for s in stage.steps
-                if s.started is not None and s.completed is not None
-            ]
+            own = [i for i in map(interval, stage.steps) if i is not None]
             if own:
                 per_stage.append(_intervals_union(own))
                 all_intervals.extend(own)

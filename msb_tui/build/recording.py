@@ -200,11 +200,12 @@ def replay(
             # The footer: outcomes the runner produced itself (cancel, lost connection) are not engine
             # messages, so replay them from the footer.
             outcome = entry.get("outcome")
+            stamp = entry.get("t") if isinstance(entry.get("t"), (int, float)) else None
             if outcome == "cancelled":
-                yield from decoder.translate([BuildCancelled()])
+                yield from decoder.translate([BuildCancelled(timestamp=stamp)])
             elif outcome == "failed" and not ended:
                 yield from decoder.translate(
-                    [BuildFailed(str(entry.get("error") or "the build failed"), {"recording": "footer"})]
+                    [BuildFailed(str(entry.get("error") or "the build failed"), {"recording": "footer"}, stamp)]
                 )
             yield from decoder.finish()
             return

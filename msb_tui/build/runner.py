@@ -255,7 +255,7 @@ class BuildStream:
         try:
             tar, dockerfile_name = make_context_tar(Path(request.context), request.dockerfile, self._progress("tar"))
         except _Cancelled:
-            yield BuildCancelled()
+            yield BuildCancelled(timestamp=time.time())
             return
         except ContextError as failure:
             yield BuildFailed(str(failure), {"phase": "context"})
@@ -270,7 +270,7 @@ class BuildStream:
             return
         if self._cancel.is_set():
             tar.close()
-            yield BuildCancelled()
+            yield BuildCancelled(timestamp=time.time())
             return
         with tar:
             size = tar.seek(0, os.SEEK_END)
@@ -287,11 +287,11 @@ class BuildStream:
                     timeout=None,
                 )
             except _Cancelled:
-                yield BuildCancelled()
+                yield BuildCancelled(timestamp=time.time())
                 return
             except Exception as failure:  # noqa: BLE001 - requests/urllib3/docker errors alike
                 if self._cancel.is_set():
-                    yield BuildCancelled()
+                    yield BuildCancelled(timestamp=time.time())
                 else:
                     yield BuildFailed(f"cannot send the build to the engine: {failure}", {"phase": "upload"})
                 return
@@ -301,7 +301,7 @@ class BuildStream:
             cancelled = self._cancel.is_set()
         try:
             if cancelled:
-                yield BuildCancelled()
+                yield BuildCancelled(timestamp=time.time())
                 return
             if response.status_code >= 400:
                 yield BuildFailed(_error_text(response), {"status": response.status_code})
@@ -336,7 +336,7 @@ class BuildStream:
         except Exception as failure:  # noqa: BLE001 - a dropped connection shows up as many types
             if not self._cancel.is_set():
                 yield from decoder.translate(
-                    [BuildFailed(f"lost the connection to the engine: {failure}", {"phase": "stream"})]
+                    [BuildFailed(f"lost the connection to the engine: {failure}", {"phase": "stream"}, time.time())]
                 )
                 yield from decoder.finish()
                 return
@@ -346,7 +346,7 @@ class BuildStream:
                     finished = True
                 yield event
         if self._cancel.is_set():
-            yield from decoder.translate([BuildCancelled()])
+            yield from decoder.translate([BuildCancelled(timestamp=time.time())])
             yield from decoder.finish()
             return
         for event in decoder.finish():
@@ -354,7 +354,7 @@ class BuildStream:
                 finished = True
             yield event
         if not finished:
-            yield BuildFailed("the engine closed the stream before the build finished", {"phase": "stream"})
+            yield BuildFailed("the engine closed the stream before the build finished", {"phase": "stream"}, time.time())
 
 
 def _has_from(text: str) -> bool:

@@ -399,3 +399,15 @@ def test_log_tail_bounds_a_line_that_never_ends():
         bar.feed(f"\r{i % 100:3d}% [{'#' * (i % 100)}]".encode())  # a progress bar, no newline
     assert len(bar.partial) <= MAX_LINE + 200
     assert bar.feed(b"\n") == [" 99% [" + "#" * 99 + "]"]
+
+
+def test_cancelled_recording_keeps_the_running_steps_and_their_logs():
+    model, changes = _model("cancelled")
+    assert model.status == "cancelled" and BuildFinished("cancelled") in changes
+    assert _stages(model) == {"backend": "cancelled", "frontend": "cancelled", "docs": "cancelled", "final": "cancelled"}
+    runs = [s for s in model.stage_steps() if s.instruction.startswith("RUN")]
+    assert len(runs) == 3 and all(s.state == "cancelled" and s.completed is None for s in runs)
+    assert all(len(s.log.lines) == 1 for s in runs)  # the first echo of each
+    totals = model.totals()
+    assert totals.max_parallel == 3  # cut steps count until the cancel
+    assert totals.wall == pytest.approx(1.5, abs=0.6)
