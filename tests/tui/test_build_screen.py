@@ -406,3 +406,24 @@ async def test_layout_fits_small_and_fills_large_terminals(size):
             assert app.screen.query_one("#graph").display  # the stage graph beside them
         for p in panes:
             assert p.region.width >= 30 and p.region.right <= size[0]
+
+
+async def test_typing_in_the_log_search_does_not_trigger_screen_keys():
+    from msb_tui.build.events import LogChunk, VertexUpdate
+
+    events = [VertexUpdate("sha256:s1", "[only 1/1] RUN make", started=1000.0), LogChunk("sha256:s1", b"cc\nlc\n")]
+    app = BuildApp(lambda: BuildScreen(None, lambda: EventListSource(events, hold_open=True), title="typing"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(BuildHeader).data.running_now == 1)
+        pane(app, "only").focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.query_one(LogLines).line_count == 2)
+        await pilot.press("slash", "c", "l", "enter")  # 'c' cancels and 'l' opens layers elsewhere
+        await pilot.pause()
+        column = app.screen.columns[0]
+        assert column.running and column.model.status == "running"
+        assert app.screen.query_one(LogLines).query == "cl"
+        assert "LayersRequested" not in app.kinds()
+        await pilot.press("c")  # outside the box, 'c' cancels
+        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: "BuildCancelled" in app.kinds())
