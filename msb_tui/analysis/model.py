@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from msb_tui.analysis.args import PLATFORM_ARGS, ExpansionError, expand, has_variable, platform_args
 from msb_tui.analysis.errors import DockerfileError
@@ -64,6 +65,7 @@ def _stage_args(args: tuple[str, ...]) -> tuple[str, str | None]:
     return base, name
 
 
+@lru_cache(maxsize=1024)
 def _platform_error(value: str) -> str | None:
     parts = value.split("/")
     if len(parts) > 3 or any(not _PLATFORM_PART.match(part) for part in parts):
@@ -244,25 +246,30 @@ def _global_args(model: Model, build_args: dict[str, str], platform: str | None)
 
 def _build_stages(model: Model, groups: list[_Group]) -> None:
     by_name: dict[str, int] = {}
+    escape = model.escape
+    global_env = model.global_env
+    default_bases = model.from_default_bases
+    same_defaults = model.default_env is global_env
+    stages = model.stages
     for index, group in enumerate(groups):
         from_instruction = group.from_instruction
         body = group.body
         base_raw, raw_name = _stage_args(from_instruction.value)
         name = raw_name.lower() if raw_name else None
         line = from_instruction.line_start
-        if _is_literal(base_raw, model.escape):
+        if "$" not in base_raw and _is_literal(base_raw, escape):
             base_text = base_raw
         else:
             try:
-                expansion = expand(base_raw, model.global_env, escape=model.escape)
+                expansion = expand(base_raw, global_env, escape=escape)
                 base_text = expansion.result
                 if expansion.unmatched:
                     model.from_unmatched[index] = expansion.unmatched
             except ExpansionError as error:
                 model.errors.append(DockerfileError.make(line, str(error), "expansion"))
                 base_text = base_raw
-        if model.default_env is model.global_env:
-            model.from_default_bases[index] = base_text
+        if same_defaults:
+            default_bases[index] = base_text
         else:
             try:
                 model.from_default_bases[index] = expand(base_raw, model.default_env, escape=model.escape).result
@@ -299,28 +306,31 @@ def _build_stages(model: Model, groups: list[_Group]) -> None:
                         )
                     )
         if base_text in by_name:
-            base = Base("stage", base_text, by_name[base_text])
+            base = _new_tuple(Base, ("stage", base_text, by_name[base_text]))
         elif base_text == "scratch":
-            base = Base("scratch", "scratch")
+            base = _new_tuple(Base, ("scratch", "scratch", None))
         else:
-            base = Base("image", base_text)
-        stage = Stage(
-            index=index,
-            name=name,
-            display_name=name or f"stage-{index}",
-            base=base,
-            base_raw=base_raw,
-            platform=platform,
-            platform_raw=platform_raw,
-            line_start=from_instruction.line_start,
-            line_end=body[-1].line_end if body else from_instruction.line_end,
-            from_instruction=from_instruction,
-            instructions=body,
-        )
+            base = _new_tuple(Base, ("image", base_text, None))
+        stage_args: dict[str, str | None] = {}
         for instruction in group.args:
-            stage.args.update(_arg_pairs(instruction))
-        stage.onbuild.extend(group.onbuild)
-        model.stages.append(stage)
+            for word in instruction.value:
+                key, sep, default = word.partition("=")
+                stage_args[key] = default if sep else None
+        stages.append(Stage(
+            index,
+            name,
+            name or f"stage-{index}",
+            base,
+            base_raw,
+            platform,
+            platform_raw,
+            line,
+            body[-1].line_end if body else from_instruction.line_end,
+            from_instruction,
+            body,
+            stage_args,
+            group.onbuild,
+        ))
         if name:
             by_name[name] = index
 
