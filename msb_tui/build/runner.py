@@ -317,14 +317,21 @@ class BuildStream:
         decoder = MessageDecoder(classic=self.request.classic, dockerfile_text=self._dockerfile_text)
         finished = False  # saw an image id or an error: the engine said how it ended
         reader = _chunk_reader(response)
+        pending: list[bytes] = []  # chunks of a message still being received (joined once complete)
         buffer = b""
         try:
             for chunk in reader:
                 now = time.time()
-                buffer += chunk
                 if b"\n" not in chunk:
+                    pending.append(chunk)
                     continue
-                *lines, buffer = buffer.split(b"\n")
+                if pending:
+                    pending.append(chunk)
+                    chunk = b"".join(pending)
+                    pending.clear()
+                *lines, buffer = chunk.split(b"\n")
+                if buffer:
+                    pending.append(buffer)
                 for line in lines:
                     line = line.strip()
                     if not line:
@@ -340,6 +347,7 @@ class BuildStream:
                 )
                 yield from decoder.finish()
                 return
+        buffer = b"".join(pending)
         if buffer.strip() and not self._cancel.is_set():
             for event in _decode_line(decoder, buffer.strip(), time.time(), recorder):
                 if isinstance(event, (ImageBuilt, BuildFailed)):
