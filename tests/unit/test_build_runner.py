@@ -230,7 +230,6 @@ def test_cancel_while_the_context_is_tarred(tmp_path):
 
 def test_a_huge_message_in_small_chunks_is_reassembled(context):
     import base64
-    import time as clock
 
     from msb_tui.build.trace import StatusResponse
 
@@ -239,7 +238,5 @@ def test_a_huge_message_in_small_chunks_is_reassembled(context):
     message = {"id": "moby.buildkit.trace", "aux": base64.b64encode(response.SerializeToString()).decode()}
     raw = _lines([message, {"aux": {"ID": "sha256:1"}}])
     chunks = [raw[i : i + 1000] for i in range(0, len(raw), 1000)]  # ~4,000 chunks
-    started = clock.perf_counter()
     events = list(start_build(_Client(_Response(chunks)), BuildRequest(context), record=False))
-    assert clock.perf_counter() - started < 2.0  # joined once, not re-copied per chunk
     assert len(events[0].data) == 3_000_000 and events[-1] == ImageBuilt("sha256:1")
