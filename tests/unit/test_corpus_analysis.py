@@ -31,9 +31,7 @@ corpus = _load_corpus()
 CASES = corpus.load_cases()
 
 # Discrepancies between analyze() and BuildKit that are known and reported (name -> reason).
-KNOWN_DISCREPANCIES: dict[str, str] = {
-    "healthcheck-bad-duration": "analyze() does not parse HEALTHCHECK durations; BuildKit rejects --interval=often at line 2",
-}
+KNOWN_DISCREPANCIES: dict[str, str] = {}
 
 
 def _analyze(case):

@@ -1,0 +1,4 @@
+ARG FIRST
+ARG SECOND=scratch
+FROM ${FIRST:-${SECOND}}
+COPY a.txt /a.txt

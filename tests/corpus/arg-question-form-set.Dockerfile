@@ -1,0 +1,3 @@
+ARG BASE
+FROM ${BASE:?BASE-is-required}
+COPY a.txt /a.txt
