@@ -311,7 +311,12 @@ def _write_tar(
                 if info is None:
                     continue
                 if info.isreg():
-                    with open(full, "rb") as handle:
+                    try:
+                        handle = open(full, "rb")
+                    except OSError as error:
+                        # Like the Docker CLI: an unreadable file in the context is an error, not a gap.
+                        raise ContextError(f"cannot read {rel} in the build context: {error.strerror or error}") from error
+                    with handle:
                         if progress is not None and info.size > _BIG_FILE:
                             tar.addfile(info, _ReportingReader(handle, lambda n: progress(files, size + n)))
                         else:

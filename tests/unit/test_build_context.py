@@ -178,3 +178,20 @@ def test_excluded_folder_is_entered_only_for_exceptions_under_it(tmp_path):
     names = set(_names(make_context_tar(tmp_path)[0]))
     assert {"keep.txt", "vendor/lib/a.go"} <= names
     assert not {"build/keep.txt", "vendor/lib/a.c", "build"} & names
+
+
+def test_unreadable_file_is_a_clear_error(tmp_path, monkeypatch):
+    import builtins
+
+    import msb_tui.build.context as context_module
+
+    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", "secret.key": "x"})
+
+    def guarded_open(path, *args, **kwargs):
+        if str(path).endswith("secret.key"):
+            raise PermissionError(13, "Permission denied")
+        return builtins.open(path, *args, **kwargs)
+
+    monkeypatch.setattr(context_module, "open", guarded_open, raising=False)
+    with pytest.raises(ContextError, match="cannot read secret.key in the build context: Permission denied"):
+        make_context_tar(tmp_path)
