@@ -86,6 +86,20 @@ def dockerfile_text_of_source(source: Any) -> str | None:
     return None
 
 
+def is_classic_source(source: Any) -> bool:
+    """True when the source is (a recording of) the classic builder, which runs every stage."""
+    request = getattr(source, "request", None)
+    if request is not None:
+        return bool(getattr(request, "classic", False))
+    inputs = getattr(source, "inputs", None)
+    if callable(inputs):
+        try:
+            return bool(inputs().get("classic"))
+        except Exception:  # noqa: BLE001 - unreadable header: not known to be classic
+            return False
+    return False
+
+
 def dockerfile_text_of(analysis: Any) -> str | None:
     """The Dockerfile source an analysis was made from, when it kept it."""
     for name in ("source", "text", "dockerfile_text"):
@@ -128,6 +142,7 @@ class BuildColumn(Vertical):
         self._note = ""
         self._most_at_once = 0
         self._source_text: str | None = None
+        self._classic = False
         self.clock = EngineClock()
 
     # -- layout --------------------------------------------------------------------------
@@ -193,6 +208,7 @@ class BuildColumn(Vertical):
             source = EventListSource([BuildFailed(message=f"could not start the build: {error}")])
         self.clock = EngineClock(getattr(source, "speed", None) or 1.0)
         self._source_text = None
+        self._classic = is_classic_source(source)
         try:
             self._source_text = dockerfile_text_of_source(source)
         except Exception:  # noqa: BLE001 - a damaged recording header: no Dockerfile context
@@ -261,7 +277,9 @@ class BuildColumn(Vertical):
                 else:
                     log_view.append_lines(list(entry.lines))
             if batch.mismatches:
-                self._note = f"plan mismatch: {batch.mismatches[-1]}"
+                # The full sentences stay in model.plan_mismatch; the header only flags them.
+                count = len(model.plan_mismatch) or len(batch.mismatches)
+                self._note = "classic builder: runs every stage" if self._classic else f"⚠ plan mismatch ({count})"
             if model.status == "failed" or any(step.state == "failed" for step in batch.steps.values()):
                 self.query_one(FailurePanel).update_data(failure_data(model, self._dockerfile_text()))
             self._refresh_figures()

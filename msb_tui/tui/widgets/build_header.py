@@ -104,17 +104,19 @@ class BuildHeader(Widget):
             line.append("  ")
             line.append_text(safe_text(data.title, keep_colours=False))
 
-        def figure(name: str, value: str) -> None:
-            line.append("  ")
-            line.append(f"{name} ", style=label)
+        narrow = (self.content_size.width or 80) < 70  # e.g. two builds side by side at 80 columns
+
+        def figure(name: str, short: str, value: str) -> None:
+            line.append(" " if narrow else "  ")
+            line.append(f"{short if narrow else name} ", style=label)
             line.append(value)
 
-        figure("elapsed", format_duration(self.elapsed()) or "–")
-        figure("running", str(data.running_now))
-        figure("max at once", str(data.max_parallel))
-        figure("cache hits", f"{data.cache_hits}/{data.steps}")
+        figure("elapsed", "", format_duration(self.elapsed()) or "–")
+        figure("running", "run", str(data.running_now))
+        figure("max at once", "max", str(data.max_parallel))
+        figure("cache hits", "cached", f"{data.cache_hits}/{data.steps}")
         if data.image_id and data.status == "succeeded":
-            figure("image", data.image_id.removeprefix("sha256:")[:12])
+            figure("image", "", data.image_id.removeprefix("sha256:")[:12])
         if data.note:
             line.append("  ")
             line.append_text(safe_text(data.note, keep_colours=False))

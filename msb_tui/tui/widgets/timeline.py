@@ -168,7 +168,8 @@ class Timeline(Widget):
         gap = width - len(left) - len(middle) - len(right)
         axis.append(left + " " * max(1, gap // 2) + middle + " " * max(1, gap - gap // 2) + right, style=muted)
         lines.append(axis)
-        legend = Text(" " * LABEL_WIDTH, style=muted)
+        indent = LABEL_WIDTH if width >= 30 else 0
+        legend = Text(" " * indent, style=muted)
         legend.append(f"{BAR} ran  {CACHED} cached  {RUNNING} running", style=muted)
         if data.end is None:
             legend.append("  (live)", style=muted)
