@@ -9,7 +9,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
@@ -166,6 +167,28 @@ def title_text(app) -> Text:
     return out
 
 
+class SidePanel(Vertical):
+    """The Stage / Dockerfile / Lint tabs; tells the screen when it is mounted (it mounts lazily)."""
+
+    def __init__(self, dockerfile_text: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.dockerfile_text = dockerfile_text
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="side", initial="stage"):
+            with TabPane("Stage", id="stage"):
+                with VerticalScroll(id="stage-scroll"):
+                    yield Static(Text(""), id="stage-detail")
+            with TabPane("Dockerfile", id="dockerfile"):
+                yield DockerfileView(self.dockerfile_text, id="dockerfile-view")
+            with TabPane("Lint", id="lint"):
+                with VerticalScroll(id="lint-scroll"):
+                    yield Static(Text(""), id="lint-text")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.screen.side_mounted)
+
+
 class GraphScreen(Screen):
     """Home: the graph on the left (top when narrow), details on the right (bottom)."""
 
@@ -186,21 +209,21 @@ class GraphScreen(Screen):
         yield Static(Text(""), id="graph-title")
         with Horizontal(id="graph-body"):
             yield StageGraph(self.app.analysis, id="graph")
-            with TabbedContent(id="side", initial="stage"):
-                with TabPane("Stage", id="stage"):
-                    with VerticalScroll(id="stage-scroll"):
-                        yield Static(Text(""), id="stage-detail")
-                with TabPane("Dockerfile", id="dockerfile"):
-                    yield DockerfileView(self.app.dockerfile_text, id="dockerfile-view")
-                with TabPane("Lint", id="lint"):
-                    with VerticalScroll(id="lint-scroll"):
-                        yield Static(Text(""), id="lint-text")
+            # The side panel mounts right after the first paint (Lazy): the graph shows first.
+            yield Lazy(SidePanel(self.app.dockerfile_text, id="side-panel"))
         yield Footer()
+
+    side_ready = False
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", lambda _: self._refresh_detail(), init=False)
         self.show_analysis(self.app.analysis)
         self.query_one(StageGraph).focus()
+
+    def side_mounted(self) -> None:
+        """The (lazily mounted) side panel exists now: fill it."""
+        self.side_ready = True
+        self._show_side(self.app.analysis)
 
     def on_resize(self, event) -> None:
         self.query_one("#graph-body").set_class(event.size.width < 110, "-narrow")
@@ -213,6 +236,10 @@ class GraphScreen(Screen):
         """Redraw everything for a new analysis (target or build args changed)."""
         self.query_one("#graph-title", Static).update(title_text(self.app))
         self.query_one(StageGraph).set_analysis(analysis)
+        if self.side_ready:
+            self._show_side(analysis)
+
+    def _show_side(self, analysis) -> None:
         self.query_one("#lint-text", Static).update(lint_text(analysis))
         view = self.query_one(DockerfileView)
         marks = {}
@@ -228,6 +255,8 @@ class GraphScreen(Screen):
         return (stage.name or stage.display_name) if stage is not None else None
 
     def _refresh_detail(self) -> None:
+        if not self.side_ready:
+            return
         analysis = self.app.analysis
         key = self.query_one(StageGraph).selected
         if analysis is None:
@@ -244,10 +273,11 @@ class GraphScreen(Screen):
         self._refresh_detail()
 
     def on_stage_graph_activated(self, event: StageGraph.Activated) -> None:
-        self.query_one(TabbedContent).active = "dockerfile"
+        self.action_side("dockerfile")
 
     def action_side(self, pane: str) -> None:
-        self.query_one(TabbedContent).active = pane
+        if self.side_ready:
+            self.query_one(TabbedContent).active = pane
 
     def action_troubleshoot(self) -> None:
         self.app.action_troubleshoot(self.selected_stage_name())
