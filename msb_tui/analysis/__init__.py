@@ -141,7 +141,9 @@ def _analyze_parsed(parsed, path, target, build_args, platform, step_durations, 
     if model.stages and model.target is not None and not model.cyclic:
         needs = stage_dependencies(model)
         needed = model.needed if model.needed is not None else reachable(needs, model.target)
-        analysis.plan = make_plan(model.stages, needs, needed, model.target, step_durations)
+        analysis.plan = make_plan(
+            model.stages, needs, needed, model.target, step_durations, backward_only=not model.forward
+        )
         analysis.target_name = model.stages[model.target].display_name
     if lint and model.stages:
         from msb_tui.analysis.lint import run_lint

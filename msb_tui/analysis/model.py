@@ -51,6 +51,9 @@ class Model:
     linted: list[list[Instruction]] = field(default_factory=list)  # per stage: instructions lint reads
     context_copies: dict[int, int] = field(default_factory=dict)  # stage -> line of its first `COPY . `
     keyword_case: tuple[int, int] = (0, 0)  # (upper-case keywords, lower-case keywords)
+    # True when some COPY --from / mount points at the same or a later stage. Otherwise every
+    # dependency points backwards: no cycle is possible and file order is a topological order.
+    forward: bool = False
     needed: set[int] | None = None
 
 
@@ -80,11 +83,14 @@ _OK_WITHOUT_FLAGS = frozenset({"RUN", "CMD", "ENTRYPOINT"})
 _OK_NONEMPTY_WITHOUT_FLAGS = frozenset({"ENV", "LABEL", "EXPOSE"})
 _OK_SINGLE_WITHOUT_FLAGS = frozenset({"WORKDIR", "USER"})
 _COPY_FLAGS = ("--from=", "--chown=", "--chmod=")
-# Without flags: 0 = always valid, 1 = valid with arguments, 2 = valid with exactly one argument.
+# Without flags: 0 = always valid, 1 = valid with arguments, 2 = valid with exactly one argument,
+# 3 = an ARG with one well-formed name, 4 = a FROM with one or three well-formed arguments.
 _NO_FLAG_RULES = {
     **{cmd: 0 for cmd in _OK_WITHOUT_FLAGS},
     **{cmd: 1 for cmd in _OK_NONEMPTY_WITHOUT_FLAGS},
     **{cmd: 2 for cmd in _OK_SINGLE_WITHOUT_FLAGS},
+    "ARG": 3,
+    "FROM": 4,
 }
 
 
@@ -146,30 +152,62 @@ class _Group:
         self.linted: list[Instruction] = []
 
 
+# What the scan does with an instruction of a stage besides keeping it (see ``_scan``).
+_LINT, _ARG, _EXPOSE, _ONBUILD, _COPY = 1, 2, 3, 4, 5
+_ROLES = {
+    **{cmd: _LINT for cmd in LINTED},
+    "ARG": _ARG,
+    "EXPOSE": _EXPOSE,
+    "ONBUILD": _ONBUILD,
+    "COPY": _COPY,
+    "ADD": _COPY,
+}
+
+
 def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[DockerfileError]]:
     """The one pass over every instruction: group them into stages, collect per-instruction errors
     in file order (an instruction other than ARG before the first FROM is an error too), and note
-    what the later passes need (flagged instructions, lint inputs, keyword casing)."""
+    what the later passes need (flagged instructions, lint inputs, keyword casing).
+
+    This loop runs once per instruction, so it keeps to local names and a role table."""
     groups: list[_Group] = []
     errors: list[DockerfileError] = []
     group: _Group | None = None
-    upper = lower = 0
+    lower = mixed = 0
     context_copies = model.context_copies
     no_flag_rules = _NO_FLAG_RULES
-    linted_commands = LINTED
+    roles = _ROLES
+    valid_name = VALID_STAGE_NAME.match
+    copy_flags = _COPY_FLAGS
+    body_append = flagged_append = linted_append = None
     for instruction in parsed.instructions:
         cmd, _original, line, _end, flags, value, _json, keyword, _sub, _heredocs = instruction
-        if keyword == cmd:
-            upper += 1
-        elif keyword == keyword.lower():
-            lower += 1
+        if keyword != cmd:
+            if keyword == keyword.lower():
+                lower += 1
+            else:
+                mixed += 1
         if flags:
-            valid = _surely_valid(instruction)
+            if cmd == "COPY":
+                valid = len(flags) == 1 and len(value) >= 2 and flags[0].startswith(copy_flags) and flags[0][-1] != "="
+            else:
+                valid = _surely_valid(instruction)
         else:
             rule = no_flag_rules.get(cmd)
-            valid = rule == 0 or (rule == 1 and value != ()) or (rule == 2 and len(value) == 1) or (
-                rule is None and _surely_valid(instruction)
-            )
+            if rule == 0:
+                valid = True
+            elif rule == 1:
+                valid = value != ()
+            elif rule == 2:
+                valid = len(value) == 1
+            elif rule == 3:  # ARG
+                valid = len(value) == 1 and value[0][:1] != "="
+            elif rule == 4:  # FROM
+                valid = len(value) == 1 or (
+                    len(value) == 3 and value[1].lower() == "as" and valid_name(value[2].lower()) is not None
+                )
+            else:
+                valid = False
         if not valid:
             error = check_instruction(instruction)
             if error is not None:
@@ -177,6 +215,9 @@ def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[Dockerfi
         if cmd == "FROM":
             group = _Group(instruction)
             groups.append(group)
+            body_append = group.body.append
+            flagged_append = group.flagged.append
+            linted_append = group.linted.append
             continue
         if group is None:
             if cmd == "ARG":
@@ -184,22 +225,30 @@ def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[Dockerfi
             elif not errors or errors[-1].line != line:
                 errors.append(DockerfileError.make(line, "no build stage in current context", "no_stage"))
             continue
-        group.body.append(instruction)
-        if flags or cmd == "EXPOSE":
-            group.flagged.append(instruction)
-        if cmd in linted_commands:
-            group.linted.append(instruction)
-            if cmd == "ARG":
-                group.args.append(instruction)
-        elif cmd == "ONBUILD":
+        body_append(instruction)
+        role = roles.get(cmd)
+        if flags and role != _EXPOSE:
+            flagged_append(instruction)
+        if role is None:
+            continue
+        if role == _LINT:
+            linted_append(instruction)
+        elif role == _ARG:
+            linted_append(instruction)
+            group.args.append(instruction)
+        elif role == _EXPOSE:
+            linted_append(instruction)
+            flagged_append(instruction)
+        elif role == _ONBUILD:
             group.onbuild.append(instruction)
-        elif (cmd == "COPY" or cmd == "ADD") and ("." in value or "./" in value):
+        elif "." in value or "./" in value:  # COPY / ADD: note the first copy of the whole context
             index = len(groups) - 1
             if index not in context_copies and ("." in value[:-1] or "./" in value[:-1]) and not any(
                 flag.startswith("--from=") for flag in flags
             ):
                 context_copies[index] = line
-    model.keyword_case = (upper, lower)
+    total = len(parsed.instructions)
+    model.keyword_case = (total - lower - mixed, lower)
     model.flagged = [group.flagged for group in groups]
     model.linted = [group.linted for group in groups]
     return groups, errors
@@ -384,6 +433,8 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                 if type(resolved) is str and resolved not in seen:
                     seen.add(resolved)
                     externals.append(resolved)
+                elif type(resolved) is int and resolved >= index:
+                    model.forward = True
                 edges.append(_new_tuple(Edge, (resolved, index, kind, stage.line_start)))
         for instruction in flagged[index]:
             flags = instruction.flags
@@ -427,7 +478,9 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                     if resolved not in seen:
                         seen.add(resolved)
                         externals.append(resolved)
-                elif resolved > index:
+                elif resolved >= index:
+                    model.forward = True
+                if type(resolved) is int and resolved > index:
                     dispatch.append((index, line, DockerfileError.make(
                         line,
                         f'cannot copy from stage "{source}", it needs to be defined before current stage '
@@ -451,7 +504,9 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                         if resolved not in seen:
                             seen.add(resolved)
                             externals.append(resolved)
-                    elif resolved > index:
+                    elif resolved >= index:
+                        model.forward = True
+                    if type(resolved) is int and resolved > index:
                         target = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
                         dispatch.append((index, line, DockerfileError.make(
                             line,
@@ -502,18 +557,19 @@ def stage_dependencies(model: Model) -> list[list[int]]:
     if model.needs is not None and len(model.needs) == len(model.stages):
         return model.needs
     needs: list[list[int]] = [[] for _ in model.stages]
-    seen: set[tuple[int, int]] = set()
-    for edge in model.edges:
-        source = edge.source
-        if type(source) is int and (source, edge.target) not in seen:
-            seen.add((source, edge.target))
-            needs[edge.target].append(source)
+    for source, target, _kind, _line in model.edges:
+        if type(source) is int:
+            deps = needs[target]
+            if source not in deps:  # short lists: a scan beats a set of pairs
+                deps.append(source)
     model.needs = needs
     return needs
 
 
 def _find_cycle(model: Model) -> None:
     """BuildKit's ``validateCircularDependency``: copy/mount edges only (a FROM cannot point forward)."""
+    if not model.forward:
+        return  # every dependency points to an earlier stage
     deps: list[list[tuple[int, int]]] = [[] for _ in model.stages]
     for edge in model.edges:
         if isinstance(edge.source, int) and edge.kind != "base":

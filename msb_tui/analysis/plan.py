@@ -34,6 +34,8 @@ def _names(stages: list[Stage], indexes: list[int]) -> str:
 
 def skip_reasons(stages: list[Stage], needs: list[list[int]], needed: set[int], target: int) -> dict[int, str]:
     """A human reason for every stage the target does not need."""
+    if len(needed) == len(stages):
+        return {}
     dependents: list[list[int]] = [[] for _ in stages]
     for index, deps in enumerate(needs):
         for dep in deps:
@@ -135,8 +137,12 @@ def make_plan(
     needed: set[int],
     target: int,
     durations: Mapping[str, float] | None = None,
+    *,
+    backward_only: bool = False,
 ) -> Plan:
-    order = _topological(needs, needed)
+    """The plan. ``backward_only`` (every dependency points to an earlier stage) lets file order
+    serve as the topological order."""
+    order = sorted(needed) if backward_only else _topological(needs, needed)
     path, total = critical_path(stages, needs, needed, target, durations, order)
     return Plan(
         target=target,
