@@ -74,6 +74,15 @@ TRICKY = {
         "COPY --from=msb-demo/busybox:1.35 /bin/busybox /external-busybox\n"
         "RUN echo external-marker\n"
     ),
+    "onbuild-triggers": B + (
+        "FROM ${BASE_IMAGE} AS base\n"
+        "RUN echo base-marker > /base\n"
+        "ONBUILD RUN echo trigger-marker > /trigger\n"
+        "FROM base AS child\n"
+        "RUN cat /trigger && echo child-marker\n"
+        "FROM base AS other\n"
+        "RUN echo other-marker\n"
+    ),
     "platform-stage": B + (
         "FROM --platform=linux/amd64 ${BASE_IMAGE} AS plat\n"
         "RUN echo plat-marker > /plat\n"
@@ -109,6 +118,9 @@ BUILDS = [
     Build("arg-expanded-bases", build_args={"SECOND": "msb-demo/busybox:1.35"}),
     Build("single-stage"),
     Build("single-stage-external-copy"),
+    Build("onbuild-triggers", "child"),
+    Build("onbuild-triggers", "other"),
+    Build("onbuild-triggers", "base"),
     Build("platform-stage"),
     Build("platform-stage", "plat"),
     Build("demo:seed-example"),
@@ -170,7 +182,16 @@ def _repeated_instructions(analysis) -> set[str]:
     return repeated
 
 
-def stages_run(analysis, observed: Observed) -> tuple[set[int], list[str]]:
+def _same_step(text: str, instruction) -> bool:
+    """Does a step name's text ("RUN echo x") show this instruction (whitespace and keyword case aside)?"""
+    original = instruction.original.strip()
+    if original.upper().startswith("ONBUILD "):
+        original = original[len("ONBUILD "):].lstrip()
+    ours, theirs = original.split(None, 1), text.split(None, 1)
+    return ours[0].upper() == theirs[0].upper() and " ".join(ours[1:]).split() == " ".join(theirs[1:]).split()
+
+
+def stages_run(analysis, observed: Observed, wrong_steps: list | None = None) -> tuple[set[int], list[str]]:
     """Stage indexes with at least one step of their own in the solve, and step names nothing claims.
 
     Only steps unique to one stage count. BuildKit's solver shares identical operations between
@@ -196,7 +217,8 @@ def stages_run(analysis, observed: Observed) -> tuple[set[int], list[str]]:
         instruction = hit[1]
         if instruction is None or instruction.original.strip() in repeated:
             continue
-        assert text.split()[0].upper() == instruction.cmd, f"{name}: step {instruction.original!r} expected"
+        if wrong_steps is not None and not _same_step(text, instruction):
+            wrong_steps.append(f"{name!r} -> line {instruction.line_start}: {instruction.original!r}")
         ran.add(stage.index)
     return ran, orphans
 
@@ -223,9 +245,21 @@ def _names(analysis, indexes) -> list[str]:
     return sorted(analysis.stages[i].display_name for i in indexes)
 
 
+# Known analysis discrepancies (build id -> reason), strict: they turn red once fixed.
+KNOWN_DISCREPANCIES = {
+    "onbuild-triggers@child": "step_for_name ignores ONBUILD triggers: BuildKit runs them as the child's first steps "
+    "('[child 1/1] RUN echo trigger-marker' on 0.8, '[child 1/2]' on current BuildKit, which counts them in the total); "
+    "analyze() maps that name to the child's own RUN",
+    "onbuild-triggers@other": "same as onbuild-triggers@child",
+}
+
+
 def _param(build: Build):
-    # The Go demo compiles and runs go vet/test: ~40 s on a cold cache, well under a second warm.
-    marks = (pytest.mark.slow,) if build.source == "demo:go" else ()
+    marks = []
+    if build.source == "demo:go":  # compiles and runs go vet/test: ~40 s on a cold cache, under a second warm
+        marks.append(pytest.mark.slow)
+    if build.id in KNOWN_DISCREPANCIES:
+        marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_DISCREPANCIES[build.id]))
     return pytest.param(build, id=build.id, marks=marks)
 
 
@@ -239,7 +273,8 @@ def test_plan_needs_exactly_the_stages_buildkit_runs(build, docker_api, offline_
     observed = run_build(docker_api, context, dockerfile, build.target, args)
 
     assert observed.ok, observed.error
-    ran, orphans = stages_run(analysis, observed)
+    wrong_steps: list[str] = []
+    ran, orphans = stages_run(analysis, observed, wrong_steps)
     assert orphans == [], f"step names no stage claims: {orphans}"
     assert ran == analysis.plan.needed, (
         f"plan needs {_names(analysis, analysis.plan.needed)}, BuildKit ran {_names(analysis, ran)}: "
@@ -247,6 +282,8 @@ def test_plan_needs_exactly_the_stages_buildkit_runs(build, docker_api, offline_
     )
     skipped = set(range(len(analysis.stages))) - analysis.plan.needed
     assert skipped <= set(analysis.plan.skip_reasons), "every skipped stage says why"
+    # step_for_name must point at the instruction the step shows (the TUI jumps to its line)
+    assert wrong_steps == [], "step_for_name maps steps to the wrong instruction: " + "; ".join(wrong_steps)
 
 
 def test_cached_steps_still_announce_their_stages(docker_api, offline_images, tmp_path):
