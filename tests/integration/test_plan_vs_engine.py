@@ -83,6 +83,18 @@ TRICKY = {
         "FROM base AS other\n"
         "RUN echo other-marker\n"
     ),
+    "mount-kinds": B + (
+        "FROM ${BASE_IMAGE} AS seed\n"
+        "RUN mkdir /seed && echo seed-marker > /seed/x\n"
+        "FROM ${BASE_IMAGE} AS bound\n"
+        "RUN echo bound-marker > /b\n"
+        "FROM ${BASE_IMAGE} AS ignored\n"
+        "RUN echo ignored-marker\n"
+        "FROM ${BASE_IMAGE} AS user\n"
+        "RUN --mount=type=cache,from=seed,source=/seed,target=/cache,id=msb-test-corpus-cache cat /cache/x\n"
+        "RUN --mount=type=bind,from=bound,source=/b,target=/mnt/b cat /mnt/b\n"
+        "RUN --mount=type=tmpfs,target=/scratchpad echo tmpfs-marker\n"
+    ),
     "platform-stage": B + (
         "FROM --platform=linux/amd64 ${BASE_IMAGE} AS plat\n"
         "RUN echo plat-marker > /plat\n"
@@ -121,6 +133,7 @@ BUILDS = [
     Build("onbuild-triggers", "child"),
     Build("onbuild-triggers", "other"),
     Build("onbuild-triggers", "base"),
+    Build("mount-kinds"),
     Build("platform-stage"),
     Build("platform-stage", "plat"),
     Build("demo:seed-example"),
