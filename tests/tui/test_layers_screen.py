@@ -20,6 +20,8 @@ FROM scratch AS final
 COPY --from=build /big.bin /app.bin
 COPY small.txt /app.bin
 COPY ["hostile.txt", "/[bold][@click=app.quit]y[b]"]
+COPY ["hostile.txt", "/[bold]x[/]y"]
+COPY weird/ /weird/
 """
 TAG = "msb-test-tui/layers:latest"
 
@@ -40,6 +42,8 @@ def tiny_image(docker_api, tmp_path):
     (tmp_path / "big.bin").write_bytes(b"\0" * 300_000)
     (tmp_path / "small.txt").write_text("small\n")
     (tmp_path / "hostile.txt").write_text("hostile name\n")
+    (tmp_path / "weird").mkdir()
+    (tmp_path / "weird" / "esc\x1b[31mred\x1b]0;title\x07").write_text("escape sequences in a file name\n")
     stream = start_build(docker_api, BuildRequest(context=tmp_path, tags=(TAG,)), record=False)
     image = next((e.image_id for e in stream if isinstance(e, ImageBuilt)), None)
     assert image, "the tiny image did not build"
@@ -64,7 +68,7 @@ async def test_layers_view_of_a_real_image(tiny_image, docker_api):
         assert isinstance(screen, LayersScreen)
         assert screen.report is not None
         title = str(screen.query_one("#layers-title", Static).render())
-        assert "3 layers" in title and "efficiency" in title
+        assert "5 layers" in title and "efficiency" in title
         table = screen.query_one("#layer-table", DataTable)
         rows = [[cell.plain if isinstance(cell, Text) else str(cell) for cell in table.get_row_at(i)]
                 for i in range(table.row_count)]
@@ -108,6 +112,7 @@ async def test_layers_view_shows_hostile_names_literally(tiny_image, docker_api)
         table = app.screen.query_one("#layer-table", DataTable)
         instructions = [table.get_row_at(i)[6].plain for i in range(table.row_count)]
         assert any("[bold][@click=app.quit]y[b]" in text for text in instructions), instructions
+        assert any("[bold]x[/]y" in text for text in instructions), instructions
         tree = app.screen.query_one("#file-tree", Tree)
         labels = []
         for i in range(table.row_count):
@@ -115,6 +120,23 @@ async def test_layers_view_shows_hostile_names_literally(tiny_image, docker_api)
             await pilot.pause()
             labels += [child.label.plain for child in tree.root.children]
         assert any("[bold][@click=app.quit]y[b]" in label for label in labels), labels
+        assert any("[bold]x[" in label for label in labels), labels  # the directory of "/[bold]x[/]y"
+        # Expand /weird: the escape sequences in the file name are stripped, the name stays.
+        for i in range(table.row_count):
+            table.move_cursor(row=i)
+            await pilot.pause()
+            weird = [child for child in tree.root.children if child.label.plain.startswith("weird")]
+            if weird:
+                weird[0].expand()
+                await pilot.pause()
+                names = [child.label.plain for child in weird[0].children]
+                assert names and all("\x1b" not in name and "\x07" not in name for name in names), names
+                assert any(name.startswith("escred") for name in names), names
+                break
+        else:
+            raise AssertionError("no layer shows /weird")
+        svg = app.export_screenshot()
+        assert "\x1b" not in svg
         assert app.is_running
 
 
