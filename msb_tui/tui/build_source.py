@@ -205,12 +205,16 @@ class BuildFeed:
         self._done = threading.Event()
         self._cancel_requested = False
         self.events = 0
+        self.apply_errors = 0  # events the model could not apply (skipped; first one in ``error``)
         self.error: str | None = None
 
     # -- UI side -------------------------------------------------------------------------
     def cancel(self) -> None:
         """Stop the build: closes the stream (the engine stops the solve); thread-safe, idempotent."""
         self._cancel_requested = True
+        self.cancel_source()
+
+    def cancel_source(self) -> None:
         try:
             self.source.cancel()
         except Exception:  # noqa: BLE001 - a source failing to close must not break the UI
@@ -238,7 +242,12 @@ class BuildFeed:
             yielding = self.yield_to_ui
             for event in self.source:
                 with self.lock:
-                    changes = self.model.apply(event)
+                    try:
+                        changes = self.model.apply(event)
+                    except Exception as error:  # noqa: BLE001 - one bad event must not end the view
+                        self.apply_errors += 1
+                        self.error = self.error or f"{type(error).__name__} applying {type(event).__name__}: {error}"
+                        continue
                     self._pending.add(changes, self.log_limit)
                     self._pending.events += 1
                     self.events += 1
@@ -253,6 +262,7 @@ class BuildFeed:
                     time.sleep(0)  # hand the GIL to the UI thread if it is waiting for it
         except Exception as error:  # noqa: BLE001 - a broken stream ends the build, visibly
             self.error = f"{type(error).__name__}: {error}"
+            self.cancel_source()
             with self.lock:
                 if self.model.status in ("pending", "running"):
                     event = BuildCancelled() if self._cancel_requested else BuildFailed(message=f"build stream broke: {self.error}")

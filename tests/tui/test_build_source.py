@@ -128,3 +128,33 @@ def test_engine_clock_follows_event_times_at_the_replay_speed():
     assert 1000.3 < now < 1002.0  # ~0.5 s of engine time in 50 ms at 10x
     clock.observe(999.0)  # an older time never moves the clock back
     assert clock.now() >= now
+
+
+def test_feed_skips_an_event_the_model_cannot_apply_and_closes_a_broken_stream():
+    class Model(BuildModel):
+        def apply(self, event):
+            if isinstance(event, LogChunk) and event.data == b"boom\n":
+                raise ValueError("bad chunk")
+            return super().apply(event)
+
+    class Broken(EventListSource):
+        closed = False
+
+        def cancel(self):
+            self.closed = True
+            super().cancel()
+
+        def __iter__(self):
+            yield from self.events
+            raise ConnectionResetError("gone")
+
+    events = [VertexUpdate("d1", "[a 1/1] RUN x", started=1.0), LogChunk("d1", b"boom\n"), LogChunk("d1", b"fine\n")]
+    source = Broken(events)
+    model = Model()
+    feed = BuildFeed(source, model, lambda batch: None)
+    feed.run()
+    assert feed.apply_errors == 1
+    feed_lines = list(model.steps["d1"].log.lines)
+    assert feed_lines == ["fine"]
+    assert source.closed  # the stream is closed, not left to the engine
+    assert model.status == "failed"
