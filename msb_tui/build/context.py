@@ -13,6 +13,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 import tarfile
 import tempfile
 import time
@@ -205,14 +206,117 @@ def _ignore_text(context_dir: Path, dockerfile_path: Path) -> str:
     return ""
 
 
-def _tarinfo(tar: tarfile.TarFile, path: str, arcname: str) -> tarfile.TarInfo | None:
-    info = tar.gettarinfo(path, arcname)
-    if info is None:  # sockets, fifos with no tar type
+_GNU_MAGIC = b"ustar  \0"
+_MAX_SIZE = 8**11 - 1  # what an octal 12-byte field holds; bigger needs tarfile's base-256 form
+
+
+def _octal(value: int, digits: int) -> bytes:
+    return b"%0*o\0" % (digits - 1, value)
+
+
+def gnu_header(info: tarfile.TarInfo) -> bytes | None:
+    """The 512-byte GNU header ``tarfile`` would write for ``info`` (root-owned, no user/group names),
+    built directly — ``TarInfo.tobuf`` costs several times more per file. None when the member needs
+    tarfile's extensions (a name or link over 100 bytes, a size over 8 GB): call ``tobuf`` then."""
+    name = info.name
+    if info.type == tarfile.DIRTYPE and not name.endswith("/"):
+        name += "/"
+    name_bytes = name.encode("utf-8", "surrogateescape")
+    link_bytes = info.linkname.encode("utf-8", "surrogateescape")
+    if len(name_bytes) > 100 or len(link_bytes) > 100 or info.size > _MAX_SIZE or info.uid or info.gid:
         return None
-    info.mtime = int(info.mtime)
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    return info
+    if info.uname or info.gname or not 0 <= info.mtime < 8**11:
+        return None
+    device = info.type in (tarfile.CHRTYPE, tarfile.BLKTYPE)
+    header = b"".join((
+        name_bytes.ljust(100, b"\0"),
+        _octal(info.mode & 0o7777, 8),
+        b"0000000\0",  # uid
+        b"0000000\0",  # gid
+        _octal(info.size, 12),
+        _octal(int(info.mtime), 12),
+        b"        ",  # checksum, counted as spaces
+        info.type,
+        link_bytes.ljust(100, b"\0"),
+        _GNU_MAGIC,
+        b"\0" * 64,  # uname, gname
+        _octal(info.devmajor, 8) if device else b"\0" * 8,
+        _octal(info.devminor, 8) if device else b"\0" * 8,
+        b"\0" * 167,  # prefix (155) and the rest of the block
+    ))
+    checksum = sum(header)
+    return header[:148] + b"%06o\0" % checksum + header[155:]
+
+
+class _TarWriter:
+    """Writes GNU tar members straight into the spool: integer mtimes, root owner, no user/group
+    name lookups, hard links inside the context kept as links, and no member list kept in memory
+    (``tarfile.TarFile`` would hold one TarInfo per file)."""
+
+    def __init__(self, out: BinaryIO):
+        self.out = out
+        self._inodes: dict[tuple[int, int], str] = {}
+
+    def info(self, path: str, arcname: str) -> tarfile.TarInfo | None:
+        """The member for ``path`` (not followed if it is a link); None for sockets and the like."""
+        st = os.lstat(path)
+        mode = st.st_mode
+        info = tarfile.TarInfo(arcname)
+        info.mode = stat.S_IMODE(mode)
+        info.mtime = int(st.st_mtime)
+        info.uid = info.gid = 0
+        info.uname = info.gname = ""
+        if stat.S_ISREG(mode):
+            key = (st.st_dev, st.st_ino)
+            first = self._inodes.get(key) if st.st_nlink > 1 else None
+            if first is not None:
+                info.type = tarfile.LNKTYPE
+                info.linkname = first
+            else:
+                if st.st_nlink > 1:
+                    self._inodes[key] = arcname
+                info.type = tarfile.REGTYPE
+                info.size = st.st_size
+        elif stat.S_ISDIR(mode):
+            info.type = tarfile.DIRTYPE
+        elif stat.S_ISLNK(mode):
+            info.type = tarfile.SYMTYPE
+            info.linkname = os.readlink(path)
+        elif stat.S_ISFIFO(mode):
+            info.type = tarfile.FIFOTYPE
+        elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            info.type = tarfile.CHRTYPE if stat.S_ISCHR(mode) else tarfile.BLKTYPE
+            info.devmajor, info.devminor = os.major(st.st_rdev), os.minor(st.st_rdev)
+        else:
+            return None
+        return info
+
+    def add(self, info: tarfile.TarInfo, data: BinaryIO | None = None) -> None:
+        """Write the header and exactly ``info.size`` bytes of ``data`` (a file that shrank while being
+        read is padded with zeros, one that grew is cut: the header already holds the size)."""
+        out = self.out
+        out.write(gnu_header(info) or info.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape"))
+        if info.type not in (tarfile.REGTYPE, tarfile.AREGTYPE) or info.size == 0:
+            return
+        remaining = info.size
+        while remaining:
+            chunk = data.read(min(remaining, 1 << 20)) if data is not None else b""
+            if not chunk:
+                out.write(b"\0" * remaining)
+                break
+            out.write(chunk)
+            remaining -= len(chunk)
+        padding = -info.size % tarfile.BLOCKSIZE
+        if padding:
+            out.write(b"\0" * padding)
+
+    def close(self) -> None:
+        """Two zero blocks end the archive; pad to a whole record like tar(1)."""
+        self.out.write(b"\0" * (2 * tarfile.BLOCKSIZE))
+        position = self.out.tell()
+        padding = -position % tarfile.RECORDSIZE
+        if padding:
+            self.out.write(b"\0" * padding)
 
 
 def make_context_tar(
@@ -278,67 +382,71 @@ def _write_tar(
     if dockerfile_rel is not None:
         always.add(dockerfile_rel)
 
-    with tarfile.open(fileobj=spool, mode="w", format=tarfile.GNU_FORMAT, encoding="utf-8", errors="surrogateescape") as tar:
-        root = os.fspath(context_dir)
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-            rel_dir = os.path.relpath(dirpath, root)
-            rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
-            keep_dirs = []
-            for name in sorted(dirnames):
-                full = os.path.join(dirpath, name)
-                rel = f"{rel_dir}/{name}" if rel_dir else name
-                if os.path.islink(full):
-                    filenames.append(name)  # a symlinked folder is sent as the link itself
-                    continue
-                if matcher.excluded(rel):
-                    if matcher.may_reinclude_under(rel) or any(a.startswith(rel + "/") for a in always):
-                        keep_dirs.append(name)
-                    continue
-                info = _tarinfo(tar, full, rel)
-                if info is not None:
-                    tar.addfile(info)
-                keep_dirs.append(name)
-            dirnames[:] = keep_dirs
-            for name in sorted(filenames):
-                full = os.path.join(dirpath, name)
-                rel = f"{rel_dir}/{name}" if rel_dir else name
-                if rel not in always and matcher.excluded(rel):
-                    continue
+    tar = _TarWriter(spool)
+    root = os.fspath(context_dir)
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        rel_dir = os.path.relpath(dirpath, root)
+        rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
+        keep_dirs = []
+        for name in sorted(dirnames):
+            full = os.path.join(dirpath, name)
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if os.path.islink(full):
+                filenames.append(name)  # a symlinked folder is sent as the link itself
+                continue
+            if matcher.excluded(rel):
+                if matcher.may_reinclude_under(rel) or any(a.startswith(rel + "/") for a in always):
+                    keep_dirs.append(name)
+                continue
+            try:
+                info = tar.info(full, rel)
+            except OSError:
+                continue  # vanished while we walked
+            if info is not None:
+                tar.add(info)
+            keep_dirs.append(name)
+        dirnames[:] = keep_dirs
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if rel not in always and matcher.excluded(rel):
+                continue
+            try:
+                info = tar.info(full, rel)
+            except OSError:
+                continue  # vanished while we walked
+            if info is None:
+                continue
+            if info.type == tarfile.REGTYPE:
                 try:
-                    info = _tarinfo(tar, full, rel)
-                except OSError:
-                    continue  # vanished or unreadable; the engine would not see it either
-                if info is None:
-                    continue
-                if info.isreg():
-                    try:
-                        handle = open(full, "rb")
-                    except OSError as error:
-                        # Like the Docker CLI: an unreadable file in the context is an error, not a gap.
-                        raise ContextError(f"cannot read {rel} in the build context: {error.strerror or error}") from error
-                    with handle:
-                        if progress is not None and info.size > _BIG_FILE:
-                            tar.addfile(info, _ReportingReader(handle, lambda n: progress(files, size + n)))
-                        else:
-                            tar.addfile(info, handle)
-                    size += info.size
-                else:
-                    tar.addfile(info)
-                files += 1
-                if progress is not None and time.monotonic() - last_report >= _PROGRESS_EVERY:
-                    last_report = time.monotonic()
-                    progress(files, size)
-        if dockerfile_rel is None:
-            data = dockerfile_path.read_bytes()
-            digest = hashlib.sha256(os.fsencode(os.path.abspath(dockerfile_path)) + data).hexdigest()[:12]
-            dockerfile_rel = f".msb-tui-dockerfile-{digest}"
-            info = tarfile.TarInfo(dockerfile_rel)
-            info.size = len(data)
-            info.mtime = int(time.time())
-            info.mode = 0o644
-            tar.addfile(info, io.BytesIO(data))
+                    handle = open(full, "rb")
+                except OSError as error:
+                    # Like the Docker CLI: an unreadable file in the context is an error, not a gap.
+                    raise ContextError(f"cannot read {rel} in the build context: {error.strerror or error}") from error
+                with handle:
+                    if progress is not None and info.size > _BIG_FILE:
+                        tar.add(info, _ReportingReader(handle, lambda n: progress(files, size + n)))
+                    else:
+                        tar.add(info, handle)
+                size += info.size
+            else:
+                tar.add(info)
             files += 1
-            size += len(data)
+            if progress is not None and time.monotonic() - last_report >= _PROGRESS_EVERY:
+                last_report = time.monotonic()
+                progress(files, size)
+    if dockerfile_rel is None:
+        data = dockerfile_path.read_bytes()
+        digest = hashlib.sha256(os.fsencode(os.path.abspath(dockerfile_path)) + data).hexdigest()[:12]
+        dockerfile_rel = f".msb-tui-dockerfile-{digest}"
+        info = tarfile.TarInfo(dockerfile_rel)
+        info.size = len(data)
+        info.mtime = int(time.time())
+        info.mode = 0o644
+        tar.add(info, io.BytesIO(data))
+        files += 1
+        size += len(data)
+    tar.close()
     if progress is not None:
         progress(files, size)
     return dockerfile_rel

@@ -195,3 +195,42 @@ def test_unreadable_file_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(context_module, "open", guarded_open, raising=False)
     with pytest.raises(ContextError, match="cannot read secret.key in the build context: Permission denied"):
         make_context_tar(tmp_path)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from msb_tui.build.context import gnu_header  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.text(min_size=1, max_size=60).filter(lambda n: "\0" not in n),
+    kind=st.sampled_from([tarfile.REGTYPE, tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE, tarfile.FIFOTYPE,
+                          tarfile.CHRTYPE, tarfile.BLKTYPE]),
+    size=st.integers(0, 8**11 - 1),
+    mode=st.integers(0, 0o7777),
+    mtime=st.integers(0, 8**11 - 1),
+    link=st.text(max_size=30).filter(lambda n: "\0" not in n),
+    dev=st.tuples(st.integers(0, 4095), st.integers(0, 4095)),
+)
+def test_gnu_header_is_what_tarfile_writes(name, kind, size, mode, mtime, link, dev):
+    info = tarfile.TarInfo(name)
+    info.type, info.mode, info.mtime, info.linkname = kind, mode, mtime, link
+    info.size = size if kind == tarfile.REGTYPE else 0
+    info.devmajor, info.devminor = dev
+    info.uname = info.gname = ""
+    ours = gnu_header(info)
+    if ours is None:  # long UTF-8 names go through tarfile
+        assert len(name.encode("utf-8", "surrogateescape")) > 99 or len(link.encode("utf-8", "surrogateescape")) > 100
+        return
+    assert ours == info.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape")
+
+
+def test_hard_links_inside_the_context_stay_links(tmp_path):
+    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", "a.bin": "payload"})
+    os.link(tmp_path / "a.bin", tmp_path / "b.bin")
+    with tarfile.open(fileobj=make_context_tar(tmp_path)[0]) as archive:
+        first, second = archive.getmember("a.bin"), archive.getmember("b.bin")
+        assert first.isreg() and first.size == 7
+        assert second.islnk() and second.linkname == "a.bin"
