@@ -12,7 +12,7 @@ MOUNT_TYPES = ("bind", "cache", "tmpfs", "secret", "ssh")
 
 
 def _port_number(text: str) -> bool:
-    return text.isdigit() and 0 <= int(text) <= 65535
+    return text.isdigit() and text.isascii() and 0 <= int(text) <= 65535
 
 
 def _port_range(text: str) -> tuple[int, int] | None:
@@ -31,7 +31,7 @@ def _port_range(text: str) -> tuple[int, int] | None:
 def port_error(raw: str) -> str | None:
     """BuildKit's complaint about one EXPOSE value, or None."""
     port, _, proto = raw.partition("/")
-    if port.isdigit() and int(port) <= 65535 and proto in ("", "tcp", "udp", "sctp"):
+    if port.isdigit() and port.isascii() and int(port) <= 65535 and proto in ("", "tcp", "udp", "sctp"):
         return None
     parts = raw.split(":")
     if len(parts) == 1:

@@ -442,7 +442,7 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
             if not flags:
                 if cmd == "EXPOSE":
                     for raw in instruction.value:
-                        if raw.isdigit() or (raw[-4:] in _PROTOCOLS and raw[:-4].isdigit()):
+                        if raw.isascii() and (raw.isdigit() or (raw[-4:] in _PROTOCOLS and raw[:-4].isdigit())):
                             continue
                         if "$" not in raw:
                             problem = port_error(raw)
@@ -459,12 +459,10 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                         source = flag[7:]
                 if not source:
                     continue
-                if ("$" in source or escape in source or "'" in source or '"' in source) and has_variable(
-                    source, escape
-                ):
+                if not source.isalnum() and has_variable(source, escape):
                     dependency_errors.append(DockerfileError.make(line, _FROM_VARIABLE, "from_variable"))
                     continue
-                if source.isdigit() or _INDEX.match(source):
+                if (source.isdigit() and source.isascii()) or (not source.isalnum() and _INDEX.match(source)):
                     number = int(source)
                     if not 0 <= number < count:
                         dependency_errors.append(
@@ -538,7 +536,7 @@ def _onbuild_sources(base: Stage, last_by_name: dict[str, int], count: int) -> l
         for flag in command.flags:
             if trigger.sub_cmd == "COPY" and flag.startswith("--from="):
                 source = flag[7:]
-                if source.isdigit():
+                if source.isdigit() and source.isascii():
                     if int(source) < count:
                         found.append((int(source), "copy"))
                 elif source and "$" not in source:

@@ -82,11 +82,25 @@ def read_directives(text: str) -> dict[str, str]:
 _new_tuple = tuple.__new__
 
 
+def _utf8_flags(flags: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``dockerfile`` wheel (3.4) decodes flag text as Latin-1 (``--from=é`` comes back as
+    ``--from=Ã©``) while it decodes everything else as UTF-8: undo that."""
+    fixed = []
+    for flag in flags:
+        try:
+            fixed.append(flag.encode("latin-1").decode("utf-8"))
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            fixed.append(flag)
+    return tuple(fixed)
+
+
 def to_instructions(commands) -> list[Instruction]:
     """Parser commands as ``Instruction``s (a tight loop: this runs once per instruction)."""
     out: list[Instruction] = []
     append = out.append
     for cmd, sub_cmd, is_json, original, start, end, flags, value, heredocs in commands:
+        if flags and not "".join(flags).isascii():
+            flags = _utf8_flags(flags)
         append(
             _new_tuple(
                 Instruction,

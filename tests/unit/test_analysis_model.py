@@ -145,3 +145,10 @@ def test_onbuild_triggers_add_dependencies_to_child_stages():
     assert Edge(0, 2, "copy", 5) in analysis.edges
     assert analysis.plan.needed == {0, 1, 2, 4}
     assert analysis.plan.waves == [[0, 1], [2], [4]]
+
+
+def test_non_ascii_flags_survive_the_parser():
+    # The dockerfile wheel decodes flags as Latin-1; the analysis restores UTF-8.
+    analysis = analyze("FROM scratch\nCOPY --from=bücher:1 /a /a\nCOPY --from=² /b /b\n")
+    assert analysis.externals == ["bücher:1", "²"]
+    assert [error.code for error in analysis.errors][:1] == ["invalid_reference"]
