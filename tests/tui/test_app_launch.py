@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pytest
-
 from msb_tui.commands import tui as tui_command
 from msb_tui.tui.app import AppCommands, LaunchOptions, MsbApp
 from msb_tui.tui.screens.graph import GraphScreen

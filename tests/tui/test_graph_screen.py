@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from textual.widgets import Static, TabbedContent
 
 from msb_tui.tui.app import LaunchOptions, MsbApp

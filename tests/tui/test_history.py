@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from rich.text import Text
 from textual.widgets import DataTable
 
 from msb_tui.commands import history

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Static, Tree
