@@ -258,8 +258,8 @@ def _names(analysis, indexes) -> list[str]:
     return sorted(analysis.stages[i].display_name for i in indexes)
 
 
-# Known analysis discrepancies (build id -> reason), strict: they turn red once fixed.
-KNOWN_DISCREPANCIES = {
+# Known analysis discrepancies in step_for_name (build id -> reason), strict: they turn red once fixed.
+STEP_DISCREPANCIES = {
     "onbuild-triggers@child": "step_for_name ignores ONBUILD triggers: BuildKit runs them as the child's first steps "
     "('[child 1/1] RUN echo trigger-marker' on 0.8, '[child 1/2]' on current BuildKit, which counts them in the total); "
     "analyze() maps that name to the child's own RUN",
@@ -267,27 +267,41 @@ KNOWN_DISCREPANCIES = {
 }
 
 
-def _param(build: Build):
-    marks = []
-    if build.source == "demo:go":  # compiles and runs go vet/test: ~40 s on a cold cache, under a second warm
-        marks.append(pytest.mark.slow)
-    if build.id in KNOWN_DISCREPANCIES:
-        marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_DISCREPANCIES[build.id]))
-    return pytest.param(build, id=build.id, marks=marks)
+def _params(discrepancies: dict[str, str]):
+    for build in BUILDS:
+        marks = []
+        if build.source == "demo:go":  # compiles and runs go vet/test: ~40 s on a cold cache, under a second warm
+            marks.append(pytest.mark.slow)
+        if build.id in discrepancies:
+            marks.append(pytest.mark.xfail(strict=True, reason=discrepancies[build.id]))
+        yield pytest.param(build, id=build.id, marks=marks)
 
 
-@pytest.mark.parametrize("build", [_param(b) for b in BUILDS])
-def test_plan_needs_exactly_the_stages_buildkit_runs(build, docker_api, offline_images, tmp_path):
-    context, dockerfile, args = _prepare(build, tmp_path, offline_images)
-    analysis = analyze(dockerfile, target=build.target, build_args=args)
-    assert analysis.errors == [], analysis.errors
-    assert analysis.plan is not None
+_BUILT: dict[str, tuple] = {}
 
-    observed = run_build(docker_api, context, dockerfile, build.target, args)
 
-    assert observed.ok, observed.error
-    wrong_steps: list[str] = []
-    ran, orphans = stages_run(analysis, observed, wrong_steps)
+@pytest.fixture
+def built(docker_api, offline_images, tmp_path_factory):
+    """Analyse and build once per Build; both tests below read the same engine run."""
+
+    def get(build: Build):
+        if build.id not in _BUILT:
+            context, dockerfile, args = _prepare(build, tmp_path_factory.mktemp("plan"), offline_images)
+            analysis = analyze(dockerfile, target=build.target, build_args=args)
+            assert analysis.errors == [], analysis.errors
+            assert analysis.plan is not None
+            _BUILT[build.id] = (analysis, run_build(docker_api, context, dockerfile, build.target, args))
+        analysis, observed = _BUILT[build.id]
+        assert observed.ok, observed.error
+        return analysis, observed
+
+    return get
+
+
+@pytest.mark.parametrize("build", list(_params({})))
+def test_plan_needs_exactly_the_stages_buildkit_runs(build, built):
+    analysis, observed = built(build)
+    ran, orphans = stages_run(analysis, observed)
     assert orphans == [], f"step names no stage claims: {orphans}"
     assert ran == analysis.plan.needed, (
         f"plan needs {_names(analysis, analysis.plan.needed)}, BuildKit ran {_names(analysis, ran)}: "
@@ -295,7 +309,14 @@ def test_plan_needs_exactly_the_stages_buildkit_runs(build, docker_api, offline_
     )
     skipped = set(range(len(analysis.stages))) - analysis.plan.needed
     assert skipped <= set(analysis.plan.skip_reasons), "every skipped stage says why"
-    # step_for_name must point at the instruction the step shows (the TUI jumps to its line)
+
+
+@pytest.mark.parametrize("build", list(_params(STEP_DISCREPANCIES)))
+def test_step_names_point_at_their_instructions(build, built):
+    """step_for_name must give the instruction each step shows: the TUI jumps to its line."""
+    analysis, observed = built(build)
+    wrong_steps: list[str] = []
+    stages_run(analysis, observed, wrong_steps)
     assert wrong_steps == [], "step_for_name maps steps to the wrong instruction: " + "; ".join(wrong_steps)
 
 
