@@ -51,3 +51,24 @@ def test_duplicate_names_pick_by_step_count():
     analysis = analyze(text)
     assert analysis.stage_for_step_name("[x 2/2] RUN a").index == 0
     assert analysis.stage_for_step_name("[x 3/3] RUN c").index == 1
+
+
+def test_step_names_recorded_from_a_real_buildkit_08_build():
+    # `DOCKER_BUILDKIT=1 docker build --progress=plain` on dockerd 20.10.24 (BuildKit 0.8) printed
+    # exactly these step names for this Dockerfile (ENV is not a step; FROM image is step 1).
+    text = (
+        "ARG BASE=msb-demo/busybox:1.35\nFROM ${BASE} AS build\nWORKDIR /src\nENV X=1\nCOPY a.txt .\n"
+        "RUN cp a.txt b.txt\nFROM scratch\nCOPY --from=build /src/b.txt /b.txt\nCOPY a.txt /a.txt\n"
+    )
+    analysis = analyze(text)
+    seen = {
+        "[build 1/4] FROM docker.io/msb-demo/busybox:1.35": (0, 2),
+        "[build 2/4] WORKDIR /src": (0, 3),
+        "[build 3/4] COPY a.txt .": (0, 5),
+        "[build 4/4] RUN cp a.txt b.txt": (0, 6),
+        "[stage-1 1/2] COPY --from=build /src/b.txt /b.txt": (1, 8),
+        "[stage-1 2/2] COPY a.txt /a.txt": (1, 9),
+    }
+    for name, (stage, line) in seen.items():
+        found_stage, instruction = analysis.step_for_name(name)
+        assert (found_stage.index, instruction.line_start) == (stage, line), name
