@@ -136,10 +136,6 @@ class LayersScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#layer-table", DataTable)
-        for label, width in (("#", 3), ("size", 11), ("", 12), ("stage", 16), ("line", 4), ("build", 7),
-                             ("instruction", None)):
-            table.add_column(label, width=width)
         sizes = self.query_one("#size-table", DataTable)
         for label, width in (("stage", 16), ("state", 9), ("size", 10), ("", 20), ("compared with the final image", None)):
             sizes.add_column(label, width=width)
@@ -236,9 +232,19 @@ class LayersScreen(Screen):
         return out
 
     # --- layers table ---------------------------------------------------------------------------
+    def _layer_columns(self, table: DataTable) -> int:
+        """(Re)create the columns, narrower on a small terminal so the instruction stays readable."""
+        narrow = (self.size.width or 80) < 110
+        bar_width = 6 if narrow else 12
+        table.clear(columns=True)
+        for label, width in (("#", 3), ("size", 10), ("", bar_width), ("stage", 10 if narrow else 16),
+                             ("line", 4), ("build", 6), ("instruction", None)):
+            table.add_column(label, width=width)
+        return bar_width
+
     def _fill_layers(self) -> None:
         table = self.query_one("#layer-table", DataTable)
-        table.clear()
+        bar_width = self._layer_columns(table)
         entries = list(self.report.layers.entries)
         if self.sort_by_size:
             entries.sort(key=lambda e: (-e.size, e.index))
@@ -254,8 +260,8 @@ class LayersScreen(Screen):
             table.add_row(
                 Text(str(entry.index), style=dim),
                 size_text,
-                bar(entry.size, largest),
-                Text(stage, style=dim),
+                bar(entry.size, largest, bar_width),
+                Text(stage, style=dim, overflow="ellipsis", no_wrap=True),
                 Text(line, style=dim, justify="right"),
                 build_cell(getattr(entry, "build", None)),
                 Text(instruction[:200] + (" (no layer)" if entry.empty else ""), style=dim),
