@@ -359,7 +359,11 @@ class MsbApp(App):
         if self.analysis is None:
             self.notify("no stages to pick from", severity="warning", markup=False)
             return
-        names = [stage.name or stage.display_name for stage in self.analysis.stages]
+        # Only named stages can be targets (BuildKit's --target takes a name, not "stage-N").
+        names = [stage.name for stage in self.analysis.stages if stage.name]
+        if not names:
+            self.notify("no named stages: add 'AS name' to a FROM line to build it on its own", markup=False)
+            return
 
         def chosen(name: str | None) -> None:
             if name is not None:
@@ -415,7 +419,30 @@ class MsbApp(App):
 
             if isinstance(self.screen, GraphScreen):
                 stage = self.screen.selected_stage_name()
-        self.push_screen(TroubleshootScreen(stage or self.target_name()))
+        self.push_screen(TroubleshootScreen(stage or self.target_name(), note=troubleshoot_note(self.analysis, stage)))
+
+
+def troubleshoot_note(analysis: Any, name: str | None) -> str | None:
+    """What to know before building ``name`` to look inside: unnamed stages can't be targets, and a
+    stage whose base chain ends in ``scratch`` has no shell unless one was copied in."""
+    if analysis is None or name is None:
+        return None
+    stage = next((s for s in analysis.stages if name in (s.name, s.display_name)), None)
+    if stage is None:
+        return None
+    if not stage.name:
+        return (f"{stage.display_name} has no name: BuildKit can only build named stages on their own "
+                f"(add 'AS name' to its FROM line)")
+    seen = set()
+    base = stage
+    while base is not None and base.base.kind == "stage" and base.index not in seen:
+        seen.add(base.index)
+        index = base.base.stage_index
+        base = analysis.stages[index] if isinstance(index, int) and 0 <= index < len(analysis.stages) else None
+    if base is not None and base.base.kind == "scratch":
+        return ("this stage starts FROM scratch: it has no shell unless one is copied in; "
+                "its files are in the Layers view, or troubleshoot the stage it copies from")
+    return None
 
 
 def analysis_from_inputs(inputs: dict) -> Any:

@@ -89,3 +89,26 @@ async def test_failed_stage_build_is_reported(demos):
         await pilot.pause()
         body = str(app.screen.query_one("#trouble-body", Static).render())
         assert "did not produce an image" in body and "RUN exited 2 [/]" in body
+
+
+def test_notes_before_building():
+    from msb_tui.analysis import analyze
+    from msb_tui.tui.app import troubleshoot_note
+
+    analysis = analyze("FROM busybox\nRUN true\nFROM scratch AS bin\nCOPY --from=0 /bin/sh /sh\n"
+                       "FROM bin AS final\nCOPY x /x\nFROM busybox AS tools\n")
+    assert "has no name" in troubleshoot_note(analysis, "stage-0")
+    assert "FROM scratch" in troubleshoot_note(analysis, "final")  # through FROM bin -> scratch
+    assert troubleshoot_note(analysis, "tools") is None
+
+
+async def test_target_picker_lists_named_stages_only(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY a /a\nFROM scratch AS final\nCOPY --from=0 /a /b\n")
+    app = MsbApp(LaunchOptions(path=tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        from msb_tui.tui.screens.pickers import TargetPicker
+
+        assert isinstance(app.screen, TargetPicker) and app.screen.names == ["final"]

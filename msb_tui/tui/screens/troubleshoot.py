@@ -87,9 +87,10 @@ class TroubleshootScreen(Screen):
         Binding("s,enter", "shell", "Open shell"),
     ]
 
-    def __init__(self, stage: str | None) -> None:
+    def __init__(self, stage: str | None, *, note: str | None = None) -> None:
         super().__init__()
         self.stage = stage
+        self.note = note
         self.image_id: str | None = None
         self.shell: str | None = None
         self.status = "press b to build this stage as the target, then s to open a shell in it"
@@ -110,6 +111,9 @@ class TroubleshootScreen(Screen):
         body = Text()
         body.append("Build a stage on its own and look inside: files, environment, what the next stage "
                     "will COPY from it.\n\n")
+        if self.note:
+            body.append("note: ", style="bold yellow")
+            body.append(plain(self.note) + "\n\n")
         body.append("image: ", style="bold")
         body.append(self.image_id[:19] if self.image_id else "not built yet")
         body.append("\nshell: ", style="bold")
