@@ -131,6 +131,10 @@ class TroubleshootScreen(Screen):
         return getattr(options, "host", None) or os.environ.get("DOCKER_HOST")
 
     def action_build(self) -> None:
+        if self.note and "has no name" in self.note:
+            self.status = "cannot build an unnamed stage on its own"
+            self._show()
+            return
         self.status = "building…"
         self._show()
         self.app.open_build(self.stage, title=f"troubleshoot {self.stage}", tags=(), on_model=self.built)
