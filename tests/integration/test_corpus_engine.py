@@ -19,7 +19,6 @@ from msb_tui.build.events import BuildCancelled, BuildFailed, ImageBuilt
 from msb_tui.build.runner import BuildRequest, start_build
 
 
-
 def _load_corpus():
     """tests/corpus/cases.py, shared with the pure analysis test (tests/ is not a package)."""
     name = "msb_test_corpus_cases"

@@ -208,10 +208,11 @@ def stages_run(analysis, observed: Observed, wrong_steps: list | None = None) ->
     """Stage indexes with at least one step of their own in the solve, and step names nothing claims.
 
     Only steps unique to one stage count. BuildKit's solver shares identical operations between
-    stages AND between builds that overlap in time (seen: the WORKDIR of ``backend`` announced as
-    ``[docs 2/3] WORKDIR /work``, named by the previous build of the same file; a ``FROM`` named
-    ``[unused 1/2]`` in a file without such a stage), so FROM steps and repeated instructions
-    prove nothing about which stage ran.
+    stages and names the merged step after one of them (the parallel demo's shared ``WORKDIR /work``
+    is ``[docs 2/3]``), and between builds running close together (seen in full suite runs while
+    other builds ran: a target-``backend`` build announcing a stage it does not need, and a
+    ``FROM`` named ``[unused 1/2]`` in a file without such a stage). So FROM steps and repeated
+    instructions prove nothing about which stage ran.
     """
     repeated = _repeated_instructions(analysis)
     ran, orphans = set(), []
@@ -228,7 +229,11 @@ def stages_run(analysis, observed: Observed, wrong_steps: list | None = None) ->
             continue
         assert hit[0] is stage, f"{name}: stage_for_step_name and step_for_name disagree"
         instruction = hit[1]
-        if instruction is None or instruction.original.strip() in repeated:
+        if instruction is None:
+            if wrong_steps is not None:
+                wrong_steps.append(f"{name!r} -> no instruction")
+            continue
+        if instruction.original.strip() in repeated:
             continue
         if wrong_steps is not None and not _same_step(text, instruction):
             wrong_steps.append(f"{name!r} -> line {instruction.line_start}: {instruction.original!r}")
