@@ -416,6 +416,7 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
     externals = model.externals
     dependency_errors: list[DockerfileError] = []
     dispatch: list[tuple[int, int, DockerfileError]] = []
+    needs: list[list[int]] = []  # per stage, the stages it needs (what ``stage_dependencies`` returns)
     flagged = model.flagged  # per stage: the instructions with flags, or EXPOSE
     escape = model.escape
     for stage in model.stages:
@@ -423,7 +424,11 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
         base = stage.base
         if base.kind == "stage":
             edges.append(_new_tuple(Edge, (base.stage_index, index, "base", stage.line_start)))
-        elif base.kind == "image":
+            stage_needs = [base.stage_index]
+        else:
+            stage_needs = []
+        needs.append(stage_needs)
+        if base.kind == "image":
             if base.ref not in seen:
                 seen.add(base.ref)
                 externals.append(base.ref)
@@ -436,6 +441,8 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                 elif type(resolved) is int and resolved >= index:
                     model.forward = True
                 edges.append(_new_tuple(Edge, (resolved, index, kind, stage.line_start)))
+                if type(resolved) is int and resolved not in stage_needs:
+                    stage_needs.append(resolved)
         for instruction in flagged[index]:
             flags = instruction.flags
             cmd = instruction.cmd
@@ -486,6 +493,8 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                         "copy_from_later_stage",
                     )))
                 edges.append(_new_tuple(Edge, (resolved, index, "copy", line)))
+                if type(resolved) is int and resolved not in stage_needs:
+                    stage_needs.append(resolved)
             elif cmd == "RUN":
                 for flag in flags:
                     if not flag.startswith("--mount="):
@@ -513,7 +522,10 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                             "mount_from_later_stage",
                         )))
                     edges.append(_new_tuple(Edge, (resolved, index, "mount", line)))
+                    if type(resolved) is int and resolved not in stage_needs:
+                        stage_needs.append(resolved)
     model.errors.extend(dependency_errors)
+    model.needs = needs
     return dispatch
 
 

@@ -68,7 +68,7 @@ class ParsedFile:
 def read_directives(text: str) -> dict[str, str]:
     """Parser directives (``# escape=``, ``# syntax=``, ``# check=``) from the top of the file."""
     found: dict[str, str] = {}
-    for line in text.splitlines():
+    for line in text[:4096].splitlines():  # directives only live in the first lines
         match = _DIRECTIVE.match(line.strip())
         if not match:
             break
