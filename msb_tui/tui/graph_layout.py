@@ -607,8 +607,9 @@ def nodes_from_analysis(analysis, states: dict[str, str] | None = None,
         if state:
             second = STATE_TEXT.get(state, state)
         elif not is_needed:
+            # The edges show the base; the box says that and why the stage is skipped.
             users = [e.target for e in edges if e.source == stage.display_name]
-            second = f"skipped: only for {users[0]}" if users else "skipped: not needed"
+            first, second = "skipped", (f"only for {users[0]}" if users else "not needed")
         elif stage.index in waves:
             steps = getattr(stage, "step_total", None)
             if steps is None:
