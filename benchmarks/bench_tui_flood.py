@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import gzip
 import json
 import os
@@ -110,19 +111,28 @@ class Probe:
 
 
 class GatedSource:
-    """Holds a source back until the app is up and the probes run (startup is not the flood)."""
+    """Holds a source back until the app is up and the probes run (startup is not the flood), and
+    pauses after the first log line until the full log view is open (every run does the same work)."""
 
-    def __init__(self, source, gate: threading.Event) -> None:
-        self.source, self.gate = source, gate
+    def __init__(self, source, gate: threading.Event, log_open: threading.Event) -> None:
+        self.source, self.gate, self.log_open = source, gate, log_open
         self.speed = getattr(source, "speed", None)
 
     def cancel(self) -> None:
         self.gate.set()
+        self.log_open.set()
         self.source.cancel()
 
     def __iter__(self):
+        from msb_tui.build.events import LogChunk
+
         self.gate.wait()
-        yield from self.source
+        paused = False
+        for event in self.source:
+            yield event
+            if not paused and isinstance(event, LogChunk):
+                paused = True
+                self.log_open.wait(10)
 
 
 async def measure(recording: Path | None, *, idle_seconds: float = 3.0, open_log: bool = True) -> dict:
@@ -136,7 +146,18 @@ async def measure(recording: Path | None, *, idle_seconds: float = 3.0, open_log
 
     probe = Probe()
     finished = asyncio.Event()
-    gate = threading.Event()
+    gate, log_open = threading.Event(), threading.Event()
+    gc_pauses: list[float] = []
+    gc_started: dict[int, float] = {}
+
+    def on_gc(phase: str, info: dict) -> None:
+        key = threading.get_ident()
+        if phase == "start":
+            gc_started[key] = time.perf_counter()
+        elif key in gc_started and probe.active:
+            gc_pauses.append(time.perf_counter() - gc_started.pop(key))
+
+    gc.callbacks.append(on_gc)
 
     class Ping(Message):
         def __init__(self, sent: float) -> None:
@@ -151,11 +172,11 @@ async def measure(recording: Path | None, *, idle_seconds: float = 3.0, open_log
                 shutil.copyfileobj(source, target)
 
         def start():
-            return GatedSource(ReplaySource(raw, None), gate)
+            return GatedSource(ReplaySource(raw, None), gate, log_open)
     else:
 
         def start():
-            return GatedSource(EventListSource([], hold_open=True), gate)
+            return GatedSource(EventListSource([], hold_open=True), gate, log_open)
 
     class FloodApp(App):
         def on_mount(self) -> None:
@@ -191,11 +212,12 @@ async def measure(recording: Path | None, *, idle_seconds: float = 3.0, open_log
         while time.perf_counter() < deadline and not finished.is_set():
             if open_log and not opened and recording is not None:
                 with column.feed.lock:
-                    running = [step.digest for step in column.model.running_steps()]
+                    running = [step.digest for step in column.model.running_steps() if step.log.total]
                 if running:
                     column.open_log(running[0])  # the full log view follows the flood too
                     opened = True
-            await asyncio.sleep(0.02)
+                    log_open.set()
+            await asyncio.sleep(0.005 if not opened else 0.02)
         wall = time.perf_counter() - started
         await pilot.pause()
         probe.active = False
@@ -207,7 +229,9 @@ async def measure(recording: Path | None, *, idle_seconds: float = 3.0, open_log
         shown = screen.query_one("#log-lines").line_count if opened else 0
         screen.cancel_all()
         await app.workers.wait_for_complete()
+    gc.callbacks.remove(on_gc)
     return {
+        "gc_max_ms": max(gc_pauses, default=0.0) * 1000,
         **probe.summary(),
         "wall_s": wall,
         "status": status,
@@ -269,6 +293,7 @@ def main() -> int:
     rows = [
         ("longest stall (10 ms timer lateness)", "stall_max_ms", "ms", f"< {TARGET_STALL_MS:.0f}"),
         ("p99 stall", "stall_p99_ms", "ms", ""),
+        ("longest garbage-collector pause", "gc_max_ms", "ms", ""),
         ("input round trip, max", "input_max_ms", "ms", f"< {TARGET_STALL_MS:.0f}"),
         ("input round trip, median", "input_median_ms", "ms", ""),
         ("peak RSS (the run's process)", "peak_rss_mb", "MB", ""),

@@ -439,9 +439,10 @@ class BuildScreen(Screen):
         return list(self.query(BuildColumn))
 
     def on_mount(self) -> None:
-        # A build floods the heap with short-lived objects; the collector's full passes hold the
-        # GIL and, over the whole long-lived app heap, stalled painting for 50-130 ms. Freezing
-        # what is alive now (modules, widgets, styles) keeps those passes short.
+        # A build floods the heap with short-lived objects; a full collection over the whole
+        # long-lived app heap holds the GIL and stalled painting for 50-130 ms in long sessions.
+        # Freezing what is alive now (modules, widgets, styles) keeps those passes short; the
+        # screen unfreezes on unmount so nothing frozen stays uncollectable after it closes.
         if self.freeze_heap:
             gc.freeze()
         self.set_interval(TICK, self._tick)
@@ -457,6 +458,8 @@ class BuildScreen(Screen):
 
     def on_unmount(self) -> None:
         self.cancel_all()
+        if self.freeze_heap:
+            gc.unfreeze()
 
     def cancel_all(self) -> None:
         for column in self.columns:
