@@ -113,6 +113,7 @@ class MsbApp(App):
         self._client: Any = None
         self._client_factory = client_factory
         self._build_callbacks: dict[int, Callable[[Any], None]] = {}
+        self._plan_builds: set[int] = set()  # build screens running the current plan (ids)
         self.theme = "textual-light" if self.options.theme == "light" else "textual-dark"
         self._read_dockerfile()
 
@@ -181,6 +182,7 @@ class MsbApp(App):
 
         for screen in self.screen_stack:
             if isinstance(screen, GraphScreen):
+                screen.show_states({})  # the last build's outcome belongs to the old plan
                 screen.show_analysis(self.analysis)
 
     def target_name(self) -> str | None:
@@ -279,6 +281,8 @@ class MsbApp(App):
         screen = BuildScreen(analysis, start, title=title or f"build {name}", dockerfile_text=self.dockerfile_text)
         if on_model is not None:
             self._build_callbacks[id(screen)] = on_model  # called by on_build_finished
+        if analysis is self.analysis:
+            self._plan_builds.add(id(screen))
         self.push_screen(screen)
 
     def open_replay(self, path: Path, speed: float | None = 1.0, *, compare: Any = None) -> None:
@@ -329,10 +333,22 @@ class MsbApp(App):
         sender = getattr(message, "_sender", None)
         screen = getattr(sender, "screen", None) if sender is not None else None
         callback = self._build_callbacks.get(id(screen or self.screen))
+        self._show_states_at_home(model, screen or self.screen)
         if callback is not None:
             callback(model)
         elif image and getattr(model, "status", "") == "succeeded":
             self.notify(f"built {image[:19]} — press l for its layers", markup=False)
+
+    def _show_states_at_home(self, model, build_screen) -> None:
+        """After a build of the current plan, the home graph keeps each stage's outcome (done, cached, ...)."""
+        from msb_tui.tui.screens.graph import GraphScreen
+
+        if id(build_screen) not in self._plan_builds:
+            return  # a stage build (troubleshoot), a replay or an imported log: not this plan
+        states = {stage.name: stage.state for stage in getattr(model, "stages", []) if stage.state}
+        for screen in self.screen_stack:
+            if isinstance(screen, GraphScreen):
+                screen.show_states(states)
 
     def on_layers_requested(self, message) -> None:
         """The build screen asked for the layers of what it built."""

@@ -51,6 +51,12 @@ async def test_build_then_layers(docker_api, offline_images, tmp_path):
             await pilot.press("escape")
             await pilot.pause()
             assert isinstance(app.screen, GraphScreen)
+            # The home graph keeps the outcome of the build.
+            from msb_tui.tui.widgets.stage_graph import StageGraph
+
+            graph = app.screen.query_one(StageGraph)
+            lines = {key: placed.node.lines[1] for key, placed in graph.layout_result.placed.items()}
+            assert lines["final"].startswith("✓") and lines["unused"].startswith("–"), lines
             await pilot.press("l")
             await pilot.pause()
             await app.workers.wait_for_complete()

@@ -249,6 +249,10 @@ class GraphScreen(Screen):
         view.set_marks(marks)
         self._refresh_detail()
 
+    def show_states(self, states: dict[str, str]) -> None:
+        """Colour the stages with the last build's outcome ({display_name: state}); {} clears."""
+        self.query_one(StageGraph).set_states(states)
+
     def selected_stage_name(self) -> str | None:
         key = self.query_one(StageGraph).selected
         stage = _stage_by_key(self.app.analysis, key)
