@@ -1,0 +1,3 @@
+ARG BASE=scratch
+FROM ${BASE}
+COPY a.txt /a.txt

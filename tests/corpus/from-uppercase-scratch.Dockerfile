@@ -1,0 +1,2 @@
+FROM SCRATCH
+COPY a.txt /a.txt
