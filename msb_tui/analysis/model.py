@@ -189,7 +189,14 @@ def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[Dockerfi
                 mixed += 1
         if flags:
             if cmd == "COPY":
-                valid = len(flags) == 1 and len(value) >= 2 and flags[0].startswith(copy_flags) and flags[0][-1] != "="
+                valid = len(flags) == 1 and len(value) >= 2 and flags[0].startswith(copy_flags)
+            elif cmd == "RUN":
+                # Only mounts, none holding a variable (the one mount check made at parse time).
+                valid = True
+                for flag in flags:
+                    if not flag.startswith("--mount=") or "$" in flag:
+                        valid = False
+                        break
             else:
                 valid = _surely_valid(instruction)
         else:

@@ -60,8 +60,8 @@ def waves(needs: list[list[int]], needed: set[int], order: list[int] | None = No
     depth: dict[int, int] = {}
     for index in order if order is not None else _topological(needs, needed):
         deepest = -1
-        for dep in needs[index]:
-            if dep in needed and depth[dep] > deepest:
+        for dep in needs[index]:  # all needed: ``needed`` is a closure
+            if depth[dep] > deepest:
                 deepest = depth[dep]
         depth[index] = deepest + 1
     grouped: dict[int, list[int]] = {}
@@ -84,21 +84,23 @@ def critical_path(
     instruction count (FROM included).
     """
 
-    def cost(index: int) -> float:
-        stage = stages[index]
-        if durations is not None:
-            return float(durations.get(stage.display_name, durations.get(str(index), 0.0)))
-        return float(1 + len(stage.instructions))
-
+    if durations is not None:
+        costs = {
+            index: float(durations.get(stages[index].display_name, durations.get(str(index), 0.0)))
+            for index in needed
+        }
+    else:
+        costs = {index: float(1 + len(stages[index].instructions)) for index in needed}
     best: dict[int, float] = {}
     via: dict[int, int | None] = {}
+    # The dependencies of a needed stage are needed too (``needed`` is a closure).
     for index in order if order is not None else _topological(needs, needed):
         previous: int | None = None
         previous_cost = 0.0
         for dep in needs[index]:
-            if dep in needed and (previous is None or best[dep] > previous_cost):
+            if previous is None or best[dep] > previous_cost:
                 previous, previous_cost = dep, best[dep]
-        best[index] = previous_cost + cost(index)
+        best[index] = previous_cost + costs[index]
         via[index] = previous
     path = []
     node: int | None = target
