@@ -411,3 +411,21 @@ def test_cancelled_recording_keeps_the_running_steps_and_their_logs():
     totals = model.totals()
     assert totals.max_parallel == 3  # cut steps count until the cancel
     assert totals.wall == pytest.approx(1.5, abs=0.6)
+
+
+def test_plan_mismatch_is_reported_when_the_first_step_starts():
+    model = BuildModel(_plan_analysis())
+    model.apply(VertexUpdate("sha256:b", "[build 2/2] RUN make"))
+    changes = model.apply(VertexUpdate("sha256:b", "[build 2/2] RUN make", started=1.0))
+    assert [c.message for c in changes if isinstance(c, PlanMismatch)] == [
+        "The plan needs stage 'lonely' but the engine announced nothing attributable to it."
+    ]
+    model.apply(VertexUpdate("sha256:b", "[build 2/2] RUN make", started=1.0, completed=2.0))
+    assert not [c for c in model.apply(ImageBuilt("sha256:x")) if isinstance(c, PlanMismatch)]  # said once
+    assert len(model.plan_mismatch) == 1
+
+
+def test_no_early_plan_check_for_classic_step_events():
+    model = BuildModel(_plan_analysis())
+    changes = model.apply(VertexUpdate("classic:step-2", "[build 2/2] RUN make", started=1.0))
+    assert not [c for c in changes if isinstance(c, PlanMismatch)]
