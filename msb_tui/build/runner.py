@@ -246,6 +246,11 @@ class BuildStream:
                 elif isinstance(event, BuildCancelled):
                     outcome = "cancelled"
                 yield event
+        except GeneratorExit:
+            # The reader stopped early: the connection is closed below, so the engine cancels.
+            if outcome != "succeeded":
+                outcome, error = "cancelled", "the reader stopped before the build ended"
+            raise
         finally:
             if recorder is not None:
                 recorder.close(outcome, image_id=image_id, error=error)

@@ -240,3 +240,15 @@ def test_a_huge_message_in_small_chunks_is_reassembled(context):
     chunks = [raw[i : i + 1000] for i in range(0, len(raw), 1000)]  # ~4,000 chunks
     events = list(start_build(_Client(_Response(chunks)), BuildRequest(context), record=False))
     assert len(events[0].data) == 3_000_000 and events[-1] == ImageBuilt("sha256:1")
+
+
+def test_a_reader_that_stops_early_records_a_cancel(context, tmp_path):
+    chunks = [_lines([{"stream": "one"}, {"stream": "two"}])]
+    stream = start_build(_Client(_Response(chunks, block=threading.Event())), BuildRequest(context),
+                         record=tmp_path / "r.jsonl")
+    events = iter(stream)
+    next(events)
+    events.close()  # what leaving a for loop early does to the generator
+    recording = load_recording(tmp_path / "r.jsonl")
+    assert recording.footer["outcome"] == "cancelled"
+    assert list(replay(tmp_path / "r.jsonl", None))[-1] == BuildCancelled()
