@@ -4,7 +4,7 @@
 Needs a running engine and the offline images (``msb-tui demo-images``). Each demo is built
 with ``--no-cache`` (so the steps really run and the recording shows real timings, overlap and
 output) and the offline build args; the recording's absolute paths are rewritten relative to the
-repository so the fixtures are portable. Images are tagged ``msb-test-build/fixture-<name>``.
+repository so the fixtures are portable. The images are left untagged.
 
     .venv/bin/python scripts/record_fixtures.py [NAME ...]     # default: all
 """
@@ -69,7 +69,6 @@ def record(client, name: str) -> Path:
         no_cache=True,
         classic=classic,
         network="none",
-        tags=(f"msb-test-build/fixture-{name}:latest",) if expected == "succeeded" else (),
     )
     path = OUT / f"{name}.jsonl"
     started = time.monotonic()
