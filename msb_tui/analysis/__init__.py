@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 
 from msb_tui.analysis.errors import BUILDKIT_VERSION_NOTES, DockerfileError, Finding
-from msb_tui.analysis.parse import Instruction, ParsedFile, parse_text
+from msb_tui.analysis.parse import Instruction, ParsedFile, finish_parse, run_parser
 from msb_tui.analysis.plan import Plan, make_plan
 from msb_tui.analysis.stages import Base, Edge, GlobalArg, Stage
 from msb_tui.analysis.steps import StepIndex
@@ -102,18 +102,19 @@ def analyze(
         text = source.read_text(encoding="utf-8", errors="replace")
     else:
         text = source
-    parsed: ParsedFile = parse_text(text)
+    commands, parse_error = run_parser(text)  # BuildKit's parser, under the usual GC settings
     with _gc_paused():
+        parsed: ParsedFile = finish_parse(text, commands, parse_error)
         return _analyze_parsed(parsed, path, target, build_args, platform, step_durations, lint)
 
 
 @contextmanager
 def _gc_paused():
-    """Pause the cyclic garbage collector while the model is built.
+    """Pause the cyclic garbage collector while the model is built from the parser's output.
 
-    Building the model allocates tens of thousands of small tuples; each allocation burst makes
-    the collector re-scan every parsed instruction, for nothing (the model holds no cycles worth
-    collecting early). Reference counting still frees memory as usual.
+    Building the model allocates tens of thousands of small tuples right after the parser
+    allocated its own; each burst makes the collector re-scan all of them, for nothing (the model
+    holds no cycles worth collecting early). Reference counting still frees memory as usual.
     """
     was_enabled = gc.isenabled()
     gc.disable()

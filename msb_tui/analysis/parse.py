@@ -123,26 +123,35 @@ def to_instructions(commands) -> list[Instruction]:
 
 def parse_text(text: str) -> ParsedFile:
     """Parse Dockerfile text; on failure ``error`` says why and ``instructions`` is empty."""
+    return finish_parse(text, *run_parser(text))
+
+
+def run_parser(text: str) -> tuple[tuple, str | None]:
+    """BuildKit's parser alone: (commands, None), or ((), its error message)."""
+    try:
+        return dockerfile.parse_string(text), None
+    except dockerfile.GoParseError as error:
+        return (), str(error)
+
+
+def finish_parse(text: str, commands: tuple, message: str | None) -> ParsedFile:
+    """The ``ParsedFile`` for the parser's output (``run_parser``): instructions, directives, error."""
     directives = read_directives(text)
     escape = directives.get("escape", "\\")
     parsed = ParsedFile(directives=directives, escape=escape if escape in ("\\", "`") else "\\")
-    try:
-        commands = dockerfile.parse_string(text)
-    except dockerfile.GoParseError as error:
-        message = str(error)
-        if message == "file with no instructions":
-            if not text:
-                parsed.error = DockerfileError.make(None, "the Dockerfile cannot be empty", "no_from")
-            else:
-                # BuildKit blames the last line it read.
-                lines = text.split("\n")
-                last = len(lines) - 1 if lines[-1] == "" else len(lines)
-                parsed.error = DockerfileError.make(last, message, "no_from")
+    if message is None:
+        parsed.instructions = to_instructions(commands)
+    elif message == "file with no instructions":
+        if not text:
+            parsed.error = DockerfileError.make(None, "the Dockerfile cannot be empty", "no_from")
         else:
-            line = line_from_message(message) or _failing_line(text, message)
-            parsed.error = DockerfileError.make(line, message, "parse")
-        return parsed
-    parsed.instructions = to_instructions(commands)
+            # BuildKit blames the last line it read.
+            lines = text.split("\n")
+            last = len(lines) - 1 if lines[-1] == "" else len(lines)
+            parsed.error = DockerfileError.make(last, message, "no_from")
+    else:
+        line = line_from_message(message) or _failing_line(text, message)
+        parsed.error = DockerfileError.make(line, message, "parse")
     return parsed
 
 
