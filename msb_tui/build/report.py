@@ -201,6 +201,8 @@ def summary_json(model: BuildModel, recording: str | None = None) -> dict[str, A
             "steps": totals.steps,
         },
         "plan_mismatch": list(model.plan_mismatch),
+        "warnings": [{"vertex": w.vertex, "short": w.short, "level": w.level, "detail": list(w.detail), "url": w.url}
+                     for w in model.warnings],
         "malformed": model.malformed,
         "recording": recording,
     }
@@ -253,6 +255,10 @@ def summary_text(model: BuildModel, recording: str | None = None, *, failed_log_
             lines.append(f"    | {_clean(line, False)}")
     for message in model.plan_mismatch:
         lines.append(f"  plan mismatch: {message}")
+    for warning in model.warnings:
+        step = model.steps.get(warning.vertex)
+        where = f" ({_clean(step.name, False)})" if step is not None else ""
+        lines.append(f"  warning: {_clean(warning.short, False)}{where}")
     if model.malformed:
         lines.append(f"  {model.malformed} engine message(s) could not be decoded")
     if recording:

@@ -102,3 +102,15 @@ def test_plain_progress_strips_terminal_controls_from_logs():
     text = out.getvalue()
     assert "\x1b" not in text and "\x07" not in text
     assert "#1 0.500 cleared ok" in text
+
+
+def test_summary_lists_warnings():
+    from msb_tui.build.events import BuildWarning, ImageBuilt
+    from msb_tui.build.report import summary_json, summary_text
+
+    model = BuildModel()
+    for event in [VertexUpdate("a", "[s 1/1] RUN x", started=1.0, completed=2.0),
+                  BuildWarning("a", "JSONArgsRecommended: use JSON for CMD", 1), ImageBuilt("sha256:1")]:
+        model.apply(event)
+    assert "warning: JSONArgsRecommended: use JSON for CMD ([s 1/1] RUN x)" in summary_text(model)
+    assert summary_json(model)["warnings"][0]["short"].startswith("JSONArgsRecommended")
