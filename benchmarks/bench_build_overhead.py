@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -126,6 +127,7 @@ def main() -> int:
         client.remove_image(tag)
     except Exception:  # noqa: BLE001
         pass
+    shutil.rmtree(state, ignore_errors=True)
     print("(medians of wall time; 'in-process' = start_build + BuildModel from a running Python, recording on;")
     print(" client CPU = user+sys of the client process: the engine's own work is the same for both)")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other work skews wall times)")

@@ -1,0 +1,143 @@
+"""Log flood: a step printing 1,000,000 lines, built by msb-tui and by the docker CLI.
+
+BuildKit in the engine clips step logs (dockerd 20.10: "[output clipped, log limit 200KiB/s
+reached]" after ~36,000 lines), so a real flood needs an engine with the limits raised. This script
+starts a throw-away second dockerd (own data/exec root and network namespace, as the tests do; see
+tests/integration/second_engine.py) with BUILDKIT_STEP_LOG_MAX_SIZE/SPEED at 1 GiB, copies the
+busybox image into it, and builds a step printing N lines with ``--no-cache`` on it. The lines come
+in 10 bursts 0.3 s apart: measured here, a single burst of 1,000,000 lines (``seq 1 1000000``) sends
+that engine into a loop of empty trace messages (``{"aux": ""}``, millions per minute) that never
+ends, for every client; 10 x 100,000 lines go through in ~5 s. Measured:
+
+- msb-tui (``msb-tui build --progress plain``, recording on, output to /dev/null): wall time and
+  peak RSS (``ru_maxrss`` of a launcher process whose only child is msb-tui; target <= 250 MB);
+- docker CLI (``DOCKER_BUILDKIT=1 /usr/bin/docker build --progress=plain``): wall time (target:
+  msb-tui / CLI <= 1.10). Its plain printer is slow on floods, so it is capped (``--cli-timeout``);
+- the engine's own pace: a bare client that reads the /build stream and throws it away;
+- the same with the classic builder (``--classic`` vs ``DOCKER_BUILDKIT=0``), which has no log limit.
+
+    .venv/bin/python benchmarks/bench_log_flood.py [--lines 1000000] [--cli-timeout 180]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests" / "integration"))
+
+from second_engine import SecondEngine  # noqa: E402
+
+DOCKER_CLI = "/usr/bin/docker"
+BASE_IMAGE = "msb-demo/busybox:1.35"
+WALL_TARGET = 1.10
+RSS_TARGET_MB = 250
+
+# Runs a command as its only child and prints the child's wall time, peak RSS (KiB) and exit code.
+LAUNCHER = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+try:
+    code = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          timeout=float(sys.argv[1])).returncode
+except subprocess.TimeoutExpired:
+    code = "timeout"
+print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
+"""
+
+
+def launch(command: list[str], env: dict[str, str], timeout: float) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS MB, exit code or 'timeout') of one run."""
+    out = subprocess.run([sys.executable, "-c", LAUNCHER, str(timeout), *command], env=env,
+                         capture_output=True, text=True, check=True).stdout.split()
+    return float(out[0]), int(out[1]) / 1024, out[2]
+
+
+def bare_stream(host: str, context: Path, classic: bool) -> tuple[float, int]:
+    """The engine's pace: POST /build and read the stream to the end, decoding nothing."""
+    import docker
+
+    client = docker.APIClient(base_url=host, version="auto", timeout=None)
+    body = io.BytesIO()
+    with tarfile.open(fileobj=body, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        tar.add(context / "Dockerfile", "Dockerfile")
+    body.seek(0)
+    params = {"version": "1" if classic else "2", "nocache": "1", "rm": "1",
+              "buildargs": json.dumps({"BASE_IMAGE": BASE_IMAGE})}
+    started = time.perf_counter()
+    response = client._post(client._url("/build"), params=params, data=body.getvalue(),
+                            headers={"Content-Type": "application/x-tar"}, stream=True, timeout=None)
+    total = 0
+    for chunk in response.raw.stream(1 << 16, decode_content=False):
+        total += len(chunk)
+    return time.perf_counter() - started, total
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--cli-timeout", type=float, default=300.0,
+                        help="stop waiting for the docker CLI after this many seconds")
+    parser.add_argument("--skip-classic", action="store_true")
+    args = parser.parse_args()
+
+    import docker
+
+    main_engine = docker.APIClient(base_url=os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock"))
+    os.environ["BUILDKIT_STEP_LOG_MAX_SIZE"] = str(1 << 30)
+    os.environ["BUILDKIT_STEP_LOG_MAX_SPEED"] = str(1 << 30)
+    engine = SecondEngine().start()
+    state = tempfile.mkdtemp(prefix="msb-bench-state-")
+    try:
+        engine.load_image(main_engine, BASE_IMAGE)
+        with tempfile.TemporaryDirectory(prefix="msb-flood-") as folder:
+            context = Path(folder)
+            burst = args.lines // 10
+            run = f"for i in 0 1 2 3 4 5 6 7 8 9; do seq $((i*{burst}+1)) $(((i+1)*{burst})); sleep 0.3; done"
+            (context / "Dockerfile").write_text(f"ARG BASE_IMAGE=busybox\nFROM ${{BASE_IMAGE}}\nRUN {run}\n")
+            env = dict(os.environ, DOCKER_BUILDKIT="1", MSB_TUI_STATE=state)
+            msb = [str(REPO / ".venv" / "bin" / "msb-tui"), "build", str(context), "--progress", "plain",
+                   "--no-cache", "--build-arg", f"BASE_IMAGE={BASE_IMAGE}", "--host", engine.host]
+            cli = [DOCKER_CLI, "-H", engine.host, "build", "--progress=plain", "--no-cache",
+                   "--build-arg", f"BASE_IMAGE={BASE_IMAGE}", str(context)]
+            print(f"log flood: a RUN printing {burst * 10:,} lines in 10 bursts (--no-cache) on a second dockerd,"
+                  " BuildKit log limits at 1 GiB")
+            rows = []
+            for label, classic in (("BuildKit", False), ("classic", True)):
+                if classic and args.skip_classic:
+                    continue
+                ours = launch(msb + (["--classic"] if classic else []), env, 3600)
+                engine_pace, stream_bytes = bare_stream(engine.host, context, classic)
+                cli_env = dict(env, DOCKER_BUILDKIT="0" if classic else "1")
+                theirs = launch(cli, cli_env, args.cli_timeout)
+                rows.append((label, ours, theirs, engine_pace, stream_bytes))
+            print(f"{'builder':<9} {'msb-tui wall':>12} {'docker CLI wall':>16} {'ratio':>7} {'target':>7}"
+                  f" {'engine pace':>12} {'msb/pace':>9} {'msb-tui peak RSS':>17} {'target':>8} {'CLI RSS':>8}")
+            for label, ours, theirs, pace, stream_bytes in rows:
+                if theirs[2] == "timeout":
+                    cli_wall, ratio = f">{args.cli_timeout:.0f}s", f"<{ours[0] / args.cli_timeout:.3f}"
+                else:
+                    cli_wall, ratio = f"{theirs[0]:.2f}s", f"{ours[0] / theirs[0]:.3f}"
+                status = "" if ours[2] == "0" else f"  (msb-tui exit {ours[2]})"
+                print(f"{label:<9} {ours[0]:>11.2f}s {cli_wall:>16} {ratio:>7} {'<=' + str(WALL_TARGET):>7}"
+                      f" {pace:>11.2f}s {ours[0] / pace:>9.3f} {ours[1]:>14.1f} MB {'<=' + str(RSS_TARGET_MB):>8}"
+                      f" {theirs[1]:>5.0f} MB{status}")
+                print(f"          (engine stream: {stream_bytes / 1e6:.1f} MB of JSON)")
+            print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    finally:
+        engine.stop()
+        subprocess.run(["rm", "-rf", state])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
