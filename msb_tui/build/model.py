@@ -16,6 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from msb_tui.build.classic import DIGEST_PREFIX as _CLASSIC_DIGEST  # its synthetic vertex digests
 from msb_tui.build.events import (
     BuildCancelled,
     BuildFailed,
@@ -37,6 +38,7 @@ _STEP_NAME = re.compile(
 )
 _CANCELLED_ERRORS = ("context canceled", "context cancelled", "canceled", "cancelled")
 _STEP_KINDS = ("ADD", "COPY", "RUN")
+
 MAX_LINE = 16384
 """Characters per log line kept in a LogTail; longer lines (and a line that never ends) are cut."""
 
@@ -540,8 +542,34 @@ class BuildModel:
             changes.append(PlanMismatch(message))
         changes.append(StageChanged(stage))
 
+    def _become_classic(self, changes: list[Change]) -> None:
+        """Steps from the classic builder (``classic.py`` digests) although the model was made for
+        BuildKit: switch to the classic plan (every stage up to the target runs)."""
+        self.classic = True
+        plan = getattr(self.analysis, "plan", None)
+        target = getattr(plan, "target", None)
+        if not isinstance(target, int):
+            return
+        for stage in self.stages:
+            if stage.index is not None and stage.index <= target and not stage.needed:
+                stage.needed, stage.state, stage.skip_reason = True, "planned", None
+                changes.append(StageChanged(stage))
+            elif stage.index is not None and stage.index > target and stage.needed:
+                stage.needed, stage.state = False, "skipped"
+                stage.skip_reason = "after the target stage: the classic builder stops at the target"
+                changes.append(StageChanged(stage))
+        # Duplicate names: prefer the stage the classic builder runs.
+        for info in self._infos:
+            run = next((r for r in self.stages if r.index == info.index), None)
+            key = info.display_name.lower()
+            if run is not None and run.needed:
+                self._stage_by_name[key] = run
+                self._info_by_name[key] = info
+
     def _vertex(self, event: VertexUpdate) -> list[Change]:
         changes: list[Change] = []
+        if not self.classic and not self.steps and event.digest.startswith(_CLASSIC_DIGEST):
+            self._become_classic(changes)
         if self.status == "pending":
             self.status = "running"
         step = self.steps.get(event.digest)

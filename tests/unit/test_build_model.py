@@ -429,3 +429,14 @@ def test_no_early_plan_check_for_classic_step_events():
     model = BuildModel(_plan_analysis())
     changes = model.apply(VertexUpdate("classic:step-2", "[build 2/2] RUN make", started=1.0))
     assert not [c for c in changes if isinstance(c, PlanMismatch)]
+
+
+def test_classic_steps_switch_a_buildkit_model_to_the_classic_plan():
+    recording = load_recording(RECORDINGS / "seed-example-classic.jsonl")
+    inputs = recording.inputs
+    model = BuildModel(analyze(inputs["dockerfile_text"], build_args=inputs["build_args"]))  # no classic=True
+    assert model.stage("test").state == "skipped"
+    for event in replay(RECORDINGS / "seed-example-classic.jsonl", None):
+        model.apply(event)
+    assert model.classic and model.plan_mismatch == []
+    assert _stages(model) == {"base": "done", "build": "done", "test": "done", "final": "done"}
