@@ -10,7 +10,6 @@ closes the HTTP stream so the engine stops the solve.
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -378,8 +377,6 @@ class BuildScreen(Screen):
     CSS_PATH = "build_screen.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
-    freeze_heap = True
-    """``gc.freeze()`` on mount (see ``on_mount``); False only to measure what it buys (benchmarks)."""
 
     BINDINGS = [
         Binding("c", "cancel_build", "Cancel"),
@@ -439,12 +436,6 @@ class BuildScreen(Screen):
         return list(self.query(BuildColumn))
 
     def on_mount(self) -> None:
-        # A build floods the heap with short-lived objects; a full collection over the whole
-        # long-lived app heap holds the GIL and stalled painting for 50-130 ms in long sessions.
-        # Freezing what is alive now (modules, widgets, styles) keeps those passes short; the
-        # screen unfreezes on unmount so nothing frozen stays uncollectable after it closes.
-        if self.freeze_heap:
-            gc.freeze()
         self.set_interval(TICK, self._tick)
         self.call_after_refresh(self._focus_first)
 
@@ -458,8 +449,6 @@ class BuildScreen(Screen):
 
     def on_unmount(self) -> None:
         self.cancel_all()
-        if self.freeze_heap:
-            gc.unfreeze()
 
     def cancel_all(self) -> None:
         for column in self.columns:
