@@ -28,7 +28,17 @@ def normalise(svg: str) -> str:
     return svg.strip() + "\n"
 
 
-def check(app, name: str) -> None:
+async def settle(pilot) -> None:
+    """Let lazy mounts, refreshes and animations (tab underlines) finish before the export."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+    await pilot.pause(0.1)
+
+
+async def check(pilot, name: str) -> None:
+    await settle(pilot)
+    app = pilot.app
     svg = normalise(app.export_screenshot(title=name))
     baseline = SNAPSHOTS / f"{name}.svg"
     fresh = SNAPSHOTS / f"{name}.new.svg"
@@ -59,14 +69,14 @@ async def test_graph_go_wide():
         await pilot.pause()
         await pilot.press("left")
         await pilot.pause()
-        check(app, "graph_go_120x36")
+        await check(pilot, "graph_go_120x36")
 
 
 async def test_graph_parallel_small_terminal():
     app = MsbApp(LaunchOptions(path=Path("demo_dockerfiles/parallel")))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        check(app, "graph_parallel_80x24")
+        await check(pilot, "graph_parallel_80x24")
 
 
 async def test_graph_light_theme_dockerfile_tab():
@@ -75,7 +85,7 @@ async def test_graph_light_theme_dockerfile_tab():
         await pilot.pause()
         await pilot.press("d")
         await pilot.pause()
-        check(app, "graph_seed_light_dockerfile")
+        await check(pilot, "graph_seed_light_dockerfile")
 
 
 async def test_help_screen():
@@ -84,7 +94,7 @@ async def test_help_screen():
         await pilot.pause()
         await pilot.press("f1")
         await pilot.pause()
-        check(app, "help_100x40")
+        await check(pilot, "help_100x40")
 
 
 async def test_history_screen(fixtures_dir):
@@ -97,4 +107,4 @@ async def test_history_screen(fixtures_dir):
         await pilot.pause()
         await pilot.press("h")
         await pilot.pause()
-        check(app, "history_100x30")
+        await check(pilot, "history_100x30")
