@@ -31,6 +31,16 @@ def svg_text(svg: str) -> str:
     return html.unescape("".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))).replace("\xa0", " ")
 
 
+async def _ready(pilot) -> None:
+    """Wait for the side panel, which mounts lazily after the first paint."""
+    for _ in range(50):
+        await pilot.pause()
+        if getattr(pilot.app.screen, "side_ready", False):
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the side panel never mounted")
+
+
 def _static_text(screen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
@@ -39,6 +49,7 @@ async def test_go_demo_shows_plan_and_target(demos):
     app = MsbApp(LaunchOptions(path=demos / "go", offline_demo_args=True))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
+        await _ready(pilot)
         screen = app.screen
         assert isinstance(screen, GraphScreen)
         graph = screen.query_one(StageGraph)
@@ -55,6 +66,7 @@ async def test_arrow_keys_select_and_detail_follows(demos):
     app = MsbApp(LaunchOptions(path=demos / "go"))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
+        await _ready(pilot)
         await pilot.press("left")
         graph = app.screen.query_one(StageGraph)
         assert graph.selected == "build"
@@ -72,6 +84,7 @@ async def test_click_selects_a_stage(demos):
     app = MsbApp(LaunchOptions(path=demos / "go"))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
+        await _ready(pilot)
         graph = app.screen.query_one(StageGraph)
         box = graph.layout_result.placed["build"]
         await pilot.click(StageGraph, offset=(box.x + 3, box.y + 1))
@@ -82,6 +95,7 @@ async def test_changing_target_replans_at_once(demos):
     app = MsbApp(LaunchOptions(path=demos / "go"))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
+        await _ready(pilot)
         await pilot.press("t")
         await pilot.pause()
         # Options: build, test, final -> pick "test".
@@ -99,6 +113,7 @@ async def test_build_arg_input_updates_plan(demos):
     app = MsbApp(LaunchOptions(path=demos / "go"))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
+        await _ready(pilot)
         await pilot.press("a")
         await pilot.pause()
         await pilot.press(*"SDK_IMAGE=example/sdk:9", "enter")
@@ -114,6 +129,7 @@ async def test_untrusted_dockerfile_text_renders_literally(tmp_path):
     app = MsbApp(LaunchOptions(path=dockerfile))
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.pause()
+        await _ready(pilot)
         await pilot.press("left")  # select "build"
         await pilot.pause()
         detail = _static_text(app.screen, "#stage-detail")
@@ -134,12 +150,14 @@ async def test_narrow_terminal_stacks_panels(demos):
     app = MsbApp(LaunchOptions(path=demos / "parallel"))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
+        await _ready(pilot)
         assert app.screen.query_one("#graph-body").has_class("-narrow")
         graph = app.screen.query_one(StageGraph)
         assert graph.size.width == 80
     app = MsbApp(LaunchOptions(path=demos / "parallel"))
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
+        await _ready(pilot)
         assert not app.screen.query_one("#graph-body").has_class("-narrow")
 
 
@@ -147,6 +165,7 @@ async def test_theme_toggle_and_help(demos):
     app = MsbApp(LaunchOptions(path=demos / "go", theme="light"))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
+        await _ready(pilot)
         assert app.current_theme.dark is False
         await pilot.press("ctrl+t")
         assert app.current_theme.dark is True
@@ -164,6 +183,7 @@ async def test_lint_panel_lists_findings(demos):
     app = MsbApp(LaunchOptions(path=demos / "broken", dockerfile=demos / "broken" / "Dockerfile.missing-stage"))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
+        await _ready(pilot)
         await pilot.press("i")
         await pilot.pause()
         text = _static_text(app.screen, "#lint-text")
@@ -176,5 +196,6 @@ async def test_missing_dockerfile_still_opens(tmp_path):
     app = MsbApp(LaunchOptions(path=tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
+        await _ready(pilot)
         assert isinstance(app.screen, GraphScreen)
         assert "cannot read" in _static_text(app.screen, "#stage-detail")
