@@ -181,7 +181,7 @@ def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[Dockerfi
     copy_flags = _COPY_FLAGS
     body_append = flagged_append = linted_append = None
     for instruction in parsed.instructions:
-        cmd, _original, line, _end, flags, value, _json, keyword, _sub, _heredocs = instruction
+        keyword, _sub, _json, _original, line, _end, flags, value, _heredocs, cmd = instruction
         if keyword != cmd:
             if keyword == keyword.lower():
                 lower += 1

@@ -24,16 +24,18 @@ class Instruction(NamedTuple):
     A named tuple: thousands are built per file, and tuples are the cheapest objects to build.
     """
 
-    cmd: str
+    # The parser's own field order (so one is built from the other in a single C-level copy),
+    # plus ``cmd``; start_line/end_line are named line_start/line_end here.
+    keyword: str
+    sub_cmd: str | None
+    json: bool
     original: str
     line_start: int
     line_end: int
-    flags: tuple[str, ...] = ()
-    value: tuple[str, ...] = ()
-    json: bool = False
-    keyword: str = ""
-    sub_cmd: str | None = None
-    heredocs: tuple[str, ...] = ()  # heredoc bodies, in order
+    flags: tuple[str, ...]
+    value: tuple[str, ...]
+    heredocs: tuple[str, ...]  # heredoc bodies, in order
+    cmd: str
 
     def flag_values(self, name: str) -> list[str]:
         """Values of ``--name=value`` flags, in order (``--name`` alone gives "")."""
@@ -94,31 +96,40 @@ def _utf8_flags(flags: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(fixed)
 
 
-def to_instructions(commands) -> list[Instruction]:
-    """Parser commands as ``Instruction``s (a tight loop: this runs once per instruction)."""
+def to_instructions(commands, ascii_text: bool = False) -> list[Instruction]:
+    """Parser commands as ``Instruction``s (runs once per instruction: the common case is one
+    C-level tuple concatenation). ``ascii_text``: the Dockerfile is pure ASCII, so no flag needs
+    its encoding repaired."""
     out: list[Instruction] = []
     append = out.append
-    for cmd, sub_cmd, is_json, original, start, end, flags, value, heredocs in commands:
-        if flags and not "".join(flags).isascii():
-            flags = _utf8_flags(flags)
-        append(
-            _new_tuple(
-                Instruction,
-                (
-                    cmd.upper(),
-                    original,
-                    start,
-                    end,
-                    flags,
-                    value,
-                    is_json,
-                    cmd,
-                    sub_cmd.upper() if sub_cmd else None,
-                    tuple(heredoc.content for heredoc in heredocs) if heredocs else (),
-                ),
-            )
-        )
+    for command in commands:
+        if command[1] is None and not command[8] and (ascii_text or not command[6] or "".join(command[6]).isascii()):
+            append(_new_tuple(Instruction, command + (command[0].upper(),)))
+        else:
+            append(_unusual(command))
     return out
+
+
+def _unusual(command) -> Instruction:
+    """A command with a sub-command (ONBUILD), heredocs or non-ASCII flags."""
+    keyword, sub_cmd, is_json, original, start, end, flags, value, heredocs = command
+    if flags and not "".join(flags).isascii():
+        flags = _utf8_flags(flags)
+    return _new_tuple(
+        Instruction,
+        (
+            keyword,
+            sub_cmd.upper() if sub_cmd else None,
+            is_json,
+            original,
+            start,
+            end,
+            flags,
+            value,
+            tuple(heredoc.content for heredoc in heredocs),
+            keyword.upper(),
+        ),
+    )
 
 
 def parse_text(text: str) -> ParsedFile:
@@ -140,7 +151,7 @@ def finish_parse(text: str, commands: tuple, message: str | None) -> ParsedFile:
     escape = directives.get("escape", "\\")
     parsed = ParsedFile(directives=directives, escape=escape if escape in ("\\", "`") else "\\")
     if message is None:
-        parsed.instructions = to_instructions(commands)
+        parsed.instructions = to_instructions(commands, text.isascii())
     elif message == "file with no instructions":
         if not text:
             parsed.error = DockerfileError.make(None, "the Dockerfile cannot be empty", "no_from")
