@@ -6,7 +6,7 @@ from textual.app import App, ComposeResult
 
 from msb_tui.tui.widgets.failure_panel import dockerfile_context
 from msb_tui.tui.widgets.log_view import LogLines
-from msb_tui.tui.widgets.stage_pane import format_duration
+from msb_tui.tui.widgets.stage_pane import PaneData, StagePane, StepRow, format_duration
 from msb_tui.tui.widgets.timeline import BAR, CACHED, RUNNING, Span, TimelineRow, layout_row
 
 
@@ -104,3 +104,39 @@ async def test_log_lines_render_markup_and_escapes_literally():
         assert "[bold]x[/]" in texts[0]
         assert "link" in texts[1] and "e.vil" not in texts[1] and "\x1b" not in texts[1]
         assert "green" in texts[2] and "\x1b" not in texts[2]
+
+
+class PaneApp(App):
+    AUTO_FOCUS = None
+
+    def __init__(self, data):
+        super().__init__()
+        self.data = data
+
+    def compose(self) -> ComposeResult:
+        yield StagePane(self.data)
+
+
+def _long_stage(running_index: int, steps: int = 30) -> PaneData:
+    rows = []
+    for i in range(steps):
+        state = "done" if i < running_index else ("running" if i == running_index else "planned")
+        started = float(i) if i <= running_index else None
+        completed = float(i + 1) if i < running_index else None
+        rows.append(StepRow(f"d{i}", state, f"{i + 1}/{steps}", f"RUN step-{i + 1}", started, completed))
+    return PaneData("long", "running", steps=tuple(rows), tail=("working…",), tail_digest=f"d{running_index}", started=1.0)
+
+
+async def test_a_tall_stage_pane_keeps_the_running_step_in_view_and_clicks_pick_steps():
+    app = PaneApp(_long_stage(25))
+    async with app.run_test(size=(60, 30)) as pilot:
+        pane = app.query_one(StagePane)
+        await pilot.pause()
+        text = pane.render().plain
+        assert "RUN step-26" in text and "working…" in text  # unfocused: the running step shows
+        assert "RUN step-1 " not in text
+        pane.focus()
+        await pilot.pause()
+        assert "RUN step-1 " in pane.render().plain  # focused: the cursor (step 1) shows
+        await pilot.click(StagePane, offset=(5, 3))  # third content line = third step
+        assert pane.cursor == 2

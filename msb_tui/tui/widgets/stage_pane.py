@@ -251,14 +251,14 @@ class StagePane(Widget, can_focus=True):
         self.refresh()
 
     def on_click(self, event) -> None:
-        # Row 0 of the content is the first step (see render); a click selects that step.
-        row = event.y - 1 + self._window_start
-        if 0 <= row < len(self.data.steps):
-            self.cursor = row
+        # event.y counts the top border; a click on a step's line (not a log line) selects it.
+        row = event.y - 1
+        if 0 <= row < len(self._line_steps) and self._line_steps[row] is not None:
+            self.cursor = self._line_steps[row]
         self.focus()
 
     # -- rendering -----------------------------------------------------------------------
-    _window_start = 0
+    _line_steps: list[int | None] = []
 
     def render(self) -> Text:
         data = self.data
@@ -271,30 +271,40 @@ class StagePane(Widget, can_focus=True):
             text = Text("skipped: ", style=style("stage-pane--muted"))
             text.append_text(safe_text(reason, keep_colours=False))
             lines.append(text)
-            self._window_start = 0
+            self._line_steps = [None]
             return Text("\n").join(lines)
         cursor_line = 0
+        focus_line = None  # the running (or failed) step: what an unfocused pane keeps in view
         step_lines: list[Text] = []
+        line_steps: list[int | None] = []  # step index of each line (None: a log line)
         for index, row in enumerate(data.steps):
             if index == self.cursor:
                 cursor_line = len(step_lines)
+            if row.digest == data.tail_digest or (focus_line is None and row.state == "running"):
+                focus_line = len(step_lines)
             step_lines.append(self._render_step(row, index, width, now))
+            line_steps.append(index)
             if row.digest == data.tail_digest and data.tail:
                 for raw in data.tail:
                     log_line = Text("  │ ", style=style("stage-pane--log"))
                     log_line.append_text(safe_text(raw))
                     log_line.truncate(width, overflow="ellipsis")
                     step_lines.append(log_line)
+                    line_steps.append(None)
         if not step_lines:
             step_lines.append(Text("waiting for the engine…", style=style("stage-pane--muted")))
-        # Keep the cursor line visible when the content is taller than the pane may grow.
-        # (Decided from max-height, not the current size: auto height measures this very output.)
+            line_steps.append(None)
+        # Keep the cursor (focused) or the running step (unfocused) visible when the content is
+        # taller than the pane may grow. (Decided from max-height, not the current size: auto
+        # height measures this very output.)
         limit = self._max_content_lines()
         start = 0
         if limit and len(step_lines) > limit:
-            start = max(0, min(cursor_line - limit // 2, len(step_lines) - limit))
+            anchor = cursor_line if self.has_focus or focus_line is None else focus_line + len(data.tail) // 2
+            start = max(0, min(anchor - limit // 2, len(step_lines) - limit))
             step_lines = step_lines[start : start + limit]
-        self._window_start = start
+            line_steps = line_steps[start : start + limit]
+        self._line_steps = line_steps
         return Text("\n").join(step_lines)
 
     def _max_content_lines(self) -> int | None:
