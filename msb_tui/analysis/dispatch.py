@@ -8,6 +8,8 @@ left alone (they depend on build-time ENV).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 MOUNT_TYPES = ("bind", "cache", "tmpfs", "secret", "ssh")
 
 
@@ -28,8 +30,11 @@ def _port_range(text: str) -> tuple[int, int] | None:
     return int(start), int(end)
 
 
+@lru_cache(maxsize=4096)
 def port_error(raw: str) -> str | None:
-    """BuildKit's complaint about one EXPOSE value, or None."""
+    """BuildKit's complaint about one EXPOSE value, or None (values holding variables pass)."""
+    if "$" in raw:
+        return None
     port, _, proto = raw.partition("/")
     if port.isdigit() and port.isascii() and int(port) <= 65535 and proto in ("", "tcp", "udp", "sctp"):
         return None

@@ -391,23 +391,22 @@ def _unknown_source_rules(model: Model, findings: list[Finding]) -> None:
 
     Intended when it looks like an image (``nginx:1.25``, ``ghcr.io/x/y``); a likely typo when it is
     close to a stage name (error) or a bare word with no tag or registry (warning)."""
+    if not model.external_sources:
+        return
     names = sorted({stage.name for stage in model.stages if stage.name})
-    for edge in model.edges:
-        if edge.kind == "base" or type(edge.source) is not str:
-            continue
-        source = edge.source
-        flag = "--from=" if edge.kind == "copy" else "--mount=...,from="
+    for source, kind, line in model.external_sources:
+        flag = "--from=" if kind == "copy" else "--mount=...,from="
         close = [name for name in names if _edit_distance(source.lower(), name) <= 2]
         if close:
             findings.append(_finding(
-                "FromUnknownStage", "error", edge.line,
+                "FromUnknownStage", "error", line,
                 f"{flag}{source} names no stage, so BuildKit will try to pull an image called "
                 f"'{source}' (did you mean `{close[0]}`?)",
                 f"write {flag}{close[0]}",
             ))
         elif "/" not in source and ":" not in source and "@" not in source:
             findings.append(_finding(
-                "FromUnknownStage", "warning", edge.line,
+                "FromUnknownStage", "warning", line,
                 f"{flag}{source} names no stage, so BuildKit will try to pull an image called '{source}'",
                 "name an existing stage, or give the image a tag",
             ))

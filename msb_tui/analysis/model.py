@@ -54,6 +54,8 @@ class Model:
     # True when some COPY --from / mount points at the same or a later stage. Otherwise every
     # dependency points backwards: no cycle is possible and file order is a topological order.
     forward: bool = False
+    # COPY --from / RUN --mount from= naming no stage (so an image): (ref, "copy"|"mount", line).
+    external_sources: list[tuple[str, str, int]] = field(default_factory=list)
     needed: set[int] | None = None
 
 
@@ -398,7 +400,6 @@ def _add_external(model: Model, seen: set[str], ref: str) -> None:
 
 
 _new_tuple = tuple.__new__
-_PROTOCOLS = ("/tcp", "/udp")
 _FROM_VARIABLE = (
     "variable expansion is not supported for --from, define a new stage with FROM using ARG from global "
     "scope as a workaround"
@@ -456,14 +457,11 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
             if not flags:
                 if cmd == "EXPOSE":
                     for raw in instruction.value:
-                        if raw.isascii() and (raw.isdigit() or (raw[-4:] in _PROTOCOLS and raw[:-4].isdigit())):
-                            continue
-                        if "$" not in raw:
-                            problem = port_error(raw)
-                            if problem:
-                                dispatch.append((index, instruction.line_start,
-                                                 DockerfileError.make(instruction.line_start, problem, "bad_port")))
-                                break
+                        problem = port_error(raw)  # cached: ports repeat
+                        if problem:
+                            dispatch.append((index, instruction.line_start,
+                                             DockerfileError.make(instruction.line_start, problem, "bad_port")))
+                            break
                 continue
             line = instruction.line_start
             if cmd == "COPY":
@@ -490,18 +488,20 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                     if resolved not in seen:
                         seen.add(resolved)
                         externals.append(resolved)
-                elif resolved >= index:
-                    model.forward = True
-                if type(resolved) is int and resolved > index:
-                    dispatch.append((index, line, DockerfileError.make(
-                        line,
-                        f'cannot copy from stage "{source}", it needs to be defined before current stage '
-                        f'"{stage.display_name}"',
-                        "copy_from_later_stage",
-                    )))
+                    model.external_sources.append((resolved, "copy", line))
+                else:
+                    if resolved >= index:
+                        model.forward = True
+                        if resolved > index:
+                            dispatch.append((index, line, DockerfileError.make(
+                                line,
+                                f'cannot copy from stage "{source}", it needs to be defined before current stage '
+                                f'"{stage.display_name}"',
+                                "copy_from_later_stage",
+                            )))
+                    if resolved not in stage_needs:
+                        stage_needs.append(resolved)
                 edges.append(_new_tuple(Edge, (resolved, index, "copy", line)))
-                if type(resolved) is int and resolved not in stage_needs:
-                    stage_needs.append(resolved)
             elif cmd == "RUN":
                 for flag in flags:
                     if not flag.startswith("--mount="):
@@ -518,19 +518,21 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                         if resolved not in seen:
                             seen.add(resolved)
                             externals.append(resolved)
-                    elif resolved >= index:
-                        model.forward = True
-                    if type(resolved) is int and resolved > index:
-                        target = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
-                        dispatch.append((index, line, DockerfileError.make(
-                            line,
-                            f'cannot mount from stage "{source}" to "{target}", stage needs to be defined '
-                            "before current command",
-                            "mount_from_later_stage",
-                        )))
+                        model.external_sources.append((resolved, "mount", line))
+                    else:
+                        if resolved >= index:
+                            model.forward = True
+                            if resolved > index:
+                                target = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
+                                dispatch.append((index, line, DockerfileError.make(
+                                    line,
+                                    f'cannot mount from stage "{source}" to "{target}", stage needs to be defined '
+                                    "before current command",
+                                    "mount_from_later_stage",
+                                )))
+                        if resolved not in stage_needs:
+                            stage_needs.append(resolved)
                     edges.append(_new_tuple(Edge, (resolved, index, "mount", line)))
-                    if type(resolved) is int and resolved not in stage_needs:
-                        stage_needs.append(resolved)
     model.errors.extend(dependency_errors)
     model.needs = needs
     return dispatch
