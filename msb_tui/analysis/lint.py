@@ -94,7 +94,9 @@ def _stage_rules(model: Model, findings: list[Finding]) -> None:
                 ))
             keyword = stage.from_instruction.keyword
             as_word = args[1]
-            if keyword in (keyword.lower(), keyword.upper()):
+            if (keyword == "FROM" and as_word == "AS") or (keyword == "from" and as_word == "as"):
+                pass  # the usual spellings
+            elif keyword in (keyword.lower(), keyword.upper()):
                 expected = as_word.lower() if keyword == keyword.lower() else as_word.upper()
                 if as_word != expected:
                     findings.append(_finding(
