@@ -199,3 +199,17 @@ async def test_missing_dockerfile_still_opens(tmp_path):
         await _ready(pilot)
         assert isinstance(app.screen, GraphScreen)
         assert "cannot read" in _static_text(app.screen, "#stage-detail")
+
+
+async def test_dockerfile_view_scrolls_to_the_selected_stage(tmp_path):
+    lines = ["FROM scratch AS first"] + [f"COPY f{i} /f{i}" for i in range(120)] + ["FROM first AS last", "COPY x /x"]
+    (tmp_path / "Dockerfile").write_text("\n".join(lines) + "\n")
+    app = MsbApp(LaunchOptions(path=tmp_path))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await _ready(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        view = app.screen.query_one(DockerfileView)
+        top = view.scroll_offset.y
+        assert top > 50 and top < 122 <= top + view.size.height  # "last" (line 122, the target) is in view

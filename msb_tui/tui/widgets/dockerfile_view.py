@@ -136,6 +136,7 @@ class DockerfileView(ScrollView, can_focus=True):
         self._lines: list[Text] = []
         self._highlight: tuple[int, int] | None = None
         self._marks: dict[int, str] = {}
+        self._pending_scroll: int | None = None
         self._recolour()
 
     def on_mount(self) -> None:
@@ -175,8 +176,21 @@ class DockerfileView(ScrollView, can_focus=True):
             self._highlight = None
         else:
             self._highlight = (start, end or start)
-            self.scroll_to(y=max(0, start - 2), animate=False)
+            # A view in a hidden tab (or mounted a moment ago) has no size: scroll once it has one.
+            self._pending_scroll = max(0, start - 2)
+            self.call_after_refresh(self._apply_scroll)
         self.refresh()
+
+    def _apply_scroll(self) -> None:
+        if self._pending_scroll is not None and self.size.height > 0:
+            self.scroll_to(y=self._pending_scroll, animate=False)
+            self._pending_scroll = None
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._apply_scroll)
+
+    def on_show(self) -> None:
+        self.call_after_refresh(self._apply_scroll)
 
     def line_text(self, number: int) -> str:
         return self._lines[number - 1].plain
