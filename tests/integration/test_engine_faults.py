@@ -280,8 +280,14 @@ def test_non_utf8_and_control_characters_from_a_real_step(docker_api, offline_im
         r"RUN printf 'caf\351 \033]0;title\007 \033[2Jcleared \033[32mgreen\033[0m\n'" "\n",
     )
     model = BuildModel()
-    for event in start_build(docker_api, BuildRequest(context=ctx, build_args=offline_images, no_cache=True), record=False):
-        model.apply(event)
+    tag = f"msb-test-faults/controls:{uuid.uuid4().hex[:8]}"
+    request = BuildRequest(context=ctx, build_args=offline_images, no_cache=True, tags=(tag,))
+    try:
+        for event in start_build(docker_api, request, record=False):
+            model.apply(event)
+    finally:
+        if model.image_id:
+            docker_api.remove_image(tag)
     assert model.status == "succeeded", model.error
     step = next(s for s in model.steps.values() if "RUN printf" in s.name)
     [line] = list(step.log.lines)
