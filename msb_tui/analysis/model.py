@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from msb_tui.analysis.args import PLATFORM_ARGS, ExpansionError, expand, has_variable, platform_args
+from msb_tui.analysis.args import ExpansionError, expand, has_variable, platform_args
 from msb_tui.analysis.errors import DockerfileError
 from msb_tui.analysis.parse import Instruction, ParsedFile
 from msb_tui.analysis.references import reference_error
@@ -137,7 +137,6 @@ def _surely_valid(instruction: Instruction) -> bool:
 
 # Instructions the lint reads (see lint._instruction_rules), and the sources that copy the whole context.
 LINTED = frozenset({"ARG", "ENV", "LABEL", "MAINTAINER", "CMD", "ENTRYPOINT", "WORKDIR", "EXPOSE", "HEALTHCHECK"})
-_WHOLE_CONTEXT = (".", "./")
 
 
 class _Group:
@@ -391,12 +390,6 @@ def _build_stages(model: Model, groups: list[_Group]) -> None:
         ))
         if name:
             by_name[name] = index
-
-
-def _add_external(model: Model, seen: set[str], ref: str) -> None:
-    if ref not in seen:
-        seen.add(ref)
-        model.externals.append(ref)
 
 
 _new_tuple = tuple.__new__
