@@ -142,6 +142,7 @@ class BuildColumn(Vertical):
         self._most_at_once = 0
         self._source_text: str | None = None
         self._classic = False
+        self._context_progress: tuple[str, int, int] | None = None
         self.clock = EngineClock()
 
     # -- layout --------------------------------------------------------------------------
@@ -212,6 +213,9 @@ class BuildColumn(Vertical):
             self._source_text = dockerfile_text_of_source(source)
         except Exception:  # noqa: BLE001 - a damaged recording header: no Dockerfile context
             pass
+        self._context_progress = None
+        if hasattr(source, "context_progress"):  # a live BuildStream: show the context upload
+            source.context_progress = self._on_context_progress
         feed = BuildFeed(source, self.model, lambda batch: self.post_message(BuildProgressed(batch, feed)))
         self.feed = feed
         self._refresh_figures()
@@ -323,7 +327,7 @@ class BuildColumn(Vertical):
         """Header, timeline and graph states from the model (call under the feed lock)."""
         model = self.model
         self._most_at_once = max(self._most_at_once, len(model.running_steps()))
-        header = header_data(model, self.run.title, self._note)
+        header = header_data(model, self.run.title, self._context_note())
         if self._most_at_once > header.max_parallel:  # totals() counts finished steps only
             header = replace(header, max_parallel=self._most_at_once)
         self.query_one(BuildHeader).update_data(header)
@@ -331,10 +335,26 @@ class BuildColumn(Vertical):
         if self.on_states is not None:
             self.on_states({stage.name: stage.state for stage in model.stages})
 
+    def _on_context_progress(self, phase: str, done: int, total: int) -> None:
+        """From the build thread while the context is packed and sent (one tuple: atomic)."""
+        self._context_progress = (phase, done, total)
+
+    def _context_note(self) -> str:
+        progress = self._context_progress
+        if progress is None or self.model is None or self.model.status != "pending":
+            return self._note
+        phase, done, total = progress
+        if phase == "tar":
+            return f"packing the context: {done:,} files, {total / 1e6:.1f} MB"
+        return f"sending the context: {done / 1e6:.1f} of {total / 1e6:.1f} MB"
+
     def tick(self) -> None:
         """Live timers: elapsed, running steps, the growing timeline."""
         if self.model is None or self.model.status not in ("running", "pending"):
             return
+        if self._context_progress is not None and self.model.status == "pending" and self.feed is not None:
+            with self.feed.lock:
+                self._refresh_figures()
         now = self.now()
         self.query_one(BuildHeader).tick()
         for pane in self.query(StagePane):

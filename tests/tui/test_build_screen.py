@@ -427,3 +427,33 @@ async def test_typing_in_the_log_search_does_not_trigger_screen_keys():
         await pilot.press("c")  # outside the box, 'c' cancels
         await app.workers.wait_for_complete()
         await wait_for(pilot, lambda: "BuildCancelled" in app.kinds())
+
+
+async def test_context_upload_progress_shows_before_the_first_step():
+    import threading
+
+    class Uploading:
+        """Like a BuildStream: reports context progress before the engine says anything."""
+
+        def __init__(self):
+            self.context_progress = None
+            self._cancelled = threading.Event()
+
+        def cancel(self):
+            self._cancelled.set()
+
+        def __iter__(self):
+            self.context_progress("tar", 120, 5_000_000)
+            self.context_progress("upload", 2_500_000, 5_000_000)
+            self._cancelled.wait(10)
+            from msb_tui.build.events import BuildCancelled
+
+            yield BuildCancelled()
+
+    app = BuildApp(lambda: BuildScreen(None, Uploading, title="upload"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        header = app.screen.query_one(BuildHeader)
+        await wait_for(pilot, lambda: "sending the context: 2.5 of 5.0 MB" in header.data.note)
+        assert header.data.status == "pending"
+        app.screen.cancel_all()
+        await app.workers.wait_for_complete()
