@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from msb_tui.analysis.errors import BUILDKIT_VERSION_NOTES, DockerfileError, Finding
+from msb_tui.analysis.errors import BUILDKIT_BEHAVIOUR_NOTES, BUILDKIT_VERSION_NOTES, DockerfileError, Finding
 from msb_tui.analysis.parse import Instruction, ParsedFile, finish_parse, run_parser
 from msb_tui.analysis.plan import Plan, make_plan
 from msb_tui.analysis.stages import Base, Edge, GlobalArg, Stage
 from msb_tui.analysis.steps import StepIndex
 
 __all__ = [
+    "BUILDKIT_BEHAVIOUR_NOTES",
     "BUILDKIT_VERSION_NOTES",
     "Analysis",
     "Base",

@@ -26,8 +26,9 @@ BUILDKIT_VERSION_NOTES: dict[str, dict[str, str | None]] = {
     "invalid_reference": {"since": None, "note": "an image reference Docker cannot parse"},
     "unknown_target": {"since": None, "note": "--target names no stage"},
     "from_variable": {
-        "since": "0.10",
-        "note": "variables in COPY --from are rejected (0.8 tried to expand them)",
+        "since": None,
+        "note": "variables in COPY --from never expand: older BuildKit (0.8-0.23) fails on the invalid image "
+        'reference "$NAME" at the COPY line; Dockerfile frontend 1.18+ gives this dedicated message',
     },
     "mount_from_variable": {"since": None, "note": "RUN --mount from= does not support variables"},
     "invalid_stage_index": {"since": None, "note": "COPY --from=N with N out of range"},
@@ -41,6 +42,19 @@ BUILDKIT_VERSION_NOTES: dict[str, dict[str, str | None]] = {
     "mount_from_later_stage": {
         "since": "0.13",
         "note": "RUN --mount from= a stage defined later",
+    },
+}
+
+# Behaviours (not errors) that changed across BuildKit versions and that the analysis follows.
+BUILDKIT_BEHAVIOUR_NOTES: dict[str, dict[str, str | None]] = {
+    "onbuild_dependencies": {
+        "since": "0.17",
+        "note": "ONBUILD COPY --from=<stage> / RUN --mount from=<stage> in a base stage make the child "
+        "stage need that stage (Dockerfile 1.11); older BuildKit copies from that stage's base image",
+    },
+    "copy_from_later_stage": {
+        "since": "0.13",
+        "note": "before 0.13, COPY --from a later stage silently used that stage's base image",
     },
 }
 
