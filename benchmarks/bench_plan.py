@@ -5,7 +5,7 @@ Generates a 500-stage, 5,000-instruction Dockerfile, times ``dockerfile.parse_st
 side by side with the median ratio of the paired runs. Target: the full plan within 1.25x of the
 bare parse.
 
-    .venv/bin/python benchmarks/bench_plan.py [--stages 500] [--per-stage 10] [--repeat 15]
+    .venv/bin/python benchmarks/bench_plan.py [--stages 500] [--per-stage 10] [--repeat 31]
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stages", type=int, default=500)
     parser.add_argument("--per-stage", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=31)
     args = parser.parse_args(argv)
 
     text = generate(args.stages, args.per_stage)
