@@ -285,24 +285,31 @@ class MsbApp(App):
             self._plan_builds.add(id(screen))
         self.push_screen(screen)
 
-    def open_replay(self, path: Path, speed: float | None = 1.0, *, compare: Any = None) -> None:
-        """Open a recorded build in the build screen, at ``speed`` (None: as fast as possible)."""
+    def open_replay(self, path: Path, speed: float | None = 1.0, *, compare: Path | None = None) -> None:
+        """Open a recorded build in the build screen, at ``speed`` (None: as fast as possible);
+        with ``compare`` (another recording) both replay side by side."""
         try:
             from msb_tui.tui.build_screen import BuildScreen
             from msb_tui.tui.build_source import ReplaySource
         except ImportError:
             self.notify("the live build view is not available in this build", severity="error", markup=False)
             return
-        source_probe = ReplaySource(path, speed)
-        try:
-            inputs = source_probe.inputs()
-        except Exception as error:  # RecordingError: truncated/corrupt, with a line number
-            self.notify(plain(str(error)), title="Cannot replay", severity="error", markup=False, timeout=10)
-            return
-        analysis = analysis_from_inputs(inputs) or self.analysis
-        text = inputs.get("dockerfile_text") if analysis is not self.analysis else self.dockerfile_text
-        title = f"replay {Path(path).name}" + (f" ×{speed:g}" if speed else " (fast)")
-        self.push_screen(BuildScreen(analysis, lambda: ReplaySource(path, speed), title=title, dockerfile_text=text))
+        runs = []
+        for recording in [path] + ([compare] if compare is not None else []):
+            try:
+                inputs = ReplaySource(recording, speed).inputs()
+            except Exception as error:  # RecordingError: truncated/corrupt, with a line number
+                self.notify(plain(str(error)), title="Cannot replay", severity="error", markup=False, timeout=10)
+                return
+            analysis = analysis_from_inputs(inputs) or self.analysis
+            text = inputs.get("dockerfile_text") if analysis is not self.analysis else self.dockerfile_text
+            title = f"replay {Path(recording).name}" + (f" ×{speed:g}" if speed else " (fast)")
+            runs.append({"analysis": analysis, "start": (lambda r=recording: ReplaySource(r, speed)),
+                         "title": title, "dockerfile_text": text})
+        first = runs[0]
+        self.push_screen(BuildScreen(first["analysis"], first["start"], title=first["title"],
+                                     dockerfile_text=first["dockerfile_text"],
+                                     compare=runs[1] if len(runs) > 1 else None))
 
     def open_imported_log(self, path: Path) -> None:
         """Open a plain ``--progress=plain`` CI log in the build screen."""

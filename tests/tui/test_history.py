@@ -115,3 +115,25 @@ async def test_history_screen_lists_replays_and_compares(recordings, demos):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.last_model is not None and app.last_model.status == "succeeded"
+
+
+async def test_two_marked_builds_replay_side_by_side(recordings, demos):
+    from msb_tui.tui.build_screen import BuildScreen
+
+    app = MsbApp(LaunchOptions(path=demos / "parallel"))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("h")
+        await pilot.pause()
+        table = app.screen.query_one("#recordings", DataTable)
+        files = [table.get_row_at(i)[5].plain for i in range(table.row_count)]
+        for name in ("parallel.jsonl", "go.jsonl"):
+            table.move_cursor(row=files.index(name))
+            await pilot.press("space")
+        await pilot.press("0", "v")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, BuildScreen)
+        assert len(screen.runs) == 2
+        await app.workers.wait_for_complete()
+        await pilot.pause()

@@ -46,7 +46,8 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
     ("History", [
         ("enter", "replay the selected recording"),
         ("1 2 5 0", "replay speed ×1, ×2, ×5, as fast as possible"),
-        ("space", "mark a build for comparison; c compares the two marked"),
+        ("space", "mark a build for comparison; c compares the two marked per stage"),
+        ("v", "replay the two marked builds side by side"),
     ]),
 ]
 

@@ -26,6 +26,7 @@ class HistoryScreen(Screen):
         Binding("enter", "replay", "Replay"),
         Binding("space", "mark", "Mark"),
         Binding("c", "compare", "Compare"),
+        Binding("v", "side_by_side", "Side by side"),
         Binding("1", "speed('1')", "×1", show=False),
         Binding("2", "speed('2')", "×2", show=False),
         Binding("5", "speed('5')", "×5", show=False),
@@ -115,6 +116,13 @@ class HistoryScreen(Screen):
         row = self.query_one("#recordings", DataTable).cursor_row
         self.action_reload()
         self.query_one("#recordings", DataTable).move_cursor(row=row)
+
+    def action_side_by_side(self) -> None:
+        """Replay the two marked builds next to each other in the build view."""
+        if len(self.marked) != 2:
+            self._status("mark two builds first (space)")
+            return
+        self.app.open_replay(self.marked[0], self.speed, compare=self.marked[1])
 
     def action_compare(self) -> None:
         if len(self.marked) != 2:
