@@ -141,6 +141,11 @@ async def shot_history(size) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         save(app, "history-compare")
+        await pilot.press("0", "v")  # the two marked builds replayed side by side, as fast as possible
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        save(app, "history-side-by-side")
     shutil.rmtree(state, ignore_errors=True)
     del os.environ["MSB_TUI_STATE"]
 
