@@ -21,11 +21,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Footer, Static
 
+from msb_tui.build.events import BuildFailed
 from msb_tui.build.model import BuildModel
-from msb_tui.tui.build_source import BuildFeed, BuildSource, EngineClock
+from msb_tui.tui.build_source import BuildFeed, BuildSource, EngineClock, EventListSource
 from msb_tui.tui.messages import (
     BuildCancelled,
     BuildFinished,
@@ -40,7 +40,7 @@ from msb_tui.tui.messages import (
 from msb_tui.tui.widgets.build_header import BuildHeader, header_data
 from msb_tui.tui.widgets.failure_panel import FailurePanel, failure_data
 from msb_tui.tui.widgets.log_view import LogView
-from msb_tui.tui.widgets.stage_pane import TERMINAL_STATES, PaneData, StagePane, pane_data
+from msb_tui.tui.widgets.stage_pane import TERMINAL_STATES, StagePane, pane_data
 from msb_tui.tui.widgets.timeline import Timeline, timeline_data
 
 PANE_WIDTH = 36
@@ -202,9 +202,6 @@ class BuildColumn(Vertical):
         try:
             source = self.run.start()
         except Exception as error:  # noqa: BLE001 - e.g. the engine is down: show it, don't crash
-            from msb_tui.tui.build_source import EventListSource
-            from msb_tui.build.events import BuildFailed
-
             source = EventListSource([BuildFailed(message=f"could not start the build: {error}")])
         self.clock = EngineClock(getattr(source, "speed", None) or 1.0)
         self._source_text = None

@@ -457,3 +457,17 @@ async def test_context_upload_progress_shows_before_the_first_step():
         assert header.data.status == "pending"
         app.screen.cancel_all()
         await app.workers.wait_for_complete()
+
+
+async def test_a_source_that_cannot_start_shows_a_failed_build():
+    def start():
+        raise ConnectionRefusedError("engine down [/]")
+
+    app = BuildApp(lambda: BuildScreen(None, start, title="down"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "BuildFinished" in app.kinds())
+        await pilot.pause()
+        panel = app.screen.query_one(FailurePanel)
+        assert panel.has_class("-shown")
+        assert "could not start the build: engine down [/]" in panel.render().plain
+        assert app.screen.columns[0].model.status == "failed"

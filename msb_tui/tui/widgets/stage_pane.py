@@ -8,7 +8,7 @@ from the Dockerfile or the engine goes through ``safe_text``: never markup.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.binding import Binding
