@@ -144,7 +144,8 @@ class StepRun:
     name: str
     stage: str | None = None
     position: str | None = None  # "2/4" as BuildKit numbers the stage's steps
-    instruction: str = ""  # the step's text after the "[stage N/M] " prefix
+    instruction: str = ""  # the step's text after the "[stage N/M] " prefix (as the engine expanded it)
+    original: str | None = None  # the Dockerfile instruction as written (from the analysis)
     line_start: int | None = None
     line_end: int | None = None
     started: float | None = None
@@ -329,11 +330,17 @@ class _StageInfo:
         return bool(self.counted(0))
 
     def locate(self, index: int, total: int, text: str) -> tuple[int | None, int | None]:
-        """Dockerfile lines of step ``index``/``total``: BuildKit numbers the FROM step (only when the
-        base is an image, not scratch or a stage) and every ADD, COPY, RUN and WORKDIR."""
+        instruction = self.find(index, total, text)
+        if instruction is None:
+            return (self.line_start, self.line_start) if text.split(" ", 1)[0].upper() == "FROM" else (None, None)
+        return getattr(instruction, "line_start", None), getattr(instruction, "line_end", None)
+
+    def find(self, index: int, total: int, text: str) -> Any:
+        """The Dockerfile instruction of step ``index``/``total``: BuildKit numbers the FROM step (only
+        when the base is an image, not scratch or a stage) and every ADD, COPY, RUN and WORKDIR."""
         keyword = text.split(" ", 1)[0].upper()
         if keyword == "FROM":
-            return self.line_start, self.line_start
+            return None  # the stage's FROM line (``line_start``); not among the instructions
         offset = 1 if self.base_is_image else 0
         for rule in (0, 1, 2):
             counted = self.counted(rule)
@@ -342,12 +349,10 @@ class _StageInfo:
                 if 0 <= position < len(counted):
                     instruction = counted[position]
                     if str(getattr(instruction, "cmd", "")).upper() == keyword:
-                        return getattr(instruction, "line_start", None), getattr(instruction, "line_end", None)
-        # Counting rule unknown: take the n-th instruction of that kind.
+                        return instruction
+        # Counting rule unknown: take the first instruction of that kind.
         same = [i for i in self.instructions if str(getattr(i, "cmd", "")).upper() == keyword]
-        if same:
-            return getattr(same[0], "line_start", None), getattr(same[0], "line_end", None)
-        return None, None
+        return same[0] if same else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -530,6 +535,11 @@ class BuildModel:
         step.instruction = parts["text"]
         if info is not None:
             step.line_start, step.line_end = info.locate(parts["index"], parts["total"], parts["text"])
+            found = info.find(parts["index"], parts["total"], parts["text"])
+            if found is None and parts["text"].upper().startswith("FROM "):
+                found = getattr(info.stage, "from_instruction", None)
+            original = getattr(found, "original", None)
+            step.original = original if isinstance(original, str) else None
         stage.steps.append(step)
         stage.announced = True
         if not stage.needed and stage.name not in self._mismatch_keys:

@@ -440,3 +440,11 @@ def test_classic_steps_switch_a_buildkit_model_to_the_classic_plan():
         model.apply(event)
     assert model.classic and model.plan_mismatch == []
     assert _stages(model) == {"base": "done", "build": "done", "test": "done", "final": "done"}
+
+
+def test_steps_carry_the_dockerfile_text_as_written():
+    model, _ = _model("seed-example")
+    base = model.stage("base").steps
+    assert base[0].original == "FROM ${BASE_IMAGE} AS base"
+    assert base[0].instruction == "FROM docker.io/msb-demo/busybox:1.35"  # as the engine expanded it
+    assert base[2].original == "WORKDIR /app"
