@@ -147,6 +147,7 @@ def step_to_json(step: StepRun) -> dict[str, Any]:
         "stage": step.stage,
         "position": step.position,
         "instruction": step.instruction,
+        "original": step.original,
         "line_start": step.line_start,
         "line_end": step.line_end,
         "state": step.state,
