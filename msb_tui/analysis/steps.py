@@ -2,7 +2,8 @@
 
 BuildKit prefixes each step with an optional platform, the stage name (``stage-N`` for unnamed
 stages, nothing when the build has a single stage) and ``N/M``, where M counts an image FROM
-plus every RUN, COPY, ADD and WORKDIR. Lookups are dictionary-based: linear to build, O(1) each.
+plus every RUN, COPY, ADD and WORKDIR. The ONBUILD triggers of a base stage run first in the child
+and take the first numbers (current BuildKit also counts them in M; 0.8 does not). Lookups are dictionary-based: linear to build, O(1) each.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 
 from msb_tui.analysis.parse import Instruction
-from msb_tui.analysis.stages import Stage
+from msb_tui.analysis.stages import COUNTED_STEPS, Stage
 
 STEP_NAME = re.compile(r"^\[(?P<head>[^\]]*?)\s*(?P<number>\d+)/(?P<total>\d+)\]\s?(?P<rest>.*)$", re.DOTALL)
 
@@ -52,6 +53,21 @@ class StepIndex:
             return None
         match = STEP_NAME.match(step_name.strip())
         number = int(match.group("number")) if match else 0
-        steps = stage.counted_steps()
+        steps = self.steps_of(stage)
         instruction = steps[number - 1] if 0 < number <= len(steps) else None
         return stage, instruction
+
+    def steps_of(self, stage: Stage) -> list[Instruction]:
+        """The instructions behind ``[stage 1/M]``, ``[stage 2/M]``, ...: an image FROM, then the
+        ONBUILD triggers of a base stage (BuildKit runs them first, as the child's own steps), then
+        the stage's RUN/COPY/ADD/WORKDIR."""
+        steps = stage.counted_steps()
+        if stage.base.kind == "stage" and stage.base.stage_index is not None:
+            triggers = [
+                trigger
+                for trigger in self.stages[stage.base.stage_index].onbuild
+                if trigger.sub_cmd in COUNTED_STEPS
+            ]
+            if triggers:
+                steps = triggers + steps
+        return steps

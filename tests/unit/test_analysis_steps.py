@@ -72,3 +72,16 @@ def test_step_names_recorded_from_a_real_buildkit_08_build():
     for name, (stage, line) in seen.items():
         found_stage, instruction = analysis.step_for_name(name)
         assert (found_stage.index, instruction.line_start) == (stage, line), name
+
+
+def test_onbuild_trigger_steps_come_first_in_the_child():
+    text = (
+        "FROM busybox:1.35 AS base\nRUN echo base\nONBUILD RUN echo trigger > /trigger\n"
+        "FROM base AS child\nRUN cat /trigger\n"
+    )
+    analysis = analyze(text)
+    for name in ("[child 1/1] RUN echo trigger > /trigger", "[child 1/2] ONBUILD RUN echo trigger > /trigger"):
+        stage, instruction = analysis.step_for_name(name)  # BuildKit 0.8, then current BuildKit
+        assert (stage.index, instruction.line_start) == (1, 3)
+    stage, instruction = analysis.step_for_name("[child 2/2] RUN cat /trigger")
+    assert instruction.line_start == 5
