@@ -22,8 +22,12 @@ class StepIndex:
     def __init__(self, stages: list[Stage]) -> None:
         self.stages = stages
         self.by_name: dict[str, list[Stage]] = {}
+        # (name or None for "any", step total) -> the last such stage: duplicate names resolve in O(1).
+        self.by_total: dict[tuple[str | None, int], Stage] = {}
         for stage in stages:
             self.by_name.setdefault(stage.display_name, []).append(stage)
+            self.by_total[(stage.display_name, stage.step_total)] = stage
+            self.by_total[(None, stage.step_total)] = stage
 
     def stage_for(self, step_name: str) -> Stage | None:
         match = STEP_NAME.match(step_name.strip())
@@ -34,18 +38,14 @@ class StepIndex:
         names = [token for token in tokens if "/" not in token and "->" not in token]
         if not names:
             # Single-stage builds carry no stage name.
-            return self.stages[0] if len(self.stages) == 1 else self._by_total(self.stages, total)
+            if len(self.stages) == 1:
+                return self.stages[0]
+            return self.by_total.get((None, total), self.stages[-1] if self.stages else None)
         candidates = self.by_name.get(names[-1], [])
         if len(candidates) <= 1:
             return candidates[0] if candidates else None
-        return self._by_total(candidates, total)
-
-    @staticmethod
-    def _by_total(candidates: list[Stage], total: int) -> Stage | None:
-        fitting = [stage for stage in candidates if stage.step_total == total]
-        if fitting:
-            return fitting[-1]
-        return candidates[-1] if candidates else None
+        # Duplicate names: the one whose step count matches, else the last (as --from picks).
+        return self.by_total.get((names[-1], total), candidates[-1])
 
     def step_for(self, step_name: str) -> tuple[Stage, Instruction | None] | None:
         stage = self.stage_for(step_name)
