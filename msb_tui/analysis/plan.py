@@ -20,12 +20,12 @@ class Plan:
     critical_path: list[int] = field(default_factory=list)
     critical_cost: float = 0.0
     critical_basis: str = "steps"  # "steps" (instruction count) or "durations" (measured seconds)
+    wave_index: dict[int, int] = field(default_factory=dict)  # stage index -> its wave
 
     def wave_of(self, index: int) -> int | None:
-        for number, wave in enumerate(self.waves):
-            if index in wave:
-                return number
-        return None
+        if not self.wave_index and self.waves:
+            self.wave_index = {stage: number for number, wave in enumerate(self.waves) for stage in wave}
+        return self.wave_index.get(index)
 
 
 def _names(stages: list[Stage], indexes: list[int]) -> str:
