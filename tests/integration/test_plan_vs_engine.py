@@ -264,12 +264,7 @@ def _names(analysis, indexes) -> list[str]:
 
 
 # Known analysis discrepancies in step_for_name (build id -> reason), strict: they turn red once fixed.
-STEP_DISCREPANCIES = {
-    "onbuild-triggers@child": "step_for_name ignores ONBUILD triggers: BuildKit runs them as the child's first steps "
-    "('[child 1/1] RUN echo trigger-marker' on 0.8, '[child 1/2]' on current BuildKit, which counts them in the total); "
-    "analyze() maps that name to the child's own RUN",
-    "onbuild-triggers@other": "same as onbuild-triggers@child",
-}
+STEP_DISCREPANCIES: dict[str, str] = {}
 
 
 def _params(discrepancies: dict[str, str]):
