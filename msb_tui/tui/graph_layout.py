@@ -463,6 +463,22 @@ def image_key(ref: str) -> str:
     return f"image:{ref}"
 
 
+def stage_keys(stages) -> dict[int, str]:
+    """A unique node key per stage: its display name (as BuildKit and live states name it); an
+    earlier stage sharing its name with a later one (which ``--from=name`` means) gets ``name#index``."""
+    last: dict[str, int] = {}
+    for stage in stages:
+        last[stage.display_name] = stage.index
+    return {
+        stage.index: stage.display_name if last[stage.display_name] == stage.index else f"{stage.display_name}#{stage.index}"
+        for stage in stages
+    }
+
+
+def stage_key(analysis, stage) -> str:
+    return stage_keys(analysis.stages).get(stage.index, stage.display_name)
+
+
 def short_ref(ref: str) -> str:
     """An image reference without registry and namespace: ``docker.io/library/golang:1.22`` -> ``golang:1.22``."""
     return ref.rsplit("/", 1)[-1] or ref
@@ -520,6 +536,7 @@ def edges_from_analysis(analysis) -> list[GraphEdge]:
             edges.append(GraphEdge(source, target, kind))
 
     by_index = {stage.index: stage for stage in stages}
+    keys = stage_keys(stages)
     known = getattr(analysis, "edges", None)
     if known is not None:
         for edge in known:
@@ -530,12 +547,12 @@ def edges_from_analysis(analysis) -> list[GraphEdge]:
                 source = by_index.get(edge.source)
                 if source is None:
                     continue
-                key = source.display_name
+                key = keys[source.index]
             elif str(edge.source).lower() == "scratch" or not edge.source:
                 continue
             else:
                 key = image_key(str(edge.source))
-            add(key, target.display_name, _EDGE_KINDS.get(edge.kind, EDGE_FROM))
+            add(key, keys[target.index], _EDGE_KINDS.get(edge.kind, EDGE_FROM))
         return edges
 
     def source_key(ref, *, current_index: int) -> str | None:
@@ -543,7 +560,7 @@ def edges_from_analysis(analysis) -> list[GraphEdge]:
         if stage is None:
             stage = _resolve_stage(stages, ref)
         if stage is not None:
-            return stage.display_name
+            return keys.get(stage.index, stage.display_name)
         return image_key(str(ref)) if ref and str(ref).lower() != "scratch" else None
 
     for position, stage in enumerate(stages):
@@ -552,9 +569,9 @@ def edges_from_analysis(analysis) -> list[GraphEdge]:
         if kind == "stage":
             key = source_key(base.ref, current_index=position)
             if key:
-                add(key, stage.display_name, EDGE_FROM)
+                add(key, keys[stage.index], EDGE_FROM)
         elif kind == "image" and base.ref:
-            add(image_key(str(base.ref)), stage.display_name, EDGE_FROM)
+            add(image_key(str(base.ref)), keys[stage.index], EDGE_FROM)
         for instruction in stage.instructions:
             if instruction.cmd in ("COPY", "ADD"):
                 for flag in instruction.flags:
@@ -562,12 +579,12 @@ def edges_from_analysis(analysis) -> list[GraphEdge]:
                     if name == "--from" and ref:
                         key = source_key(ref, current_index=position)
                         if key:
-                            add(key, stage.display_name, EDGE_COPY)
+                            add(key, keys[stage.index], EDGE_COPY)
             if instruction.cmd == "RUN":
                 for ref in _mount_sources(instruction):
                     key = source_key(ref, current_index=position)
                     if key:
-                        add(key, stage.display_name, EDGE_MOUNT)
+                        add(key, keys[stage.index], EDGE_MOUNT)
     return edges
 
 
@@ -590,7 +607,9 @@ def nodes_from_analysis(analysis, states: dict[str, str] | None = None,
         ref = key[len("image:") :]
         users = [e.target for e in edges if e.source == key]
         nodes.append(GraphNode(key, ref, "image", ("image", f"used by {len(users)}"), order=-1000 + order))
+    keys = stage_keys(analysis.stages)
     for stage in analysis.stages:
+        key = keys[stage.index]
         base = stage.base
         base_kind = getattr(base, "kind", "image")
         if base_kind == "scratch":
@@ -603,12 +622,12 @@ def nodes_from_analysis(analysis, states: dict[str, str] | None = None,
         else:
             first = f"FROM {short_ref(str(base.ref))}"
         is_needed = needed is None or stage.index in needed
-        state = states.get(stage.display_name)
+        state = states.get(key)
         if state:
             second = STATE_TEXT.get(state, state)
         elif not is_needed:
             # The edges show the base; the box says that and why the stage is skipped.
-            users = [e.target for e in edges if e.source == stage.display_name]
+            users = [e.target for e in edges if e.source == key]
             first, second = "skipped", (f"only for {users[0]}" if users else "not needed")
         elif stage.index in waves:
             steps = getattr(stage, "step_total", None)
@@ -619,8 +638,8 @@ def nodes_from_analysis(analysis, states: dict[str, str] | None = None,
             second = ""
         nodes.append(
             GraphNode(
-                key=stage.display_name,
-                title=stage.display_name,
+                key=key,
+                title=stage.display_name if key == stage.display_name else f"{stage.display_name} (#{stage.index})",
                 kind="stage",
                 lines=(first, second),
                 order=stage.index,

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from msb_tui.sanitize import plain
-from msb_tui.tui.graph_layout import edges_from_analysis
+from msb_tui.tui.graph_layout import edges_from_analysis, stage_keys
 from msb_tui.tui.widgets.dockerfile_view import DARK, LIGHT, DockerfileView, Palette, highlight_dockerfile, numbered
 from msb_tui.tui.widgets.stage_graph import StageGraph
 
@@ -24,9 +24,10 @@ KIND_WORDS = {"from": "FROM", "copy": "COPY --from", "mount": "RUN --mount"}
 
 
 def _stage_by_key(analysis, key: str | None):
-    for stage in getattr(analysis, "stages", []):
-        if stage.display_name == key:
-            return stage
+    stages = getattr(analysis, "stages", None) or []
+    for index, stage_key_ in stage_keys(stages).items():
+        if stage_key_ == key:
+            return next(stage for stage in stages if stage.index == index)
     return None
 
 
@@ -41,10 +42,11 @@ def plan_reason(analysis, stage) -> str:
         reason = plan.skip_reasons.get(stage.index) if plan.skip_reasons else None
         return f"skipped: {reason or 'the target does not need it'}"
     users = []
-    by_name = {s.display_name: s for s in analysis.stages}
+    keys = stage_keys(analysis.stages)
+    by_key = {keys[s.index]: s for s in analysis.stages}
     for edge in edges_from_analysis(analysis):
-        if edge.source == stage.display_name:
-            user = by_name.get(edge.target)
+        if edge.source == keys[stage.index]:
+            user = by_key.get(edge.target)
             if user is not None and user.index in plan.needed:
                 users.append(f"{user.display_name} ({KIND_WORDS.get(edge.kind, edge.kind)})")
     wave = next((number for number, wave in enumerate(plan.waves) if stage.index in wave), None)
