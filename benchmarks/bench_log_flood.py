@@ -25,6 +25,7 @@ import argparse
 import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -51,15 +52,24 @@ try:
                           timeout=float(sys.argv[1])).returncode
 except subprocess.TimeoutExpired:
     code = "timeout"
-print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(time.perf_counter() - started, usage.ru_maxrss, code, usage.ru_utime + usage.ru_stime)
 """
 
 
-def launch(command: list[str], env: dict[str, str], timeout: float) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB, exit code or 'timeout') of one run."""
+def launch(command: list[str], env: dict[str, str], timeout: float) -> tuple[float, float, str, float]:
+    """(wall seconds, peak RSS MB, exit code or 'timeout', CPU seconds) of one run."""
     out = subprocess.run([sys.executable, "-c", LAUNCHER, str(timeout), *command], env=env,
                          capture_output=True, text=True, check=True).stdout.split()
-    return float(out[0]), int(out[1]) / 1024, out[2]
+    return float(out[0]), int(out[1]) / 1024, out[2], float(out[3])
+
+
+def median_run(results: list[tuple[float, float, str, float]]) -> tuple[float, float, str, float]:
+    """Median wall time, the largest peak RSS, 'timeout' if any run timed out, median CPU."""
+    codes = [r[2] for r in results]
+    code = "timeout" if "timeout" in codes else next((c for c in codes if c != "0"), "0")
+    return (statistics.median(r[0] for r in results), max(r[1] for r in results), code,
+            statistics.median(r[3] for r in results))
 
 
 def bare_stream(host: str, context: Path, classic: bool) -> tuple[float, int]:
@@ -88,6 +98,7 @@ def main() -> int:
     parser.add_argument("--cli-timeout", type=float, default=300.0,
                         help="stop waiting for the docker CLI after this many seconds")
     parser.add_argument("--skip-classic", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per tool (medians are printed)")
     args = parser.parse_args()
 
     import docker
@@ -110,18 +121,31 @@ def main() -> int:
             cli = [DOCKER_CLI, "-H", engine.host, "build", "--progress=plain", "--no-cache",
                    "--build-arg", f"BASE_IMAGE={BASE_IMAGE}", str(context)]
             print(f"log flood: a RUN printing {burst * 10:,} lines in 10 bursts (--no-cache) on a second dockerd,"
-                  " BuildKit log limits at 1 GiB")
+                  f" BuildKit log limits at 1 GiB; medians of {args.rounds} runs, order rotated")
             rows = []
             for label, classic in (("BuildKit", False), ("classic", True)):
                 if classic and args.skip_classic:
                     continue
-                ours = launch(msb + (["--classic"] if classic else []), env, 3600)
-                engine_pace, stream_bytes = bare_stream(engine.host, context, classic)
                 cli_env = dict(env, DOCKER_BUILDKIT="0" if classic else "1")
-                theirs = launch(cli, cli_env, args.cli_timeout)
+                runs: dict[str, list] = {"msb": [], "cli": [], "pace": []}
+                for round_index in range(args.rounds):
+                    order = ["msb", "cli", "pace"]
+                    order = order[round_index % 3:] + order[:round_index % 3]  # rotate: no tool always goes first
+                    for name in order:
+                        if name == "msb":
+                            runs[name].append(launch(msb + (["--classic"] if classic else []), env, 3600))
+                        elif name == "cli":
+                            runs[name].append(launch(cli, cli_env, args.cli_timeout))
+                        else:
+                            runs[name].append(bare_stream(engine.host, context, classic))
+                ours = median_run(runs["msb"])
+                theirs = median_run(runs["cli"])
+                engine_pace = statistics.median(r[0] for r in runs["pace"])
+                stream_bytes = runs["pace"][0][1]
                 rows.append((label, ours, theirs, engine_pace, stream_bytes))
             print(f"{'builder':<9} {'msb-tui wall':>12} {'docker CLI wall':>16} {'ratio':>7} {'target':>7}"
-                  f" {'engine pace':>12} {'msb/pace':>9} {'msb-tui peak RSS':>17} {'target':>8} {'CLI RSS':>8}")
+                  f" {'engine pace':>12} {'msb/pace':>9} {'msb-tui peak RSS':>17} {'target':>8} {'CLI RSS':>8}"
+                  f" {'client CPU msb/CLI':>19}")
             for label, ours, theirs, pace, stream_bytes in rows:
                 if theirs[2] == "timeout":
                     cli_wall, ratio = f">{args.cli_timeout:.0f}s", f"<{ours[0] / args.cli_timeout:.3f}"
@@ -130,8 +154,10 @@ def main() -> int:
                 status = "" if ours[2] == "0" else f"  (msb-tui exit {ours[2]})"
                 print(f"{label:<9} {ours[0]:>11.2f}s {cli_wall:>16} {ratio:>7} {'<=' + str(WALL_TARGET):>7}"
                       f" {pace:>11.2f}s {ours[0] / pace:>9.3f} {ours[1]:>14.1f} MB {'<=' + str(RSS_TARGET_MB):>8}"
-                      f" {theirs[1]:>5.0f} MB{status}")
+                      f" {theirs[1]:>5.0f} MB {ours[3]:>9.2f}s / {theirs[3]:.2f}s{status}")
                 print(f"          (engine stream: {stream_bytes / 1e6:.1f} MB of JSON)")
+            print("engine pace = a bare client in this (already running) process reading the /build stream;")
+            print("msb-tui and docker CLI walls include their process start-up (Python + docker-py ~0.3 s for msb-tui)")
             print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     finally:
         engine.stop()
