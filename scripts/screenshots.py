@@ -128,6 +128,7 @@ async def shot_history(size) -> None:
     for path in RECORDINGS.glob("*.jsonl"):
         shutil.copy(path, recordings_dir() / path.name)
     app = make_app(DEMOS / "parallel")
+    size = (max(size[0], 160), max(size[1], 40))  # room for two builds side by side
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         await pilot.press("h")
@@ -185,6 +186,16 @@ async def shot_layers(size) -> None:
             app.screen.query_one("#layers-tabs").active = "waste-pane"
             await pilot.pause()
             save(app, "layers-waste")
+            # The SDK stage's own image: what the final image leaves behind (toolchain, sources, caches).
+            stage = next(iter(app.screen.stage_sizes.values()))
+            app.open_layers(stage.image_id, target=stage.stage)
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            save(app, "layers-build-stage")
+            app.screen.query_one("#layers-tabs").active = "waste-pane"
+            await pilot.pause()
+            save(app, "layers-build-stage-leaks")
     finally:
         for ref in [SCREENS_TAG, *built]:
             try:

@@ -418,12 +418,12 @@ class MsbApp(App):
 
         self.push_screen(ImagePrompt(self.last_image or ""), chosen)
 
-    def open_layers(self, image: str, *, model: Any = None) -> None:
+    def open_layers(self, image: str, *, model: Any = None, target: str | None = None) -> None:
         from msb_tui.tui.screens.layers import LayersScreen
 
         if model is None and self.last_model is not None and getattr(self.last_model, "image_id", None) == image:
             model = self.last_model  # the build that made this image: layers show cached/duration
-        self.push_screen(LayersScreen(image, model=model))
+        self.push_screen(LayersScreen(image, model=model, target=target))
 
     def action_history(self) -> None:
         from msb_tui.tui.screens.history import HistoryScreen

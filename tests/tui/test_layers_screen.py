@@ -93,6 +93,17 @@ async def test_layers_view_of_a_real_image(tiny_image, docker_api):
         assert row[0] == "build" and row[1] == "done"
         assert "build" in row[4] and "→ final" in row[4]
         built = screen.stage_sizes["build"].image_id
+        # Enter on the stage's row opens the layers of that stage's own image.
+        sizes.focus()
+        sizes.move_cursor(row=0)
+        await pilot.press("enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        stage_screen = app.screen
+        assert isinstance(stage_screen, LayersScreen) and stage_screen is not screen
+        assert stage_screen.target == "build" and stage_screen.report is not None
+        assert "stage build as an image" in str(stage_screen.query_one("#layers-title", Static).render())
     docker_api.remove_image(built, force=True)
 
 

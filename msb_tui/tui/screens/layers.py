@@ -188,8 +188,12 @@ class LayersScreen(Screen):
         report = self.report
         layers = report.layers
         out = Text(no_wrap=True, overflow="ellipsis")
-        out.append(" " + plain(self.image), style="bold")
-        out.append(f"  {layers.image_id[7:19]}", style="dim")
+        if self.target:
+            out.append(f" stage {plain(self.target)} as an image ", style="bold reverse")
+        name = self.image[7:19] if self.image.startswith("sha256:") else self.image
+        out.append(" " + plain(name), style="bold")
+        if not self.image.startswith("sha256:"):
+            out.append(f"  {layers.image_id[7:19]}", style="dim")
         count = len(layers.diff_ids)
         out.append(f"  {human(layers.size)} in {count} layer{'' if count == 1 else 's'}")
         waste = report.waste
@@ -272,6 +276,14 @@ class LayersScreen(Screen):
         self.sort_by_size = not self.sort_by_size
         if self.report is not None:
             self._fill_layers()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a stage in the Stage sizes table opens the layers of that stage's image."""
+        if event.data_table.id != "size-table" or event.row_key is None or event.row_key.value is None:
+            return
+        item = self.stage_sizes.get(event.row_key.value)
+        if item is not None and item.image_id:
+            self.app.open_layers(item.image_id, target=item.stage)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id != "layer-table" or self.report is None or event.row_key is None:
@@ -389,7 +401,7 @@ class LayersScreen(Screen):
             headline = Text(ratio_sentence(plain(biggest.stage), biggest.size, plain(final_name), final_size),
                             style="bold")
             headline.append("\nEach stage was built as its own image (BuildKit reused the cache); only the final "
-                            "stage ships.", style="dim")
+                            "stage ships. Enter on a stage opens its layers.", style="dim")
             self.query_one("#sizes-hint", Static).update(headline)
         elif self.stage_sizes:
             self.query_one("#sizes-hint", Static).update(Text("building each stage as its own image…", style="dim"))
@@ -401,7 +413,8 @@ class LayersScreen(Screen):
             else:
                 compared = Text(item.progress, style="dim")
             table.add_row(Text(plain(item.stage), style="bold"), Text(item.state),
-                          Text(human(item.size), justify="right"), bar(item.size or 0, largest, 20), compared)
+                          Text(human(item.size), justify="right"), bar(item.size or 0, largest, 20), compared,
+                          key=item.stage)
         table.add_row(Text(plain(final_name), style="bold"), Text("final"),
                       Text(human(final_size), style="bold", justify="right"), bar(final_size or 0, largest, 20),
                       Text("the image you ship", style="dim"))
