@@ -145,7 +145,7 @@ class LayersScreen(Screen):
             self._load()
 
     def on_resize(self, event) -> None:
-        self.query_one("#layers-body").set_class(event.size.width < 120, "-narrow")
+        self.query_one("#layers-body").set_class(event.size.width < 140, "-narrow")
 
     # --- loading ---------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load")
