@@ -388,6 +388,9 @@ class BuildModel:
         self._mismatch_keys: set[str] = set()
         self._pending_mismatch: list[str] = []
         self._plan_checked = False  # compared the announced solve with the plan (BuildKit only)
+        self._run_by_index: dict[Any, StageRun] = {}
+        self._info_by_index: dict[Any, _StageInfo] = {}
+        self._stage_of: dict[str, StageRun] = {}  # step digest -> its stage (names can repeat)
         self._load_plan(analysis)
 
     # -- plan -----------------------------------------------------------------------------------
@@ -414,6 +417,8 @@ class BuildModel:
                 run.needed = False
                 run.skip_reason = reasons.get(info.index) or default_reason
             self.stages.append(run)
+            self._run_by_index[info.index] = run
+            self._info_by_index[info.index] = info
             # Duplicate names: BuildKit's --from means the last one; a needed one wins over a skipped one.
             key = info.display_name.lower()
             previous = self._stage_by_name.get(key)
@@ -422,6 +427,19 @@ class BuildModel:
                 self._info_by_name[key] = info
         if len(self._infos) == 1:
             self._single_stage = self._infos[0].display_name.lower()
+
+    def _analysis_step(self, name: str) -> tuple[Any, Any] | None:
+        """``analysis.step_for_name(name)`` -> (Stage, Instruction | None), when the analysis has it."""
+        finder = getattr(self.analysis, "step_for_name", None)
+        if finder is None:
+            return None
+        try:
+            found = finder(name)
+        except Exception:  # noqa: BLE001 - the model's own mapping still works
+            return None
+        if not isinstance(found, tuple) or len(found) != 2:
+            return None
+        return found
 
     def _foreign_from(self, text: str) -> tuple[StageRun, _StageInfo] | None:
         """The stage a FROM step belongs to when BuildKit named it after a stage of ANOTHER build.
@@ -529,17 +547,32 @@ class BuildModel:
             stage, info = found
         else:
             stage, info = self._stage_for(parts["stage"])
+        mapped = self._analysis_step(step.name) if known else None
+        instruction = None
+        if mapped is not None:
+            # The analysis's own step mapping (duplicate stage names by step count, ONBUILD
+            # triggers of a base stage) is the reference; ours is the fallback.
+            mapped_stage, instruction = mapped
+            index = getattr(mapped_stage, "index", None)
+            if index in self._run_by_index:
+                stage, info = self._run_by_index[index], self._info_by_index[index]
         step.stage = stage.name
         step.platform = parts["platform"]
         step.position = f"{parts['index']}/{parts['total']}"
         step.instruction = parts["text"]
         if info is not None:
-            step.line_start, step.line_end = info.locate(parts["index"], parts["total"], parts["text"])
-            found = info.find(parts["index"], parts["total"], parts["text"])
-            if found is None and parts["text"].upper().startswith("FROM "):
-                found = getattr(info.stage, "from_instruction", None)
-            original = getattr(found, "original", None)
+            if instruction is None:
+                instruction = info.find(parts["index"], parts["total"], parts["text"])
+            if instruction is None and parts["text"].upper().startswith("FROM "):
+                instruction = getattr(info.stage, "from_instruction", None)
+            if instruction is not None:
+                step.line_start = getattr(instruction, "line_start", None)
+                step.line_end = getattr(instruction, "line_end", None)
+            else:
+                step.line_start, step.line_end = info.locate(parts["index"], parts["total"], parts["text"])
+            original = getattr(instruction, "original", None)
             step.original = original if isinstance(original, str) else None
+        self._stage_of[step.digest] = stage
         stage.steps.append(step)
         stage.announced = True
         if not stage.needed and stage.name not in self._mismatch_keys:
@@ -620,10 +653,9 @@ class BuildModel:
             if flushed:
                 changes.append(LogAppended(step, flushed))
         changes.append(StepChanged(step))
-        if step.stage is not None:
-            stage = self._stage_by_name[step.stage.lower()] if step.stage.lower() in self._stage_by_name else None
-            if stage is not None and self._update_stage(stage):
-                changes.append(StageChanged(stage))
+        stage = self._stage_of.get(step.digest)
+        if stage is not None and self._update_stage(stage):
+            changes.append(StageChanged(stage))
         if self.status in ("succeeded", "failed", "cancelled") and event.completed is not None:
             self.finished = max(self.finished or event.completed, event.completed)
         return changes

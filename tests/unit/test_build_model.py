@@ -448,3 +448,33 @@ def test_steps_carry_the_dockerfile_text_as_written():
     assert base[0].original == "FROM ${BASE_IMAGE} AS base"
     assert base[0].instruction == "FROM docker.io/msb-demo/busybox:1.35"  # as the engine expanded it
     assert base[2].original == "WORKDIR /app"
+
+
+def test_duplicate_stage_names_and_onbuild_triggers_use_the_analysis_mapping():
+    """Step names as BuildKit 0.8 gave them for this Dockerfile (seen on the real engine)."""
+    text = (
+        "FROM msb-demo/busybox:1.35 AS base\nONBUILD RUN echo trigger > /trigger\n"
+        "FROM base AS child\nRUN cat /trigger\n"
+        "FROM msb-demo/busybox:1.35 AS dup\nRUN echo first\n"
+        "FROM msb-demo/busybox:1.35 AS dup\nRUN echo second && echo more\n"
+        "FROM child\nCOPY --from=dup /bin/busybox /x\n"
+    )
+    model = BuildModel(analyze(text))
+    names = {
+        "sha256:f": "[dup 1/2] FROM docker.io/msb-demo/busybox:1.35",
+        "sha256:t": "[child 1/1] RUN echo trigger > /trigger",
+        "sha256:c": "[child 2/1] RUN cat /trigger",
+        "sha256:d": "[dup 2/2] RUN echo second && echo more",
+        "sha256:x": "[stage-4 1/1] COPY --from=dup /bin/busybox /x",
+    }
+    for number, (digest, name) in enumerate(names.items()):
+        model.apply(VertexUpdate(digest, name, started=10.0 + number, completed=10.5 + number))
+    model.apply(ImageBuilt("sha256:img"))
+    steps = model.steps
+    assert (steps["sha256:t"].line_start, steps["sha256:t"].original) == (2, "ONBUILD RUN echo trigger > /trigger")
+    assert steps["sha256:c"].line_start == 4
+    assert steps["sha256:d"].line_start == 8 and steps["sha256:f"].line_start == 7
+    assert [(s.name, s.index, s.state) for s in model.stages] == [
+        ("base", 0, "done"), ("child", 1, "done"), ("dup", 2, "skipped"), ("dup", 3, "done"), ("stage-4", 4, "done")]
+    assert model.stages[3].steps == [steps["sha256:f"], steps["sha256:d"]]
+    assert model.plan_mismatch == []
