@@ -467,6 +467,8 @@ def test_duplicate_stage_names_and_onbuild_triggers_use_the_analysis_mapping():
         "sha256:d": "[dup 2/2] RUN echo second && echo more",
         "sha256:x": "[stage-4 1/1] COPY --from=dup /bin/busybox /x",
     }
+    for digest, name in names.items():  # BuildKit announces the whole solve first
+        model.apply(VertexUpdate(digest, name))
     for number, (digest, name) in enumerate(names.items()):
         model.apply(VertexUpdate(digest, name, started=10.0 + number, completed=10.5 + number))
     model.apply(ImageBuilt("sha256:img"))
