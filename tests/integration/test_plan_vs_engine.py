@@ -9,6 +9,9 @@ identical operations across stages and names the merged step after only one of t
 
 from __future__ import annotations
 
+import re
+import threading
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,6 +158,7 @@ class Observed:
     error: str | None
     names: dict[str, str]  # digest -> step name
     cached: dict[str, bool]  # digest -> completed from cache
+    events: list = field(default_factory=list)  # every engine event, in order
 
 
 def discard_untagged(client, image_id: str | None) -> None:
@@ -169,9 +173,10 @@ def discard_untagged(client, image_id: str | None) -> None:
 
 
 def run_build(client, context: Path, dockerfile: Path | None, target, build_args) -> Observed:
-    names, cached, ok, error, image = {}, {}, False, None, None
+    names, cached, ok, error, image, events = {}, {}, False, None, None, []
     request = BuildRequest(context=context, dockerfile=dockerfile, target=target, build_args=build_args)
     for event in start_build(client, request, record=False):
+        events.append(event)
         if isinstance(event, VertexUpdate):
             names[event.digest] = event.name
             if event.completed is not None:
@@ -182,7 +187,7 @@ def run_build(client, context: Path, dockerfile: Path | None, target, build_args
         elif isinstance(event, BuildFailed):
             ok, error = False, event.message
     discard_untagged(client, image)
-    return Observed(ok, error, names, cached)
+    return Observed(ok, error, names, cached, events)
 
 
 def _repeated_instructions(analysis) -> set[str]:
@@ -318,6 +323,107 @@ def test_step_names_point_at_their_instructions(build, built):
     wrong_steps: list[str] = []
     stages_run(analysis, observed, wrong_steps)
     assert wrong_steps == [], "step_for_name maps steps to the wrong instruction: " + "; ".join(wrong_steps)
+
+
+_STEP_HEAD = re.compile(r"^\[(?P<head>[^\]]*?)\s*(?P<n>\d+)/(?P<m>\d+)\] (?P<text>.*)$", re.S)
+
+
+def foreign_names(analysis, observed: Observed) -> list[str]:
+    """Step names this Dockerfile cannot have produced: they come from another build sharing the vertex.
+
+    A nameless ``[1/2]`` step in a file with several stages, an unknown stage name, or a ``FROM``
+    step named after a stage that does not start from an image or that the plan does not need
+    (test_plan_needs_exactly_the_stages_buildkit_runs proves from unique steps that such a stage
+    did not run, so its name on a shared FROM vertex came from another build).
+    """
+    needed = analysis.plan.needed if analysis.plan else set()
+    names = {stage.display_name: stage for stage in analysis.stages}
+    foreign = []
+    for name in observed.names.values():
+        match = _STEP_HEAD.match(name)
+        if match is None or name.startswith("[internal]"):
+            continue
+        words = [w for w in match.group("head").split() if "/" not in w]  # drop a platform prefix
+        stage = names.get(words[-1]) if words else None
+        if not words:
+            if len(analysis.stages) > 1:
+                foreign.append(name)
+        elif stage is None:
+            foreign.append(name)
+        elif match.group("text").startswith("FROM ") and (stage.base.kind != "image" or stage.index not in needed):
+            foreign.append(name)
+    return foreign
+
+
+@pytest.mark.parametrize("build", list(_params({})))
+def test_build_model_sees_the_plan_it_was_given(build, built):
+    """The whole pipeline: BuildModel(analysis) fed this build's events ends "succeeded" with one run
+    per Dockerfile stage and exactly the plan's skipped stages "skipped" (unless another build's step
+    names leaked in). Its plan_mismatch is checked on captured streams in
+    tests/unit/test_corpus_model_replay.py, deterministically."""
+    from msb_tui.build.model import BuildModel
+
+    analysis, observed = built(build)
+    model = BuildModel(analysis)
+    for event in observed.events:
+        model.apply(event)
+    assert model.status == "succeeded", model.error
+    if foreign_names(analysis, observed):
+        return
+    assert [run.name for run in model.stages] == [stage.display_name for stage in analysis.stages]
+    skipped = {run.name for run in model.stages if run.state == "skipped"}
+    planned_skips = {analysis.stages[i].display_name for i in set(range(len(analysis.stages))) - analysis.plan.needed}
+    assert skipped == planned_skips
+
+
+@pytest.fixture(scope="module")
+def concurrent_builds(docker_api, offline_images, tmp_path_factory):
+    """Our two-stage build runs while a single-stage build of the same base image is running.
+
+    BuildKit shares the identical FROM vertex and keeps the running build's name for it, so our
+    build announces ``[1/2] FROM ...``: a nameless step in a file with two stages (seen every time).
+    """
+    base = offline_images["BASE_IMAGE"]
+    token = uuid.uuid4().hex[:12]  # never cached: the holder really runs while ours builds
+    holder = tmp_path_factory.mktemp("holder")
+    (holder / "Dockerfile").write_text(f"FROM {base}\nRUN sleep 3 && echo holder-{token}\n")
+    ours = tmp_path_factory.mktemp("ours")
+    (ours / "Dockerfile").write_text(
+        f"FROM {base} AS first\nRUN echo first-{token}\nFROM {base} AS second\nRUN echo second-{token}\n"
+    )
+    started = threading.Event()
+    result: dict[str, Observed] = {}
+
+    def hold():
+        names, events = {}, []
+        for event in start_build(docker_api, BuildRequest(context=holder), record=False):
+            events.append(event)
+            if isinstance(event, VertexUpdate):
+                names[event.digest] = event.name
+                if event.started is not None and "holder-" in event.name:
+                    started.set()
+        result["holder"] = Observed(True, None, names, {}, events)
+        started.set()
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    assert started.wait(60), "the holder build never started its RUN step"
+    observed = run_build(docker_api, ours, ours / "Dockerfile", None, {})
+    thread.join(60)
+    analysis = analyze(ours / "Dockerfile")
+    assert observed.ok, observed.error
+    if not foreign_names(analysis, observed):
+        pytest.skip("the engine did not share the FROM vertex this time: " + repr(sorted(observed.names.values())))
+    return analysis, observed
+
+
+def test_foreign_step_names_do_not_fool_the_plan_check(concurrent_builds):
+    """The engine fact behind tests/corpus/engine_events/foreign-nameless-from.json, and our attribution
+    surviving it."""
+    analysis, observed = concurrent_builds
+    assert any(name.startswith("[1/2] FROM ") for name in foreign_names(analysis, observed))
+    ran, orphans = stages_run(analysis, observed)
+    assert orphans == [] and ran == analysis.plan.needed
 
 
 def test_cached_steps_still_announce_their_stages(docker_api, offline_images, tmp_path):
