@@ -535,7 +535,12 @@ class BuildModel:
             step.instruction = step.name
             self.internal.append(step)
             return
-        known = parts["stage"] is None or parts["stage"].lower() in self._stage_by_name
+        if parts["stage"] is None:
+            # Nameless steps belong to single-stage files; in a multi-stage file one comes from
+            # another build's single-stage solve sharing this vertex.
+            known = len(self._infos) <= 1
+        else:
+            known = parts["stage"].lower() in self._stage_by_name
         if self._infos and not known:
             # A name from another build's solve (shared vertex): place FROM steps by their image,
             # keep anything else apart rather than invent a stage this Dockerfile does not have.

@@ -480,3 +480,15 @@ def test_duplicate_stage_names_and_onbuild_triggers_use_the_analysis_mapping():
         ("base", 0, "done"), ("child", 1, "done"), ("dup", 2, "skipped"), ("dup", 3, "done"), ("stage-4", 4, "done")]
     assert model.stages[3].steps == [steps["sha256:f"], steps["sha256:d"]]
     assert model.plan_mismatch == []
+
+
+def test_nameless_shared_from_step_in_a_multi_stage_file():
+    """A single-stage build running at the same time shares the FROM vertex and its name wins:
+    ``[1/2] FROM ...`` arrives in a two-stage build (seen on the real engine)."""
+    model = BuildModel(analyze("FROM msb-demo/busybox:1.35 AS one\nRUN a\nFROM scratch AS two\nCOPY --from=one /a /a\n"))
+    model.apply(VertexUpdate("sha256:f", "[1/2] FROM docker.io/msb-demo/busybox:1.35"))
+    model.apply(VertexUpdate("sha256:r", "[one 2/2] RUN a"))
+    model.apply(VertexUpdate("sha256:c", "[two 1/1] COPY --from=one /a /a"))
+    assert [s.name for s in model.stages] == ["one", "two"]
+    assert [s.digest for s in model.stage("one").steps] == ["sha256:f", "sha256:r"]
+    assert model.steps["sha256:f"].line_start == 1
