@@ -387,7 +387,6 @@ class BuildModel:
         self._latest: float | None = None
         self._mismatch_keys: set[str] = set()
         self._pending_mismatch: list[str] = []
-        self._plan_checked = False  # compared the announced solve with the plan (BuildKit only)
         self._run_by_index: dict[Any, StageRun] = {}
         self._info_by_index: dict[Any, _StageInfo] = {}
         self._stage_of: dict[str, StageRun] = {}  # step digest -> its stage (names can repeat)
@@ -641,16 +640,6 @@ class BuildModel:
             # The first start in stream order, not the minimum: a vertex shared with an earlier
             # solve (same digest) reports that solve's older start time.
             self.started = event.started
-        if (
-            event.started is not None and step.stage is not None and not self._plan_checked
-            and not self.classic and event.digest.startswith("sha256:")
-        ):
-            # BuildKit announces its whole solve before the first Dockerfile step starts (seen on
-            # every recorded build), so the plan can be compared now rather than at the end.
-            self._plan_checked = True
-            self._check_plan()
-            changes.extend(PlanMismatch(m) for m in self._pending_mismatch)
-            self._pending_mismatch = []
         self._seen(event.completed or event.started)
         step.state = self._step_state(step)
         if step.completed is not None or step.state in ("failed", "cancelled"):
@@ -761,8 +750,10 @@ class BuildModel:
         return changes
 
     def _check_plan(self) -> None:
-        """Needed stages with real work but nothing announced for them (when BuildKit's first
-        Dockerfile step starts, and again after a successful build)."""
+        """After a successful build: needed stages with real work but nothing announced for them.
+
+        Not earlier: BuildKit usually announces its whole solve before the first step starts, but a
+        cached step can be announced after others started (seen on the real engine)."""
         pending = []
         for info in self._infos:
             run = self._stage_by_name.get(info.display_name.lower())
