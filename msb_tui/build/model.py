@@ -427,6 +427,24 @@ class BuildModel:
         if len(self._infos) == 1:
             self._single_stage = self._infos[0].display_name.lower()
 
+    def _foreign_by_inputs(self, step: StepRun, text: str) -> tuple[StageRun, _StageInfo] | None:
+        """A non-FROM step named after another build's stage: it continues the stage its input
+        (the previous step) belongs to, if exactly one of our stages feeds it and that stage has an
+        instruction of the same kind."""
+        keyword = text.split(" ", 1)[0].upper()
+        candidates = []
+        for digest in step.inputs:
+            stage = self._stage_of.get(digest)
+            if stage is None or stage in candidates:
+                continue
+            info = self._info_by_index.get(stage.index)
+            if info is not None and any(str(getattr(i, "cmd", "")).upper() == keyword for i in info.instructions):
+                candidates.append(stage)
+        if len(candidates) != 1:
+            return None
+        stage = candidates[0]
+        return stage, self._info_by_index[stage.index]
+
     def _analysis_step(self, name: str) -> tuple[Any, Any] | None:
         """``analysis.step_for_name(name)`` -> (Stage, Instruction | None), when the analysis has it."""
         finder = getattr(self.analysis, "step_for_name", None)
@@ -543,7 +561,10 @@ class BuildModel:
         if self._infos and not known:
             # A name from another build's solve (shared vertex): place FROM steps by their image,
             # keep anything else apart rather than invent a stage this Dockerfile does not have.
-            found = self._foreign_from(parts["text"]) if parts["text"].upper().startswith("FROM ") else None
+            if parts["text"].upper().startswith("FROM "):
+                found = self._foreign_from(parts["text"])
+            else:
+                found = self._foreign_by_inputs(step, parts["text"])
             if found is None:
                 step.instruction = step.name
                 self.internal.append(step)
@@ -564,7 +585,14 @@ class BuildModel:
         step.platform = parts["platform"]
         step.position = f"{parts['index']}/{parts['total']}"
         step.instruction = parts["text"]
-        if info is not None:
+        if info is not None and not known and not parts["text"].upper().startswith("FROM "):
+            # Another build's numbering says nothing about ours: trust only an exact text match.
+            instruction = next((i for i in info.instructions if getattr(i, "original", None) == parts["text"]), None)
+            if instruction is not None:
+                step.line_start = getattr(instruction, "line_start", None)
+                step.line_end = getattr(instruction, "line_end", None)
+                step.original = getattr(instruction, "original", None)
+        elif info is not None:
             if instruction is None:
                 instruction = info.find(parts["index"], parts["total"], parts["text"])
             if instruction is None and parts["text"].upper().startswith("FROM "):
@@ -622,6 +650,7 @@ class BuildModel:
         step = self.steps.get(event.digest)
         if step is None:
             step = self._new_step(event.digest, event.name)
+            step.inputs = event.inputs  # a foreign-named step is placed by its inputs
             self._classify(step, changes)
         elif not step.name and event.name:
             step.name = event.name

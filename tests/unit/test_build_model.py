@@ -510,3 +510,16 @@ def test_real_engine_streams_from_the_corpus_give_no_false_mismatch(path):
     assert [run.name for run in model.stages] == [stage.display_name for stage in analysis.stages]
     needed = {analysis.stages[i].display_name for i in analysis.plan.needed}
     assert {run.name for run in model.stages if run.state != "skipped"} == needed
+
+
+def test_foreign_named_step_continues_the_stage_of_its_input():
+    """An identical RUN shared with a concurrent build arrives under that build's stage name; its
+    input (our previous step) says which of our stages it belongs to."""
+    model = BuildModel(analyze("FROM msb-demo/busybox:1.35 AS one\nRUN echo hi\nRUN echo more\nFROM scratch AS two\nCOPY --from=one /a /a\n"))
+    model.apply(VertexUpdate("sha256:f", "[one 1/3] FROM docker.io/msb-demo/busybox:1.35"))
+    model.apply(VertexUpdate("sha256:r", "[theirs 2/2] RUN echo hi", inputs=("sha256:f",)))
+    model.apply(VertexUpdate("sha256:m", "[one 3/3] RUN echo more", inputs=("sha256:r",)))
+    model.apply(VertexUpdate("sha256:z", "[theirs 3/3] RUN echo unknown", inputs=("sha256:nothing",)))
+    assert [s.digest for s in model.stage("one").steps] == ["sha256:f", "sha256:r", "sha256:m"]
+    assert model.steps["sha256:r"].line_start == 2 and model.steps["sha256:r"].original == "RUN echo hi"
+    assert [s.digest for s in model.internal] == ["sha256:z"]
