@@ -164,3 +164,48 @@ async def test_layers_view_without_engine_says_why(tmp_path, demos):
         await pilot.pause()
         title = str(app.screen.query_one("#layers-title", Static).render())
         assert "no Docker engine answered" in title
+
+
+@pytest.mark.engine
+async def test_leaving_stops_the_stage_size_builds(docker_api, offline_images, tmp_path):
+    import time
+
+    from msb_tui.build.events import ImageBuilt
+    from msb_tui.build.runner import BuildRequest, start_build
+
+    import uuid
+
+    base = offline_images["BASE_IMAGE"]
+    token = uuid.uuid4().hex  # never cached: the first stage really runs its 5 s
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM {base} AS one\nRUN sleep 5 && echo msb-test-tui-one-{token} > /one\n"
+        f"FROM {base} AS two\nRUN sleep 5 && echo msb-test-tui-two > /two\n"
+        f"FROM scratch AS final\nCOPY --from=one /one /one\nCOPY --from=two /two /two\n")
+    final = None
+    (tmp_path / "final.Dockerfile").write_text("FROM scratch\nCOPY final.Dockerfile /f\n")
+    for event in start_build(docker_api, BuildRequest(context=tmp_path, dockerfile=tmp_path / "final.Dockerfile"),
+                             record=False):
+        if isinstance(event, ImageBuilt):
+            final = event.image_id
+    app = MsbApp(LaunchOptions(path=tmp_path), client_factory=lambda: docker_api)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            app.open_layers(final)
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            screen = app.screen
+            await pilot.press("c")
+            for _ in range(40):  # until the first stage build is under way
+                await pilot.pause(0.05)
+                if screen.stage_sizes["one"].state == "building" and screen._streams:
+                    break
+            started = time.monotonic()
+            await pilot.press("escape")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            assert time.monotonic() - started < 4  # the 5 s RUN was cancelled, not waited for
+            assert screen.stage_sizes["two"].state == "waiting"  # and stage two never started
+    finally:
+        docker_api.remove_image(final, force=True)

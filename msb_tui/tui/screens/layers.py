@@ -114,6 +114,7 @@ class LayersScreen(Screen):
         self.layer_index: int | None = None
         self.stage_sizes: dict[str, StageSize] = {}
         self._streams: list[Any] = []
+        self._closing = False  # set on unmount: the stage-size worker stops starting builds
 
     # --- composition ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -434,19 +435,30 @@ class LayersScreen(Screen):
         from msb_tui.build.runner import start_build
 
         app = self.app
+
+        def tell(stage: str, **changes) -> None:
+            if not self._closing:
+                try:
+                    app.call_from_thread(self.update_stage, stage, **changes)
+                except RuntimeError:  # the app is shutting down
+                    self._closing = True
+
         try:
             client = app.engine_client()
         except Exception as error:  # noqa: BLE001
             for stage in stages:
-                app.call_from_thread(self.update_stage, stage, state="failed", error=str(error))
+                tell(stage, state="failed", error=str(error))
             return
+
         for stage in stages:
-            app.call_from_thread(self.update_stage, stage, state="building", progress="starting…")
+            if self._closing:
+                return
+            tell(stage, state="building", progress="starting…")
             request = app.build_request(stage, tags=())
             try:
                 stream = start_build(client, request, record=False)
             except Exception as error:  # noqa: BLE001
-                app.call_from_thread(self.update_stage, stage, state="failed", error=str(error))
+                tell(stage, state="failed", error=str(error))
                 continue
             self._streams.append(stream)
             seen: set[str] = set()
@@ -458,26 +470,26 @@ class LayersScreen(Screen):
                     seen.add(event.digest)
                     if event.completed:
                         done.add(event.digest)
-                    app.call_from_thread(self.update_stage, stage, progress=f"{len(done)}/{len(seen)} steps")
+                    tell(stage, progress=f"{len(done)}/{len(seen)} steps")
                 elif isinstance(event, ImageBuilt):
                     image_id = event.image_id
                 elif isinstance(event, BuildFailed):
                     error = event.message
-            if self.is_attached is False:
+            if self._closing:
                 return
             if image_id is None:
-                app.call_from_thread(self.update_stage, stage, state="failed", error=error or "no image produced")
+                tell(stage, state="failed", error=error or "no image produced")
                 continue
             try:
                 size = int(client.inspect_image(image_id).get("Size") or 0)
             except Exception as failure:  # noqa: BLE001
-                app.call_from_thread(self.update_stage, stage, state="failed", error=str(failure))
+                tell(stage, state="failed", error=str(failure))
                 continue
-            app.call_from_thread(self.update_stage, stage, state="done", image_id=image_id, size=size,
-                                 progress="")
+            tell(stage, state="done", image_id=image_id, size=size, progress="")
 
     # --- leaving ---------------------------------------------------------------------------------
     def on_unmount(self) -> None:
+        self._closing = True
         for stream in self._streams:
             try:
                 stream.cancel()
