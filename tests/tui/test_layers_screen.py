@@ -209,3 +209,34 @@ async def test_leaving_stops_the_stage_size_builds(docker_api, offline_images, t
             assert screen.stage_sizes["two"].state == "waiting"  # and stage two never started
     finally:
         docker_api.remove_image(final, force=True)
+
+
+async def test_leaving_before_the_image_is_read_is_harmless(demos):
+    """The worker's result arrives after the screen was popped: nothing runs on the detached screen."""
+    import threading
+
+    gate = threading.Event()
+
+    class SlowClient:
+        def get_image(self, image, chunk_size=None):  # the export is the first thing analyze_image reads
+            gate.wait(5)
+            raise RuntimeError("image vanished")
+
+        inspect_image = get_image
+
+        def __getattr__(self, name):
+            raise AttributeError(name)
+
+    app = MsbApp(LaunchOptions(path=demos / "go"), client_factory=SlowClient)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.open_layers("slow:latest")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LayersScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and not isinstance(app.screen, LayersScreen)

@@ -135,14 +135,26 @@ class HistoryScreen(Screen):
     def _compare(self, a: Path, b: Path) -> None:
         from msb_tui.commands.history import compare
 
+        app = self.app
         try:
             result = compare(a, b)
         except Exception as error:  # noqa: BLE001 - a corrupt recording: say so
-            self.app.call_from_thread(self._status, plain(f"cannot compare: {error}"))
-            return
-        self.app.call_from_thread(self.show_comparison, result)
+            result, message = None, plain(f"cannot compare: {error}")
+        try:
+            if result is None:
+                app.call_from_thread(self._status_if_attached, message)
+            else:
+                app.call_from_thread(self.show_comparison, result)
+        except RuntimeError:  # the app shut down meanwhile
+            pass
+
+    def _status_if_attached(self, message: str) -> None:
+        if self.is_attached:
+            self._status(message)
 
     def show_comparison(self, result: Comparison) -> None:
+        if not self.is_attached:  # the user left while comparing
+            return
         table = self.query_one("#comparison", DataTable)
         table.clear(columns=True)
         table.add_columns("stage", "A time", "B time", "Δ", "A cache", "B cache")

@@ -80,6 +80,14 @@ def build_cell(step) -> Text:
     return Text(plain(step.state or ""), style="dim")
 
 
+def _call(app, callback, *args) -> None:
+    """``call_from_thread`` that is quiet when the app has already shut down."""
+    try:
+        app.call_from_thread(callback, *args)
+    except RuntimeError:
+        pass
+
+
 @dataclass
 class StageSize:
     stage: str
@@ -165,16 +173,20 @@ class LayersScreen(Screen):
                 build_model=self.model,
             )
         except Exception as error:  # noqa: BLE001 - no engine, unknown image, unreadable export
-            app.call_from_thread(self._failed, str(error))
+            _call(app, self._failed, str(error))
             return
-        app.call_from_thread(self.show_report, report)
+        _call(app, self.show_report, report)
 
     def _failed(self, message: str) -> None:
+        if not self.is_attached:  # the user left while the image was being read
+            return
         self.query_one("#layers-title", Static).update(Text(f" Layers of {plain(self.image)}: {plain(message)}",
                                                             style="bold red"))
 
     def show_report(self, report) -> None:
         self.report = report
+        if not self.is_attached:  # the user left while the image was being read
+            return
         self.query_one("#layers-title", Static).update(self.title_text())
         self._fill_layers()
         self.query_one("#waste-text", Static).update(self.waste_text())
@@ -422,7 +434,7 @@ class LayersScreen(Screen):
 
     def update_stage(self, stage: str, **changes) -> None:
         item = self.stage_sizes.get(stage)
-        if item is None:
+        if item is None or not self.is_attached:
             return
         for key, value in changes.items():
             setattr(item, key, value)

@@ -154,14 +154,19 @@ class TroubleshootScreen(Screen):
 
     @work(thread=True, exclusive=True, group="shell-check")
     def _check_shell(self, image: str) -> None:
+        app = self.app
         try:
-            shell = find_shell(self.app.engine_client(), image)
-        except Exception as error:  # noqa: BLE001
-            self.app.call_from_thread(self._shell_checked, None, str(error))
-            return
-        self.app.call_from_thread(self._shell_checked, shell, None)
+            shell, error = find_shell(app.engine_client(), image), None
+        except Exception as failure:  # noqa: BLE001
+            shell, error = None, str(failure)
+        try:
+            app.call_from_thread(self._shell_checked, shell, error)
+        except RuntimeError:  # the app shut down meanwhile
+            pass
 
     def _shell_checked(self, shell: str | None, error: str | None) -> None:
+        if not self.is_attached:
+            return
         self.shell = shell
         if error:
             self.status = f"cannot check for a shell: {error}"
