@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -121,12 +122,26 @@ def _raw_socket(response) -> socket.socket | None:
     return None
 
 
+_ENGINE_VERSIONS: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
+
+
 def _engine_version(client) -> dict[str, Any]:
+    """The engine's version for the recording header; asked once per client (a request costs ~10 ms
+    before every build otherwise)."""
+    try:
+        return dict(_ENGINE_VERSIONS[client])
+    except (KeyError, TypeError):
+        pass
     try:
         version = client.version()
     except Exception:  # noqa: BLE001 - informative only
         return {}
-    return {"version": version.get("Version"), "api_version": version.get("ApiVersion"), "os": version.get("Os")}
+    info = {"version": version.get("Version"), "api_version": version.get("ApiVersion"), "os": version.get("Os")}
+    try:
+        _ENGINE_VERSIONS[client] = info
+    except TypeError:  # not weak-referenceable: ask each time
+        pass
+    return dict(info)
 
 
 def default_recording_path(request: BuildRequest, started: float) -> Path:
