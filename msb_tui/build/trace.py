@@ -9,8 +9,8 @@ Each aux is a ``moby.buildkit.v1.StatusResponse`` (moby/buildkit api/services/co
     VertexLog:     vertex=1, timestamp=2, stream=3, msg=4
     VertexWarning: vertex=1, level=2, short=3, detail=4 (repeated bytes), url=5, info=6/ranges=7 (not decoded)
 
-The message classes are built at import time from a descriptor written here (no protoc on these
-machines), and parsed by the protobuf library's C backend (upb): ``benchmarks/bench_build_trace.py``
+The message classes are built at import time from a descriptor written here (``_SCHEMA``, kept
+serialized in ``_DESCRIPTOR``; there is no protoc on these machines), and parsed by the protobuf library's C backend (upb): ``benchmarks/bench_build_trace.py``
 measured it 1.4-2.3x faster than a hand-written pure-Python wire decoder, which the unit tests keep
 as an independent cross-check. Fields we do not declare (progress groups, source info, anything
 newer BuildKits add) are skipped. Anything that does not parse becomes a ``MalformedMessage``.
@@ -21,7 +21,7 @@ from __future__ import annotations
 import binascii
 from base64 import b64decode
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, timestamp_pb2
+from google.protobuf import descriptor_pool, message_factory, timestamp_pb2
 from google.protobuf.message import DecodeError
 
 from msb_tui.build.events import (
@@ -33,58 +33,60 @@ from msb_tui.build.events import (
     VertexUpdate,
 )
 
-_T = descriptor_pb2.FieldDescriptorProto
-_OPTIONAL, _REPEATED = _T.LABEL_OPTIONAL, _T.LABEL_REPEATED
+# FieldDescriptorProto type and label numbers (descriptor.proto), to keep descriptor_pb2 out of imports.
+_STRING, _BOOL, _INT64, _BYTES, _MESSAGE = 9, 8, 3, 12, 11
+_OPTIONAL, _REPEATED = 1, 3
 _TIMESTAMP = ".google.protobuf.Timestamp"
 _PACKAGE = "moby.buildkit.v1"
 
 # message -> [(field, number, type, label, message type)]
 _SCHEMA: dict[str, list[tuple[str, int, int, int, str | None]]] = {
     "Vertex": [
-        ("digest", 1, _T.TYPE_STRING, _OPTIONAL, None),
-        ("inputs", 2, _T.TYPE_STRING, _REPEATED, None),
-        ("name", 3, _T.TYPE_STRING, _OPTIONAL, None),
-        ("cached", 4, _T.TYPE_BOOL, _OPTIONAL, None),
-        ("started", 5, _T.TYPE_MESSAGE, _OPTIONAL, _TIMESTAMP),
-        ("completed", 6, _T.TYPE_MESSAGE, _OPTIONAL, _TIMESTAMP),
-        ("error", 7, _T.TYPE_STRING, _OPTIONAL, None),
+        ("digest", 1, _STRING, _OPTIONAL, None),
+        ("inputs", 2, _STRING, _REPEATED, None),
+        ("name", 3, _STRING, _OPTIONAL, None),
+        ("cached", 4, _BOOL, _OPTIONAL, None),
+        ("started", 5, _MESSAGE, _OPTIONAL, _TIMESTAMP),
+        ("completed", 6, _MESSAGE, _OPTIONAL, _TIMESTAMP),
+        ("error", 7, _STRING, _OPTIONAL, None),
     ],
     "VertexStatus": [
-        ("ID", 1, _T.TYPE_STRING, _OPTIONAL, None),
-        ("vertex", 2, _T.TYPE_STRING, _OPTIONAL, None),
-        ("name", 3, _T.TYPE_STRING, _OPTIONAL, None),
-        ("current", 4, _T.TYPE_INT64, _OPTIONAL, None),
-        ("total", 5, _T.TYPE_INT64, _OPTIONAL, None),
-        ("timestamp", 6, _T.TYPE_MESSAGE, _OPTIONAL, _TIMESTAMP),
-        ("started", 7, _T.TYPE_MESSAGE, _OPTIONAL, _TIMESTAMP),
-        ("completed", 8, _T.TYPE_MESSAGE, _OPTIONAL, _TIMESTAMP),
+        ("ID", 1, _STRING, _OPTIONAL, None),
+        ("vertex", 2, _STRING, _OPTIONAL, None),
+        ("name", 3, _STRING, _OPTIONAL, None),
+        ("current", 4, _INT64, _OPTIONAL, None),
+        ("total", 5, _INT64, _OPTIONAL, None),
+        ("timestamp", 6, _MESSAGE, _OPTIONAL, _TIMESTAMP),
+        ("started", 7, _MESSAGE, _OPTIONAL, _TIMESTAMP),
+        ("completed", 8, _MESSAGE, _OPTIONAL, _TIMESTAMP),
     ],
     "VertexLog": [
-        ("vertex", 1, _T.TYPE_STRING, _OPTIONAL, None),
-        ("timestamp", 2, _T.TYPE_MESSAGE, _OPTIONAL, _TIMESTAMP),
-        ("stream", 3, _T.TYPE_INT64, _OPTIONAL, None),
-        ("msg", 4, _T.TYPE_BYTES, _OPTIONAL, None),
+        ("vertex", 1, _STRING, _OPTIONAL, None),
+        ("timestamp", 2, _MESSAGE, _OPTIONAL, _TIMESTAMP),
+        ("stream", 3, _INT64, _OPTIONAL, None),
+        ("msg", 4, _BYTES, _OPTIONAL, None),
     ],
     "VertexWarning": [
-        ("vertex", 1, _T.TYPE_STRING, _OPTIONAL, None),
-        ("level", 2, _T.TYPE_INT64, _OPTIONAL, None),
-        ("short", 3, _T.TYPE_BYTES, _OPTIONAL, None),
-        ("detail", 4, _T.TYPE_BYTES, _REPEATED, None),
-        ("url", 5, _T.TYPE_STRING, _OPTIONAL, None),
+        ("vertex", 1, _STRING, _OPTIONAL, None),
+        ("level", 2, _INT64, _OPTIONAL, None),
+        ("short", 3, _BYTES, _OPTIONAL, None),
+        ("detail", 4, _BYTES, _REPEATED, None),
+        ("url", 5, _STRING, _OPTIONAL, None),
     ],
     "StatusResponse": [
-        ("vertexes", 1, _T.TYPE_MESSAGE, _REPEATED, f".{_PACKAGE}.Vertex"),
-        ("statuses", 2, _T.TYPE_MESSAGE, _REPEATED, f".{_PACKAGE}.VertexStatus"),
-        ("logs", 3, _T.TYPE_MESSAGE, _REPEATED, f".{_PACKAGE}.VertexLog"),
-        ("warnings", 4, _T.TYPE_MESSAGE, _REPEATED, f".{_PACKAGE}.VertexWarning"),
+        ("vertexes", 1, _MESSAGE, _REPEATED, f".{_PACKAGE}.Vertex"),
+        ("statuses", 2, _MESSAGE, _REPEATED, f".{_PACKAGE}.VertexStatus"),
+        ("logs", 3, _MESSAGE, _REPEATED, f".{_PACKAGE}.VertexLog"),
+        ("warnings", 4, _MESSAGE, _REPEATED, f".{_PACKAGE}.VertexWarning"),
     ],
 }
 
 
-def _build_status_response():
-    """The StatusResponse class, from a FileDescriptorProto assembled from ``_SCHEMA``."""
-    pool = descriptor_pool.DescriptorPool()
-    pool.AddSerializedFile(timestamp_pb2.DESCRIPTOR.serialized_pb)
+def file_descriptor_proto():
+    """The FileDescriptorProto for ``_SCHEMA`` (imports descriptor_pb2: used to regenerate and
+    check ``_DESCRIPTOR``, not at import time)."""
+    from google.protobuf import descriptor_pb2
+
     proto = descriptor_pb2.FileDescriptorProto(name="msb_tui/buildkit_control.proto", package=_PACKAGE, syntax="proto3")
     proto.dependency.append("google/protobuf/timestamp.proto")
     for name, fields in _SCHEMA.items():
@@ -93,7 +95,39 @@ def _build_status_response():
             field = message.field.add(name=field_name, number=number, type=kind, label=label)
             if type_name:
                 field.type_name = type_name
-    pool.Add(proto)
+    return proto
+
+
+# file_descriptor_proto().SerializeToString(), kept as bytes so importing this module does not load
+# descriptor_pb2 (tests check the two agree).
+_DESCRIPTOR = (
+    b'\n\x1emsb_tui/buildkit_control.proto\x12\x10moby.buildkit.'
+    b'v1\x1a\x1fgoogle/protobuf/timestamp.proto"\xb1\x01\n\x06Vertex\x12\x0e'
+    b'\n\x06digest\x18\x01 \x01(\t\x12\x0e\n\x06inputs\x18\x02 \x03(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06'
+    b'cached\x18\x04 \x01(\x08\x12+\n\x07started\x18\x05 \x01(\x0b2\x1a.google.protobuf.'
+    b'Timestamp\x12-\n\tcompleted\x18\x06 \x01(\x0b2\x1a.google.protobuf.T'
+    b'imestamp\x12\r\n\x05error\x18\x07 \x01(\t"\xe3\x01\n\x0cVertexStatus\x12\n\n\x02ID\x18\x01'
+    b' \x01(\t\x12\x0e\n\x06vertex\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07current\x18\x04 '
+    b'\x01(\x03\x12\r\n\x05total\x18\x05 \x01(\x03\x12-\n\ttimestamp\x18\x06 \x01(\x0b2\x1a.google.p'
+    b'rotobuf.Timestamp\x12+\n\x07started\x18\x07 \x01(\x0b2\x1a.google.prot'
+    b'obuf.Timestamp\x12-\n\tcompleted\x18\x08 \x01(\x0b2\x1a.google.proto'
+    b'buf.Timestamp"g\n\tVertexLog\x12\x0e\n\x06vertex\x18\x01 \x01(\t\x12-\n\tti'
+    b'mestamp\x18\x02 \x01(\x0b2\x1a.google.protobuf.Timestamp\x12\x0e\n\x06str'
+    b'eam\x18\x03 \x01(\x03\x12\x0b\n\x03msg\x18\x04 \x01(\x0c"Z\n\rVertexWarning\x12\x0e\n\x06verte'
+    b'x\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\x03\x12\r\n\x05short\x18\x03 \x01(\x0c\x12\x0e\n\x06detail\x18'
+    b'\x04 \x03(\x0c\x12\x0b\n\x03url\x18\x05 \x01(\t"\xcc\x01\n\x0eStatusResponse\x12*\n\x08vertexe'
+    b's\x18\x01 \x03(\x0b2\x18.moby.buildkit.v1.Vertex\x120\n\x08statuses\x18\x02 '
+    b'\x03(\x0b2\x1e.moby.buildkit.v1.VertexStatus\x12)\n\x04logs\x18\x03 \x03('
+    b'\x0b2\x1b.moby.buildkit.v1.VertexLog\x121\n\x08warnings\x18\x04 \x03(\x0b'
+    b'2\x1f.moby.buildkit.v1.VertexWarningb\x06proto3'
+)
+
+
+def _build_status_response():
+    """The StatusResponse class from the serialized descriptor."""
+    pool = descriptor_pool.DescriptorPool()
+    pool.AddSerializedFile(timestamp_pb2.DESCRIPTOR.serialized_pb)
+    pool.AddSerializedFile(_DESCRIPTOR)
     return message_factory.GetMessageClass(pool.FindMessageTypeByName(f"{_PACKAGE}.StatusResponse"))
 
 

@@ -114,3 +114,12 @@ def test_malformed_traces_become_malformed_messages(aux):
 
 def test_empty_trace_is_no_events():
     assert decode_trace("") == []
+
+
+def test_embedded_descriptor_is_the_schema():
+    """trace.py keeps the descriptor serialized (no descriptor_pb2 at import); it must be _SCHEMA's."""
+    from msb_tui.build import trace
+
+    assert trace.file_descriptor_proto().SerializeToString() == trace._DESCRIPTOR
+    fields = {f.name: f.number for f in StatusResponse.DESCRIPTOR.fields}
+    assert fields == {"vertexes": 1, "statuses": 2, "logs": 3, "warnings": 4}
