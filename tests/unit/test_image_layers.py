@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from msb_tui.image import stages as stages_module
 from msb_tui.image.layers import attribute, parse_created_by, read_layers
-from msb_tui.image.stages import _fallback_stages, load_stages
+from msb_tui.image.stages import load_stages
 
 
 @pytest.mark.parametrize(
@@ -98,14 +97,10 @@ def test_empty_layers_from_the_config_are_exact():
 
 
 @pytest.mark.parametrize("base_count", [None, 2])
-@pytest.mark.parametrize("source", ["fallback", "analysis"])
-def test_entries_tie_to_dockerfile_lines_through_the_stage_chain(base_count, source):
+def test_entries_tie_to_dockerfile_lines_through_the_stage_chain(base_count):
     layers = read_layers(FakeClient(), "probe")
-    if source == "analysis":
-        stages, target = load_stages(DOCKERFILE)  # msb_tui.analysis.analyze
-        assert target == 1 and type(stages[0]).__module__ == "msb_tui.analysis.stages"
-    else:
-        stages = _fallback_stages(DOCKERFILE, {})
+    stages, target = load_stages(DOCKERFILE)  # msb_tui.analysis.analyze
+    assert target == 1 and type(stages[0]).__module__ == "msb_tui.analysis.stages"
     attribute(layers, stages, 1, base_count=base_count)
     got = [(e.command.cmd, e.source.kind, e.source.stage, e.source.line) for e in layers.entries]
     assert got == [
@@ -126,21 +121,18 @@ def test_entries_tie_to_dockerfile_lines_through_the_stage_chain(base_count, sou
 def test_a_base_instruction_that_looks_like_ours_stays_in_the_base():
     # The base image ends with CMD ["sh"] too; our Dockerfile's own CMD is the newest entry.
     layers = read_layers(FakeClient(), "probe")
-    stages = _fallback_stages(DOCKERFILE, {"BASE_IMAGE": "msb-demo/busybox:1.35"})
+    stages, _ = load_stages(DOCKERFILE, build_args={"BASE_IMAGE": "msb-demo/busybox:1.35"})
     attribute(layers, stages, 1)
     assert layers.entries[1].source.kind == "base"
     assert layers.entries[9].source.line == 12
     assert layers.entries[0].source.base_image == "msb-demo/busybox:1.35"
 
 
-def test_fallback_stages_and_targets(monkeypatch):
-    stages = _fallback_stages(DOCKERFILE, {})
+def test_stages_and_targets():
+    stages, target = load_stages(DOCKERFILE)
     assert [(s.display_name, s.base.kind, s.base.ref) for s in stages] == [("base", "image", "busybox:1.36"), ("stage-1", "stage", "base")]
-    import msb_tui.analysis as analysis
-
-    monkeypatch.delattr(analysis, "analyze", raising=False)
+    assert target == 1
     found, target = load_stages(DOCKERFILE, target="base")
     assert target == 0 and found[0].name == "base"
     with pytest.raises(ValueError):
         load_stages(DOCKERFILE, target="nope")
-    assert stages_module._expand("${A:-x}/${B}", {"B": "b"}) == "x/b"
