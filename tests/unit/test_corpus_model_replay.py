@@ -20,15 +20,7 @@ from msb_tui.build.model import BuildModel
 STREAMS = Path(__file__).resolve().parents[1] / "corpus" / "engine_events"
 
 # Known BuildModel discrepancies (stream name -> reason), strict: they turn red once fixed.
-KNOWN_DISCREPANCIES = {
-    "late-cached-step": "BuildModel compares the solve with the plan when the first Dockerfile step starts, "
-    "assuming BuildKit announces every step first; here the cached '[out 1/1] COPY' is first announced after "
-    "the plat steps started, so it reports 'The plan needs stage out but the engine announced nothing "
-    "attributable to it' although the step arrived before the build finished",
-    "foreign-nameless-from": "BuildModel files the other build's nameless '[1/2] FROM' step under an invented "
-    "stage 'stage-0' and reports 'The plan needs stage second but the engine announced nothing attributable "
-    "to it' although '[second 2/2] RUN' ran",
-}
+KNOWN_DISCREPANCIES: dict[str, str] = {}
 
 
 def _load(path: Path):
