@@ -331,10 +331,10 @@ _STEP_HEAD = re.compile(r"^\[(?P<head>[^\]]*?)\s*(?P<n>\d+)/(?P<m>\d+)\] (?P<tex
 def foreign_names(analysis, observed: Observed) -> list[str]:
     """Step names this Dockerfile cannot have produced: they come from another build sharing the vertex.
 
-    A nameless ``[1/2]`` step in a file with several stages, an unknown stage name, or a ``FROM``
-    step named after a stage that does not start from an image or that the plan does not need
-    (test_plan_needs_exactly_the_stages_buildkit_runs proves from unique steps that such a stage
-    did not run, so its name on a shared FROM vertex came from another build).
+    A nameless ``[1/2]`` step in a file with several stages, an unknown stage name, a ``FROM`` step
+    named after a stage that does not start from an image, or any step named after a stage the plan
+    does not need (test_plan_needs_exactly_the_stages_buildkit_runs proves from unique steps that
+    such a stage did not run, so its name on a shared vertex came from another build).
     """
     needed = analysis.plan.needed if analysis.plan else set()
     names = {stage.display_name: stage for stage in analysis.stages}
@@ -350,7 +350,7 @@ def foreign_names(analysis, observed: Observed) -> list[str]:
                 foreign.append(name)
         elif stage is None:
             foreign.append(name)
-        elif match.group("text").startswith("FROM ") and (stage.base.kind != "image" or stage.index not in needed):
+        elif stage.index not in needed or (match.group("text").startswith("FROM ") and stage.base.kind != "image"):
             foreign.append(name)
     return foreign
 

@@ -24,6 +24,9 @@ KNOWN_DISCREPANCIES = {
     "foreign-from-named-after-skipped-stage": "BuildModel files the shared FROM step, announced under the name "
     "'[variant-alpha 1/2]' by a concurrent build, under the skipped stage variant-alpha (state cached) and reports "
     "'The engine announced steps for stage variant-alpha, which the plan skips'",
+    "foreign-workdir-named-after-skipped-stage": "BuildModel files the shared '[docs 1/3] FROM' and '[docs 2/3] "
+    "WORKDIR /work' (named by a concurrent build) under the skipped stage docs (state done) and reports 'The engine "
+    "announced steps for stage docs, which the plan skips'",
 }
 
 
