@@ -43,12 +43,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def dockerfile_path(path: Path, file: str | None) -> Path:
-    """Where the Dockerfile is for ``PATH [-f FILE]`` (docker build's rules, minus stdin)."""
+    """Where the Dockerfile is for ``PATH [-f FILE]`` (docker build's rules, minus stdin).
+
+    Like ``docker build``, a relative ``-f`` is taken from the current directory; when nothing is
+    there, from the context folder.
+    """
     if path.is_dir():
         if file is None:
             return path / "Dockerfile"
         candidate = Path(file)
-        return candidate if candidate.is_absolute() else path / candidate
+        return candidate if candidate.is_absolute() or candidate.exists() else path / candidate
     if file is not None:
         return Path(file)
     return path
