@@ -287,7 +287,7 @@ _BUILT: dict[str, tuple] = {}
 
 @pytest.fixture
 def built(docker_api, offline_images, tmp_path_factory):
-    """Analyse and build once per Build; both tests below read the same engine run."""
+    """Analyse and build once per Build; the three tests below read the same engine run."""
 
     def get(build: Build):
         if build.id not in _BUILT:
@@ -393,18 +393,16 @@ def concurrent_builds(docker_api, offline_images, tmp_path_factory):
         f"FROM {base} AS first\nRUN echo first-{token}\nFROM {base} AS second\nRUN echo second-{token}\n"
     )
     started = threading.Event()
-    result: dict[str, Observed] = {}
 
     def hold():
-        names, events = {}, []
+        image = None
         for event in start_build(docker_api, BuildRequest(context=holder), record=False):
-            events.append(event)
-            if isinstance(event, VertexUpdate):
-                names[event.digest] = event.name
-                if event.started is not None and "holder-" in event.name:
-                    started.set()
-        result["holder"] = Observed(True, None, names, {}, events)
+            if isinstance(event, VertexUpdate) and event.started is not None and "holder-" in event.name:
+                started.set()
+            elif isinstance(event, ImageBuilt):
+                image = event.image_id
         started.set()
+        discard_untagged(docker_api, image)
 
     thread = threading.Thread(target=hold, daemon=True)
     thread.start()
