@@ -62,6 +62,7 @@ class AppCommands(Provider):
         app: MsbApp = self.app  # type: ignore[assignment]
         return [
             ("Build the target", "Run the current target on the engine (b)", app.action_build),
+            ("Classic builder vs BuildKit", "Build the target both ways, side by side (k)", app.action_compare_builders),
             ("Change target…", "Pick the stage to build (t)", app.action_pick_target),
             ("Set a build arg…", "K=V, planned at once (a)", app.action_edit_build_arg),
             ("Layers of image…", "Layers, sizes, waste and file trees of any image", app.action_layers_of_image),
@@ -225,7 +226,7 @@ class MsbApp(App):
                 self._client = connect(self.options.host)
         return self._client
 
-    def build_request(self, target: str | None, *, tags: tuple[str, ...] | None = None):
+    def build_request(self, target: str | None, *, tags: tuple[str, ...] | None = None, classic: bool = False):
         from msb_tui.build.runner import BuildRequest
 
         return BuildRequest(
@@ -237,10 +238,11 @@ class MsbApp(App):
             pull=self.options.pull,
             platform=self.options.platform,
             tags=self.options.tags if tags is None else tags,
+            classic=classic,
         )
 
     def open_build(self, target: str | None = None, *, title: str | None = None, tags: tuple[str, ...] | None = None,
-                   on_model: Callable[[Any], None] | None = None) -> None:
+                   on_model: Callable[[Any], None] | None = None, compare_classic: bool = False) -> None:
         """Connect (in a worker) and open the live build screen for ``target``; say why when no engine answers."""
         if self.analysis is None or not self.dockerfile_text:
             self.notify(self.load_error or "no Dockerfile loaded: nothing to build", severity="error", markup=False)
@@ -251,19 +253,19 @@ class MsbApp(App):
             self.notify(f"the Dockerfile has errors (line {first.line}): {plain(str(first.message))}",
                         severity="error", markup=False, timeout=8)
             return
-        self._connect_then_build(target, title, tags, on_model)
+        self._connect_then_build(target, title, tags, on_model, compare_classic)
 
     @work(thread=True, exclusive=True, group="connect")
-    def _connect_then_build(self, target, title, tags, on_model) -> None:
+    def _connect_then_build(self, target, title, tags, on_model, compare_classic=False) -> None:
         try:
             client = self.engine_client()
         except Exception as error:  # EngineUnavailable, or docker missing
             self.call_from_thread(self.notify, plain(str(error)), title="Cannot build", severity="error",
                                   markup=False, timeout=12)
             return
-        self.call_from_thread(self._push_build, client, target, title, tags, on_model)
+        self.call_from_thread(self._push_build, client, target, title, tags, on_model, compare_classic)
 
-    def _push_build(self, client, target, title, tags, on_model) -> None:
+    def _push_build(self, client, target, title, tags, on_model, compare_classic=False) -> None:
         try:
             from msb_tui.tui.build_screen import BuildScreen
         except ImportError:
@@ -278,7 +280,15 @@ class MsbApp(App):
             return start_build(client, request)
 
         name = target or self.target_name() or "default target"
-        screen = BuildScreen(analysis, start, title=title or f"build {name}", dockerfile_text=self.dockerfile_text)
+        compare = None
+        if compare_classic:
+            # The classic builder runs every stage in order; BuildKit only what the target needs.
+            classic_request = self.build_request(target, tags=(), classic=True)
+            compare = {"analysis": analysis, "start": lambda: start_build(client, classic_request),
+                       "title": f"classic builder: {name}", "dockerfile_text": self.dockerfile_text}
+            title = title or f"BuildKit: {name}"
+        screen = BuildScreen(analysis, start, title=title or f"build {name}", dockerfile_text=self.dockerfile_text,
+                             compare=compare)
         if on_model is not None:
             self._build_callbacks[id(screen)] = on_model  # called by on_build_finished
         if analysis is self.analysis:
@@ -366,6 +376,10 @@ class MsbApp(App):
     # --- actions -------------------------------------------------------------------------------
     def action_build(self) -> None:
         self.open_build(self.target)
+
+    def action_compare_builders(self) -> None:
+        """Build the target with BuildKit and with the classic builder at once, in two columns."""
+        self.open_build(self.target, compare_classic=True)
 
     def action_help(self) -> None:
         from msb_tui.tui.screens.help import HelpScreen

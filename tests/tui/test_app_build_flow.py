@@ -73,3 +73,35 @@ async def test_build_then_layers(docker_api, offline_images, tmp_path):
     finally:
         if built:
             docker_api.remove_image(built, force=True)
+
+
+@pytest.mark.engine
+async def test_k_builds_with_buildkit_and_the_classic_builder_side_by_side(docker_api, offline_images, tmp_path):
+    """BuildKit skips the stage the target does not need; the classic builder runs it anyway."""
+    from msb_tui.tui.build_screen import BuildScreen
+
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    app = MsbApp(LaunchOptions(path=tmp_path, offline_demo_args=True), client_factory=lambda: docker_api)
+    screen = None
+    try:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("k")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, BuildScreen) and len(screen.runs) == 2
+            for _ in range(200):
+                await app.workers.wait_for_complete()
+                await pilot.pause(0.1)
+                if all(col.model is not None and col.model.status not in ("pending", "running") for col in screen.columns):
+                    break
+            buildkit, classic = (col.model for col in screen.columns)
+            assert buildkit.status == "succeeded" and classic.status == "succeeded", (buildkit.error, classic.error)
+            assert {s.name: s.state for s in buildkit.stages}["unused"] == "skipped"
+            assert {s.name: s.state for s in classic.stages}["unused"] == "done"
+            assert any("never" in step.instruction for step in classic.stage("unused").steps)
+    finally:
+        for col in screen.columns if screen is not None else []:
+            if col.model is not None and col.model.image_id:
+                docker_api.remove_image(col.model.image_id, force=True)

@@ -21,6 +21,7 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         ("t", "change the target stage (the plan updates at once)"),
         ("a", "set or remove a build arg (K=V, -K)"),
         ("b", "build the current target on the engine"),
+        ("k", "build it with BuildKit and the classic builder side by side"),
         ("x", "troubleshoot: build the selected stage and open a shell in it"),
         ("s  d  i", "side panel: stage, Dockerfile, lint"),
         ("l", "layers of the last built image"),
