@@ -427,6 +427,19 @@ class BuildModel:
         if len(self._infos) == 1:
             self._single_stage = self._infos[0].display_name.lower()
 
+    def _foreign_step(self, step: StepRun, text: str, *, exact: bool = False) -> tuple[StageRun, _StageInfo] | None:
+        """The stage of ours a step named by another build's solve belongs to, if any.
+
+        ``exact``: only a stage whose base image (FROM) or one of whose instructions (others)
+        is the very same operation; no best guess.
+        """
+        if text.upper().startswith("FROM "):
+            return self._foreign_from(text, exact=exact)
+        found = self._foreign_by_inputs(step, text)
+        if exact and found is not None and not any(getattr(i, "original", None) == text for i in found[1].instructions):
+            return None
+        return found
+
     def _foreign_by_inputs(self, step: StepRun, text: str) -> tuple[StageRun, _StageInfo] | None:
         """A non-FROM step named after another build's stage: it continues the stage its input
         (the previous step) belongs to, if exactly one of our stages feeds it and that stage has an
@@ -458,7 +471,7 @@ class BuildModel:
             return None
         return found
 
-    def _foreign_from(self, text: str) -> tuple[StageRun, _StageInfo] | None:
+    def _foreign_from(self, text: str, *, exact: bool = False) -> tuple[StageRun, _StageInfo] | None:
         """The stage a FROM step belongs to when BuildKit named it after a stage of ANOTHER build.
 
         BuildKit shares identical vertices between solves, and a shared vertex keeps the name it got
@@ -474,7 +487,7 @@ class BuildModel:
         for info in candidates:
             if _normal_ref(str(getattr(getattr(info.stage, "base", None), "ref", ""))) == ref:
                 return self._stage_by_name[info.display_name.lower()], info
-        if candidates:
+        if candidates and not exact:
             info = candidates[0]
             return self._stage_by_name[info.display_name.lower()], info
         return None
@@ -558,13 +571,18 @@ class BuildModel:
             known = len(self._infos) <= 1
         else:
             known = parts["stage"].lower() in self._stage_by_name
+        named = self._stage_by_name.get(parts["stage"].lower()) if known and parts["stage"] else None
+        if named is not None and not named.needed:
+            # Named after a stage this plan skips: a vertex shared with another build (BuildKit
+            # merges identical operations and keeps the first name) belongs to the needed stage
+            # that performs the same operation; only a step no needed stage explains is a mismatch.
+            found = self._foreign_step(step, parts["text"], exact=True)
+            if found is not None and found[0].needed:
+                known = False
         if self._infos and not known:
             # A name from another build's solve (shared vertex): place FROM steps by their image,
             # keep anything else apart rather than invent a stage this Dockerfile does not have.
-            if parts["text"].upper().startswith("FROM "):
-                found = self._foreign_from(parts["text"])
-            else:
-                found = self._foreign_by_inputs(step, parts["text"])
+            found = self._foreign_step(step, parts["text"])
             if found is None:
                 step.instruction = step.name
                 self.internal.append(step)

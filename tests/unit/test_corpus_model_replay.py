@@ -20,14 +20,7 @@ from msb_tui.build.model import BuildModel
 STREAMS = Path(__file__).resolve().parents[1] / "corpus" / "engine_events"
 
 # Known BuildModel discrepancies (stream name -> reason), strict: they turn red once fixed.
-KNOWN_DISCREPANCIES = {
-    "foreign-from-named-after-skipped-stage": "BuildModel files the shared FROM step, announced under the name "
-    "'[variant-alpha 1/2]' by a concurrent build, under the skipped stage variant-alpha (state cached) and reports "
-    "'The engine announced steps for stage variant-alpha, which the plan skips'",
-    "foreign-workdir-named-after-skipped-stage": "BuildModel files the shared '[docs 1/3] FROM' and '[docs 2/3] "
-    "WORKDIR /work' (named by a concurrent build) under the skipped stage docs (state done) and reports 'The engine "
-    "announced steps for stage docs, which the plan skips'",
-}
+KNOWN_DISCREPANCIES: dict[str, str] = {}
 
 
 def _load(path: Path):
