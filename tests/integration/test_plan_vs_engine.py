@@ -425,6 +425,18 @@ def test_foreign_step_names_do_not_fool_the_plan_check(concurrent_builds):
     assert orphans == [] and ran == analysis.plan.needed
 
 
+def test_foreign_step_names_do_not_fool_the_build_model(concurrent_builds):
+    from msb_tui.build.model import BuildModel
+
+    analysis, observed = concurrent_builds
+    model = BuildModel(analysis)
+    for event in observed.events:
+        model.apply(event)
+    assert model.status == "succeeded"
+    assert [run.name for run in model.stages] == [stage.display_name for stage in analysis.stages]
+    assert model.plan_mismatch == []
+
+
 def test_cached_steps_still_announce_their_stages(docker_api, offline_images, tmp_path):
     """A fully cached rebuild still lists every step (as cached), so attribution works on warm builds."""
     build = Build("mounts-and-aliases", "test")
