@@ -29,6 +29,12 @@ Say = Callable[[str], None]
 
 GO_SDK_PATH = "/usr/lib/go-1.19/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DEBIAN_SUITE = "bookworm"
+# debootstrap's "I: <Verb> ..." lines, folded into the three phases a user cares about.
+_DEBOOTSTRAP_PHASES = {
+    "Retrieving": "download", "Validating": "download",
+    "Extracting": "extract",
+    "Installing": "install", "Unpacking": "install", "Configuring": "install",
+}
 
 
 def _say(message: str) -> None:
@@ -131,12 +137,22 @@ def make_go_sdk(client, say: Say = _say) -> None:
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             )
             assert process.stdout is not None
+            phase, count, phase_began = "", 0, time.monotonic()
             for line in process.stdout:
                 log.write(line)
                 text = line.decode(errors="replace").strip()
-                if text.startswith("I: ") and any(word in text for word in ("Retrieving", "Validating", "Extracting", "Installing", "Configuring", "Base system")):
-                    if "Retrieving" not in text or "Release" in text:
-                        say(f"  {text[3:]}")
+                if not text.startswith("I: "):
+                    continue
+                verb = _DEBOOTSTRAP_PHASES.get(text[3:].split(" ", 1)[0])
+                if verb is None:
+                    continue
+                if verb != phase:
+                    if phase:
+                        say(f"  {phase}: {count} step(s) in {time.monotonic() - phase_began:.0f} s")
+                    phase, count, phase_began = verb, 0, time.monotonic()
+                count += 1
+            if phase:
+                say(f"  {phase}: {count} step(s) in {time.monotonic() - phase_began:.0f} s")
             if process.wait() != 0:
                 tail = (workdir / "debootstrap.log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"debootstrap failed:\n{tail}")
