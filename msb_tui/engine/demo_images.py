@@ -41,10 +41,6 @@ def _say(message: str) -> None:
     print(f"msb-tui demo-images: {message}", file=sys.stderr, flush=True)
 
 
-def image_exists(client, ref: str) -> bool:
-    return bool(client.images(name=ref))
-
-
 def _split(ref: str) -> tuple[str, str]:
     repository, _, tag = ref.rpartition(":")
     return repository, tag
@@ -181,9 +177,15 @@ def ensure_demo_images(client, *, only: set[str] | None = None, force: bool = Fa
     for ref, make in makers.items():
         if only and ref not in only:
             continue
-        if image_exists(client, ref) and not force:
+        previous = client.images(name=ref)
+        if previous and not force:
             say(f"{ref}: present")
             continue
         make(client, say)
         created.append(ref)
+        for image in previous:  # --force: drop the replaced image unless something still uses it
+            try:
+                client.remove_image(image["Id"])
+            except Exception:  # noqa: BLE001 - in use by a container or another tag: keep it
+                pass
     return created
