@@ -103,9 +103,10 @@ def make_busybox(client, say: Say = _say) -> None:
     say(f"{BUSYBOX_IMAGE}: imported {len(data) / 1e6:.1f} MB in {time.monotonic() - began:.1f} s")
 
 
-def debian_mirror() -> str:
+def debian_mirror(candidates: list[Path] | None = None) -> str:
     """The Debian mirror apt is configured with (deb822 or one-line sources)."""
-    candidates = [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]
+    if candidates is None:
+        candidates = [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]
     for path in candidates:
         try:
             text = path.read_text()
