@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 DEMOS = REPO / "demo_dockerfiles"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# tests/ is not a package: the corpus loader (tests/corpus/cases.py), shared by the pure and the
+# real-engine corpus tests, is importable as ``cases``.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "corpus"))
 
 
 def _engine_missing(reason: str):

@@ -8,7 +8,6 @@ takes well under a second. Files marked ``analysis_only`` (e.g. only ARG lines, 
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -18,19 +17,8 @@ import pytest
 from msb_tui.build.events import BuildCancelled, BuildFailed, ImageBuilt
 from msb_tui.build.runner import BuildRequest, start_build
 
+import cases as corpus  # tests/corpus/cases.py (on sys.path through conftest)
 
-def _load_corpus():
-    """tests/corpus/cases.py, shared with the pure analysis test (tests/ is not a package)."""
-    name = "msb_test_corpus_cases"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "corpus" / "cases.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-corpus = _load_corpus()
 
 CASES = corpus.load_cases()
 ENGINE_CASES = sorted(name for name, case in CASES.items() if case.analysis_only is None)

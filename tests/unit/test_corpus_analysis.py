@@ -7,27 +7,14 @@ error has none. Where a case records stages / base kinds / needed stages, those 
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-from pathlib import Path
 
 import pytest
 
 from msb_tui.analysis import analyze
 
+import cases as corpus  # tests/corpus/cases.py (on sys.path through conftest)
 
-def _load_corpus():
-    """tests/corpus/cases.py, shared with the real-engine test (tests/ is not a package)."""
-    name = "msb_test_corpus_cases"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "corpus" / "cases.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-corpus = _load_corpus()
 CASES = corpus.load_cases()
 
 # Discrepancies between analyze() and BuildKit that are known and reported (name -> reason).
