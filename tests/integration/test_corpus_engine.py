@@ -9,7 +9,6 @@ takes well under a second. Files marked ``analysis_only`` (e.g. only ARG lines, 
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest

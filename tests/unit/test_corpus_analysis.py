@@ -7,7 +7,6 @@ error has none. Where a case records stages / base kinds / needed stages, those 
 
 from __future__ import annotations
 
-import sys
 
 import pytest
 
