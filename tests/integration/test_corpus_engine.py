@@ -16,6 +16,8 @@ import pytest
 from msb_tui.build.events import BuildCancelled, BuildFailed, ImageBuilt
 from msb_tui.build.runner import BuildRequest, start_build
 
+from engine_images import discard_untagged
+
 import cases as corpus  # tests/corpus/cases.py (on sys.path through conftest)
 
 
@@ -34,17 +36,6 @@ def _context(tmp: Path, dockerfile: bytes) -> Path:
     (tmp / "a.txt").write_text("a\n")
     (tmp / "b.txt").write_text("b\n")
     return tmp
-
-
-def discard_untagged(client, image_id: str | None) -> None:
-    """Remove an image this test built, only while nothing tags it (never touch others' images)."""
-    if not image_id:
-        return
-    try:
-        if not client.inspect_image(image_id).get("RepoTags"):
-            client.remove_image(image_id)
-    except Exception:  # noqa: BLE001 - in use, shared or already gone: leave it
-        pass
 
 
 def build(client, context: Path, **request) -> tuple[str, str | None, bool]:

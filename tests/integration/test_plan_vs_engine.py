@@ -22,6 +22,8 @@ from msb_tui.build.events import BuildFailed, ImageBuilt, VertexUpdate
 from msb_tui.build.runner import BuildRequest, start_build
 from msb_tui.offline import offline_build_args
 
+from engine_images import discard_untagged
+
 pytestmark = pytest.mark.engine
 REPO = Path(__file__).resolve().parents[2]
 B = "ARG BASE_IMAGE=busybox:1.35\n"
@@ -159,17 +161,6 @@ class Observed:
     names: dict[str, str]  # digest -> step name
     cached: dict[str, bool]  # digest -> completed from cache
     events: list = field(default_factory=list)  # every engine event, in order
-
-
-def discard_untagged(client, image_id: str | None) -> None:
-    """Remove an image this test built, only while nothing tags it (never touch others' images)."""
-    if not image_id:
-        return
-    try:
-        if not client.inspect_image(image_id).get("RepoTags"):
-            client.remove_image(image_id)
-    except Exception:  # noqa: BLE001 - in use, shared or already gone: leave it
-        pass
 
 
 def run_build(client, context: Path, dockerfile: Path | None, target, build_args) -> Observed:
