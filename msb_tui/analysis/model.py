@@ -420,6 +420,25 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
     needs: list[list[int]] = []  # per stage, the stages it needs (what ``stage_dependencies`` returns)
     flagged = model.flagged  # per stage: the instructions with flags, or EXPOSE
     escape = model.escape
+
+    def link(stage, stage_needs, resolved, kind, line, later_error) -> None:
+        """Record a COPY --from / RUN --mount from= source: an external image, or a stage this one
+        needs (a later stage is an error BuildKit reports at dispatch; ``later_error()`` says which)."""
+        index = stage.index
+        if type(resolved) is str:
+            if resolved not in seen:
+                seen.add(resolved)
+                externals.append(resolved)
+            model.external_sources.append((resolved, kind, line))
+        else:
+            if resolved >= index:
+                model.forward = True
+                if resolved > index:
+                    message, code = later_error()
+                    dispatch.append((index, line, DockerfileError.make(line, message, code)))
+            if resolved not in stage_needs:
+                stage_needs.append(resolved)
+        edges.append(_new_tuple(Edge, (resolved, index, kind, line)))
     for stage in model.stages:
         index = stage.index
         base = stage.base
@@ -477,24 +496,11 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                     resolved: int | str = number
                 else:
                     resolved = last_by_name.get(source.lower(), source)
-                if type(resolved) is str:
-                    if resolved not in seen:
-                        seen.add(resolved)
-                        externals.append(resolved)
-                    model.external_sources.append((resolved, "copy", line))
-                else:
-                    if resolved >= index:
-                        model.forward = True
-                        if resolved > index:
-                            dispatch.append((index, line, DockerfileError.make(
-                                line,
-                                f'cannot copy from stage "{source}", it needs to be defined before current stage '
-                                f'"{stage.display_name}"',
-                                "copy_from_later_stage",
-                            )))
-                    if resolved not in stage_needs:
-                        stage_needs.append(resolved)
-                edges.append(_new_tuple(Edge, (resolved, index, "copy", line)))
+                link(stage, stage_needs, resolved, "copy", line, lambda: (
+                    f'cannot copy from stage "{source}", it needs to be defined before current stage '
+                    f'"{stage.display_name}"',
+                    "copy_from_later_stage",
+                ))
             elif cmd == "RUN":
                 for flag in flags:
                     if not flag.startswith("--mount="):
@@ -507,25 +513,12 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                     if not source:
                         continue
                     resolved = last_by_name.get(source.lower(), source)
-                    if type(resolved) is str:
-                        if resolved not in seen:
-                            seen.add(resolved)
-                            externals.append(resolved)
-                        model.external_sources.append((resolved, "mount", line))
-                    else:
-                        if resolved >= index:
-                            model.forward = True
-                            if resolved > index:
-                                target = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
-                                dispatch.append((index, line, DockerfileError.make(
-                                    line,
-                                    f'cannot mount from stage "{source}" to "{target}", stage needs to be defined '
-                                    "before current command",
-                                    "mount_from_later_stage",
-                                )))
-                        if resolved not in stage_needs:
-                            stage_needs.append(resolved)
-                    edges.append(_new_tuple(Edge, (resolved, index, "mount", line)))
+                    target = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
+                    link(stage, stage_needs, resolved, "mount", line, lambda: (
+                        f'cannot mount from stage "{source}" to "{target}", stage needs to be defined '
+                        "before current command",
+                        "mount_from_later_stage",
+                    ))
     model.errors.extend(dependency_errors)
     model.needs = needs
     return dispatch
