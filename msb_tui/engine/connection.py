@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from msb_tui.engine.endpoints import DEFAULT_HOST, current_context_name, docker_config_dir  # noqa: F401 (re-exported)
+
 if TYPE_CHECKING:  # docker is imported lazily so `msb-tui --help` stays fast
     import docker
 
-DEFAULT_HOST = "unix:///var/run/docker.sock"
 DEFAULT_TIMEOUT = 600.0
 """Read timeout of the client's requests: a quiet build step can be silent for minutes."""
 PING_TIMEOUT = 5.0
@@ -84,28 +85,6 @@ class EngineInfo:
 
 # ---------------------------------------------------------------------------------------------
 # Finding candidates (pure: env and the config folder are parameters, for tests)
-
-
-def docker_config_dir(env: Mapping[str, str]) -> Path:
-    explicit = env.get("DOCKER_CONFIG")
-    if explicit:
-        return Path(explicit)
-    home = env.get("HOME") or str(Path.home())
-    return Path(home) / ".docker"
-
-
-def current_context_name(env: Mapping[str, str]) -> str | None:
-    """``DOCKER_CONTEXT``, else ``currentContext`` from config.json; None when unset or unreadable."""
-    name = env.get("DOCKER_CONTEXT")
-    if name:
-        return name
-    config = docker_config_dir(env) / "config.json"
-    try:
-        data = json.loads(config.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    name = data.get("currentContext") if isinstance(data, dict) else None
-    return name if isinstance(name, str) and name else None
 
 
 def context_candidate(name: str, env: Mapping[str, str]) -> Candidate | str:
