@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 
-from rich.text import Text
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Rich is imported on first use: the headless build prints without it
+    from rich.text import Text
 
 # String sequences: OSC (ESC ]), DCS (ESC P), SOS (ESC X), PM (ESC ^), APC (ESC _), ended by BEL or ST,
 # or unterminated up to end of text; plus their 8-bit C1 forms.
@@ -54,6 +57,8 @@ def decode(data: bytes | str) -> str:
 
 def safe_text(data: bytes | str, *, style: str = "", keep_colours: bool = True) -> Text:
     """A Rich ``Text`` for one untrusted line: colours kept, controls stripped, never markup."""
+    from rich.text import Text
+
     cleaned = strip_controls(decode(data), keep_colours=keep_colours)
     if keep_colours and "\x1b[" in cleaned:
         text = Text.from_ansi(cleaned, style=style)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from msb_tui.build.events import (
+    CLASSIC_DIGEST_PREFIX,
     BuildCancelled,
     BuildFailed,
     BuildWarning,
@@ -41,7 +42,7 @@ _COPY_FROM = re.compile(r"--from=(\S+)", re.IGNORECASE)
 _STDERR_START = "\x1b[91m"
 _STDERR_END = "\x1b[0m"
 
-DIGEST_PREFIX = "classic:"
+DIGEST_PREFIX = CLASSIC_DIGEST_PREFIX
 
 
 def classic_digest(step_number: int) -> str:

@@ -9,7 +9,6 @@ with ``-f`` outside the context is added under a unique name.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
@@ -17,9 +16,13 @@ import stat
 import tarfile
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+
+# Sending a build imports this module: it stays clear of typing and dataclasses (see runner.py).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(files, bytes)`` while the tar is written (throttled)."""
@@ -35,13 +38,18 @@ class ContextError(ValueError):
 # .dockerignore patterns (moby/patternmatcher semantics)
 
 
-@dataclass(frozen=True, slots=True)
 class IgnorePattern:
     """One ``.dockerignore`` line: a path pattern, maybe an exception (``!pattern``)."""
 
-    text: str
-    exclusion: bool
-    regex: re.Pattern[str]
+    __slots__ = ("text", "exclusion", "regex")
+
+    def __init__(self, text: str, exclusion: bool, regex: re.Pattern[str]):
+        self.text = text
+        self.exclusion = exclusion
+        self.regex = regex
+
+    def __repr__(self) -> str:
+        return f"IgnorePattern({self.text!r}, exclusion={self.exclusion})"
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -437,6 +445,8 @@ def _write_tar(
                 progress(files, size)
     if dockerfile_rel is None:
         data = dockerfile_path.read_bytes()
+        import hashlib  # only for a Dockerfile outside the context; OpenSSL costs ~3 ms to load
+
         digest = hashlib.sha256(os.fsencode(os.path.abspath(dockerfile_path)) + data).hexdigest()[:12]
         dockerfile_rel = f".msb-tui-dockerfile-{digest}"
         info = tarfile.TarInfo(dockerfile_rel)

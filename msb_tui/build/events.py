@@ -104,6 +104,9 @@ class MalformedMessage:
     raw: bytes = b""
 
 
+CLASSIC_DIGEST_PREFIX = "classic:"
+"""Digests of the steps the classic builder reports (it has none of its own; ``classic.py`` makes them)."""
+
 EngineEvent = (
     VertexUpdate
     | StatusUpdate

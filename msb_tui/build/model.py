@@ -16,8 +16,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from msb_tui.build.classic import DIGEST_PREFIX as _CLASSIC_DIGEST  # its synthetic vertex digests
 from msb_tui.build.events import (
+    CLASSIC_DIGEST_PREFIX,
     BuildCancelled,
     BuildFailed,
     BuildWarning,
@@ -661,7 +661,7 @@ class BuildModel:
 
     def _vertex(self, event: VertexUpdate) -> list[Change]:
         changes: list[Change] = []
-        if not self.classic and not self.steps and event.digest.startswith(_CLASSIC_DIGEST):
+        if not self.classic and not self.steps and event.digest.startswith(CLASSIC_DIGEST_PREFIX):
             self._become_classic(changes)
         if self.status == "pending":
             self.status = "running"

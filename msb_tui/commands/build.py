@@ -60,7 +60,7 @@ def load_analysis(dockerfile: Path, target: str | None, build_args: dict[str, st
         return None
     try:
         text = dockerfile.read_text(encoding="utf-8", errors="replace")
-        return analyze(text, target=target, build_args=build_args, platform=platform)
+        return analyze(text, target=target, build_args=build_args, platform=platform, lint=False)  # not shown here
     except Exception:  # noqa: BLE001 - the build still runs without a plan
         return None
 
@@ -99,13 +99,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"msb-tui build: Dockerfile not found: {dockerfile}", file=sys.stderr)
         return EXIT_USAGE
 
-    from msb_tui.engine.connection import EngineUnavailable, connect
+    from msb_tui.engine.plain_http import connect_plain
 
-    try:
-        client = connect(args.host, timeout=None)
-    except EngineUnavailable as error:
-        print(f"msb-tui build: {error}", file=sys.stderr)
-        return EXIT_NO_ENGINE
+    # A plain socket needs no docker-py (whose import alone takes ~60 ms); TLS, ssh and named
+    # contexts, and the message when no engine answers, come from connect().
+    client = connect_plain(args.host)
+    if client is None:
+        from msb_tui.engine.connection import EngineUnavailable, connect
+
+        try:
+            client = connect(args.host, timeout=None)
+        except EngineUnavailable as error:
+            print(f"msb-tui build: {error}", file=sys.stderr)
+            return EXIT_NO_ENGINE
 
     # The analysis runs while the engine starts the build (it takes the engine a few hundred ms to
     # answer a build with an uploaded context): run_build calls it after the stream has started.
@@ -162,7 +168,6 @@ def run_build(client, request, analysis=None, *, progress: str = "plain", record
     import signal
     import threading
 
-    from msb_tui.build.model import BuildModel
     from msb_tui.build.runner import start_build
 
     stream = start_build(client, request, record=record)
@@ -180,6 +185,11 @@ def run_build(client, request, analysis=None, *, progress: str = "plain", record
         previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
         events = _pumped(stream)
+        # The model, the analysis and the printers are imported and prepared while the engine
+        # works on the build, not before the request is sent (nor competing with it for the GIL).
+        stream.sending.wait()
+        from msb_tui.build.model import BuildModel
+
         if callable(analysis):
             analysis = analysis()
         model = BuildModel(analysis, classic=request.classic)
