@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO / "tests" / "unit"))
 from google.protobuf.internal import api_implementation  # noqa: E402
 
 from msb_tui.build.trace import StatusResponse, decode_trace  # noqa: E402
-from test_build_wire import decode_trace as wire_decode_trace  # noqa: E402  (the baseline)
+from msb_tui.build.trace_wire import decode_trace as wire_decode_trace  # noqa: E402  (the baseline)
 
 TARGET = 1.0
 

@@ -11,7 +11,7 @@ import pytest
 
 from msb_tui.build.events import BuildWarning, LogChunk, MalformedMessage, StatusUpdate, VertexUpdate
 from msb_tui.build.trace import StatusResponse, decode_status_response, decode_trace
-from test_build_wire import decode_trace as wire_decode_trace
+from msb_tui.build.trace_wire import decode_trace as wire_decode_trace
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"
 

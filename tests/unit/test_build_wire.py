@@ -1,238 +1,142 @@
-"""An independent, hand-written protobuf wire decoder for BuildKit's StatusResponse, used to
-cross-check ``msb_tui.build.trace`` (which parses with the protobuf library) on bytes captured from
-the real engine, and as the baseline of ``benchmarks/bench_build_trace.py``.
-
-Field numbers from moby/buildkit api/services/control/control.proto (see msb_tui/build/trace.py).
-"""
+"""``msb_tui.build.trace_wire`` (pure-Python wire decoding, used for a build's first traces) gives
+exactly the events of ``msb_tui.build.trace`` (protobuf's C decoder), and ``MessageDecoder``
+switches from one to the other without a seam."""
 
 from __future__ import annotations
 
 import base64
-import binascii
+import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from msb_tui.build.events import (
-    BuildWarning,
-    EngineEvent,
-    LogChunk,
-    MalformedMessage,
-    StatusUpdate,
-    VertexUpdate,
+from msb_tui.build import messages
+from msb_tui.build.events import MalformedMessage
+from msb_tui.build.trace import StatusResponse
+from msb_tui.build.trace import decode_trace as protobuf_decode_trace
+from msb_tui.build.trace_wire import WireError, _fields, _int64, decode_status_response, decode_trace
+from test_build_trace import captured_traces
+
+# Timestamps as the engine sends them, plus the zero time and negative values.
+seconds = st.one_of(st.just(0), st.integers(-5, 5), st.integers(1_600_000_000, 1_900_000_000))
+nanos = st.integers(-999_999_999, 999_999_999)
+text = st.text(max_size=30)
+int64 = st.integers(-(1 << 63), (1 << 63) - 1)
+
+
+@st.composite
+def status_responses(draw) -> bytes:
+    response = StatusResponse()
+    for _ in range(draw(st.integers(0, 3))):
+        v = response.vertexes.add(digest=draw(st.text(min_size=1, max_size=20)), name=draw(text),
+                                  cached=draw(st.booleans()), error=draw(text))
+        v.inputs.extend(draw(st.lists(text, max_size=3)))
+        for field in ("started", "completed"):
+            if draw(st.booleans()):
+                stamp = getattr(v, field)
+                stamp.seconds, stamp.nanos = draw(seconds), draw(nanos)
+    for _ in range(draw(st.integers(0, 3))):
+        s = response.statuses.add(ID=draw(text), vertex=draw(text), name=draw(text), current=draw(int64), total=draw(int64))
+        if draw(st.booleans()):
+            s.timestamp.seconds = draw(seconds)
+    for _ in range(draw(st.integers(0, 4))):
+        log = response.logs.add(vertex=draw(text), stream=draw(st.integers(-3, 3)), msg=draw(st.binary(max_size=40)))
+        if draw(st.booleans()):
+            log.timestamp.seconds, log.timestamp.nanos = draw(seconds), draw(nanos)
+    for _ in range(draw(st.integers(0, 2))):
+        w = response.warnings.add(vertex=draw(text), level=draw(int64), short=draw(st.binary(max_size=20)), url=draw(text))
+        w.detail.extend(draw(st.lists(st.binary(max_size=10), max_size=2)))
+    return response.SerializeToString()
+
+
+@settings(max_examples=300, deadline=None)
+@given(status_responses())
+def test_random_status_responses_decode_like_protobuf(data):
+    aux = base64.b64encode(data).decode()
+    assert decode_trace(aux) == protobuf_decode_trace(aux)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=60))
+def test_arbitrary_bytes_are_events_or_a_malformed_message_like_protobuf(data):
+    aux = base64.b64encode(data).decode()
+    ours, theirs = decode_trace(aux), protobuf_decode_trace(aux)
+    if any(isinstance(e, MalformedMessage) for e in theirs):
+        # Same verdict; the reason's wording is each decoder's own.
+        assert [type(e) for e in ours] == [MalformedMessage]
+    else:
+        assert ours == theirs
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([1, 2, 3, 4]), st.binary(max_size=60), st.binary(max_size=8))
+def test_garbage_inside_an_entry_is_judged_like_protobuf(field, inner, tail):
+    """Random bytes as a vertex, status, log or warning (where nested timestamps and strings live)."""
+    data = bytes([field << 3 | 2, len(inner)]) + inner + tail
+    test_arbitrary_bytes_are_events_or_a_malformed_message_like_protobuf.hypothesis.inner_test(data)
+
+
+def test_every_captured_trace_decodes_like_protobuf():
+    traces = captured_traces()
+    assert len(traces) > 50
+    for aux in traces:
+        assert decode_trace(aux) == protobuf_decode_trace(aux)
+
+
+@pytest.mark.parametrize(
+    "aux",
+    [
+        "not base64!!",
+        base64.b64encode(b"\x0a\x50short").decode(),  # length runs past the end
+        base64.b64encode(b"\x0a\x02\xff").decode(),  # truncated varint inside
+        base64.b64encode(b"\x0a\x00").decode(),  # a vertex without a digest
+        base64.b64encode(b"\x0a\x03\x0a\x01\xff").decode(),  # a digest that is not UTF-8
+        base64.b64encode(b"\x0b").decode(),  # wire type 3 (groups)
+    ],
 )
-
-
-class WireError(ValueError):
-    """The bytes are not a well-formed protobuf message."""
-
-
-def _varint(buf: bytes, pos: int) -> tuple[int, int]:
-    b = buf[pos]
-    pos += 1
-    if b < 0x80:
-        return b, pos
-    result = b & 0x7F
-    shift = 7
-    while True:
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if b < 0x80:
-            return result, pos
-        shift += 7
-        if shift > 63:
-            raise WireError("varint longer than 10 bytes")
-
-
-def _fields(buf: bytes):
-    """Yield ``(field_number, wire_type, value)``; value is an int (varint/fixed) or bytes (length-delimited)."""
-    pos = 0
-    end = len(buf)
-    while pos < end:
-        key, pos = _varint(buf, pos)
-        number = key >> 3
-        wire = key & 7
-        if number == 0:
-            raise WireError("field number 0")
-        if wire == 2:
-            length, pos = _varint(buf, pos)
-            stop = pos + length
-            if stop > end:
-                raise WireError("length-delimited field runs past the end")
-            yield number, 2, buf[pos:stop]
-            pos = stop
-        elif wire == 0:
-            value, pos = _varint(buf, pos)
-            yield number, 0, value
-        elif wire == 1:
-            if pos + 8 > end:
-                raise WireError("fixed64 runs past the end")
-            yield number, 1, int.from_bytes(buf[pos : pos + 8], "little")
-            pos += 8
-        elif wire == 5:
-            if pos + 4 > end:
-                raise WireError("fixed32 runs past the end")
-            yield number, 5, int.from_bytes(buf[pos : pos + 4], "little")
-            pos += 4
-        else:
-            raise WireError(f"unsupported wire type {wire}")
-    if pos != end:
-        raise WireError("message runs past the end")
-
-
-def _signed(value: int) -> int:
-    return value - (1 << 64) if value >= 1 << 63 else value
-
-
-def _text(value) -> str:
-    if not isinstance(value, bytes):
-        raise WireError("expected a length-delimited string")
-    return value.decode("utf-8", "replace")
-
-
-def _timestamp(value) -> float | None:
-    """A google.protobuf.Timestamp as epoch seconds; the zero time (unset in gogo) becomes None."""
-    if not isinstance(value, bytes):
-        raise WireError("expected a Timestamp message")
-    seconds = nanos = 0
-    for number, wire, field in _fields(value):
-        if wire != 0:
-            continue
-        if number == 1:
-            seconds = _signed(field)
-        elif number == 2:
-            nanos = _signed(field)
-    if seconds <= 0 and nanos == 0:
-        return None
-    return seconds + nanos / 1e9
-
-
-def _vertex(buf: bytes) -> VertexUpdate:
-    digest = name = ""
-    error = None
-    inputs: list[str] = []
-    cached = False
-    started = completed = None
-    for number, wire, value in _fields(buf):
-        if number == 1:
-            digest = _text(value)
-        elif number == 2:
-            inputs.append(_text(value))
-        elif number == 3:
-            name = _text(value)
-        elif number == 4 and wire == 0:
-            cached = bool(value)
-        elif number == 5:
-            started = _timestamp(value)
-        elif number == 6:
-            completed = _timestamp(value)
-        elif number == 7:
-            error = _text(value) or None
-    if not digest:
-        raise WireError("vertex without a digest")
-    return VertexUpdate(digest, name, tuple(inputs), started, completed, cached, error)
-
-
-def _status(buf: bytes) -> StatusUpdate:
-    ident = vertex = name = ""
-    current = total = 0
-    timestamp = started = completed = None
-    for number, wire, value in _fields(buf):
-        if number == 1:
-            ident = _text(value)
-        elif number == 2:
-            vertex = _text(value)
-        elif number == 3:
-            name = _text(value)
-        elif number == 4 and wire == 0:
-            current = _signed(value)
-        elif number == 5 and wire == 0:
-            total = _signed(value)
-        elif number == 6:
-            timestamp = _timestamp(value)
-        elif number == 7:
-            started = _timestamp(value)
-        elif number == 8:
-            completed = _timestamp(value)
-    return StatusUpdate(ident, vertex, name, current, total, timestamp, started, completed)
-
-
-def _log(buf: bytes) -> LogChunk:
-    vertex = ""
-    data = b""
-    stream = 1
-    timestamp = None
-    for number, wire, value in _fields(buf):
-        if number == 1:
-            vertex = _text(value)
-        elif number == 2:
-            timestamp = _timestamp(value)
-        elif number == 3 and wire == 0:
-            stream = _signed(value)
-        elif number == 4:
-            if not isinstance(value, bytes):
-                raise WireError("log msg is not bytes")
-            data = value
-    return LogChunk(vertex, data, stream, timestamp)
-
-
-def _warning(buf: bytes) -> BuildWarning:
-    vertex = short = url = ""
-    level = 0
-    detail: list[str] = []
-    for number, wire, value in _fields(buf):
-        if number == 1:
-            vertex = _text(value)
-        elif number == 2 and wire == 0:
-            level = _signed(value)
-        elif number == 3:
-            short = _text(value)
-        elif number == 4:
-            detail.append(_text(value))
-        elif number == 5:
-            url = _text(value)
-    return BuildWarning(vertex, short, level, tuple(detail), url)
-
-
-_DECODERS = {1: _vertex, 2: _status, 3: _log, 4: _warning}
-
-
-def decode_status_response(data: bytes) -> list[EngineEvent]:
-    """Events from one serialized StatusResponse, in the order its entries appear."""
-    events: list[EngineEvent] = []
-    for number, wire, value in _fields(data):
-        decoder = _DECODERS.get(number)
-        if decoder is None:
-            continue
-        if wire != 2:
-            raise WireError(f"field {number} is not a message")
-        events.append(decoder(value))
-    return events
-
-
-def decode_trace(aux: str | bytes) -> list[EngineEvent]:  # noqa: D401
-    """Events from one ``moby.buildkit.trace`` aux value (base64 text); a ``MalformedMessage`` if it
-    cannot be decoded."""
-    raw = aux.encode("ascii", "replace") if isinstance(aux, str) else aux
-    try:
-        data = base64.b64decode(raw, validate=True)
-    except (binascii.Error, ValueError) as error:
-        return [MalformedMessage(f"trace is not base64: {error}", raw[:200])]
-    try:
-        return decode_status_response(data)
-    except (WireError, IndexError) as error:
-        reason = str(error) if isinstance(error, WireError) else "message truncated"
-        return [MalformedMessage(f"trace is not a StatusResponse: {reason}", data[:200])]
-
-
-# -- tests of the reference itself ------------------------------------------------------------
+def test_malformed_traces_become_malformed_messages(aux):
+    [event] = decode_trace(aux)
+    assert isinstance(event, MalformedMessage) and event.reason
+    assert [type(e) for e in protobuf_decode_trace(aux)] == [MalformedMessage]
 
 
 def test_varints_and_negative_int64():
-    assert _varint(bytes([0x96, 0x01]), 0) == (150, 2)
-    assert _signed((1 << 64) - 1) == -1
+    assert _fields(bytes([0x08, 0x96, 0x01])) == [(1, 0, 150)]
+    assert _int64((1 << 64) - 1) == -1
+    with pytest.raises(WireError):
+        _fields(bytes([0x08]) + b"\xff" * 11)
+    with pytest.raises(WireError):
+        decode_status_response(b"\x0a\x05ab") and _fields(b"\x0a\x05ab")
 
 
-def test_wire_reference_rejects_truncated_input():
-    with pytest.raises((WireError, IndexError)):
-        decode_status_response(b"\x0a\x05ab")
+def test_message_decoder_switches_to_protobuf_after_the_first_traces(monkeypatch):
+    """The first WIRE_TRACES traces of a build go through trace_wire, the rest through protobuf;
+    the events are the same as protobuf's for the whole build."""
+    monkeypatch.setattr(messages, "WIRE_TRACES", 5)
+    traces = captured_traces()[:12]
+    used = []
+    monkeypatch.setattr(messages.trace_wire, "decode_trace", lambda aux: used.append("wire") or decode_trace(aux))
+    decoder = messages.MessageDecoder()
+    decoder._decode_trace = messages.trace_wire.decode_trace
+    events = [e for aux in traces for e in decoder.decode({"id": "moby.buildkit.trace", "aux": aux})]
+    assert used == ["wire"] * 5
+    assert events == [e for aux in traces for e in protobuf_decode_trace(aux)]
+
+
+def test_a_short_build_never_imports_protobuf():
+    """A cached build's handful of traces must not pay protobuf's import (the point of trace_wire)."""
+    import subprocess
+    import sys
+
+    traces = captured_traces()[:20]
+    code = (
+        "import json, sys\n"
+        "from msb_tui.build.messages import MessageDecoder\n"
+        "decoder = MessageDecoder()\n"
+        "for aux in json.loads(sys.stdin.read()):\n"
+        "    decoder.decode({'id': 'moby.buildkit.trace', 'aux': aux})\n"
+        "print(any(name.startswith('google.protobuf') for name in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], input=json.dumps(traces), capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
