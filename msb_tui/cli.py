@@ -78,16 +78,16 @@ def build_parser(name: str, module: ModuleType) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = _available()
     if argv and argv[0] in ("-h", "--help", "help"):
-        print(_top_level_help(commands))
+        print(_top_level_help(_available()))
         return 0
     if argv and argv[0] in ("-V", "--version"):
         print(f"msb-tui {__version__}")
         return 0
-    if argv and argv[0] in commands:
+    # Only the command asked for is imported: start-up time is part of every headless command.
+    module = _load(COMMANDS[argv[0]]) if argv and argv[0] in COMMANDS else None
+    if module is not None:
         name, rest = argv[0], argv[1:]
-        module = commands[name]
         prog = f"msb-tui {name}"
     else:
         if argv and argv[0] == "--tui-help":
