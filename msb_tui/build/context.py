@@ -13,8 +13,6 @@ import io
 import os
 import re
 import stat
-import tarfile
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -214,6 +212,36 @@ def _ignore_text(context_dir: Path, dockerfile_path: Path) -> str:
     return ""
 
 
+# Member types and block sizes of the tar format (as in ``tarfile``, which is imported only for
+# members our own header writer does not cover: it costs ~2 ms of every build's start otherwise).
+REGTYPE, AREGTYPE, LNKTYPE, SYMTYPE, CHRTYPE, BLKTYPE, DIRTYPE, FIFOTYPE = (
+    b"0", b"\0", b"1", b"2", b"3", b"4", b"5", b"6"
+)
+BLOCKSIZE = 512
+RECORDSIZE = 20 * BLOCKSIZE
+
+
+class Member:
+    """One tar member, with ``tarfile.TarInfo``'s field names (root-owned unless set otherwise)."""
+
+    __slots__ = ("name", "mode", "mtime", "uid", "gid", "uname", "gname", "type", "linkname", "size",
+                 "devmajor", "devminor")
+
+    def __init__(self, name: str, type: bytes = REGTYPE, *, size: int = 0, mode: int = 0o644, mtime: int = 0):
+        self.name, self.type, self.size, self.mode, self.mtime = name, type, size, mode, mtime
+        self.uid = self.gid = self.devmajor = self.devminor = 0
+        self.uname = self.gname = self.linkname = ""
+
+    def tobuf(self) -> bytes:
+        """The member's header(s) as ``tarfile`` writes them in GNU format (long names, huge sizes)."""
+        import tarfile
+
+        info = tarfile.TarInfo(self.name)
+        for field in self.__slots__[1:]:
+            setattr(info, field, getattr(self, field))
+        return info.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape")
+
+
 _GNU_MAGIC = b"ustar  \0"
 _MAX_SIZE = 8**11 - 1  # what an octal 12-byte field holds; bigger needs tarfile's base-256 form
 
@@ -222,12 +250,12 @@ def _octal(value: int, digits: int) -> bytes:
     return b"%0*o\0" % (digits - 1, value)
 
 
-def gnu_header(info: tarfile.TarInfo) -> bytes | None:
+def gnu_header(info: Member) -> bytes | None:
     """The 512-byte GNU header ``tarfile`` would write for ``info`` (root-owned, no user/group names),
     built directly — ``TarInfo.tobuf`` costs several times more per file. None when the member needs
     tarfile's extensions (a name or link over 100 bytes, a size over 8 GB): call ``tobuf`` then."""
     name = info.name
-    if info.type == tarfile.DIRTYPE and not name.endswith("/"):
+    if info.type == DIRTYPE and not name.endswith("/"):
         name += "/"
     name_bytes = name.encode("utf-8", "surrogateescape")
     link_bytes = info.linkname.encode("utf-8", "surrogateescape")
@@ -235,7 +263,7 @@ def gnu_header(info: tarfile.TarInfo) -> bytes | None:
         return None
     if info.uname or info.gname or not 0 <= info.mtime < 8**11:
         return None
-    device = info.type in (tarfile.CHRTYPE, tarfile.BLKTYPE)
+    device = info.type in (CHRTYPE, BLKTYPE)
     header = b"".join((
         name_bytes.ljust(100, b"\0"),
         _octal(info.mode & 0o7777, 8),
@@ -265,46 +293,41 @@ class _TarWriter:
         self.out = out
         self._inodes: dict[tuple[int, int], str] = {}
 
-    def info(self, path: str, arcname: str) -> tarfile.TarInfo | None:
+    def info(self, path: str, arcname: str) -> Member | None:
         """The member for ``path`` (not followed if it is a link); None for sockets and the like."""
         st = os.lstat(path)
         mode = st.st_mode
-        info = tarfile.TarInfo(arcname)
-        info.mode = stat.S_IMODE(mode)
-        info.mtime = int(st.st_mtime)
-        info.uid = info.gid = 0
-        info.uname = info.gname = ""
+        info = Member(arcname, mode=stat.S_IMODE(mode), mtime=int(st.st_mtime))
         if stat.S_ISREG(mode):
             key = (st.st_dev, st.st_ino)
             first = self._inodes.get(key) if st.st_nlink > 1 else None
             if first is not None:
-                info.type = tarfile.LNKTYPE
+                info.type = LNKTYPE
                 info.linkname = first
             else:
                 if st.st_nlink > 1:
                     self._inodes[key] = arcname
-                info.type = tarfile.REGTYPE
                 info.size = st.st_size
         elif stat.S_ISDIR(mode):
-            info.type = tarfile.DIRTYPE
+            info.type = DIRTYPE
         elif stat.S_ISLNK(mode):
-            info.type = tarfile.SYMTYPE
+            info.type = SYMTYPE
             info.linkname = os.readlink(path)
         elif stat.S_ISFIFO(mode):
-            info.type = tarfile.FIFOTYPE
+            info.type = FIFOTYPE
         elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-            info.type = tarfile.CHRTYPE if stat.S_ISCHR(mode) else tarfile.BLKTYPE
+            info.type = CHRTYPE if stat.S_ISCHR(mode) else BLKTYPE
             info.devmajor, info.devminor = os.major(st.st_rdev), os.minor(st.st_rdev)
         else:
             return None
         return info
 
-    def add(self, info: tarfile.TarInfo, data: BinaryIO | None = None) -> None:
+    def add(self, info: Member, data: BinaryIO | None = None) -> None:
         """Write the header and exactly ``info.size`` bytes of ``data`` (a file that shrank while being
         read is padded with zeros, one that grew is cut: the header already holds the size)."""
         out = self.out
-        out.write(gnu_header(info) or info.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape"))
-        if info.type not in (tarfile.REGTYPE, tarfile.AREGTYPE) or info.size == 0:
+        out.write(gnu_header(info) or info.tobuf())
+        if info.type not in (REGTYPE, AREGTYPE) or info.size == 0:
             return
         remaining = info.size
         while remaining:
@@ -314,15 +337,15 @@ class _TarWriter:
                 break
             out.write(chunk)
             remaining -= len(chunk)
-        padding = -info.size % tarfile.BLOCKSIZE
+        padding = -info.size % BLOCKSIZE
         if padding:
             out.write(b"\0" * padding)
 
     def close(self) -> None:
         """Two zero blocks end the archive; pad to a whole record like tar(1)."""
-        self.out.write(b"\0" * (2 * tarfile.BLOCKSIZE))
+        self.out.write(b"\0" * (2 * BLOCKSIZE))
         position = self.out.tell()
-        padding = -position % tarfile.RECORDSIZE
+        padding = -position % RECORDSIZE
         if padding:
             self.out.write(b"\0" * padding)
 
@@ -341,7 +364,7 @@ def make_context_tar(
     dockerfile_path, dockerfile_rel = _resolve_dockerfile(context_dir, dockerfile)
     matcher = IgnoreMatcher(parse_dockerignore(_ignore_text(context_dir, dockerfile_path)))
 
-    spool = tempfile.TemporaryFile(prefix="msb-tui-context-", suffix=".tar")
+    spool = _Spool()
     try:
         dockerfile_rel = _write_tar(spool, context_dir, dockerfile_path, dockerfile_rel, matcher, progress)
     except BaseException:
@@ -352,6 +375,51 @@ def make_context_tar(
     return spool, dockerfile_rel
 
 
+class _Spool(io.BufferedIOBase):
+    """Where the tar is written: memory up to ``_IN_MEMORY`` bytes (most contexts; no temp file and no
+    ``tempfile`` import on the way to the engine), then a temporary file holding everything."""
+
+    def __init__(self):
+        self._file: BinaryIO = io.BytesIO()
+        self._on_disk = False
+
+    def write(self, data) -> int:
+        if not self._on_disk and self._file.tell() + len(data) > _IN_MEMORY:
+            import tempfile
+
+            disk = tempfile.TemporaryFile(prefix="msb-tui-context-", suffix=".tar")
+            disk.write(self._file.getbuffer())
+            self._file, self._on_disk = disk, True
+        return self._file.write(data)
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._file.read(size)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if not self.closed:
+            super().close()  # flushes first
+            self._file.close()
+
+
+_IN_MEMORY = 32 << 20
 _BIG_FILE = 8 << 20  # files above this report progress while they are copied
 
 
@@ -425,7 +493,7 @@ def _write_tar(
                 continue  # vanished while we walked
             if info is None:
                 continue
-            if info.type == tarfile.REGTYPE:
+            if info.type == REGTYPE:
                 try:
                     handle = open(full, "rb")
                 except OSError as error:
@@ -449,11 +517,7 @@ def _write_tar(
 
         digest = hashlib.sha256(os.fsencode(os.path.abspath(dockerfile_path)) + data).hexdigest()[:12]
         dockerfile_rel = f".msb-tui-dockerfile-{digest}"
-        info = tarfile.TarInfo(dockerfile_rel)
-        info.size = len(data)
-        info.mtime = int(time.time())
-        info.mode = 0o644
-        tar.add(info, io.BytesIO(data))
+        tar.add(Member(dockerfile_rel, size=len(data), mtime=int(time.time())), io.BytesIO(data))
         files += 1
         size += len(data)
     tar.close()

@@ -234,3 +234,25 @@ def test_hard_links_inside_the_context_stay_links(tmp_path):
         first, second = archive.getmember("a.bin"), archive.getmember("b.bin")
         assert first.isreg() and first.size == 7
         assert second.islnk() and second.linkname == "a.bin"
+
+
+def test_long_names_go_through_tarfiles_own_headers(tmp_path):
+    """Names over 100 bytes need GNU long-name members: Member.tobuf hands them to tarfile."""
+    long_dir = "d" * 80
+    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", f"{long_dir}/{'f' * 90}.txt": "deep"})
+    with tarfile.open(fileobj=make_context_tar(tmp_path)[0]) as archive:
+        member = archive.getmember(f"{long_dir}/{'f' * 90}.txt")
+        assert member.isreg() and archive.extractfile(member).read() == b"deep"
+
+
+def test_a_large_context_moves_from_memory_to_a_temp_file_unchanged(tmp_path, monkeypatch):
+    import msb_tui.build.context as context_module
+
+    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", **{f"f{i}.bin": "x" * 5000 for i in range(20)}})
+    in_memory = make_context_tar(tmp_path)[0].read()
+    monkeypatch.setattr(context_module, "_IN_MEMORY", 30_000)
+    spool, _ = make_context_tar(tmp_path)
+    assert spool._on_disk
+    assert spool.read() == in_memory
+    spool.close()
+    assert spool.closed
