@@ -9,6 +9,10 @@ from pathlib import Path
 
 HELP = "build a Dockerfile on the engine (BuildKit) and print progress and a per-stage summary"
 
+EXIT_AT_ONCE = True
+"""After a build that ran to its end, the process exits without the interpreter's teardown
+(see ``msb_tui.cli.entry``): the stream, the recording and the output are closed by then."""
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
