@@ -18,9 +18,6 @@ newer BuildKits add) are skipped. Anything that does not parse becomes a ``Malfo
 
 from __future__ import annotations
 
-import binascii
-from base64 import b64decode
-
 from google.protobuf import descriptor_pool, message_factory, timestamp_pb2
 from google.protobuf.message import DecodeError
 
@@ -32,6 +29,7 @@ from msb_tui.build.events import (
     StatusUpdate,
     VertexUpdate,
 )
+from msb_tui.build.trace_wire import decode_base64
 
 # FieldDescriptorProto type and label numbers (descriptor.proto), to keep descriptor_pb2 out of imports.
 _STRING, _BOOL, _INT64, _BYTES, _MESSAGE = 9, 8, 3, 12, 11
@@ -173,9 +171,4 @@ def decode_status_response(data: bytes) -> list[EngineEvent]:
 def decode_trace(aux: str | bytes) -> list[EngineEvent]:
     """Events from one ``moby.buildkit.trace`` aux value (base64 text); a ``MalformedMessage`` if it
     cannot be decoded."""
-    try:
-        data = b64decode(aux, validate=True)
-    except (binascii.Error, ValueError) as error:
-        raw = aux.encode("ascii", "replace") if isinstance(aux, str) else aux
-        return [MalformedMessage(f"trace is not base64: {error}", raw[:200])]
-    return decode_status_response(data)
+    return decode_base64(aux, decode_status_response)

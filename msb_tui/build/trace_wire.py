@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import binascii
 from base64 import b64decode
+from collections.abc import Callable
 
 from msb_tui.build.events import BuildWarning, EngineEvent, LogChunk, MalformedMessage, StatusUpdate, VertexUpdate
 
@@ -242,12 +243,17 @@ def decode_status_response(data: bytes) -> list[EngineEvent]:
     return vertexes + others[0] + others[1] + others[2]
 
 
-def decode_trace(aux: str | bytes) -> list[EngineEvent]:
-    """Events from one ``moby.buildkit.trace`` aux value (base64 text); a ``MalformedMessage`` if it
-    cannot be decoded."""
+def decode_base64(aux: str | bytes, decode: Callable[[bytes], list[EngineEvent]]) -> list[EngineEvent]:
+    """Events from one ``moby.buildkit.trace`` aux value (base64 text) through ``decode`` (either
+    decoder's ``decode_status_response``); a ``MalformedMessage`` if it is not base64."""
     try:
         data = b64decode(aux, validate=True)
     except (binascii.Error, ValueError) as error:
         raw = aux.encode("ascii", "replace") if isinstance(aux, str) else aux
         return [MalformedMessage(f"trace is not base64: {error}", raw[:200])]
-    return decode_status_response(data)
+    return decode(data)
+
+
+def decode_trace(aux: str | bytes) -> list[EngineEvent]:
+    """Events from one ``moby.buildkit.trace`` aux value, decoded here."""
+    return decode_base64(aux, decode_status_response)

@@ -104,12 +104,14 @@ def test_unknown_fields_are_skipped():
         base64.b64encode(b"\x0a\x02\xff").decode(),  # truncated varint inside
         base64.b64encode(b"\x0a\x00").decode(),  # a vertex without a digest
         base64.b64encode(b"\x0a\x03\x0a\x01\xff").decode(),  # a digest that is not UTF-8
+        base64.b64encode(b"\x0b").decode(),  # a group (wire type 3) that never ends
     ],
 )
 def test_malformed_traces_become_malformed_messages(aux):
-    [event] = decode_trace(aux)
-    assert isinstance(event, MalformedMessage)
-    assert event.reason
+    for decode in (decode_trace, wire_decode_trace):
+        [event] = decode(aux)
+        assert isinstance(event, MalformedMessage)
+        assert event.reason
 
 
 def test_empty_trace_is_no_events():
