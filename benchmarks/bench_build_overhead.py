@@ -82,6 +82,10 @@ def main() -> int:
     parser.add_argument("--base-image", default="msb-demo/busybox:1.35")
     args = parser.parse_args()
 
+    # Measure the package as an install has it: byte-compiled (PYTHONDONTWRITEBYTECODE would
+    # otherwise leave an edited checkout compiling from source on every run).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "msb_tui")], check=True, stdout=subprocess.DEVNULL)
+
     from msb_tui.engine.connection import connect
 
     client = connect()
@@ -123,6 +127,12 @@ def main() -> int:
                 f"  {m_api:>18.3f}s {m_api / m_theirs:>7.3f}"
                 f"  {statistics.median(cpu_ours):>9.3f}s / {statistics.median(cpu_theirs):.3f}s"
             )
+        # The fixed cost of starting each program, for reading the figures above.
+        starts = {"python -c pass": [], "docker --version": []}
+        for _ in range(args.rounds):
+            starts["python -c pass"].append(timed([sys.executable, "-c", "pass"], env))
+            starts["docker --version"].append(timed([DOCKER_CLI, "--version"], env))
+        print("program start alone: " + ", ".join(f"{name} {statistics.median(v) * 1000:.1f} ms" for name, v in starts.items()))
     try:
         client.remove_image(tag)
     except Exception:  # noqa: BLE001
