@@ -24,6 +24,18 @@ def _engine_missing(reason: str):
     pytest.skip(f"no Docker engine: {reason}")
 
 
+@pytest.fixture(params=["docker-py", "plain"])
+def engine_client(request, docker_api):
+    """Each way a build reaches the engine: docker-py's client (the TUI) and PlainEngine (``msb-tui build``)."""
+    if request.param == "docker-py":
+        return docker_api
+    from msb_tui.engine.plain_http import connect_plain
+
+    engine = connect_plain(os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock"))
+    assert engine is not None, "the engine answers docker-py but not PlainEngine"
+    return engine
+
+
 @pytest.fixture(scope="session")
 def docker_api():
     """A low-level ``docker.APIClient`` on the engine the suite runs against."""

@@ -28,8 +28,8 @@ class PlainEngine:
 
     def __init__(self, host: str, timeout: float | None = None):
         parts = urlsplit(host)
-        if parts.scheme in ("unix", "http+unix"):
-            self.address: str | tuple[str, int] = parts.path or "/var/run/docker.sock"
+        if parts.scheme == "unix":
+            self.address: str | tuple[str, int] = host[len("unix://"):] or "/var/run/docker.sock"
         elif parts.scheme in ("tcp", "http"):
             if not parts.hostname:
                 raise ValueError(f"no host name in {host!r}")

@@ -52,13 +52,13 @@ def cleanup_images(docker_api):
             pass
 
 
-def test_small_build_events_model_and_image(docker_api, offline_images, tmp_path, cleanup_images):
+def test_small_build_events_model_and_image(engine_client, docker_api, offline_images, tmp_path, cleanup_images):
     tag = f"{TAG}:small-{os.getpid()}"
     cleanup_images.append(tag)
     context = _context(tmp_path, f"FROM {BUSYBOX_IMAGE} AS base\nCOPY hello.txt /hello.txt\nRUN cat /hello.txt && echo $PID_MARK\n",
                        {"hello.txt": f"hello {time.time()}\n"})
     analysis = analyze((context / "Dockerfile").read_text())
-    events, model = _run(docker_api, BuildRequest(context, tags=(tag,), build_args={"PID_MARK": "x"}, network="none"), analysis,
+    events, model = _run(engine_client, BuildRequest(context, tags=(tag,), build_args={"PID_MARK": "x"}, network="none"), analysis,
                          record=tmp_path / "rec.jsonl")
     assert any(isinstance(e, VertexUpdate) for e in events)
     [built] = [e for e in events if isinstance(e, ImageBuilt)]
@@ -91,11 +91,11 @@ def _sleep_processes(marker: str) -> list[int]:
     return found
 
 
-def test_cancel_stops_the_solve_on_the_engine(docker_api, offline_images, tmp_path):
+def test_cancel_stops_the_solve_on_the_engine(engine_client, docker_api, offline_images, tmp_path):
     seconds = 30 + os.getpid() % 17  # a distinctive sleep to find in the process table
     marker = f"sleep {seconds}"
     context = _context(tmp_path, f"FROM {BUSYBOX_IMAGE}\nRUN echo started-{time.time()} && {marker}\n")
-    stream = start_build(docker_api, BuildRequest(context, network="none"), record=tmp_path / "cancel.jsonl")
+    stream = start_build(engine_client, BuildRequest(context, network="none"), record=tmp_path / "cancel.jsonl")
     model = BuildModel()
     cancelled_at = None
     deadline = time.monotonic() + 60

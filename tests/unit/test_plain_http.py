@@ -154,6 +154,8 @@ def test_plain_engine_refuses_what_it_cannot_speak():
         PlainEngine("https://example.com:2376")
     assert PlainEngine("tcp://127.0.0.1:2375").address == ("127.0.0.1", 2375)
     assert PlainEngine("unix:///run/docker.sock").address == "/run/docker.sock"
+    assert PlainEngine("unix://run/docker.sock").address == "run/docker.sock"  # relative, as written
+    assert PlainEngine("tcp://[::1]:2375").address == ("::1", 2375)
 
 
 @pytest.mark.parametrize(
