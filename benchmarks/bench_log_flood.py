@@ -157,7 +157,7 @@ def main() -> int:
                       f" {theirs[1]:>5.0f} MB {ours[3]:>9.2f}s / {theirs[3]:.2f}s{status}")
                 print(f"          (engine stream: {stream_bytes / 1e6:.1f} MB of JSON)")
             print("engine pace = a bare client in this (already running) process reading the /build stream;")
-            print("msb-tui and docker CLI walls include their process start-up (Python + docker-py ~0.3 s for msb-tui)")
+            print("msb-tui and docker CLI walls include their process start-up (see bench_build_overhead.py for that alone)")
             print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     finally:
         engine.stop()
