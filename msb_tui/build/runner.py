@@ -3,7 +3,8 @@
 BuildKit (``version=2``) needs no CLI, no buildx and no session: the context goes up as a tar body
 and progress comes back as ``moby.buildkit.trace`` messages. ``classic=True`` uses the classic
 builder (``version=1``). Iterate a ``BuildStream`` in a worker thread; ``cancel()`` from any thread
-shuts the HTTP connection down, which makes the engine stop the solve.
+shuts the HTTP connection down, which makes the engine stop the solve. The client is a docker-py
+``APIClient`` (the TUI) or a :class:`~msb_tui.engine.plain_http.PlainEngine` (``msb-tui build``).
 """
 
 from __future__ import annotations
@@ -306,7 +307,8 @@ class BuildStream:
             self.recording_path = None
 
     def _early_end(self, kind: str, message: str = "", detail: dict | None = None) -> EngineEvent:
-        """The terminal event of a build that ends before the engine answered: failed or cancelled."""
+        """The terminal event of a build that ends before its progress stream (failed or cancelled):
+        nothing was sent, the upload failed, or the engine refused the request."""
         from msb_tui.build.events import BuildCancelled, BuildFailed
 
         self.sending.set()
