@@ -89,6 +89,7 @@ def main() -> int:
     from msb_tui.engine.connection import connect
 
     client = connect()
+    dangling_before = {image["Id"] for image in client.images(filters={"dangling": True})}
     tag = f"msb-test-bench/overhead:{uuid.uuid4().hex[:8]}"
     env = dict(os.environ, DOCKER_BUILDKIT="1")
     msb = [str(REPO / ".venv" / "bin" / "msb-tui")] if (REPO / ".venv" / "bin" / "msb-tui").exists() else [sys.executable, "-m", "msb_tui"]
@@ -127,16 +128,27 @@ def main() -> int:
                 f"  {m_api:>18.3f}s {m_api / m_theirs:>7.3f}"
                 f"  {statistics.median(cpu_ours):>9.3f}s / {statistics.median(cpu_theirs):.3f}s"
             )
+            # The engine's pace drifts during a run (its build cache grows, other work comes and
+            # goes); the ratio of the two runs of each round cancels most of that drift.
+            per_round = sorted(o / t for o, t in zip(ours, theirs))
+            quartiles = statistics.quantiles(per_round, n=4) if len(per_round) > 1 else per_round * 3
+            print(f"{'':<10} per-round msb-tui/docker: median {statistics.median(per_round):.3f}, "
+                  f"middle half {quartiles[0]:.3f}-{quartiles[2]:.3f}, best {per_round[0]:.3f}, worst {per_round[-1]:.3f}")
         # The fixed cost of starting each program, for reading the figures above.
         starts = {"python -c pass": [], "docker --version": []}
         for _ in range(args.rounds):
             starts["python -c pass"].append(timed([sys.executable, "-c", "pass"], env))
             starts["docker --version"].append(timed([DOCKER_CLI, "--version"], env))
         print("program start alone: " + ", ".join(f"{name} {statistics.median(v) * 1000:.1f} ms" for name, v in starts.items()))
-    try:
-        client.remove_image(tag)
-    except Exception:  # noqa: BLE001
-        pass
+    # Leave the engine as it was: each --no-cache build left the previous image untagged, and
+    # hundreds of those slow the engine down for later runs.
+    leftovers = [tag] + [image["Id"] for image in client.images(filters={"dangling": True})
+                         if image["Id"] not in dangling_before]
+    for image in leftovers:
+        try:
+            client.remove_image(image)
+        except Exception:  # noqa: BLE001 - in use or already gone
+            pass
     shutil.rmtree(state, ignore_errors=True)
     print("(medians of wall time; 'in-process' = start_build + BuildModel from a running Python, recording on;")
     print(" client CPU = user+sys of the client process: the engine's own work is the same for both)")
