@@ -94,13 +94,18 @@ def build_parser(name: str, module: ModuleType) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return _run(argv)[0]
+
+
+def _run(argv: list[str] | None) -> tuple[int, ModuleType | None]:
+    """Run ``msb-tui ARGV``: the exit status, and the module of the command that ran (if one did)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ("-h", "--help", "help"):
         print(_top_level_help(_available()))
-        return 0
+        return 0, None
     if argv and argv[0] in ("-V", "--version"):
         print(f"msb-tui {__version__}")
-        return 0
+        return 0, None
     # Only the command asked for is imported: start-up time is part of every headless command.
     module = _load(COMMANDS[argv[0]]) if argv and argv[0] in COMMANDS else None
     if module is not None:
@@ -112,16 +117,16 @@ def main(argv: list[str] | None = None) -> int:
         tui = _load("tui")
         if tui is None:
             print("msb-tui: the app is not available in this build; try 'msb-tui --help'", file=sys.stderr)
-            return EXIT_USAGE
+            return EXIT_USAGE, None
         name, rest, module, prog = "", argv, tui, "msb-tui"
     parser = argparse.ArgumentParser(prog=prog, description=module.HELP, formatter_class=HelpFormatter)
     module.add_arguments(parser)
     args = parser.parse_args(rest)  # exits 2 on usage errors, as argparse does
     try:
-        return int(module.run(args) or 0)
+        return int(module.run(args) or 0), module
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return 130, module
 
 
 def entry() -> None:
@@ -132,9 +137,7 @@ def entry() -> None:
     and its ~150 modules takes ~6 ms, a tenth of a cached ``msb-tui build``. Any other exit
     (another command, an interrupt, an exception) goes through the normal teardown.
     """
-    code = main()
-    command = sys.argv[1] if len(sys.argv) > 1 else ""
-    module = sys.modules.get(f"msb_tui.commands.{COMMANDS.get(command, '-')}")
+    code, module = _run(None)
     if code in (0, 1) and getattr(module, "EXIT_AT_ONCE", False):
         try:
             sys.stdout.flush()

@@ -237,7 +237,7 @@ class Member:
         import tarfile
 
         info = tarfile.TarInfo(self.name)
-        for field in self.__slots__[1:]:
+        for field in self.__slots__:
             setattr(info, field, getattr(self, field))
         return info.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape")
 

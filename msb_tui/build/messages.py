@@ -23,13 +23,6 @@ WIRE_TRACES = 100
 sends ~10, a short one ~50, a log flood tens of thousands (where C is 2.7x faster per message)."""
 
 
-def decode_trace(aux: str) -> list[EngineEvent]:
-    """One trace with protobuf's C decoder (imported on first use: ~20 ms)."""
-    from msb_tui.build.trace import decode_trace as decode
-
-    return decode(aux)
-
-
 def _classic_parser(dockerfile_text: str | None):
     """B2's ``ClassicStepParser`` (it turns ``Step N/M`` text into step events), if present."""
     try:
@@ -39,7 +32,7 @@ def _classic_parser(dockerfile_text: str | None):
     return ClassicStepParser(dockerfile_text)
 
 
-def decode_message(message: Any, timestamp: float | None = None, decode_trace=decode_trace) -> list[EngineEvent]:
+def decode_message(message: Any, timestamp: float | None = None, decode_trace=trace_wire.decode_trace) -> list[EngineEvent]:
     """Events for one decoded engine message (stateless; the classic step parsing is in ``MessageDecoder``)."""
     if not isinstance(message, dict):
         return [MalformedMessage("engine message is not a JSON object", repr(message)[:200].encode())]
