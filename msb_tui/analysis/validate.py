@@ -7,7 +7,6 @@ stages alike, and stops at the first failure; ``check_instruction`` returns that
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -112,6 +111,8 @@ def _csv_fields(spec: str) -> list[str]:
     # BuildKit reads --mount values as one CSV record (quotes allowed).
     if '"' not in spec:
         return spec.split(",")
+    import csv  # only for quoted values: most specs never need it
+
     try:
         return next(csv.reader([spec]))
     except (csv.Error, StopIteration):

@@ -12,7 +12,6 @@ vertexes, statuses, logs, then warnings.
 from __future__ import annotations
 
 import binascii
-from base64 import b64decode
 from collections.abc import Callable
 
 from msb_tui.build.events import BuildWarning, EngineEvent, LogChunk, MalformedMessage, StatusUpdate, VertexUpdate
@@ -247,7 +246,7 @@ def decode_base64(aux: str | bytes, decode: Callable[[bytes], list[EngineEvent]]
     """Events from one ``moby.buildkit.trace`` aux value (base64 text) through ``decode`` (either
     decoder's ``decode_status_response``); a ``MalformedMessage`` if it is not base64."""
     try:
-        data = b64decode(aux, validate=True)
+        data = binascii.a2b_base64(aux, strict_mode=True)  # b64decode(validate=True), without importing base64
     except (binascii.Error, ValueError) as error:
         raw = aux.encode("ascii", "replace") if isinstance(aux, str) else aux
         return [MalformedMessage(f"trace is not base64: {error}", raw[:200])]
