@@ -462,12 +462,31 @@ class BuildStream:
 def _has_from(text: str) -> bool:
     """Whether the Dockerfile has a FROM instruction (BuildKit's own parser; a parse error is left
     for the engine to report)."""
+    if _plainly_has_from(text):
+        return True
     try:
         import dockerfile
 
         return any(command.cmd.upper() == "FROM" for command in dockerfile.parse_string(text))
     except Exception as error:  # noqa: BLE001 - unparseable: the engine gives the real error
         return "no instructions" not in str(error)
+
+
+def _plainly_has_from(text: str) -> bool:
+    """True when a line is plainly a FROM instruction: not inside a continuation, in a file with no
+    heredoc and no escape directive. It spares loading BuildKit's parser (~1.5 ms) before the build
+    is sent; False means "ask the parser", never "there is no FROM"."""
+    if "<<" in text or "escape" in text.lower():
+        return False
+    continued = False
+    for line in text.lstrip("\ufeff").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue  # comments and blank lines do not end a continuation
+        if not continued and line.split(None, 1)[0].upper() == "FROM":
+            return True
+        continued = line.endswith("\\")
+    return False
 
 
 def _decode_line(decoder: MessageDecoder, line: bytes, now: float, recorder: Recorder | None) -> list[EngineEvent]:

@@ -252,3 +252,65 @@ def test_a_reader_that_stops_early_records_a_cancel(context, tmp_path):
     recording = load_recording(tmp_path / "r.jsonl")
     assert recording.footer["outcome"] == "cancelled"
     assert list(replay(tmp_path / "r.jsonl", None))[-1] == BuildCancelled()
+
+
+def _parser_has_from(text: str) -> bool:
+    """The runner's check with BuildKit's parser alone (a file it cannot parse is the engine's to report)."""
+    import dockerfile
+
+    try:
+        return any(command.cmd.upper() == "FROM" for command in dockerfile.parse_string(text))
+    except Exception as error:  # noqa: BLE001
+        return "no instructions" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("text", "plainly"),
+    [
+        ("FROM scratch\n", True),
+        ("\ufeff# syntax=docker/dockerfile:1\nfrom\tbusybox AS x\n", True),
+        ("ARG A=1\nARG B\n", False),
+        ("ARG A=1 \\\nFROM busybox\n", False),  # FROM continues the ARG line
+        ("RUN echo \\  \n# a comment\n\nFROM busybox\n", False),  # comments and blanks do not end it
+        ("# escape=`\nRUN echo `\nFROM busybox\n", False),  # another continuation character: the parser decides
+        ("RUN <<EOF\nFROM busybox\nEOF\n", False),  # a heredoc body: the parser decides
+        ("FROMAGE busybox\n", False),
+    ],
+)
+def test_a_plain_from_line_spares_the_parser_only_when_it_is_one(text, plainly):
+    from msb_tui.build.runner import _plainly_has_from
+
+    assert _plainly_has_from(text) is plainly
+    if plainly:
+        assert _parser_has_from(text)
+
+
+def test_plain_from_lines_in_the_corpus_are_from_instructions_to_the_parser():
+    from cases import CORPUS_DIR
+
+    from msb_tui.build.runner import _plainly_has_from
+
+    texts = [path.read_text() for path in sorted(CORPUS_DIR.glob("*.Dockerfile"))]
+    assert len(texts) > 100
+    assert sum(_plainly_has_from(text) for text in texts) > 80
+    for text in texts:
+        assert not _plainly_has_from(text) or _parser_has_from(text), text
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_LINES = st.sampled_from([
+    "FROM busybox", "from busybox AS b", "ARG A=1", "ARG A=1 \\", "RUN echo \\", "RUN echo hi", "# comment",
+    "# comment \\", "", "   ", "\tFROM x", "COPY a b \\", "ENV A=1 \\  ", "RUN echo \\\\", "  # FROM x",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LINES, max_size=8))
+def test_a_plain_from_line_is_a_from_instruction_to_the_parser(lines):
+    from msb_tui.build.runner import _plainly_has_from
+
+    text = "\n".join(lines) + "\n"
+    if _plainly_has_from(text):
+        assert _parser_has_from(text), text
