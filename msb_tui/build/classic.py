@@ -42,12 +42,10 @@ _COPY_FROM = re.compile(r"--from=(\S+)", re.IGNORECASE)
 _STDERR_START = "\x1b[91m"
 _STDERR_END = "\x1b[0m"
 
-DIGEST_PREFIX = CLASSIC_DIGEST_PREFIX
-
 
 def classic_digest(step_number: int) -> str:
     """The synthetic vertex digest of classic step ``step_number`` (1-based, whole file)."""
-    return f"{DIGEST_PREFIX}step-{step_number}"
+    return f"{CLASSIC_DIGEST_PREFIX}step-{step_number}"
 
 
 def sizes_from_steps(from_steps: list[int], total: int) -> tuple[int, list[int]] | None:
