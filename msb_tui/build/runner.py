@@ -14,7 +14,6 @@ import os
 import socket
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -155,12 +154,17 @@ def _raw_socket(response) -> socket.socket | None:
     return None
 
 
-_ENGINE_VERSIONS: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
+_ENGINE_VERSIONS = None  # client -> its engine's version: a WeakKeyDictionary, made on first use
 
 
 def _engine_version(client) -> dict[str, Any]:
     """The engine's version for the recording header; asked once per client (a request costs ~10 ms
-    before every build otherwise)."""
+    before every build otherwise). Called once the build is sent, so ``weakref`` is imported then."""
+    global _ENGINE_VERSIONS
+    if _ENGINE_VERSIONS is None:
+        import weakref
+
+        _ENGINE_VERSIONS = weakref.WeakKeyDictionary()
     try:
         return dict(_ENGINE_VERSIONS[client])
     except (KeyError, TypeError):
@@ -208,10 +212,7 @@ class BuildStream:
         self._iterated = False
         self._dockerfile_text: str | None = None
         self._recorder: Recorder | None = None
-        self.sending = threading.Event()
-        """Set when the request goes to the engine (or the build ended before that): whoever
-        iterates in another thread can wait for it before doing its own heavy set-up, so that the
-        build is not delayed by it."""
+        self._sent: tuple[Any, EngineEvent | None] | None = None  # (response, None) or (None, the early end)
         self._outcome: tuple[str, str | None, str | None] = ("failed", None, None)  # status, image id, error
         if record is not False:
             self.started = time.time()
@@ -276,13 +277,7 @@ class BuildStream:
         if self._iterated:
             raise RuntimeError("a BuildStream can be iterated only once")
         self._iterated = True
-        if self.started is None:
-            self.started = time.time()
         try:
-            try:
-                self._dockerfile_text = self.request.dockerfile_path().read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                self._dockerfile_text = None
             yield from self._events()
         except GeneratorExit:
             # The reader stopped early: the connection is closed below, so the engine cancels.
@@ -290,7 +285,6 @@ class BuildStream:
                 self._outcome = ("cancelled", None, "the reader stopped before the build ended")
             raise
         finally:
-            self.sending.set()
             if self._recorder is not None:
                 outcome, image_id, error = self._outcome
                 self._recorder.close(outcome, image_id=image_id, error=error)
@@ -311,7 +305,6 @@ class BuildStream:
         nothing was sent, the upload failed, or the engine refused the request."""
         from msb_tui.build.events import BuildCancelled, BuildFailed
 
-        self.sending.set()
         self._open_recorder()
         if kind == "cancelled":
             self._outcome = ("cancelled", None, None)
@@ -319,34 +312,46 @@ class BuildStream:
         self._outcome = ("failed", None, message)
         return BuildFailed(message, detail or {})
 
-    def _events(self) -> Iterator[EngineEvent]:
+    def send(self) -> None:
+        """Tar the context and send the request now, in this thread; iterating then reads the answer.
+
+        Optional: iterating sends first when this was not called. ``msb-tui build`` calls it so
+        that the engine starts on the build while the program imports its model and analysis,
+        with no second thread. Once sent, iterate the stream (or ``cancel()`` it).
+        """
+        if self._sent is None:
+            self._sent = self._send()
+
+    def _send(self) -> tuple[Any, EngineEvent | None]:
+        """(the engine's response, None), or (None, the terminal event) when the build ended before
+        the engine answered: nothing to send, a context or upload failure, a cancel, a refusal."""
         request = self.request
+        if self.started is None:
+            self.started = time.time()
+        try:
+            self._dockerfile_text = request.dockerfile_path().read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            self._dockerfile_text = None
         try:
             tar, dockerfile_name = make_context_tar(Path(request.context), request.dockerfile, self._progress("tar"))
         except _Cancelled:
-            yield self._early_end("cancelled")
-            return
+            return None, self._early_end("cancelled")
         except ContextError as failure:
-            yield self._early_end("failed", str(failure), {"phase": "context"})
-            return
+            return None, self._early_end("failed", str(failure), {"phase": "context"})
         except OSError as failure:
-            yield self._early_end("failed", f"cannot read the build context: {failure}", {"phase": "context"})
-            return
+            return None, self._early_end("failed", f"cannot read the build context: {failure}", {"phase": "context"})
         if self._dockerfile_text is not None and not _has_from(self._dockerfile_text):
             # dockerd 20.10 panics (and dies) on a Dockerfile holding only ARG lines: never send one.
             tar.close()
-            yield self._early_end("failed", "the Dockerfile has no FROM instruction; nothing to build", {"phase": "validate"})
-            return
+            return None, self._early_end("failed", "the Dockerfile has no FROM instruction; nothing to build", {"phase": "validate"})
         if self._cancel.is_set():
             tar.close()
-            yield self._early_end("cancelled")
-            return
+            return None, self._early_end("cancelled")
         with tar:
             size = tar.seek(0, os.SEEK_END)
             tar.seek(0)
             body = _UploadBody(tar, size, self._cancel, self._progress("upload"))
             client = self.client
-            self.sending.set()
             try:
                 if isinstance(client, PlainEngine):
                     response = client.post_stream(
@@ -363,23 +368,36 @@ class BuildStream:
                         timeout=None,
                     )
             except _Cancelled:
+                return None, self._early_end("cancelled")
+            except Exception as failure:  # noqa: BLE001 - requests/urllib3/docker errors alike
+                if self._cancel.is_set():
+                    return None, self._early_end("cancelled")
+                return None, self._early_end("failed", f"cannot send the build to the engine: {failure}", {"phase": "upload"})
+        with self._lock:
+            self._response = response
+            self._socket = response.socket if isinstance(response, PlainResponse) else _raw_socket(response)
+        return response, None
+
+    def _events(self) -> Iterator[EngineEvent]:
+        if self._sent is None:
+            self._sent = self._send()
+        response, ended = self._sent
+        if ended is not None:
+            yield ended
+            return
+        try:
+            if self._cancel.is_set():
                 yield self._early_end("cancelled")
                 return
-            except Exception as failure:  # noqa: BLE001 - requests/urllib3/docker errors alike
+            try:
+                status = response.status_code  # the engine's answer starts (PlainEngine reads it only now)
+            except Exception as failure:  # noqa: BLE001 - as for the upload
                 if self._cancel.is_set():
                     yield self._early_end("cancelled")
                 else:
                     yield self._early_end("failed", f"cannot send the build to the engine: {failure}", {"phase": "upload"})
                 return
-        with self._lock:
-            self._response = response
-            self._socket = response.socket if isinstance(response, PlainResponse) else _raw_socket(response)
-            cancelled = self._cancel.is_set()
-        try:
-            if cancelled:
-                yield self._early_end("cancelled")
-                return
-            if response.status_code >= 400:
+            if status >= 400:
                 yield self._early_end("failed", _error_text(response), {"status": response.status_code})
                 return
             self._open_recorder()
@@ -560,7 +578,8 @@ def _error_text(response) -> str:
 
 
 def start_build(client, request: BuildRequest, *, record: bool | Path = True) -> BuildStream:
-    """Prepare a build; nothing is sent until the returned stream is iterated (in a worker thread).
+    """Prepare a build; nothing is sent until the returned stream is iterated (in a worker thread)
+    or ``send()`` is called.
 
     ``record``: True records into ``msb_tui.paths.recordings_dir()``, a Path records there, False not at all.
     """

@@ -125,44 +125,6 @@ def run(args: argparse.Namespace) -> int:
     return run_build(client, request, analysis, progress=args.progress, record=not args.no_record)
 
 
-_END = object()
-
-
-class _PumpError:
-    def __init__(self, error: BaseException):
-        self.error = error
-
-
-def _pumped(stream):
-    """Iterate ``stream`` in a worker thread (so the build starts at once); yield its events here."""
-    import queue
-    import threading
-
-    items: queue.SimpleQueue = queue.SimpleQueue()
-
-    def pump():
-        try:
-            for event in stream:
-                items.put(event)
-        except BaseException as error:  # noqa: BLE001 - handed to the consuming thread
-            items.put(_PumpError(error))
-        finally:
-            items.put(_END)
-
-    threading.Thread(target=pump, name="msb-tui-build-stream", daemon=True).start()
-
-    def events():
-        while True:
-            item = items.get()
-            if item is _END:
-                return
-            if isinstance(item, _PumpError):
-                raise item.error
-            yield item
-
-    return events()
-
-
 def run_build(client, request, analysis=None, *, progress: str = "plain", record: bool = True, stdout=None) -> int:
     """Run one build, printing progress and the summary; Ctrl+C cancels it on the engine (exit 130).
 
@@ -188,17 +150,19 @@ def run_build(client, request, analysis=None, *, progress: str = "plain", record
 
         previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
-        events = _pumped(stream)
-        # The model, the analysis and the printers are imported and prepared while the engine
-        # works on the build, not before the request is sent (nor competing with it for the GIL).
-        stream.sending.wait()
+        # The engine starts on the build now; the model, the analysis and the printers are
+        # imported and prepared while it works (its answer waits in the socket meanwhile).
+        stream.send()
         from msb_tui.build.model import BuildModel
 
         if callable(analysis):
             analysis = analysis()
         model = BuildModel(analysis, classic=request.classic)
-        status = consume(events, model, progress=progress, stdout=stdout,
+        status = consume(stream, model, progress=progress, stdout=stdout,
                          recording=str(stream.recording_path) if stream.recording_path else None)
+    except BaseException:
+        stream.cancel()  # whatever stopped us, the engine stops too
+        raise
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)

@@ -83,7 +83,8 @@ class PlainEngine:
         }
 
     def post_stream(self, path: str, params: dict, body, size: int, headers: dict[str, str]) -> "PlainResponse":
-        """``POST path`` with ``body`` (a file-like with ``read``, ``size`` bytes); the answer, unread.
+        """``POST path`` with ``body`` (a file-like with ``read``, ``size`` bytes); the answer, unread:
+        this returns once the request is sent, without waiting for the engine to answer.
 
         The body is sent in 64 KiB pieces, so a cancelling ``body.read`` stops the upload.
         """
@@ -113,13 +114,35 @@ def _request_head(method: str, path: str, params: dict, headers: dict[str, str])
 
 
 class PlainResponse:
-    """An HTTP answer read straight off the socket: status and headers at once, the body as it arrives."""
+    """An HTTP answer read straight off the socket: the status and headers when first asked for
+    (so a request can be sent without waiting for the answer), the body as it arrives."""
 
     def __init__(self, sock: socket.socket):
         self.socket = sock
+        self._status: int | None = None
+        self._headers: dict[str, str] = {}
+        self._rest = b""
+        self._chunked = False
+        self._length: int | None = None
+        self._body: bytes | None = None
+
+    @property
+    def status_code(self) -> int:
+        if self._status is None:
+            self._read_head()
+        return self._status  # type: ignore[return-value]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Header names in lower case."""
+        if self._status is None:
+            self._read_head()
+        return self._headers
+
+    def _read_head(self) -> None:
         buffer = b""
         while b"\r\n\r\n" not in buffer:
-            data = sock.recv(_READ_SIZE)
+            data = self.socket.recv(_READ_SIZE)
             if not data:
                 raise PlainHTTPError("the engine closed the connection before answering")
             buffer += data
@@ -128,20 +151,21 @@ class PlainResponse:
         head, _, self._rest = buffer.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         try:
-            self.status_code = int(lines[0].split(" ", 2)[1])
+            status = int(lines[0].split(" ", 2)[1])
         except (IndexError, ValueError):
             raise PlainHTTPError(f"not an HTTP answer: {lines[0][:80]!r}") from None
-        self.headers: dict[str, str] = {}
         for line in lines[1:]:
             name, _, value = line.partition(":")
-            self.headers[name.strip().lower()] = value.strip()
-        self._chunked = "chunked" in self.headers.get("transfer-encoding", "").lower()
-        length = self.headers.get("content-length")
+            self._headers[name.strip().lower()] = value.strip()
+        self._chunked = "chunked" in self._headers.get("transfer-encoding", "").lower()
+        length = self._headers.get("content-length")
         self._length = int(length) if length and length.isdigit() else None
-        self._body: bytes | None = None
+        self._status = status
 
     def iter_chunks(self):
         """The body's bytes as they arrive (de-chunked): every complete piece in the buffer at once."""
+        if self._status is None:
+            self._read_head()
         if self._chunked:
             yield from self._dechunked()
             return

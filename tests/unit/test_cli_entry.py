@@ -60,7 +60,8 @@ def test_build_path_stays_light_until_the_request_is_sent():
     code = (
         "import sys\n"
         "import msb_tui.cli, msb_tui.commands.build, msb_tui.build.runner, msb_tui.engine.plain_http\n"
-        "heavy = ('docker', 'requests', 'google.protobuf', 'textual', 'rich', 'dataclasses', 'tarfile', 'tempfile')\n"
+        "heavy = ('docker', 'requests', 'google.protobuf', 'textual', 'rich', 'dataclasses', 'tarfile', 'tempfile',\n"
+        "         'typing', 'inspect', 'queue', 'weakref')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -86,8 +86,9 @@ def test_content_length_and_read_to_close_bodies():
 
 @pytest.mark.parametrize("pieces", [[], [b"HTTP/1.1 200 OK\r\nno end of headers"], [b"SSH-2.0-OpenSSH\r\n\r\n"]])
 def test_no_answer_or_not_http_is_an_error(pieces):
+    response = PlainResponse(FakeSocket(pieces))  # nothing is read before it is asked for
     with pytest.raises(PlainHTTPError):
-        PlainResponse(FakeSocket(pieces))
+        response.status_code
 
 
 def test_request_head_encodes_repeated_and_json_parameters():
@@ -142,6 +143,25 @@ def test_ping_names_the_engine_and_post_sends_the_whole_body(tmp_path):
     assert server.received[-1].endswith(b"\r\n\r\n" + body)
     assert b"Content-Length: 256000\r\n" in server.received[-1]
     server.sock.close()
+
+
+def test_post_returns_once_sent_and_the_answer_is_read_when_asked_for(tmp_path):
+    """``msb-tui build`` imports its model while the engine works: sending must not wait for the answer."""
+    import io
+
+    path = str(tmp_path / "engine.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen()
+    engine = PlainEngine(f"unix://{path}")
+    response = engine.post_stream("/build", {}, io.BytesIO(b"tar"), 3, {})  # nobody has answered yet
+    conn, _ = listener.accept()
+    with conn:
+        assert conn.recv(65536).endswith(b"\r\n\r\ntar")
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone")
+    assert response.status_code == 200
+    assert response.read_all() == b"done"
+    listener.close()
 
 
 def test_connect_plain_is_none_when_nothing_answers(tmp_path):
