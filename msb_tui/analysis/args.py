@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+from msb_tui.records import Record
 
 # The automatic platform ARGs BuildKit defines in the global scope.
 PLATFORM_ARGS = (
@@ -34,11 +35,16 @@ class ExpansionError(ValueError):
     """BuildKit would refuse to expand this word (the message is BuildKit's)."""
 
 
-@dataclass(slots=True)
-class Expansion:
-    result: str
-    matched: set[str] = field(default_factory=set)
-    unmatched: set[str] = field(default_factory=set)
+class Expansion(Record):
+    """A word after variable expansion, and the variables it named that were (not) set."""
+
+    __slots__ = ("result", "matched", "unmatched")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, result: str, matched: set[str] | None = None, unmatched: set[str] | None = None):
+        self.result = result
+        self.matched: set[str] = set() if matched is None else matched
+        self.unmatched: set[str] = set() if unmatched is None else unmatched
 
 
 def platform_args(platform: str | None = None, build_platform: str | None = None) -> dict[str, str]:

@@ -8,7 +8,8 @@ know of), so tests against an older engine can tell which cases apply there.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from msb_tui.records import Record
 
 # Error codes, with the BuildKit release that made each an error when that is recent.
 BUILDKIT_VERSION_NOTES: dict[str, dict[str, str | None]] = {
@@ -61,14 +62,16 @@ BUILDKIT_BEHAVIOUR_NOTES: dict[str, dict[str, str | None]] = {
 _LINE_IN_MESSAGE = re.compile(r"\bline (\d+)\b")
 
 
-@dataclass(frozen=True, slots=True)
-class DockerfileError:
+class DockerfileError(Record):
     """A reason BuildKit refuses the Dockerfile. ``line`` is 1-based, None when BuildKit gives none."""
 
-    line: int | None
-    message: str
-    code: str
-    since: str | None = None
+    __slots__ = ("line", "message", "code", "since")
+
+    def __init__(self, line: int | None, message: str, code: str, since: str | None = None):
+        self.line = line
+        self.message = message
+        self.code = code
+        self.since = since
 
     @classmethod
     def make(cls, line: int | None, message: str, code: str) -> DockerfileError:
@@ -85,12 +88,14 @@ def line_from_message(message: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Record):
     """A lint finding. ``rule`` uses BuildKit's build-check name where one exists."""
 
-    rule: str
-    severity: str  # "error" | "warning" | "info"
-    line: int | None
-    message: str
-    fix: str = ""
+    __slots__ = ("rule", "severity", "line", "message", "fix")
+
+    def __init__(self, rule: str, severity: str, line: int | None, message: str, fix: str = ""):
+        self.rule = rule
+        self.severity = severity  # "error" | "warning" | "info"
+        self.line = line
+        self.message = message
+        self.fix = fix
