@@ -15,12 +15,14 @@ import re
 import stat
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-# Sending a build imports this module: it stays clear of typing and dataclasses (see runner.py).
+# Sending a build imports this module: it stays clear of typing, dataclasses and pathlib (which
+# brings urllib.parse and ipaddress, ~3 ms); paths are strings or os.PathLike here (see runner.py).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import BinaryIO
+
+    from _typeshed import StrPath
 
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(files, bytes)`` while the tar is written (throttled)."""
@@ -174,39 +176,37 @@ class IgnoreMatcher:
 # The tar
 
 
-def _resolve_dockerfile(context_dir: Path, dockerfile: Path | None) -> tuple[Path, str | None]:
+def _resolve_dockerfile(context_dir: str, dockerfile: StrPath | None) -> tuple[str, str | None]:
     """The Dockerfile's path and, if it lies inside the context, its name relative to the context."""
     if dockerfile is None:
-        path = context_dir / "Dockerfile"
+        path = os.path.join(context_dir, "Dockerfile")
     else:
-        path = Path(dockerfile)
-        if not path.is_absolute():
-            # Like the Docker CLI: -f is relative to the current folder.
-            path = Path.cwd() / path
-    if not path.exists():
+        # Like the Docker CLI: -f is relative to the current folder.
+        path = os.path.join(os.getcwd(), dockerfile)
+    if not os.path.exists(path):
         raise ContextError(f"Dockerfile not found: {path}")
-    if not path.is_file():
+    if not os.path.isfile(path):
         raise ContextError(f"Dockerfile is not a file: {path}")
     # Inside the context only if its (unresolved, then resolved) folder is the context or below it.
-    try:
-        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(context_dir))
-    except ValueError:
+    absolute_context = os.path.abspath(context_dir)
+    rel = os.path.relpath(os.path.abspath(path), absolute_context)
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
         return path, None
     real_context = os.path.realpath(context_dir)
     real_file = os.path.realpath(path)
-    if path.is_symlink() or not real_file.startswith(real_context + os.sep):
+    if os.path.islink(path) or not real_file.startswith(real_context + os.sep):
         # A symlinked Dockerfile (or one that escapes through a symlinked folder) is sent as content.
         return path, None
-    return path, rel.as_posix()
+    return path, rel.replace(os.sep, "/")
 
 
-def _ignore_text(context_dir: Path, dockerfile_path: Path) -> str:
+def _ignore_text(context_dir: str, dockerfile_path: str) -> str:
     """``<Dockerfile>.dockerignore`` next to the Dockerfile wins (as buildx does), else ``.dockerignore``."""
-    specific = dockerfile_path.with_name(dockerfile_path.name + ".dockerignore")
-    for candidate in (specific, context_dir / ".dockerignore"):
+    for candidate in (dockerfile_path + ".dockerignore", os.path.join(context_dir, ".dockerignore")):
         try:
-            if candidate.is_file():
-                return candidate.read_text(encoding="utf-8", errors="replace")
+            if os.path.isfile(candidate):
+                with open(candidate, encoding="utf-8", errors="replace") as handle:
+                    return handle.read()
         except OSError:
             continue
     return ""
@@ -351,15 +351,15 @@ class _TarWriter:
 
 
 def make_context_tar(
-    context_dir: Path, dockerfile: Path | None = None, progress: ProgressCallback | None = None
+    context_dir: StrPath, dockerfile: StrPath | None = None, progress: ProgressCallback | None = None
 ) -> tuple[BinaryIO, str]:
     """Tar the build context into a seekable temp file; return it (at offset 0) and the Dockerfile's
     name inside the tar (relative path, or a unique ``.msb-tui-dockerfile-*`` name when ``-f`` points
     outside the context)."""
-    context_dir = Path(context_dir)
-    if not context_dir.exists():
+    context_dir = os.fspath(context_dir)
+    if not os.path.exists(context_dir):
         raise ContextError(f"build context not found: {context_dir}")
-    if not context_dir.is_dir():
+    if not os.path.isdir(context_dir):
         raise ContextError(f"build context is not a folder: {context_dir}")
     dockerfile_path, dockerfile_rel = _resolve_dockerfile(context_dir, dockerfile)
     matcher = IgnoreMatcher(parse_dockerignore(_ignore_text(context_dir, dockerfile_path)))
@@ -444,8 +444,8 @@ class _ReportingReader:
 
 def _write_tar(
     spool: BinaryIO,
-    context_dir: Path,
-    dockerfile_path: Path,
+    context_dir: str,
+    dockerfile_path: str,
     dockerfile_rel: str | None,
     matcher: IgnoreMatcher,
     progress: ProgressCallback | None,
@@ -459,7 +459,7 @@ def _write_tar(
         always.add(dockerfile_rel)
 
     tar = _TarWriter(spool)
-    root = os.fspath(context_dir)
+    root = context_dir
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         rel_dir = os.path.relpath(dirpath, root)
         rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
@@ -512,7 +512,8 @@ def _write_tar(
                 last_report = time.monotonic()
                 progress(files, size)
     if dockerfile_rel is None:
-        data = dockerfile_path.read_bytes()
+        with open(dockerfile_path, "rb") as handle:
+            data = handle.read()
         import hashlib  # only for a Dockerfile outside the context; OpenSSL costs ~3 ms to load
 
         digest = hashlib.sha256(os.fsencode(os.path.abspath(dockerfile_path)) + data).hexdigest()[:12]

@@ -15,18 +15,21 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from types import SimpleNamespace
 
 from msb_tui.build.context import ContextError, make_context_tar
 from msb_tui.engine.plain_http import PlainEngine, PlainResponse
 
-# Only what sending a build needs is imported above (no dataclasses, typing or protobuf): the
-# events, the recorder and the decoder are imported once the request is on its way, while the
-# engine works on it. ``msb-tui build`` starts ~25 ms sooner for it (benchmarks/bench_build_overhead.py).
+# Only what sending a build needs is imported above (no dataclasses, typing, protobuf or pathlib;
+# paths are strings or os.PathLike until the request is sent): the events, the recorder and the
+# decoder are imported once the request is on its way, while the engine works on it.
+# ``msb-tui build`` starts ~30 ms sooner for it (benchmarks/bench_build_overhead.py).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
+
+    from _typeshed import StrPath
 
     from msb_tui.build.events import EngineEvent
     from msb_tui.build.messages import MessageDecoder
@@ -43,8 +46,8 @@ class BuildRequest(SimpleNamespace):
     A namespace rather than a dataclass so that sending a build needs no ``dataclasses`` import.
     """
 
-    context: Path
-    dockerfile: Path | None
+    context: StrPath
+    dockerfile: StrPath | None
     target: str | None
     build_args: dict[str, str]
     no_cache: bool
@@ -57,8 +60,8 @@ class BuildRequest(SimpleNamespace):
 
     def __init__(
         self,
-        context: Path,
-        dockerfile: Path | None = None,
+        context: StrPath,
+        dockerfile: StrPath | None = None,
         target: str | None = None,
         build_args: dict[str, str] | None = None,
         no_cache: bool = False,
@@ -75,11 +78,11 @@ class BuildRequest(SimpleNamespace):
             classic=classic, network=network,
         )
 
-    def dockerfile_path(self) -> Path:
+    def dockerfile_path(self) -> str:
+        """CONTEXT/Dockerfile, or ``dockerfile`` (relative to the current folder, as with ``docker build -f``)."""
         if self.dockerfile is None:
-            return Path(self.context) / "Dockerfile"
-        path = Path(self.dockerfile)
-        return path if path.is_absolute() else Path.cwd() / path
+            return os.path.join(self.context, "Dockerfile")
+        return os.path.join(os.getcwd(), self.dockerfile)
 
 
 def build_params(request: BuildRequest, dockerfile_name: str) -> dict[str, Any]:
@@ -185,7 +188,7 @@ def default_recording_path(request: BuildRequest, started: float) -> Path:
     from msb_tui.paths import recordings_dir
 
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(started))
-    name = Path(request.context).resolve().name or "build"
+    name = os.path.basename(os.path.realpath(request.context)) or "build"
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:40]
     return recordings_dir() / f"{stamp}-{safe}-{os.getpid()}-{int(started * 1000) % 100000}.jsonl"
 
@@ -197,10 +200,10 @@ class BuildStream:
     followed by nothing), ``BuildFailed`` or ``BuildCancelled``.
     """
 
-    def __init__(self, client, request: BuildRequest, record: bool | Path = True):
+    def __init__(self, client, request: BuildRequest, record: bool | StrPath = True):
         self.client = client
         self.request = request
-        self.recording_path: Path | None = None
+        self._recording_path: Path | None = None
         self.started: float | None = None
         self.context_progress: Callable[[str, int, int], None] | None = None
         """Optional ``callback(phase, done, total)``; phase "tar" (files, bytes) or "upload" (bytes, bytes)."""
@@ -216,9 +219,19 @@ class BuildStream:
         self._outcome: tuple[str, str | None, str | None] = ("failed", None, None)  # status, image id, error
         if record is not False:
             self.started = time.time()
-            self.recording_path = (
-                Path(record) if not isinstance(record, bool) else default_recording_path(request, self.started)
+
+    @property
+    def recording_path(self) -> Path | None:
+        """Where the build is recorded; None when it is not (``record=False``, or the file could not
+        be opened). Worked out on first use, so that the build is sent without importing pathlib."""
+        if self._recording_path is None and self._record is not False:
+            from pathlib import Path
+
+            record = self._record
+            self._recording_path = (
+                Path(record) if not isinstance(record, bool) else default_recording_path(self.request, self.started)
             )
+        return self._recording_path
 
     @property
     def cancelled(self) -> bool:
@@ -257,8 +270,8 @@ class BuildStream:
     def _inputs(self, dockerfile_text: str | None) -> dict[str, Any]:
         request = self.request
         return {
-            "context": str(Path(request.context).resolve()),
-            "dockerfile": str(request.dockerfile_path()),
+            "context": os.path.realpath(request.context),
+            "dockerfile": request.dockerfile_path(),
             "dockerfile_text": dockerfile_text,
             "target": request.target,
             "build_args": dict(request.build_args),
@@ -291,14 +304,14 @@ class BuildStream:
 
     def _open_recorder(self) -> None:
         """Start the recording (once the request is on its way, or when the build ends before that)."""
-        if self.recording_path is None or self._recorder is not None:
+        if self._record is False or self._recorder is not None:
             return
         from msb_tui.build.recording import Recorder
 
         try:
             self._recorder = Recorder(self.recording_path, self._inputs(self._dockerfile_text))
         except OSError:
-            self.recording_path = None
+            self._record, self._recording_path = False, None
 
     def _early_end(self, kind: str, message: str = "", detail: dict | None = None) -> EngineEvent:
         """The terminal event of a build that ends before its progress stream (failed or cancelled):
@@ -329,11 +342,12 @@ class BuildStream:
         if self.started is None:
             self.started = time.time()
         try:
-            self._dockerfile_text = request.dockerfile_path().read_text(encoding="utf-8", errors="replace")
+            with open(request.dockerfile_path(), encoding="utf-8", errors="replace") as dockerfile:
+                self._dockerfile_text = dockerfile.read()
         except OSError:
             self._dockerfile_text = None
         try:
-            tar, dockerfile_name = make_context_tar(Path(request.context), request.dockerfile, self._progress("tar"))
+            tar, dockerfile_name = make_context_tar(request.context, request.dockerfile, self._progress("tar"))
         except _Cancelled:
             return None, self._early_end("cancelled")
         except ContextError as failure:
@@ -577,7 +591,7 @@ def _error_text(response) -> str:
     return text or f"the engine answered HTTP {response.status_code}"
 
 
-def start_build(client, request: BuildRequest, *, record: bool | Path = True) -> BuildStream:
+def start_build(client, request: BuildRequest, *, record: bool | StrPath = True) -> BuildStream:
     """Prepare a build; nothing is sent until the returned stream is iterated (in a worker thread)
     or ``send()`` is called.
 

@@ -92,7 +92,7 @@ def context_candidate(name: str, env: Mapping[str, str]) -> Candidate | str:
     if name == "default":
         return Candidate(DEFAULT_HOST, "docker context 'default'")
     digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
-    base = docker_config_dir(env) / "contexts"
+    base = Path(docker_config_dir(env)) / "contexts"
     meta_path = base / "meta" / digest / "meta.json"
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))

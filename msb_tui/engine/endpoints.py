@@ -10,19 +10,19 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 PLAIN_SCHEMES = ("unix://", "tcp://", "http://")
 """Addresses :class:`~msb_tui.engine.plain_http.PlainEngine` speaks to (no TLS, no ssh)."""
 
 
-def docker_config_dir(env: Mapping[str, str]) -> Path:
+def docker_config_dir(env: Mapping[str, str]) -> str:
+    """``$DOCKER_CONFIG``, else ``~/.docker`` (a string: the build path does without pathlib)."""
     explicit = env.get("DOCKER_CONFIG")
     if explicit:
-        return Path(explicit)
-    home = env.get("HOME") or str(Path.home())
-    return Path(home) / ".docker"
+        return explicit
+    home = env.get("HOME") or os.path.expanduser("~")
+    return os.path.join(home, ".docker")
 
 
 def current_context_name(env: Mapping[str, str]) -> str | None:
@@ -30,9 +30,9 @@ def current_context_name(env: Mapping[str, str]) -> str | None:
     name = env.get("DOCKER_CONTEXT")
     if name:
         return name
-    config = docker_config_dir(env) / "config.json"
     try:
-        data = json.loads(config.read_text(encoding="utf-8"))
+        with open(os.path.join(docker_config_dir(env), "config.json"), encoding="utf-8") as config:
+            data = json.load(config)
     except (OSError, ValueError):
         return None
     name = data.get("currentContext") if isinstance(data, dict) else None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import socket
-from urllib.parse import quote, urlsplit
 
 _READ_SIZE = 1 << 16
 _SEND_SIZE = 1 << 16
@@ -27,13 +26,10 @@ class PlainEngine:
     """An engine reached over ``unix://PATH`` or ``tcp://HOST:PORT`` (no TLS): one connection per request."""
 
     def __init__(self, host: str, timeout: float | None = None):
-        parts = urlsplit(host)
-        if parts.scheme == "unix":
+        if host.startswith("unix://"):
             self.address: str | tuple[str, int] = host[len("unix://"):] or "/var/run/docker.sock"
-        elif parts.scheme in ("tcp", "http"):
-            if not parts.hostname:
-                raise ValueError(f"no host name in {host!r}")
-            self.address = (parts.hostname, parts.port or 2375)
+        elif host.startswith(("tcp://", "http://")):
+            self.address = _tcp_address(host)
         else:
             raise ValueError(f"{host!r}: only unix:// and tcp:// (without TLS) are spoken here")
         self.host = host
@@ -102,11 +98,36 @@ class PlainEngine:
             raise
 
 
+def _tcp_address(host: str) -> tuple[str, int]:
+    """(name, port) of ``tcp://NAME[:PORT]`` (``[ADDRESS]`` for IPv6; port 2375 when none is given)."""
+    netloc = host.partition("://")[2].split("/", 1)[0].rpartition("@")[2]
+    if netloc.startswith("["):
+        name, _, rest = netloc[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else rest
+    else:
+        name, _, port = netloc.partition(":")
+    if not name:
+        raise ValueError(f"no host name in {host!r}")
+    if port and not port.isdigit():
+        raise ValueError(f"{host!r}: the port is not a number")
+    return name.lower(), int(port) if port else 2375
+
+
+# What a query value keeps as it is (RFC 3986's unreserved characters); the rest is %XX-encoded.
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _quote(text: str) -> str:
+    """``urllib.parse.quote(text, safe="")``, without importing urllib.parse (and ipaddress) before
+    the build is sent: ~2 ms of a cached build's start."""
+    return "".join(chr(byte) if byte in _UNRESERVED else f"%{byte:02X}" for byte in text.encode("utf-8"))
+
+
 def _request_head(method: str, path: str, params: dict, headers: dict[str, str]) -> bytes:
     query = []
     for key, value in params.items():
         for item in value if isinstance(value, (list, tuple)) else (value,):
-            query.append(f"{quote(str(key), safe='')}={quote(str(item), safe='')}")
+            query.append(f"{_quote(str(key))}={_quote(str(item))}")
     target = path + ("?" + "&".join(query) if query else "")
     lines = [f"{method} {target} HTTP/1.1", "Host: docker", "User-Agent: msb-tui", "Connection: close"]
     lines += [f"{name}: {value}" for name, value in headers.items()]

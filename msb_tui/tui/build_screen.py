@@ -79,7 +79,7 @@ def dockerfile_text_of_source(source: Any) -> str | None:
     request = getattr(source, "request", None)
     if request is not None and hasattr(request, "dockerfile_path"):
         try:
-            return request.dockerfile_path().read_text(encoding="utf-8", errors="replace")
+            return Path(request.dockerfile_path()).read_text(encoding="utf-8", errors="replace")
         except OSError:
             return None
     return None

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from msb_tui.engine.endpoints import DEFAULT_HOST, plain_hosts
-from msb_tui.engine.plain_http import PlainEngine, PlainHTTPError, PlainResponse, _request_head, connect_plain
+from msb_tui.engine.plain_http import PlainEngine, PlainHTTPError, PlainResponse, _quote, _request_head, connect_plain
 
 
 class FakeSocket:
@@ -176,6 +176,20 @@ def test_plain_engine_refuses_what_it_cannot_speak():
     assert PlainEngine("unix:///run/docker.sock").address == "/run/docker.sock"
     assert PlainEngine("unix://run/docker.sock").address == "run/docker.sock"  # relative, as written
     assert PlainEngine("tcp://[::1]:2375").address == ("::1", 2375)
+    assert PlainEngine("tcp://[::1]").address == ("::1", 2375)
+    assert PlainEngine("tcp://Engine.Example:2380/").address == ("engine.example", 2380)
+    assert PlainEngine("http://box").address == ("box", 2375)
+    for bad in ("tcp://", "tcp://:2375", "tcp://box:port", "ftp://box"):
+        with pytest.raises(ValueError):
+            PlainEngine(bad)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_query_quoting_is_urllib_quote_with_nothing_safe(text):
+    from urllib.parse import quote
+
+    assert _quote(text) == quote(text, safe="")
 
 
 @pytest.mark.parametrize(
