@@ -55,13 +55,13 @@ def test_a_command_imports_no_other_command():
 
 
 def test_build_path_stays_light_until_the_request_is_sent():
-    """What sending a build needs must not pull in docker-py, protobuf, Textual or dataclasses
-    (each would delay every build; see docs/architecture.md, start-up of msb-tui build)."""
+    """What sending a build needs must not pull in docker-py, protobuf, Textual, dataclasses, typing
+    or pathlib (each would delay every build; see docs/architecture.md, start-up of msb-tui build)."""
     code = (
         "import sys\n"
         "import msb_tui.cli, msb_tui.commands.build, msb_tui.build.runner, msb_tui.engine.plain_http\n"
         "heavy = ('docker', 'requests', 'google.protobuf', 'textual', 'rich', 'dataclasses', 'tarfile', 'tempfile',\n"
-        "         'typing', 'inspect', 'queue', 'weakref')\n"
+        "         'typing', 'inspect', 'queue', 'weakref', 'pathlib', 'urllib', 'ipaddress')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
