@@ -4,6 +4,7 @@ output is flushed, when it returns 0 or 1."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -54,15 +55,32 @@ def test_a_command_imports_no_other_command():
     assert result.stdout.strip() == "['msb_tui.commands.build']"
 
 
+def _loaded_after(statements: str, watched: tuple[str, ...]) -> list[str]:
+    """The modules of ``watched`` (or under them) that a fresh interpreter holds after ``statements``."""
+    code = (
+        f"import sys\n{statements}\nimport json\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {watched!r} or m in {watched!r})))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
 def test_build_path_stays_light_until_the_request_is_sent():
     """What sending a build needs must not pull in docker-py, protobuf, Textual, dataclasses, typing
     or pathlib (each would delay every build; see docs/architecture.md, start-up of msb-tui build)."""
-    code = (
-        "import sys\n"
-        "import msb_tui.cli, msb_tui.commands.build, msb_tui.build.runner, msb_tui.engine.plain_http\n"
-        "heavy = ('docker', 'requests', 'google.protobuf', 'textual', 'rich', 'dataclasses', 'tarfile', 'tempfile',\n"
-        "         'typing', 'inspect', 'queue', 'weakref', 'pathlib', 'urllib', 'ipaddress')\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
+    heavy = ("docker", "requests", "google.protobuf", "textual", "rich", "dataclasses", "tarfile", "tempfile",
+             "typing", "inspect", "queue", "weakref", "pathlib", "urllib", "ipaddress")
+    statements = "import msb_tui.cli, msb_tui.commands.build, msb_tui.build.runner, msb_tui.engine.plain_http"
+    assert _loaded_after(statements, heavy) == []
+
+
+def test_what_the_build_imports_while_the_engine_works_has_no_dataclasses():
+    """The model, the analysis, the decoder, the recorder and the printers stay clear of dataclasses
+    and inspect (~15 ms of CPU on the 2 CPUs the engine shares; see docs/architecture.md)."""
+    statements = (
+        "import msb_tui.commands.build, msb_tui.build.runner, msb_tui.build.model, msb_tui.build.messages\n"
+        "import msb_tui.build.recording, msb_tui.build.report\n"
+        "from msb_tui.analysis import analyze\n"
+        "analyze('ARG B=x\\nFROM $B AS a\\nRUN true\\nFROM scratch\\nCOPY --from=a / /\\n', lint=False)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
+    assert _loaded_after(statements, ("dataclasses", "inspect")) == []

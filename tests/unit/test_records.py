@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from msb_tui.build.events import BuildCancelled, BuildFailed, LogChunk, VertexUpdate
@@ -42,17 +39,3 @@ def test_events_keep_their_dataclass_behaviour():
     with pytest.raises(AttributeError):
         LogChunk("v", b"x").other = 1  # slotted: no stray attributes
 
-
-def test_the_build_path_imports_no_dataclasses():
-    """Everything ``msb-tui build`` imports while the engine works stays clear of dataclasses and
-    inspect (~15 ms of CPU on the 2 CPUs the engine shares; see docs/architecture.md)."""
-    code = (
-        "import sys\n"
-        "import msb_tui.commands.build, msb_tui.build.runner, msb_tui.build.model, msb_tui.build.messages\n"
-        "import msb_tui.build.recording, msb_tui.build.report\n"
-        "from msb_tui.analysis import analyze\n"
-        "analyze('ARG B=x\\nFROM $B AS a\\nRUN true\\nFROM scratch\\nCOPY --from=a / /\\n', lint=False)\n"
-        "print(sorted(m for m in ('dataclasses', 'inspect') if m in sys.modules))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
