@@ -10,8 +10,8 @@ from __future__ import annotations
 
 
 class Record:
-    """Equal when of the same class with equal fields (the names in ``__slots__``, except those in
-    ``_not_compared``); hashes alike; prints as ``Name(field=value, ...)``.
+    """Equal when of the same class with equal fields (the names in ``__slots__``, its own and its
+    bases', except those in ``_not_compared``); hashes alike; prints as ``Name(field=value, ...)``.
 
     A subclass lists its fields in ``__slots__`` (in constructor order) and writes its ``__init__``.
     One whose fields change after construction sets ``__hash__ = None``, as a mutable dataclass is.
@@ -19,10 +19,16 @@ class Record:
 
     __slots__ = ()
     _not_compared: tuple[str, ...] = ()
+    _fields: tuple[str, ...] = ()  # every slot, bases first (set for each subclass)
+    _compared_fields: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._fields = tuple(name for klass in reversed(cls.__mro__) for name in klass.__dict__.get("__slots__", ()))
+        cls._compared_fields = tuple(name for name in cls._fields if name not in cls._not_compared)
 
     def _compared(self) -> tuple:
-        skip = self._not_compared
-        return tuple(getattr(self, name) for name in self.__slots__ if name not in skip)
+        return tuple(getattr(self, name) for name in self._compared_fields)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -33,5 +39,5 @@ class Record:
         return hash((self.__class__, self._compared()))
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
         return f"{self.__class__.__name__}({fields})"

@@ -22,6 +22,14 @@ class OtherPair(Pair):
     __slots__ = ()
 
 
+class Triple(Pair):
+    __slots__ = ("third",)
+
+    def __init__(self, left, right, third):
+        super().__init__(left, right)
+        self.third = third
+
+
 def test_equal_by_class_and_compared_fields():
     assert Pair(1, "a", when=1.0) == Pair(1, "a", when=2.0)
     assert hash(Pair(1, "a", when=1.0)) == hash(Pair(1, "a", when=2.0))
@@ -29,6 +37,13 @@ def test_equal_by_class_and_compared_fields():
     assert Pair(1, "a") != OtherPair(1, "a")  # a subclass is another kind of value
     assert Pair(1, "a") != (1, "a")
     assert repr(Pair(1, "a")) == "Pair(left=1, right='a', when=None)"
+
+
+def test_a_subclass_compares_its_bases_fields_too():
+    assert OtherPair(1, "a") != OtherPair(2, "a")
+    assert Triple(1, "a", 3) == Triple(1, "a", 3) != Triple(2, "a", 3)
+    assert Triple(1, "a", 3) != Triple(1, "a", 4)
+    assert repr(Triple(1, "a", 3)) == "Triple(left=1, right='a', when=None, third=3)"
 
 
 def test_events_keep_their_dataclass_behaviour():
