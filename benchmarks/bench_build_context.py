@@ -1,4 +1,4 @@
-"""Benchmark: tarring a build context — msb_tui.build.context against GNU tar and the docker package.
+"""Benchmark: tarring a build context — msb_tui.builds.context against GNU tar and the docker package.
 
 A generated context of 20,000 small files in 100 folders plus a few 20 MB files, with a
 .dockerignore excluding a tenth of it. Measured in the same run, best of N: ``make_context_tar``
@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from msb_tui.build.context import make_context_tar  # noqa: E402
+from msb_tui.builds.context import make_context_tar  # noqa: E402
 
 FOLDERS, FILES = 100, 200
 BIG_FILES, BIG_SIZE = 3, 20 << 20

@@ -27,8 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from msb_tui.build.recording import Recorder  # noqa: E402
-from msb_tui.build.trace import StatusResponse  # noqa: E402
+from msb_tui.builds.recording import Recorder  # noqa: E402
+from msb_tui.builds.trace import StatusResponse  # noqa: E402
 
 TIME_TARGET = 2.5
 RSS_TARGET_MB = 250
@@ -36,7 +36,7 @@ PER_MESSAGE = 50
 
 BASELINE = r"""
 import base64, json, sys
-from msb_tui.build.trace import StatusResponse
+from msb_tui.builds.trace import StatusResponse
 out = sys.stdout.buffer
 for line in open(sys.argv[1], "rb"):
     message = json.loads(line).get("m")

@@ -62,8 +62,8 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 
 
 def in_process(client, context: Path, build_args: dict[str, str], no_cache: bool, tag: str) -> float:
-    from msb_tui.build.model import BuildModel
-    from msb_tui.build.runner import BuildRequest, start_build
+    from msb_tui.builds.model import BuildModel
+    from msb_tui.builds.runner import BuildRequest, start_build
 
     request = BuildRequest(context=context, build_args=build_args, no_cache=no_cache, tags=(tag,))
     started = time.perf_counter()

@@ -1,6 +1,6 @@
 """Benchmark: the two BuildKit trace decoders msb-tui ships, and why it uses both.
 
-``msb_tui.build.trace`` parses with the protobuf library (C upb backend); ``msb_tui.build.trace_wire``
+``msb_tui.builds.trace`` parses with the protobuf library (C upb backend); ``msb_tui.builds.trace_wire``
 reads the wire format in pure Python. Both turn base64 ``moby.buildkit.trace`` aux values into the
 same events (checked here), measured in the same run on the traces captured from real builds
 (tests/fixtures/recordings) and on a log flood (StatusResponses of 50 log lines each, as BuildKit
@@ -26,8 +26,8 @@ sys.path.insert(0, str(REPO))
 
 from google.protobuf.internal import api_implementation  # noqa: E402
 
-from msb_tui.build.trace import StatusResponse, decode_trace  # noqa: E402
-from msb_tui.build.trace_wire import decode_trace as wire_decode_trace  # noqa: E402
+from msb_tui.builds.trace import StatusResponse, decode_trace  # noqa: E402
+from msb_tui.builds.trace_wire import decode_trace as wire_decode_trace  # noqa: E402
 
 TARGET = 1.0
 
@@ -70,7 +70,7 @@ def import_ms(module: str) -> float:
     import statistics
     import subprocess
 
-    code = f"import time, msb_tui.build.events; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    code = f"import time, msb_tui.builds.events; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
             for _ in range(9)]
     return statistics.median(runs) * 1000
@@ -81,7 +81,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=1.0)
     args = parser.parse_args()
     print(f"protobuf backend: {api_implementation.Type()}")
-    for module in ("msb_tui.build.trace", "msb_tui.build.trace_wire"):
+    for module in ("msb_tui.builds.trace", "msb_tui.builds.trace_wire"):
         print(f"import {module:<26} {import_ms(module):5.1f} ms in a fresh process (median of 9, events already imported)")
     ok = True
     for label, traces in (("captured traces", captured()), ("log flood (50 lines/msg)", log_flood())):

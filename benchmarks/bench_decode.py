@@ -34,7 +34,7 @@ MIN_SECONDS = 0.5  # repeat small recordings until a measurement takes at least 
 
 def raw_floor(path: Path) -> tuple[int, float]:
     """(messages, seconds) for json + base64 + protobuf parsing only."""
-    from msb_tui.build.trace import StatusResponse
+    from msb_tui.builds.trace import StatusResponse
 
     lines = path.read_bytes().splitlines()[1:]
     started = time.perf_counter()
@@ -52,8 +52,8 @@ def raw_floor(path: Path) -> tuple[int, float]:
 
 def decode(path: Path, with_model: bool) -> tuple[int, float, int]:
     """(events, seconds, log lines the model kept count of) for replay(speed=None), optionally into a BuildModel."""
-    from msb_tui.build.model import BuildModel
-    from msb_tui.build.recording import replay
+    from msb_tui.builds.model import BuildModel
+    from msb_tui.builds.recording import replay
 
     started = time.perf_counter()
     events = 0
@@ -89,7 +89,7 @@ def recorded_span(path: Path) -> float:
 def record_flood(folder: Path, lines: int) -> Path:
     import docker
 
-    from msb_tui.build.runner import BuildRequest, start_build
+    from msb_tui.builds.runner import BuildRequest, start_build
     from second_engine import SecondEngine
 
     os.environ["BUILDKIT_STEP_LOG_MAX_SIZE"] = str(1 << 30)

@@ -48,7 +48,7 @@ def record(lines: int = LINES) -> Path:
     """Run the flood build on the engine and keep its recording (gzip'd) for the replays."""
     import docker
 
-    from msb_tui.build.runner import BuildRequest, start_build
+    from msb_tui.builds.runner import BuildRequest, start_build
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     client = docker.APIClient(base_url=os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock"), timeout=600)
@@ -124,7 +124,7 @@ class GatedSource:
         self.source.cancel()
 
     def __iter__(self):
-        from msb_tui.build.events import LogChunk
+        from msb_tui.builds.events import LogChunk
 
         self.gate.wait()
         paused = False

@@ -20,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from msb_tui.build.events import BuildCancelled, BuildFailed, ImageBuilt, VertexUpdate  # noqa: E402
-from msb_tui.build.runner import BuildRequest, start_build  # noqa: E402
+from msb_tui.builds.events import BuildCancelled, BuildFailed, ImageBuilt, VertexUpdate  # noqa: E402
+from msb_tui.builds.runner import BuildRequest, start_build  # noqa: E402
 from msb_tui.engine.connection import connect  # noqa: E402
 from msb_tui.offline import offline_build_args  # noqa: E402
 

@@ -153,8 +153,8 @@ async def shot_history(size) -> None:
 
 async def shot_layers(size) -> None:
     """Build the go demo (offline images), open its layers, build the SDK stage alone and compare."""
-    from msb_tui.build.events import BuildFailed, ImageBuilt
-    from msb_tui.build.runner import BuildRequest, start_build
+    from msb_tui.builds.events import BuildFailed, ImageBuilt
+    from msb_tui.builds.runner import BuildRequest, start_build
     from msb_tui.engine.connection import connect
     from msb_tui.offline import offline_build_args
 

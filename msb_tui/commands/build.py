@@ -70,7 +70,7 @@ def load_analysis(dockerfile: str, target: str | None, build_args: dict[str, str
 
 
 def run(args: argparse.Namespace) -> int:
-    from msb_tui.build.runner import BuildRequest
+    from msb_tui.builds.runner import BuildRequest
 
     try:
         build_args = parse_pairs(args.build_args, "--build-arg", from_env=True)
@@ -135,7 +135,7 @@ def run_build(client, request, analysis=None, *, progress: str = "plain", record
     import signal
     import threading
 
-    from msb_tui.build.runner import start_build
+    from msb_tui.builds.runner import start_build
 
     stream = start_build(client, request, record=record)
     previous = None
@@ -154,7 +154,7 @@ def run_build(client, request, analysis=None, *, progress: str = "plain", record
         # The engine starts on the build now; the model, the analysis and the printers are
         # imported and prepared while it works (its answer waits in the socket meanwhile).
         stream.send()
-        from msb_tui.build.model import BuildModel
+        from msb_tui.builds.model import BuildModel
 
         if callable(analysis):
             analysis = analysis()
@@ -174,8 +174,8 @@ def consume(events, model, *, progress: str = "plain", stdout=None, recording: s
     """Feed events into the model, print progress as it goes and the summary at the end; the final status."""
     import json
 
-    from msb_tui.build.events import StreamText
-    from msb_tui.build.report import BufferedWriter, JsonProgress, PlainProgress, summary_json, summary_text
+    from msb_tui.builds.events import StreamText
+    from msb_tui.builds.report import BufferedWriter, JsonProgress, PlainProgress, summary_json, summary_text
 
     stream = stdout or sys.stdout
     out = BufferedWriter(stream)

@@ -59,7 +59,7 @@ def _first_message_time(path: Path) -> float | None:
 
 def summarize(path: Path) -> RecordingSummary:
     """Header + footer of one recording; never raises for a damaged file (outcome says so)."""
-    from msb_tui.build.recording import RecordingError, read_inputs
+    from msb_tui.builds.recording import RecordingError, read_inputs
 
     path = Path(path)
     try:
@@ -139,8 +139,8 @@ class Comparison:
 
 def stage_stats(path: Path) -> tuple[list[StageStats], Any]:
     """Replay a recording (no pacing) into a ``BuildModel``; per-stage time and cache use, and totals."""
-    from msb_tui.build.model import BuildModel
-    from msb_tui.build.recording import read_inputs, replay
+    from msb_tui.builds.model import BuildModel
+    from msb_tui.builds.recording import read_inputs, replay
 
     inputs = read_inputs(path)
     analysis = None

@@ -24,9 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from msb_tui.build.model import BuildModel
-    from msb_tui.build.plain_log import PlainLogError, import_log
-    from msb_tui.build.report import summary_text
+    from msb_tui.builds.model import BuildModel
+    from msb_tui.builds.plain_log import PlainLogError, import_log
+    from msb_tui.builds.report import summary_text
     from msb_tui.commands.build import consume, load_analysis, parse_pairs
 
     try:

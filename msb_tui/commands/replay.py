@@ -35,8 +35,8 @@ def analysis_for_recording(inputs: dict):
 def replay_into(path: Path, model=None, *, speed: float | None = None):
     """For UIs: ``(model, events)`` — a BuildModel joined with the recording's analysis, and the
     event iterator to feed it (``for e in events: model.apply(e)``)."""
-    from msb_tui.build.model import BuildModel
-    from msb_tui.build.recording import read_inputs, replay
+    from msb_tui.builds.model import BuildModel
+    from msb_tui.builds.recording import read_inputs, replay
 
     inputs = read_inputs(path)
     if model is None:
@@ -45,7 +45,7 @@ def replay_into(path: Path, model=None, *, speed: float | None = None):
 
 
 def run(args: argparse.Namespace) -> int:
-    from msb_tui.build.recording import RecordingError
+    from msb_tui.builds.recording import RecordingError
     from msb_tui.commands.build import EXIT_FAILED, EXIT_USAGE, consume, exit_status
 
     if args.speed is not None and args.speed <= 0:

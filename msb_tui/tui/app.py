@@ -139,7 +139,7 @@ class MsbApp(App):
         if self.options.replay is None:
             return ""
         try:
-            from msb_tui.build.recording import read_inputs
+            from msb_tui.builds.recording import read_inputs
 
             inputs = read_inputs(self.options.replay)
         except Exception:  # noqa: BLE001 - the replay itself reports a bad recording
@@ -227,7 +227,7 @@ class MsbApp(App):
         return self._client
 
     def build_request(self, target: str | None, *, tags: tuple[str, ...] | None = None, classic: bool = False):
-        from msb_tui.build.runner import BuildRequest
+        from msb_tui.builds.runner import BuildRequest
 
         return BuildRequest(
             context=self.context_dir,
@@ -271,7 +271,7 @@ class MsbApp(App):
         except ImportError:
             self.notify("the live build view is not available in this build", severity="error", markup=False)
             return
-        from msb_tui.build.runner import start_build
+        from msb_tui.builds.runner import start_build
 
         request = self.build_request(target, tags=tags)
         analysis = self.analyze(target) if target != self.target else self.analysis
@@ -324,7 +324,7 @@ class MsbApp(App):
     def open_imported_log(self, path: Path) -> None:
         """Open a plain ``--progress=plain`` CI log in the build screen."""
         try:
-            from msb_tui.build import plain_log
+            from msb_tui.builds import plain_log
             from msb_tui.tui.build_screen import BuildScreen
             from msb_tui.tui.build_source import EventListSource
         except ImportError:

@@ -23,8 +23,8 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from msb_tui.build.events import BuildFailed
-from msb_tui.build.model import BuildModel
+from msb_tui.builds.events import BuildFailed
+from msb_tui.builds.model import BuildModel
 from msb_tui.tui.build_source import BuildFeed, BuildSource, EngineClock, EventListSource
 from msb_tui.tui.messages import (
     BuildCancelled,

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from msb_tui.build.events import BuildCancelled, BuildFailed, EngineEvent
-from msb_tui.build.model import BuildModel, LogAppended, PlanMismatch, StageChanged, StepChanged
-from msb_tui.build.model import BuildFinished as ModelBuildFinished
+from msb_tui.builds.events import BuildCancelled, BuildFailed, EngineEvent
+from msb_tui.builds.model import BuildModel, LogAppended, PlanMismatch, StageChanged, StepChanged
+from msb_tui.builds.model import BuildFinished as ModelBuildFinished
 
 BATCH_INTERVAL = 0.05
 """Seconds between two batches handed to the UI (the UI repaints at most this often)."""
@@ -57,7 +57,7 @@ class ReplaySource:
 
     def inputs(self) -> dict:
         """The recording's header (context, dockerfile text, target, build args, classic...)."""
-        from msb_tui.build.recording import read_inputs
+        from msb_tui.builds.recording import read_inputs
 
         return read_inputs(self.path)
 
@@ -66,7 +66,7 @@ class ReplaySource:
         return self.inputs().get("dockerfile_text")
 
     def __iter__(self) -> Iterator[EngineEvent]:
-        from msb_tui.build.recording import replay
+        from msb_tui.builds.recording import replay
 
         events = replay(self.path, self.speed, sleep=self._cancelled.wait)
         try:

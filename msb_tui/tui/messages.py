@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from msb_tui.build.model import BuildModel, StageRun, StepRun
+    from msb_tui.builds.model import BuildModel, StageRun, StepRun
 
 
 class BuildProgressed(Message, bubble=False):

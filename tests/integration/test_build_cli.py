@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from msb_tui.build.recording import load_recording
+from msb_tui.builds.recording import load_recording
 from msb_tui.offline import BUSYBOX_IMAGE
 
 pytestmark = pytest.mark.engine

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from msb_tui.build.recording import load_recording
+from msb_tui.builds.recording import load_recording
 from msb_tui.offline import BUSYBOX_IMAGE
 
 from test_build_engine import _sleep_processes

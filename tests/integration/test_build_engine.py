@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from msb_tui.analysis import analyze
-from msb_tui.build.events import BuildCancelled, BuildFailed, ImageBuilt, LogChunk, StreamText, VertexUpdate
-from msb_tui.build.model import BuildModel
-from msb_tui.build.recording import load_recording, replay
-from msb_tui.build.runner import BuildRequest, start_build
+from msb_tui.builds.events import BuildCancelled, BuildFailed, ImageBuilt, LogChunk, StreamText, VertexUpdate
+from msb_tui.builds.model import BuildModel
+from msb_tui.builds.recording import load_recording, replay
+from msb_tui.builds.runner import BuildRequest, start_build
 from msb_tui.offline import BUSYBOX_IMAGE
 from msb_tui.sanitize import plain
 

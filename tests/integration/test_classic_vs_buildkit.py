@@ -10,8 +10,8 @@ import uuid
 
 import pytest
 
-from msb_tui.build.model import BuildModel
-from msb_tui.build.runner import BuildRequest, start_build
+from msb_tui.builds.model import BuildModel
+from msb_tui.builds.runner import BuildRequest, start_build
 from msb_tui.commands.build import load_analysis
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]

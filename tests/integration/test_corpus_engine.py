@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from msb_tui.build.events import BuildCancelled, BuildFailed, ImageBuilt
-from msb_tui.build.runner import BuildRequest, start_build
+from msb_tui.builds.events import BuildCancelled, BuildFailed, ImageBuilt
+from msb_tui.builds.runner import BuildRequest, start_build
 
 from engine_images import discard_untagged
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from msb_tui.build.events import BuildFailed, LogChunk
-from msb_tui.build.model import BuildModel
-from msb_tui.build.recording import replay
-from msb_tui.build.runner import BuildRequest, start_build
+from msb_tui.builds.events import BuildFailed, LogChunk
+from msb_tui.builds.model import BuildModel
+from msb_tui.builds.recording import replay
+from msb_tui.builds.runner import BuildRequest, start_build
 from msb_tui.cli import main
 from msb_tui.engine.connection import connect
 from msb_tui.sanitize import plain

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from msb_tui.analysis import analyze
-from msb_tui.build.model import BuildModel
-from msb_tui.build.runner import BuildRequest, start_build
+from msb_tui.builds.model import BuildModel
+from msb_tui.builds.runner import BuildRequest, start_build
 
 pytestmark = pytest.mark.engine
 

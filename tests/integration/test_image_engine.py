@@ -174,8 +174,8 @@ def test_go_demo_layers_and_sdk_vs_final(docker_api, offline_images, go_images):
 
 def test_layers_link_to_the_build_steps_that_made_them(docker_api, offline_images, tmp_path):
     from msb_tui.analysis import analyze
-    from msb_tui.build.model import BuildModel
-    from msb_tui.build.runner import BuildRequest, start_build
+    from msb_tui.builds.model import BuildModel
+    from msb_tui.builds.runner import BuildRequest, start_build
 
     dockerfile = f"FROM {offline_images['BASE_IMAGE']}\nCOPY a /a\nRUN cp /a /b\nENV X=1\n"
     (tmp_path / "Dockerfile").write_text(dockerfile)

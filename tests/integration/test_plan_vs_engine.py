@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from msb_tui.analysis import analyze
-from msb_tui.build.events import BuildFailed, ImageBuilt, VertexUpdate
-from msb_tui.build.runner import BuildRequest, start_build
+from msb_tui.builds.events import BuildFailed, ImageBuilt, VertexUpdate
+from msb_tui.builds.runner import BuildRequest, start_build
 from msb_tui.offline import offline_build_args
 
 from engine_images import discard_untagged
@@ -352,7 +352,7 @@ def test_build_model_sees_the_plan_it_was_given(build, built):
     another build's step names leaked in, reports no plan mismatch, one run per Dockerfile stage and
     exactly the plan's skipped stages "skipped". Streams with leaked names replay deterministically
     in tests/unit/test_corpus_model_replay.py."""
-    from msb_tui.build.model import BuildModel
+    from msb_tui.builds.model import BuildModel
 
     analysis, observed = built(build)
     model = BuildModel(analysis)
@@ -417,7 +417,7 @@ def test_foreign_step_names_do_not_fool_the_plan_check(concurrent_builds):
 
 
 def test_foreign_step_names_do_not_fool_the_build_model(concurrent_builds):
-    from msb_tui.build.model import BuildModel
+    from msb_tui.builds.model import BuildModel
 
     analysis, observed = concurrent_builds
     model = BuildModel(analysis)

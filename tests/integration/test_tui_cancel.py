@@ -12,7 +12,7 @@ import pytest
 from textual.app import App
 
 from msb_tui.analysis import analyze
-from msb_tui.build.runner import BuildRequest, start_build
+from msb_tui.builds.runner import BuildRequest, start_build
 from msb_tui.tui.build_screen import BuildScreen
 from msb_tui.tui.widgets.build_header import BuildHeader
 

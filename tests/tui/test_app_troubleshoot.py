@@ -23,8 +23,8 @@ def test_shell_command_overrides_entrypoint_and_passes_the_host():
 
 @pytest.fixture
 def scratch_image(docker_api, tmp_path):
-    from msb_tui.build.events import ImageBuilt
-    from msb_tui.build.runner import BuildRequest, start_build
+    from msb_tui.builds.events import ImageBuilt
+    from msb_tui.builds.runner import BuildRequest, start_build
 
     (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY hello.txt /hello.txt\n")
     (tmp_path / "hello.txt").write_text("hi\n")

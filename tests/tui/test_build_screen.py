@@ -12,8 +12,8 @@ import pytest
 from textual.app import App
 
 from msb_tui.analysis import analyze
-from msb_tui.build.model import BuildModel
-from msb_tui.build.recording import read_inputs, replay
+from msb_tui.builds.model import BuildModel
+from msb_tui.builds.recording import read_inputs, replay
 from msb_tui.tui import messages
 from msb_tui.tui.build_screen import BuildRun, BuildScreen
 from msb_tui.tui.build_source import EventListSource, ReplaySource
@@ -264,7 +264,7 @@ HOSTILE = [
 
 
 def hostile_events():
-    from msb_tui.build.events import BuildFailed, LogChunk, VertexUpdate
+    from msb_tui.builds.events import BuildFailed, LogChunk, VertexUpdate
 
     name = "[evil 1/1] RUN echo '[bold]x[/]' [@click=app.quit]q[/]"
     data = ("\n".join(HOSTILE) + "\n").encode()
@@ -409,7 +409,7 @@ async def test_layout_fits_small_and_fills_large_terminals(size):
 
 
 async def test_typing_in_the_log_search_does_not_trigger_screen_keys():
-    from msb_tui.build.events import LogChunk, VertexUpdate
+    from msb_tui.builds.events import LogChunk, VertexUpdate
 
     events = [VertexUpdate("sha256:s1", "[only 1/1] RUN make", started=1000.0), LogChunk("sha256:s1", b"cc\nlc\n")]
     app = BuildApp(lambda: BuildScreen(None, lambda: EventListSource(events, hold_open=True), title="typing"))
@@ -446,7 +446,7 @@ async def test_context_upload_progress_shows_before_the_first_step():
             self.context_progress("tar", 120, 5_000_000)
             self.context_progress("upload", 2_500_000, 5_000_000)
             self._cancelled.wait(10)
-            from msb_tui.build.events import BuildCancelled
+            from msb_tui.builds.events import BuildCancelled
 
             yield BuildCancelled()
 

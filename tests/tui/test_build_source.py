@@ -6,9 +6,9 @@ import threading
 import time
 from pathlib import Path
 
-from msb_tui.build.events import BuildCancelled, LogChunk, VertexUpdate
-from msb_tui.build.model import BuildModel
-from msb_tui.build.recording import replay
+from msb_tui.builds.events import BuildCancelled, LogChunk, VertexUpdate
+from msb_tui.builds.model import BuildModel
+from msb_tui.builds.recording import replay
 from msb_tui.tui.build_source import BuildFeed, ChangeBatch, EngineClock, EventListSource, ReplaySource
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"

@@ -61,13 +61,13 @@ def test_compare_matches_stages_by_name(recordings):
 
 @pytest.mark.engine
 def test_compare_sees_the_cache_on_a_rebuild(docker_api, offline_images, tmp_path):
-    from msb_tui.build.runner import BuildRequest, start_build
+    from msb_tui.builds.runner import BuildRequest, start_build
 
     (tmp_path / "ctx").mkdir()
     (tmp_path / "ctx" / "Dockerfile").write_text(
         f"FROM {offline_images['BASE_IMAGE']} AS work\nRUN sleep 1 && echo msb-test-history > /x\n")
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
-    from msb_tui.build.events import ImageBuilt
+    from msb_tui.builds.events import ImageBuilt
 
     built = set()
     for path, no_cache in ((first, True), (second, False)):

@@ -33,8 +33,8 @@ def test_ratio_sentence_and_bars():
 
 @pytest.fixture
 def tiny_image(docker_api, tmp_path):
-    from msb_tui.build.events import ImageBuilt
-    from msb_tui.build.runner import BuildRequest, start_build
+    from msb_tui.builds.events import ImageBuilt
+    from msb_tui.builds.runner import BuildRequest, start_build
 
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)
     (tmp_path / "big.bin").write_bytes(b"\0" * 300_000)
@@ -170,8 +170,8 @@ async def test_layers_view_without_engine_says_why(tmp_path, demos):
 async def test_leaving_stops_the_stage_size_builds(docker_api, offline_images, tmp_path):
     import time
 
-    from msb_tui.build.events import ImageBuilt
-    from msb_tui.build.runner import BuildRequest, start_build
+    from msb_tui.builds.events import ImageBuilt
+    from msb_tui.builds.runner import BuildRequest, start_build
 
     import uuid
 

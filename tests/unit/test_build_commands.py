@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from msb_tui.build.events import LogChunk, VertexUpdate
-from msb_tui.build.model import BuildModel
-from msb_tui.build.report import BufferedWriter, PlainProgress
+from msb_tui.builds.events import LogChunk, VertexUpdate
+from msb_tui.builds.model import BuildModel
+from msb_tui.builds.report import BufferedWriter, PlainProgress
 from msb_tui.cli import main
 from msb_tui.commands.build import parse_pairs
 from msb_tui.commands.replay import replay_into
@@ -105,8 +105,8 @@ def test_plain_progress_strips_terminal_controls_from_logs():
 
 
 def test_summary_lists_warnings():
-    from msb_tui.build.events import BuildWarning, ImageBuilt
-    from msb_tui.build.report import summary_json, summary_text
+    from msb_tui.builds.events import BuildWarning, ImageBuilt
+    from msb_tui.builds.report import summary_json, summary_text
 
     model = BuildModel()
     for event in [VertexUpdate("a", "[s 1/1] RUN x", started=1.0, completed=2.0),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from msb_tui.build.context import ContextError, IgnoreMatcher, make_context_tar, parse_dockerignore
+from msb_tui.builds.context import ContextError, IgnoreMatcher, make_context_tar, parse_dockerignore
 
 
 def _tree(root: Path, files: dict[str, str]) -> Path:
@@ -183,7 +183,7 @@ def test_excluded_folder_is_entered_only_for_exceptions_under_it(tmp_path):
 def test_unreadable_file_is_a_clear_error(tmp_path, monkeypatch):
     import builtins
 
-    import msb_tui.build.context as context_module
+    import msb_tui.builds.context as context_module
 
     _tree(tmp_path, {"Dockerfile": "FROM scratch\n", "secret.key": "x"})
 
@@ -200,7 +200,7 @@ def test_unreadable_file_is_a_clear_error(tmp_path, monkeypatch):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from msb_tui.build.context import gnu_header  # noqa: E402
+from msb_tui.builds.context import gnu_header  # noqa: E402
 
 
 @settings(max_examples=300, deadline=None)
@@ -246,7 +246,7 @@ def test_long_names_go_through_tarfiles_own_headers(tmp_path):
 
 
 def test_a_large_context_moves_from_memory_to_a_temp_file_unchanged(tmp_path, monkeypatch):
-    import msb_tui.build.context as context_module
+    import msb_tui.builds.context as context_module
 
     _tree(tmp_path, {"Dockerfile": "FROM scratch\n", **{f"f{i}.bin": "x" * 5000 for i in range(20)}})
     in_memory = make_context_tar(tmp_path)[0].read()

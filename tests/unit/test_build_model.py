@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from msb_tui.analysis import analyze
-from msb_tui.build.events import (
+from msb_tui.builds.events import (
     BuildCancelled,
     BuildFailed,
     ImageBuilt,
@@ -20,7 +20,7 @@ from msb_tui.build.events import (
     StreamText,
     VertexUpdate,
 )
-from msb_tui.build.model import (
+from msb_tui.builds.model import (
     BuildFinished,
     BuildModel,
     LogAppended,
@@ -29,7 +29,7 @@ from msb_tui.build.model import (
     StageChanged,
     parse_step_name,
 )
-from msb_tui.build.recording import load_recording, replay
+from msb_tui.builds.recording import load_recording, replay
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"
 
@@ -386,7 +386,7 @@ def test_classic_plan_skips_only_stages_after_the_target():
 
 
 def test_log_tail_bounds_a_line_that_never_ends():
-    from msb_tui.build.model import MAX_LINE
+    from msb_tui.builds.model import MAX_LINE
 
     tail = LogTail(limit=100)
     for _ in range(100):

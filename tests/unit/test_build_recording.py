@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from msb_tui.build.events import BuildCancelled, BuildFailed, ImageBuilt, MalformedMessage, StreamText, VertexUpdate
-from msb_tui.build.messages import MessageDecoder
-from msb_tui.build.recording import Recorder, RecordingError, load_recording, read_inputs, replay
+from msb_tui.builds.events import BuildCancelled, BuildFailed, ImageBuilt, MalformedMessage, StreamText, VertexUpdate
+from msb_tui.builds.messages import MessageDecoder
+from msb_tui.builds.recording import Recorder, RecordingError, load_recording, read_inputs, replay
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from msb_tui.build.events import BuildCancelled, BuildFailed, ImageBuilt, MalformedMessage, StreamText, VertexUpdate
-from msb_tui.build.recording import load_recording, replay
-from msb_tui.build.runner import BuildRequest, _has_from, build_params, start_build
+from msb_tui.builds.events import BuildCancelled, BuildFailed, ImageBuilt, MalformedMessage, StreamText, VertexUpdate
+from msb_tui.builds.recording import load_recording, replay
+from msb_tui.builds.runner import BuildRequest, _has_from, build_params, start_build
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"
 
@@ -231,7 +231,7 @@ def test_cancel_while_the_context_is_tarred(tmp_path):
 def test_a_huge_message_in_small_chunks_is_reassembled(context):
     import base64
 
-    from msb_tui.build.trace import StatusResponse
+    from msb_tui.builds.trace import StatusResponse
 
     response = StatusResponse()
     response.logs.add(vertex="sha256:a", stream=1, msg=b"y" * 3_000_000).timestamp.seconds = 1_700_000_000
@@ -278,7 +278,7 @@ def _parser_has_from(text: str) -> bool:
     ],
 )
 def test_a_plain_from_line_spares_the_parser_only_when_it_is_one(text, plainly):
-    from msb_tui.build.runner import _plainly_has_from
+    from msb_tui.builds.runner import _plainly_has_from
 
     assert _plainly_has_from(text) is plainly
     if plainly:
@@ -288,7 +288,7 @@ def test_a_plain_from_line_spares_the_parser_only_when_it_is_one(text, plainly):
 def test_plain_from_lines_in_the_corpus_are_from_instructions_to_the_parser():
     from cases import CORPUS_DIR
 
-    from msb_tui.build.runner import _plainly_has_from
+    from msb_tui.builds.runner import _plainly_has_from
 
     texts = [path.read_text() for path in sorted(CORPUS_DIR.glob("*.Dockerfile"))]
     assert len(texts) > 100
@@ -309,7 +309,7 @@ _LINES = st.sampled_from([
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_LINES, max_size=8))
 def test_a_plain_from_line_is_a_from_instruction_to_the_parser(lines):
-    from msb_tui.build.runner import _plainly_has_from
+    from msb_tui.builds.runner import _plainly_has_from
 
     text = "\n".join(lines) + "\n"
     if _plainly_has_from(text):

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from msb_tui.build.events import BuildWarning, LogChunk, MalformedMessage, StatusUpdate, VertexUpdate
-from msb_tui.build.trace import StatusResponse, decode_status_response, decode_trace
-from msb_tui.build.trace_wire import decode_trace as wire_decode_trace
+from msb_tui.builds.events import BuildWarning, LogChunk, MalformedMessage, StatusUpdate, VertexUpdate
+from msb_tui.builds.trace import StatusResponse, decode_status_response, decode_trace
+from msb_tui.builds.trace_wire import decode_trace as wire_decode_trace
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"
 
@@ -120,7 +120,7 @@ def test_empty_trace_is_no_events():
 
 def test_embedded_descriptor_is_the_schema():
     """trace.py keeps the descriptor serialized (no descriptor_pb2 at import); it must be _SCHEMA's."""
-    from msb_tui.build import trace
+    from msb_tui.builds import trace
 
     assert trace.file_descriptor_proto().SerializeToString() == trace._DESCRIPTOR
     fields = {f.name: f.number for f in StatusResponse.DESCRIPTOR.fields}

@@ -1,5 +1,5 @@
-"""``msb_tui.build.trace_wire`` (pure-Python wire decoding, used for a build's first traces) gives
-exactly the events of ``msb_tui.build.trace`` (protobuf's C decoder), and ``MessageDecoder``
+"""``msb_tui.builds.trace_wire`` (pure-Python wire decoding, used for a build's first traces) gives
+exactly the events of ``msb_tui.builds.trace`` (protobuf's C decoder), and ``MessageDecoder``
 switches from one to the other without a seam."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from msb_tui.build import messages
-from msb_tui.build.events import MalformedMessage
-from msb_tui.build.trace import StatusResponse
-from msb_tui.build.trace import decode_trace as protobuf_decode_trace
-from msb_tui.build.trace_wire import WireError, _fields, _int64, decode_status_response, decode_trace
+from msb_tui.builds import messages
+from msb_tui.builds.events import MalformedMessage
+from msb_tui.builds.trace import StatusResponse
+from msb_tui.builds.trace import decode_trace as protobuf_decode_trace
+from msb_tui.builds.trace_wire import WireError, _fields, _int64, decode_status_response, decode_trace
 from test_build_trace import captured_traces
 
 # Timestamps as the engine sends them, plus the zero time and negative values.
@@ -115,7 +115,7 @@ def test_a_short_build_never_imports_protobuf():
     traces = captured_traces()[:20]
     code = (
         "import json, sys\n"
-        "from msb_tui.build.messages import MessageDecoder\n"
+        "from msb_tui.builds.messages import MessageDecoder\n"
         "decoder = MessageDecoder()\n"
         "for aux in json.loads(sys.stdin.read()):\n"
         "    decoder.decode({'id': 'moby.buildkit.trace', 'aux': aux})\n"

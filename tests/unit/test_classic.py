@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from msb_tui.build.classic import ClassicStepParser, classic_digest, classic_events, stage_sizes
-from msb_tui.build.events import BuildFailed, BuildWarning, ImageBuilt, LogChunk, StreamText, VertexUpdate
+from msb_tui.builds.classic import ClassicStepParser, classic_digest, classic_events, stage_sizes
+from msb_tui.builds.events import BuildFailed, BuildWarning, ImageBuilt, LogChunk, StreamText, VertexUpdate
 
 DOCKERFILE = """\
 ARG BASE_IMAGE=busybox

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from msb_tui.analysis import analyze
-from msb_tui.build.events import ImageBuilt, VertexUpdate
-from msb_tui.build.model import BuildModel
+from msb_tui.builds.events import ImageBuilt, VertexUpdate
+from msb_tui.builds.model import BuildModel
 
 STREAMS = Path(__file__).resolve().parents[1] / "corpus" / "engine_events"
 

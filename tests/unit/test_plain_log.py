@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from msb_tui.build.events import BuildFailed, ImageBuilt, LogChunk, StatusUpdate, VertexUpdate
-from msb_tui.build.model import BuildModel
-from msb_tui.build.plain_log import PlainLogError, import_log, read_plain_log, plain_log_events, split_prefix
+from msb_tui.builds.events import BuildFailed, ImageBuilt, LogChunk, StatusUpdate, VertexUpdate
+from msb_tui.builds.model import BuildModel
+from msb_tui.builds.plain_log import PlainLogError, import_log, read_plain_log, plain_log_events, split_prefix
 from msb_tui.cli import main
 
 LOGS = Path(__file__).resolve().parent.parent / "fixtures" / "plain_logs"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from msb_tui.build.events import BuildCancelled, BuildFailed, LogChunk, VertexUpdate
+from msb_tui.builds.events import BuildCancelled, BuildFailed, LogChunk, VertexUpdate
 from msb_tui.records import Record
 
 

@@ -443,8 +443,8 @@ class LayersScreen(Screen):
     @work(thread=True, exclusive=True, group="stage-sizes")
     def _build_stages(self, stages: list[str]) -> None:
         """Build each stage as the target (BuildKit reuses the cache) and read its image size."""
-        from msb_tui.build.events import BuildFailed, ImageBuilt, VertexUpdate
-        from msb_tui.build.runner import start_build
+        from msb_tui.builds.events import BuildFailed, ImageBuilt, VertexUpdate
+        from msb_tui.builds.runner import start_build
 
         app = self.app
 

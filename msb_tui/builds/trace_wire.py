@@ -1,6 +1,6 @@
 """BuildKit trace messages decoded by reading the protobuf wire format directly, in pure Python.
 
-Gives exactly the events of :mod:`msb_tui.build.trace` (the protobuf library's C decoder) and is
+Gives exactly the events of :mod:`msb_tui.builds.trace` (the protobuf library's C decoder) and is
 there for start-up: importing protobuf costs ~20 ms, a quarter of a cached ``msb-tui build``.
 ``MessageDecoder`` uses this for a build's first messages and switches to the C decoder, ~2.7x
 faster per message, when a build sends many (``benchmarks/bench_build_trace.py``). The field
@@ -14,7 +14,7 @@ from __future__ import annotations
 import binascii
 from collections.abc import Callable
 
-from msb_tui.build.events import BuildWarning, EngineEvent, LogChunk, MalformedMessage, StatusUpdate, VertexUpdate
+from msb_tui.builds.events import BuildWarning, EngineEvent, LogChunk, MalformedMessage, StatusUpdate, VertexUpdate
 
 _VARINT, _FIXED64, _LENGTH, _START_GROUP, _END_GROUP, _FIXED32 = 0, 1, 2, 3, 4, 5
 

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from msb_tui.build.events import BuildCancelled, BuildFailed, EngineEvent, ImageBuilt, MalformedMessage
+from msb_tui.builds.events import BuildCancelled, BuildFailed, EngineEvent, ImageBuilt, MalformedMessage
 
 FORMAT = "msb-tui-recording"
 VERSION = 1
@@ -195,7 +195,7 @@ def replay(
     if speed is not None and speed <= 0:
         raise ValueError("speed must be positive (or None for no pacing)")
     inputs, entries = _read(Path(path))
-    from msb_tui.build.messages import MessageDecoder  # protobuf: only when replaying, not when recording
+    from msb_tui.builds.messages import MessageDecoder  # protobuf: only when replaying, not when recording
 
     decoder = MessageDecoder(classic=bool(inputs.get("classic")), dockerfile_text=inputs.get("dockerfile_text"))
     first_t: float | None = None

@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from msb_tui.build import trace_wire
-from msb_tui.build.events import BuildCancelled, BuildFailed, EngineEvent, ImageBuilt, MalformedMessage, StreamText
+from msb_tui.builds import trace_wire
+from msb_tui.builds.events import BuildCancelled, BuildFailed, EngineEvent, ImageBuilt, MalformedMessage, StreamText
 
 WIRE_TRACES = 100
 """Traces per build decoded in pure Python before switching to protobuf's C decoder: a cached build
@@ -26,7 +26,7 @@ sends ~10, a short one ~50, a log flood tens of thousands (where C is 2.7x faste
 def _classic_parser(dockerfile_text: str | None):
     """B2's ``ClassicStepParser`` (it turns ``Step N/M`` text into step events), if present."""
     try:
-        from msb_tui.build.classic import ClassicStepParser
+        from msb_tui.builds.classic import ClassicStepParser
     except ImportError:
         return None
     return ClassicStepParser(dockerfile_text)
@@ -79,7 +79,7 @@ class MessageDecoder:
     def _trace(self, aux: str) -> list[EngineEvent]:
         self._traces += 1
         if self._traces == WIRE_TRACES + 1:
-            from msb_tui.build.trace import decode_trace as decode_with_protobuf
+            from msb_tui.builds.trace import decode_trace as decode_with_protobuf
 
             self._decode_trace = decode_with_protobuf
         return self._decode_trace(aux)

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from msb_tui.build.events import (
+from msb_tui.builds.events import (
     CLASSIC_DIGEST_PREFIX,
     BuildCancelled,
     BuildFailed,

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 
-from msb_tui.build.context import ContextError, make_context_tar
+from msb_tui.builds.context import ContextError, make_context_tar
 from msb_tui.engine.plain_http import PlainEngine, PlainResponse
 
 # Only what sending a build needs is imported above (no dataclasses, typing, protobuf or pathlib;
@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 
     from _typeshed import StrPath
 
-    from msb_tui.build.events import EngineEvent
-    from msb_tui.build.messages import MessageDecoder
-    from msb_tui.build.recording import Recorder
+    from msb_tui.builds.events import EngineEvent
+    from msb_tui.builds.messages import MessageDecoder
+    from msb_tui.builds.recording import Recorder
 
 _READ_SIZE = 1 << 16
 
@@ -306,7 +306,7 @@ class BuildStream:
         """Start the recording (once the request is on its way, or when the build ends before that)."""
         if self._record is False or self._recorder is not None:
             return
-        from msb_tui.build.recording import Recorder
+        from msb_tui.builds.recording import Recorder
 
         try:
             self._recorder = Recorder(self.recording_path, self._inputs(self._dockerfile_text))
@@ -316,7 +316,7 @@ class BuildStream:
     def _early_end(self, kind: str, message: str = "", detail: dict | None = None) -> EngineEvent:
         """The terminal event of a build that ends before its progress stream (failed or cancelled):
         nothing was sent, the upload failed, or the engine refused the request."""
-        from msb_tui.build.events import BuildCancelled, BuildFailed
+        from msb_tui.builds.events import BuildCancelled, BuildFailed
 
         self._open_recorder()
         if kind == "cancelled":
@@ -424,7 +424,7 @@ class BuildStream:
 
     def _tracked(self, events: Iterator[EngineEvent]) -> Iterator[EngineEvent]:
         """``events``, noting how the build ended (for the recording's footer)."""
-        from msb_tui.build.events import BuildCancelled, BuildFailed, ImageBuilt
+        from msb_tui.builds.events import BuildCancelled, BuildFailed, ImageBuilt
 
         for event in events:
             if isinstance(event, ImageBuilt):
@@ -437,8 +437,8 @@ class BuildStream:
 
     def _read_stream(self, response, recorder: Recorder | None) -> Iterator[EngineEvent]:
         # Imported only now, while the engine works on the build it was just sent (~30 ms in all).
-        from msb_tui.build.events import BuildCancelled, BuildFailed, ImageBuilt
-        from msb_tui.build.messages import MessageDecoder
+        from msb_tui.builds.events import BuildCancelled, BuildFailed, ImageBuilt
+        from msb_tui.builds.messages import MessageDecoder
 
         decoder = MessageDecoder(classic=self.request.classic, dockerfile_text=self._dockerfile_text)
         finished = False  # saw an image id or an error: the engine said how it ended
@@ -522,7 +522,7 @@ def _plainly_has_from(text: str) -> bool:
 
 
 def _decode_line(decoder: MessageDecoder, line: bytes, now: float, recorder: Recorder | None) -> list[EngineEvent]:
-    from msb_tui.build.events import MalformedMessage
+    from msb_tui.builds.events import MalformedMessage
 
     try:
         message = json.loads(line)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from google.protobuf import descriptor_pool, message_factory, timestamp_pb2
 from google.protobuf.message import DecodeError
 
-from msb_tui.build.events import (
+from msb_tui.builds.events import (
     BuildWarning,
     EngineEvent,
     LogChunk,
@@ -29,7 +29,7 @@ from msb_tui.build.events import (
     StatusUpdate,
     VertexUpdate,
 )
-from msb_tui.build.trace_wire import decode_base64
+from msb_tui.builds.trace_wire import decode_base64
 
 # FieldDescriptorProto type and label numbers (descriptor.proto), to keep descriptor_pb2 out of imports.
 _STRING, _BOOL, _INT64, _BYTES, _MESSAGE = 9, 8, 3, 12, 11

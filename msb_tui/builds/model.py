@@ -15,7 +15,7 @@ import re
 from collections import deque
 from typing import Any
 
-from msb_tui.build.events import (
+from msb_tui.builds.events import (
     CLASSIC_DIGEST_PREFIX,
     BuildCancelled,
     BuildFailed,

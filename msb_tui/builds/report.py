@@ -12,8 +12,8 @@ import re
 import time
 from typing import Any, TextIO
 
-from msb_tui.build.events import EngineEvent, LogChunk, StreamText
-from msb_tui.build.model import (
+from msb_tui.builds.events import EngineEvent, LogChunk, StreamText
+from msb_tui.builds.model import (
     BuildFinished,
     BuildModel,
     Change,

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from msb_tui.build.classic import ClassicStepParser, sizes_from_steps
-from msb_tui.build.events import (
+from msb_tui.builds.classic import ClassicStepParser, sizes_from_steps
+from msb_tui.builds.events import (
     BuildFailed,
     EngineEvent,
     ImageBuilt,
