@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -36,25 +37,21 @@ __all__ = [
 ]
 
 
+@dataclass(slots=False)
 class Analysis:
     """Everything known about one Dockerfile for one target. ``errors[0]`` is what BuildKit reports."""
 
-    def __init__(self, stages: list[Stage] | None = None, edges: list[Edge] | None = None,
-                 externals: list[str] | None = None, plan: Plan | None = None,
-                 errors: list[DockerfileError] | None = None, lint: list[Finding] | None = None,
-                 global_args: dict[str, GlobalArg] | None = None, target_name: str | None = None,
-                 source_path: Path | None = None, escape: str = "\\", directives: dict[str, str] | None = None):
-        self.stages: list[Stage] = [] if stages is None else stages
-        self.edges: list[Edge] = [] if edges is None else edges
-        self.externals: list[str] = [] if externals is None else externals
-        self.plan = plan
-        self.errors: list[DockerfileError] = [] if errors is None else errors
-        self.lint: list[Finding] = [] if lint is None else lint
-        self.global_args: dict[str, GlobalArg] = {} if global_args is None else global_args
-        self.target_name = target_name
-        self.source_path = source_path
-        self.escape = escape
-        self.directives: dict[str, str] = {} if directives is None else directives
+    stages: list[Stage] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    externals: list[str] = field(default_factory=list)
+    plan: Plan | None = None
+    errors: list[DockerfileError] = field(default_factory=list)
+    lint: list[Finding] = field(default_factory=list)
+    global_args: dict[str, GlobalArg] = field(default_factory=dict)
+    target_name: str | None = None
+    source_path: Path | None = None
+    escape: str = "\\"
+    directives: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-
-from msb_tui.records import Record
+from dataclasses import dataclass, field
 
 # The automatic platform ARGs BuildKit defines in the global scope.
 PLATFORM_ARGS = (
@@ -35,16 +34,13 @@ class ExpansionError(ValueError):
     """BuildKit would refuse to expand this word (the message is BuildKit's)."""
 
 
-class Expansion(Record):
+@dataclass(slots=True)
+class Expansion:
     """A word after variable expansion, and the variables it named that were (not) set."""
 
-    __slots__ = ("result", "matched", "unmatched")
-    __hash__ = None  # type: ignore[assignment]
-
-    def __init__(self, result: str, matched: set[str] | None = None, unmatched: set[str] | None = None):
-        self.result = result
-        self.matched: set[str] = set() if matched is None else matched
-        self.unmatched: set[str] = set() if unmatched is None else unmatched
+    result: str
+    matched: set[str] = field(default_factory=set)
+    unmatched: set[str] = field(default_factory=set)
 
 
 def platform_args(platform: str | None = None, build_platform: str | None = None) -> dict[str, str]:

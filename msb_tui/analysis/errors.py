@@ -8,8 +8,7 @@ know of), so tests against an older engine can tell which cases apply there.
 from __future__ import annotations
 
 import re
-
-from msb_tui.records import Record
+from dataclasses import dataclass
 
 # Error codes, with the BuildKit release that made each an error when that is recent.
 BUILDKIT_VERSION_NOTES: dict[str, dict[str, str | None]] = {
@@ -62,16 +61,14 @@ BUILDKIT_BEHAVIOUR_NOTES: dict[str, dict[str, str | None]] = {
 _LINE_IN_MESSAGE = re.compile(r"\bline (\d+)\b")
 
 
-class DockerfileError(Record):
+@dataclass(frozen=True, slots=True)
+class DockerfileError:
     """A reason BuildKit refuses the Dockerfile. ``line`` is 1-based, None when BuildKit gives none."""
 
-    __slots__ = ("line", "message", "code", "since")
-
-    def __init__(self, line: int | None, message: str, code: str, since: str | None = None):
-        self.line = line
-        self.message = message
-        self.code = code
-        self.since = since
+    line: int | None
+    message: str
+    code: str
+    since: str | None = None
 
     @classmethod
     def make(cls, line: int | None, message: str, code: str) -> DockerfileError:
@@ -88,14 +85,12 @@ def line_from_message(message: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-class Finding(Record):
+@dataclass(frozen=True, slots=True)
+class Finding:
     """A lint finding. ``rule`` uses BuildKit's build-check name where one exists."""
 
-    __slots__ = ("rule", "severity", "line", "message", "fix")
-
-    def __init__(self, rule: str, severity: str, line: int | None, message: str, fix: str = ""):
-        self.rule = rule
-        self.severity = severity  # "error" | "warning" | "info"
-        self.line = line
-        self.message = message
-        self.fix = fix
+    rule: str
+    severity: str  # "error" | "warning" | "info"
+    line: int | None
+    message: str
+    fix: str = ""

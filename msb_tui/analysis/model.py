@@ -9,6 +9,7 @@ all stages, needed or not, exactly as BuildKit does.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from msb_tui.analysis.args import ExpansionError, expand, has_variable, platform_args
@@ -26,40 +27,36 @@ _KNOWN_ARCH = {"386", "amd64", "arm", "arm64", "loong64", "mips", "mipsle", "mip
                "ppc64le", "riscv64", "s390x", "wasm", "x86_64", "x86-64", "aarch64", "armhf", "armel", "i386"}
 
 
+@dataclass(slots=True)
 class Model:
-    """Everything known about a Dockerfile before choosing what to run (filled in by ``build_model``)."""
+    """Everything known about a Dockerfile before choosing what to run."""
 
-    __slots__ = ("stages", "edges", "externals", "global_args", "global_env", "default_env", "errors", "target",
-                 "cyclic", "escape", "meta_args", "from_unmatched", "from_default_bases", "needs", "flagged",
-                 "linted", "context_copies", "keyword_case", "forward", "external_sources", "needed")
-
-    def __init__(self, escape: str = "\\"):
-        self.stages: list[Stage] = []
-        self.edges: list[Edge] = []
-        self.externals: list[str] = []
-        self.global_args: dict[str, GlobalArg] = {}
-        self.global_env: dict[str, str] = {}
-        self.default_env: dict[str, str] = {}
-        self.errors: list[DockerfileError] = []
-        self.target: int | None = None
-        self.cyclic = False
-        self.escape = escape
-        self.meta_args: list[Instruction] = []
-        self.from_unmatched: dict[int, set[str]] = {}
-        self.from_default_bases: dict[int, str] = {}
-        self.needs: list[list[int]] | None = None
-        # Indexes collected by the single pass over the instructions (``_scan``), so that later passes
-        # visit only what concerns them (per stage, in file order).
-        self.flagged: list[list[Instruction]] = []  # per stage: with flags, or EXPOSE
-        self.linted: list[list[Instruction]] = []  # per stage: instructions lint reads
-        self.context_copies: dict[int, int] = {}  # stage -> line of its first `COPY . `
-        self.keyword_case: tuple[int, int] = (0, 0)  # (upper-case keywords, lower-case keywords)
-        # True when some COPY --from / mount points at the same or a later stage. Otherwise every
-        # dependency points backwards: no cycle is possible and file order is a topological order.
-        self.forward = False
-        # COPY --from / RUN --mount from= naming no stage (so an image): (ref, "copy"|"mount", line).
-        self.external_sources: list[tuple[str, str, int]] = []
-        self.needed: set[int] | None = None
+    stages: list[Stage] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    externals: list[str] = field(default_factory=list)
+    global_args: dict[str, GlobalArg] = field(default_factory=dict)
+    global_env: dict[str, str] = field(default_factory=dict)
+    default_env: dict[str, str] = field(default_factory=dict)
+    errors: list[DockerfileError] = field(default_factory=list)
+    target: int | None = None
+    cyclic: bool = False
+    escape: str = "\\"
+    meta_args: list[Instruction] = field(default_factory=list)
+    from_unmatched: dict[int, set[str]] = field(default_factory=dict)
+    from_default_bases: dict[int, str] = field(default_factory=dict)
+    needs: list[list[int]] | None = None
+    # Indexes collected by the single pass over the instructions (``_scan``), so that later passes
+    # visit only what concerns them (per stage, in file order).
+    flagged: list[list[Instruction]] = field(default_factory=list)  # per stage: with flags, or EXPOSE
+    linted: list[list[Instruction]] = field(default_factory=list)  # per stage: instructions lint reads
+    context_copies: dict[int, int] = field(default_factory=dict)  # stage -> line of its first `COPY . `
+    keyword_case: tuple[int, int] = (0, 0)  # (upper-case keywords, lower-case keywords)
+    # True when some COPY --from / mount points at the same or a later stage. Otherwise every
+    # dependency points backwards: no cycle is possible and file order is a topological order.
+    forward: bool = False
+    # COPY --from / RUN --mount from= naming no stage (so an image): (ref, "copy"|"mount", line).
+    external_sources: list[tuple[str, str, int]] = field(default_factory=list)
+    needed: set[int] | None = None
 
 
 def _is_literal(word: str, escape: str) -> bool:

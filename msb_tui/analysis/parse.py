@@ -8,12 +8,12 @@ BuildKit does; this module only keeps what the analysis needs and turns parser f
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import dockerfile
 
 from msb_tui.analysis.errors import DockerfileError, line_from_message
-from msb_tui.records import Record
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 
@@ -57,18 +57,14 @@ class Instruction(NamedTuple):
         return values[-1] if values else None
 
 
-class ParsedFile(Record):
+@dataclass(slots=True)
+class ParsedFile:
     """The instructions of a Dockerfile, its parser directives, and a parse error if the parser failed."""
 
-    __slots__ = ("instructions", "directives", "escape", "error")
-    __hash__ = None  # type: ignore[assignment]  # filled in after it is made
-
-    def __init__(self, instructions: list[Instruction] | None = None, directives: dict[str, str] | None = None,
-                 escape: str = "\\", error: DockerfileError | None = None):
-        self.instructions: list[Instruction] = [] if instructions is None else instructions
-        self.directives: dict[str, str] = {} if directives is None else directives
-        self.escape = escape
-        self.error = error
+    instructions: list[Instruction] = field(default_factory=list)
+    directives: dict[str, str] = field(default_factory=dict)
+    escape: str = "\\"
+    error: DockerfileError | None = None
 
 
 def read_directives(text: str) -> dict[str, str]:

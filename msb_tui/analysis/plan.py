@@ -4,29 +4,23 @@ and the chain of stages that decides how long the build takes."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from msb_tui.analysis.stages import Stage
-from msb_tui.records import Record
 
 
-class Plan(Record):
+@dataclass(slots=True)
+class Plan:
     """What BuildKit will run for ``target`` (a stage index)."""
 
-    __slots__ = ("target", "needed", "skip_reasons", "waves", "critical_path", "critical_cost", "critical_basis",
-                 "wave_index")
-    __hash__ = None  # type: ignore[assignment]
-
-    def __init__(self, target: int, needed: set[int], skip_reasons: dict[int, str] | None = None,
-                 waves: list[list[int]] | None = None, critical_path: list[int] | None = None,
-                 critical_cost: float = 0.0, critical_basis: str = "steps", wave_index: dict[int, int] | None = None):
-        self.target = target
-        self.needed = needed
-        self.skip_reasons: dict[int, str] = {} if skip_reasons is None else skip_reasons
-        self.waves: list[list[int]] = [] if waves is None else waves
-        self.critical_path: list[int] = [] if critical_path is None else critical_path
-        self.critical_cost = critical_cost
-        self.critical_basis = critical_basis  # "steps" (instruction count) or "durations" (measured seconds)
-        self.wave_index: dict[int, int] = {} if wave_index is None else wave_index  # stage index -> its wave
+    target: int
+    needed: set[int]
+    skip_reasons: dict[int, str] = field(default_factory=dict)
+    waves: list[list[int]] = field(default_factory=list)
+    critical_path: list[int] = field(default_factory=list)
+    critical_cost: float = 0.0
+    critical_basis: str = "steps"  # "steps" (instruction count) or "durations" (measured seconds)
+    wave_index: dict[int, int] = field(default_factory=dict)  # stage index -> its wave
 
     def wave_of(self, index: int) -> int | None:
         if not self.wave_index and self.waves:

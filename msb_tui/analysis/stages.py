@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from msb_tui.analysis.parse import Instruction
-from msb_tui.records import Record
 
 # Instructions BuildKit numbers in step names ("[build 2/4] RUN ..."); an image FROM counts too.
 COUNTED_STEPS = frozenset({"RUN", "COPY", "ADD", "WORKDIR"})
@@ -19,45 +19,34 @@ class Base(NamedTuple):
     stage_index: int | None = None
 
 
-class GlobalArg(Record):
+@dataclass(frozen=True, slots=True)
+class GlobalArg:
     """An ARG declared before the first FROM: its default, its effective value, where it is."""
 
-    __slots__ = ("name", "default", "value", "line", "overridden")
-
-    def __init__(self, name: str, default: str | None, value: str | None, line: int, overridden: bool = False):
-        self.name = name
-        self.default = default
-        self.value = value
-        self.line = line
-        self.overridden = overridden
+    name: str
+    default: str | None
+    value: str | None
+    line: int
+    overridden: bool = False
 
 
-class Stage(Record):
-    """One build stage. ``display_name`` is how BuildKit names its steps (``build`` or ``stage-2``).
+@dataclass(slots=True)
+class Stage:
+    """One build stage. ``display_name`` is how BuildKit names its steps (``build`` or ``stage-2``)."""
 
-    Equal to another with the same fields; hashed by ``index`` (its instructions grow as it is built).
-    """
-
-    __slots__ = ("index", "name", "display_name", "base", "base_raw", "platform", "platform_raw",
-                 "line_start", "line_end", "from_instruction", "instructions", "args", "onbuild")
-
-    def __init__(self, index: int, name: str | None, display_name: str, base: Base, base_raw: str,
-                 platform: str | None, platform_raw: str | None, line_start: int, line_end: int,
-                 from_instruction: Instruction, instructions: list[Instruction] | None = None,
-                 args: dict[str, str | None] | None = None, onbuild: list[Instruction] | None = None):
-        self.index = index
-        self.name = name
-        self.display_name = display_name
-        self.base = base
-        self.base_raw = base_raw
-        self.platform = platform
-        self.platform_raw = platform_raw
-        self.line_start = line_start
-        self.line_end = line_end
-        self.from_instruction = from_instruction
-        self.instructions: list[Instruction] = [] if instructions is None else instructions
-        self.args: dict[str, str | None] = {} if args is None else args
-        self.onbuild: list[Instruction] = [] if onbuild is None else onbuild
+    index: int
+    name: str | None
+    display_name: str
+    base: Base
+    base_raw: str
+    platform: str | None
+    platform_raw: str | None
+    line_start: int
+    line_end: int
+    from_instruction: Instruction
+    instructions: list[Instruction] = field(default_factory=list)
+    args: dict[str, str | None] = field(default_factory=dict)
+    onbuild: list[Instruction] = field(default_factory=list)
 
     @property
     def step_total(self) -> int:

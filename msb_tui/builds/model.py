@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections import deque
+from dataclasses import dataclass, field
 from typing import Any
 
 from msb_tui.builds.events import (
@@ -28,7 +29,6 @@ from msb_tui.builds.events import (
     StreamText,
     VertexUpdate,
 )
-from msb_tui.records import Record
 
 # "[build 2/4] RUN ...", "[linux/amd64 build  2/10] ...", "[stage-0 1/3] FROM ...", "[2/2] RUN ..."
 _STEP_NAME = re.compile(
@@ -136,33 +136,27 @@ class LogTail:
         return lines
 
 
+@dataclass(eq=False)
 class StepRun:
     """One BuildKit vertex (a Dockerfile step or an internal step), merged over its updates."""
 
-    __slots__ = ("digest", "name", "stage", "position", "instruction", "original", "line_start", "line_end",
-                 "started", "completed", "cached", "error", "state", "inputs", "log", "statuses", "platform")
-
-    def __init__(self, digest: str, name: str, *, log: LogTail | None = None):
-        self.digest = digest
-        self.name = name
-        self.stage: str | None = None
-        self.position: str | None = None  # "2/4" as BuildKit numbers the stage's steps
-        self.instruction = ""  # the step's text after the "[stage N/M] " prefix (as the engine expanded it)
-        self.original: str | None = None  # the Dockerfile instruction as written (from the analysis)
-        self.line_start: int | None = None
-        self.line_end: int | None = None
-        self.started: float | None = None
-        self.completed: float | None = None
-        self.cached = False
-        self.error: str | None = None
-        self.state = "planned"  # planned | running | cached | done | failed | cancelled
-        self.inputs: tuple[str, ...] = ()
-        self.log = LogTail() if log is None else log
-        self.statuses: dict[str, StatusUpdate] = {}  # sub-task progress by id
-        self.platform: str | None = None
-
-    def __repr__(self) -> str:
-        return f"StepRun({self.name!r}, stage={self.stage!r}, state={self.state!r})"
+    digest: str
+    name: str
+    stage: str | None = None
+    position: str | None = None  # "2/4" as BuildKit numbers the stage's steps
+    instruction: str = ""  # the step's text after the "[stage N/M] " prefix (as the engine expanded it)
+    original: str | None = None  # the Dockerfile instruction as written (from the analysis)
+    line_start: int | None = None
+    line_end: int | None = None
+    started: float | None = None
+    completed: float | None = None
+    cached: bool = False
+    error: str | None = None
+    state: str = "planned"  # planned | running | cached | done | failed | cancelled
+    inputs: tuple[str, ...] = ()
+    log: LogTail = field(default_factory=LogTail)
+    statuses: dict[str, StatusUpdate] = field(default_factory=dict)  # sub-task progress by id
+    platform: str | None = None
 
     @property
     def duration(self) -> float | None:
@@ -177,24 +171,19 @@ class StepRun:
         return self.stage is None
 
 
+@dataclass(eq=False)
 class StageRun:
     """One Dockerfile stage in this build: its steps and how far it got."""
 
-    __slots__ = ("name", "index", "state", "skip_reason", "steps", "started", "completed", "needed", "announced")
-
-    def __init__(self, name: str, index: int | None):
-        self.name = name
-        self.index = index
-        self.state = "planned"  # planned | running | cached | done | failed | skipped | cancelled
-        self.skip_reason: str | None = None
-        self.steps: list[StepRun] = []
-        self.started: float | None = None
-        self.completed: float | None = None
-        self.needed = True  # the plan needs it (False: skipped)
-        self.announced = False  # the engine announced at least one step named after it
-
-    def __repr__(self) -> str:
-        return f"StageRun({self.name!r}, state={self.state!r}, steps={len(self.steps)})"
+    name: str
+    index: int | None
+    state: str = "planned"  # planned | running | cached | done | failed | skipped | cancelled
+    skip_reason: str | None = None
+    steps: list[StepRun] = field(default_factory=list)
+    started: float | None = None
+    completed: float | None = None
+    needed: bool = True  # the plan needs it (False: skipped)
+    announced: bool = False  # the engine announced at least one step named after it
 
     @property
     def duration(self) -> float | None:
@@ -203,7 +192,8 @@ class StageRun:
         return max(0.0, self.completed - self.started)
 
 
-class BuildTotals(Record):
+@dataclass(frozen=True)
+class BuildTotals:
     """Build-wide figures.
 
     - ``wall``: first step start to last step end (engine clock).
@@ -216,58 +206,44 @@ class BuildTotals(Record):
     - ``cache_hits``: Dockerfile steps answered from the cache; ``steps``: Dockerfile steps seen.
     """
 
-    __slots__ = ("wall", "step_time_sum", "max_parallel", "parallel_saved", "cache_hits", "steps", "image_id", "busy")
-
-    def __init__(self, wall: float | None, step_time_sum: float, max_parallel: int, parallel_saved: float,
-                 cache_hits: int, steps: int, image_id: str | None, busy: float = 0.0):
-        self.wall = wall
-        self.step_time_sum = step_time_sum
-        self.max_parallel = max_parallel
-        self.parallel_saved = parallel_saved
-        self.cache_hits = cache_hits
-        self.steps = steps
-        self.image_id = image_id
-        self.busy = busy
+    wall: float | None
+    step_time_sum: float
+    max_parallel: int
+    parallel_saved: float
+    cache_hits: int
+    steps: int
+    image_id: str | None
+    busy: float = 0.0
 
 
 # ---------------------------------------------------------------------------------------------
-# Changes returned by apply(): the first three name what to redraw (and compare by identity).
+# Changes returned by apply()
 
 
+@dataclass(frozen=True, eq=False)
 class StageChanged:
-    __slots__ = ("stage",)
-
-    def __init__(self, stage: StageRun):
-        self.stage = stage
+    stage: StageRun
 
 
+@dataclass(frozen=True, eq=False)
 class StepChanged:
-    __slots__ = ("step",)
-
-    def __init__(self, step: StepRun):
-        self.step = step
+    step: StepRun
 
 
+@dataclass(frozen=True, eq=False)
 class LogAppended:
-    __slots__ = ("step", "lines")
-
-    def __init__(self, step: StepRun, lines: list[str]):
-        self.step = step
-        self.lines = lines
+    step: StepRun
+    lines: list[str]
 
 
-class BuildFinished(Record):
-    __slots__ = ("status",)
-
-    def __init__(self, status: str):
-        self.status = status
+@dataclass(frozen=True)
+class BuildFinished:
+    status: str
 
 
-class PlanMismatch(Record):
-    __slots__ = ("message",)
-
-    def __init__(self, message: str):
-        self.message = message
+@dataclass(frozen=True)
+class PlanMismatch:
+    message: str
 
 
 Change = StageChanged | StepChanged | LogAppended | BuildFinished | PlanMismatch

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Iterator
 
@@ -70,17 +71,15 @@ class Recorder:
         self._file = None
 
 
+@dataclass
 class Recording:
     """A loaded recording: inputs (header), messages ``[(t, dict)]``, footer, and truncation note."""
 
-    __slots__ = ("path", "inputs", "messages", "footer", "truncated")
-
-    def __init__(self, path: Path, inputs: dict[str, Any]):
-        self.path = path
-        self.inputs = inputs
-        self.messages: list[tuple[float, Any]] = []
-        self.footer: dict[str, Any] | None = None
-        self.truncated: str | None = None  # why it stops early, when it does
+    path: Path
+    inputs: dict[str, Any]
+    messages: list[tuple[float, Any]] = field(default_factory=list)
+    footer: dict[str, Any] | None = None
+    truncated: str | None = None  # why it stops early, when it does
 
     @property
     def classic(self) -> bool:
@@ -91,16 +90,14 @@ class Recording:
         return self.inputs.get("dockerfile_text")
 
 
+@dataclass
 class _Entry:
     """One line of a recording's body: an engine message (``message``) or an undecodable one (``raw``)."""
 
-    __slots__ = ("line", "t", "message", "raw")
-
-    def __init__(self, line: int, t: float | None, message: Any = None, raw: str | None = None):
-        self.line = line
-        self.t = t
-        self.message = message
-        self.raw = raw
+    line: int
+    t: float | None
+    message: Any = None
+    raw: str | None = None
 
 
 def _read(path: Path) -> tuple[dict[str, Any], Iterator[_Entry | dict | str]]:

@@ -72,15 +72,3 @@ def test_build_path_stays_light_until_the_request_is_sent():
              "typing", "inspect", "queue", "weakref", "pathlib", "urllib", "ipaddress")
     statements = "import msb_tui.cli, msb_tui.commands.build, msb_tui.builds.runner, msb_tui.engine.plain_http"
     assert _loaded_after(statements, heavy) == []
-
-
-def test_what_the_build_imports_while_the_engine_works_has_no_dataclasses():
-    """The model, the analysis, the decoder, the recorder and the printers stay clear of dataclasses
-    and inspect (~15 ms of CPU on the 2 CPUs the engine shares; see docs/architecture.md)."""
-    statements = (
-        "import msb_tui.commands.build, msb_tui.builds.runner, msb_tui.builds.model, msb_tui.builds.messages\n"
-        "import msb_tui.builds.recording, msb_tui.builds.report\n"
-        "from msb_tui.analysis import analyze\n"
-        "analyze('ARG B=x\\nFROM $B AS a\\nRUN true\\nFROM scratch\\nCOPY --from=a / /\\n', lint=False)"
-    )
-    assert _loaded_after(statements, ("dataclasses", "inspect")) == []
