@@ -97,8 +97,32 @@ def main(argv: list[str] | None = None) -> int:
     return _run(argv)[0]
 
 
+EXIT_READER_GONE = 141  # 128 + SIGPIPE: what docker, git and coreutils report after "| head"
+
+
 def _run(argv: list[str] | None) -> tuple[int, ModuleType | None]:
-    """Run ``msb-tui ARGV``: the exit status, and the module of the command that ran (if one did)."""
+    """Run ``msb-tui ARGV``: the exit status, and the module of the command that ran (if one did).
+
+    When the reader of stdout goes away (``msb-tui history | head``), the command ends quietly
+    with status 141, as a program killed by SIGPIPE does, instead of a ``BrokenPipeError`` traceback.
+    """
+    try:
+        result = _dispatch(argv)
+        sys.stdout.flush()
+        return result
+    except BrokenPipeError:
+        return _reader_gone(), None
+
+
+def _reader_gone() -> int:
+    """Point stdout at /dev/null, so what is still buffered is dropped at exit without a second error."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_READER_GONE
+
+
+def _dispatch(argv: list[str] | None) -> tuple[int, ModuleType | None]:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ("-h", "--help", "help"):
         print(_top_level_help(_available()))

@@ -1,0 +1,43 @@
+"""Issue 14: what a new user hit with the headless commands, each run as a program."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMOS = ROOT / "demo_dockerfiles"
+RECORDINGS = ROOT / "tests" / "fixtures" / "recordings"
+
+
+def run_with_closed_reader(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``msb-tui ARGS`` with its stdout a pipe whose reader has gone away (``| head`` after its lines)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run([sys.executable, "-c", "from msb_tui.cli import entry; entry()", *args],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60,
+                              env={**os.environ, **(env or {})})
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.parametrize("args", [
+    ["plan", str(DEMOS / "go"), "--format", "json"],
+    ["plan", str(DEMOS / "go")],
+    ["history"],
+    ["--help"],
+])
+def test_commands_end_quietly_when_their_reader_goes_away(args, tmp_path):
+    """Item 5: ``msb-tui plan X --format json | head -1`` and ``msb-tui history | head`` ended in a traceback."""
+    (tmp_path / "recordings").mkdir()
+    for name in ("go", "seed-example", "parallel"):
+        shutil.copy(RECORDINGS / f"{name}.jsonl", tmp_path / "recordings" / f"{name}.jsonl")
+    result = run_with_closed_reader(args, env={"MSB_TUI_STATE": str(tmp_path)})
+    assert result.stderr == "", result.stderr
+    assert result.returncode == 141  # as a program killed by SIGPIPE (docker, git, coreutils) reports it
