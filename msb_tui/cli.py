@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "history": "history",
     "demo": "demo",
     "demo-images": "demo_images",
+    "serve": "serve",
     "engine": "engine",
 }
 
