@@ -152,19 +152,21 @@ class StepRun:
     completed: float | None = None
     cached: bool = False
     error: str | None = None
-    state: str = "planned"  # planned | running | cached | done | failed | cancelled
+    state: str = "planned"  # planned | running | cached | done | failed | cancelled | interrupted
     inputs: tuple[str, ...] = ()
     log: LogTail = field(default_factory=LogTail)
     statuses: dict[str, StatusUpdate] = field(default_factory=dict)  # sub-task progress by id
     platform: str | None = None
+    # The build ended (cancelled, failed, engine gone) while this step ran and the engine never
+    # reported its end: it ran until then.
+    cut_off: float | None = None
 
     @property
     def duration(self) -> float | None:
-        if self.started is None:
+        end = self.completed if self.completed is not None else self.cut_off
+        if self.started is None or end is None:
             return None
-        if self.completed is None:
-            return None
-        return max(0.0, self.completed - self.started)
+        return max(0.0, end - self.started)
 
     @property
     def internal(self) -> bool:
@@ -177,7 +179,7 @@ class StageRun:
 
     name: str
     index: int | None
-    state: str = "planned"  # planned | running | cached | done | failed | skipped | cancelled
+    state: str = "planned"  # planned | running | cached | done | failed | skipped | cancelled | interrupted
     skip_reason: str | None = None
     steps: list[StepRun] = field(default_factory=list)
     started: float | None = None
@@ -385,6 +387,9 @@ class BuildModel:
         self._infos: list[_StageInfo] = []
         self._single_stage: str | None = None
         self._latest: float | None = None
+        # The stream broke (engine gone, recording cut): steps still running were interrupted, and
+        # the engine never said how they ended.
+        self._stream_broke = False
         self._mismatch_keys: set[str] = set()
         self._pending_mismatch: list[str] = []
         self._run_by_index: dict[Any, StageRun] = {}
@@ -528,6 +533,8 @@ class BuildModel:
             return self._finish("succeeded")
         if isinstance(event, BuildFailed):
             self.error = event.message
+            detail = event.detail or {}
+            self._stream_broke = detail.get("phase") == "stream" or detail.get("recording") == "truncated"
             self._seen(event.timestamp)
             return self._finish("failed")
         if isinstance(event, BuildCancelled):
@@ -689,7 +696,7 @@ class BuildModel:
             self.started = event.started
         self._seen(event.completed or event.started)
         step.state = self._step_state(step)
-        if step.completed is not None or step.state in ("failed", "cancelled"):
+        if step.completed is not None or step.state in ("failed", "cancelled", "interrupted"):
             flushed = step.log.flush()
             if flushed:
                 changes.append(LogAppended(step, flushed))
@@ -709,6 +716,8 @@ class BuildModel:
         if step.completed is not None:
             return "cached" if step.cached else "done"
         if step.started is not None:
+            if self.status == "failed" and self._stream_broke:
+                return "interrupted"
             if self.status in ("failed", "cancelled"):
                 return "cancelled"
             return "running"
@@ -735,6 +744,8 @@ class BuildModel:
             state = "running"
         elif steps and all(state in ("cached", "done") for state in states):
             state = "cached" if all(state == "cached" for state in states) else "done"
+        elif any(state == "interrupted" for state in states):
+            state = "interrupted"
         elif any(state == "cancelled" for state in states):
             state = "cancelled"
         elif any(state in ("cached", "done") for state in states):
@@ -742,8 +753,9 @@ class BuildModel:
         else:
             state = "planned" if self.status not in ("failed", "cancelled") else "cancelled"
         stage.state = state
-        if state in ("cached", "done", "failed", "cancelled"):
-            ends = [self._clamp(s.completed) for s in steps if s.completed is not None]
+        if state in ("cached", "done", "failed", "cancelled", "interrupted"):
+            ends = [self._clamp(s.completed if s.completed is not None else s.cut_off) for s in steps
+                    if s.completed is not None or s.cut_off is not None]
             stage.completed = max(ends) if ends else None
         else:
             stage.completed = None
@@ -768,6 +780,8 @@ class BuildModel:
         for step in self.steps.values():
             if step.completed is None or step.state == "running":
                 if status in ("failed", "cancelled"):
+                    if step.started is not None and step.completed is None and self._latest is not None:
+                        step.cut_off = max(step.started, self._latest)
                     step.state = self._step_state(step)
                     flushed = step.log.flush()
                     if flushed:
@@ -842,7 +856,7 @@ class BuildModel:
         def interval(step: StepRun) -> tuple[float, float] | None:
             if step.started is None:
                 return None
-            end = step.completed if step.completed is not None else cut_at
+            end = step.completed if step.completed is not None else (step.cut_off or cut_at)
             if end is None:
                 return None
             return clamp(step.started), max(clamp(step.started), clamp(end))

@@ -105,6 +105,8 @@ class PlainProgress:
                     write(f"#{number} ERROR: {_clean(step.error or 'failed', False)}\n")
                 elif step.state == "cancelled":
                     write(f"#{number} CANCELED\n")
+                elif step.state == "interrupted":  # the engine went away mid-step
+                    write(f"#{number} INTERRUPTED {_seconds(step.duration)}\n")
             elif isinstance(change, LogAppended):
                 step = change.step
                 number, new = self._number(step)

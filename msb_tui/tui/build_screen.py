@@ -282,8 +282,10 @@ class BuildColumn(Vertical):
                 self._note = "classic builder: runs every stage" if self._classic else f"⚠ plan mismatch ({count})"
             if model.status == "failed" or any(step.state == "failed" for step in batch.steps.values()):
                 self.query_one(FailurePanel).update_data(failure_data(model, self._dockerfile_text()))
-            self._refresh_figures()
+            # Transitions first: the end of the build clears the note ("cancelling…") before the
+            # header is drawn for the last time.
             events = self._transitions(stages, batch)
+            self._refresh_figures()
         for event in events:
             self.post_message(event)
         if model.status == "failed":

@@ -456,6 +456,7 @@ STATE_TEXT = {
     "failed": "✗ failed",
     "skipped": "– skipped",
     "cancelled": "■ cancelled",
+    "interrupted": "↯ interrupted",
 }
 
 

@@ -41,3 +41,13 @@ def test_commands_end_quietly_when_their_reader_goes_away(args, tmp_path):
     result = run_with_closed_reader(args, env={"MSB_TUI_STATE": str(tmp_path)})
     assert result.stderr == "", result.stderr
     assert result.returncode == 141  # as a program killed by SIGPIPE (docker, git, coreutils) reports it
+
+
+def test_history_compare_shows_a_cancelled_stage_for_as_long_as_it_ran(capsys):
+    """Item 3: history compare showed the Go build stage of a build cancelled 11 s into ``go build`` at 0.5 s."""
+    from msb_tui.cli import main
+
+    assert main(["history", "--compare", str(RECORDINGS / "go.jsonl"), str(RECORDINGS / "go-cancelled.jsonl")]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("build "))
+    cancelled_time = float(row.split()[2].rstrip("s"))
+    assert cancelled_time > 11, row

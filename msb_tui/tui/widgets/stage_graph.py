@@ -68,6 +68,7 @@ STATE_STYLES = {
     "cached": "#56b6c2",
     "failed": "bold #e06c75",
     "cancelled": "#d19a66",
+    "interrupted": "#d19a66",
     "skipped": "#5c6370",
 }
 

@@ -28,9 +28,10 @@ STATE_GLYPHS: dict[str, str] = {
     "succeeded": "✔",
     "failed": "✖",
     "cancelled": "⊘",
+    "interrupted": "↯",  # the engine went away mid-step
     "skipped": "–",
 }
-TERMINAL_STATES = frozenset({"cached", "done", "failed", "cancelled", "skipped", "succeeded"})
+TERMINAL_STATES = frozenset({"cached", "done", "failed", "cancelled", "interrupted", "skipped", "succeeded"})
 TAIL_LINES = 4
 """Log lines shown under the running (or failed) step inside its pane."""
 
@@ -92,7 +93,8 @@ def step_row(step) -> StepRow:
         position=step.position or "",
         text=text,
         started=step.started,
-        completed=step.completed,
+        # A step cut short ends when the build did (the engine reported no end for it).
+        completed=step.completed if step.completed is not None else step.cut_off,
         cached=bool(step.cached),
     )
 
@@ -202,7 +204,7 @@ class StagePane(Widget, can_focus=True):
         if state == getattr(self, "_state_class", None):
             return
         self._state_class = state
-        for name in ("running", "failed", "skipped", "cached", "done", "cancelled"):
+        for name in ("running", "failed", "skipped", "cached", "done", "cancelled", "interrupted"):
             self.set_class(state == name, f"-{name}")
 
     def on_mount(self) -> None:
@@ -325,7 +327,7 @@ class StagePane(Widget, can_focus=True):
             right = "CACHED"
         elif row.state == "running":
             right = format_duration(row.elapsed(now))
-        elif row.state in ("done", "failed", "cancelled") and row.started is not None:
+        elif row.state in ("done", "failed", "cancelled", "interrupted") and row.started is not None:
             right = format_duration(row.elapsed(now))
         else:
             right = ""

@@ -55,7 +55,7 @@ def timeline_data(model, include_internal: bool = True) -> TimelineData:
             if step.started is None:
                 continue
             state = "cached" if step.cached and step.state != "failed" else step.state
-            out.append(Span(step.started, step.completed, state))
+            out.append(Span(step.started, step.completed if step.completed is not None else step.cut_off, state))
         return tuple(out)
 
     rows = [TimelineRow(stage.name, stage.state, spans(stage.steps)) for stage in model.stages]
@@ -150,7 +150,8 @@ class Timeline(Widget):
                 lines.append(line)
                 continue
             cells = layout_row(row, data.start, wall, width, now)
-            bar_style = style(f"timeline--{row.state}") if row.state in ("running", "done", "cached", "failed", "cancelled") else muted
+            state = "cancelled" if row.state == "interrupted" else row.state
+            bar_style = style(f"timeline--{state}") if state in ("running", "done", "cached", "failed", "cancelled") else muted
             cached_style = style("timeline--cached")
             running_style = style("timeline--running")
             styles = {CACHED: cached_style, RUNNING: running_style, BAR: bar_style}
