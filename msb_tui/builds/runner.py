@@ -42,7 +42,9 @@ class BuildRequest(SimpleNamespace):
     """What to build: the same knobs as ``docker build``.
 
     ``classic`` builds with the classic builder (``version=1``) instead of BuildKit; ``network`` is
-    the RUN steps' network mode ("none", "host", "default"; the engine's default when None).
+    the RUN steps' network mode ("none", "host", "default"; the engine's default when None);
+    ``secret_build_args`` names build args whose values are masked in the recording and the output
+    (credential-like names are masked without being named, see ``masking.py``).
     A namespace rather than a dataclass so that sending a build needs no ``dataclasses`` import.
     """
 
@@ -57,6 +59,7 @@ class BuildRequest(SimpleNamespace):
     labels: dict[str, str]
     classic: bool
     network: str | None
+    secret_build_args: tuple[str, ...]
 
     def __init__(
         self,
@@ -71,11 +74,12 @@ class BuildRequest(SimpleNamespace):
         labels: dict[str, str] | None = None,
         classic: bool = False,
         network: str | None = None,
+        secret_build_args: tuple[str, ...] = (),
     ):
         super().__init__(
             context=context, dockerfile=dockerfile, target=target, build_args=dict(build_args or {}),
             no_cache=no_cache, pull=pull, platform=platform, tags=tuple(tags), labels=dict(labels or {}),
-            classic=classic, network=network,
+            classic=classic, network=network, secret_build_args=tuple(secret_build_args),
         )
 
     def dockerfile_path(self) -> str:
@@ -268,13 +272,15 @@ class BuildStream:
         return progress
 
     def _inputs(self, dockerfile_text: str | None) -> dict[str, Any]:
+        from msb_tui.builds.masking import masked_args
+
         request = self.request
         return {
             "context": os.path.realpath(request.context),
             "dockerfile": request.dockerfile_path(),
             "dockerfile_text": dockerfile_text,
             "target": request.target,
-            "build_args": dict(request.build_args),
+            "build_args": masked_args(request.build_args, request.secret_build_args),
             "no_cache": request.no_cache,
             "pull": request.pull,
             "platform": request.platform,
@@ -440,7 +446,10 @@ class BuildStream:
         from msb_tui.builds.events import BuildCancelled, BuildFailed, ImageBuilt
         from msb_tui.builds.messages import MessageDecoder
 
+        from msb_tui.builds.masking import Masker
+
         decoder = MessageDecoder(classic=self.request.classic, dockerfile_text=self._dockerfile_text)
+        masker = Masker.for_args(self.request.build_args, self.request.secret_build_args) or None
         finished = False  # saw an image id or an error: the engine said how it ended
         reader = _chunk_reader(response)
         pending: list[bytes] = []  # chunks of a message still being received (joined once complete)
@@ -462,6 +471,8 @@ class BuildStream:
                     line = line.strip()
                     if not line:
                         continue
+                    if masker is not None:
+                        line = masker.line(line)
                     for event in _decode_line(decoder, line, now, recorder):
                         if isinstance(event, (ImageBuilt, BuildFailed)):
                             finished = True
@@ -475,7 +486,8 @@ class BuildStream:
                 return
         buffer = b"".join(pending)
         if buffer.strip() and not self._cancel.is_set():
-            for event in _decode_line(decoder, buffer.strip(), time.time(), recorder):
+            line = masker.line(buffer.strip()) if masker is not None else buffer.strip()
+            for event in _decode_line(decoder, line, time.time(), recorder):
                 if isinstance(event, (ImageBuilt, BuildFailed)):
                     finished = True
                 yield event
@@ -522,11 +534,24 @@ def _plainly_has_from(text: str) -> bool:
 
 
 def _decode_line(decoder: MessageDecoder, line: bytes, now: float, recorder: Recorder | None) -> list[EngineEvent]:
+    """The events of one engine message line, recording it first (with a note event when that
+    reached the recording's size limit)."""
+    from msb_tui.builds.events import StreamText
+
+    if recorder is not None and recorder.limit_reached is False:
+        events = _decode_recorded(decoder, line, now, recorder)
+        if recorder.limit_reached:
+            events.insert(0, StreamText(f"msb-tui: {recorder.limit_note}\n", now))
+        return events
+    return _decode_recorded(decoder, line, now, recorder)
+
+
+def _decode_recorded(decoder: MessageDecoder, line: bytes, now: float, recorder: Recorder | None) -> list[EngineEvent]:
     from msb_tui.builds.events import MalformedMessage
 
     try:
         message = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         messages = _split_concatenated(line)
         if messages is None:
             if recorder is not None:
@@ -558,7 +583,7 @@ def _split_concatenated(line: bytes) -> list[tuple[bytes, Any]] | None:
             message, end = decoder.raw_decode(text, index)
             out.append((text[index:end].encode("utf-8"), message))
             index = end
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return out or None
 

@@ -25,6 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", help="the stage to build (default: the last one)")
     parser.add_argument("--build-arg", dest="build_args", action="append", default=[], metavar="K=V",
                         help="set a build arg (K alone takes its value from the environment)")
+    parser.add_argument("--secret-build-arg", dest="secret_build_args", action="append", default=[], metavar="K=V",
+                        help="set a build arg whose value msb-tui masks in its recording and output (K alone: from "
+                             "the environment). Args named like credentials (TOKEN, PASSWORD, SECRET, KEY, AUTH, "
+                             "...) are masked anyway. Build args stay in the image's history: prefer RUN --mount=type=secret")
     parser.add_argument("--no-cache", action="store_true", help="do not use the build cache")
     parser.add_argument("--pull", action="store_true", help="always try to pull newer base images")
     parser.add_argument("--platform", help="target platform, e.g. linux/amd64")
@@ -74,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         build_args = parse_pairs(args.build_args, "--build-arg", from_env=True)
+        secret_args = parse_pairs(getattr(args, "secret_build_args", []), "--secret-build-arg", from_env=True)
+        build_args.update(secret_args)
         labels = parse_pairs(args.labels, "--label", from_env=False)
     except ValueError as error:
         print(f"msb-tui build: {error}", file=sys.stderr)
@@ -98,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
         labels=labels,
         classic=args.classic,
         network=args.network,
+        secret_build_args=tuple(secret_args),
     )
     dockerfile = request.dockerfile_path()
     if not os.path.isfile(dockerfile):
@@ -138,18 +145,22 @@ def run_build(client, request, analysis=None, *, progress: str = "plain", record
     from msb_tui.builds.runner import start_build
 
     stream = start_build(client, request, record=record)
-    previous = None
+    previous = {}
     if threading.current_thread() is threading.main_thread():
         interrupts = []
 
         def on_interrupt(signum, frame):
+            # SIGTERM and SIGHUP (a closed terminal, a service manager) stop the build like Ctrl+C:
+            # the engine cancels it and the recording gets its footer.
             interrupts.append(signum)
             if len(interrupts) > 1:
                 raise KeyboardInterrupt
-            print("\ncancelling the build (Ctrl+C again to quit at once)...", file=sys.stderr)
+            what = "" if signum == signal.SIGINT else f" ({signal.Signals(signum).name})"
+            print(f"\ncancelling the build{what} (Ctrl+C again to quit at once)...", file=sys.stderr)
             stream.cancel()
 
-        previous = signal.signal(signal.SIGINT, on_interrupt)
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            previous[number] = signal.signal(number, on_interrupt)
     try:
         # The engine starts on the build now; the model, the analysis and the printers are
         # imported and prepared while it works (its answer waits in the socket meanwhile).
@@ -165,8 +176,8 @@ def run_build(client, request, analysis=None, *, progress: str = "plain", record
         stream.cancel()  # whatever stopped us, the engine stops too
         raise
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     return exit_status(status)
 
 

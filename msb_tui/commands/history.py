@@ -24,7 +24,7 @@ class RecordingSummary:
     started: float | None
     target: str | None
     dockerfile: str | None
-    outcome: str  # "succeeded" | "failed" | "cancelled" | "truncated" | "corrupt"
+    outcome: str  # "succeeded" | "failed" | "cancelled" | "interrupted" (no footer: msb-tui was killed) | "corrupt"
     duration: float | None
     image_id: str | None = None
     error: str | None = None
@@ -33,7 +33,10 @@ class RecordingSummary:
     def date(self) -> str:
         if self.started is None:
             return "?"
-        return datetime.fromtimestamp(self.started, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        try:
+            return datetime.fromtimestamp(self.started, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        except (OverflowError, ValueError, OSError):  # a damaged time (1e300, NaN)
+            return "?"
 
 
 def _last_line(path: Path, limit: int = 1 << 16) -> bytes:
@@ -48,11 +51,13 @@ def _last_line(path: Path, limit: int = 1 << 16) -> bytes:
 
 def _first_message_time(path: Path) -> float | None:
     with open(path, "rb") as handle:
-        handle.readline()
-        line = handle.readline()
+        from msb_tui.builds.recording import MAX_LINE
+
+        handle.readline(MAX_LINE)
+        line = handle.readline(1 << 20)
     try:
         value = json.loads(line).get("t")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return None
     return float(value) if isinstance(value, (int, float)) else None
 
@@ -65,7 +70,12 @@ def summarize(path: Path) -> RecordingSummary:
     try:
         inputs = read_inputs(path)
     except RecordingError as error:
-        return RecordingSummary(path, None, None, None, "corrupt", None, error=str(error))
+        try:
+            empty = path.stat().st_size == 0
+        except OSError:
+            empty = False
+        # An empty file is a build whose msb-tui was killed before it wrote anything: interrupted.
+        return RecordingSummary(path, None, None, None, "interrupted" if empty else "corrupt", None, error=str(error))
     started = inputs.get("started")
     started = float(started) if isinstance(started, (int, float)) else _first_message_time(path)
     footer: dict[str, Any] | None = None
@@ -76,7 +86,7 @@ def summarize(path: Path) -> RecordingSummary:
     except (ValueError, OSError):
         footer = None
     if footer is None:
-        outcome, ended, image, error = "truncated", None, None, "no end-of-recording footer"
+        outcome, ended, image, error = "interrupted", None, None, "no end-of-recording footer (msb-tui was stopped mid-build)"
     else:
         outcome = str(footer.get("outcome") or "?")
         ended = footer.get("t") if isinstance(footer.get("t"), (int, float)) else None

@@ -20,7 +20,7 @@ def recordings(tmp_path, fixtures_dir, monkeypatch):
     folder = recordings_dir()
     for name in ("parallel", "go", "broken"):
         shutil.copy(fixtures_dir / "recordings" / f"{name}.jsonl", folder / f"{name}.jsonl")
-    # A recording cut off mid-build: listed as truncated, not an error.
+    # A recording cut off mid-build: listed as interrupted, not an error.
     text = (fixtures_dir / "recordings" / "parallel.jsonl").read_text().splitlines(keepends=True)
     (folder / "cut.jsonl").write_text("".join(text[: len(text) // 2]))
     (folder / "junk.jsonl").write_text("not json\n")
@@ -31,7 +31,7 @@ def test_list_reads_header_and_footer(recordings):
     summaries = {s.path.name: s for s in history.list_recordings()}
     assert summaries["parallel.jsonl"].outcome == "succeeded"
     assert summaries["broken.jsonl"].outcome == "failed"
-    assert summaries["cut.jsonl"].outcome == "truncated"
+    assert summaries["cut.jsonl"].outcome == "interrupted"
     assert summaries["junk.jsonl"].outcome == "corrupt"
     go = summaries["go.jsonl"]
     assert go.duration is not None and go.duration > 1 and go.date.startswith("20")
@@ -44,7 +44,7 @@ def test_history_command_prints_a_table(recordings, capsys):
     history.add_arguments(parser)
     assert history.run(parser.parse_args([])) == 0
     out = capsys.readouterr().out
-    assert "parallel.jsonl" in out and "succeeded" in out and "truncated" in out
+    assert "parallel.jsonl" in out and "succeeded" in out and "interrupted" in out
     a, b = recordings / "parallel.jsonl", recordings / "go.jsonl"
     assert history.run(parser.parse_args(["--compare", str(a), str(b)])) == 0
     out = capsys.readouterr().out

@@ -83,10 +83,10 @@ def test_truncated_last_line_replays_what_came_before(tmp_path):
     path.write_bytes(cut)
     recording = load_recording(path)
     assert len(recording.messages) == 2 and recording.footer is None
-    assert recording.truncated == "recording truncated at line 4: the last line is cut off"
+    assert recording.truncated == "recording interrupted at line 4: the last line is cut off"
     events = list(replay(path, None))
     assert events[:2] == [StreamText("hello\n", 100.0), StreamText("world\n", 100.5)]
-    assert isinstance(events[-1], BuildFailed) and "truncated at line 4" in events[-1].message
+    assert isinstance(events[-1], BuildFailed) and "interrupted at line 4" in events[-1].message
 
 
 def test_missing_footer_is_truncation(tmp_path):

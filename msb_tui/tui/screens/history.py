@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from msb_tui.commands.history import Comparison, cache_cell, list_recordings, seconds, signed
 from msb_tui.sanitize import plain
 
-OUTCOME_STYLE = {"succeeded": "green", "failed": "bold red", "cancelled": "yellow", "truncated": "yellow",
+OUTCOME_STYLE = {"succeeded": "green", "failed": "bold red", "cancelled": "yellow", "interrupted": "yellow",
                  "corrupt": "bold red"}
 SPEEDS = {"1": 1.0, "2": 2.0, "5": 5.0, "0": None}
 
