@@ -21,7 +21,8 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("image", help="image name, tag or id")
     add_engine_arguments(parser)
-    parser.add_argument("--dockerfile", help="the Dockerfile the image was built from (ties layers to its lines)")
+    parser.add_argument("--dockerfile", help="the Dockerfile the image was built from (ties layers to its lines; "
+                        "default: the recording of the build that made the image, when msb-tui built it)")
     parser.add_argument("--target", help="the stage the image was built for (default: the last stage)")
     parser.add_argument(
         "--build-arg", action="append", default=[], metavar="NAME=VALUE", help="build args used for the build (repeatable)"
@@ -49,8 +50,11 @@ def build_args(pairs: list[str]) -> dict[str, str]:
     return result
 
 
-def analyze(client, image: str, args: argparse.Namespace, with_files: bool = True):
-    """The image report, or an int exit code after printing the problem."""
+def analyze(client, image: str, args: argparse.Namespace, with_files: bool = True, *, origin: bool = False):
+    """The image report, or an int exit code after printing the problem.
+
+    ``origin``: without ``--dockerfile``, tie the layers through the recording of the build that
+    made the image (its Dockerfile, target and build args), and say which one on stderr."""
     import docker.errors
     import requests
     import urllib3
@@ -60,6 +64,13 @@ def analyze(client, image: str, args: argparse.Namespace, with_files: bool = Tru
 
     dockerfile = getattr(args, "dockerfile", None)
     text = None
+    target = getattr(args, "target", None)
+    arguments = build_args(getattr(args, "build_arg", []) or [])
+    model = None
+    if not dockerfile and origin:
+        found = _origin(client, image)
+        if found is not None:
+            text, target, arguments, model = found.dockerfile_text, found.target, found.build_args, found.model
     if dockerfile:
         from pathlib import Path
 
@@ -76,9 +87,10 @@ def analyze(client, image: str, args: argparse.Namespace, with_files: bool = Tru
             client,
             image,
             dockerfile=text,
-            target=getattr(args, "target", None),
-            build_args=build_args(getattr(args, "build_arg", []) or []),
+            target=target,
+            build_args=arguments,
             with_files=with_files,
+            build_model=model,
         )
     except docker.errors.NotFound as error:
         print(f"msb-tui: no such image {image!r}: {error.explanation or error}", file=sys.stderr)
@@ -94,11 +106,29 @@ def analyze(client, image: str, args: argparse.Namespace, with_files: bool = Tru
         return EXIT_NO_ENGINE
 
 
+def _origin(client, image: str):
+    """The recorded build that made ``image`` (None when there is none), said on stderr either way."""
+    from msb_tui.builds.provenance import origin_of
+
+    try:
+        image_id = client.inspect_image(image)["Id"]
+    except Exception:  # noqa: BLE001 - analyze_image reports a missing image or a failing engine
+        return None
+    found = origin_of(image_id)
+    if found is None:
+        print("msb-tui: no recording of the build that made this image: layers are not tied to Dockerfile "
+              "lines (give --dockerfile and --target)", file=sys.stderr)
+    else:
+        print(f"msb-tui: layers tied to the Dockerfile of {found.recording} (target {found.target_label})",
+              file=sys.stderr)
+    return found
+
+
 def run(args: argparse.Namespace) -> int:
     client = connect_or_report(args.host)
     if client is None:
         return EXIT_NO_ENGINE
-    report = analyze(client, args.image, args, with_files=not args.no_files)
+    report = analyze(client, args.image, args, with_files=not args.no_files, origin=True)
     if isinstance(report, int):
         return report
     if args.json:

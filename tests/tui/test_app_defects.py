@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from textual.widgets import Static
+
 from msb_tui.analysis import analyze
 from msb_tui.builds.events import BuildCancelled
 from msb_tui.builds.recording import read_inputs, replay
@@ -13,6 +16,7 @@ from msb_tui.tui.build_source import EventListSource
 from msb_tui.tui.widgets.build_header import BuildHeader
 from msb_tui.tui.widgets.stage_pane import StagePane
 from msb_tui.tui.screens.graph import GraphScreen
+from msb_tui.tui.screens.layers import LayersScreen, layer_instruction
 from msb_tui.tui.widgets.stage_graph import StageGraph
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,3 +79,73 @@ async def test_cancel_mid_step_keeps_the_stage_time_and_clears_cancelling():
         subtitle = str(build.border_subtitle)
         seconds = float(subtitle.split()[-1].rstrip("s"))
         assert subtitle.startswith("cancelled") and seconds > 10, subtitle
+
+
+def build_go_stage(docker_api, offline_images, tag: str):
+    """Build demo_dockerfiles/go's ``build`` stage as ``tag`` with msb-tui (recorded in the state folder)."""
+    from msb_tui.builds.model import BuildModel
+    from msb_tui.builds.runner import BuildRequest, start_build
+
+    request = BuildRequest(DEMOS / "go", target="build", build_args=dict(offline_images), tags=(tag,))
+    model = BuildModel()
+    for event in start_build(docker_api, request):
+        model.apply(event)
+    assert model.status == "succeeded", model.error
+    return model
+
+
+@pytest.mark.engine
+async def test_layers_of_a_stage_image_are_tied_to_that_stage(docker_api, offline_images, tmp_path, monkeypatch):
+    """Item 4: palette "Layers of image…" on the Go demo's build-stage image tied its 36 B ``COPY go.mod ./``
+    layer to "final, line 18"; the recording of the build that made the image says which stage it is."""
+    monkeypatch.setenv("MSB_TUI_STATE", str(tmp_path))
+    tag = "msb-ui-test/go-build:layers"
+    build_go_stage(docker_api, offline_images, tag)
+    try:
+        app = MsbApp(LaunchOptions(path=DEMOS / "go", offline_demo_args=True), client_factory=lambda: docker_api)
+        async with app.run_test(size=(160, 40)) as pilot:
+            app.open_layers(tag)
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, LayersScreen)
+            await wait_for(pilot, lambda: screen.report is not None, timeout=60)
+            ties = {layer_instruction(e)[0]: layer_instruction(e)[1:] for e in screen.report.layers.entries}
+            assert ties["COPY go.mod ./"] == ("build", "9"), ties
+            assert "final" not in {stage for stage, _ in ties.values()}
+            assert "stage build, from the recorded build" in str(screen.query_one("#layers-title", Static).render())
+    finally:
+        docker_api.remove_image(tag)
+
+
+@pytest.mark.engine
+async def test_layers_of_an_image_without_a_recording_say_the_tie_is_unknown(docker_api, offline_images, tmp_path,
+                                                                              monkeypatch):
+    """Item 4: with no record of the build that made an image, its layers are not tied to the app's target."""
+    monkeypatch.setenv("MSB_TUI_STATE", str(tmp_path))
+    tag = "msb-ui-test/go-build:unrecorded"
+    build_go_stage(docker_api, offline_images, tag)
+    for recording in (tmp_path / "recordings").glob("*.jsonl"):
+        recording.unlink()
+    try:
+        app = MsbApp(LaunchOptions(path=DEMOS / "go", offline_demo_args=True), client_factory=lambda: docker_api)
+        async with app.run_test(size=(160, 40)) as pilot:
+            app.open_layers(tag)
+            await pilot.pause()
+            screen = app.screen
+            await wait_for(pilot, lambda: screen.report is not None, timeout=60)
+            assert {e.source.kind for e in screen.report.layers.entries} == {"unknown"}
+            assert "lines: unknown" in str(screen.query_one("#layers-title", Static).render())
+    finally:
+        docker_api.remove_image(tag)
+
+
+async def test_layers_of_a_missing_image_say_so_without_http(docker_api, tmp_path):
+    """Item 12: a missing image showed "404 Client Error for http+docker://localhost/…"."""
+    app = MsbApp(LaunchOptions(path=DEMOS / "go"), client_factory=lambda: docker_api)
+    async with app.run_test(size=(120, 30)) as pilot:
+        app.open_layers("msb-ui-test/no-such-image:1")
+        await pilot.pause()
+        title = app.screen.query_one("#layers-title", Static)
+        await wait_for(pilot, lambda: "on this engine" in str(title.render()) or "Error" in str(title.render()), 30)
+        text = str(title.render())
+        assert "no image named msb-ui-test/no-such-image:1 on this engine" in text and "http" not in text, text

@@ -32,7 +32,8 @@ def test_ratio_sentence_and_bars():
 
 
 @pytest.fixture
-def tiny_image(docker_api, tmp_path):
+def tiny_image(docker_api, tmp_path, tmp_path_factory, monkeypatch):
+    """The tiny image, built and recorded by msb-tui (its layers are tied to lines through the recording)."""
     from msb_tui.builds.events import ImageBuilt
     from msb_tui.builds.runner import BuildRequest, start_build
 
@@ -42,7 +43,8 @@ def tiny_image(docker_api, tmp_path):
     (tmp_path / "hostile.txt").write_text("hostile name\n")
     (tmp_path / "weird").mkdir()
     (tmp_path / "weird" / "esc\x1b[31mred\x1b]0;title\x07").write_text("escape sequences in a file name\n")
-    stream = start_build(docker_api, BuildRequest(context=tmp_path, tags=(TAG,)), record=False)
+    monkeypatch.setenv("MSB_TUI_STATE", str(tmp_path_factory.mktemp("state")))
+    stream = start_build(docker_api, BuildRequest(context=tmp_path, tags=(TAG,)))
     image = next((e.image_id for e in stream if isinstance(e, ImageBuilt)), None)
     assert image, "the tiny image did not build"
     yield tmp_path, image

@@ -80,6 +80,15 @@ def build_cell(step) -> Text:
     return Text(plain(step.state or ""), style="dim")
 
 
+def missing_image_message(error: Exception, image: str) -> str | None:
+    """"no image named X on this engine" for the engine's 404, instead of its raw HTTP text."""
+    import docker.errors
+
+    if isinstance(error, docker.errors.NotFound):
+        return f"no image named {image} on this engine (docker images lists them)"
+    return None
+
+
 def _call(app, callback, *args) -> None:
     """``call_from_thread`` that is quiet when the app has already shut down."""
     try:
@@ -123,6 +132,7 @@ class LayersScreen(Screen):
         self.stage_sizes: dict[str, StageSize] = {}
         self._streams: list[Any] = []
         self._closing = False  # set on unmount: the stage-size worker stops starting builds
+        self.tie_note = ""  # where the layers' Dockerfile lines come from (or that they are unknown)
 
     # --- composition ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -164,18 +174,34 @@ class LayersScreen(Screen):
             client = app.engine_client()
             from msb_tui.image.report import analyze_image
 
-            report = analyze_image(
-                client,
-                self.image,
-                dockerfile=getattr(app, "dockerfile_text", None) or None,
-                target=self.target or getattr(app, "target", None),
-                build_args=dict(getattr(app, "build_args", {}) or {}),
-                build_model=self.model,
-            )
+            image_id = client.inspect_image(self.image)["Id"]
+            dockerfile, target, build_args, model = self._tie(image_id)
+            report = analyze_image(client, self.image, dockerfile=dockerfile, target=target, build_args=build_args,
+                                   build_model=model)
         except Exception as error:  # noqa: BLE001 - no engine, unknown image, unreadable export
-            _call(app, self._failed, str(error))
+            _call(app, self._failed, missing_image_message(error, self.image) or str(error))
             return
         _call(app, self.show_report, report)
+
+    def _tie(self, image_id: str) -> tuple[str | None, str | None, dict[str, str], Any]:
+        """(Dockerfile text, target, build args, build model) to tie the layers to lines, from the build
+        that made the image: its recording, else this session's build of it; else nothing (``tie_note``
+        says so) rather than the current target's lines, which may belong to another stage."""
+        from msb_tui.builds.provenance import origin_of
+
+        app = self.app
+        built_here = self.model is not None and getattr(self.model, "image_id", None) == image_id
+        origin = origin_of(image_id, with_model=not built_here)
+        if origin is not None:
+            self.tie_note = f"lines: stage {origin.target_label}, from the recorded build"
+            return origin.dockerfile_text, origin.target, origin.build_args, self.model if built_here else origin.model
+        text = getattr(app, "dockerfile_text", None) or None
+        if text and (built_here or self.target):
+            target = self.target or getattr(getattr(self.model, "analysis", None), "target_name", None)
+            self.tie_note = f"lines: stage {target or 'the last stage'}"
+            return text, target, dict(getattr(app, "build_args", {}) or {}), self.model
+        self.tie_note = "lines: unknown (no recording of the build that made this image)"
+        return None, None, {}, None
 
     def _failed(self, message: str) -> None:
         if not self.is_attached:  # the user left while the image was being read
@@ -216,6 +242,8 @@ class LayersScreen(Screen):
             out.append(f"  wasted {human(waste.wasted_bytes)}")
         leaks = len(report.leaks)
         out.append(f"  leaks {leaks}", style="bold red" if leaks else "green")
+        if self.tie_note:
+            out.append(f"  {self.tie_note}", style="dim")
         return out
 
     def waste_text(self) -> Text:

@@ -1,0 +1,101 @@
+"""Which recorded build made an image: its Dockerfile, target, build args and steps.
+
+An image's history says what ran (``COPY go.mod ./``) but not which Dockerfile, stage or build
+args; the recording of the build that produced it does (its header holds the inputs, its footer
+the image id). Layers use it to tie each layer to its line without asking the user for
+``--dockerfile`` and ``--target``, and never tie an image to a stage it was not built for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FOOTER_BYTES = 1 << 14  # the footer is one short line; a little more covers a long error text
+
+
+@dataclass
+class BuildOrigin:
+    """The recorded build that produced an image."""
+
+    recording: Path
+    dockerfile_text: str
+    target: str | None
+    build_args: dict[str, str]
+    model: Any = None  # the BuildModel replayed from the recording (step states and durations)
+
+    @property
+    def target_label(self) -> str:
+        return self.target or "the last stage"
+
+
+def _footer_image(path: Path) -> str | None:
+    """The image id in a recording's footer (None: no footer, or the build made no image)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - FOOTER_BYTES))
+            last = handle.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        footer = json.loads(last)
+    except (OSError, ValueError):
+        return None
+    if isinstance(footer, dict) and footer.get("kind") == "end" and isinstance(footer.get("image_id"), str):
+        return footer["image_id"]
+    return None
+
+
+def _same_image(a: str, b: str) -> bool:
+    return a.removeprefix("sha256:") == b.removeprefix("sha256:")
+
+
+def find_recording(image_id: str, folder: Path | None = None) -> Path | None:
+    """The newest recording (in ``folder``, default the state folder's) whose build produced ``image_id``."""
+    if folder is None:
+        from msb_tui.paths import recordings_dir
+
+        folder = recordings_dir()
+    try:
+        paths = sorted(Path(folder).glob("*.jsonl"), key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return None
+    return next((path for path in paths if (found := _footer_image(path)) and _same_image(found, image_id)), None)
+
+
+def origin_of(image_id: str, folder: Path | None = None, *, with_model: bool = True) -> BuildOrigin | None:
+    """The recorded build that produced ``image_id``, with its inputs (and, by default, its replayed model)."""
+    from msb_tui.builds.recording import RecordingError, read_inputs
+
+    path = find_recording(image_id, folder)
+    if path is None:
+        return None
+    try:
+        inputs = read_inputs(path)
+    except RecordingError:
+        return None
+    text = inputs.get("dockerfile_text")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    origin = BuildOrigin(path, text, inputs.get("target") or None, dict(inputs.get("build_args") or {}))
+    if with_model:
+        origin.model = _replayed(path, inputs)
+    return origin
+
+
+def _replayed(path: Path, inputs: dict) -> Any:
+    """The recording replayed (as fast as possible) into a BuildModel joined with its analysis."""
+    from msb_tui.analysis import analyze
+    from msb_tui.builds.model import BuildModel
+    from msb_tui.builds.recording import RecordingError, replay
+
+    try:
+        analysis = analyze(inputs["dockerfile_text"], target=inputs.get("target"),
+                           build_args=dict(inputs.get("build_args") or {}), platform=inputs.get("platform"))
+        model = BuildModel(analysis, classic=bool(inputs.get("classic")))
+        for event in replay(path, None):
+            model.apply(event)
+    except (RecordingError, ValueError, OSError):
+        return None
+    return model
