@@ -3,17 +3,50 @@
 BuildKit prefixes each step with an optional platform, the stage name (``stage-N`` for unnamed
 stages, nothing when the build has a single stage) and ``N/M``, where M counts an image FROM
 plus every RUN, COPY, ADD and WORKDIR. The ONBUILD triggers of a base stage run first in the child
-and take the first numbers (current BuildKit also counts them in M; 0.8 does not). Lookups are dictionary-based: linear to build, O(1) each.
+and take the first numbers (current BuildKit also counts them in M; 0.8 does not). The classic
+builder names its steps the same way but counts every instruction, FROM included.
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from msb_tui.analysis.parse import Instruction
 from msb_tui.analysis.stages import COUNTED_STEPS, Stage
 
-STEP_NAME = re.compile(r"^\[(?P<head>[^\]]*?)\s*(?P<number>\d+)/(?P<total>\d+)\]\s?(?P<rest>.*)$", re.DOTALL)
+# "[build 2/4] RUN ...", "[linux/amd64 build  2/10] ...", "[stage-0 1/3] FROM ...", "[2/2] RUN ..."
+STEP_NAME = re.compile(
+    r"^\[(?:(?P<platform>[^\s\]]*/[^\s\]]*) +)?(?:(?P<stage>[^\s/\]]+) +)?\s*(?P<number>\d+)/(?P<total>\d+)\] ?"
+    r"(?:ONBUILD )?(?P<text>.*)$",
+    re.DOTALL,
+)
+
+
+class StepName(NamedTuple):
+    """The parts of ``[platform stage N/M] text``."""
+
+    platform: str | None
+    stage: str | None
+    number: int
+    total: int
+    text: str  # the instruction as the engine expanded it, without an ONBUILD prefix
+
+    @property
+    def keyword(self) -> str:
+        return self.text.split(" ", 1)[0].upper()
+
+
+def parse_step_name(name: str) -> StepName | None:
+    """The parts of a Dockerfile step's name; None for internal steps (``[internal] ...``, ``exporting to image``)."""
+    match = STEP_NAME.match(name.strip())
+    if match is None:
+        return None
+    return StepName(match["platform"], match["stage"], int(match["number"]), int(match["total"]), match["text"])
+
+
+def _keyword(instruction: Instruction) -> str:
+    return instruction.sub_cmd.upper() if instruction.cmd == "ONBUILD" and instruction.sub_cmd else instruction.cmd
 
 
 class StepIndex:
@@ -30,32 +63,39 @@ class StepIndex:
             self.by_total[(None, stage.step_total)] = stage
 
     def stage_for(self, step_name: str) -> Stage | None:
-        match = STEP_NAME.match(step_name.strip())
-        if not match:
+        parts = parse_step_name(step_name)
+        if parts is None:
             return None
-        tokens = match.group("head").split()
-        total = int(match.group("total"))
-        names = [token for token in tokens if "/" not in token and "->" not in token]
-        if not names:
+        if parts.stage is None:
             # Single-stage builds carry no stage name.
             if len(self.stages) == 1:
                 return self.stages[0]
-            return self.by_total.get((None, total), self.stages[-1] if self.stages else None)
-        candidates = self.by_name.get(names[-1], [])
+            return self.by_total.get((None, parts.total), self.stages[-1] if self.stages else None)
+        candidates = self.by_name.get(parts.stage, [])
         if len(candidates) <= 1:
             return candidates[0] if candidates else None
         # Duplicate names: the one whose step count matches, else the last (as --from picks).
-        return self.by_total.get((names[-1], total), candidates[-1])
+        return self.by_total.get((parts.stage, parts.total), candidates[-1])
 
     def step_for(self, step_name: str) -> tuple[Stage, Instruction | None] | None:
         stage = self.stage_for(step_name)
         if stage is None:
             return None
-        match = STEP_NAME.match(step_name.strip())
-        number = int(match.group("number")) if match else 0
+        parts = parse_step_name(step_name)
+        number = parts.number if parts else 0
         steps = self.steps_of(stage)
         instruction = steps[number - 1] if 0 < number <= len(steps) else None
         return stage, instruction
+
+    def instruction_for(self, stage: Stage, number: int, keyword: str) -> Instruction | None:
+        """The instruction of step ``number`` of ``stage`` whose keyword (RUN, COPY, ...) is ``keyword``:
+        by BuildKit's numbering, else the classic builder's, else the stage's first such instruction."""
+        if keyword == "FROM":
+            return stage.from_instruction
+        for steps in (self.steps_of(stage), [stage.from_instruction, *stage.instructions]):
+            if 0 < number <= len(steps) and _keyword(steps[number - 1]) == keyword:
+                return steps[number - 1]
+        return next((i for i in stage.instructions if i.cmd == keyword), None)
 
     def steps_of(self, stage: Stage) -> list[Instruction]:
         """The instructions behind ``[stage 1/M]``, ``[stage 2/M]``, ...: an image FROM, then the

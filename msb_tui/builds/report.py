@@ -13,17 +13,9 @@ import time
 from typing import Any, TextIO
 
 from msb_tui.builds.events import EngineEvent, LogChunk, StreamText
-from msb_tui.builds.model import (
-    BuildFinished,
-    BuildModel,
-    Change,
-    LogAppended,
-    PlanMismatch,
-    StageChanged,
-    StageRun,
-    StepChanged,
-    StepRun,
-)
+from msb_tui.builds.changes import BuildEnded, Change, LogAppended, PlanMismatch, StageChanged, StepChanged
+from msb_tui.builds.model import BuildModel
+from msb_tui.builds.runs import StageRun, StepRun
 from msb_tui.sanitize import strip_controls
 
 _FLUSH_BYTES = 1 << 16
@@ -125,7 +117,7 @@ class PlainProgress:
                     write("".join(f"{prefix}{_clean(line, colours)}\n" for line in lines))
             elif isinstance(change, PlanMismatch):
                 write(f"plan mismatch: {change.message}\n")
-            elif isinstance(change, BuildFinished):
+            elif isinstance(change, BuildEnded):
                 pass
 
 
@@ -179,7 +171,7 @@ def change_to_json(change: Change) -> dict[str, Any]:
         return {"type": "stage", **stage_to_json(change.stage)}
     if isinstance(change, LogAppended):
         return {"type": "log", "digest": change.step.digest, "lines": change.lines}
-    if isinstance(change, BuildFinished):
+    if isinstance(change, BuildEnded):
         return {"type": "build", "status": change.status}
     if isinstance(change, PlanMismatch):
         return {"type": "plan_mismatch", "message": change.message}

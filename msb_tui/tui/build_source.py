@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Protocol
 
 from msb_tui.builds.events import BuildCancelled, BuildFailed, EngineEvent
-from msb_tui.builds.model import BuildModel, LogAppended, PlanMismatch, StageChanged, StepChanged
-from msb_tui.builds.model import BuildFinished as ModelBuildFinished
+from msb_tui.builds.changes import BuildEnded, LogAppended, PlanMismatch, StageChanged, StepChanged
+from msb_tui.builds.model import BuildModel
 
 BATCH_INTERVAL = 0.05
 """Seconds between two batches handed to the UI (the UI repaints at most this often)."""
@@ -168,7 +168,7 @@ class ChangeBatch:
                 self.steps[change.step.digest] = change.step
             elif isinstance(change, StageChanged):
                 self.stages[change.stage.name] = change.stage
-            elif isinstance(change, ModelBuildFinished):
+            elif isinstance(change, BuildEnded):
                 self.finished = change.status
             elif isinstance(change, PlanMismatch):
                 self.mismatches.append(change.message)

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from msb_tui.builds.model import BuildModel, StageRun, StepRun
+    from msb_tui.builds.model import BuildModel
+    from msb_tui.builds.runs import StageRun, StepRun
 
 
 class BuildProgressed(Message, bubble=False):

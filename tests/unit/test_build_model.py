@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -20,15 +19,10 @@ from msb_tui.builds.events import (
     StreamText,
     VertexUpdate,
 )
-from msb_tui.builds.model import (
-    BuildFinished,
-    BuildModel,
-    LogAppended,
-    LogTail,
-    PlanMismatch,
-    StageChanged,
-    parse_step_name,
-)
+from msb_tui.analysis.steps import parse_step_name
+from msb_tui.builds.changes import BuildEnded, LogAppended, PlanMismatch, StageChanged
+from msb_tui.builds.log_tail import MAX_LINE, LogTail
+from msb_tui.builds.model import BuildModel
 from msb_tui.builds.recording import load_recording, replay
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"
@@ -68,7 +62,7 @@ def test_parallel_stages_overlap():
     assert backend.started < docs.completed and docs.started < backend.completed
     final = model.stage("final")
     assert final.started >= max(backend.completed, frontend.completed, docs.completed) - 0.05
-    assert BuildFinished("succeeded") in changes
+    assert BuildEnded("succeeded") in changes
     assert model.plan_mismatch == []
 
 
@@ -105,7 +99,7 @@ def test_failed_build():
     assert failed.line_start == 8
     assert list(failed.log.lines)[-1] == "error: undefined reference to 'main'"
     assert _stages(model) == {"build": "failed", "final": "cancelled"}
-    assert BuildFinished("failed") in changes
+    assert BuildEnded("failed") in changes
 
 
 def test_go_build_joins_every_step_with_its_line():
@@ -171,7 +165,7 @@ def test_cancel_keeps_what_the_model_had():
     assert model.steps["a"].state == "cancelled" and model.steps["b"].state == "cancelled"
     assert list(model.steps["a"].log.lines) == ["still going"]
     assert _stages(model) == {"build": "cancelled"}
-    assert BuildFinished("cancelled") in changes
+    assert BuildEnded("cancelled") in changes
     assert model.apply(BuildCancelled()) == []
 
 
@@ -202,48 +196,13 @@ def test_malformed_and_stream_text_are_counted_not_fatal():
     assert model.status == "pending"
 
 
-@dataclass
-class _Instruction:
-    cmd: str
-    line_start: int
-    line_end: int
-
-
-@dataclass
-class _Base:
-    kind: str
-
-
-@dataclass
-class _Stage:
-    index: int
-    display_name: str
-    instructions: list
-    base: _Base = field(default_factory=lambda: _Base("image"))
-    line_start: int = 1
-
-
-@dataclass
-class _Plan:
-    needed: set
-    skip_reasons: dict
-
-
-@dataclass
-class _Analysis:
-    stages: list
-    plan: _Plan
-
-
 def _plan_analysis():
-    return _Analysis(
-        stages=[
-            _Stage(0, "build", [_Instruction("RUN", 2, 2)], line_start=1),
-            _Stage(1, "test", [_Instruction("RUN", 4, 4)], line_start=3),
-            _Stage(2, "lonely", [_Instruction("RUN", 6, 6)], line_start=5),
-            _Stage(3, "bare", [_Instruction("ENV", 8, 8)], line_start=7),
-        ],
-        plan=_Plan(needed={0, 2, 3}, skip_reasons={1: "nothing needs `test`"}),
+    """Target ``bare`` needs ``lonely`` and ``build``; ``test`` is skipped; ``bare`` makes no step."""
+    return analyze(
+        "FROM busybox AS build\nRUN make\n"
+        "FROM busybox AS test\nRUN go test\n"
+        "FROM build AS lonely\nRUN lonely\n"
+        "FROM lonely AS bare\nENV X=1\n"
     )
 
 
@@ -251,7 +210,7 @@ def test_plan_mismatch_engine_runs_a_skipped_stage():
     model = BuildModel(_plan_analysis())
     changes = model.apply(_v("t", "[test 2/2] RUN go test"))
     assert [c.message for c in changes if isinstance(c, PlanMismatch)] == [
-        "The engine announced steps for stage 'test', which the plan skips (nothing needs `test`)."
+        "The engine announced steps for stage 'test', which the plan skips (`test` is not needed by target `bare`)."
     ]
     assert len(model.plan_mismatch) == 1
     model.apply(_v("t2", "[test 1/2] FROM x"))
@@ -269,11 +228,10 @@ def test_plan_mismatch_needed_stage_with_work_never_announced():
 
 
 def test_parse_step_name_variants():
-    assert parse_step_name("[build 2/4] RUN go build")["stage"] == "build"
-    parts = parse_step_name("[linux/arm64 build  2/10] RUN x")
-    assert (parts["platform"], parts["stage"], parts["index"], parts["total"], parts["text"]) == (
-        "linux/arm64", "build", 2, 10, "RUN x")
-    assert parse_step_name("[2/2] RUN x")["stage"] is None
+    assert parse_step_name("[build 2/4] RUN go build").stage == "build"
+    assert parse_step_name("[linux/arm64 build  2/10] RUN x") == ("linux/arm64", "build", 2, 10, "RUN x")
+    assert parse_step_name("[base 2/2] ONBUILD RUN x") == (None, "base", 2, 2, "RUN x")
+    assert parse_step_name("[2/2] RUN x").stage is None
     assert parse_step_name("[internal] load metadata for docker.io/library/busybox") is None
     assert parse_step_name("exporting to image") is None
 
@@ -366,8 +324,8 @@ def test_classic_recording_runs_every_stage_in_order_without_mismatch():
     model = BuildModel(analyze(inputs["dockerfile_text"], build_args=inputs["build_args"]), classic=True)
     finished = []
     for event in replay(RECORDINGS / "seed-example-classic.jsonl", None):
-        finished += [c for c in model.apply(event) if isinstance(c, BuildFinished)]
-    assert finished == [BuildFinished("succeeded")]  # intermediate stage images do not end the build
+        finished += [c for c in model.apply(event) if isinstance(c, BuildEnded)]
+    assert finished == [BuildEnded("succeeded")]  # intermediate stage images do not end the build
     assert _stages(model) == {"base": "done", "build": "done", "test": "done", "final": "done"}
     assert model.plan_mismatch == []
     ran = model.stages
@@ -375,6 +333,22 @@ def test_classic_recording_runs_every_stage_in_order_without_mismatch():
         assert after.started >= before.completed - 1e-3
     assert model.totals().max_parallel == 1 and model.totals().parallel_saved == 0
     assert model.image_id == recording.footer["image_id"]
+
+
+def test_classic_steps_point_at_their_own_dockerfile_lines():
+    """The classic builder counts every instruction (FROM, CMD included): step N is the N-th line."""
+    recording = load_recording(RECORDINGS / "seed-example-classic.jsonl")
+    text = recording.inputs["dockerfile_text"]
+    model = BuildModel(analyze(text, build_args=recording.inputs["build_args"]), classic=True)
+    for event in replay(RECORDINGS / "seed-example-classic.jsonl", None):
+        model.apply(event)
+    lines = text.splitlines()
+    steps = model.stage_steps()
+    assert len(steps) == 11
+    for step in steps:
+        keyword = step.instruction.split()[0]
+        assert lines[step.line_start - 1].split()[0] == keyword, step.name
+    assert lines[model.stage("build").steps[0].line_start - 1] == "FROM base AS build"
 
 
 def test_classic_plan_skips_only_stages_after_the_target():
@@ -386,7 +360,6 @@ def test_classic_plan_skips_only_stages_after_the_target():
 
 
 def test_log_tail_bounds_a_line_that_never_ends():
-    from msb_tui.builds.model import MAX_LINE
 
     tail = LogTail(limit=100)
     for _ in range(100):
@@ -403,7 +376,7 @@ def test_log_tail_bounds_a_line_that_never_ends():
 
 def test_cancelled_recording_keeps_the_running_steps_and_their_logs():
     model, changes = _model("cancelled")
-    assert model.status == "cancelled" and BuildFinished("cancelled") in changes
+    assert model.status == "cancelled" and BuildEnded("cancelled") in changes
     assert _stages(model) == {"backend": "cancelled", "frontend": "cancelled", "docs": "cancelled", "final": "cancelled"}
     runs = [s for s in model.stage_steps() if s.instruction.startswith("RUN")]
     assert len(runs) == 3 and all(s.state == "cancelled" and s.completed is None for s in runs)
