@@ -23,12 +23,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--build-arg", action="append", default=[], metavar="K=V", help="extra build args")
     parser.add_argument("--no-cache", action="store_true", help="do not use the build cache")
     parser.add_argument("--classic", action="store_true", help="with --headless: use the classic builder")
+    parser.add_argument("--tour", action="store_true",
+                        help="a guided tour of multi-stage builds: one key (→ or PgDn) per step, ← or PgUp back")
+    parser.add_argument("--recordings", action="store_true",
+                        help="with --tour: replay the bundled recordings of real builds even when an engine answers")
 
 
 def run(args: argparse.Namespace) -> int:
     from msb_tui.cli import main
     from msb_tui.offline import offline_build_args
 
+    if args.tour:
+        from msb_tui.tui.tour import run_tour
+
+        return run_tour(recordings_only=args.recordings, demos_dir=DEMOS_DIR if DEMOS_DIR.is_dir() else None)
     folder = DEMOS_DIR / args.name
     if not (folder / "Dockerfile").is_file():
         print(f"msb-tui demo: no demo named {args.name!r}; choose one of {', '.join(_names())}", file=sys.stderr)

@@ -348,7 +348,10 @@ class MsbApp(App):
         if image:
             self.last_image = image
         sender = getattr(message, "_sender", None)
-        screen = getattr(sender, "screen", None) if sender is not None else None
+        try:
+            screen = sender.screen if sender is not None else None
+        except Exception:  # noqa: BLE001 - NoScreen: the build screen was closed as the build ended
+            screen = None
         callback = self._build_callbacks.get(id(screen or self.screen))
         self._show_states_at_home(model, screen or self.screen)
         if callback is not None:
