@@ -11,15 +11,16 @@ from __future__ import annotations
 import gc
 from collections.abc import Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 from msb_tui.analysis.errors import BUILDKIT_BEHAVIOUR_NOTES, BUILDKIT_VERSION_NOTES, DockerfileError, Finding
-from msb_tui.analysis.parse import Instruction, ParsedFile, finish_parse, run_parser
+from msb_tui.analysis.parse import Instruction, ParsedFile, finish_parse, read_dockerfile, run_parser
 from msb_tui.analysis.plan import Plan, make_plan
 from msb_tui.analysis.stages import Base, Edge, GlobalArg, Stage
 from msb_tui.analysis.steps import StepIndex
+from msb_tui.analysis.versions import CURRENT, HEREDOCS, Version, parse_buildkit
 
 __all__ = [
     "BUILDKIT_BEHAVIOUR_NOTES",
@@ -52,6 +53,14 @@ class Analysis:
     source_path: Path | None = None
     escape: str = "\\"
     directives: dict[str, str] = field(default_factory=dict)
+    buildkit: Version = CURRENT  # the BuildKit this analysis is exact to
+    # What the plan cannot know (e.g. ONBUILD triggers of an image it did not see): empty = certain.
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def certain(self) -> bool:
+        """True when nothing outside the Dockerfile can change which stages run."""
+        return not self.notes
 
     @property
     def ok(self) -> bool:
@@ -89,6 +98,8 @@ def analyze(
     platform: str | None = None,
     step_durations: Mapping[str, float] | None = None,
     lint: bool = True,
+    buildkit: Version | str | None = None,
+    image_triggers: Mapping[str, list[str] | None] | None = None,
 ) -> Analysis:
     """Analyse Dockerfile text (a ``str``) or a file (a ``Path``) for ``target`` (default: last stage).
 
@@ -96,17 +107,45 @@ def analyze(
     counts to measured time. The plan is computed whenever the stage graph allows it (stages exist,
     the target exists, no cycle), even if BuildKit would refuse the file for another reason:
     check ``errors`` (or ``ok``) before trusting it as "what will run".
+
+    ``buildkit`` is the BuildKit to be exact to ((0, 8) or "0.8"; default: current BuildKit).
+    ``image_triggers`` ({image ref: its ONBUILD triggers, or None when unknown}) lets the plan see
+    what an external base image adds; a needed image it does not list makes the plan uncertain
+    when that could change what runs (``Analysis.notes``).
     """
+    version = parse_buildkit(buildkit) if isinstance(buildkit, str) else (buildkit or CURRENT)
     path = None
     if isinstance(source, Path):
         path = source
-        text = source.read_text(encoding="utf-8", errors="replace")
+        text = read_dockerfile(source.read_bytes())
+    elif isinstance(source, bytes):
+        text = read_dockerfile(source)
     else:
         text = source
-    commands, parse_error = run_parser(text)  # BuildKit's parser, under the usual GC settings
+    heredocs = version >= HEREDOCS
+    commands, parse_error = run_parser(text, heredocs=heredocs)  # BuildKit's parser, usual GC settings
     with _gc_paused():
-        parsed: ParsedFile = finish_parse(text, commands, parse_error)
-        return _analyze_parsed(parsed, path, target, build_args, platform, step_durations, lint)
+        parsed: ParsedFile = finish_parse(text, commands, parse_error, heredocs=heredocs)
+        analysis = _analyze_parsed(parsed, path, target, build_args, platform, step_durations, lint, version,
+                                   image_triggers)
+    if parsed.error is None or parsed.error.code == "no_from":
+        _add_refusal(text, parsed, analysis)
+    return analysis
+
+
+def _add_refusal(text: str, parsed: ParsedFile, analysis: Analysis) -> None:
+    """Input that would crash this BuildKit comes first among the errors; a file with no FROM says
+    why there is none (BuildKit's own message and line are kept)."""
+    from msb_tui.analysis.safety import refusal
+
+    refused = refusal(text, parsed.instructions, analysis.buildkit)
+    if refused is None:
+        return
+    if refused.crash:
+        analysis.errors.insert(0, DockerfileError.make(refused.line, refused.reason, "engine_crash"))
+    elif analysis.errors and analysis.errors[0].code == "no_from" and "line break" in refused.reason:
+        first = analysis.errors[0]
+        analysis.errors[0] = replace(first, message=f"{first.message} ({refused.reason})")
 
 
 @contextmanager
@@ -126,10 +165,12 @@ def _gc_paused():
             gc.enable()
 
 
-def _analyze_parsed(parsed, path, target, build_args, platform, step_durations, lint) -> Analysis:
+def _analyze_parsed(parsed, path, target, build_args, platform, step_durations, lint, buildkit,
+                    image_triggers) -> Analysis:
     from msb_tui.analysis.model import build_model, reachable, stage_dependencies
 
-    model = build_model(parsed, target=target, build_args=dict(build_args or {}), platform=platform)
+    model = build_model(parsed, target=target, build_args=dict(build_args or {}), platform=platform,
+                        buildkit=buildkit)
     analysis = Analysis(
         stages=model.stages,
         edges=model.edges,
@@ -139,6 +180,7 @@ def _analyze_parsed(parsed, path, target, build_args, platform, step_durations, 
         source_path=path,
         escape=parsed.escape,
         directives=parsed.directives,
+        buildkit=buildkit,
     )
     if model.stages and model.target is not None and not model.cyclic:
         needs = stage_dependencies(model)
@@ -147,8 +189,12 @@ def _analyze_parsed(parsed, path, target, build_args, platform, step_durations, 
             model.stages, needs, needed, model.target, step_durations, backward_only=not model.forward
         )
         analysis.target_name = model.stages[model.target].display_name
+    if analysis.plan is not None:
+        from msb_tui.analysis.triggers import image_trigger_notes
+
+        analysis.notes = image_trigger_notes(model, analysis.plan, image_triggers)
     if lint and model.stages:
         from msb_tui.analysis.lint import run_lint
 
-        analysis.lint = run_lint(model, analysis.plan)
+        analysis.lint = run_lint(model, analysis.plan, dict(build_args or {}))
     return analysis

@@ -10,8 +10,10 @@ same results and error messages as BuildKit. Also records which variables were u
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from contextlib import contextmanager
 
 # The automatic platform ARGs BuildKit defines in the global scope.
 PLATFORM_ARGS = (
@@ -121,7 +123,8 @@ def _trim_suffix(pattern: str, value: str, greedy: bool) -> str:
 class _Word:
     """A cursor over one word, mirroring BuildKit's ``shellWord``."""
 
-    def __init__(self, text: str, env: Mapping[str, str], escape: str, skip_unset: bool) -> None:
+    def __init__(self, text: str, env: Mapping[str, str], escape: str, skip_unset: bool, legacy: bool = False) -> None:
+        self.legacy = legacy  # BuildKit < 0.13: only ${VAR}, ${VAR:-w}, ${VAR:+w} and ${VAR:?w}
         self.text = text
         self.pos = 0
         self.env = env
@@ -253,6 +256,8 @@ class _Word:
             if not found and self.skip_unset:
                 return "${" + name + "}"
             return value
+        if self.legacy:
+            return self.legacy_modifier(name, ch)
         if ch == ":":
             null_is_unset = True
             ch = self.next()
@@ -314,6 +319,23 @@ class _Word:
             return regex.sub(lambda _m: replacement, value, count=1)
         raise ExpansionError(f"unsupported modifier ({chs}) in substitution")
 
+    def legacy_modifier(self, name: str, ch: str) -> str:
+        """BuildKit 0.8's lexer after ``${NAME``: only ``:-``, ``:+`` and ``:?`` (``${A%x}`` is "missing ':'")."""
+        if ch != ":":
+            raise ExpansionError("missing ':' in substitution")
+        modifier = self.next()
+        word = self.process_stop_on("}", False)
+        value, found = self.lookup(name)
+        if modifier == "+":
+            return word if value else ""
+        if modifier == "-":
+            return value if value else word
+        if modifier == "?":
+            if not value:
+                raise ExpansionError(f"{name}: {word or 'is not allowed to be unset'}")
+            return value
+        raise ExpansionError(f"unsupported modifier ({modifier}) in substitution")
+
 
 _SIMPLE_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
@@ -338,20 +360,41 @@ def _expand_simple(word: str, env: Mapping[str, str], escape: str) -> Expansion 
     return expansion
 
 
-def expand(word: str, env: Mapping[str, str], *, escape: str = "\\", skip_unset: bool = False) -> Expansion:
-    """Expand one shell word as BuildKit does; raises ``ExpansionError`` with BuildKit's message."""
+def expand(
+    word: str, env: Mapping[str, str], *, escape: str = "\\", skip_unset: bool = False, legacy: bool = False
+) -> Expansion:
+    """Expand one shell word as BuildKit does; raises ``ExpansionError`` with BuildKit's message.
+
+    ``legacy``: as BuildKit 0.8 does (no ``#``, ``%``, ``/`` or colon-less forms)."""
     if "$" not in word and "'" not in word and '"' not in word and escape not in word:
         return Expansion(word)
     if not skip_unset:
         simple = _expand_simple(word, env, escape)
         if simple is not None:
             return simple
-    cursor = _Word(word, env, escape, skip_unset)
+    cursor = _Word(word, env, escape, skip_unset, legacy)
     try:
-        result = cursor.process_stop_on("", False)
+        with _deep_enough(word):
+            result = cursor.process_stop_on("", False)
     except ExpansionError as error:
         raise ExpansionError(f"failed to process {_go_quote(word)}: {error}") from None
     return Expansion(result, cursor.matched, cursor.unmatched)
+
+
+@contextmanager
+def _deep_enough(word: str):
+    """Room for the recursion of nested ``${A:-${B:-...}}`` (three frames per level): BuildKit
+    accepts thousands of levels. Python 3.11+ keeps such Python-to-Python calls off the C stack."""
+    needed = 3 * word.count("{") + 200
+    limit = sys.getrecursionlimit()
+    if needed <= limit - 100:
+        yield
+        return
+    sys.setrecursionlimit(limit + needed)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _go_quote(text: str) -> str:

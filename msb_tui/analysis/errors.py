@@ -20,6 +20,7 @@ BUILDKIT_VERSION_NOTES: dict[str, dict[str, str | None]] = {
     "invalid_stage_name": {"since": None, "note": "stage names must match ^[a-z][a-z0-9-_.]*$"},
     "no_stage": {"since": None, "note": "an instruction before the first FROM (other than ARG)"},
     "no_from": {"since": None, "note": "the file defines no build stage"},
+    "engine_crash": {"since": None, "note": "input known to crash this engine's BuildKit: refused, never sent"},
     "expansion": {"since": None, "note": "a variable expression BuildKit cannot expand"},
     "empty_base": {"since": None, "note": "FROM is blank after ARG expansion"},
     "bad_platform": {"since": None, "note": "FROM --platform is empty or invalid after expansion"},

@@ -339,8 +339,14 @@ def _multistage_rules(model: Model, plan: Plan | None, findings: list[Finding]) 
     needs = stage_dependencies(model)
     depended_on = {dep for deps in needs for dep in deps}
     last = len(model.stages) - 1
+    selectors = dynamic_froms(model)
     for stage in model.stages:
-        if stage.index != last and stage.index not in depended_on:
+        picked_by = _picked_by(model, stage, selectors) if stage.index != last else None
+        if picked_by is not None:
+            if stage.index not in depended_on:
+                findings.append(_finding("StageSelectedByArg", "info", stage.line_start, picked_by,
+                                         "keep it: another build argument or platform uses it"))
+        elif stage.index != last and stage.index not in depended_on:
             findings.append(_finding(
                 "UnusedStage", "info", stage.line_start,
                 f"Stage `{stage.display_name}` is needed by no other stage: it only runs with "
@@ -414,7 +420,83 @@ def _unknown_source_rules(model: Model, findings: list[Finding]) -> None:
             ))
 
 
-def run_lint(model: Model, plan: Plan | None) -> list[Finding]:
+def dynamic_froms(model: Model) -> list[tuple[Stage, re.Pattern[str], list[str]]]:
+    """(stage, pattern of the stage names its FROM can expand to, variables used) for every FROM
+    whose base holds a variable (``FROM alpine-${TARGETARCH}``)."""
+    found = []
+    for stage in model.stages:
+        raw = stage.base_raw
+        if "$" not in raw:
+            continue
+        parts = re.split(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*", raw)
+        names = re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$([A-Za-z_][A-Za-z0-9_]*)", raw)
+        pattern = re.compile("^" + ".*".join(re.escape(part.lower()) for part in parts) + "$")
+        found.append((stage, pattern, [a or b for a, b in names]))
+    return found
+
+
+def _picked_by(model: Model, stage: Stage, selectors) -> str | None:
+    """How a stage can be chosen by a FROM with a variable, or None when no such FROM can name it."""
+    if not stage.name:
+        return None
+    for user, pattern, variables in selectors:
+        if user.index <= stage.index or not pattern.match(stage.name):
+            continue
+        how = []
+        for variable in variables:
+            if variable in PLATFORM_ARGS:
+                how.append(f"the platform ({variable}, --platform)")
+            else:
+                arg = model.global_args.get(variable)
+                depends = arg is not None and arg.default is not None and any(
+                    name in arg.default for name in PLATFORM_ARGS)
+                how.append(f"--build-arg {variable}=..." + (" or the platform (its default uses it)" if depends else ""))
+        value = _variable_value(user.base_raw, stage.name) if len(variables) == 1 else None
+        chosen = f" ({variables[0]}={value})" if value is not None else ""
+        return (f"Stage `{stage.name}` is chosen by `FROM {user.base_raw}` (line {user.line_start}) when its "
+                f"name comes out of {', '.join(how) or 'a build argument'}{chosen}; this build picks "
+                f"`{user.base.ref}`")
+    return None
+
+
+def _variable_value(raw: str, name: str) -> str | None:
+    """The value of the one variable in ``raw`` (``alpine-${TARGETARCH}``) that yields ``name``."""
+    match = re.fullmatch(r"(.*?)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))(.*)", raw)
+    if not match:
+        return None
+    prefix, suffix = match.group(1).lower(), match.group(4).lower()
+    if name.startswith(prefix) and name.endswith(suffix) and len(name) >= len(prefix) + len(suffix):
+        return name[len(prefix):len(name) - len(suffix)]
+    return None
+
+
+# Build args every build accepts without an ARG (docker's built-in proxies, BuildKit's own switches).
+_ALWAYS_CONSUMED = frozenset({
+    "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy",
+    "ALL_PROXY", "all_proxy", "SOURCE_DATE_EPOCH", *PLATFORM_ARGS,
+})
+
+
+def _unused_build_args(model: Model, plan: Plan | None, build_args: dict[str, str], findings: list[Finding]) -> None:
+    """Like docker: "[Warning] One or more build-args [FOO] were not consumed" (no ARG declares them
+    in the global scope or in a stage that runs)."""
+    if not build_args:
+        return
+    declared = set(model.global_args)
+    stages = model.stages if plan is None else [model.stages[index] for index in plan.needed]
+    for stage in stages:
+        declared.update(stage.args)
+    unused = sorted(name for name in build_args
+                    if name not in declared and name not in _ALWAYS_CONSUMED and not name.startswith("BUILDKIT_"))
+    if unused:
+        findings.append(_finding(
+            "UnusedBuildArg", "warning", None,
+            f"[Warning] One or more build-args [{' '.join(unused)}] were not consumed",
+            "declare them with ARG in a stage that runs, or drop the --build-arg",
+        ))
+
+
+def run_lint(model: Model, plan: Plan | None, build_args: dict[str, str] | None = None) -> list[Finding]:
     """All findings for the model, sorted by line (file-level findings first)."""
     findings: list[Finding] = []
     if not model.stages:
@@ -423,5 +505,6 @@ def run_lint(model: Model, plan: Plan | None) -> list[Finding]:
     _instruction_rules(model, findings)
     _multistage_rules(model, plan, findings)
     _unknown_source_rules(model, findings)
+    _unused_build_args(model, plan, build_args or {}, findings)
     findings.sort(key=lambda finding: (finding.line or 0))
     return findings

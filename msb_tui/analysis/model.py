@@ -18,6 +18,10 @@ from msb_tui.analysis.parse import Instruction, ParsedFile
 from msb_tui.analysis.references import reference_error
 from msb_tui.analysis.stages import Base, Edge, GlobalArg, Stage
 from msb_tui.analysis.validate import VALID_STAGE_NAME, check_instruction, mount_fields
+from msb_tui.analysis.versions import (
+    CHMOD_CHECKED, COPY_FROM_LATER_ERROR, CURRENT, MOUNT_FROM_ONLY_BIND_CACHE, ONBUILD_FROM_STAGE, SHELL_PATTERNS,
+    Version,
+)
 
 _INDEX = re.compile(r"^[+-]?[0-9]+$")
 _PLATFORM_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -57,6 +61,8 @@ class Model:
     # COPY --from / RUN --mount from= naming no stage (so an image): (ref, "copy"|"mount", line).
     external_sources: list[tuple[str, str, int]] = field(default_factory=list)
     needed: set[int] | None = None
+    buildkit: Version = CURRENT  # the BuildKit to be exact to
+    legacy: bool = False  # BuildKit 0.8's variable expansion (set by build_model)
 
 
 def _is_literal(word: str, escape: str) -> bool:
@@ -195,7 +201,7 @@ def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[Dockerfi
                 # Only mounts, none holding a variable (the one mount check made at parse time).
                 valid = True
                 for flag in flags:
-                    if not flag.startswith("--mount=") or "$" in flag:
+                    if not flag.startswith("--mount=") or "$" in flag or "secret" in flag:
                         valid = False
                         break
             else:
@@ -217,7 +223,7 @@ def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[Dockerfi
             else:
                 valid = False
         if not valid:
-            error = check_instruction(instruction)
+            error = check_instruction(instruction, None if model.buildkit >= CURRENT else model.buildkit)
             if error is not None:
                 errors.append(error)
         if cmd == "FROM":
@@ -283,15 +289,18 @@ def _global_args(model: Model, build_args: dict[str, str], platform: str | None)
                 value = build_args[key]
             elif default is not None:
                 try:
-                    value = expand(default, env, escape=model.escape).result
+                    value = expand(default, env, escape=model.escape, legacy=model.legacy).result
                 except ExpansionError as error:
-                    model.errors.append(DockerfileError.make(instruction.line_start, str(error), "expansion"))
-                    value = None
+                    if model.legacy:
+                        value = ""  # BuildKit 0.8 ignores the error: the ARG is set, empty
+                    else:
+                        model.errors.append(DockerfileError.make(instruction.line_start, str(error), "expansion"))
+                        value = None
             else:
                 value = None
             if default is not None:
                 try:
-                    default_env[key] = expand(default, default_env, escape=model.escape).result
+                    default_env[key] = expand(default, default_env, escape=model.escape, legacy=model.legacy).result
                 except ExpansionError:
                     pass
             if value is not None:
@@ -318,7 +327,7 @@ def _build_stages(model: Model, groups: list[_Group]) -> None:
             base_text = base_raw
         else:
             try:
-                expansion = expand(base_raw, global_env, escape=escape)
+                expansion = expand(base_raw, global_env, escape=escape, legacy=model.legacy)
                 base_text = expansion.result
                 if expansion.unmatched:
                     model.from_unmatched[index] = expansion.unmatched
@@ -329,7 +338,9 @@ def _build_stages(model: Model, groups: list[_Group]) -> None:
             default_bases[index] = base_text
         else:
             try:
-                model.from_default_bases[index] = expand(base_raw, model.default_env, escape=model.escape).result
+                model.from_default_bases[index] = expand(
+                    base_raw, model.default_env, escape=model.escape, legacy=model.legacy
+                ).result
             except ExpansionError:
                 model.from_default_bases[index] = base_text
         if base_text == "":
@@ -340,7 +351,7 @@ def _build_stages(model: Model, groups: list[_Group]) -> None:
         platform = None
         if platform_raw:
             try:
-                platform = expand(platform_raw, model.global_env, escape=model.escape).result
+                platform = expand(platform_raw, model.global_env, escape=model.escape, legacy=model.legacy).result
             except ExpansionError as error:
                 model.errors.append(
                     DockerfileError.make(
@@ -423,8 +434,24 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
 
     def link(stage, stage_needs, resolved, kind, line, later_error) -> None:
         """Record a COPY --from / RUN --mount from= source: an external image, or a stage this one
-        needs (a later stage is an error BuildKit reports at dispatch; ``later_error()`` says which)."""
+        needs (a later stage is an error BuildKit reports at dispatch; ``later_error()`` says which).
+        BuildKit < 0.13 reads a later stage's base instead, without running the stage."""
         index = stage.index
+        if type(resolved) is int and resolved > index and model.buildkit < COPY_FROM_LATER_ERROR:
+            # The edge stays (BuildKit checks cycles on names first); the stage needs only the base.
+            model.forward = True
+            edges.append(_new_tuple(Edge, (resolved, index, kind, line)))
+            base = _base_of(model, resolved, index)
+            if base is None:
+                if kind == "copy":
+                    dispatch.append((index, line, DockerfileError.make(line, _EMPTY_SOURCE_08, "copy_from_empty")))
+            elif type(base) is str:
+                if base not in seen:
+                    seen.add(base)
+                    externals.append(base)
+            elif base not in stage_needs:
+                stage_needs.append(base)
+            return
         if type(resolved) is str:
             if resolved not in seen:
                 seen.add(resolved)
@@ -454,7 +481,8 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                 externals.append(base.ref)
             edges.append(_new_tuple(Edge, (base.ref, index, "base", stage.line_start)))
         if base.kind == "stage" and model.stages[base.stage_index].onbuild:
-            for resolved, kind in _onbuild_sources(model.stages[base.stage_index], last_by_name, count):
+            for resolved, kind in _onbuild_sources(model, model.stages[base.stage_index], last_by_name, count,
+                                                   stage, dispatch):
                 if type(resolved) is str and resolved not in seen:
                     seen.add(resolved)
                     externals.append(resolved)
@@ -476,6 +504,10 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                             break
                 continue
             line = instruction.line_start
+            if (cmd == "COPY" or cmd == "ADD") and model.buildkit >= CHMOD_CHECKED:
+                for flag in flags:
+                    if flag.startswith("--chmod=") and (problem := chmod_error(flag[8:])):
+                        dispatch.append((index, line, DockerfileError.make(line, problem, "bad_chmod")))
             if cmd == "COPY":
                 source = None
                 for flag in flags:
@@ -510,7 +542,7 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                     if problem:
                         dispatch.append((index, line, DockerfileError.make(line, problem, "bad_mount")))
                     source = fields.get("from")
-                    if not source:
+                    if not source or not _mount_reads_from(fields, model.buildkit):
                         continue
                     resolved = last_by_name.get(source.lower(), source)
                     target = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
@@ -525,11 +557,78 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
 
 
 _ONBUILD_PREFIX = re.compile(r"(?i)^\s*ONBUILD\s*")
+_EMPTY_SOURCE_08 = (
+    "BuildKit < 0.13 copies from the base image of a stage defined later (or named in an ONBUILD trigger), "
+    "not from the stage, and that base is scratch: nothing to copy"
+)
+_CHMOD_SYMBOLIC = re.compile(r"^([ugoa]*[-+=]([rwxXst]*|[ugo]))+(,([ugoa]*[-+=]([rwxXst]*|[ugo]))+)*$")
 
 
-def _onbuild_sources(base: Stage, last_by_name: dict[str, int], count: int) -> list[tuple[int | str, str]]:
+def chmod_error(value: str) -> str | None:
+    """BuildKit's complaint about a ``--chmod`` value (octal up to 07777, or symbolic like u+x)."""
+    if not value or "$" in value or _CHMOD_SYMBOLIC.match(value):
+        return None
+    try:
+        if 0 <= int(value, 8) <= 0o7777:
+            return None
+    except ValueError:
+        pass
+    return f"invalid chmod parameter: '{value}'. it should be octal string and between 0 and 07777"
+
+
+def _mount_reads_from(fields: dict[str, str], buildkit: Version) -> bool:
+    """Whether a mount's from= makes the stage depend on that source: bind and cache mounts do;
+    tmpfs and ssh mounts ignore it (0.8 crashes on tmpfs: see safety.py); a secret's is an error."""
+    kind = fields.get("type", "bind").lower()
+    if kind == "secret":
+        return False
+    return kind not in ("tmpfs", "ssh") or buildkit < MOUNT_FROM_ONLY_BIND_CACHE
+
+
+def _base_of(model: Model, index: int, user: int) -> int | str | None:
+    """What BuildKit < 0.13 reads for a stage defined after ``user``: its base (an image ref, an
+    earlier stage's index, or None for scratch)."""
+    seen = set()
+    while index > user and index not in seen:
+        seen.add(index)
+        base = model.stages[index].base
+        if base.kind == "scratch":
+            return None
+        if base.kind == "image":
+            return base.ref
+        index = base.stage_index
+    return index
+
+
+def _onbuild_sources(model: Model, base: Stage, last_by_name: dict[str, int], count: int, child: Stage,
+                     dispatch: list) -> list[tuple[int | str, str]]:
     """What the ONBUILD triggers of ``base`` copy or mount from: they run in every stage built
-    FROM it, so that stage depends on those sources too (BuildKit's ``initOnBuildTriggers``)."""
+    FROM it, so that stage depends on those sources too (BuildKit's ``initOnBuildTriggers``, 0.17+).
+    Before 0.17 a named stage stands for its base image, and an image for nothing at all; since
+    0.17 a stage defined after ``child`` is an error (collected in ``dispatch``)."""
+    found: list[tuple[int | str, str]] = []
+    line = child.line_start
+    for resolved, kind in _onbuild_raw_sources(base, last_by_name, count, model.buildkit):
+        if model.buildkit < ONBUILD_FROM_STAGE:
+            if type(resolved) is int:
+                resolved = _base_of(model, resolved, -1)
+            else:
+                resolved = None
+            if resolved is None:
+                if kind == "copy":
+                    dispatch.append((child.index, line, DockerfileError.make(line, _EMPTY_SOURCE_08, "copy_from_empty")))
+                continue
+        elif type(resolved) is int and resolved > child.index:
+            name = model.stages[resolved].display_name
+            message = (f'cannot copy from stage "{name}", it needs to be defined before current stage '
+                       f'"{child.display_name}"')
+            dispatch.append((child.index, line, DockerfileError.make(line, message, "copy_from_later_stage")))
+            continue
+        found.append((resolved, kind))
+    return found
+
+
+def _onbuild_raw_sources(base: Stage, last_by_name: dict[str, int], count: int, buildkit: Version):
     import dockerfile
 
     found: list[tuple[int | str, str]] = []
@@ -549,8 +648,9 @@ def _onbuild_sources(base: Stage, last_by_name: dict[str, int], count: int) -> l
                 elif source and "$" not in source:
                     found.append((last_by_name.get(source.lower(), source), "copy"))
             elif trigger.sub_cmd == "RUN" and flag.startswith("--mount="):
-                source = mount_fields(flag[8:]).get("from")
-                if source:
+                fields = mount_fields(flag[8:])
+                source = fields.get("from")
+                if source and _mount_reads_from(fields, buildkit):
                     found.append((last_by_name.get(source.lower(), source), "mount"))
     return found
 
@@ -643,9 +743,11 @@ def reachable(needs: list[list[int]], target: int) -> set[int]:
     return seen
 
 
-def build_model(parsed: ParsedFile, *, target: str | None, build_args: dict[str, str], platform: str | None) -> Model:
-    """The stage model plus every error BuildKit would report, in BuildKit's order."""
-    model = Model(escape=parsed.escape)
+def build_model(parsed: ParsedFile, *, target: str | None, build_args: dict[str, str], platform: str | None,
+                buildkit: Version = CURRENT) -> Model:
+    """The stage model plus every error BuildKit would report, in BuildKit's order (``buildkit``:
+    the version to be exact to)."""
+    model = Model(escape=parsed.escape, buildkit=buildkit, legacy=buildkit < SHELL_PATTERNS)
     if parsed.error is not None:
         model.errors.append(parsed.error)
         return model

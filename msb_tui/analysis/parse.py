@@ -70,7 +70,7 @@ class ParsedFile:
 def read_directives(text: str) -> dict[str, str]:
     """Parser directives (``# escape=``, ``# syntax=``, ``# check=``) from the top of the file."""
     found: dict[str, str] = {}
-    for line in text[:4096].splitlines():  # directives only live in the first lines
+    for line in text[:4096].split("\n"):  # directives only live in the first lines (BuildKit splits on \n only)
         match = _DIRECTIVE.match(line.strip())
         if not match:
             break
@@ -132,20 +132,75 @@ def _unusual(command) -> Instruction:
     )
 
 
-def parse_text(text: str) -> ParsedFile:
+def parse_text(text: str, *, heredocs: bool = True) -> ParsedFile:
     """Parse Dockerfile text; on failure ``error`` says why and ``instructions`` is empty."""
-    return finish_parse(text, *run_parser(text))
+    return finish_parse(text, *run_parser(text, heredocs=heredocs), heredocs=heredocs)
 
 
-def run_parser(text: str) -> tuple[tuple, str | None]:
-    """BuildKit's parser alone: (commands, None), or ((), its error message)."""
+def read_dockerfile(data: bytes) -> str:
+    """Dockerfile bytes as BuildKit reads them: UTF-8, and no newline translation (BuildKit ends
+    lines at ``\n`` only; a lone ``\r`` stays inside its line)."""
+    return data.decode("utf-8", errors="replace")
+
+
+def _free_char(text: str, taken: str = "") -> str:
+    """A private-use character absent from ``text``: a stand-in the parser treats as a plain letter."""
+    for code in range(0xE000, 0xF8FF):
+        char = chr(code)
+        if char not in text and char not in taken:
+            return char
+    raise ValueError("no free private-use character")  # pragma: no cover - a 6,400-character alphabet
+
+
+def run_parser(text: str, *, heredocs: bool = True) -> tuple[tuple, str | None]:
+    """BuildKit's parser alone: (commands, None), or ((), its error message).
+
+    The ``dockerfile`` wrapper hands the text to Go as a C string, so it would stop at the first NUL;
+    BuildKit reads NULs as ordinary characters. NULs go through as a stand-in character and come
+    back in every string. ``heredocs=False`` reads ``<<`` as plain text, as BuildKit < 0.10 does.
+    """
+    swaps: dict[str, str] = {}
+    work = text
+    if "\x00" in work:
+        stand_in = _free_char(text)
+        swaps[stand_in] = "\x00"
+        work = work.replace("\x00", stand_in)
+    if not heredocs and "<<" in work:
+        stand_in = _free_char(text, "".join(swaps))
+        swaps[stand_in] = "<<"
+        work = work.replace("<<", stand_in)
     try:
-        return dockerfile.parse_string(text), None
+        commands = dockerfile.parse_string(work)
     except dockerfile.GoParseError as error:
-        return (), str(error)
+        return (), _restore_text(str(error), swaps)
+    if swaps:
+        commands = tuple(_restore_command(command, swaps) for command in commands)
+    return commands, None
 
 
-def finish_parse(text: str, commands: tuple, message: str | None) -> ParsedFile:
+def _restore_text(text: str, swaps: dict[str, str]) -> str:
+    for stand_in, original in swaps.items():
+        if stand_in in text:
+            text = text.replace(stand_in, original)
+    return text
+
+
+def _restore_command(command, swaps: dict[str, str]):
+    fix = _restore_text
+    return type(command)(
+        fix(command.cmd, swaps),
+        fix(command.sub_cmd, swaps) if command.sub_cmd else command.sub_cmd,
+        command.json,
+        fix(command.original, swaps),
+        command.start_line,
+        command.end_line,
+        tuple(fix(flag, swaps) for flag in command.flags),
+        tuple(fix(word, swaps) for word in command.value),
+        tuple(heredoc._replace(content=fix(heredoc.content, swaps)) for heredoc in command.heredocs),
+    )
+
+
+def finish_parse(text: str, commands: tuple, message: str | None, *, heredocs: bool = True) -> ParsedFile:
     """The ``ParsedFile`` for the parser's output (``run_parser``): instructions, directives, error."""
     directives = read_directives(text)
     escape = directives.get("escape", "\\")
@@ -161,12 +216,12 @@ def finish_parse(text: str, commands: tuple, message: str | None) -> ParsedFile:
             last = len(lines) - 1 if lines[-1] == "" else len(lines)
             parsed.error = DockerfileError.make(last, message, "no_from")
     else:
-        line = line_from_message(message) or _failing_line(text, message)
+        line = line_from_message(message) or _failing_line(text, message, heredocs)
         parsed.error = DockerfileError.make(line, message, "parse")
     return parsed
 
 
-def _failing_line(text: str, message: str) -> int | None:
+def _failing_line(text: str, message: str, heredocs: bool = True) -> int | None:
     """The first line whose inclusion makes the parser fail with ``message`` (the wrapper drops lines).
 
     Binary search over prefixes: only runs on the error path, O(log n) parses.
@@ -174,11 +229,7 @@ def _failing_line(text: str, message: str) -> int | None:
     lines = text.split("\n")
 
     def fails(count: int) -> bool:
-        try:
-            dockerfile.parse_string("\n".join(lines[:count]) + "\n")
-        except dockerfile.GoParseError as error:
-            return str(error) == message
-        return False
+        return run_parser("\n".join(lines[:count]) + "\n", heredocs=heredocs)[1] == message
 
     if not fails(len(lines)):
         return None

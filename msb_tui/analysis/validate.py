@@ -61,12 +61,30 @@ FLAGS: dict[str, dict[str, str] | None] = {
 }
 INSTRUCTIONS = frozenset(FLAGS)
 
+# Flags newer than BuildKit 0.8 (Docker 20.10): (instruction, flag) -> first BuildKit that knows it.
+# 0.8 measured on dockerd 20.10.24 ("Unknown flag: link"); the thresholds between come from release notes.
+FLAG_SINCE: dict[tuple[str, str], tuple[int, int]] = {
+    ("COPY", "link"): (0, 10), ("ADD", "link"): (0, 10), ("ADD", "keep-git-dir"): (0, 10),
+    ("RUN", "network"): (0, 10), ("RUN", "security"): (0, 10), ("ADD", "checksum"): (0, 12),
+    ("HEALTHCHECK", "start-interval"): (0, 12), ("RUN", "device"): (0, 20), ("COPY", "exclude"): (0, 20),
+    ("ADD", "exclude"): (0, 20), ("COPY", "parents"): (0, 20), ("ADD", "unpack"): (0, 24),
+}
+
+
+@lru_cache(maxsize=32)
+def flags_for(cmd: str, buildkit: tuple[int, int] | None) -> dict[str, str] | None:
+    """The flags ``cmd`` defines on ``buildkit`` (None: current BuildKit)."""
+    defined = FLAGS[cmd]
+    if buildkit is None or defined is None:
+        return defined
+    return {name: kind for name, kind in defined.items() if FLAG_SINCE.get((cmd, name), (0, 0)) <= buildkit}
+
 
 def _error(instruction: Instruction, message: str, code: str) -> DockerfileError:
     return DockerfileError.make(instruction.line_start, message, code)
 
 
-def _check_flags(instruction: Instruction, defined: dict[str, str]) -> DockerfileError | None:
+def _check_flags(instruction: Instruction, defined: dict[str, str], buildkit=None) -> DockerfileError | None:
     used: set[str] = set()
     for flag in instruction.flags:
         if flag == "--":
@@ -77,6 +95,8 @@ def _check_flags(instruction: Instruction, defined: dict[str, str]) -> Dockerfil
         name = flag_name[2:]
         kind = defined.get(name)
         if kind is None:
+            if buildkit is not None and buildkit < (0, 10):
+                return _error(instruction, f"Unknown flag: {name}", "unknown_flag")  # 0.8's wording
             return _error(instruction, f"unknown flag: {flag_name}", "unknown_flag")
         if name in used and kind != "strings":
             return _error(instruction, f"duplicate flag specified: {flag_name}", "bad_flag")
@@ -121,7 +141,10 @@ def _csv_fields(spec: str) -> list[str]:
 
 def _check_mounts(instruction: Instruction) -> DockerfileError | None:
     for spec in instruction.flag_values("mount"):
-        value = mount_fields(spec).get("from", "")
+        fields = mount_fields(spec)
+        if fields.get("type", "").lower() == "secret" and fields.get("from"):
+            return _error(instruction, "secret mount should not have a from", "bad_mount")
+        value = fields.get("from", "")
         index = value.find("$")
         if index != -1 and index != len(value) - 1:
             return _error(
@@ -132,7 +155,7 @@ def _check_mounts(instruction: Instruction) -> DockerfileError | None:
     return None
 
 
-def _from_error(instruction: Instruction, args: tuple[str, ...]) -> DockerfileError | None:
+def _from_error(instruction: Instruction, args: tuple[str, ...], buildkit=None) -> DockerfileError | None:
     if len(args) == 3 and args[1].lower() == "as":
         if not VALID_STAGE_NAME.match(args[2].lower()):
             return _error(
@@ -142,7 +165,7 @@ def _from_error(instruction: Instruction, args: tuple[str, ...]) -> DockerfileEr
             )
     elif len(args) != 1:
         return _error(instruction, "FROM requires either one or three arguments", "bad_arguments")
-    return _check_flags(instruction, FLAGS["FROM"]) if instruction.flags else None
+    return _check_flags(instruction, FLAGS["FROM"], buildkit) if instruction.flags else None
 
 
 def _onbuild_error(instruction: Instruction, args: tuple[str, ...]) -> DockerfileError | None:
@@ -154,13 +177,13 @@ def _onbuild_error(instruction: Instruction, args: tuple[str, ...]) -> Dockerfil
     return None
 
 
-def _healthcheck_error(instruction: Instruction, args: tuple[str, ...]) -> DockerfileError | None:
+def _healthcheck_error(instruction: Instruction, args: tuple[str, ...], buildkit=None) -> DockerfileError | None:
     kind = args[0].upper()
     if kind == "NONE":
         if len(args) != 1:
             return _error(instruction, "HEALTHCHECK NONE takes no arguments", "bad_arguments")
         return None
-    error = _check_flags(instruction, FLAGS["HEALTHCHECK"])
+    error = _check_flags(instruction, flags_for("HEALTHCHECK", buildkit), buildkit)
     if error:
         return error
     if kind != "CMD":
@@ -210,14 +233,15 @@ _EXACTLY_ONE = frozenset({"MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL"})
 _AT_LEAST_ONE = frozenset({"ONBUILD", "HEALTHCHECK", "EXPOSE", "VOLUME", "ARG", "ENV", "LABEL"})
 
 
-def check_instruction(instruction: Instruction) -> DockerfileError | None:
-    """The error BuildKit reports for this instruction on its own, or None."""
+def check_instruction(instruction: Instruction, buildkit: tuple[int, int] | None = None) -> DockerfileError | None:
+    """The error BuildKit reports for this instruction on its own, or None (``buildkit``: the
+    version to be exact to; None for current BuildKit)."""
     cmd = instruction.cmd
     if cmd not in FLAGS:
         return _error(instruction, f"unknown instruction: {instruction.keyword}", "unknown_instruction")
     args = instruction.value
     if cmd == "FROM":
-        return _from_error(instruction, args)
+        return _from_error(instruction, args, buildkit)
     if cmd in _EXACTLY_ONE:
         if len(args) != 1:
             return _error(instruction, f"{cmd} requires exactly one argument", "bad_arguments")
@@ -229,7 +253,7 @@ def check_instruction(instruction: Instruction) -> DockerfileError | None:
             if error:
                 return error
         elif cmd == "HEALTHCHECK":
-            return _healthcheck_error(instruction, args)
+            return _healthcheck_error(instruction, args, buildkit)
         elif cmd == "ARG":
             for arg in args:
                 if arg.startswith("="):
@@ -241,9 +265,9 @@ def check_instruction(instruction: Instruction) -> DockerfileError | None:
             "bad_arguments",
         )
     if instruction.flags:
-        defined = FLAGS[cmd]
+        defined = flags_for(cmd, buildkit)
         if defined is not None:
-            error = _check_flags(instruction, defined)
+            error = _check_flags(instruction, defined, buildkit)
             if error:
                 return error
         if cmd == "RUN":
@@ -260,11 +284,11 @@ def check_instruction(instruction: Instruction) -> DockerfileError | None:
     return None
 
 
-def check_instructions(instructions: Iterable[Instruction]) -> list[DockerfileError]:
+def check_instructions(instructions: Iterable[Instruction], buildkit=None) -> list[DockerfileError]:
     """Every per-instruction error, in file order (BuildKit reports the first)."""
     found = []
     for instruction in instructions:
-        error = check_instruction(instruction)
+        error = check_instruction(instruction, buildkit)
         if error is not None:
             found.append(error)
     return found

@@ -1,0 +1,109 @@
+"""Input that would crash the engine is refused before it is sent (``engine_safety``).
+
+Two inputs are known to kill dockerd 20.10 (BuildKit 0.8) with a panic in its Dockerfile frontend,
+taking every running build with it: a file with no FROM (only ARG lines, only comments, empty;
+``index out of range [-1]``) and ``RUN --mount=type=tmpfs,from=...`` (a nil pointer). The check
+reads the file as BuildKit does: lines end at ``\\n`` only, so a FROM after a form feed, a vertical
+tab, ``\\x1c``-``\\x1e``, ``\\x85``, U+2028/U+2029 or a lone ``\\r`` is still part of the ARG line
+before it (Python's ``splitlines()`` would see a FROM there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from msb_tui.analysis.parse import Instruction, read_dockerfile, run_parser, to_instructions
+from msb_tui.analysis.validate import mount_fields
+from msb_tui.analysis.versions import BUILDKIT_08, HEREDOCS, MOUNT_FROM_ONLY_BIND_CACHE, Version, describe
+
+# Line breaks for Python's str.splitlines() that BuildKit does not break lines on.
+FALSE_LINE_BREAKS = {
+    "\x0b": "a vertical tab (\\x0b)",
+    "\x0c": "a form feed (\\x0c)",
+    "\x1c": "a file separator (\\x1c)",
+    "\x1d": "a group separator (\\x1d)",
+    "\x1e": "a record separator (\\x1e)",
+    "\x85": "a next-line character (U+0085)",
+    "\u2028": "a line separator (U+2028)",
+    "\u2029": "a paragraph separator (U+2029)",
+    "\r": "a carriage return (\\r) not followed by \\n",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a Dockerfile is not sent: ``line`` (1-based, None for the whole file) and the reason.
+    ``crash``: the engine in use is known to crash on it (otherwise it would only be refused)."""
+
+    line: int | None
+    reason: str
+    crash: bool
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}" if self.line is not None else self.reason
+
+
+def engine_safety(dockerfile: bytes | str, buildkit: Version | None) -> Refusal | None:
+    """The reason not to send this Dockerfile to an engine running ``buildkit``, or None.
+
+    ``buildkit`` None (the engine's BuildKit is unknown) checks against the most fragile engine we
+    know (0.8). A file with no FROM is refused on every version (nothing can be built from it);
+    on 0.8 the reason says that it would crash the engine.
+    """
+    version = buildkit or BUILDKIT_08
+    text = read_dockerfile(dockerfile) if isinstance(dockerfile, bytes) else dockerfile
+    commands, message = run_parser(text, heredocs=version >= HEREDOCS)
+    if message is not None and message != "file with no instructions":
+        return None  # the engine reports the parse error itself, without crashing
+    return refusal(text, to_instructions(commands), version)
+
+
+def refusal(text: str, instructions: list[Instruction], version: Version) -> Refusal | None:
+    """``engine_safety`` on a file already parsed (``instructions`` empty when it holds none)."""
+    crash = version < MOUNT_FROM_ONLY_BIND_CACHE
+    if not any(instruction.cmd == "FROM" for instruction in instructions):
+        line, why = no_from_reason(text, instructions)
+        if crash:
+            return Refusal(line, f"{why}; {describe(version)} (Docker 20.10) crashes on a Dockerfile with no "
+                                 "FROM (a panic in its Dockerfile frontend), so it is not sent", True)
+        return Refusal(line, why, False)
+    if crash:
+        for instruction, mount in _mounts(instructions):
+            fields = mount_fields(mount)
+            if fields.get("type", "bind").lower() == "tmpfs" and fields.get("from"):
+                return Refusal(instruction.line_start, f"RUN --mount=type=tmpfs,from= crashes {describe(version)} "
+                                                       "(Docker 20.10: a nil pointer in its Dockerfile frontend), "
+                                                       "so it is not sent; a tmpfs mount takes no from=", True)
+    return None
+
+
+def _mounts(instructions: list[Instruction]):
+    """(instruction, --mount value) for every RUN, ONBUILD RUN triggers included."""
+    for instruction in instructions:
+        if instruction.cmd == "RUN":
+            for value in instruction.flag_values("mount"):
+                yield instruction, value
+        elif instruction.cmd == "ONBUILD" and instruction.sub_cmd == "RUN" and "--mount" in instruction.original:
+            for word in instruction.original.split():
+                if word.startswith("--mount="):
+                    yield instruction, word[len("--mount="):]
+
+
+def no_from_reason(text: str, instructions: list[Instruction]) -> tuple[int | None, str]:
+    """(line, reason) for a file in which BuildKit finds no FROM, naming a FROM hidden behind a
+    character that Python (but not BuildKit) reads as a line break."""
+    for number, line in enumerate(text.split("\n"), 1):
+        body = line[:-1] if line.endswith("\r") else line  # BuildKit drops the \r of a \r\n
+        for char, name in FALSE_LINE_BREAKS.items():
+            if char not in body:
+                continue
+            pieces = body.split(char)
+            if any(piece.lstrip().upper().startswith("FROM") for piece in pieces[1:]):
+                return number, (
+                    f"no FROM instruction: the FROM on line {number} comes after {name}, which is not a line "
+                    "break for BuildKit (it ends lines at \\n only), so it is part of the instruction before it"
+                )
+    if not instructions:
+        return None, "the Dockerfile holds no instruction, so there is no FROM and nothing to build"
+    last = instructions[-1]
+    return last.line_start, "no FROM instruction: nothing to build (only ARG lines or no stage)"
