@@ -152,6 +152,9 @@ def _free_char(text: str, taken: str = "") -> str:
     raise ValueError("no free private-use character")  # pragma: no cover - a 6,400-character alphabet
 
 
+_MANY_VARIABLES = 64
+
+
 def run_parser(text: str, *, heredocs: bool = True) -> tuple[tuple, str | None]:
     """BuildKit's parser alone: (commands, None), or ((), its error message).
 
@@ -169,6 +172,13 @@ def run_parser(text: str, *, heredocs: bool = True) -> tuple[tuple, str | None]:
         stand_in = _free_char(text, "".join(swaps))
         swaps[stand_in] = "<<"
         work = work.replace("<<", stand_in)
+    if "<<" not in work and work.count("${") >= _MANY_VARIABLES:
+        # The parser runs its shell lexer over RUN/COPY/ADD lines to look for heredocs, in time that
+        # grows with the square of the nesting of ${A:-${B:-...}} (2,000 levels: 30 s). Without a
+        # heredoc in the file, "$" means nothing to the parser: hide it.
+        stand_in = _free_char(text, "".join(swaps))
+        swaps[stand_in] = "$"
+        work = work.replace("$", stand_in)
     try:
         commands = dockerfile.parse_string(work)
     except dockerfile.GoParseError as error:

@@ -48,6 +48,9 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "source": str(analysis.source_path) if analysis.source_path else None,
         "ok": analysis.ok,
+        "buildkit": "{}.{}".format(*analysis.buildkit),
+        "certain": analysis.certain,
+        "notes": list(analysis.notes),
         "target": analysis.target_name,
         "target_index": plan.target if plan else None,
         "stages": stages,
@@ -98,7 +101,8 @@ def to_text(analysis: Analysis) -> str:
     names = [stage.display_name for stage in analysis.stages]
     if analysis.stages:
         target = f"target: {analysis.target_name}" if plan else "target: (none)"
-        lines.append(clean(f"{len(analysis.stages)} stages, {target}"))
+        lines.append(clean(f"{len(analysis.stages)} stages, {target} (planned for BuildKit "
+                           f"{analysis.buildkit[0]}.{analysis.buildkit[1]})"))
         rows = [["#", "stage", "plan", "wave", "lines", "base", "why skipped"]]
         for stage in analysis.stages:
             wave = plan.wave_of(stage.index) if plan else None
@@ -129,6 +133,9 @@ def to_text(analysis: Analysis) -> str:
             where = f"line {error.line}" if error.line is not None else "file"
             since = f" [BuildKit >= {error.since}]" if error.since else ""
             lines.append(clean(f"  {where}: {error.message} ({error.code}){since}"))
+    if analysis.notes:
+        lines.append("")
+        lines.extend(clean(f"note: {note}") for note in analysis.notes)
     if analysis.lint:
         lines.append("")
         lines.append("lint:")

@@ -348,10 +348,12 @@ class BuildStream:
         if self.started is None:
             self.started = time.time()
         try:
-            with open(request.dockerfile_path(), encoding="utf-8", errors="replace") as dockerfile:
-                self._dockerfile_text = dockerfile.read()
+            with open(request.dockerfile_path(), "rb") as dockerfile:
+                dockerfile_bytes = dockerfile.read()
+            # As BuildKit reads it: no newline translation (a lone \r stays inside its line).
+            self._dockerfile_text = dockerfile_bytes.decode("utf-8", errors="replace")
         except OSError:
-            self._dockerfile_text = None
+            dockerfile_bytes = self._dockerfile_text = None
         try:
             tar, dockerfile_name = make_context_tar(request.context, request.dockerfile, self._progress("tar"))
         except _Cancelled:
@@ -360,10 +362,12 @@ class BuildStream:
             return None, self._early_end("failed", str(failure), {"phase": "context"})
         except OSError as failure:
             return None, self._early_end("failed", f"cannot read the build context: {failure}", {"phase": "context"})
-        if self._dockerfile_text is not None and not _has_from(self._dockerfile_text):
-            # dockerd 20.10 panics (and dies) on a Dockerfile holding only ARG lines: never send one.
+        refused = _refusal(self.client, dockerfile_bytes) if dockerfile_bytes is not None else None
+        if refused is not None:
+            # e.g. dockerd 20.10 panics (and dies) on a Dockerfile holding only ARG lines: never send one.
             tar.close()
-            return None, self._early_end("failed", "the Dockerfile has no FROM instruction; nothing to build", {"phase": "validate"})
+            return None, self._early_end("failed", f"not sent to the engine: {refused}",
+                                         {"phase": "validate", "line": refused.line})
         if self._cancel.is_set():
             tar.close()
             return None, self._early_end("cancelled")
@@ -503,34 +507,20 @@ class BuildStream:
             yield BuildFailed("the engine closed the stream before the build finished", {"phase": "stream"}, time.time())
 
 
-def _has_from(text: str) -> bool:
-    """Whether the Dockerfile has a FROM instruction (BuildKit's own parser; a parse error is left
-    for the engine to report)."""
-    if _plainly_has_from(text):
-        return True
-    try:
-        import dockerfile
+def _refusal(client, dockerfile: bytes):
+    """Why this Dockerfile must not be sent to this engine (``analysis.safety.engine_safety``), or None.
 
-        return any(command.cmd.upper() == "FROM" for command in dockerfile.parse_string(text))
-    except Exception as error:  # noqa: BLE001 - unparseable: the engine gives the real error
-        return "no instructions" not in str(error)
+    Checked first against the most fragile engine known (BuildKit 0.8); only when that refuses is
+    the engine asked its version, so that the reason names the engine in use."""
+    from msb_tui.analysis.safety import engine_safety
 
+    refused = engine_safety(dockerfile, None)
+    if refused is None or not refused.crash:
+        return refused
+    from msb_tui.analysis.versions import engine_buildkit
 
-def _plainly_has_from(text: str) -> bool:
-    """True when a line is plainly a FROM instruction: not inside a continuation, in a file with no
-    heredoc and no escape directive. It spares loading BuildKit's parser (~1.5 ms) before the build
-    is sent; False means "ask the parser", never "there is no FROM"."""
-    if "<<" in text or "escape" in text.lower():
-        return False
-    continued = False
-    for line in text.lstrip("\ufeff").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue  # comments and blank lines do not end a continuation
-        if not continued and line.split(None, 1)[0].upper() == "FROM":
-            return True
-        continued = line.endswith("\\")
-    return False
+    version = _engine_version(client).get("version") or ""
+    return engine_safety(dockerfile, engine_buildkit(version))
 
 
 def _decode_line(decoder: MessageDecoder, line: bytes, now: float, recorder: Recorder | None) -> list[EngineEvent]:

@@ -9,8 +9,29 @@ from pathlib import Path
 HELP = "show the stages, the plan for a target, errors and lint of a Dockerfile (no engine needed)"
 
 EXIT_OK = 0
-EXIT_DOCKERFILE_ERROR = 1
+EXIT_DOCKERFILE_ERROR = 1  # BuildKit would refuse the file (or it would crash the engine: never sent)
 EXIT_USAGE = 2
+EXIT_NO_ENGINE = 3  # --buildkit engine, and no engine answers
+EXIT_LINT_ERROR = 4  # BuildKit accepts the file, but a lint finding is an error (e.g. FromUnknownStage)
+
+EPILOG = (
+    "Exit status: 0 the file builds (warnings may be printed); 1 BuildKit would refuse it, or it would "
+    "crash the engine and is refused; 2 usage error or no Dockerfile; 3 --buildkit engine and no engine "
+    "answers; 4 BuildKit accepts it but a lint finding has severity error (e.g. FromUnknownStage: "
+    "--from names no stage and looks like a typo). The plan is exact to one BuildKit: 0.8 is Docker 20.10, "
+    "0.25 Docker 28.5 (the default)."
+)
+
+
+def _buildkit(text: str):
+    from msb_tui.analysis.versions import parse_buildkit
+
+    if text in ("engine", "current"):
+        return text
+    try:
+        return parse_buildkit(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _build_arg(text: str) -> tuple[str, str]:
@@ -40,6 +61,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format", choices=("text", "json", "dot", "mermaid"), default="text", help="output format (default text)"
     )
     parser.add_argument("--no-lint", action="store_true", help="skip the lint checks")
+    parser.add_argument(
+        "--buildkit", type=_buildkit, default="current", metavar="VERSION",
+        help="plan for this BuildKit: a version such as 0.8 (Docker 20.10) or 0.25 (Docker 28.5), 'current' "
+        "(the default), or 'engine': the engine in use (DOCKER_HOST or the local one), whose base images' "
+        "ONBUILD triggers are then inspected too",
+    )
+    parser.epilog = EPILOG
 
 
 def dockerfile_path(path: Path, file: str | None) -> Path:
@@ -66,12 +94,22 @@ def run(args: argparse.Namespace) -> int:
     if not location.is_file():
         print(f"msb-tui plan: no Dockerfile at {clean(location)}", file=sys.stderr)
         return EXIT_USAGE
+    buildkit, triggers = args.buildkit, None
+    if buildkit == "current":
+        buildkit = None
+    elif buildkit == "engine":
+        found = _engine_facts(location, args)
+        if found is None:
+            return EXIT_NO_ENGINE
+        buildkit, triggers = found
     analysis = analyze(
         location,
         target=args.target,
         build_args=dict(args.build_args),
         platform=args.platform,
         lint=not args.no_lint,
+        buildkit=buildkit,
+        image_triggers=triggers,
     )
     print(RENDERERS[args.format](analysis))
     if analysis.errors:
@@ -79,4 +117,48 @@ def run(args: argparse.Namespace) -> int:
         where = f"line {first.line}" if first.line is not None else "file"
         print(clean(f"{location}: {where}: {first.message}"), file=sys.stderr)
         return EXIT_DOCKERFILE_ERROR
+    lint_errors = [finding for finding in analysis.lint if finding.severity == "error"]
+    if lint_errors:
+        first = lint_errors[0]
+        where = f"line {first.line}" if first.line is not None else "file"
+        print(clean(f"{location}: {where}: {first.rule}: {first.message}"), file=sys.stderr)
+        return EXIT_LINT_ERROR
     return EXIT_OK
+
+
+def _engine_facts(location: Path, args: argparse.Namespace):
+    """(BuildKit of the engine in use, ONBUILD triggers of the base images it holds), or None
+    (after saying why) when no engine answers."""
+    from msb_tui.analysis import analyze
+    from msb_tui.analysis.render import clean
+    from msb_tui.engine.connection import EngineUnavailable, connect, engine_info
+    from msb_tui.analysis.versions import engine_buildkit
+
+    try:
+        client = connect(timeout=30)
+    except EngineUnavailable as error:
+        print(clean(f"msb-tui plan: --buildkit engine: {error}"), file=sys.stderr)
+        return None
+    version = engine_info(client).version
+    buildkit = engine_buildkit(version)
+    if buildkit is None:
+        print(clean(f"msb-tui plan: engine {version}: unknown BuildKit, planning for current BuildKit"),
+              file=sys.stderr)
+    first = analyze(location, target=args.target, build_args=dict(args.build_args), platform=args.platform,
+                    lint=False, buildkit=buildkit)
+    return buildkit, image_triggers(client, first.externals)
+
+
+def image_triggers(client, refs) -> dict[str, list[str] | None]:
+    """{image ref: its ONBUILD triggers, or None when the engine does not hold the image}."""
+    found: dict[str, list[str] | None] = {}
+    for ref in refs:
+        if ref == "scratch":
+            continue
+        try:
+            config = client.inspect_image(ref).get("Config") or {}
+        except Exception:  # noqa: BLE001 - not pulled yet, or an engine error: unknown
+            found[ref] = None
+            continue
+        found[ref] = list(config.get("OnBuild") or [])
+    return found
