@@ -62,7 +62,7 @@ class AppCommands(Provider):
         app: MsbApp = self.app  # type: ignore[assignment]
         return [
             ("Build the target", "Run the current target on the engine (b)", app.action_build),
-            ("Classic builder vs BuildKit", "Build the target both ways, side by side (k)", app.action_compare_builders),
+            ("Classic builder vs BuildKit", "Build the target both ways, side by side (v)", app.action_compare_builders),
             ("Change target…", "Pick the stage to build (t)", app.action_pick_target),
             ("Set a build arg…", "K=V, planned at once (a)", app.action_edit_build_arg),
             ("Layers of image…", "Layers, sizes, waste and file trees of any image", app.action_layers_of_image),
@@ -383,6 +383,26 @@ class MsbApp(App):
     def action_compare_builders(self) -> None:
         """Build the target with BuildKit and with the classic builder at once, in two columns."""
         self.open_build(self.target, compare_classic=True)
+
+    def building(self) -> bool:
+        """A build this app started is still running (on any screen of the stack)."""
+        return any(getattr(screen, "building", False) for screen in self.screen_stack)
+
+    async def action_quit(self) -> None:
+        """Quit; while a build runs, ask first (quitting stops it on the engine)."""
+        if not self.building():
+            self.exit()
+            return
+        from msb_tui.tui.screens.pickers import ConfirmScreen
+
+        if any(isinstance(screen, ConfirmScreen) for screen in self.screen_stack):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()  # unmounting each build screen cancels its build on the engine
+
+        self.push_screen(ConfirmScreen("A build is running. Quit and stop it on the engine?"), answered)
 
     def action_help(self) -> None:
         from msb_tui.tui.screens.help import HelpScreen

@@ -469,6 +469,11 @@ class BuildScreen(Screen):
     def on_unmount(self) -> None:
         self.cancel_all()
 
+    @property
+    def building(self) -> bool:
+        """A build on this screen is running (quitting asks first)."""
+        return any(column.running for column in self.columns)
+
     def cancel_all(self) -> None:
         for column in self.columns:
             column.cancel()

@@ -86,7 +86,7 @@ async def test_k_builds_with_buildkit_and_the_classic_builder_side_by_side(docke
     try:
         async with app.run_test(size=(160, 40)) as pilot:
             await pilot.pause()
-            await pilot.press("k")
+            await pilot.press("v")
             await app.workers.wait_for_complete()
             await pilot.pause()
             screen = app.screen

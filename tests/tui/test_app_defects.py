@@ -149,3 +149,52 @@ async def test_layers_of_a_missing_image_say_so_without_http(docker_api, tmp_pat
         await wait_for(pilot, lambda: "on this engine" in str(title.render()) or "Error" in str(title.render()), 30)
         text = str(title.render())
         assert "no image named msb-ui-test/no-such-image:1 on this engine" in text and "http" not in text, text
+
+
+async def test_j_and_k_move_the_selection_and_v_builds_side_by_side():
+    """Item 9: ``k`` started a second (classic vs BuildKit) build while ``j`` did nothing."""
+    app = MsbApp(LaunchOptions(path=DEMOS / "parallel"))
+    started = []
+    app.action_compare_builders = lambda: started.append("versus")  # no engine needed to see the key's effect
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        graph = app.screen.query_one(StageGraph)
+        first = graph.selected
+        await pilot.press("k")
+        await pilot.pause()
+        above = graph.selected
+        assert above != first and not started
+        await pilot.press("j")
+        await pilot.pause()
+        assert graph.selected == first
+        await pilot.press("v")
+        await pilot.pause()
+        assert started == ["versus"]
+
+
+async def test_q_during_a_build_asks_before_quitting():
+    """Item 9: ``q`` on the build screen quit the whole app mid-build without asking."""
+    from msb_tui.tui.screens.pickers import ConfirmScreen
+
+    path = RECORDINGS / "go-cancelled.jsonl"
+    events = list(replay(path, None))[:-1]
+    app = MsbApp(LaunchOptions(path=DEMOS / "go"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        source = EventListSource(events, hold_open=True)
+        app.push_screen(BuildScreen(app.analysis, lambda: source, title="go"))
+        await pilot.pause()
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.building and screen.columns[0].model.status == "running")
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and app.is_running
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen and screen.building
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert source._cancelled.is_set()  # quitting stopped the build

@@ -197,7 +197,8 @@ class GraphScreen(Screen):
     # graph.tcss is loaded by the app (MsbApp.CSS_PATH): this is the default screen.
     BINDINGS = [
         Binding("b", "app.build", "Build"),
-        Binding("k", "app.compare_builders", "Classic vs BuildKit", show=False),
+        # v (versus), not k: j and k move the selection, as in vim and lazydocker.
+        Binding("v", "app.compare_builders", "Classic vs BuildKit", show=False),
         Binding("t", "app.pick_target", "Target"),
         Binding("a", "app.edit_build_arg", "Build arg"),
         Binding("x", "troubleshoot", "Shell"),

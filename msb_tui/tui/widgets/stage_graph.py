@@ -80,8 +80,8 @@ class StageGraph(ScrollView, can_focus=True):
     StageGraph { height: 1fr; }
     """
     BINDINGS = [
-        Binding("up", "move('up')", "Up", show=False),
-        Binding("down", "move('down')", "Down", show=False),
+        Binding("up,k", "move('up')", "Up", show=False),
+        Binding("down,j", "move('down')", "Down", show=False),
         Binding("left", "move('left')", "Left", show=False),
         Binding("right", "move('right')", "Right", show=False),
         Binding("enter", "activate", "Open", show=False),

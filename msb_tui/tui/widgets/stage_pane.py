@@ -166,8 +166,8 @@ class StagePane(Widget, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("up", "cursor(-1)", "Prev step", show=False),
-        Binding("down", "cursor(1)", "Next step", show=False),
+        Binding("up,k", "cursor(-1)", "Prev step", show=False),
+        Binding("down,j", "cursor(1)", "Next step", show=False),
         Binding("enter", "select", "Open log"),
         Binding("left", "neighbour(-1)", "Prev stage", show=False),
         Binding("right", "neighbour(1)", "Next stage", show=False),
