@@ -178,6 +178,21 @@ def change_to_json(change: Change) -> dict[str, Any]:
     return {"type": "unknown"}
 
 
+def failure_findings(model: BuildModel) -> list[Any]:
+    """The plan's error-level lint findings that may explain a failure: those on the failing step's
+    lines, or every one when the failing step has no Dockerfile line (e.g. BuildKit pulling
+    ``bulid:latest`` for a ``COPY --from=bulid`` that names no stage: the engine only reports the
+    registry error)."""
+    if model.status != "failed":
+        return []
+    findings = [f for f in getattr(model.analysis, "lint", None) or [] if f.severity == "error" and f.line]
+    step = model.failed_step()
+    if step is not None and step.line_start:
+        end = step.line_end or step.line_start
+        return [f for f in findings if step.line_start <= f.line <= end]
+    return findings
+
+
 def summary_json(model: BuildModel, recording: str | None = None) -> dict[str, Any]:
     totals = model.totals()
     return {
@@ -248,6 +263,8 @@ def summary_text(model: BuildModel, recording: str | None = None, *, failed_log_
         tail = list(failed.log.lines)[-failed_log_lines:]
         for line in tail:
             lines.append(f"    | {_clean(line, False)}")
+    for finding in failure_findings(model):
+        lines.append(f"  lint, line {finding.line}: {_clean(finding.message, False)}")
     for message in model.plan_mismatch:
         lines.append(f"  plan mismatch: {message}")
     for warning in model.warnings:

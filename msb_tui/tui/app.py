@@ -186,6 +186,15 @@ class MsbApp(App):
                 screen.show_states({})  # the last build's outcome belongs to the old plan
                 screen.show_analysis(self.analysis)
 
+    def error_sentence(self, error) -> str:
+        """Why the plan cannot be built, for a notification: an unknown target lists the stages."""
+        if getattr(error, "code", None) == "unknown_target":
+            stages = [stage.name for stage in getattr(self.analysis, "stages", []) if stage.name]
+            return (f"no stage named {plain(str(self.target))} in {plain(self.dockerfile_path.name)}: "
+                    f"press t to pick one of {', '.join(plain(name) for name in stages) or '(no named stages)'}")
+        where = f" (line {error.line})" if getattr(error, "line", None) else ""
+        return f"the Dockerfile has errors{where}: {plain(str(error.message))}"
+
     def target_name(self) -> str | None:
         """The stage the current plan builds (its display name), or None when nothing can be planned."""
         analysis = self.analysis
@@ -207,6 +216,9 @@ class MsbApp(App):
     def on_mount(self) -> None:
         if self.load_error and self.options.replay is None and self.options.import_log is None:
             self.notify(self.load_error, severity="error", markup=False, timeout=8)
+        unknown = [e for e in getattr(self.analysis, "errors", None) or [] if e.code == "unknown_target"]
+        if unknown and self.options.replay is None and self.options.import_log is None:
+            self.notify(self.error_sentence(unknown[0]), severity="warning", markup=False, timeout=10)
         if self.options.replay is not None:
             self.open_replay(self.options.replay, self.options.speed)
         elif self.options.import_log is not None:
@@ -249,9 +261,7 @@ class MsbApp(App):
             return
         errors = list(getattr(self.analysis, "errors", []) or [])
         if errors:
-            first = errors[0]
-            self.notify(f"the Dockerfile has errors (line {first.line}): {plain(str(first.message))}",
-                        severity="error", markup=False, timeout=8)
+            self.notify(self.error_sentence(errors[0]), severity="error", markup=False, timeout=8)
             return
         self._connect_then_build(target, title, tags, on_model, compare_classic)
 

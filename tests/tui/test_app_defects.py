@@ -198,3 +198,33 @@ async def test_q_during_a_build_asks_before_quitting():
         await pilot.pause()
     assert app.return_code == 0
     assert source._cancelled.is_set()  # quitting stopped the build
+
+
+async def test_an_unknown_target_says_so_and_lists_the_stages():
+    """Item 7: ``--target nope`` then ``b`` said "the Dockerfile has errors (line None)"."""
+    app = MsbApp(LaunchOptions(path=DEMOS / "go", target="nope"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("b")
+        await pilot.pause()
+        said = [str(n.message) for n in app._notifications]
+        assert said and all("line None" not in text for text in said), said
+        assert "no stage named nope in Dockerfile: press t to pick one of build, test, final" in said[-1], said
+        assert isinstance(app.screen, GraphScreen)  # nothing was sent to an engine
+
+
+async def test_a_missing_stage_failure_shows_the_line_and_the_lint_hint():
+    """Item 6: a ``COPY --from=bulid`` build showed only the registry DNS error for ``bulid:latest``.
+    ``missing-stage.jsonl``: demo_dockerfiles/broken/Dockerfile.missing-stage built on the 20.10 engine."""
+    from msb_tui.tui.widgets.failure_panel import FailurePanel
+
+    app = MsbApp(LaunchOptions(path=DEMOS / "broken", dockerfile=DEMOS / "broken" / "Dockerfile.missing-stage"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.open_replay(RECORDINGS / "missing-stage.jsonl", None)
+        await pilot.pause()
+        panel = app.screen.query_one(FailurePanel)
+        await wait_for(pilot, lambda: panel.data is not None and panel.data.findings)
+        shown = panel.render().plain
+        assert "no such host" in shown  # the engine's error stays
+        assert "lint, line 9: --from=bulid names no stage" in shown and "did you mean `build`?" in shown, shown
+        assert "▶ 9 │ COPY --from=bulid /out/app /app" in shown, shown

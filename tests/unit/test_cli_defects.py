@@ -51,3 +51,12 @@ def test_history_compare_shows_a_cancelled_stage_for_as_long_as_it_ran(capsys):
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("build "))
     cancelled_time = float(row.split()[2].rstrip("s"))
     assert cancelled_time > 11, row
+
+
+def test_replay_of_a_missing_stage_failure_names_the_lint_finding(capsys):
+    """Item 6 (headless): the summary named only the registry error for ``bulid:latest``."""
+    from msb_tui.cli import main
+
+    assert main(["replay", str(RECORDINGS / "missing-stage.jsonl")]) == 1
+    out = capsys.readouterr().out
+    assert "lint, line 9: --from=bulid names no stage" in out and "did you mean `build`?" in out, out

@@ -24,6 +24,7 @@ class FailureData:
     last_lines: tuple[str, ...] = ()
     dropped: int = 0  # earlier log lines not shown
     context: tuple[tuple[int, str, bool], ...] = ()  # (line number, text, inside the failing range)
+    findings: tuple[tuple[int, str, str | None], ...] = ()  # the plan's lint errors: (line, message, fix)
 
 
 def dockerfile_context(text: str | None, line_start: int | None, line_end: int | None, around: int = CONTEXT):
@@ -39,12 +40,20 @@ def dockerfile_context(text: str | None, line_start: int | None, line_end: int |
 
 def failure_data(model, dockerfile_text: str | None) -> FailureData | None:
     """The failure of a ``BuildModel`` (call under the feed lock); None when nothing failed."""
+    from msb_tui.builds.report import failure_findings
+
+    findings = tuple((f.line, f.message, f.fix) for f in failure_findings(model))
     step = model.failed_step()
     if step is None:
         if model.status != "failed":
             return None
-        return FailureData(step_name="(no step)", error=model.error or "the build failed")
+        return FailureData(step_name="(no step)", error=model.error or "the build failed", findings=findings,
+                           context=dockerfile_context(dockerfile_text, findings[0][0], None) if findings else ())
     lines = step.log.lines
+    # A step with no Dockerfile line (an image pull): show the line the lint blames instead.
+    line_start, line_end = step.line_start, step.line_end
+    if not line_start and findings:
+        line_start, line_end = findings[0][0], None
     count = len(lines)
     last = tuple(lines[i] for i in range(max(0, count - LAST_LINES), count))
     return FailureData(
@@ -53,7 +62,8 @@ def failure_data(model, dockerfile_text: str | None) -> FailureData | None:
         error=step.error or model.error or "",
         last_lines=last,
         dropped=max(0, step.log.total - len(last)),
-        context=dockerfile_context(dockerfile_text, step.line_start, step.line_end),
+        context=dockerfile_context(dockerfile_text, line_start, line_end),
+        findings=findings,
     )
 
 
@@ -107,6 +117,13 @@ class FailurePanel(Widget):
                 line = Text("  error: " if index == 0 else "         ", style=label)
                 line.append_text(safe_text(part))
                 out.append(line)
+        for number, message, fix in data.findings:
+            line = Text(f"  lint, line {number}: ", style=heading)
+            line.append_text(safe_text(message, keep_colours=False))
+            if fix:
+                line.append("  fix: ", style=label)
+                line.append_text(safe_text(fix, keep_colours=False))
+            out.append(line)
         if data.context:
             out.append(Text("Dockerfile:", style=label))
             width = len(str(data.context[-1][0]))
