@@ -332,7 +332,7 @@ def replay(
     if speed is not None and speed <= 0:
         raise ValueError("speed must be positive (or None for no pacing)")
     inputs, entries = _read(Path(path))
-    from msb_tui.builds.messages import MessageDecoder  # protobuf: only when replaying, not when recording
+    from msb_tui.builds.decode import MessageDecoder  # protobuf: only when replaying, not when recording
 
     decoder = MessageDecoder(classic=bool(inputs.get("classic")), dockerfile_text=inputs.get("dockerfile_text"))
     previous_t: float | None = None

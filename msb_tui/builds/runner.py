@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from _typeshed import StrPath
 
     from msb_tui.builds.events import EngineEvent
-    from msb_tui.builds.messages import MessageDecoder
+    from msb_tui.builds.decode import MessageDecoder
     from msb_tui.builds.recording import Recorder
 
 _READ_SIZE = 1 << 16
@@ -448,7 +448,7 @@ class BuildStream:
     def _read_stream(self, response, recorder: Recorder | None) -> Iterator[EngineEvent]:
         # Imported only now, while the engine works on the build it was just sent (~30 ms in all).
         from msb_tui.builds.events import BuildCancelled, BuildFailed, ImageBuilt
-        from msb_tui.builds.messages import MessageDecoder
+        from msb_tui.builds.decode import MessageDecoder
 
         from msb_tui.builds.masking import Masker
 

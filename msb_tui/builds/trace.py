@@ -9,16 +9,17 @@ Each aux is a ``moby.buildkit.v1.StatusResponse`` (moby/buildkit api/services/co
     VertexLog:     vertex=1, timestamp=2, stream=3, msg=4
     VertexWarning: vertex=1, level=2, short=3, detail=4 (repeated bytes), url=5, info=6/ranges=7 (not decoded)
 
-The message classes are built at import time from a descriptor written here (``_SCHEMA``, kept
-serialized in ``_DESCRIPTOR``; there is no protoc on these machines), and parsed by the protobuf library's C backend (upb): ``benchmarks/bench_build_trace.py``
-measured it 1.4-2.3x faster than a hand-written pure-Python wire decoder, which the unit tests keep
-as an independent cross-check. Fields we do not declare (progress groups, source info, anything
-newer BuildKits add) are skipped. Anything that does not parse becomes a ``MalformedMessage``.
+The message classes are built at import time from the schema below (there is no protoc on these
+machines). Fields we do not declare (progress groups, source info, anything newer BuildKits add)
+are skipped. Anything that does not parse becomes a ``MalformedMessage``.
 """
 
 from __future__ import annotations
 
-from google.protobuf import descriptor_pool, message_factory, timestamp_pb2
+import base64
+import binascii
+
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, timestamp_pb2
 from google.protobuf.message import DecodeError
 
 from msb_tui.builds.events import (
@@ -29,11 +30,10 @@ from msb_tui.builds.events import (
     StatusUpdate,
     VertexUpdate,
 )
-from msb_tui.builds.trace_wire import decode_base64
 
-# FieldDescriptorProto type and label numbers (descriptor.proto), to keep descriptor_pb2 out of imports.
-_STRING, _BOOL, _INT64, _BYTES, _MESSAGE = 9, 8, 3, 12, 11
-_OPTIONAL, _REPEATED = 1, 3
+_FIELD = descriptor_pb2.FieldDescriptorProto
+_STRING, _BOOL, _INT64, _BYTES, _MESSAGE = _FIELD.TYPE_STRING, _FIELD.TYPE_BOOL, _FIELD.TYPE_INT64, _FIELD.TYPE_BYTES, _FIELD.TYPE_MESSAGE
+_OPTIONAL, _REPEATED = _FIELD.LABEL_OPTIONAL, _FIELD.LABEL_REPEATED
 _TIMESTAMP = ".google.protobuf.Timestamp"
 _PACKAGE = "moby.buildkit.v1"
 
@@ -80,11 +80,8 @@ _SCHEMA: dict[str, list[tuple[str, int, int, int, str | None]]] = {
 }
 
 
-def file_descriptor_proto():
-    """The FileDescriptorProto for ``_SCHEMA`` (imports descriptor_pb2: used to regenerate and
-    check ``_DESCRIPTOR``, not at import time)."""
-    from google.protobuf import descriptor_pb2
-
+def file_descriptor_proto() -> descriptor_pb2.FileDescriptorProto:
+    """The FileDescriptorProto for ``_SCHEMA``."""
     proto = descriptor_pb2.FileDescriptorProto(name="msb_tui/buildkit_control.proto", package=_PACKAGE, syntax="proto3")
     proto.dependency.append("google/protobuf/timestamp.proto")
     for name, fields in _SCHEMA.items():
@@ -96,36 +93,11 @@ def file_descriptor_proto():
     return proto
 
 
-# file_descriptor_proto().SerializeToString(), kept as bytes so importing this module does not load
-# descriptor_pb2 (tests check the two agree).
-_DESCRIPTOR = (
-    b'\n\x1emsb_tui/buildkit_control.proto\x12\x10moby.buildkit.'
-    b'v1\x1a\x1fgoogle/protobuf/timestamp.proto"\xb1\x01\n\x06Vertex\x12\x0e'
-    b'\n\x06digest\x18\x01 \x01(\t\x12\x0e\n\x06inputs\x18\x02 \x03(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06'
-    b'cached\x18\x04 \x01(\x08\x12+\n\x07started\x18\x05 \x01(\x0b2\x1a.google.protobuf.'
-    b'Timestamp\x12-\n\tcompleted\x18\x06 \x01(\x0b2\x1a.google.protobuf.T'
-    b'imestamp\x12\r\n\x05error\x18\x07 \x01(\t"\xe3\x01\n\x0cVertexStatus\x12\n\n\x02ID\x18\x01'
-    b' \x01(\t\x12\x0e\n\x06vertex\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07current\x18\x04 '
-    b'\x01(\x03\x12\r\n\x05total\x18\x05 \x01(\x03\x12-\n\ttimestamp\x18\x06 \x01(\x0b2\x1a.google.p'
-    b'rotobuf.Timestamp\x12+\n\x07started\x18\x07 \x01(\x0b2\x1a.google.prot'
-    b'obuf.Timestamp\x12-\n\tcompleted\x18\x08 \x01(\x0b2\x1a.google.proto'
-    b'buf.Timestamp"g\n\tVertexLog\x12\x0e\n\x06vertex\x18\x01 \x01(\t\x12-\n\tti'
-    b'mestamp\x18\x02 \x01(\x0b2\x1a.google.protobuf.Timestamp\x12\x0e\n\x06str'
-    b'eam\x18\x03 \x01(\x03\x12\x0b\n\x03msg\x18\x04 \x01(\x0c"Z\n\rVertexWarning\x12\x0e\n\x06verte'
-    b'x\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\x03\x12\r\n\x05short\x18\x03 \x01(\x0c\x12\x0e\n\x06detail\x18'
-    b'\x04 \x03(\x0c\x12\x0b\n\x03url\x18\x05 \x01(\t"\xcc\x01\n\x0eStatusResponse\x12*\n\x08vertexe'
-    b's\x18\x01 \x03(\x0b2\x18.moby.buildkit.v1.Vertex\x120\n\x08statuses\x18\x02 '
-    b'\x03(\x0b2\x1e.moby.buildkit.v1.VertexStatus\x12)\n\x04logs\x18\x03 \x03('
-    b'\x0b2\x1b.moby.buildkit.v1.VertexLog\x121\n\x08warnings\x18\x04 \x03(\x0b'
-    b'2\x1f.moby.buildkit.v1.VertexWarningb\x06proto3'
-)
-
-
 def _build_status_response():
-    """The StatusResponse class from the serialized descriptor."""
+    """The StatusResponse message class."""
     pool = descriptor_pool.DescriptorPool()
     pool.AddSerializedFile(timestamp_pb2.DESCRIPTOR.serialized_pb)
-    pool.AddSerializedFile(_DESCRIPTOR)
+    pool.Add(file_descriptor_proto())
     return message_factory.GetMessageClass(pool.FindMessageTypeByName(f"{_PACKAGE}.StatusResponse"))
 
 
@@ -171,4 +143,9 @@ def decode_status_response(data: bytes) -> list[EngineEvent]:
 def decode_trace(aux: str | bytes) -> list[EngineEvent]:
     """Events from one ``moby.buildkit.trace`` aux value (base64 text); a ``MalformedMessage`` if it
     cannot be decoded."""
-    return decode_base64(aux, decode_status_response)
+    try:
+        data = base64.b64decode(aux, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raw = aux.encode("ascii", "replace") if isinstance(aux, str) else aux
+        return [MalformedMessage(f"trace is not base64: {error}", raw[:200])]
+    return decode_status_response(data)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from msb_tui.builds.events import BuildCancelled, BuildFailed, ImageBuilt, MalformedMessage, StreamText, VertexUpdate
-from msb_tui.builds.messages import MessageDecoder
+from msb_tui.builds.decode import MessageDecoder
 from msb_tui.builds.recording import Recorder, RecordingError, load_recording, read_inputs, replay
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"

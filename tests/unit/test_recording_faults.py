@@ -14,7 +14,7 @@ from msb_tui.builds import recording as recording_module
 from msb_tui.builds.events import BuildFailed, ImageBuilt, LogChunk, StreamText
 from msb_tui.builds.masking import MASK, Masker, masked_args
 from msb_tui.builds.recording import EMPTY_TRACE, Recorder, load_recording, replay
-from msb_tui.builds.trace_wire import decode_trace
+from msb_tui.builds.trace import decode_trace
 
 
 def test_recorder_flushes_within_a_second_without_more_messages(tmp_path):

@@ -2,8 +2,7 @@
 
 The engine writes one JSON object per line:
 
-- ``{"id": "moby.buildkit.trace", "aux": "<base64>"}``: BuildKit progress (see ``trace.py``; a
-  build's first ``WIRE_TRACES`` are decoded by ``trace_wire.py``, so short builds never import protobuf)
+- ``{"id": "moby.buildkit.trace", "aux": "<base64>"}``: BuildKit progress (decoded by ``trace.py``)
 - ``{"id": "moby.image.id", "aux": {"ID": "sha256:..."}}`` (classic: ``{"aux": {"ID": ...}}``)
 - ``{"error": "...", "errorDetail": {"message": ...}}``: the build failed
 - ``{"stream": "Step 1/5 : FROM ..."}``: classic builder text (turned into steps by ``classic.py``)
@@ -15,24 +14,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from msb_tui.builds import trace_wire
+from msb_tui.builds.classic import ClassicStepParser
 from msb_tui.builds.events import BuildCancelled, BuildFailed, EngineEvent, ImageBuilt, MalformedMessage, StreamText
-
-WIRE_TRACES = 100
-"""Traces per build decoded in pure Python before switching to protobuf's C decoder: a cached build
-sends ~10, a short one ~50, a log flood tens of thousands (where C is 2.7x faster per message)."""
+from msb_tui.builds.trace import decode_trace
 
 
-def _classic_parser(dockerfile_text: str | None):
-    """B2's ``ClassicStepParser`` (it turns ``Step N/M`` text into step events), if present."""
-    try:
-        from msb_tui.builds.classic import ClassicStepParser
-    except ImportError:
-        return None
-    return ClassicStepParser(dockerfile_text)
-
-
-def decode_message(message: Any, timestamp: float | None = None, decode_trace=trace_wire.decode_trace) -> list[EngineEvent]:
+def decode_message(message: Any, timestamp: float | None = None) -> list[EngineEvent]:
     """Events for one decoded engine message (stateless; the classic step parsing is in ``MessageDecoder``)."""
     if not isinstance(message, dict):
         return [MalformedMessage("engine message is not a JSON object", repr(message)[:200].encode())]
@@ -59,7 +46,7 @@ def decode_message(message: Any, timestamp: float | None = None, decode_trace=tr
 class MessageDecoder:
     """Stateful decoder for one build's message stream.
 
-    Classic mode: every event goes through the classic step parser (when available) so a classic
+    Classic mode: every event goes through the classic step parser so a classic
     build yields the same step events; and because the classic builder reports an image id
     (``{"aux": {"ID": ...}}``) at the end of EVERY stage, only the last one is the build's result:
     it is held back and emitted by ``finish()`` unless the build failed or was cancelled.
@@ -67,22 +54,12 @@ class MessageDecoder:
 
     def __init__(self, classic: bool = False, dockerfile_text: str | None = None):
         self.classic = classic
-        self._parser = _classic_parser(dockerfile_text) if classic else None
+        self._parser = ClassicStepParser(dockerfile_text) if classic else None
         self._image: ImageBuilt | None = None
         self._stopped = False  # a failure or cancel was seen
-        self._traces = 0
-        self._decode_trace = trace_wire.decode_trace
 
     def decode(self, message: Any, timestamp: float | None = None) -> list[EngineEvent]:
-        return self.translate(decode_message(message, timestamp, self._trace))
-
-    def _trace(self, aux: str) -> list[EngineEvent]:
-        self._traces += 1
-        if self._traces == WIRE_TRACES + 1:
-            from msb_tui.builds.trace import decode_trace as decode_with_protobuf
-
-            self._decode_trace = decode_with_protobuf
-        return self._decode_trace(aux)
+        return self.translate(decode_message(message, timestamp))
 
     def translate(self, events: list[EngineEvent]) -> list[EngineEvent]:
         """Events the source produced itself (e.g. ``BuildCancelled``) pass through here too, so the
