@@ -1,8 +1,8 @@
 """Command-line entry point: ``msb-tui [PATH]`` opens the app, ``msb-tui COMMAND`` runs a headless command.
 
 Each command lives in ``msb_tui/commands/<name>.py`` and exposes ``HELP`` (one line),
-``add_arguments(parser)`` and ``run(args) -> int``. Command modules import their heavy
-dependencies (Textual, docker) inside ``run`` so ``--help`` stays fast.
+``add_arguments(parser)`` and ``run(args) -> int``. Only the command asked for is imported, and
+command modules import Textual and docker inside ``run``, so ``--help`` answers at once.
 """
 
 from __future__ import annotations
@@ -31,28 +31,12 @@ COMMANDS: dict[str, str] = {
     "engine": "engine",
 }
 
-EXIT_USAGE = 2
+
+def _load(module_name: str) -> ModuleType:
+    return importlib.import_module(f"msb_tui.commands.{module_name}")
 
 
-def _load(module_name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"msb_tui.commands.{module_name}")
-    except ModuleNotFoundError as error:
-        if error.name == f"msb_tui.commands.{module_name}":
-            return None
-        raise
-
-
-def _available() -> dict[str, ModuleType]:
-    found = {}
-    for name, module_name in COMMANDS.items():
-        module = _load(module_name)
-        if module is not None:
-            found[name] = module
-    return found
-
-
-def _top_level_help(commands: dict[str, ModuleType]) -> str:
+def _top_level_help() -> str:
     lines = [
         "usage: msb-tui [PATH] [options]        open the build explorer on a Dockerfile or folder",
         "       msb-tui COMMAND [options]       run a headless command",
@@ -62,8 +46,8 @@ def _top_level_help(commands: dict[str, ModuleType]) -> str:
         "",
         "commands:",
     ]
-    for name, module in commands.items():
-        lines.append(f"  {name:<14}{module.HELP}")
+    for name, module_name in COMMANDS.items():
+        lines.append(f"  {name:<14}{_load(module_name).HELP}")
     lines += [
         "",
         "Run 'msb-tui COMMAND --help' for a command's options, 'msb-tui --tui-help' for the app's.",
@@ -72,47 +56,21 @@ def _top_level_help(commands: dict[str, ModuleType]) -> str:
     return "\n".join(lines)
 
 
-class HelpFormatter(argparse.HelpFormatter):
-    """argparse's formatter, sized from $COLUMNS or the terminal through ``os``: argparse builds one
-    for every ``add_argument`` and sizes it with ``shutil``, an import (~2.5 ms with the compression
-    modules it pulls in) that every command would pay before doing anything."""
-
-    def __init__(self, prog: str):
-        try:
-            columns = int(os.environ["COLUMNS"])
-        except (KeyError, ValueError):
-            try:
-                columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
-            except (AttributeError, ValueError, OSError):
-                columns = 80
-        super().__init__(prog, width=(columns or 80) - 2)
-
-
-def build_parser(name: str, module: ModuleType) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f"msb-tui {name}".strip(), description=module.HELP, formatter_class=HelpFormatter)
-    module.add_arguments(parser)
-    return parser
-
-
 def main(argv: list[str] | None = None) -> int:
-    return _run(argv)[0]
-
-
-EXIT_READER_GONE = 141  # 128 + SIGPIPE: what docker, git and coreutils report after "| head"
-
-
-def _run(argv: list[str] | None) -> tuple[int, ModuleType | None]:
-    """Run ``msb-tui ARGV``: the exit status, and the module of the command that ran (if one did).
+    """Run ``msb-tui ARGV``; the exit status.
 
     When the reader of stdout goes away (``msb-tui history | head``), the command ends quietly
     with status 141, as a program killed by SIGPIPE does, instead of a ``BrokenPipeError`` traceback.
     """
     try:
-        result = _dispatch(argv)
+        code = _dispatch(argv)
         sys.stdout.flush()
-        return result
+        return code
     except BrokenPipeError:
-        return _reader_gone(), None
+        return _reader_gone()
+
+
+EXIT_READER_GONE = 141  # 128 + SIGPIPE: what docker, git and coreutils report after "| head"
 
 
 def _reader_gone() -> int:
@@ -123,54 +81,31 @@ def _reader_gone() -> int:
     return EXIT_READER_GONE
 
 
-def _dispatch(argv: list[str] | None) -> tuple[int, ModuleType | None]:
+def _dispatch(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ("-h", "--help", "help"):
-        print(_top_level_help(_available()))
-        return 0, None
+        print(_top_level_help())
+        return 0
     if argv and argv[0] in ("-V", "--version"):
         print(f"msb-tui {__version__}")
-        return 0, None
-    # Only the command asked for is imported: start-up time is part of every headless command.
-    module = _load(COMMANDS[argv[0]]) if argv and argv[0] in COMMANDS else None
-    if module is not None:
-        name, rest = argv[0], argv[1:]
-        prog = f"msb-tui {name}"
+        return 0
+    if argv and argv[0] in COMMANDS:
+        module, rest, prog = _load(COMMANDS[argv[0]]), argv[1:], f"msb-tui {argv[0]}"
     else:
-        if argv and argv[0] == "--tui-help":
-            argv = ["--help"]
-        tui = _load("tui")
-        if tui is None:
-            print("msb-tui: the app is not available in this build; try 'msb-tui --help'", file=sys.stderr)
-            return EXIT_USAGE, None
-        name, rest, module, prog = "", argv, tui, "msb-tui"
-    parser = argparse.ArgumentParser(prog=prog, description=module.HELP, formatter_class=HelpFormatter)
+        module, rest, prog = _load("tui"), ["--help"] if argv[:1] == ["--tui-help"] else argv, "msb-tui"
+    parser = argparse.ArgumentParser(prog=prog, description=module.HELP)
     module.add_arguments(parser)
     args = parser.parse_args(rest)  # exits 2 on usage errors, as argparse does
     try:
-        return int(module.run(args) or 0), module
+        return int(module.run(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130, module
+        return 130
 
 
 def entry() -> None:
-    """The ``msb-tui`` program: :func:`main`, then the exit.
-
-    A command whose module sets ``EXIT_AT_ONCE`` has flushed and closed everything it opened when
-    it returns normally (exit 0 or 1), so the process ends there: tearing down the interpreter
-    and its ~150 modules takes ~6 ms, a tenth of a cached ``msb-tui build``. Any other exit
-    (another command, an interrupt, an exception) goes through the normal teardown.
-    """
-    code, module = _run(None)
-    if code in (0, 1) and getattr(module, "EXIT_AT_ONCE", False):
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except (OSError, ValueError):
-            raise SystemExit(code) from None
-        os._exit(code)
-    raise SystemExit(code)
+    """The ``msb-tui`` program."""
+    raise SystemExit(main())
 
 
 if __name__ == "__main__":

@@ -8,10 +8,6 @@ import sys
 
 HELP = "build a Dockerfile on the engine (BuildKit) and print progress and a per-stage summary"
 
-EXIT_AT_ONCE = True
-"""After a build that ran to its end, the process exits without the interpreter's teardown
-(see ``msb_tui.cli.entry``): the stream, the recording and the output are closed by then."""
-
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -60,11 +56,9 @@ def parse_pairs(values: list[str], what: str, *, from_env: bool) -> dict[str, st
 
 
 def load_analysis(dockerfile: str, target: str | None, build_args: dict[str, str], platform: str | None):
-    """The Dockerfile analysis, or None when it is unavailable (module missing, unreadable file, parse failure)."""
-    try:
-        from msb_tui.analysis import analyze
-    except ImportError:
-        return None
+    """The Dockerfile analysis, or None when it is unavailable (unreadable file, parse failure)."""
+    from msb_tui.analysis import analyze
+
     try:
         with open(dockerfile, encoding="utf-8", errors="replace") as handle:
             text = handle.read()
@@ -200,9 +194,7 @@ def consume(events, model, *, progress: str = "plain", stdout=None, recording: s
             if changes or isinstance(event, StreamText):
                 handle(event, changes)
     finally:
-        if model.status in ("pending", "running"):
-            # The source ended without saying how (should not happen): report what we have.
-            pass
+        # Also when the source ends without saying how the build ended: report what we have.
         if progress == "json":
             out.write(json.dumps(summary_json(model, recording), ensure_ascii=False) + "\n")
         else:

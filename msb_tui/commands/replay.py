@@ -21,10 +21,8 @@ def analysis_for_recording(inputs: dict):
     text = inputs.get("dockerfile_text")
     if not text:
         return None
-    try:
-        from msb_tui.analysis import analyze
-    except ImportError:
-        return None
+    from msb_tui.analysis import analyze
+
     try:
         return analyze(text, target=inputs.get("target"), build_args=inputs.get("build_args") or {},
                        platform=inputs.get("platform"))

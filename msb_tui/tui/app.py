@@ -276,12 +276,8 @@ class MsbApp(App):
         self.call_from_thread(self._push_build, client, target, title, tags, on_model, compare_classic)
 
     def _push_build(self, client, target, title, tags, on_model, compare_classic=False) -> None:
-        try:
-            from msb_tui.tui.build_screen import BuildScreen
-        except ImportError:
-            self.notify("the live build view is not available in this build", severity="error", markup=False)
-            return
         from msb_tui.builds.runner import start_build
+        from msb_tui.tui.build_screen import BuildScreen
 
         request = self.build_request(target, tags=tags)
         analysis = self.analyze(target) if target != self.target else self.analysis
@@ -308,12 +304,9 @@ class MsbApp(App):
     def open_replay(self, path: Path, speed: float | None = 1.0, *, compare: Path | None = None) -> None:
         """Open a recorded build in the build screen, at ``speed`` (None: as fast as possible);
         with ``compare`` (another recording) both replay side by side."""
-        try:
-            from msb_tui.tui.build_screen import BuildScreen
-            from msb_tui.tui.build_source import ReplaySource
-        except ImportError:
-            self.notify("the live build view is not available in this build", severity="error", markup=False)
-            return
+        from msb_tui.tui.build_screen import BuildScreen
+        from msb_tui.tui.build_source import ReplaySource
+
         runs = []
         for recording in [path] + ([compare] if compare is not None else []):
             try:
@@ -333,13 +326,10 @@ class MsbApp(App):
 
     def open_imported_log(self, path: Path) -> None:
         """Open a plain ``--progress=plain`` CI log in the build screen."""
-        try:
-            from msb_tui.builds import plain_log
-            from msb_tui.tui.build_screen import BuildScreen
-            from msb_tui.tui.build_source import EventListSource
-        except ImportError:
-            self.notify("importing plain logs is not available in this build", severity="error", markup=False)
-            return
+        from msb_tui.builds import plain_log
+        from msb_tui.tui.build_screen import BuildScreen
+        from msb_tui.tui.build_source import EventListSource
+
         try:
             events = list(plain_log.import_log(Path(path), dockerfile_text=self.dockerfile_text or None))
         except Exception as error:  # noqa: BLE001

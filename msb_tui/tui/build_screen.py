@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from msb_tui.builds.events import BuildFailed
 from msb_tui.builds.model import BuildModel
@@ -436,11 +436,8 @@ class BuildScreen(Screen):
         yield Footer()
 
     def _graph(self) -> ComposeResult:
-        try:
-            from msb_tui.tui.widgets.stage_graph import StageGraph
-        except ImportError:
-            yield Static("stage graph: not available", id="graph")
-            return
+        from msb_tui.tui.widgets.stage_graph import StageGraph
+
         graph = StageGraph(self.runs[0].analysis, id="graph")
         graph.can_focus = False
         yield graph

@@ -1,6 +1,4 @@
-"""``msb_tui.cli.entry`` (the ``msb-tui`` program): only the command asked for is imported, and a
-command marked ``EXIT_AT_ONCE`` ends the process without the interpreter's teardown, after its
-output is flushed, when it returns 0 or 1."""
+"""``msb_tui.cli`` (the ``msb-tui`` program): only the command asked for is imported."""
 
 from __future__ import annotations
 
@@ -9,37 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
-PROGRAM = """
-import atexit, sys, types
-module = types.ModuleType("msb_tui.commands.fake")
-module.HELP = "a fake command"
-module.EXIT_AT_ONCE = {exit_at_once}
-module.add_arguments = lambda parser: parser.add_argument("code", type=int)
-def run(args):
-    atexit.register(lambda: print("teardown ran"))
-    print("output of the command")  # stdout is a pipe: block-buffered until flushed
-    return args.code
-module.run = run
-sys.modules["msb_tui.commands.fake"] = module
-import msb_tui.cli as cli
-cli.COMMANDS["fake"] = "fake"
-sys.argv = ["msb-tui", "fake", "{code}"]
-cli.entry()
-"""
-
-
-@pytest.mark.parametrize(
-    ("exit_at_once", "code", "teardown"),
-    [(True, 0, False), (True, 1, False), (True, 130, True), (False, 0, True)],
-)
-def test_exit_at_once_skips_teardown_only_after_a_normal_end(exit_at_once, code, teardown):
-    result = subprocess.run([sys.executable, "-c", PROGRAM.format(exit_at_once=exit_at_once, code=code)],
-                            capture_output=True, text=True)
-    assert result.returncode == code
-    assert "output of the command" in result.stdout
-    assert ("teardown ran" in result.stdout) == teardown
-
 
 def test_a_command_imports_no_other_command():
     code = (
