@@ -17,7 +17,7 @@ from msb_tui.analysis.errors import DockerfileError
 from msb_tui.analysis.parse import Instruction, ParsedFile
 from msb_tui.analysis.references import reference_error
 from msb_tui.analysis.stages import Base, Edge, GlobalArg, Stage
-from msb_tui.analysis.validate import VALID_STAGE_NAME, check_instruction, mount_fields
+from msb_tui.analysis.validate import check_instruction, mount_fields
 from msb_tui.analysis.versions import (
     CHMOD_CHECKED, COPY_FROM_LATER_ERROR, CURRENT, MOUNT_FROM_ONLY_BIND_CACHE, ONBUILD_FROM_STAGE, SHELL_PATTERNS,
     Version,
@@ -86,61 +86,6 @@ def _platform_error(value: str) -> str | None:
     return None
 
 
-# Well-formed common cases that cannot fail BuildKit's per-instruction checks.
-_OK_WITHOUT_FLAGS = frozenset({"RUN", "CMD", "ENTRYPOINT"})
-_OK_NONEMPTY_WITHOUT_FLAGS = frozenset({"ENV", "LABEL", "EXPOSE"})
-_OK_SINGLE_WITHOUT_FLAGS = frozenset({"WORKDIR", "USER"})
-_COPY_FLAGS = ("--from=", "--chown=", "--chmod=")
-# Without flags: 0 = always valid, 1 = valid with arguments, 2 = valid with exactly one argument,
-# 3 = an ARG with one well-formed name, 4 = a FROM with one or three well-formed arguments.
-_NO_FLAG_RULES = {
-    **{cmd: 0 for cmd in _OK_WITHOUT_FLAGS},
-    **{cmd: 1 for cmd in _OK_NONEMPTY_WITHOUT_FLAGS},
-    **{cmd: 2 for cmd in _OK_SINGLE_WITHOUT_FLAGS},
-    "ARG": 3,
-    "FROM": 4,
-}
-
-
-def _surely_valid(instruction: Instruction) -> bool:
-    """True for the common well-formed shapes BuildKit cannot object to (skips ``check_instruction``)."""
-    cmd = instruction.cmd
-    flags = instruction.flags
-    if not flags:
-        if cmd in _OK_WITHOUT_FLAGS:
-            return True
-        value = instruction.value
-        if cmd in _OK_NONEMPTY_WITHOUT_FLAGS:
-            return bool(value)
-        if cmd in _OK_SINGLE_WITHOUT_FLAGS:
-            return len(value) == 1
-        if cmd == "ARG":
-            return len(value) == 1 and not value[0].startswith("=")
-        if cmd == "FROM":
-            return len(value) == 1 or (
-                len(value) == 3 and value[1].lower() == "as" and VALID_STAGE_NAME.match(value[2].lower()) is not None
-            )
-        return False
-    if cmd == "COPY":
-        return len(flags) == 1 and len(instruction.value) >= 2 and flags[0].startswith(_COPY_FLAGS) and flags[0][-1] != "="
-    if cmd == "RUN":
-        for flag in flags:
-            if not flag.startswith("--mount=") or "$" in mount_fields(flag[8:]).get("from", ""):
-                return False
-        return True
-    if cmd == "FROM":
-        value = instruction.value
-        return (
-            len(flags) == 1
-            and flags[0].startswith("--platform=")
-            and flags[0] != "--platform="
-            and (len(value) == 1 or (
-                len(value) == 3 and value[1].lower() == "as" and VALID_STAGE_NAME.match(value[2].lower()) is not None
-            ))
-        )
-    return False
-
-
 # Instructions the lint reads (see lint._instruction_rules), and the sources that copy the whole context.
 LINTED = frozenset({"ARG", "ENV", "LABEL", "MAINTAINER", "CMD", "ENTRYPOINT", "WORKDIR", "EXPOSE", "HEALTHCHECK"})
 
@@ -174,19 +119,12 @@ _ROLES = {
 def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[DockerfileError]]:
     """The one pass over every instruction: group them into stages, collect per-instruction errors
     in file order (an instruction other than ARG before the first FROM is an error too), and note
-    what the later passes need (flagged instructions, lint inputs, keyword casing).
-
-    This loop runs once per instruction, so it keeps to local names and a role table."""
+    what the later passes need (flagged instructions, lint inputs, keyword casing)."""
     groups: list[_Group] = []
     errors: list[DockerfileError] = []
     group: _Group | None = None
     lower = mixed = 0
     context_copies = model.context_copies
-    no_flag_rules = _NO_FLAG_RULES
-    roles = _ROLES
-    valid_name = VALID_STAGE_NAME.match
-    copy_flags = _COPY_FLAGS
-    body_append = flagged_append = linted_append = None
     for instruction in parsed.instructions:
         keyword, _sub, _json, _original, line, _end, flags, value, _heredocs, cmd = instruction
         if keyword != cmd:
@@ -194,44 +132,12 @@ def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[Dockerfi
                 lower += 1
             else:
                 mixed += 1
-        if flags:
-            if cmd == "COPY":
-                valid = len(flags) == 1 and len(value) >= 2 and flags[0].startswith(copy_flags)
-            elif cmd == "RUN":
-                # Only mounts, none holding a variable (the one mount check made at parse time).
-                valid = True
-                for flag in flags:
-                    if not flag.startswith("--mount=") or "$" in flag or "secret" in flag:
-                        valid = False
-                        break
-            else:
-                valid = _surely_valid(instruction)
-        else:
-            rule = no_flag_rules.get(cmd)
-            if rule == 0:
-                valid = True
-            elif rule == 1:
-                valid = value != ()
-            elif rule == 2:
-                valid = len(value) == 1
-            elif rule == 3:  # ARG
-                valid = len(value) == 1 and value[0][:1] != "="
-            elif rule == 4:  # FROM
-                valid = len(value) == 1 or (
-                    len(value) == 3 and value[1].lower() == "as" and valid_name(value[2].lower()) is not None
-                )
-            else:
-                valid = False
-        if not valid:
-            error = check_instruction(instruction, None if model.buildkit >= CURRENT else model.buildkit)
-            if error is not None:
-                errors.append(error)
+        error = check_instruction(instruction, None if model.buildkit >= CURRENT else model.buildkit)
+        if error is not None:
+            errors.append(error)
         if cmd == "FROM":
             group = _Group(instruction)
             groups.append(group)
-            body_append = group.body.append
-            flagged_append = group.flagged.append
-            linted_append = group.linted.append
             continue
         if group is None:
             if cmd == "ARG":
@@ -239,20 +145,20 @@ def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[Dockerfi
             elif not errors or errors[-1].line != line:
                 errors.append(DockerfileError.make(line, "no build stage in current context", "no_stage"))
             continue
-        body_append(instruction)
-        role = roles.get(cmd)
+        group.body.append(instruction)
+        role = _ROLES.get(cmd)
         if flags and role != _EXPOSE:
-            flagged_append(instruction)
+            group.flagged.append(instruction)
         if role is None:
             continue
         if role == _LINT:
-            linted_append(instruction)
+            group.linted.append(instruction)
         elif role == _ARG:
-            linted_append(instruction)
+            group.linted.append(instruction)
             group.args.append(instruction)
         elif role == _EXPOSE:
-            linted_append(instruction)
-            flagged_append(instruction)
+            group.linted.append(instruction)
+            group.flagged.append(instruction)
         elif role == _ONBUILD:
             group.onbuild.append(instruction)
         elif "." in value or "./" in value:  # COPY / ADD: note the first copy of the whole context
