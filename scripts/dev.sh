@@ -44,9 +44,27 @@ venv() {
   .venv/bin/python -m compileall -q msb_tui > /dev/null
 }
 
+browser() {
+  # Debian's chromium for the browser tests (tests/web drives it through playwright, which downloads
+  # no browser of its own). Only for 'test' and 'setup': the demo does not need it.
+  command -v chromium > /dev/null 2>&1 && return
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get > /dev/null 2>&1; then
+    echo "set-up: no chromium; the browser tests need it (as root: apt-get install chromium)" >&2
+    return
+  fi
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium > .venv/apt-chromium.log 2>&1 \
+      || { apt-get update -q > /dev/null 2>&1 \
+           && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium > .venv/apt-chromium.log 2>&1; }; }; then
+    cat .venv/apt-chromium.log >&2
+    echo "set-up: installing chromium failed (log above)" >&2
+    exit 1
+  fi
+}
+
 timed venv venv
 timed engine .venv/bin/msb-tui engine up
 timed demo-images .venv/bin/msb-tui demo-images
+case "$action" in test|setup) timed browser browser ;; esac
 
 case "$action" in
   demo) exec .venv/bin/msb-tui demo "$@" ;;
