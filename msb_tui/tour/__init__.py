@@ -51,7 +51,7 @@ STEPS: tuple[Step, ...] = (
          "Left BuildKit, right the classic builder (DOCKER_BUILDKIT=0) on the same Dockerfile: the classic "
          "builder runs all {stage_count} stages, `test` included, one after another.",
          demo="seed-example", show="compare", recording="seed-example.jsonl",
-         compare_recording="seed-example-classic.jsonl", keys="k builds both ways"),
+         compare_recording="seed-example-classic.jsonl", keys="v builds both ways (versus)"),
     Step("target-test", "--target test",
          "Ask for the test stage and BuildKit runs it, with the stages it needs: {test_needed}.",
          demo="seed-example", show="build", target="test", recording="seed-example-test.jsonl",

@@ -18,7 +18,7 @@ def test_page_loads_and_keys_reach_the_app(serve, page_of):
     assert page.get_attribute("#terminal", "data-font-size") == "18"
     focus_terminal(page)
     page.keyboard.press("?")
-    wait_for_text(page, "build it with BuildKit and the classic builder side by side")  # the help screen
+    wait_for_text(page, "Everywhere", "Graph (home)", "command palette")  # the help screen
 
 
 def test_a_replayed_build_shows_its_lanes(serve, page_of):
