@@ -47,8 +47,8 @@ def engine_safety(dockerfile: bytes | str, buildkit: Version | None) -> Refusal 
     """The reason not to send this Dockerfile to an engine running ``buildkit``, or None.
 
     ``buildkit`` None (the engine's BuildKit is unknown) checks against the most fragile engine we
-    know (0.8). A file with no FROM is refused on every version (nothing can be built from it);
-    on 0.8 the reason says that it would crash the engine.
+    know (0.8). A file of only ARG lines (or none) is refused on every version (nothing can be built
+    from it); on 0.8 the reason says that it would crash the engine.
     """
     version = buildkit or BUILDKIT_08
     text = read_dockerfile(dockerfile) if isinstance(dockerfile, bytes) else dockerfile
@@ -61,7 +61,9 @@ def engine_safety(dockerfile: bytes | str, buildkit: Version | None) -> Refusal 
 def refusal(text: str, instructions: list[Instruction], version: Version) -> Refusal | None:
     """``engine_safety`` on a file already parsed (``instructions`` empty when it holds none)."""
     crash = version < MOUNT_FROM_ONLY_BIND_CACHE
-    if not any(instruction.cmd == "FROM" for instruction in instructions):
+    if all(instruction.cmd == "ARG" for instruction in instructions):
+        # Only ARGs (or nothing): BuildKit finds no stage. Any other instruction before a FROM is
+        # reported by the engine itself ("no build stage in current context"), without a crash.
         line, why = no_from_reason(text, instructions)
         if crash:
             return Refusal(line, f"{why}; {describe(version)} (Docker 20.10) crashes on a Dockerfile with no "
@@ -106,4 +108,4 @@ def no_from_reason(text: str, instructions: list[Instruction]) -> tuple[int | No
     if not instructions:
         return None, "the Dockerfile holds no instruction, so there is no FROM and nothing to build"
     last = instructions[-1]
-    return last.line_start, "no FROM instruction: nothing to build (only ARG lines or no stage)"
+    return last.line_start, "no FROM instruction: only ARG lines, nothing to build"

@@ -91,6 +91,8 @@ def test_engine_verdict_matches_corpus(name, docker_api, engine_buildkit, local_
     expected = case.expected_on(engine_buildkit)
     if expected is None:
         pytest.skip(f"needs BuildKit {case.needs_buildkit}; the corpus records no verdict for {engine_buildkit}")
+    if case.crashes_08 and engine_buildkit <= corpus.BUILDKIT_08:
+        pytest.skip(f"never sent to BuildKit 0.8: {case.crashes_08}")
     verdict, line = expected
     assert set(case.requires_images) <= local_images, f"add {case.requires_images} to LOCAL_IMAGES"
     source = case.source

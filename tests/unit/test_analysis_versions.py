@@ -33,8 +33,9 @@ def test_a_nul_inside_a_run_line_keeps_the_rest_of_the_file(tmp_path: Path):
     path = tmp_path / "Dockerfile"
     path.write_bytes(f"FROM {BB}\nRUN true\x00FOO\nRUN echo two\n".encode())
     analysis = analyze(path)
-    assert analysis.ok and analysis.stages[0].step_total == 3  # the engine prints [2/3] RUN true\x00FOO
+    assert analysis.stages[0].step_total == 3  # the engine prints [2/3] RUN true\x00FOO
     assert analysis.stages[0].instructions[0].original == "RUN true\x00FOO"
+    assert analysis.errors[0].line == 2 and analysis.errors[0].code == "nul_in_command"  # the step fails
 
 
 def test_lone_carriage_returns_are_not_line_breaks(tmp_path: Path):

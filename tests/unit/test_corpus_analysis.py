@@ -86,12 +86,15 @@ def test_corpus_is_broad():
     assert all(c.exercises for c in CASES.values())
 
 
-def test_arg_only_files_are_never_sent_to_the_engine():
-    """dockerd 20.10 panics on files without FROM that parse to no stage: they must be analysis-only."""
+def test_files_that_crash_an_engine_are_never_sent_to_it():
+    """dockerd 20.10 panics on files with no FROM (read as BuildKit reads them, not with splitlines())
+    and on RUN --mount=type=tmpfs,from=: such cases must be analysis-only or marked crashes_08."""
+    from msb_tui.analysis.safety import engine_safety
+
+    crashing = []
     for name, case in CASES.items():
-        text = case.source.decode("utf-8-sig", errors="replace")
-        instructions = [
-            line.split()[0].upper() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
-        ]
-        if not instructions or set(instructions) <= {"ARG"}:
-            assert case.analysis_only, f"{name} has no stage: mark it analysis_only"
+        refused = engine_safety(case.source, (0, 8))
+        if refused is not None and refused.crash:
+            crashing.append(name)
+            assert case.analysis_only or case.crashes_08, f"{name} crashes BuildKit 0.8 ({refused}): mark it"
+    assert len(crashing) >= 9, crashing

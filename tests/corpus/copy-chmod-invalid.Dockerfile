@@ -1,0 +1,2 @@
+FROM scratch
+COPY --chmod=999 a.txt /a.txt

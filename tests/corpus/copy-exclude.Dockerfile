@@ -1,0 +1,2 @@
+FROM scratch
+COPY --exclude=b.txt *.txt /

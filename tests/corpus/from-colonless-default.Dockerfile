@@ -1,0 +1,3 @@
+ARG A
+FROM ${A-scratch}
+COPY a.txt /a.txt

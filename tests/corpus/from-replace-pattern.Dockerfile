@@ -1,0 +1,3 @@
+ARG A=scratchx
+FROM ${A/x/}
+COPY a.txt /a.txt

@@ -1,0 +1,1 @@
+FROM scratchCOPY a.txt /a.txt

@@ -1,0 +1,1 @@
+ARG A=1 FROM scratch
