@@ -176,11 +176,11 @@ def _engine_version(client) -> dict[str, Any]:
         return dict(_ENGINE_VERSIONS[client])
     except (KeyError, TypeError):
         pass
-    try:
-        version = client.version()
-    except Exception:  # noqa: BLE001 - informative only
+    from msb_tui.engine.info import of_client
+
+    info = of_client(client).to_record()
+    if not info:
         return {}
-    info = {"version": version.get("Version"), "api_version": version.get("ApiVersion"), "os": version.get("Os")}
     try:
         _ENGINE_VERSIONS[client] = info
     except TypeError:  # not weak-referenceable: ask each time

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from msb_tui.engine.info import EngineInfo, gather  # noqa: F401 (EngineInfo re-exported)
 from msb_tui.engine.endpoints import DEFAULT_HOST, current_context_name, docker_config_dir  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:  # docker is imported lazily so `msb-tui --help` stays fast
@@ -72,15 +73,6 @@ def default_hint() -> str:
         "running engine with --host / DOCKER_HOST / 'docker context use'. ('msb-tui engine up' can start "
         "a local engine when run as root on Debian/Ubuntu.)"
     )
-
-
-@dataclass(frozen=True)
-class EngineInfo:
-    version: str
-    api_version: str
-    buildkit: bool  # can build with BuildKit through POST /build?version=2
-    os: str
-    arch: str
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,22 +209,5 @@ def connect(
 
 
 def engine_info(client: docker.APIClient) -> EngineInfo:
-    """Version, API version, OS/arch, and whether BuildKit builds are possible on this engine."""
-    data = client.version(api_version=False)
-    os_name = str(data.get("Os", "")).lower()
-    api_version = str(data.get("ApiVersion", ""))
-    return EngineInfo(
-        version=str(data.get("Version", "")),
-        api_version=api_version,
-        # POST /build?version=2 exists from API 1.39 (Docker 18.09); BuildKit builds are Linux-only.
-        buildkit=os_name == "linux" and _api_tuple(api_version) >= (1, 39),
-        os=os_name,
-        arch=str(data.get("Arch", "")),
-    )
-
-
-def _api_tuple(version: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in version.split("."))
-    except ValueError:
-        return (0,)
+    """Version, API version, BuildKit, image store and address of the engine (see ``engine.info``)."""
+    return gather(client)

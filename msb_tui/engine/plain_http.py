@@ -78,6 +78,19 @@ class PlainEngine:
             "Os": rest.strip("()") or headers.get("ostype", ""),
         }
 
+    def info(self, timeout: float = 10.0) -> dict:
+        """``GET /info`` (the image store and storage driver, for :mod:`msb_tui.engine.info`)."""
+        sock = self._connect(timeout)
+        try:
+            sock.sendall(_request_head("GET", "/info", {}, {}))
+            response = PlainResponse(sock)
+            body = response.read_all()
+        finally:
+            sock.close()
+        if response.status_code != 200:
+            raise PlainHTTPError(f"GET /info answered HTTP {response.status_code}")
+        return json.loads(body)
+
     def post_stream(self, path: str, params: dict, body, size: int, headers: dict[str, str]) -> "PlainResponse":
         """``POST path`` with ``body`` (a file-like with ``read``, ``size`` bytes); the answer, unread:
         this returns once the request is sent, without waiting for the engine to answer.
