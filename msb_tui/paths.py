@@ -50,3 +50,12 @@ def state_dir() -> Path:
 
 def recordings_dir() -> Path:
     return private_dir(state_dir() / "recordings")
+
+
+def cache_dir() -> Path:
+    """Downloads worth keeping between runs (engine binaries, the Go SDK root filesystem):
+    ``$XDG_CACHE_HOME/msb-tui``, else ``~/.cache/msb-tui``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    path = Path(base) / "msb-tui"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -2,9 +2,16 @@
 # One entry point for a fresh machine: set up what msb-tui needs, then run the app or the tests.
 #   scripts/dev.sh demo [NAME] [msb-tui options]   open the TUI on a demo (default: go)
 #   scripts/dev.sh test [pytest options]           run the whole test suite
+#   scripts/dev.sh setup                           set up everything the tests need, run nothing
 # Set-up (each step is skipped when already done): a virtual environment in .venv with the
-# package installed; a Docker engine (DOCKER_HOST or the local socket; otherwise, as root on
-# Debian/Ubuntu, docker.io is installed and dockerd started); the offline demo images.
+# package installed; Docker engines; the offline demo images on each engine.
+# - demo: one engine (DOCKER_HOST or the local socket; otherwise, as root on Debian/Ubuntu, current
+#   Docker from Debian's newest suite, started in its own network namespace).
+# - test and setup: the three engine lanes the real-engine tests run on (msb_tui/engine/lanes.py):
+#     current     Docker 28.x, overlay2 store     unix:///run/msb-tui/current/docker.sock
+#     containerd  Docker 28.x, containerd store   unix:///run/msb-tui/containerd/docker.sock
+#     compat      Debian 12's Docker 20.10        unix:///var/run/docker.sock
+#   MSB_TUI_LANES=current,compat limits the lanes (set-up and tests); default: all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 action=${1:-demo}
@@ -62,9 +69,15 @@ browser() {
 }
 
 timed venv venv
-timed engine .venv/bin/msb-tui engine up
-timed demo-images .venv/bin/msb-tui demo-images
-case "$action" in test|setup) timed browser browser ;; esac
+if [ "$action" = demo ]; then
+  timed engine .venv/bin/msb-tui engine up
+  timed demo-images .venv/bin/msb-tui demo-images
+else
+  lanes=${MSB_TUI_LANES:-all}
+  timed engines .venv/bin/msb-tui engine up --lanes "$lanes"
+  timed demo-images .venv/bin/msb-tui demo-images --lanes "$lanes"
+  case "$action" in test|setup) timed browser browser ;; esac
+fi
 
 case "$action" in
   demo) exec .venv/bin/msb-tui demo "$@" ;;

@@ -6,7 +6,11 @@ with ``--no-cache`` (so the steps really run and the recording shows real timing
 output) and the offline build args; the recording's absolute paths are rewritten relative to the
 repository so the fixtures are portable. The images are left untagged.
 
-    .venv/bin/python scripts/record_fixtures.py [NAME ...]     # default: all
+    .venv/bin/python scripts/record_fixtures.py [--lane LANE] [NAME ...]     # default: all
+
+Without ``--lane`` it records on the configured engine into tests/fixtures/recordings/ (those
+were made on Docker 20.10). ``--lane current`` (or ``containerd``, ``compat``) records on that
+test engine (docs/engines.md) into tests/fixtures/recordings/<lane>/.
 """
 
 from __future__ import annotations
@@ -97,12 +101,19 @@ def record(client, name: str) -> Path:
 
 
 def main(argv: list[str]) -> int:
+    global OUT
+    host = None
+    if argv[:1] == ["--lane"] and len(argv) > 1:
+        from msb_tui.engine.lanes import lane
+
+        chosen = lane(argv[1])
+        host, OUT, argv = chosen.host, OUT / chosen.name, argv[2:]
     names = argv or list(FIXTURES)
     unknown = [n for n in names if n not in FIXTURES]
     if unknown:
         print(f"unknown fixture(s): {', '.join(unknown)}; known: {', '.join(FIXTURES)}", file=sys.stderr)
         return 2
-    client = connect(timeout=None)
+    client = connect(host, timeout=None)
     OUT.mkdir(parents=True, exist_ok=True)
     for name in names:
         record(client, name)

@@ -1,5 +1,12 @@
-"""Shared fixtures. Real-engine tests use ``docker_api``; they fail in CI when no engine answers
-(CI starts one through scripts/dev.sh) and are skipped elsewhere with the reason."""
+"""Shared fixtures. Real-engine tests use ``docker_api`` (or ``engine_lane``); they fail in CI when
+no engine answers (CI starts them through scripts/dev.sh) and are skipped elsewhere with the reason.
+
+Every real-engine test runs once per engine lane (msb_tui/engine/lanes.py): ``current`` (Docker
+28.x, the primary lane), ``containerd`` (the same with the containerd image store) and ``compat``
+(Docker 20.10). Its id ends in the lane (``test_x[current]``) and it carries the mark
+``lane_<name>``: ``-m lane_current`` runs one lane alone; ``MSB_TUI_LANES=current,compat`` limits
+the lanes (in set-up too). While such a test runs, ``DOCKER_HOST`` points at its lane's engine, so
+the msb-tui and docker commands it starts use that engine too."""
 
 from __future__ import annotations
 
@@ -24,28 +31,48 @@ def _engine_missing(reason: str):
     pytest.skip(f"no Docker engine: {reason}")
 
 
+def _lane_params() -> list:
+    from msb_tui.engine.lanes import selected_lanes
+
+    return [pytest.param(lane, id=lane.name, marks=getattr(pytest.mark, f"lane_{lane.name}")) for lane in selected_lanes()]
+
+
+@pytest.fixture(scope="session", params=_lane_params())
+def engine_lane(request):
+    """The engine lane a real-engine test runs on (an :class:`msb_tui.engine.lanes.Lane`)."""
+    return request.param
+
+
+@pytest.fixture(autouse=True)
+def _lane_docker_host(request, monkeypatch):
+    """Point DOCKER_HOST at the lane's engine for tests on a lane (subprocesses, connect())."""
+    if "engine_lane" in request.fixturenames:
+        monkeypatch.setenv("DOCKER_HOST", request.getfixturevalue("engine_lane").host)
+        monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
+
+
 @pytest.fixture(params=["docker-py", "plain"])
-def engine_client(request, docker_api):
+def engine_client(request, docker_api, engine_lane):
     """Each way a build reaches the engine: docker-py's client (the TUI) and PlainEngine (``msb-tui build``)."""
     if request.param == "docker-py":
         return docker_api
     from msb_tui.engine.plain_http import connect_plain
 
-    engine = connect_plain(os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock"))
+    engine = connect_plain(engine_lane.host)
     assert engine is not None, "the engine answers docker-py but not PlainEngine"
     return engine
 
 
 @pytest.fixture(scope="session")
-def docker_api():
-    """A low-level ``docker.APIClient`` on the engine the suite runs against."""
+def docker_api(engine_lane):
+    """A low-level ``docker.APIClient`` on the lane's engine."""
     import docker
 
     try:
-        client = docker.APIClient(base_url=os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock"), timeout=600)
+        client = docker.APIClient(base_url=engine_lane.host, timeout=600)
         client.ping()
     except Exception as error:  # noqa: BLE001 - any failure means "no engine"
-        _engine_missing(str(error))
+        _engine_missing(f"{engine_lane.name} lane ({engine_lane.host}): {error}; run 'scripts/dev.sh setup'")
     return client
 
 

@@ -29,6 +29,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --tour: replay the bundled recordings of real builds even when an engine answers")
 
 
+def _started_engine() -> str | None:
+    """The current engine 'msb-tui engine up' started, when no configured engine answers."""
+    from msb_tui.engine.connection import EngineUnavailable, connect
+    from msb_tui.engine.lanes import PRIMARY
+    from msb_tui.engine.local import ping
+
+    try:
+        connect(ping_timeout=2)
+    except EngineUnavailable:
+        return PRIMARY.host if ping(PRIMARY.host, timeout=2) else None
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     from msb_tui.cli import main
     from msb_tui.offline import offline_build_args
@@ -45,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.online:
         for key, value in offline_build_args((folder / "Dockerfile").read_text()).items():
             argv += ["--build-arg", f"{key}={value}"]
-    rest = [f"--build-arg={value}" for value in args.build_arg]
+    host = _started_engine()
+    rest = [f"--host={host}"] if host else []
+    rest += [f"--build-arg={value}" for value in args.build_arg]
     rest += [f"--target={args.target}"] if args.target else []
     rest += ["--no-cache"] if args.no_cache else []
     if args.classic and args.headless:

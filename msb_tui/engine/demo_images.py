@@ -3,7 +3,8 @@
 - ``msb-demo/busybox``: a static busybox and its applet links, imported as a one-layer image
   (under a second).
 - ``msb-demo/golang``: a real Debian root filesystem with Go, made by ``debootstrap`` from the
-  Debian mirror apt already uses, imported as an SDK image (~770 MB, about a minute).
+  Debian mirror apt already uses, imported as an SDK image (~770 MB, about a minute). The root
+  filesystem tar is cached, so each further engine only imports it.
 
 Images that already exist are reused. Needs root on Debian/Ubuntu to install busybox-static and
 debootstrap when they are missing.
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from msb_tui.offline import BUSYBOX_IMAGE, GO_SDK_IMAGE
+from msb_tui.paths import cache_dir
 
 Say = Callable[[str], None]
 
@@ -119,7 +121,13 @@ def debian_mirror(candidates: list[Path] | None = None) -> str:
     raise RuntimeError("no Debian mirror found in /etc/apt/sources.list*; cannot debootstrap the Go SDK image")
 
 
-def make_go_sdk(client, say: Say = _say) -> None:
+def go_sdk_rootfs(say: Say = _say) -> Path:
+    """The Go SDK root filesystem as a tar, made once by debootstrap and cached: every engine
+    (each lane) imports the same file, so a second engine costs an import, not a minute of
+    debootstrap."""
+    tar_path = cache_dir() / f"go-sdk-{DEBIAN_SUITE}-rootfs.tar"
+    if tar_path.is_file():
+        return tar_path
     debootstrap = _need_package("debootstrap", "debootstrap", say)
     mirror = debian_mirror()
     workdir = Path(tempfile.mkdtemp(prefix="msb-go-sdk-", dir="/var/tmp"))
@@ -157,18 +165,25 @@ def make_go_sdk(client, say: Say = _say) -> None:
         # Trim what an SDK image does not need.
         for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
             shutil.rmtree(rootfs / junk, ignore_errors=True)
-        began = time.monotonic()
-        tar_path = workdir / "rootfs.tar"
-        subprocess.run(["tar", "-C", str(rootfs), "--numeric-owner", "-cf", str(tar_path), "."], check=True)
-        repository, tag = _split(GO_SDK_IMAGE)
-        say(f"importing {tar_path.stat().st_size / 1e6:.0f} MB as {GO_SDK_IMAGE} ...")
-        client.import_image(
-            src=str(tar_path), repository=repository, tag=tag,
-            changes=[f"ENV PATH={GO_SDK_PATH}", "ENV GOPATH=/go", "ENV CGO_ENABLED=0", "WORKDIR /src", 'CMD ["bash"]'],
-        )
-        say(f"{GO_SDK_IMAGE}: imported in {time.monotonic() - began:.0f} s")
+        partial = tar_path.with_suffix(".partial")
+        subprocess.run(["tar", "-C", str(rootfs), "--numeric-owner", "-cf", str(partial), "."], check=True)
+        partial.rename(tar_path)  # only a complete tar is ever reused
+        say(f"root filesystem cached at {tar_path} ({tar_path.stat().st_size / 1e6:.0f} MB)")
+        return tar_path
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def make_go_sdk(client, say: Say = _say) -> None:
+    tar_path = go_sdk_rootfs(say)
+    began = time.monotonic()
+    repository, tag = _split(GO_SDK_IMAGE)
+    say(f"importing {tar_path.stat().st_size / 1e6:.0f} MB as {GO_SDK_IMAGE} ...")
+    client.import_image(
+        src=str(tar_path), repository=repository, tag=tag,
+        changes=[f"ENV PATH={GO_SDK_PATH}", "ENV GOPATH=/go", "ENV CGO_ENABLED=0", "WORKDIR /src", 'CMD ["bash"]'],
+    )
+    say(f"{GO_SDK_IMAGE}: imported in {time.monotonic() - began:.0f} s")
 
 
 def ensure_demo_images(client, *, only: set[str] | None = None, force: bool = False, say: Say = _say) -> list[str]:

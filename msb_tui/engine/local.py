@@ -1,8 +1,10 @@
-"""Make sure a Docker engine answers: use the one configured, or install and start a local dockerd.
+"""Make sure a Docker engine answers: use the one configured, or install and start local ones.
 
 Used by ``msb-tui engine up`` (and so by scripts/dev.sh and CI). A machine of this project may
-have only the Docker CLI: as root on Debian/Ubuntu we install ``docker.io`` and start ``dockerd``
-in the background with its log in the state folder. Anywhere else we say what to install.
+have only the Docker CLI. As root on Debian/Ubuntu we start, in the background with their logs in
+the state folder, the engines of :mod:`msb_tui.engine.lanes`: current Docker from Debian's newest
+suite (what a user gets when no engine answers), the same with the containerd image store, and
+Debian 12's ``docker.io`` (20.10) on the default socket. Anywhere else we say what to install.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from msb_tui.engine import lanes
 from msb_tui.paths import state_dir
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
@@ -31,6 +34,7 @@ class EngineStatus:
     started_by_us: bool = False
     installed_by_us: bool = False
     log_path: Path | None = None
+    lane: str | None = None  # the lane of msb_tui.engine.lanes this engine is, when it is one
 
 
 def _say(message: str) -> None:
@@ -72,7 +76,7 @@ def dockerd_path() -> str | None:
     return shutil.which("dockerd") or ("/usr/sbin/dockerd" if os.path.exists("/usr/sbin/dockerd") else None)
 
 
-def ensure_engine(*, start: bool = True, wait_seconds: float = 60) -> EngineStatus:
+def ensure_engine(*, start: bool = True) -> EngineStatus:
     """Return a reachable engine, starting a local one when allowed and possible."""
     configured = os.environ.get("DOCKER_HOST")
     host = configured or DEFAULT_SOCKET
@@ -84,15 +88,76 @@ def ensure_engine(*, start: bool = True, wait_seconds: float = 60) -> EngineStat
             f"DOCKER_HOST={configured} does not answer. Start that engine, or unset DOCKER_HOST "
             "to let msb-tui start a local one."
         )
+    primary = lanes.PRIMARY
+    version = ping(primary.host)
+    if version:  # the current engine an earlier 'msb-tui engine up' started
+        return EngineStatus(host=primary.host, version=version, lane=primary.name)
     if not start:
         raise EngineSetupError(f"no Docker engine answers at {host}; run 'msb-tui engine up' to start one")
+    _check_can_start(host)
+    return ensure_lanes([primary])[0]
+
+
+def _check_can_start(host: str) -> None:
     if os.geteuid() != 0 or not _is_debian_like():
         raise EngineSetupError(
             f"no Docker engine answers at {host}. Install and start Docker "
             "(https://docs.docker.com/engine/install/), or set DOCKER_HOST to a running engine. "
             "msb-tui starts one itself only as root on Debian/Ubuntu."
         )
-    status = EngineStatus(host=host, version="")
+
+
+def ensure_lanes(wanted: list[lanes.Lane]) -> list[EngineStatus]:
+    """Start every lane of ``wanted`` that does not answer yet; their statuses, in order."""
+    statuses: dict[str, EngineStatus] = {}
+    for target in wanted:
+        version = ping(target.host)
+        if version:
+            statuses[target.name] = EngineStatus(host=target.host, version=version, lane=target.name)
+    missing = [target for target in wanted if target.name not in statuses]
+    if missing:
+        _check_can_start(missing[0].host)
+    if any(target.name == "compat" for target in missing):
+        statuses["compat"] = _start_compat()
+    own = [target for target in missing if target.own_engine]
+    if own:
+        statuses.update(_start_own(own))
+    return [statuses[target.name] for target in wanted]
+
+
+def _start_own(wanted: list[lanes.Lane]) -> dict[str, EngineStatus]:
+    """Fetch (or reuse) current Docker and start each lane's dockerd; they start side by side."""
+    from msb_tui.engine import debian_engine
+
+    # Debian's newest runc needs a newer glibc: the engine uses the machine's (Debian 12's) runc.
+    needed = [package for binary, package in (("runc", "runc"), ("iptables", "iptables"), ("ip", "iproute2"))
+              if not shutil.which(binary, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")]
+    if needed:
+        _say(f"installing {' '.join(needed)} from the machine's apt sources ...")
+        apt_install(*needed)
+    try:
+        binaries = debian_engine.ensure_binaries(_say)
+    except RuntimeError as error:
+        raise EngineSetupError(str(error)) from None
+    debian_engine.install_buildx_plugin(binaries, _say)
+    began = time.monotonic()
+    processes = {target.name: lanes.start(target, binaries, _say) for target in wanted}
+    statuses = {}
+    for target in wanted:
+        try:
+            version = lanes.wait(target, processes[target.name], lambda host, timeout: ping(host, timeout))
+        except RuntimeError as error:
+            raise EngineSetupError(str(error)) from None
+        statuses[target.name] = EngineStatus(host=target.host, version=version, started_by_us=True,
+                                             log_path=lanes.log_file(target), lane=target.name)
+        _say(f"Docker {version} ({target.name}) answers at {target.host} after {time.monotonic() - began:.1f} s")
+    return statuses
+
+
+def _start_compat(wait_seconds: float = 60) -> EngineStatus:
+    """Debian 12's docker.io (20.10) on the default socket, installed when missing."""
+    host = DEFAULT_SOCKET
+    status = EngineStatus(host=host, version="", lane="compat")
     if dockerd_path() is None:
         _say("no dockerd on this machine: installing Debian's docker.io (about 35 s) ...")
         began = time.monotonic()
