@@ -127,7 +127,13 @@ class BuildModel:
         if stage is None:
             self.internal.append(step)
             return
-        stage.steps.append(step)
+        # In BuildKit's numbering order, not arrival order: current BuildKit announces a solve's
+        # vertexes last step first (6/6 ... 1/6); BuildKit 0.8 first step first.
+        rank = _step_rank(step)
+        at = len(stage.steps)
+        while at and _step_rank(stage.steps[at - 1]) > rank:
+            at -= 1
+        stage.steps.insert(at, step)
         stage.announced = True
         if not stage.needed and stage.name not in self._mismatch_keys:
             self._mismatch_keys.add(stage.name)
@@ -316,3 +322,9 @@ class BuildModel:
     def totals(self) -> BuildTotals:
         return compute_totals(self.stages, started=self.started, finished=self.finished, latest=self._latest,
                               stopped=self.status.stopped, image_id=self.image_id)
+
+
+def _step_rank(step: StepRun) -> int:
+    """The step's number in its stage ("3" of "3/6"); 0 when it has none."""
+    number = (step.position or "0/").split("/", 1)[0]
+    return int(number) if number.isdigit() else 0
