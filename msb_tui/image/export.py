@@ -193,12 +193,11 @@ def read_image_archive(fileobj: BinaryIO) -> ImageArchive:
                 continue
             if name.startswith("blobs/"):
                 head = handle.read(512)
-                if head[:1] in (b"{", b"[") and member.size <= MAX_JSON_BLOB:
+                # Tar first: a layer whose first file is named "[x]..." starts with "[" too.
+                if _looks_like_tar(head):
+                    layers_by_key[name] = read_layer_tar(_Peeked(head, handle), name, member.size)
+                elif head[:1] in (b"{", b"[") and member.size <= MAX_JSON_BLOB:
                     json_files[name] = _parse_json(head + handle.read())
-                    continue
-                if not _looks_like_tar(head):
-                    continue
-                layers_by_key[name] = read_layer_tar(_Peeked(head, handle), name, member.size)
                 continue
             if name.endswith(".tar"):
                 layers_by_key[name] = read_layer_tar(handle, name, member.size)

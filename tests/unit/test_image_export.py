@@ -226,3 +226,13 @@ def test_a_layer_stacked_twice_through_a_symlinked_layer_tar():
     waste = compute_waste(archive.layers, stack_layers(archive.layers))
     assert (waste.total_bytes, waste.wasted_bytes) == (40, 30)
     assert archive.layers[2].entries["f"][2] == MODIFIED and archive.layers[0].entries["f"][2] == ADDED
+
+
+@pytest.mark.parametrize("first_name", ["[bold]x[/]y", "{weird}", "[@click=app.quit]"])
+def test_an_oci_layer_blob_whose_first_file_name_looks_like_json_is_a_layer(first_name):
+    """Docker 25+ exports layers as blobs/sha256/<hex>; a layer whose first member is named
+    "[..." or "{..." starts with that byte, like a JSON blob, and must still be read as a tar
+    (seen on Docker 28.5.2: those layers were reported missing)."""
+    archive = _read(oci_archive([layer_tar([(first_name, b"hostile\n")]), MIDDLE]))
+    assert [layer.error for layer in archive.layers] == [None, None]
+    assert sorted(archive.layers[0].entries) == [first_name]
