@@ -191,11 +191,15 @@ def _repeated_instructions(analysis) -> set[str]:
     return repeated
 
 
+def _without_onbuild(text: str) -> str:
+    return text[len("ONBUILD "):].lstrip() if text.upper().startswith("ONBUILD ") else text
+
+
 def _same_step(text: str, instruction) -> bool:
-    """Does a step name's text ("RUN echo x") show this instruction (whitespace and keyword case aside)?"""
-    original = instruction.original.strip()
-    if original.upper().startswith("ONBUILD "):
-        original = original[len("ONBUILD "):].lstrip()
+    """Does a step name's text ("RUN echo x") show this instruction (whitespace and keyword case aside)?
+
+    An ONBUILD trigger's step is "RUN ..." on BuildKit 0.8 and "ONBUILD RUN ..." on current BuildKit."""
+    original, text = _without_onbuild(instruction.original.strip()), _without_onbuild(text)
     ours, theirs = original.split(None, 1), text.split(None, 1)
     return ours[0].upper() == theirs[0].upper() and " ".join(ours[1:]).split() == " ".join(theirs[1:]).split()
 
