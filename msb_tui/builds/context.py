@@ -3,8 +3,10 @@
 Why not ``docker.utils.create_archive``: it writes float mtimes (PAX headers), which makes
 BuildKit read the body as a Dockerfile. Here every member is a GNU header with an integer
 mtime, owned by root (as the Docker CLI sends it), ``.dockerignore`` is applied with Docker's
-pattern rules, symlinks stay links, and nothing outside the context is read. A Dockerfile given
-with ``-f`` outside the context is added under a unique name.
+pattern rules, symlinks stay links, and nothing outside the context is read (a Dockerfile in the
+context that links out of it is refused). A Dockerfile given with ``-f`` outside the context is
+added under a unique name that the uploaded ``.dockerignore`` lists, as the docker CLI does, so it
+never lands in the image.
 """
 
 from __future__ import annotations
@@ -80,9 +82,14 @@ def _compile(pattern: str) -> re.Pattern[str]:
                 out.append(re.escape(ch))
             else:
                 body = pattern[i + 1 : end]
-                if body.startswith("^") or body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
+                negate = body[:1] in ("^", "!")
+                if negate:
+                    body = body[1:]
+                # Inside a class Go takes "[", "&", "~" and "|" literally; Python's re would read
+                # "[[" / "&&" / "~~" / "||" as future set operations (FutureWarning): escape them.
+                for char in "\\[&~|":
+                    body = body.replace(char, "\\" + char)
+                out.append("[" + ("^" if negate else "") + body + "]")
                 i = end
         else:
             out.append(re.escape(ch))
@@ -121,6 +128,9 @@ def parse_dockerignore(text: str) -> list[IgnorePattern]:
             continue
         exclusion = line.startswith("!")
         if exclusion:
+            if len(line) == 1:
+                # Docker (moby/patternmatcher) refuses the whole file, and so do we.
+                raise ContextError('.dockerignore: illegal exclusion pattern: "!"')
             line = line[1:].strip()
             if not line:
                 continue
@@ -137,8 +147,9 @@ def parse_dockerignore(text: str) -> list[IgnorePattern]:
 class IgnoreMatcher:
     """Decides which context paths ``.dockerignore`` excludes (last matching pattern wins)."""
 
-    def __init__(self, patterns: list[IgnorePattern]):
+    def __init__(self, patterns: list[IgnorePattern], text: str = ""):
         self.patterns = patterns
+        self.text = text  # the .dockerignore text the patterns came from
         self.has_exceptions = any(p.exclusion for p in patterns)
 
     def excluded(self, rel: str) -> bool:
@@ -194,10 +205,22 @@ def _resolve_dockerfile(context_dir: str, dockerfile: StrPath | None) -> tuple[s
         return path, None
     real_context = os.path.realpath(context_dir)
     real_file = os.path.realpath(path)
-    if os.path.islink(path) or not real_file.startswith(real_context + os.sep):
-        # A symlinked Dockerfile (or one that escapes through a symlinked folder) is sent as content.
-        return path, None
+    if not real_file.startswith(real_context + os.sep):
+        # The path names a file in the context, but a symlink leads out of it (Dockerfile ->
+        # /etc/shadow in a cloned repo): never read it, never send it. Naming a file outside the
+        # context with -f is the user's own choice; a link planted in the context is not.
+        raise ContextError(
+            f"the Dockerfile {rel} is a symlink to a file outside the build context; refusing to read it "
+            "(give the file itself with -f if you mean to build it)"
+        )
+    if os.path.islink(path):
+        return path, None  # a link to another file in the context: sent as content under its own name
     return path, rel.replace(os.sep, "/")
+
+
+def check_dockerfile(context_dir: StrPath, dockerfile: StrPath | None = None) -> str:
+    """The Dockerfile's path, once it is known to be safe to read (``ContextError`` otherwise)."""
+    return _resolve_dockerfile(os.fspath(context_dir), dockerfile)[0]
 
 
 def _ignore_text(context_dir: str, dockerfile_path: str) -> str:
@@ -362,7 +385,8 @@ def make_context_tar(
     if not os.path.isdir(context_dir):
         raise ContextError(f"build context is not a folder: {context_dir}")
     dockerfile_path, dockerfile_rel = _resolve_dockerfile(context_dir, dockerfile)
-    matcher = IgnoreMatcher(parse_dockerignore(_ignore_text(context_dir, dockerfile_path)))
+    ignore_text = _ignore_text(context_dir, dockerfile_path)
+    matcher = IgnoreMatcher(parse_dockerignore(ignore_text), ignore_text)
 
     spool = _Spool()
     try:
@@ -457,6 +481,7 @@ def _write_tar(
     always = {".dockerignore"}
     if dockerfile_rel is not None:
         always.add(dockerfile_rel)
+    outside = dockerfile_rel is None  # the Dockerfile is added under its own name at the end
 
     tar = _TarWriter(spool)
     root = context_dir
@@ -487,6 +512,8 @@ def _write_tar(
             rel = f"{rel_dir}/{name}" if rel_dir else name
             if rel not in always and matcher.excluded(rel):
                 continue
+            if outside and rel == ".dockerignore":
+                continue  # written at the end, naming the added Dockerfile
             try:
                 info = tar.info(full, rel)
             except OSError:
@@ -518,9 +545,14 @@ def _write_tar(
 
         digest = hashlib.sha256(os.fsencode(os.path.abspath(dockerfile_path)) + data).hexdigest()[:12]
         dockerfile_rel = f".msb-tui-dockerfile-{digest}"
-        tar.add(Member(dockerfile_rel, size=len(data), mtime=int(time.time())), io.BytesIO(data))
-        files += 1
-        size += len(data)
+        now = int(time.time())
+        tar.add(Member(dockerfile_rel, size=len(data), mtime=now), io.BytesIO(data))
+        # Like the docker CLI: the added Dockerfile (and .dockerignore) are listed in the uploaded
+        # .dockerignore, so the engine reads the Dockerfile but `COPY . /app` does not copy it.
+        ignore = (matcher.text.rstrip("\n") + f"\n.dockerignore\n{dockerfile_rel}\n").lstrip("\n").encode("utf-8")
+        tar.add(Member(".dockerignore", size=len(ignore), mtime=now), io.BytesIO(ignore))
+        files += 2
+        size += len(data) + len(ignore)
     tar.close()
     if progress is not None:
         progress(files, size)

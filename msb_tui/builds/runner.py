@@ -348,13 +348,6 @@ class BuildStream:
         if self.started is None:
             self.started = time.time()
         try:
-            with open(request.dockerfile_path(), "rb") as dockerfile:
-                dockerfile_bytes = dockerfile.read()
-            # As BuildKit reads it: no newline translation (a lone \r stays inside its line).
-            self._dockerfile_text = dockerfile_bytes.decode("utf-8", errors="replace")
-        except OSError:
-            dockerfile_bytes = self._dockerfile_text = None
-        try:
             tar, dockerfile_name = make_context_tar(request.context, request.dockerfile, self._progress("tar"))
         except _Cancelled:
             return None, self._early_end("cancelled")
@@ -362,6 +355,15 @@ class BuildStream:
             return None, self._early_end("failed", str(failure), {"phase": "context"})
         except OSError as failure:
             return None, self._early_end("failed", f"cannot read the build context: {failure}", {"phase": "context"})
+        # Read (and recorded) only once the context accepted it: a Dockerfile linking out of the
+        # context is refused above and its content never reaches the recording.
+        try:
+            with open(request.dockerfile_path(), "rb") as dockerfile:
+                dockerfile_bytes = dockerfile.read()
+            # As BuildKit reads it: no newline translation (a lone \r stays inside its line).
+            self._dockerfile_text = dockerfile_bytes.decode("utf-8", errors="replace")
+        except OSError:
+            dockerfile_bytes = self._dockerfile_text = None
         refused = _refusal(self.client, dockerfile_bytes) if dockerfile_bytes is not None else None
         if refused is not None:
             # e.g. dockerd 20.10 panics (and dies) on a Dockerfile holding only ARG lines: never send one.

@@ -104,6 +104,19 @@ def run(args: argparse.Namespace) -> int:
     if not os.path.isfile(dockerfile):
         print(f"msb-tui build: Dockerfile not found: {dockerfile}", file=sys.stderr)
         return EXIT_USAGE
+    from msb_tui.builds.context import ContextError, check_dockerfile
+
+    try:
+        check_dockerfile(context, request.dockerfile)  # before anything reads it (the analysis too)
+    except ContextError as error:
+        print(f"msb-tui build: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if request.dockerfile is not None and not request.classic and _outside(dockerfile, context):
+        # Measured on 20.10 and 28.5: BuildKit ignores .dockerignore in a tar-uploaded context, so
+        # the Dockerfile added to it is visible to `COPY .` (the classic builder hides it).
+        print("msb-tui build: warning: the Dockerfile is outside the context; it is uploaded inside the context "
+              "as .msb-tui-dockerfile-<hash>, and with BuildKit a 'COPY .' copies it into the image "
+              "(--classic hides it, as docker does)", file=sys.stderr)
 
     from msb_tui.engine.plain_http import connect_plain
 
@@ -125,6 +138,11 @@ def run(args: argparse.Namespace) -> int:
         return load_analysis(dockerfile, args.target, build_args, args.platform)
 
     return run_build(client, request, analysis, progress=args.progress, record=not args.no_record)
+
+
+def _outside(dockerfile: str, context: str) -> bool:
+    rel = os.path.relpath(os.path.abspath(dockerfile), os.path.abspath(context))
+    return rel == os.pardir or rel.startswith(os.pardir + os.sep)
 
 
 def run_build(client, request, analysis=None, *, progress: str = "plain", record: bool = True, stdout=None) -> int:

@@ -1,7 +1,8 @@
 """Leak check of a final image: build-time things that should have stayed in an earlier stage.
 
 Two kinds of finding: files (compilers and SDKs, package-manager caches, ``.git`` directories,
-source trees) found in the stacked final filesystem, and secrets (build args, ENV values, labels)
+source trees, credential files such as ``~/.ssh/id_*``, ``.aws/credentials``, ``.npmrc``,
+``.docker/config.json``, ``.env``) found in the stacked final filesystem, and secrets (build args, ENV values, labels)
 visible in the image config or history, where anyone who pulls the image can read them. Secret
 values are masked in findings; the point is to say where they are, not to repeat them.
 """
@@ -20,7 +21,7 @@ from msb_tui.image.layers import LayerInfo
 
 @dataclass(frozen=True, slots=True)
 class Leak:
-    category: str  # "toolchain", "cache", "vcs", "source", "secret"
+    category: str  # "toolchain", "cache", "vcs", "source", "credential", "secret"
     where: str  # a path in the image, or "history #N: ..." / "config Env" for secrets
     size: int
     why: str
@@ -78,6 +79,34 @@ TOOLCHAIN_FILES = {
     "dotnet-sdk": ".NET SDK",
     "tsc": "TypeScript compiler",
 }
+# Files that hold credentials wherever they are (a home folder copied in, a context without
+# .dockerignore): (the path's last parts, why). "*" stands for one name part.
+CREDENTIAL_FILES: list[tuple[tuple[str, ...], str]] = [
+    ((".ssh", "id_*"), "SSH private key"),
+    ((".aws", "credentials"), "AWS credentials file"),
+    ((".docker", "config.json"), "Docker registry credentials"),
+    ((".kube", "config"), "Kubernetes credentials"),
+    ((".npmrc",), "npm configuration (often holds an auth token)"),
+    ((".pypirc",), "PyPI upload credentials"),
+    ((".netrc",), "netrc login credentials"),
+    ((".git-credentials",), "git stored credentials"),
+    ((".env",), "environment file (usually holds secrets)"),
+    ((".env.*",), "environment file (usually holds secrets)"),
+]
+_NOT_CREDENTIAL = (".pub", ".example", ".sample", ".template", ".dist")
+
+
+def credential_reason(path: str) -> str | None:
+    """Why the file at ``path`` (slash-separated) is a credential file, or None."""
+    if path.endswith(_NOT_CREDENTIAL):
+        return None
+    parts = path.split("/")
+    for tail, why in CREDENTIAL_FILES:
+        if len(parts) >= len(tail) and all(fnmatch.fnmatchcase(p, t) for p, t in zip(parts[-len(tail):], tail)):
+            return why
+    return None
+
+
 SOURCE_SUFFIXES = (".go", ".c", ".cc", ".cpp", ".rs", ".java", ".cs", ".ts", ".kt")
 # Where source files are expected (headers, examples, bundled library sources).
 SOURCE_OK = ("usr/include/", "usr/share/", "usr/lib/", "usr/local/lib/", "usr/src/", "opt/", "var/lib/")
@@ -123,7 +152,10 @@ def file_leaks(root: Node) -> list[Leak]:
                     continue
                 stack.append((child_path, child))
                 continue
-            if name in TOOLCHAIN_FILES and child.kind == FILE:
+            credential = credential_reason(child_path)
+            if credential is not None:
+                found.append(Leak("credential", "/" + child_path, child.size if child.kind == FILE else 0, credential))
+            elif name in TOOLCHAIN_FILES and child.kind == FILE:
                 found.append(Leak("toolchain", "/" + child_path, child.size, TOOLCHAIN_FILES[name]))
             elif name.endswith(SOURCE_SUFFIXES) and not child_path.startswith(SOURCE_OK):
                 top = "/".join(child_path.split("/")[:2]) if "/" in child_path else child_path

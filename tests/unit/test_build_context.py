@@ -106,7 +106,53 @@ def test_dockerfile_outside_the_context_gets_a_unique_name(tmp_path):
     assert name.startswith(".msb-tui-dockerfile-") and "/" not in name
     with tarfile.open(fileobj=tar) as archive:
         assert archive.extractfile(name).read() == b"FROM scratch\nCOPY app.txt /\n"
-        assert set(archive.getnames()) == {"app.txt", ".msb-tui-dockerfile-000000000000", name}
+        assert set(archive.getnames()) == {"app.txt", ".msb-tui-dockerfile-000000000000", name, ".dockerignore"}
+        # As the docker CLI does: the uploaded .dockerignore hides the added Dockerfile from COPY.
+        assert archive.extractfile(".dockerignore").read().decode().split() == [".dockerignore", name]
+
+
+def test_dockerfile_outside_the_context_extends_its_dockerignore(tmp_path):
+    context = _tree(tmp_path / "ctx", {"app.txt": "hi", "junk.log": "x", ".dockerignore": "*.log\n"})
+    _tree(tmp_path / "elsewhere", {"Dockerfile": "FROM scratch\n"})
+    tar, name = make_context_tar(context, tmp_path / "elsewhere" / "Dockerfile")
+    with tarfile.open(fileobj=tar) as archive:
+        assert archive.getnames().count(".dockerignore") == 1
+        assert archive.extractfile(".dockerignore").read().decode().split() == ["*.log", ".dockerignore", name]
+        assert "junk.log" not in archive.getnames()
+
+
+@pytest.mark.parametrize("given", [None, "Dockerfile"])
+def test_a_dockerfile_linking_out_of_the_context_is_refused_and_never_read(tmp_path, given, monkeypatch):
+    secret = _tree(tmp_path / "outside", {"shadow": "root:$6$secret-hash:19000::::::\n"}) / "shadow"
+    context = _tree(tmp_path / "ctx", {"app.txt": "hi"})
+    os.symlink(secret, context / "Dockerfile")
+    monkeypatch.chdir(context)
+    opened = []
+    real_open = open
+
+    def spy(path, *args, **kwargs):
+        opened.append(os.path.realpath(path) if isinstance(path, (str, os.PathLike)) else path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", spy)
+    with pytest.raises(ContextError, match="symlink to a file outside the build context"):
+        make_context_tar(context, given)
+    assert str(secret) not in opened
+
+
+def test_a_bare_exclamation_mark_is_an_illegal_pattern_like_docker():
+    with pytest.raises(ContextError, match='illegal exclusion pattern: "!"'):
+        parse_dockerignore("*.log\n!\n")
+
+
+def test_brackets_in_a_class_are_literal_without_a_future_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        [pattern] = parse_dockerignore("br[[]x]\n")
+    matcher = IgnoreMatcher([pattern])
+    assert matcher.excluded("br[x]") and not matcher.excluded("brx]")
 
 
 def test_dockerfile_in_a_subfolder_keeps_its_relative_name(tmp_path):

@@ -60,6 +60,33 @@ def test_file_leaks_in_an_sdk_image():
     }  # empty /var/lib/apt/lists is fine; headers and docs are not source leaks
 
 
+def test_credential_files_are_leaks():
+    layer = layer_tar(
+        [
+            ("root/.ssh/id_ed25519", b"k" * 400),
+            ("root/.ssh/id_ed25519.pub", b"p" * 90),
+            ("home/app/.ssh/id_rsa", b"r" * 1700),
+            ("root/.aws/credentials", b"a" * 116),
+            ("app/.npmrc", b"n" * 60),
+            ("root/.docker/config.json", b"d" * 80),
+            ("app/.env", b"e" * 40),
+            ("app/.env.production", b"e" * 41),
+            ("app/.env.example", b"x" * 42),
+            ("app/credentials", b"c" * 10),  # not under .aws: a name alone proves nothing
+        ]
+    )
+    found = {(leak.category, leak.where, leak.size) for leak in file_leaks(_report("creds", [layer]).stacked.root)}
+    assert found == {
+        ("credential", "/root/.ssh/id_ed25519", 400),
+        ("credential", "/home/app/.ssh/id_rsa", 1700),
+        ("credential", "/root/.aws/credentials", 116),
+        ("credential", "/app/.npmrc", 60),
+        ("credential", "/root/.docker/config.json", 80),
+        ("credential", "/app/.env", 40),
+        ("credential", "/app/.env.production", 41),
+    }
+
+
 def test_final_image_has_no_file_leaks():
     assert file_leaks(_report("final", [FINAL]).stacked.root) == []
 

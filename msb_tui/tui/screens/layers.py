@@ -269,7 +269,7 @@ class LayersScreen(Screen):
         if not report.leaks:
             out.append("none found: no toolchains, caches, sources or secrets in the final image\n", style="green")
         for leak in report.leaks:
-            out.append(f"  {leak.category:<9}", style="bold red" if leak.category == "secret" else "bold yellow")
+            out.append(f"  {leak.category:<9}", style="bold red" if leak.category in ("secret", "credential") else "bold yellow")
             out.append(f" {human(leak.size) if leak.size else '':>10}  ")
             out.append(plain(leak.where))
             out.append(f": {plain(leak.why)}\n", style="dim")
