@@ -55,14 +55,17 @@ def parse_pairs(values: list[str], what: str, *, from_env: bool) -> dict[str, st
     return pairs
 
 
-def load_analysis(dockerfile: str, target: str | None, build_args: dict[str, str], platform: str | None):
-    """The Dockerfile analysis, or None when it is unavailable (unreadable file, parse failure)."""
+def load_analysis(dockerfile: str, target: str | None, build_args: dict[str, str], platform: str | None,
+                  buildkit=None):
+    """The Dockerfile analysis for the engine's BuildKit, or None when it is unavailable (unreadable
+    file, parse failure)."""
     from msb_tui.analysis import analyze
 
     try:
-        with open(dockerfile, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
-        return analyze(text, target=target, build_args=build_args, platform=platform, lint=False)  # not shown here
+        with open(dockerfile, "rb") as handle:  # bytes, read as BuildKit reads them
+            data = handle.read()
+        return analyze(data, target=target, build_args=build_args, platform=platform, lint=False,  # not shown here
+                       buildkit=buildkit)
     except Exception:  # noqa: BLE001 - the build still runs without a plan
         return None
 
@@ -135,7 +138,11 @@ def run(args: argparse.Namespace) -> int:
     # The analysis runs while the engine works on the build (a cached one answers in 20-40 ms):
     # run_build calls it once the request has gone out.
     def analysis():
-        return load_analysis(dockerfile, args.target, build_args, args.platform)
+        from msb_tui.analysis.versions import engine_buildkit
+        from msb_tui.builds.runner import _engine_version  # asked once per client, when the build was sent
+
+        buildkit = engine_buildkit(_engine_version(client).get("version") or "")
+        return load_analysis(dockerfile, args.target, build_args, args.platform, buildkit)
 
     return run_build(client, request, analysis, progress=args.progress, record=not args.no_record)
 

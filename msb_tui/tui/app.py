@@ -167,10 +167,19 @@ class MsbApp(App):
                 target=target,
                 build_args=dict(self.build_args if build_args is None else build_args),
                 platform=self.options.platform,
+                buildkit=self.buildkit,
             )
         except Exception as error:  # noqa: BLE001 - a broken analysis must not take the app down
             self.load_error = f"analysis failed: {error}"
             return None
+
+    buildkit: tuple[int, int] | None = None  # the BuildKit plans are exact to: the engine's, once connected
+
+    def plan_for_engine(self, buildkit: tuple[int, int] | None) -> None:
+        """Plan for the connected engine's BuildKit (0.8 and current BuildKit run different stages)."""
+        if buildkit is not None and buildkit != self.buildkit:
+            self.buildkit = buildkit
+            self.set_plan_inputs()
 
     def set_plan_inputs(self, *, target: str | None | bool = False, build_args: dict[str, str] | None = None) -> None:
         """Change the target and/or build args; the plan (and every screen showing it) updates at once."""
@@ -273,6 +282,9 @@ class MsbApp(App):
             self.call_from_thread(self.notify, plain(str(error)), title="Cannot build", severity="error",
                                   markup=False, timeout=12)
             return
+        from msb_tui.analysis.versions import client_buildkit
+
+        self.call_from_thread(self.plan_for_engine, client_buildkit(client))
         self.call_from_thread(self._push_build, client, target, title, tags, on_model, compare_classic)
 
     def _push_build(self, client, target, title, tags, on_model, compare_classic=False) -> None:
