@@ -6,7 +6,9 @@
 Shots: the stage graph (go, parallel, a small terminal), a live build mid-way with parallel stages
 running (the real-time replay is paused part-way), a finished build with its timeline and a skipped
 stage, a failure, and the Layers view with each stage's size next to the final image (this one
-builds ``demo_dockerfiles/go`` on the engine with the offline demo images; skipped with --no-engine).
+builds ``demo_dockerfiles/go`` on the engine with the offline demo images; skipped with --no-engine),
+the tour, and the app in a browser (``msb-tui serve`` in Debian's headless Chromium; these PNGs are
+the browser's own screenshots).
 
 PNG: the SVG's font family is swapped for DejaVu Sans Mono (Debian ``fonts-dejavu-core``) and
 rendered with resvg-py, which keeps box-drawing characters aligned.
@@ -18,6 +20,7 @@ import argparse
 import asyncio
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -205,6 +208,50 @@ async def shot_layers(size) -> None:
     print(f"  (built {image[:19] if image else '?'})")
 
 
+async def shot_tour(size) -> None:
+    """The tour on its bundled recordings, at the classic-vs-BuildKit step (terminal)."""
+    from msb_tui.tui.tour import TourApp, TourCaption
+
+    app = TourApp(recordings_only=True)
+    app.tour.index = next(i for i, step in enumerate(app.tour.steps) if step.key == "classic")
+    async with app.run_test(size=(max(size[0], 140), max(size[1], 40))) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if app.screen.query(TourCaption) and getattr(app.screen, "columns", None):
+                if all(not column.running for column in app.screen.columns):
+                    break
+        await pilot.pause(0.3)
+        save(app, "tour-classic")
+
+
+def _browser_shots() -> None:
+    from msb_tui.web import driver
+
+    with driver.browser() as instance, tempfile.TemporaryDirectory(prefix="msb-shots-") as logs:
+        with driver.serve(["--tour", "--recordings"], cwd=REPO, log_dir=Path(logs)) as served:
+            page = driver.open_page(instance, served.url(), width=1600, height=900)
+            driver.wait_for_text(page, "1/8", "The stage graph")
+            driver.focus_terminal(page)
+            for number in range(2, 4):
+                page.keyboard.press("ArrowRight")
+                driver.wait_for_text(page, f"{number}/8")
+            driver.wait_for_text(page, "SUCCEEDED", timeout=30)
+            page.wait_for_timeout(6000)  # the "built …" notification goes away
+            page.screenshot(path=str(OUT / "browser-tour.png"))
+            print("  browser-tour.png")
+        with driver.serve(["--demo", "seed-example"], cwd=REPO, log_dir=Path(logs)) as served:
+            page = driver.open_page(instance, served.url(), width=1600, height=900)
+            driver.wait_for_text(page, "builds 3/4 stages")
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(OUT / "browser-graph.png"))
+            print("  browser-graph.png")
+
+
+async def shot_browser(size) -> None:
+    """msb-tui serve in Debian's headless Chromium: the tour (parallel stages) and the graph."""
+    await asyncio.to_thread(_browser_shots)
+
+
 SHOTS = {
     "graph": shot_graph,
     "live": shot_live,
@@ -212,6 +259,8 @@ SHOTS = {
     "failure": shot_failure,
     "history": shot_history,
     "layers": shot_layers,
+    "tour": shot_tour,
+    "browser": shot_browser,
 }
 
 

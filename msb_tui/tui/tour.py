@@ -81,7 +81,7 @@ class TourApp(MsbApp):
     @staticmethod
     def _recordings_note(why: str) -> str:
         facts = tour.measured()
-        return f"{why}: replaying recordings of real builds ({facts.get('engine', 'Docker')}, {facts.get('recorded', '?')})"
+        return f"replaying recordings of real builds ({facts.get('engine', 'Docker')}, {facts.get('recorded', '?')}): {why}"
 
     def _engine_known(self, live: bool, note: str) -> None:
         self.live, self.engine_note = live, note

@@ -4,7 +4,7 @@ through ``executable_path`` and never downloads a browser).
 
 The page's terminal is a canvas, so what the app shows is read off the wire: an init script wraps
 the page's ``WebSocket`` and keeps the terminal output as text (escape sequences removed), the
-time the first frame arrived, and the page's longest stalls (a 10 ms timer's lateness and the gaps
+times the first screen text and the first frame naming "msb-tui" arrived, and the page's longest stalls (a 10 ms timer's lateness and the gaps
 between animation frames).
 """
 
@@ -30,7 +30,7 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
 
 PAGE_HOOK = r"""
 (() => {
-  const state = {text: "", bytes: 0, firstFrameAt: null, closed: null, timerLate: 0, frameGap: 0, watching: false};
+  const state = {text: "", bytes: 0, firstFrameAt: null, firstTextAt: null, closed: null, timerLate: 0, frameGap: 0, longTask: 0, watching: false};
   window.__msb = state;
   const decoder = new TextDecoder();
   const strip = (s) => s.replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, "").replace(/\x1b\[[0-9;?<=>]*[ -\/]*[@-~]/g, "")
@@ -44,6 +44,7 @@ PAGE_HOOK = r"""
         const chunk = strip(decoder.decode(event.data, {stream: true}));
         state.bytes += event.data.byteLength;
         state.text = (state.text + chunk).slice(-400000);
+        if (state.firstTextAt === null && chunk.replace(/\s/g, "").length > 20) state.firstTextAt = performance.now();
         if (state.firstFrameAt === null && state.text.includes("msb-tui")) state.firstFrameAt = performance.now();
       });
       this.addEventListener("close", (event) => { state.closed = event.code; });
@@ -63,6 +64,12 @@ PAGE_HOOK = r"""
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
+  // The page's own work: the longest task on its main thread (the browser reports those over 50 ms).
+  try {
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) if (state.watching) state.longTask = Math.max(state.longTask, entry.duration);
+    }).observe({type: "longtask"});
+  } catch (error) { /* no long-task timing in this browser */ }
 })();
 """
 
@@ -150,6 +157,12 @@ def open_page(instance, url: str, *, width: int = 1400, height: int = 860):
     page.add_init_script(PAGE_HOOK)
     page.goto(url)
     return page
+
+
+def wait_for_first_text(page, timeout: float = 30.0) -> float:
+    """Wait for the app's first screen (any text); when it arrived (ms after the navigation began)."""
+    page.wait_for_function("window.__msb && window.__msb.firstTextAt !== null", timeout=timeout * 1000)
+    return float(page.evaluate("window.__msb.firstTextAt"))
 
 
 def screen_text(page) -> str:
