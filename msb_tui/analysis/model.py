@@ -62,7 +62,7 @@ class Model:
     external_sources: list[tuple[str, str, int]] = field(default_factory=list)
     needed: set[int] | None = None
     buildkit: Version = CURRENT  # the BuildKit to be exact to
-    legacy: bool = False  # BuildKit 0.8's variable expansion (set by build_model)
+    legacy: bool = False  # BuildKit 0.8's variable expansion (set by model_stages)
 
 
 def _is_literal(word: str, escape: str) -> bool:
@@ -564,7 +564,7 @@ def _onbuild_raw_sources(base: Stage, last_by_name: dict[str, int], count: int, 
 def stage_dependencies(model: Model) -> list[list[int]]:
     """For each stage, the stages it needs (base, copy and mount sources), without repeats.
 
-    Computed once per model (the edges do not change after ``build_model``)."""
+    Computed once per model (the edges do not change after ``model_stages``)."""
     if model.needs is not None and len(model.needs) == len(model.stages):
         return model.needs
     needs: list[list[int]] = [[] for _ in model.stages]
@@ -649,8 +649,8 @@ def reachable(needs: list[list[int]], target: int) -> set[int]:
     return seen
 
 
-def build_model(parsed: ParsedFile, *, target: str | None, build_args: dict[str, str], platform: str | None,
-                buildkit: Version = CURRENT) -> Model:
+def model_stages(parsed: ParsedFile, *, target: str | None, build_args: dict[str, str], platform: str | None,
+                 buildkit: Version = CURRENT) -> Model:
     """The stage model plus every error BuildKit would report, in BuildKit's order (``buildkit``:
     the version to be exact to)."""
     model = Model(escape=parsed.escape, buildkit=buildkit, legacy=buildkit < SHELL_PATTERNS)

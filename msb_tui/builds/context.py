@@ -244,7 +244,7 @@ BLOCKSIZE = 512
 RECORDSIZE = 20 * BLOCKSIZE
 
 
-class Member:
+class TarHeader:
     """One tar member, with ``tarfile.TarInfo``'s field names (root-owned unless set otherwise)."""
 
     __slots__ = ("name", "mode", "mtime", "uid", "gid", "uname", "gname", "type", "linkname", "size",
@@ -273,7 +273,7 @@ def _octal(value: int, digits: int) -> bytes:
     return b"%0*o\0" % (digits - 1, value)
 
 
-def gnu_header(info: Member) -> bytes | None:
+def gnu_header(info: TarHeader) -> bytes | None:
     """The 512-byte GNU header ``tarfile`` would write for ``info`` (root-owned, no user/group names),
     built directly — ``TarInfo.tobuf`` costs several times more per file. None when the member needs
     tarfile's extensions (a name or link over 100 bytes, a size over 8 GB): call ``tobuf`` then."""
@@ -316,11 +316,11 @@ class _TarWriter:
         self.out = out
         self._inodes: dict[tuple[int, int], str] = {}
 
-    def info(self, path: str, arcname: str) -> Member | None:
+    def info(self, path: str, arcname: str) -> TarHeader | None:
         """The member for ``path`` (not followed if it is a link); None for sockets and the like."""
         st = os.lstat(path)
         mode = st.st_mode
-        info = Member(arcname, mode=stat.S_IMODE(mode), mtime=int(st.st_mtime))
+        info = TarHeader(arcname, mode=stat.S_IMODE(mode), mtime=int(st.st_mtime))
         if stat.S_ISREG(mode):
             key = (st.st_dev, st.st_ino)
             first = self._inodes.get(key) if st.st_nlink > 1 else None
@@ -345,7 +345,7 @@ class _TarWriter:
             return None
         return info
 
-    def add(self, info: Member, data: BinaryIO | None = None) -> None:
+    def add(self, info: TarHeader, data: BinaryIO | None = None) -> None:
         """Write the header and exactly ``info.size`` bytes of ``data`` (a file that shrank while being
         read is padded with zeros, one that grew is cut: the header already holds the size)."""
         out = self.out
@@ -546,11 +546,11 @@ def _write_tar(
         digest = hashlib.sha256(os.fsencode(os.path.abspath(dockerfile_path)) + data).hexdigest()[:12]
         dockerfile_rel = f".msb-tui-dockerfile-{digest}"
         now = int(time.time())
-        tar.add(Member(dockerfile_rel, size=len(data), mtime=now), io.BytesIO(data))
+        tar.add(TarHeader(dockerfile_rel, size=len(data), mtime=now), io.BytesIO(data))
         # Like the docker CLI: the added Dockerfile (and .dockerignore) are listed in the uploaded
         # .dockerignore, so the engine reads the Dockerfile but `COPY . /app` does not copy it.
         ignore = (matcher.text.rstrip("\n") + f"\n.dockerignore\n{dockerfile_rel}\n").lstrip("\n").encode("utf-8")
-        tar.add(Member(".dockerignore", size=len(ignore), mtime=now), io.BytesIO(ignore))
+        tar.add(TarHeader(".dockerignore", size=len(ignore), mtime=now), io.BytesIO(ignore))
         files += 2
         size += len(data) + len(ignore)
     tar.close()

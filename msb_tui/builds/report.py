@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from msb_tui.builds.events import EngineEvent, LogChunk, StreamText
 from msb_tui.builds.changes import BuildEnded, Change, LogAppended, PlanMismatch, StageChanged, StepChanged
 from msb_tui.builds.model import BuildModel
-from msb_tui.builds.runs import StageRun, StepRun
+from msb_tui.builds.runs import StageRun, State, StepRun
 from msb_tui.sanitize import strip_controls
 
 _FLUSH_BYTES = 1 << 16
@@ -81,15 +81,15 @@ class PlainProgress:
         for change in changes:
             if isinstance(change, StepChanged):
                 step = change.step
-                if step.state == "planned" or not step.name:
+                if step.state == State.PLANNED or not step.name:
                     continue
                 number, new = self._number(step)
                 if new:
                     write(f"#{number} {_clean(step.name, False)}\n")
-                if step.state in ("running",) or step.digest in self._printed_end:
+                if step.state == State.RUNNING or step.digest in self._printed_end:
                     continue
                 self._printed_end.add(step.digest)
-                if step.state == "cached":
+                if step.state == State.CACHED:
                     write(f"#{number} CACHED\n")
                 elif step.state == "done":
                     write(f"#{number} DONE {_seconds(step.duration)}\n")
@@ -97,7 +97,7 @@ class PlainProgress:
                     write(f"#{number} ERROR: {_clean(step.error or 'failed', False)}\n")
                 elif step.state == "cancelled":
                     write(f"#{number} CANCELED\n")
-                elif step.state == "interrupted":  # the engine went away mid-step
+                elif step.state == State.INTERRUPTED:  # the engine went away mid-step
                     write(f"#{number} INTERRUPTED {_seconds(step.duration)}\n")
             elif isinstance(change, LogAppended):
                 step = change.step
@@ -200,7 +200,7 @@ def summary_json(model: BuildModel, recording: str | None = None) -> dict[str, A
         "status": model.status,
         "error": model.error,
         "image_id": model.image_id,
-        "stages": [stage_to_json(stage) | {"cached_steps": sum(1 for s in stage.steps if s.state == "cached")} for stage in model.stages],
+        "stages": [stage_to_json(stage) | {"cached_steps": sum(1 for s in stage.steps if s.state == State.CACHED)} for stage in model.stages],
         "totals": {
             "wall": totals.wall,
             "step_time_sum": totals.step_time_sum,
@@ -233,7 +233,7 @@ def summary_text(model: BuildModel, recording: str | None = None, *, failed_log_
                 _clean(stage.name, False),
                 stage.state,
                 str(len(stage.steps)),
-                str(sum(1 for s in stage.steps if s.state == "cached")),
+                str(sum(1 for s in stage.steps if s.state == State.CACHED)),
                 _seconds(stage.duration),
                 start,
                 end,

@@ -138,7 +138,7 @@ class StageDiff:
 
 
 @dataclass
-class Comparison:
+class BuildComparison:
     a: RecordingSummary
     b: RecordingSummary
     stages: list[StageDiff] = field(default_factory=list)
@@ -178,14 +178,14 @@ def stage_stats(path: Path) -> tuple[list[StageStats], Any]:
     return stats, model.totals()
 
 
-def compare(path_a: Path, path_b: Path) -> Comparison:
+def compare(path_a: Path, path_b: Path) -> BuildComparison:
     """Per-stage time and cache differences between two recorded builds (stages matched by name)."""
     stats_a, totals_a = stage_stats(path_a)
     stats_b, totals_b = stage_stats(path_b)
     by_a = {s.name: s for s in stats_a}
     by_b = {s.name: s for s in stats_b}
     names = [s.name for s in stats_a] + [s.name for s in stats_b if s.name not in by_a]
-    return Comparison(
+    return BuildComparison(
         a=summarize(path_a),
         b=summarize(path_b),
         stages=[StageDiff(name, by_a.get(name), by_b.get(name)) for name in names],

@@ -26,7 +26,7 @@ class FileDifference:
 
 
 @dataclass
-class Comparison:
+class ImageComparison:
     name_a: str
     name_b: str
     size_a: int
@@ -80,11 +80,11 @@ def _flatten(report) -> dict[str, tuple[int, int, str | None]]:
     return result
 
 
-def compare_reports(a, b) -> Comparison:
+def compare_reports(a, b) -> ImageComparison:
     """Compare two :class:`~msb_tui.image.report.ImageReport` (both with file trees)."""
     ids_a, ids_b = a.archive.diff_ids, b.archive.diff_ids
     shared = [diff_id for diff_id in ids_a if diff_id in set(ids_b)]
-    comparison = Comparison(
+    comparison = ImageComparison(
         name_a=a.name,
         name_b=b.name,
         size_a=a.layers.size,

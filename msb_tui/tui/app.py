@@ -1,6 +1,6 @@
 """The msb-tui application: holds the Dockerfile, its analysis and the engine, and routes between screens.
 
-Screens: the stage graph (home), the live build (D2's ``BuildScreen``), layers of an image, history of
+Screens: the stage graph (home), the live build (``BuildScreen``), layers of an image, history of
 recorded builds, troubleshoot (build a stage and open a shell in it), help. The engine is connected
 lazily, in a worker, only when something needs it, so the app starts (and graph, replay and import
 work) without one.

@@ -27,10 +27,10 @@ from msb_tui.builds.events import BuildFailed
 from msb_tui.builds.model import BuildModel
 from msb_tui.tui.build_source import BuildFeed, BuildSource, EngineClock, EventListSource
 from msb_tui.tui.messages import (
-    BuildCancelled,
     BuildFinished,
     BuildProgressed,
     BuildStarted,
+    BuildStopped,
     LayersRequested,
     StageFinished,
     StageStarted,
@@ -314,7 +314,7 @@ class BuildColumn(Vertical):
             if status in ("succeeded", "failed", "cancelled") or batch.ended:
                 self._ended_posted = True
                 self._note = "" if status != "running" else "the stream ended early"
-                out.append(BuildCancelled(model) if status == "cancelled" else BuildFinished(model))
+                out.append(BuildStopped(model) if status == "cancelled" else BuildFinished(model))
         return out
 
     def _show_failure(self) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from msb_tui.builds.runs import State
+
 EDGE_FROM = "from"
 EDGE_COPY = "copy"
 EDGE_MOUNT = "mount"
@@ -449,14 +451,14 @@ LEGEND: list[tuple[str, str]] = [
 # --- From an analysis (duck-typed: msb_tui.analysis.Analysis) -------------------------------------
 
 STATE_TEXT = {
-    "planned": "· planned",
-    "running": "● running",
-    "cached": "✓ cached",
-    "done": "✓ done",
-    "failed": "✗ failed",
-    "skipped": "– skipped",
-    "cancelled": "■ cancelled",
-    "interrupted": "↯ interrupted",
+    State.PLANNED: "· planned",
+    State.RUNNING: "● running",
+    State.CACHED: "✓ cached",
+    State.DONE: "✓ done",
+    State.FAILED: "✗ failed",
+    State.SKIPPED: "– skipped",
+    State.CANCELLED: "■ cancelled",
+    State.INTERRUPTED: "↯ interrupted",
 }
 
 

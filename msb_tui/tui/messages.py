@@ -67,8 +67,8 @@ class BuildFinished(Message):
         self.model = model
 
 
-class BuildCancelled(Message):
-    """The build was cancelled (key, rebuild, leaving the screen, quitting)."""
+class BuildStopped(Message):
+    """The build was stopped before its end (key, rebuild, leaving the screen, quitting)."""
 
     def __init__(self, model: "BuildModel") -> None:
         super().__init__()

@@ -70,7 +70,7 @@ async def test_cancel_mid_step_keeps_the_stage_time_and_clears_cancelling():
         screen = app.screen
         await wait_for(pilot, lambda: screen.columns[0].model.stage("build").state == "running")
         await pilot.press("c")
-        await wait_for(pilot, lambda: "BuildCancelled" in app.kinds())
+        await wait_for(pilot, lambda: "BuildStopped" in app.kinds())
         await app.workers.wait_for_complete()
         await pilot.pause()
         header = screen.query_one(BuildHeader)

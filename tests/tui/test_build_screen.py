@@ -1,4 +1,4 @@
-"""The live build view, fed by recordings of real builds (tests/fixtures/recordings, B1's demos)."""
+"""The live build view, fed by recordings of real builds (tests/fixtures/recordings: the demos built on the real engine)."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ class BuildApp(App):
     def on_build_finished(self, message):
         self.seen.append(message)
 
-    def on_build_cancelled(self, message):
+    def on_build_stopped(self, message):
         self.seen.append(message)
 
     def on_layers_requested(self, message):
@@ -316,7 +316,7 @@ async def test_cancel_key_stops_a_running_replay_quickly():
         started = time.monotonic()
         await pilot.press("c")
         await app.workers.wait_for_complete()
-        await wait_for(pilot, lambda: "BuildCancelled" in app.kinds())
+        await wait_for(pilot, lambda: "BuildStopped" in app.kinds())
         assert time.monotonic() - started < 2.0
         assert sources[0].cancelled
         assert app.screen.columns[0].model.status == "cancelled"
@@ -426,7 +426,7 @@ async def test_typing_in_the_log_search_does_not_trigger_screen_keys():
         assert "LayersRequested" not in app.kinds()
         await pilot.press("c")  # outside the box, 'c' cancels
         await app.workers.wait_for_complete()
-        await wait_for(pilot, lambda: "BuildCancelled" in app.kinds())
+        await wait_for(pilot, lambda: "BuildStopped" in app.kinds())
 
 
 async def test_context_upload_progress_shows_before_the_first_step():

@@ -283,7 +283,7 @@ def test_hard_links_inside_the_context_stay_links(tmp_path):
 
 
 def test_long_names_go_through_tarfiles_own_headers(tmp_path):
-    """Names over 100 bytes need GNU long-name members: Member.tobuf hands them to tarfile."""
+    """Names over 100 bytes need GNU long-name members: TarHeader.tobuf hands them to tarfile."""
     long_dir = "d" * 80
     _tree(tmp_path, {"Dockerfile": "FROM scratch\n", f"{long_dir}/{'f' * 90}.txt": "deep"})
     with tarfile.open(fileobj=make_context_tar(tmp_path)[0]) as archive:

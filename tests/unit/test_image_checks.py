@@ -10,7 +10,7 @@ import pytest
 from test_image_archives import layer_tar, legacy_archive
 
 from msb_tui.commands import ci as ci_command
-from msb_tui.image.compare import Comparison, compare_reports
+from msb_tui.image.compare import ImageComparison, compare_reports
 from msb_tui.image.export import read_image_archive
 from msb_tui.image.filetree import stack_layers
 from msb_tui.image.layers import LayerInfo, parse_created_by
@@ -144,7 +144,7 @@ def test_compare_yesterday_and_today():
     assert [(f.path, f.change, f.delta) for f in comparison.files] == [("/app", "changed", 20)]
     assert comparison.same_size_other_layer == 2
     assert comparison.summary().endswith("(+20 Bytes, +18.0%)")
-    assert Comparison("a", "b", 10, 10, 1, 1, []).summary().endswith("same size")
+    assert ImageComparison("a", "b", 10, 10, 1, 1, []).summary().endswith("same size")
 
 
 def test_ci_limits_pass_fail_skip():

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from msb_tui.commands.history import Comparison, cache_cell, list_recordings, seconds, signed
+from msb_tui.commands.history import BuildComparison, cache_cell, list_recordings, seconds, signed
 from msb_tui.sanitize import plain
 
 OUTCOME_STYLE = {"succeeded": "green", "failed": "bold red", "cancelled": "yellow", "interrupted": "yellow",
@@ -152,7 +152,7 @@ class HistoryScreen(Screen):
         if self.is_attached:
             self._status(message)
 
-    def show_comparison(self, result: Comparison) -> None:
+    def show_comparison(self, result: BuildComparison) -> None:
         if not self.is_attached:  # the user left while comparing
             return
         table = self.query_one("#comparison", DataTable)

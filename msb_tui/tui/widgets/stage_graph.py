@@ -15,6 +15,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from msb_tui.builds.runs import State
 from msb_tui.tui.graph_layout import (
     GraphLayout,
     column_count,
@@ -63,13 +64,13 @@ LIGHT_ROLES = {
     "arrow": "#383a42",
 }
 STATE_STYLES = {
-    "running": "bold #e5c07b",
-    "done": "#98c379",
-    "cached": "#56b6c2",
-    "failed": "bold #e06c75",
-    "cancelled": "#d19a66",
-    "interrupted": "#d19a66",
-    "skipped": "#5c6370",
+    State.RUNNING: "bold #e5c07b",
+    State.DONE: "#98c379",
+    State.CACHED: "#56b6c2",
+    State.FAILED: "bold #e06c75",
+    State.CANCELLED: "#d19a66",
+    State.INTERRUPTED: "#d19a66",
+    State.SKIPPED: "#5c6370",
 }
 
 

@@ -15,23 +15,24 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from msb_tui.builds.runs import BuildStatus, State
 from msb_tui.sanitize import safe_text
 from msb_tui.tui.messages import StepSelected
 
 # State -> glyph. Glyphs carry the state without colour (NO_COLOR, light themes, screen readers).
 STATE_GLYPHS: dict[str, str] = {
-    "planned": "·",
-    "pending": "·",
-    "running": "▶",
-    "cached": "◆",
-    "done": "✔",
-    "succeeded": "✔",
-    "failed": "✖",
-    "cancelled": "⊘",
-    "interrupted": "↯",  # the engine went away mid-step
-    "skipped": "–",
+    State.PLANNED: "·",
+    BuildStatus.PENDING: "·",
+    State.RUNNING: "▶",
+    State.CACHED: "◆",
+    State.DONE: "✔",
+    BuildStatus.SUCCEEDED: "✔",
+    State.FAILED: "✖",
+    State.CANCELLED: "⊘",
+    State.INTERRUPTED: "↯",  # the engine went away mid-step
+    State.SKIPPED: "–",
 }
-TERMINAL_STATES = frozenset({"cached", "done", "failed", "cancelled", "interrupted", "skipped", "succeeded"})
+TERMINAL_STATES = frozenset({*(state for state in State if state.finished), State.SKIPPED, BuildStatus.SUCCEEDED})
 TAIL_LINES = 4
 """Log lines shown under the running (or failed) step inside its pane."""
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
+from msb_tui.builds.runs import State
 from msb_tui.sanitize import plain
 from msb_tui.tui.widgets.stage_pane import format_duration
 
@@ -29,13 +30,13 @@ class Span:
 
     start: float
     end: float | None  # None while running
-    state: str  # "running" | "done" | "cached" | "failed" | "cancelled"
+    state: State
 
 
 @dataclass(frozen=True)
 class TimelineRow:
     label: str
-    state: str
+    state: State
     spans: tuple[Span, ...] = ()
 
 
@@ -54,7 +55,7 @@ def timeline_data(model, include_internal: bool = True) -> TimelineData:
         for step in steps:
             if step.started is None:
                 continue
-            state = "cached" if step.cached and step.state != "failed" else step.state
+            state = State.CACHED if step.cached and step.state != State.FAILED else step.state
             out.append(Span(step.started, step.completed if step.completed is not None else step.cut_off, state))
         return tuple(out)
 
@@ -62,13 +63,13 @@ def timeline_data(model, include_internal: bool = True) -> TimelineData:
     if include_internal:
         internal = spans(model.internal)
         if internal:
-            rows.insert(0, TimelineRow("[internal]", "done", internal))
+            rows.insert(0, TimelineRow("[internal]", State.DONE, internal))
     starts = [span.start for row in rows for span in row.spans]
     start = model.started if model.started is not None else (min(starts) if starts else None)
     if starts and start is not None:
         start = min(start, min(starts))
-    end = model.finished if model.status in ("succeeded", "failed", "cancelled") else None
-    if end is None and model.status in ("succeeded", "failed", "cancelled"):
+    end = model.finished if model.status.ended else None
+    if end is None and model.status.ended:
         ends = [span.end for row in rows for span in row.spans if span.end is not None]
         end = max(ends) if ends else start
     return TimelineData(tuple(rows), start, end)
@@ -80,15 +81,15 @@ def layout_row(row: TimelineRow, start: float, wall: float, width: int, now: flo
     if wall <= 0:
         wall = 1e-9
     scale = width / wall
-    for span in sorted(row.spans, key=lambda s: (s.state == "cached", s.start)):
+    for span in sorted(row.spans, key=lambda s: (s.state == State.CACHED, s.start)):
         end = span.end if span.end is not None else now
         first = int((span.start - start) * scale)
         last = math.ceil((end - start) * scale)
         first = max(0, min(width - 1, first))
         last = max(first + 1, min(width, last))
-        char = {"cached": CACHED, "running": RUNNING}.get(span.state, BAR)
+        char = {State.CACHED: CACHED, State.RUNNING: RUNNING}.get(span.state, BAR)
         for column in range(first, last):
-            if span.state == "cached" and cells[column] != " ":
+            if span.state == State.CACHED and cells[column] != " ":
                 continue  # work already drawn here wins over a cache mark
             cells[column] = char
     return cells
@@ -144,14 +145,14 @@ class Timeline(Widget):
         for row in data.rows:
             label = plain(row.label)
             label = (label[: LABEL_WIDTH - 2] + "…") if len(label) > LABEL_WIDTH - 1 else label
-            line = Text(f"{label:<{LABEL_WIDTH}}", style=muted if row.state == "skipped" else "")
-            if row.state == "skipped":
+            line = Text(f"{label:<{LABEL_WIDTH}}", style=muted if row.state == State.SKIPPED else "")
+            if row.state == State.SKIPPED:
                 line.append("skipped", style=muted)
                 lines.append(line)
                 continue
             cells = layout_row(row, data.start, wall, width, now)
-            state = "cancelled" if row.state == "interrupted" else row.state
-            bar_style = style(f"timeline--{state}") if state in ("running", "done", "cached", "failed", "cancelled") else muted
+            state = State.CANCELLED if row.state == State.INTERRUPTED else row.state
+            bar_style = style(f"timeline--{state}") if state in (State.RUNNING, State.DONE, State.CACHED, State.FAILED, State.CANCELLED) else muted
             cached_style = style("timeline--cached")
             running_style = style("timeline--running")
             styles = {CACHED: cached_style, RUNNING: running_style, BAR: bar_style}
