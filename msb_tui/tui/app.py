@@ -353,7 +353,7 @@ class MsbApp(App):
     # --- messages from the build screen ----------------------------------------------------------
     def on_build_finished(self, message) -> None:
         model = getattr(message, "model", None)
-        if model is None:
+        if model is None or not self.screen_stack:  # no screens: the app is closing
             return
         self.last_model = model
         image = getattr(model, "image_id", None)

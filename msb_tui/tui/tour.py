@@ -8,6 +8,7 @@ replay of a recorded one), both builders side by side, the layers, the troublesh
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from rich.text import Text
@@ -24,8 +25,8 @@ from msb_tui.tui.app import LaunchOptions, MsbApp
 class TourCaption(Static):
     """The caption box: step, title, the sentence, what runs the builds, the keys."""
 
-    def __init__(self) -> None:
-        super().__init__(Text(""), id="tour-caption", markup=False)
+    def __init__(self, text: Text) -> None:
+        super().__init__(text, id="tour-caption", markup=False)
 
     def on_mount(self) -> None:
         self.show()
@@ -54,6 +55,8 @@ class TourApp(MsbApp):
         self.live: bool | None = False if recordings_only else None  # None: still asking the engine
         self.engine_note = self._recordings_note("--recordings") if recordings_only else "looking for an engine…"
         self.text = ""  # the current step's caption
+        self._generation = 0  # bumped by every step change
+        self._step_lock = asyncio.Lock()
         self._load_step_dockerfile(self.tour.step)
 
     # --- engine or recordings -----------------------------------------------------------------------
@@ -97,21 +100,25 @@ class TourApp(MsbApp):
                         markup=False, timeout=3)
 
     def show_step(self):
-        return self._run_step()
+        self._generation += 1
+        return self._run_step(self._generation)
 
-    @work(exclusive=True, group="tour-step")
-    async def _run_step(self) -> None:
-        step = self.tour.step
-        while len(self.screen_stack) > 1:
-            await self.pop_screen()  # closing a build screen stops its build
-        self._load_step_dockerfile(step)
-        self.text = tour.caption(step, self.analysis)
-        self._refresh_home()
-        if self.live is None:
-            self._update_captions()
-            return  # shown again once the engine has answered
-        await self._open(step)
-        self._update_captions()
+    @work(group="tour-step")
+    async def _run_step(self, generation: int) -> None:
+        # One step at a time (a lock, not an exclusive worker: cancelling one half-way through
+        # closing screens let two of them close the home screen too); a superseded step is skipped.
+        async with self._step_lock:
+            if generation != self._generation:
+                return
+            step = self.tour.step
+            while len(self.screen_stack) > 1:
+                await self.pop_screen()  # closing a build screen stops its build
+            self._load_step_dockerfile(step)
+            self.text = tour.caption(step, self.analysis)
+            self._refresh_home()
+            if self.live is not None:
+                await self._open(step)
+            self._update_captions()  # (without an engine's answer yet: shown again once it comes)
 
     def _load_step_dockerfile(self, step: tour.Step) -> None:
         """Make the step's demo the app's Dockerfile (the demo folder when live, else the recording's copy)."""
@@ -205,7 +212,7 @@ class TourApp(MsbApp):
                 self.set_timer(0.02, lambda: self._attach_caption(screen, tries - 1))
             return
         if not screen.query(TourCaption):
-            screen.mount(TourCaption())
+            screen.mount(TourCaption(self.caption_text()))
 
     def _update_captions(self) -> None:
         for screen in self.screen_stack:
@@ -214,7 +221,7 @@ class TourApp(MsbApp):
                 if captions:
                     captions.first().show()
                 else:
-                    screen.mount(TourCaption())
+                    screen.mount(TourCaption(self.caption_text()))
 
     def caption_text(self) -> Text:
         step = self.tour.step
