@@ -132,7 +132,7 @@ def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[Dockerfi
                 lower += 1
             else:
                 mixed += 1
-        error = check_instruction(instruction, None if model.buildkit >= CURRENT else model.buildkit)
+        error = check_instruction(instruction, model.buildkit)
         if error is not None:
             errors.append(error)
         if cmd == "FROM":
@@ -414,6 +414,11 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                 for flag in flags:
                     if flag.startswith("--chmod=") and (problem := chmod_error(flag[8:])):
                         dispatch.append((index, line, DockerfileError.make(line, problem, "bad_chmod")))
+            if cmd == "ADD" and any(flag.startswith("--checksum=") for flag in flags) and not all(
+                _REMOTE_SOURCE.match(source) or "$" in source for source in instruction.value[:-1]
+            ):
+                dispatch.append((index, line, DockerfileError.make(
+                    line, "checksum requires HTTP(S) or Git sources", "bad_flag")))
             if cmd == "COPY":
                 source = None
                 for flag in flags:
@@ -467,6 +472,7 @@ _EMPTY_SOURCE_08 = (
     "BuildKit < 0.13 copies from the base image of a stage defined later (or named in an ONBUILD trigger), "
     "not from the stage, and that base is scratch: nothing to copy"
 )
+_REMOTE_SOURCE = re.compile(r"^(https?://|git@|git://|ssh://)|\.git(#|$)")
 _CHMOD_SYMBOLIC = re.compile(r"^([ugoa]*[-+=]([rwxXst]*|[ugo]))+(,([ugoa]*[-+=]([rwxXst]*|[ugo]))+)*$")
 
 

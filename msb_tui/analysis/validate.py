@@ -62,18 +62,21 @@ FLAGS: dict[str, dict[str, str] | None] = {
 INSTRUCTIONS = frozenset(FLAGS)
 
 # Flags newer than BuildKit 0.8 (Docker 20.10): (instruction, flag) -> first BuildKit that knows it.
-# 0.8 measured on dockerd 20.10.24 ("Unknown flag: link"); the thresholds between come from release notes.
+# 0.8 and 0.25 measured (dockerd 20.10.24: "Unknown flag: link"; 28.5.2: "unknown flag: --parents");
+# the thresholds between come from release notes. LABS_ONLY: only the labs frontend (never the
+# engine's built-in one, which is what msb-tui builds with) knows them.
+LABS_ONLY = (99, 0)
 FLAG_SINCE: dict[tuple[str, str], tuple[int, int]] = {
     ("COPY", "link"): (0, 10), ("ADD", "link"): (0, 10), ("ADD", "keep-git-dir"): (0, 10),
-    ("RUN", "network"): (0, 10), ("RUN", "security"): (0, 10), ("ADD", "checksum"): (0, 12),
-    ("HEALTHCHECK", "start-interval"): (0, 12), ("RUN", "device"): (0, 20), ("COPY", "exclude"): (0, 20),
-    ("ADD", "exclude"): (0, 20), ("COPY", "parents"): (0, 20), ("ADD", "unpack"): (0, 24),
+    ("RUN", "network"): (0, 10), ("RUN", "security"): LABS_ONLY, ("ADD", "checksum"): (0, 12),
+    ("HEALTHCHECK", "start-interval"): (0, 12), ("RUN", "device"): LABS_ONLY, ("COPY", "exclude"): (0, 20),
+    ("ADD", "exclude"): (0, 20), ("COPY", "parents"): LABS_ONLY, ("ADD", "unpack"): (0, 24),
 }
 
 
 @lru_cache(maxsize=32)
 def flags_for(cmd: str, buildkit: tuple[int, int] | None) -> dict[str, str] | None:
-    """The flags ``cmd`` defines on ``buildkit`` (None: current BuildKit)."""
+    """The flags ``cmd`` defines on ``buildkit`` (None: every flag we know, labs ones included)."""
     defined = FLAGS[cmd]
     if buildkit is None or defined is None:
         return defined

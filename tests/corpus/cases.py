@@ -18,7 +18,7 @@ VERDICTS = ("accept", "reject")
 KNOWN_KEYS = {
     "exercises", "verdict", "line", "buildkit_names_line", "no_line", "engine_message", "target", "build_args", "platform",
     "needs_buildkit", "buildkit_08", "line_08", "analysis_only", "requires_images", "stages", "bases", "needed",
-    "crashes_08",
+    "crashes_08", "needs_session",
 }
 
 # Lowest BuildKit vendored by each Docker engine line (20.10 measured here; the others err low, so a
@@ -59,6 +59,7 @@ class Case:
     line_08: int | None = None
     analysis_only: str | None = None
     crashes_08: str | None = None  # why the file must never be sent to BuildKit 0.8 (dockerd 20.10)
+    needs_session: str | None = None  # the engine fails it without a client session ("no active sessions")
     requires_images: tuple[str, ...] = ()
     stages: tuple[str, ...] | None = None
     bases: tuple[str, ...] | None = None
