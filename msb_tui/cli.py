@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "layers": "layers",
     "compare": "compare",
     "ci": "ci",
+    "ship": "ship",
+    "registry": "registry",
     "history": "history",
     "demo": "demo",
     "demo-images": "demo_images",

@@ -4,7 +4,8 @@
 #   scripts/dev.sh test [pytest options]           run the whole test suite
 #   scripts/dev.sh setup                           set up everything the tests need, run nothing
 # Set-up (each step is skipped when already done): a virtual environment in .venv with the
-# package installed; Docker engines; the offline demo images on each engine.
+# package installed; Docker engines; the offline demo images on each engine; for test and setup,
+# a local registry (Debian's docker-registry) on 127.0.0.1:5000 (msb_tui/registry/server.py).
 # - demo: one engine (DOCKER_HOST or the local socket; otherwise, as root on Debian/Ubuntu, current
 #   Docker from Debian's newest suite, started in its own network namespace).
 # - test and setup: the three engine lanes the real-engine tests run on (msb_tui/engine/lanes.py):
@@ -76,6 +77,7 @@ else
   lanes=${MSB_TUI_LANES:-all}
   timed engines .venv/bin/msb-tui engine up --lanes "$lanes"
   timed demo-images .venv/bin/msb-tui demo-images --lanes "$lanes"
+  timed registry .venv/bin/msb-tui registry up   # 127.0.0.1:5000 for the host and each lane's netns
   case "$action" in test|setup) timed browser browser ;; esac
 fi
 
