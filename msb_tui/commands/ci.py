@@ -26,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-efficiency", help="lowest allowed efficiency, e.g. 0.9 or 90%%")
     parser.add_argument("--max-wasted", help="most wasted bytes allowed, e.g. 5MB")
     parser.add_argument("--no-leaks", action="store_true", help="fail when the leak check finds anything")
+    parser.add_argument("--max-push-size", help="most compressed (wire) bytes a push of the image may send, e.g. 50MB "
+                        "(measured in a registry or the containerd store, else computed as docker's gzip)")
 
 
 def evaluate(report, max_size: int | None, min_efficiency: float | None, max_wasted: int | None, no_leaks: bool) -> list[Check]:
@@ -62,6 +64,18 @@ def evaluate(report, max_size: int | None, min_efficiency: float | None, max_was
     return checks
 
 
+def push_size_check(wire, max_push_size: int) -> Check:
+    """The image's wire size (every layer compressed) against ``--max-push-size``."""
+    from msb_tui.image.render import size
+
+    how = ", ".join(wire.sources) or "unknown"
+    if not wire.complete:
+        return Check("max-push-size", "FAIL", f"wire size unknown for some layers ({how})")
+    ok = wire.wire_size <= max_push_size
+    return Check("max-push-size", "PASS" if ok else "FAIL",
+                 f"wire size {size(wire.wire_size)} {'<=' if ok else '>'} {size(max_push_size)} ({how})")
+
+
 def run(args: argparse.Namespace) -> int:
     from msb_tui.commands.layers import EXIT_NO_ENGINE, EXIT_NO_IMAGE, analyze, connect_or_report
     from msb_tui.image.render import clean, parse_fraction, parse_size
@@ -70,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         max_size = parse_size(args.max_size) if args.max_size else None
         max_wasted = parse_size(args.max_wasted) if args.max_wasted else None
         min_efficiency = parse_fraction(args.min_efficiency) if args.min_efficiency else None
+        max_push_size = parse_size(args.max_push_size) if args.max_push_size else None
     except ValueError as error:
         print(f"msb-tui ci: {error}", file=sys.stderr)
         return EXIT_NO_IMAGE
@@ -80,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(report, int):
         return report
     checks = evaluate(report, max_size, min_efficiency, max_wasted, args.no_leaks)
+    if max_push_size is not None:
+        from msb_tui.registry.wire import wire_sizes
+
+        checks.append(push_size_check(wire_sizes(client, args.image), max_push_size))
     failed = [check for check in checks if check.status == "FAIL"]
     if args.json:
         json.dump({"image": args.image, "passed": not failed, "checks": [asdict(c) for c in checks]}, sys.stdout, indent=2)

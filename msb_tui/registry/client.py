@@ -20,6 +20,8 @@ MANIFEST_TYPES = (
 )
 LIST_TYPES = MANIFEST_TYPES[:2]
 DOCKER_HUB = "docker.io"
+_HOST = r"(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+(?::\d+)?|localhost(?::\d+)?|[a-zA-Z0-9-]+:\d+)"
+_NAME = re.compile(rf"(?:{_HOST}/)?[a-z0-9._-]+(?:/[a-z0-9._-]+)*")
 
 
 class RegistryError(Exception):
@@ -58,7 +60,7 @@ class Reference:
         from docker.utils import parse_repository_tag
 
         name, tag = parse_repository_tag(text.strip())
-        if not re.fullmatch(r"[a-z0-9._:/\[\]-]+", name or "") or tag and not re.fullmatch(r"\w[\w.-]{0,127}", tag):
+        if not _NAME.fullmatch(name or "") or tag and not re.fullmatch(r"\w[\w.-]{0,127}", tag):
             raise ValueError(f"not an image reference: {text!r}")
         registry, remote = resolve_repository_name(name)
         if registry in ("index.docker.io", DOCKER_HUB) and "/" not in remote:

@@ -9,6 +9,7 @@ reads the user's docker config for the engine's ``X-Registry-Auth`` header, as t
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class PushResult:
                 if layer.status == "Layer already exists" or layer.status.startswith("Mounted from")]
 
 
+_DIGEST_LINE = re.compile(r"\S+: digest: (sha256:[0-9a-f]{64}) size: \d+")
 OnProgress = Callable[[LayerProgress], None]
 
 
@@ -71,6 +73,8 @@ def push_image(client, image: str, target: Reference, *, on_progress: OnProgress
             aux = message.get("aux") or {}
             if aux.get("Digest"):
                 result.digest = aux["Digest"]
+            elif match := _DIGEST_LINE.match(message.get("status", "")):  # the containerd store sends no aux
+                result.digest = match.group(1)
             short = message.get("id")
             if not short or short == target.tag:
                 continue

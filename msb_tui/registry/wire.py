@@ -239,7 +239,8 @@ def wire_sizes(client, image: str, *, compute: bool = True, registry: str | None
     missing = {layer.diff_id for layer in report.layers if layer.diff_id not in known}
     exported = {}
     if missing and compute:
-        exported = scan_export(client, image, missing, progress)
+        exported = {diff_id: figure for diff_id, figure in scan_export(client, image, missing, progress).items()
+                    if diff_id in missing}  # a remembered measured figure beats a new computed one
         known.update(exported)
     remember(fresh | exported)
     for layer in report.layers:
