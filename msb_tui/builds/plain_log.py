@@ -17,7 +17,8 @@ vertex's start is taken as ``min(header time, DONE time - duration)`` with real 
 the start of the vertex it interrupted (``#N ...``) without them.
 
 A classic builder log (``Step 1/5 : FROM ...``) is recognised too and goes through ``classic.py``.
-The whole file is read first (this is an import, not a live stream), so every event carries final times.
+The file is read twice (this is an import, not a live stream): once for every step's final times,
+once for the events, so every event carries final times and memory stays bounded.
 """
 
 from __future__ import annotations
@@ -72,12 +73,27 @@ def _size(value: str | None, unit: str | None) -> int:
     return int(float(value) * _UNITS.get(unit or "B", 1))
 
 
+_SECONDS: dict[str, float] = {}
+
+
+def _utc_seconds(date: str, clock: str) -> float:
+    """Epoch seconds of a UTC date and time of day; remembered, since a log's lines share a few
+    thousand distinct seconds (parsing each line's stamp was a fifth of an import's time)."""
+    key = date + clock
+    stamp = _SECONDS.get(key)
+    if stamp is None:
+        if len(_SECONDS) > 100_000:
+            _SECONDS.clear()
+        stamp = _SECONDS[key] = datetime.fromisoformat(f"{date}T{clock}").replace(tzinfo=timezone.utc).timestamp()
+    return stamp
+
+
 def split_prefix(line: str) -> tuple[float | None, str]:
     """(timestamp, rest of the line) for a CI-prefixed line; (None, line) otherwise."""
     match = _ISO_PREFIX.match(line)
     if match:
         date, clock, fraction, zone = match.groups()
-        stamp = datetime.fromisoformat(f"{date}T{clock}").replace(tzinfo=timezone.utc).timestamp()
+        stamp = _utc_seconds(date, clock)
         if fraction:
             stamp += float(fraction)
         if zone and zone != "Z":
@@ -296,30 +312,36 @@ def read_plain_log(lines: Iterable[str], *, base_time: float = 0.0) -> PlainLog:
     return log
 
 
-def plain_log_events(log: PlainLog) -> Iterator[EngineEvent]:
-    """Pass 2: the events, in print order, with final times."""
-    for op in log.ops:
-        kind = op[0]
-        if kind == "start":
-            yield op[1].update(final=False)
-        elif kind == "end":
-            yield op[1].update(final=True)
-        elif kind == "log":
-            _, vertex, offset, message = op
-            yield LogChunk(vertex.digest, (message + "\n").encode("utf-8", "surrogateescape"), 1, vertex.started + offset)
-        elif kind == "status":
-            _, vertex, ident, current, total, done = op
-            yield StatusUpdate(
-                id=ident or vertex.name,
-                vertex=vertex.digest,
-                name=ident,
-                current=current,
-                total=total,
-                started=vertex.started,
-                completed=vertex.completed if done else None,
-            )
-        elif kind == "failed":
-            yield BuildFailed(op[1])
+def _op_events(op: tuple, final: dict[int, _Vertex] | None = None) -> Iterator[EngineEvent]:
+    """The events of one operation; ``final`` maps vertex numbers to the vertices of a first pass
+    (whose times are final) when the operation comes from a second, streaming pass."""
+    kind = op[0]
+    if kind == "failed":
+        yield BuildFailed(op[1])
+        return
+    vertex = op[1] if final is None else final[op[1].number]
+    if kind == "start":
+        yield vertex.update(final=False)
+    elif kind == "end":
+        yield vertex.update(final=True)
+    elif kind == "log":
+        _, _, offset, message = op
+        yield LogChunk(vertex.digest, (message + "\n").encode("utf-8", "surrogateescape"), 1, vertex.started + offset)
+    elif kind == "status":
+        _, _, ident, current, total, done = op
+        yield StatusUpdate(
+            id=ident or vertex.name,
+            vertex=vertex.digest,
+            name=ident,
+            current=current,
+            total=total,
+            started=vertex.started,
+            completed=vertex.completed if done else None,
+        )
+
+
+def _end_events(log: PlainLog) -> Iterator[EngineEvent]:
+    """How the build ended, from what the whole log said."""
     if log.error is not None:
         return
     failed = next((v for v in log.vertices.values() if v.error), None)
@@ -336,10 +358,19 @@ def plain_log_events(log: PlainLog) -> Iterator[EngineEvent]:
         yield BuildFailed(f"the log ends while steps were still running: {', '.join(unfinished[:3])}")
 
 
-def is_classic_log(lines: list[str]) -> bool:
-    """A classic builder log: 'Step N/M :' lines and no '#N' BuildKit lines."""
+def plain_log_events(log: PlainLog) -> Iterator[EngineEvent]:
+    """Pass 2 of an in-memory log: the events, in print order, with final times."""
+    for op in log.ops:
+        yield from _op_events(op)
+    yield from _end_events(log)
+
+
+def is_classic_log(lines: Iterable[str]) -> bool:
+    """A classic builder log: 'Step N/M :' lines and no '#N' BuildKit lines (in the first 2000)."""
     classic = buildkit = 0
-    for raw in lines[:2000]:
+    for number, raw in enumerate(lines):
+        if number >= 2000:
+            break
         _, text = split_prefix(raw)
         if _CLASSIC_STEP.match(text):
             classic += 1
@@ -348,10 +379,13 @@ def is_classic_log(lines: list[str]) -> bool:
     return classic > 0 and buildkit == 0
 
 
-def classic_log_events(lines: list[str], dockerfile_text: str | None = None) -> Iterator[EngineEvent]:
-    """A classic builder's console log through the classic step parser (times from CI prefixes, if any)."""
+def classic_log_events(lines, dockerfile_text: str | None = None) -> Iterator[EngineEvent]:
+    """A classic builder's console log through the classic step parser (times from CI prefixes, if any).
+
+    ``lines``: a list, or a callable giving a fresh iterator of them (read twice, never held)."""
+    again = lines if callable(lines) else (lambda: lines)
     from_steps, total = [], 0
-    for raw in lines:
+    for raw in again():
         match = _CLASSIC_FROM.match(split_prefix(raw)[1])
         if match:
             from_steps.append(int(match.group(1)))
@@ -360,7 +394,7 @@ def classic_log_events(lines: list[str], dockerfile_text: str | None = None) -> 
     parser = ClassicStepParser(dockerfile_text, sizes=sizes, clock=lambda: 0.0)
     error: str | None = None
     last = 0.0  # a classic log without CI prefixes has no times at all
-    for raw in lines:
+    for raw in again():
         stamp, text = split_prefix(raw.rstrip("\r\n"))
         last = stamp if stamp is not None else last
         if text.startswith(("Sending build context", "DEPRECATED:", "            Install the buildx")):
@@ -376,20 +410,160 @@ def classic_log_events(lines: list[str], dockerfile_text: str | None = None) -> 
         yield ImageBuilt(parser.image_id_short)  # the classic CLI prints only the short id
 
 
+MAX_LINE = 1 << 20
+"""Longest log line kept (bytes); the rest of a longer one is dropped and counted, so a file with
+no newlines (``/dev/zero``, a binary) cannot make a line grow until memory runs out."""
+
+SNIFF_BYTES = 32 << 20
+"""Standard input must show a BuildKit or classic progress line within this many bytes: ``yes |
+msb-tui import-log -`` fails here instead of spooling forever."""
+
+_RECOGNISED = re.compile(rb"(?:^|\s)(?:#\d+ |Step \d+/\d+ : )")
+
+
+class _Source:
+    """A log file read line by line, as often as needed, in bounded memory. Standard input and
+    other unseekable sources are spooled to a temporary file first (checked while spooling)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.cut_lines = 0
+        self._spool = None
+        try:
+            regular = self.path.is_file() and str(self.path) not in ("/dev/stdin", "/proc/self/fd/0")
+            if not regular:
+                self._spool = self._spool_input()
+            else:
+                with open(self.path, "rb") as handle:
+                    if b"\0" in handle.read(1 << 16):
+                        raise PlainLogError(f"{self.path} is a binary file (NUL bytes), not a build log")
+        except OSError as error:
+            raise PlainLogError(f"cannot read {self.path}: {error.strerror or error}") from None
+
+    def _spool_input(self):
+        import tempfile
+
+        spool = tempfile.TemporaryFile(prefix="msb-tui-import-")
+        seen = 0
+        recognised = False
+        tail = b""
+        with open(self.path, "rb") as source:
+            while True:
+                chunk = source.read(1 << 20)
+                if not chunk:
+                    break
+                if b"\0" in chunk:
+                    spool.close()
+                    where = seen + chunk.index(b"\0")
+                    raise PlainLogError(f"{self.path}: binary data (a NUL byte at byte {where}), not a build log")
+                if not recognised:
+                    recognised = _RECOGNISED.search(tail + chunk) is not None
+                    tail = chunk[-64:]
+                seen += len(chunk)
+                if not recognised and seen >= SNIFF_BYTES:
+                    spool.close()
+                    raise PlainLogError(
+                        f"{self.path}: not a build log: no BuildKit ('#5 [build 2/4] RUN ...') or classic "
+                        f"('Step 1/5 : FROM ...') progress line in the first {SNIFF_BYTES >> 20} MB"
+                    )
+                spool.write(chunk)
+        spool.flush()
+        return spool
+
+    def lines(self) -> Iterator[str]:
+        """The lines, each at most ``MAX_LINE`` bytes (longer ones cut and counted)."""
+        self.cut_lines = 0
+        if self._spool is not None:
+            self._spool.seek(0)
+            handle, close = self._spool, False
+        else:
+            handle, close = open(self.path, "rb"), True
+        try:
+            while True:
+                line = handle.readline(MAX_LINE)
+                if not line:
+                    return
+                if len(line) == MAX_LINE and not line.endswith(b"\n"):
+                    self.cut_lines += 1
+                    while True:  # skip the rest of the over-long line, in bounded reads
+                        rest = handle.readline(MAX_LINE)
+                        if not rest or rest.endswith(b"\n"):
+                            break
+                if b"\0" in line:
+                    raise PlainLogError(f"{self.path} holds NUL bytes: this is a binary file, not a build log")
+                yield line.decode("utf-8", "surrogateescape")
+        finally:
+            if close:
+                handle.close()
+
+    def mtime(self) -> float:
+        import time
+
+        if self._spool is not None:
+            return time.time()
+        return self.path.stat().st_mtime
+
+    def close(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
+
+
 def import_log(path: Path, *, dockerfile_text: str | None = None) -> Iterator[EngineEvent]:
-    """Events for a saved build log (BuildKit plain or classic); :class:`PlainLogError` when unreadable."""
+    """Events for a saved build log (BuildKit plain or classic); :class:`PlainLogError` when unreadable.
+
+    Streams: a first pass reads the file for the steps' final times (keeping no log lines), a
+    second yields the events. Memory stays bounded whatever the log's size (issue 15: a 111 MB log
+    took 3.1 GB when it was held whole); standard input is spooled to a temporary file.
+    """
+    source = _Source(path)
     try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise PlainLogError(f"cannot read {path}: {error.strerror or error}") from None
-    if b"\x00" in data[:65536]:
-        raise PlainLogError(f"{path} is a binary file, not a build log")
-    lines = data.decode("utf-8", "surrogateescape").splitlines()
-    if is_classic_log(lines):
-        return classic_log_events(lines, dockerfile_text)
-    log = read_plain_log(lines, base_time=0.0)
-    if not log.any_stamp:
-        # Anchor the rebuilt timeline so the build ends when the file was last written.
-        span = max((v.completed or v.started for v in log.vertices.values()), default=0.0)
-        log = read_plain_log(lines, base_time=Path(path).stat().st_mtime - span)
-    return plain_log_events(log)
+        if is_classic_log(source.lines()):
+            return _closing(source, classic_log_events(source.lines, dockerfile_text))
+        reader = _Reader(0.0)
+        for raw in source.lines():
+            reader.line(raw)
+            reader.log.ops.clear()
+        first = reader.log
+        if not first.vertices:
+            raise PlainLogError(
+                f"not a build log: no BuildKit progress lines in {first.lines} line(s); expected a log written by "
+                "'docker build --progress=plain' (lines like '#5 [build 2/4] RUN ...', '#5 DONE 1.2s') "
+                "or by the classic builder ('Step 1/5 : FROM ...')"
+            )
+        if not first.any_stamp:
+            # Anchor the rebuilt timeline so the build ends when the file was last written.
+            span = max((v.completed or v.started for v in first.vertices.values()), default=0.0)
+            shift = source.mtime() - span
+            for vertex in first.vertices.values():
+                vertex.started += shift
+                vertex.header_time += shift
+                if vertex.completed is not None:
+                    vertex.completed += shift
+                if vertex.held_since is not None:
+                    vertex.held_since += shift
+    except BaseException:
+        source.close()
+        raise
+    return _closing(source, _second_pass(source, first))
+
+
+def _second_pass(source: _Source, first: PlainLog) -> Iterator[EngineEvent]:
+    reader = _Reader(0.0)
+    final = first.vertices
+    for raw in source.lines():
+        reader.line(raw)
+        ops = reader.log.ops
+        if ops:
+            for op in ops:
+                yield from _op_events(op, final)
+            ops.clear()
+    if source.cut_lines:
+        yield StreamText(f"msb-tui: {source.cut_lines} line(s) longer than {MAX_LINE >> 20} MiB were cut\n")
+    yield from _end_events(first)
+
+
+def _closing(source: _Source, events: Iterator[EngineEvent]) -> Iterator[EngineEvent]:
+    try:
+        yield from events
+    finally:
+        source.close()

@@ -45,18 +45,20 @@ def run(args: argparse.Namespace) -> int:
             print(f"msb-tui import-log: cannot read {dockerfile}: {error.strerror or error}", file=sys.stderr)
             return 2
         analysis = load_analysis(dockerfile, args.target, build_args, None)
+    model = BuildModel(analysis)
     try:
-        events = list(import_log(source, dockerfile_text=dockerfile_text))
+        # Streamed: events go into the model as the second pass reads them (bounded memory).
+        events = import_log(source, dockerfile_text=dockerfile_text)
+        if args.progress == "none":
+            apply = model.apply
+            for event in events:
+                apply(event)
+            sys.stdout.write(summary_text(model, None))  # (its "recording:" line would name the log)
+            sys.stdout.flush()
+            status = model.status
+        else:
+            status = consume(events, model, progress=args.progress, recording=None)
     except PlainLogError as error:
         print(f"msb-tui import-log: {error}", file=sys.stderr)
         return EXIT_FAILED
-    model = BuildModel(analysis)
-    if args.progress == "none":
-        for event in events:
-            model.apply(event)
-        sys.stdout.write(summary_text(model, None))  # (its "recording:" line would name the log)
-        sys.stdout.flush()
-        status = model.status
-    else:
-        status = consume(events, model, progress=args.progress, recording=None)
     return EXIT_OK if status == "succeeded" else EXIT_FAILED
