@@ -1,8 +1,9 @@
 """Input that would crash the engine is refused before it is sent (``engine_safety``).
 
 Two inputs are known to kill dockerd 20.10 (BuildKit 0.8) with a panic in its Dockerfile frontend,
-taking every running build with it: a file with no FROM (only ARG lines, only comments, empty;
-``index out of range [-1]``) and ``RUN --mount=type=tmpfs,from=...`` (a nil pointer). The check
+taking every running build with it (both seen on a throwaway engine): a file of only ARG lines
+(``index out of range [-1]``) and ``RUN --mount=type=tmpfs,from=...`` (a nil pointer). An empty
+file or one of only comments is rejected by the engine without a crash. The check
 reads the file as BuildKit does: lines end at ``\\n`` only, so a FROM after a form feed, a vertical
 tab, ``\\x1c``-``\\x1e``, ``\\x85``, U+2028/U+2029 or a lone ``\\r`` is still part of the ARG line
 before it (Python's ``splitlines()`` would see a FROM there).
@@ -47,8 +48,8 @@ def engine_safety(dockerfile: bytes | str, buildkit: Version | None) -> Refusal 
     """The reason not to send this Dockerfile to an engine running ``buildkit``, or None.
 
     ``buildkit`` None (the engine's BuildKit is unknown) checks against the most fragile engine we
-    know (0.8). A file of only ARG lines (or none) is refused on every version (nothing can be built
-    from it); on 0.8 the reason says that it would crash the engine.
+    know (0.8). A file of only ARG lines, or with no instruction, is refused on every version
+    (nothing can be built from it); for ARG lines on 0.8 the reason says that it would crash the engine.
     """
     version = buildkit or BUILDKIT_08
     text = read_dockerfile(dockerfile) if isinstance(dockerfile, bytes) else dockerfile
@@ -61,9 +62,11 @@ def engine_safety(dockerfile: bytes | str, buildkit: Version | None) -> Refusal 
 def refusal(text: str, instructions: list[Instruction], version: Version) -> Refusal | None:
     """``engine_safety`` on a file already parsed (``instructions`` empty when it holds none)."""
     crash = version < MOUNT_FROM_ONLY_BIND_CACHE
+    if not instructions:  # empty, or only comments: every engine says so itself (measured on 20.10 too)
+        return Refusal(None, no_from_reason(text, instructions)[1], False)
     if all(instruction.cmd == "ARG" for instruction in instructions):
-        # Only ARGs (or nothing): BuildKit finds no stage. Any other instruction before a FROM is
-        # reported by the engine itself ("no build stage in current context"), without a crash.
+        # Only ARGs: BuildKit finds no stage, and 0.8 indexes an empty stage list. Any other
+        # instruction before a FROM is reported by the engine itself, without a crash.
         line, why = no_from_reason(text, instructions)
         if crash:
             return Refusal(line, f"{why}; {describe(version)} (Docker 20.10) crashes on a Dockerfile with no "

@@ -97,4 +97,4 @@ def test_files_that_crash_an_engine_are_never_sent_to_it():
         if refused is not None and refused.crash:
             crashing.append(name)
             assert case.analysis_only or case.crashes_08, f"{name} crashes BuildKit 0.8 ({refused}): mark it"
-    assert len(crashing) >= 9, crashing
+    assert len(crashing) >= 8, crashing
