@@ -189,8 +189,17 @@ def run_build(client, request, analysis=None, *, progress: str = "plain", record
         if callable(analysis):
             analysis = analysis()
         model = BuildModel(analysis, classic=request.classic)
-        status = consume(stream, model, progress=progress, stdout=stdout,
-                         recording=str(stream.recording_path) if stream.recording_path else None)
+        if stdout is None:
+            # A slow reader of our output must not stall the build on the engine (output.py).
+            from msb_tui.builds.output import NonBlockingOutput
+
+            output = NonBlockingOutput(sys.stdout)
+        try:
+            status = consume(stream, model, progress=progress, stdout=stdout or output,
+                             recording=str(stream.recording_path) if stream.recording_path else None)
+        finally:
+            if stdout is None:
+                output.close()
     except BaseException:
         stream.cancel()  # whatever stopped us, the engine stops too
         raise
@@ -219,6 +228,9 @@ def consume(events, model, *, progress: str = "plain", stdout=None, recording: s
             if changes or isinstance(event, StreamText):
                 handle(event, changes)
     finally:
+        settle = getattr(stream, "settle", None)
+        if settle is not None:
+            settle()  # progress may have been dropped for a slow reader; the summary never is
         # Also when the source ends without saying how the build ended: report what we have.
         if progress == "json":
             out.write(json.dumps(summary_json(model, recording), ensure_ascii=False) + "\n")

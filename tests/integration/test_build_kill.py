@@ -105,3 +105,39 @@ def test_ctrl_c_with_json_progress_exits_130(docker_api, offline_images, tmp_pat
     summary = json.loads(out.splitlines()[-1])
     assert summary["type"] == "summary" and summary["status"] == "cancelled"
     _wait_gone(marker)
+
+
+def test_a_reader_that_does_not_read_does_not_stall_the_build(docker_api, offline_images, tmp_path):
+    """stdout is a pipe nobody reads while the build prints ~40,000 lines: the build still ends on the
+    engine and is recorded whole; the reader later gets a note of what it missed, and the summary."""
+    context = tmp_path / "ctx"
+    context.mkdir()
+    (context / "Dockerfile").write_text(
+        f"FROM {BUSYBOX_IMAGE}\n"
+        f"RUN echo run-{time.time_ns()} && for i in $(seq 1 20); do seq 1 2000 | sed \"s/^/burst-$i-line-/\"; "
+        "sleep 0.1; done\n"
+    )
+    program = Path(sys.executable).with_name("msb-tui")
+    env = dict(os.environ, MSB_TUI_STATE=str(tmp_path / "state"), MSB_TUI_OUTPUT_BUFFER="100000")
+    build = subprocess.Popen([str(program), "build", str(context), "--network", "none", "--no-cache"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        deadline = time.monotonic() + 90
+        footer = None
+        while footer is None:
+            assert time.monotonic() < deadline, "the build did not end while its output was not read"
+            assert build.poll() is None or build.returncode == 0
+            time.sleep(0.5)
+            for path in (tmp_path / "state" / "recordings").glob("*.jsonl"):
+                last = path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[-1]
+                if b'"kind": "end"' in last:
+                    footer = json.loads(last)
+        out, err = build.communicate(timeout=60)
+    finally:
+        if build.poll() is None:
+            build.kill()
+    assert footer["outcome"] == "succeeded"
+    assert build.returncode == 0, err
+    text = out.decode()
+    assert "line(s) of progress not shown: the output was not read fast enough" in text
+    assert "status: succeeded" in text
