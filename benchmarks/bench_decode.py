@@ -89,7 +89,8 @@ def recorded_span(path: Path) -> float:
 def record_flood(folder: Path, lines: int) -> Path:
     import docker
 
-    from msb_tui.builds.runner import BuildRequest, start_build
+    from msb_tui.backends import open_backend
+    from msb_tui.builds.inputs import BuildInputs
     from second_engine import SecondEngine
 
     os.environ["BUILDKIT_STEP_LOG_MAX_SIZE"] = str(1 << 30)
@@ -105,7 +106,7 @@ def record_flood(folder: Path, lines: int) -> Path:
         (context / "Dockerfile").write_text(f"FROM msb-demo/busybox:1.35\nRUN {run}\n")
         path = folder / "flood.jsonl"
         client = docker.APIClient(base_url=engine.host, version="auto", timeout=None)
-        for _ in start_build(client, BuildRequest(context=context, no_cache=True), record=path):
+        for _ in open_backend("engine", client=client, record=path).start(BuildInputs(context=context, no_cache=True)):
             pass
         return path
     finally:

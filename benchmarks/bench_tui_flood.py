@@ -48,7 +48,8 @@ def record(lines: int = LINES) -> Path:
     """Run the flood build on the engine and keep its recording (gzip'd) for the replays."""
     import docker
 
-    from msb_tui.builds.runner import BuildRequest, start_build
+    from msb_tui.backends import open_backend
+    from msb_tui.builds.inputs import BuildInputs
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     client = docker.APIClient(base_url=os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock"), timeout=600)
@@ -59,8 +60,8 @@ def record(lines: int = LINES) -> Path:
         started = time.monotonic()
         # The classic builder: BuildKit clips step output ("log limit 200KiB/s reached"), so only
         # the classic builder delivers all million lines through the Engine API.
-        request = BuildRequest(context=context, tags=("msb-test-tui/flood:latest",), classic=True)
-        stream = start_build(client, request, record=raw)
+        inputs = BuildInputs(context=context, tags=("msb-test-tui/flood:latest",))
+        stream = open_backend("classic", client=client, record=raw).start(inputs)
         events = sum(1 for _ in stream)
         print(f"recorded {events} events in {time.monotonic() - started:.1f}s -> {raw}")
     with open(raw, "rb") as source, gzip.open(RECORDING, "wb", compresslevel=6) as target:
@@ -141,7 +142,8 @@ async def measure(recording: Path | None, *, idle_seconds: float = 3.0, open_log
     from textual.message import Message
 
     from msb_tui.tui.build_screen import BuildScreen
-    from msb_tui.tui.build_source import EventListSource, ReplaySource
+    from msb_tui.backends.base import EventListSource
+    from msb_tui.backends.replay import ReplaySource
     from msb_tui.tui.messages import BuildFinished
 
     probe = Probe()
@@ -257,7 +259,7 @@ def _run_variant(name: str) -> dict:
 
 
 def _variant_main(name: str) -> int:
-    from msb_tui.tui.build_source import BuildFeed
+    from msb_tui.builds.feed import BuildFeed
 
     BuildFeed.yield_to_ui = VARIANTS[name]
     result = asyncio.run(measure(None if name == "idle" else RECORDING))

@@ -31,7 +31,8 @@ sys.path.insert(0, str(REPO))
 import cases as corpus  # noqa: E402
 
 from msb_tui.analysis.versions import BUILDKIT_08, engine_buildkit  # noqa: E402
-from msb_tui.builds import runner  # noqa: E402
+from msb_tui.backends import engine_api  # noqa: E402
+from msb_tui.builds.inputs import BuildInputs  # noqa: E402
 from msb_tui.builds.events import BuildFailed, ImageBuilt, VertexUpdate  # noqa: E402
 from msb_tui.offline import OFFLINE_BUILD_ARGS  # noqa: E402
 
@@ -50,21 +51,19 @@ def context(folder: Path, dockerfile: bytes) -> Path:
 
 def build(client, folder: Path, case, tags=()) -> dict:
     """Send the file as it is (no refusal: the caller decided it is safe) and read the verdict."""
-    from msb_tui.builds.runner import BuildRequest, start_build
-
     args = {}
     if case is not None and b"BASE_IMAGE" in case.source:
         args["BASE_IMAGE"] = OFFLINE_BUILD_ARGS["BASE_IMAGE"]
     if case is not None:
         args.update(case.build_args)
-    request = BuildRequest(context=folder, target=case.target if case else None, build_args=args,
-                           platform=case.platform if case else None, tags=tuple(tags))
+    inputs = BuildInputs(context=folder, target=case.target if case else None, build_args=args,
+                         platform=case.platform if case else None, tags=tuple(tags))
     names: dict[str, str] = {}
     image, failure = None, None
     started = time.monotonic()
-    saved, runner._refusal = runner._refusal, lambda client, data: None
+    saved, engine_api._refusal = engine_api._refusal, lambda client, data: None
     try:
-        for event in start_build(client, request, record=False):
+        for event in engine_api.EngineApiBackend(client, record=False).start(inputs):
             if isinstance(event, VertexUpdate):
                 names[event.digest] = event.name
             elif isinstance(event, ImageBuilt):
@@ -72,7 +71,7 @@ def build(client, folder: Path, case, tags=()) -> dict:
             elif isinstance(event, BuildFailed):
                 failure = event.message
     finally:
-        runner._refusal = saved
+        engine_api._refusal = saved
     result: dict = {"verdict": "accept" if failure is None and image else "reject"}
     if result["verdict"] == "reject":
         message = failure or "the engine reported neither an image nor an error"

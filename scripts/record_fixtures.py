@@ -25,7 +25,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from msb_tui.builds.events import BuildCancelled, BuildFailed, ImageBuilt, VertexUpdate  # noqa: E402
-from msb_tui.builds.runner import BuildRequest, start_build  # noqa: E402
+from msb_tui.backends import open_backend  # noqa: E402
+from msb_tui.builds.inputs import BuildInputs  # noqa: E402
 from msb_tui.engine.connection import connect  # noqa: E402
 from msb_tui.offline import offline_build_args  # noqa: E402
 
@@ -65,19 +66,18 @@ def record(client, name: str) -> Path:
     folder, dockerfile, target, expected, classic = FIXTURES[name]
     context = DEMOS / folder
     text = (context / dockerfile).read_text()
-    request = BuildRequest(
+    inputs = BuildInputs(
         context=context,
         dockerfile=context / dockerfile,
         target=target,
         build_args=offline_build_args(text),
         no_cache=True,
-        classic=classic,
         network="none",
     )
     path = OUT / f"{name}.jsonl"
     started = time.monotonic()
     outcome = "?"
-    stream = start_build(client, request, record=path)
+    stream = open_backend("classic" if classic else "engine", client=client, record=path).start(inputs)
     timer = None
     for event in stream:
         if isinstance(event, ImageBuilt):

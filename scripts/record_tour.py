@@ -22,7 +22,8 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 import record_fixtures  # noqa: E402
 
-from msb_tui.builds.runner import BuildRequest, start_build  # noqa: E402
+from msb_tui.backends import open_backend  # noqa: E402
+from msb_tui.builds.inputs import BuildInputs  # noqa: E402
 from msb_tui.engine.connection import connect, engine_info  # noqa: E402
 from msb_tui.offline import offline_build_args  # noqa: E402
 from msb_tui.tour import FACTS, RECORDINGS, STEPS  # noqa: E402
@@ -33,10 +34,10 @@ SHELL = "ls -l /out /app/src && . /opt/lib/greet.sh && greet tour"
 
 def build_image(client, demo: str, target: str | None, tag: str) -> str:
     context = REPO / "demo_dockerfiles" / demo
-    request = BuildRequest(context=context, dockerfile=context / "Dockerfile", target=target,
+    request = BuildInputs(context=context, dockerfile=context / "Dockerfile", target=target,
                            build_args=offline_build_args((context / "Dockerfile").read_text()), tags=(tag,),
                            network="none")
-    for _ in start_build(client, request):
+    for _ in open_backend("engine", client=client).start(request):
         pass
     return client.inspect_image(tag)["Id"]
 

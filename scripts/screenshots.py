@@ -157,15 +157,16 @@ async def shot_history(size) -> None:
 async def shot_layers(size) -> None:
     """Build the go demo (offline images), open its layers, build the SDK stage alone and compare."""
     from msb_tui.builds.events import BuildFailed, ImageBuilt
-    from msb_tui.builds.runner import BuildRequest, start_build
+    from msb_tui.backends import open_backend
+    from msb_tui.builds.inputs import BuildInputs
     from msb_tui.engine.connection import connect
     from msb_tui.offline import offline_build_args
 
     client = connect()
     text = (DEMOS / "go" / "Dockerfile").read_text()
-    request = BuildRequest(context=DEMOS / "go", build_args=offline_build_args(text), tags=(SCREENS_TAG,))
+    request = BuildInputs(context=DEMOS / "go", build_args=offline_build_args(text), tags=(SCREENS_TAG,))
     image = None
-    for event in start_build(client, request, record=False):
+    for event in open_backend("engine", client=client, record=False).start(request):
         if isinstance(event, ImageBuilt):
             image = event.image_id
         elif isinstance(event, BuildFailed):

@@ -51,18 +51,6 @@ def _lane_docker_host(request, monkeypatch):
         monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
 
 
-@pytest.fixture(params=["docker-py", "plain"])
-def engine_client(request, docker_api, engine_lane):
-    """Each way a build reaches the engine: docker-py's client (the TUI) and PlainEngine (``msb-tui build``)."""
-    if request.param == "docker-py":
-        return docker_api
-    from msb_tui.engine.plain_http import connect_plain
-
-    engine = connect_plain(engine_lane.host)
-    assert engine is not None, "the engine answers docker-py but not PlainEngine"
-    return engine
-
-
 @pytest.fixture(scope="session")
 def docker_api(engine_lane):
     """A low-level ``docker.APIClient`` on the lane's engine."""

@@ -18,8 +18,6 @@ import stat
 import time
 from collections.abc import Callable
 
-# Sending a build imports this module: it stays clear of typing, dataclasses and pathlib (which
-# brings urllib.parse and ipaddress, ~3 ms); paths are strings or os.PathLike here (see runner.py).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import BinaryIO

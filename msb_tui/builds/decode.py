@@ -1,4 +1,4 @@
-"""Engine JSON messages from ``POST /build`` -> typed events (shared by the live runner and replay).
+"""Engine JSON messages from ``POST /build`` -> typed events (shared by the Engine API backend and replay).
 
 The engine writes one JSON object per line:
 

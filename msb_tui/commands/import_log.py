@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from msb_tui.builds.inputs import build_arg_option
+
 HELP = "summarise a saved 'docker build --progress=plain' log (GitHub Actions, Azure, ACR, local)"
 
 EXIT_OK = 0
@@ -17,8 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-f", "--dockerfile", dest="dockerfile", metavar="DOCKERFILE",
                         help="the Dockerfile that was built: adds the plan (skipped stages, Dockerfile lines)")
     parser.add_argument("--target", help="the target stage that was built (with --dockerfile)")
-    parser.add_argument("--build-arg", dest="build_args", action="append", default=[], metavar="K=V",
-                        help="a build arg the build used (with --dockerfile)")
+    parser.add_argument("--build-arg", dest="build_args", action="append", default=[], type=build_arg_option,
+                        metavar="NAME=VALUE", help="a build arg the build used (with --dockerfile; NAME alone: from the environment)")
     parser.add_argument("--progress", choices=("none", "plain", "json"), default="none",
                         help="also print the progress again, normalised (default: only the summary)")
 
@@ -27,13 +29,10 @@ def run(args: argparse.Namespace) -> int:
     from msb_tui.builds.model import BuildModel
     from msb_tui.builds.plain_log import PlainLogError, import_log
     from msb_tui.builds.report import summary_text
-    from msb_tui.commands.build import consume, load_analysis, parse_pairs
+    from msb_tui.builds.inputs import parse_build_args
+    from msb_tui.commands.build import consume, load_analysis
 
-    try:
-        build_args = parse_pairs(args.build_args, "--build-arg", from_env=False)
-    except ValueError as error:
-        print(f"msb-tui import-log: {error}", file=sys.stderr)
-        return 2
+    build_args = parse_build_args(args.build_args)
     source = Path("/dev/stdin") if args.file == "-" else Path(args.file)
     analysis = None
     dockerfile_text = None

@@ -7,6 +7,8 @@ import json
 import shutil
 import sys
 
+from msb_tui.builds.inputs import build_arg_option, parse_build_args
+
 HELP = "show an image's layers tied to Dockerfile lines, with sizes, waste, efficiency and leaks"
 
 EXIT_NO_ENGINE = 3
@@ -24,9 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dockerfile", help="the Dockerfile the image was built from (ties layers to its lines; "
                         "default: the recording of the build that made the image, when msb-tui built it)")
     parser.add_argument("--target", help="the stage the image was built for (default: the last stage)")
-    parser.add_argument(
-        "--build-arg", action="append", default=[], metavar="NAME=VALUE", help="build args used for the build (repeatable)"
-    )
+    parser.add_argument("--build-arg", action="append", default=[], type=build_arg_option, metavar="NAME=VALUE",
+                        help="a build arg the build used (repeatable; NAME alone: from the environment)")
     parser.add_argument("--no-files", action="store_true", help="skip the file trees (no export: no waste, no file leaks)")
     parser.add_argument("--top", type=int, default=10, help="how many wasted paths to list (default 10)")
 
@@ -40,14 +41,6 @@ def connect_or_report(host: str | None):
     except EngineUnavailable as error:
         print(f"msb-tui: no Docker engine answered: {error}", file=sys.stderr)
         return None
-
-
-def build_args(pairs: list[str]) -> dict[str, str]:
-    result = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        result[name] = value if sep else ""
-    return result
 
 
 def analyze(client, image: str, args: argparse.Namespace, with_files: bool = True, *, origin: bool = False):
@@ -65,7 +58,7 @@ def analyze(client, image: str, args: argparse.Namespace, with_files: bool = Tru
     dockerfile = getattr(args, "dockerfile", None)
     text = None
     target = getattr(args, "target", None)
-    arguments = build_args(getattr(args, "build_arg", []) or [])
+    arguments = parse_build_args(getattr(args, "build_arg", []) or [])
     model = None
     if not dockerfile and origin:
         found = _origin(client, image)

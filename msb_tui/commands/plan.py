@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from msb_tui.builds.inputs import BUILD_ARG_HELP, build_arg_option
+
 HELP = "show the stages, the plan for a target, errors and lint of a Dockerfile (no engine needed)"
 
 EXIT_OK = 0
@@ -34,28 +36,12 @@ def _buildkit(text: str):
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _build_arg(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    if not sep:
-        import os
-
-        # Like docker build: "--build-arg KEY" takes the value from the environment.
-        if key not in os.environ:
-            raise argparse.ArgumentTypeError(f"{key} has no value and is not set in the environment")
-        value = os.environ[key]
-    return key, value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", metavar="PATH", help="a build context folder (uses PATH/Dockerfile) or a Dockerfile")
     parser.add_argument("-f", "--file", help="the Dockerfile, relative to PATH when PATH is a folder")
     parser.add_argument("--target", help="the stage to build (default: the last one); case-insensitive")
-    parser.add_argument(
-        "--build-arg", dest="build_args", action="append", default=[], type=_build_arg, metavar="KEY=VALUE",
-        help="set a build argument (repeatable)",
-    )
+    parser.add_argument("--build-arg", dest="build_args", action="append", default=[], type=build_arg_option,
+                        metavar="NAME=VALUE", help=BUILD_ARG_HELP)
     parser.add_argument("--platform", help="target platform for TARGETPLATFORM & co (default linux/amd64)")
     parser.add_argument(
         "--format", choices=("text", "json", "dot", "mermaid"), default="text", help="output format (default text)"
@@ -89,6 +75,7 @@ def dockerfile_path(path: Path, file: str | None) -> Path:
 def run(args: argparse.Namespace) -> int:
     from msb_tui.analysis import analyze
     from msb_tui.analysis.render import RENDERERS, clean
+    from msb_tui.builds.inputs import parse_build_args
 
     location = dockerfile_path(Path(args.path), args.file)
     if not location.is_file():
@@ -105,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     analysis = analyze(
         location,
         target=args.target,
-        build_args=dict(args.build_args),
+        build_args=parse_build_args(args.build_args),
         platform=args.platform,
         lint=not args.no_lint,
         buildkit=buildkit,

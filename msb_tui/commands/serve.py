@@ -60,8 +60,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _format(action: argparse.Action, value) -> list[str]:
     """``value`` of one app option as command-line words (the inverse of its parsing)."""
-    if action.dest == "build_args":
-        return [word for key, text in value for word in (action.option_strings[0], f"{key}={text}")]
     if action.dest == "speed":
         return [action.option_strings[0], "max" if value is None else f"{value:g}"]
     if isinstance(action, argparse._StoreTrueAction):

@@ -5,19 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from msb_tui.builds.inputs import BUILD_ARG_HELP, build_arg_option, parse_build_args
+
 HELP = "open the build explorer on a Dockerfile or folder (default ./Dockerfile)"
-
-
-def _build_arg(text: str) -> tuple[str, str]:
-    name, sep, value = text.partition("=")
-    if not name:
-        raise argparse.ArgumentTypeError(f"expected K=V, got {text!r}")
-    if not sep:
-        # As docker does: --build-arg K alone takes K from the environment.
-        import os
-
-        value = os.environ.get(name, "")
-    return name, value
 
 
 def _speed(text: str) -> float | None:
@@ -33,8 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="?", default=".", help="Dockerfile or build context folder (default: .)")
     parser.add_argument("-f", "--file", dest="dockerfile", type=Path, help="Dockerfile (default: PATH/Dockerfile)")
     parser.add_argument("--target", help="stage to build (default: the last stage)")
-    parser.add_argument("--build-arg", dest="build_args", action="append", default=[], type=_build_arg,
-                        metavar="K=V", help="set a build-time variable (repeatable)")
+    parser.add_argument("--build-arg", dest="build_args", action="append", default=[], type=build_arg_option,
+                        metavar="NAME=VALUE", help=BUILD_ARG_HELP)
     parser.add_argument("--no-cache", action="store_true", help="do not use the build cache")
     parser.add_argument("--pull", action="store_true", help="always try to pull newer base images")
     parser.add_argument("--platform", help="target platform, e.g. linux/amd64")
@@ -59,7 +49,7 @@ def options_from_args(args: argparse.Namespace):
         path=Path(args.path),
         dockerfile=args.dockerfile,
         target=args.target,
-        build_args=dict(args.build_args),
+        build_args=parse_build_args(args.build_args),
         no_cache=args.no_cache,
         pull=args.pull,
         platform=args.platform,

@@ -1,17 +1,16 @@
-"""Find and connect to a Docker engine the way the docker CLI would, and say clearly when none answers.
+"""Find and connect to the Docker engine the user chose, the way the docker CLI does; say clearly when it does not answer.
 
-Order of precedence (the first source that is *configured* decides; later ones are fallbacks only
-when no explicit choice was made):
+The first source that is *configured* decides, and it is the only one tried (like the docker CLI:
+a ``DOCKER_HOST`` that does not answer is an error, never a reason to build elsewhere):
 
-1. ``host`` (the ``--host`` option): the only candidate when given.
+1. ``host`` (the ``--host`` option).
 2. ``DOCKER_HOST`` (unix, tcp — TLS through ``DOCKER_TLS_VERIFY``/``DOCKER_CERT_PATH`` — or ssh).
 3. The docker context: ``DOCKER_CONTEXT``, else ``currentContext`` in ``$DOCKER_CONFIG/config.json``
    (``~/.docker``); its endpoint is in ``contexts/meta/<sha256 of the name>/meta.json``.
 4. The default socket ``unix:///var/run/docker.sock``.
 
-Without ``--host``, every configured candidate is tried in that order until one answers a ping,
-so a stale ``DOCKER_HOST`` does not hide a working local engine; :class:`EngineUnavailable`
-lists every attempt and what to do next.
+A slow engine is waited for as the docker CLI waits (30 s to connect, then no limit on the
+answer), and ``on_wait`` is told while it takes long.
 """
 
 from __future__ import annotations
@@ -20,7 +19,10 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +35,11 @@ if TYPE_CHECKING:  # docker is imported lazily so `msb-tui --help` stays fast
 
 DEFAULT_TIMEOUT = 600.0
 """Read timeout of the client's requests: a quiet build step can be silent for minutes."""
-PING_TIMEOUT = 5.0
+CONNECT_TIMEOUT = 30.0
+"""Seconds to establish the connection: the docker CLI's dial timeout. The answer itself is waited for."""
+WAIT_NOTICE = 2.0
+"""Seconds without an answer before ``on_wait`` is first told (then every ``WAIT_NOTICE_EVERY``)."""
+WAIT_NOTICE_EVERY = 5.0
 
 
 @dataclass(frozen=True)
@@ -52,13 +58,12 @@ class Attempt:
 
 
 class EngineUnavailable(Exception):
-    """No Docker engine answered; the message lists what was tried and what to do."""
+    """The chosen Docker engine did not answer; the message names its address and what to do."""
 
     def __init__(self, attempts: list[Attempt], hint: str | None = None):
         self.attempts = attempts
-        lines = ["no Docker engine answered. Tried:"]
-        for attempt in attempts:
-            lines.append(f"  - {attempt.candidate.host} ({attempt.candidate.source}): {attempt.error}")
+        lines = [f"cannot reach the Docker engine at {a.candidate.host} ({a.candidate.source}): {a.error}"
+                 for a in attempts]
         lines.append(hint or default_hint())
         super().__init__("\n".join(lines))
 
@@ -118,31 +123,26 @@ def _docker_host_candidate(env: Mapping[str, str]) -> Candidate:
     return Candidate(kwargs.get("base_url", host), "DOCKER_HOST", tls=kwargs.get("tls"))
 
 
-def candidates(host: str | None = None, env: Mapping[str, str] | None = None) -> tuple[list[Candidate], list[Attempt]]:
-    """The engines to try, in order, plus sources that were configured but unusable (as failed attempts)."""
+def candidate(host: str | None = None, env: Mapping[str, str] | None = None) -> Candidate:
+    """The engine the user chose (see the module's order); :class:`EngineUnavailable` when the
+    configured source cannot be used at all (bad TLS files, a missing context)."""
     env = os.environ if env is None else env
     if host:
-        return [Candidate(host, "--host")], []
-    found: list[Candidate] = []
-    broken: list[Attempt] = []
+        return Candidate(host, "--host")
     if env.get("DOCKER_HOST"):
         try:
-            found.append(_docker_host_candidate(env))
+            return _docker_host_candidate(env)
         except Exception as error:  # noqa: BLE001 - docker's TLS helpers raise several kinds
-            broken.append(Attempt(Candidate(env["DOCKER_HOST"], "DOCKER_HOST"), f"unusable: {error}"))
+            raise EngineUnavailable([Attempt(Candidate(env["DOCKER_HOST"], "DOCKER_HOST"), f"unusable: {error}")],
+                                    "Fix DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, or unset DOCKER_HOST.") from None
     name = current_context_name(env)
     if name:
         result = context_candidate(name, env)
-        if isinstance(result, Candidate):
-            found.append(result)
-        else:
-            broken.append(Attempt(Candidate(f"context {name}", "docker context"), result))
-    found.append(Candidate(DEFAULT_HOST, "default socket"))
-    unique: list[Candidate] = []
-    for candidate in found:
-        if all(candidate.host != seen.host for seen in unique):
-            unique.append(candidate)
-    return unique, broken
+        if isinstance(result, str):
+            raise EngineUnavailable([Attempt(Candidate(f"context {name}", "docker context"), result)],
+                                    "Choose another context ('docker context use default'), or unset DOCKER_CONTEXT.")
+        return result
+    return Candidate(DEFAULT_HOST, "default socket")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,10 +166,10 @@ def _describe(error: BaseException) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def _client_for(candidate: Candidate, timeout: float | None, ping_timeout: float) -> docker.APIClient:
+def _client_for(candidate: Candidate, timeout: float | None, answer_timeout: float | None) -> docker.APIClient:
     import docker
 
-    kwargs: dict[str, Any] = {"base_url": candidate.host, "timeout": ping_timeout, "version": "auto"}
+    kwargs: dict[str, Any] = {"base_url": candidate.host}
     if candidate.tls:
         kwargs["tls"] = candidate.tls
     if candidate.host.startswith("ssh://"):
@@ -180,32 +180,77 @@ def _client_for(candidate: Candidate, timeout: float | None, ping_timeout: float
                 import paramiko  # noqa: F401
             except ImportError:
                 raise RuntimeError("ssh:// needs the 'ssh' client or the paramiko package") from None
-    client = docker.APIClient(**kwargs)  # version="auto" asks the engine: fails fast when it is down
-    if client._get(client._url("/_ping"), timeout=ping_timeout).text != "OK":
-        raise RuntimeError("the engine did not answer OK to /_ping")
-    client.timeout = timeout
-    return client
+    # Ask the engine its API version ourselves (docker's version="auto" cannot tell a connect
+    # timeout from a slow answer), then talk that version.
+    with docker.APIClient(**kwargs, version=docker.constants.MINIMUM_DOCKER_API_VERSION, timeout=None) as probe:
+        answer = probe.get(f"{probe.base_url}/version", timeout=(CONNECT_TIMEOUT, answer_timeout))
+        answer.raise_for_status()
+        api_version = answer.json()["ApiVersion"]
+    return docker.APIClient(**kwargs, version=api_version, timeout=timeout)
+
+
+class _WaitNotices:
+    """Calls ``on_wait(seconds waited)`` after ``WAIT_NOTICE`` s, then every ``WAIT_NOTICE_EVERY`` s, until stopped."""
+
+    def __init__(self, on_wait: Callable[[float], None] | None):
+        self._on_wait = on_wait
+        self._stop = threading.Event()
+        self._thread = None
+        if on_wait is not None:
+            self._thread = threading.Thread(target=self._run, name="msb-engine-wait", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        delay = WAIT_NOTICE
+        while not self._stop.wait(delay):
+            try:
+                self._on_wait(time.monotonic() - started)
+            except Exception:  # noqa: BLE001 - a notice must not break the connection
+                pass
+            delay = WAIT_NOTICE_EVERY
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def connect(
     host: str | None = None,
     *,
     timeout: float | None = DEFAULT_TIMEOUT,
-    ping_timeout: float = PING_TIMEOUT,
+    answer_timeout: float | None = None,
     env: Mapping[str, str] | None = None,
+    on_wait: Callable[[float], None] | None = None,
 ) -> docker.APIClient:
-    """A pinged ``docker.APIClient`` on the first engine that answers; :class:`EngineUnavailable` otherwise.
+    """A ``docker.APIClient`` on the engine the user chose; :class:`EngineUnavailable` when it does not answer.
 
     ``timeout`` is the client's read timeout for later requests (None: wait forever);
-    ``ping_timeout`` bounds each connection attempt.
+    ``answer_timeout`` bounds the wait for the engine's first answer (None: as long as it takes,
+    like the docker CLI); ``on_wait(seconds)`` is called while that wait lasts (a message to show).
     """
-    found, attempts = candidates(host, env)
-    for candidate in found:
-        try:
-            return _client_for(candidate, timeout, ping_timeout)
-        except Exception as error:  # noqa: BLE001 - any failure means "try the next one"
-            attempts.append(Attempt(candidate, _describe(error)))
-    raise EngineUnavailable(attempts)
+    chosen = candidate(host, env)
+    notices = _WaitNotices(on_wait)
+    try:
+        return _client_for(chosen, timeout, answer_timeout)
+    except Exception as error:  # noqa: BLE001 - any failure means "that engine does not answer"
+        raise EngineUnavailable([Attempt(chosen, _describe(error))]) from None
+    finally:
+        notices.stop()
+
+
+def waiting_notice(host: str | None = None, env: Mapping[str, str] | None = None) -> Callable[[float], None]:
+    """An ``on_wait`` for command-line tools: says on stderr which engine is being waited for."""
+    try:
+        chosen = candidate(host, env)
+        where = f"{chosen.host} ({chosen.source})"
+    except EngineUnavailable:
+        where = "the engine"
+
+    def notice(seconds: float) -> None:
+        print(f"msb-tui: waiting for the Docker engine at {where}: no answer yet after {seconds:.0f} s "
+              "(Ctrl+C to stop)", file=sys.stderr, flush=True)
+
+    return notice
 
 
 def engine_info(client: docker.APIClient) -> EngineInfo:

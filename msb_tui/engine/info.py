@@ -169,7 +169,7 @@ def _address(client) -> str:
 
 
 def of_client(client) -> EngineInfo:
-    """What a build client (``docker.APIClient`` or ``PlainEngine``) says; empty when it cannot say."""
+    """What a build client (a ``docker.APIClient``) says; empty when it cannot say."""
     try:
         version = client.version()
     except Exception:  # noqa: BLE001 - informative only

@@ -36,6 +36,7 @@ class LaunchOptions:
     platform: str | None = None
     tags: tuple[str, ...] = ()
     host: str | None = None
+    backend: str = "engine"  # the name of a live backend in msb_tui.backends.BACKENDS
     replay: Path | None = None
     speed: float | None = 1.0
     import_log: Path | None = None
@@ -247,20 +248,27 @@ class MsbApp(App):
                 self._client = connect(self.options.host)
         return self._client
 
-    def build_request(self, target: str | None, *, tags: tuple[str, ...] | None = None, classic: bool = False):
-        from msb_tui.builds.runner import BuildRequest
+    def build_inputs(self, target: str | None, *, tags: tuple[str, ...] | None = None):
+        """The ``BuildInputs`` of a build of ``target`` with the app's Dockerfile, build args and options."""
+        from msb_tui.builds.inputs import BuildInputs
 
-        return BuildRequest(
+        return BuildInputs(
             context=self.context_dir,
             dockerfile=self.dockerfile_path,
             target=target,
             build_args=dict(self.build_args),
+            platform=self.options.platform,
             no_cache=self.options.no_cache,
             pull=self.options.pull,
-            platform=self.options.platform,
             tags=self.options.tags if tags is None else tags,
-            classic=classic,
         )
+
+    def backend(self, name: str | None = None, *, record: bool = True):
+        """A backend on the app's engine (connects on first use: call from a worker); ``name``
+        defaults to the one chosen at launch."""
+        from msb_tui.backends import open_backend
+
+        return open_backend(name or self.options.backend, client=self.engine_client(), record=record)
 
     def open_build(self, target: str | None = None, *, title: str | None = None, tags: tuple[str, ...] | None = None,
                    on_model: Callable[[Any], None] | None = None, compare_classic: bool = False) -> None:
@@ -277,36 +285,32 @@ class MsbApp(App):
     @work(thread=True, exclusive=True, group="connect")
     def _connect_then_build(self, target, title, tags, on_model, compare_classic=False) -> None:
         try:
-            client = self.engine_client()
+            backend = self.backend()
+            classic = self.backend("classic") if compare_classic else None
         except Exception as error:  # EngineUnavailable, or docker missing
             self.call_from_thread(self.notify, plain(str(error)), title="Cannot build", severity="error",
                                   markup=False, timeout=12)
             return
-        from msb_tui.analysis.versions import client_buildkit
+        from msb_tui.analysis.versions import engine_buildkit
 
-        self.call_from_thread(self.plan_for_engine, client_buildkit(client))
-        self.call_from_thread(self._push_build, client, target, title, tags, on_model, compare_classic)
+        self.call_from_thread(self.plan_for_engine, engine_buildkit(backend.engine().version))
+        self.call_from_thread(self._push_build, backend, target, title, tags, on_model, classic)
 
-    def _push_build(self, client, target, title, tags, on_model, compare_classic=False) -> None:
-        from msb_tui.builds.runner import start_build
+    def _push_build(self, backend, target, title, tags, on_model, classic=None) -> None:
         from msb_tui.tui.build_screen import BuildScreen
 
-        request = self.build_request(target, tags=tags)
+        inputs = self.build_inputs(target, tags=tags)
         analysis = self.analyze(target) if target != self.target else self.analysis
-
-        def start():
-            return start_build(client, request)
-
         name = target or self.target_name() or "default target"
         compare = None
-        if compare_classic:
+        if classic is not None:
             # The classic builder runs every stage in order; BuildKit only what the target needs.
-            classic_request = self.build_request(target, tags=(), classic=True)
-            compare = {"analysis": analysis, "start": lambda: start_build(client, classic_request),
+            classic_inputs = self.build_inputs(target, tags=())
+            compare = {"analysis": analysis, "start": lambda: classic.start(classic_inputs),
                        "title": f"classic builder: {name}", "dockerfile_text": self.dockerfile_text}
             title = title or f"BuildKit: {name}"
-        screen = BuildScreen(analysis, start, title=title or f"build {name}", dockerfile_text=self.dockerfile_text,
-                             compare=compare)
+        screen = BuildScreen(analysis, lambda: backend.start(inputs), title=title or f"build {name}",
+                             dockerfile_text=self.dockerfile_text, compare=compare)
         if on_model is not None:
             self._build_callbacks[id(screen)] = on_model  # called by on_build_finished
         if analysis is self.analysis:
@@ -316,8 +320,8 @@ class MsbApp(App):
     def open_replay(self, path: Path, speed: float | None = 1.0, *, compare: Path | None = None) -> None:
         """Open a recorded build in the build screen, at ``speed`` (None: as fast as possible);
         with ``compare`` (another recording) both replay side by side."""
+        from msb_tui.backends.replay import ReplayBackend, ReplaySource
         from msb_tui.tui.build_screen import BuildScreen
-        from msb_tui.tui.build_source import ReplaySource
 
         runs = []
         for recording in [path] + ([compare] if compare is not None else []):
@@ -329,7 +333,7 @@ class MsbApp(App):
             analysis = analysis_from_inputs(inputs) or self.analysis
             text = inputs.get("dockerfile_text") if analysis is not self.analysis else self.dockerfile_text
             title = f"replay {Path(recording).name}" + (f" ×{speed:g}" if speed else " (fast)")
-            runs.append({"analysis": analysis, "start": (lambda r=recording: ReplaySource(r, speed)),
+            runs.append({"analysis": analysis, "start": ReplayBackend(recording, speed).start,
                          "title": title, "dockerfile_text": text})
         first = runs[0]
         self.push_screen(BuildScreen(first["analysis"], first["start"], title=first["title"],
@@ -338,16 +342,11 @@ class MsbApp(App):
 
     def open_imported_log(self, path: Path) -> None:
         """Open a plain ``--progress=plain`` CI log in the build screen."""
-        from msb_tui.builds import plain_log
+        from msb_tui.backends.ci_log import CiLogBackend
         from msb_tui.tui.build_screen import BuildScreen
-        from msb_tui.tui.build_source import EventListSource
 
-        try:
-            events = list(plain_log.import_log(Path(path), dockerfile_text=self.dockerfile_text or None))
-        except Exception as error:  # noqa: BLE001
-            self.notify(plain(f"cannot import {path}: {error}"), severity="error", markup=False)
-            return
-        self.push_screen(BuildScreen(self.analysis, lambda: EventListSource(events), title=f"log {Path(path).name}",
+        backend = CiLogBackend(path, dockerfile_text=self.dockerfile_text or None)
+        self.push_screen(BuildScreen(self.analysis, backend.start, title=f"log {Path(path).name}",
                                      dockerfile_text=self.dockerfile_text or None))
 
     # --- messages from the build screen ----------------------------------------------------------

@@ -23,9 +23,10 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from msb_tui.backends.base import BuildSource, EventListSource
 from msb_tui.builds.events import BuildFailed
+from msb_tui.builds.feed import BuildFeed, EngineClock
 from msb_tui.builds.model import BuildModel
-from msb_tui.tui.build_source import BuildFeed, BuildSource, EngineClock, EventListSource
 from msb_tui.tui.messages import (
     BuildFinished,
     BuildProgressed,
@@ -71,41 +72,9 @@ def as_build_run(value: Any, default_title: str = "compare") -> BuildRun:
     raise TypeError(f"compare= takes a BuildRun, a (analysis, start, title) tuple or a dict, not {type(value).__name__}")
 
 
-def dockerfile_text_of_source(source: Any) -> str | None:
-    """The Dockerfile a source builds: a replay's recorded text, or a live request's file."""
-    text = getattr(source, "dockerfile_text", None)
-    if isinstance(text, str):
-        return text
-    request = getattr(source, "request", None)
-    if request is not None and hasattr(request, "dockerfile_path"):
-        try:
-            return Path(request.dockerfile_path()).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return None
-    return None
-
-
-def is_classic_source(source: Any) -> bool:
-    """True when the source is (a recording of) the classic builder, which runs every stage."""
-    request = getattr(source, "request", None)
-    if request is not None:
-        return bool(getattr(request, "classic", False))
-    inputs = getattr(source, "inputs", None)
-    if callable(inputs):
-        try:
-            return bool(inputs().get("classic"))
-        except Exception:  # noqa: BLE001 - unreadable header: not known to be classic
-            return False
-    return False
-
-
 def dockerfile_text_of(analysis: Any) -> str | None:
-    """The Dockerfile source an analysis was made from, when it kept it."""
-    for name in ("source", "text", "dockerfile_text"):
-        value = getattr(analysis, name, None)
-        if isinstance(value, str):
-            return value
-    path = getattr(analysis, "source_path", None)
+    """The Dockerfile an analysis was made from, when it was read from a file."""
+    path = analysis.source_path if analysis is not None else None
     if path is not None:
         try:
             return Path(path).read_text(encoding="utf-8", errors="replace")
@@ -203,16 +172,11 @@ class BuildColumn(Vertical):
             source = self.run.start()
         except Exception as error:  # noqa: BLE001 - e.g. the engine is down: show it, don't crash
             source = EventListSource([BuildFailed(message=f"could not start the build: {error}")])
-        self.clock = EngineClock(getattr(source, "speed", None) or 1.0)
-        self._source_text = None
-        self._classic = is_classic_source(source)
-        try:
-            self._source_text = dockerfile_text_of_source(source)
-        except Exception:  # noqa: BLE001 - a damaged recording header: no Dockerfile context
-            pass
+        self.clock = EngineClock(source.clock_rate)
+        self._classic = source.classic
+        self._source_text = source.dockerfile_text
         self._context_progress = None
-        if hasattr(source, "context_progress"):  # a live BuildStream: show the context upload
-            source.context_progress = self._on_context_progress
+        source.context_progress = self._on_context_progress
         feed = BuildFeed(source, self.model, lambda batch: self.post_message(BuildProgressed(batch, feed)))
         self.feed = feed
         self._refresh_figures()

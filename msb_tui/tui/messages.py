@@ -22,7 +22,7 @@ class BuildProgressed(Message, bubble=False):
 
     def __init__(self, batch: Any, feed: Any) -> None:
         super().__init__()
-        self.batch = batch  # msb_tui.tui.build_source.ChangeBatch
+        self.batch = batch  # msb_tui.builds.feed.ChangeBatch
         self.feed = feed  # the BuildFeed that produced it (batches of a replaced feed are dropped)
 
 

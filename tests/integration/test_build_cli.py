@@ -1,4 +1,4 @@
-"""``msb-tui build`` as a user runs it (the program, through PlainEngine): progress, the per-stage
+"""``msb-tui build`` as a user runs it (the program): progress, the per-stage
 summary with the skipped stage, the exit status, and the recording it names."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Ctrl+C on a headless ``msb-tui build``: the program (as a user runs it, through PlainEngine)
+"""Ctrl+C on a headless ``msb-tui build``: the program (as a user runs it)
 closes the stream, the engine stops the step, the output says so and the exit status is 130."""
 
 from __future__ import annotations

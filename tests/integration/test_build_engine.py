@@ -16,7 +16,8 @@ from msb_tui.analysis import analyze
 from msb_tui.builds.events import BuildCancelled, BuildFailed, ImageBuilt, LogChunk, StreamText, VertexUpdate
 from msb_tui.builds.model import BuildModel
 from msb_tui.builds.recording import load_recording, replay
-from msb_tui.builds.runner import BuildRequest, start_build
+from msb_tui.backends import open_backend
+from msb_tui.builds.inputs import BuildInputs
 from msb_tui.offline import BUSYBOX_IMAGE
 from msb_tui.sanitize import plain
 
@@ -32,10 +33,10 @@ def _context(tmp_path: Path, dockerfile: str, files: dict[str, str] | None = Non
     return tmp_path
 
 
-def _run(client, request, analysis=None, **kwargs):
-    model = BuildModel(analysis)
+def _run(client, inputs, analysis=None, *, backend="engine", record=False):
+    model = BuildModel(analysis, classic=backend == "classic")
     events = []
-    for event in start_build(client, request, **kwargs):
+    for event in open_backend(backend, client=client, record=record).start(inputs):
         events.append(event)
         model.apply(event)
     return events, model
@@ -52,13 +53,13 @@ def cleanup_images(docker_api):
             pass
 
 
-def test_small_build_events_model_and_image(engine_client, docker_api, offline_images, tmp_path, cleanup_images):
+def test_small_build_events_model_and_image(docker_api, offline_images, tmp_path, cleanup_images):
     tag = f"{TAG}:small-{os.getpid()}"
     cleanup_images.append(tag)
     context = _context(tmp_path, f"FROM {BUSYBOX_IMAGE} AS base\nCOPY hello.txt /hello.txt\nRUN cat /hello.txt && echo $PID_MARK\n",
                        {"hello.txt": f"hello {time.time()}\n"})
     analysis = analyze((context / "Dockerfile").read_text())
-    events, model = _run(engine_client, BuildRequest(context, tags=(tag,), build_args={"PID_MARK": "x"}, network="none"), analysis,
+    events, model = _run(docker_api, BuildInputs(context, tags=(tag,), build_args={"PID_MARK": "x"}, network="none"), analysis,
                          record=tmp_path / "rec.jsonl")
     assert any(isinstance(e, VertexUpdate) for e in events)
     [built] = [e for e in events if isinstance(e, ImageBuilt)]
@@ -91,11 +92,11 @@ def _sleep_processes(marker: str) -> list[int]:
     return found
 
 
-def test_cancel_stops_the_solve_on_the_engine(engine_client, docker_api, offline_images, tmp_path):
+def test_cancel_stops_the_solve_on_the_engine(docker_api, offline_images, tmp_path):
     seconds = 30 + os.getpid() % 17  # a distinctive sleep to find in the process table
     marker = f"sleep {seconds}"
     context = _context(tmp_path, f"FROM {BUSYBOX_IMAGE}\nRUN echo started-{time.time()} && {marker}\n")
-    stream = start_build(engine_client, BuildRequest(context, network="none"), record=tmp_path / "cancel.jsonl")
+    stream = open_backend("engine", client=docker_api, record=tmp_path / "cancel.jsonl").start(BuildInputs(context, network="none"))
     model = BuildModel()
     cancelled_at = None
     deadline = time.monotonic() + 60
@@ -127,7 +128,7 @@ def test_cancel_stops_the_solve_on_the_engine(engine_client, docker_api, offline
 def test_non_utf8_and_control_characters_in_logs(docker_api, offline_images, tmp_path):
     script = r"printf 'bad \377\376 bytes\n\033]0;title\007\033[31mred\033[0m\n\033[2Jcleared\n'"
     context = _context(tmp_path, f"FROM {BUSYBOX_IMAGE}\nRUN echo {time.time()} && {script}\n")
-    events, model = _run(docker_api, BuildRequest(context, network="none"), record=False)
+    events, model = _run(docker_api, BuildInputs(context, network="none"), record=False)
     assert model.status == "succeeded"
     run = [s for s in model.stage_steps() if s.instruction.startswith("RUN")][0]
     lines = list(run.log.lines)
@@ -141,7 +142,7 @@ def test_non_utf8_and_control_characters_in_logs(docker_api, offline_images, tmp
 
 def test_invalid_build_arg_fails_cleanly(docker_api, tmp_path):
     context = _context(tmp_path, "ARG BASE_IMAGE=scratch\nFROM ${BASE_IMAGE}\nCOPY Dockerfile /\n")
-    events, model = _run(docker_api, BuildRequest(context, build_args={"BASE_IMAGE": "Not A Valid:Ref!"}), record=False)
+    events, model = _run(docker_api, BuildInputs(context, build_args={"BASE_IMAGE": "Not A Valid:Ref!"}), record=False)
     assert model.status == "failed"
     assert isinstance(events[-1], BuildFailed)
     assert model.error and ("invalid" in model.error.lower() or "failed" in model.error.lower())
@@ -150,16 +151,16 @@ def test_invalid_build_arg_fails_cleanly(docker_api, tmp_path):
 
 def test_unknown_target_fails_cleanly(docker_api, tmp_path):
     context = _context(tmp_path, "FROM scratch AS one\nCOPY Dockerfile /\n")
-    _, model = _run(docker_api, BuildRequest(context, target="nope"), record=False)
+    _, model = _run(docker_api, BuildInputs(context, target="nope"), record=False)
     assert model.status == "failed" and "nope" in model.error
 
 
 def test_missing_dockerfile_and_file_context(docker_api, tmp_path):
-    events, model = _run(docker_api, BuildRequest(tmp_path), record=False)
+    events, model = _run(docker_api, BuildInputs(tmp_path), record=False)
     assert model.status == "failed" and "Dockerfile not found" in model.error
     file = tmp_path / "ctx-file"
     file.write_text("FROM scratch\n")
-    events, model = _run(docker_api, BuildRequest(file, dockerfile=file), record=False)
+    events, model = _run(docker_api, BuildInputs(file, dockerfile=file), record=False)
     assert model.status == "failed" and "not a folder" in model.error
 
 
@@ -169,13 +170,13 @@ def test_dockerfile_outside_the_context(docker_api, tmp_path):
     (context / "data.txt").write_text("data")
     dockerfile = tmp_path / "elsewhere.Dockerfile"
     dockerfile.write_text(f"FROM scratch\nCOPY data.txt /data-{time.time()}.txt\n")
-    _, model = _run(docker_api, BuildRequest(context, dockerfile=dockerfile), record=False)
+    _, model = _run(docker_api, BuildInputs(context, dockerfile=dockerfile), record=False)
     assert model.status == "succeeded", model.error
 
 
 def test_classic_builder_mode(docker_api, offline_images, tmp_path):
     context = _context(tmp_path, f"FROM {BUSYBOX_IMAGE} AS one\nRUN echo classic-{time.time()}\n")
-    events, model = _run(docker_api, BuildRequest(context, classic=True, network="none"), record=False)
+    events, model = _run(docker_api, BuildInputs(context, network="none"), backend="classic")
     assert model.status == "succeeded" and model.image_id
     assert [s.name for s in model.stages] == ["one"]
     assert any(s.instruction.startswith("RUN") for s in model.stage_steps())
@@ -212,7 +213,7 @@ def test_dockerignore_matches_the_docker_cli(docker_api, tmp_path, cleanup_image
         (context / name).write_text(name)
     ours, cli = f"{TAG}:ignore-ours-{os.getpid()}", f"{TAG}:ignore-cli-{os.getpid()}"
     cleanup_images.extend([ours, cli])
-    _, model = _run(docker_api, BuildRequest(context, tags=(ours,), no_cache=True), record=False)
+    _, model = _run(docker_api, BuildInputs(context, tags=(ours,), no_cache=True), record=False)
     assert model.status == "succeeded", model.error
     env = dict(os.environ, DOCKER_BUILDKIT="0")
     subprocess.run(["/usr/bin/docker", "build", "-q", "--no-cache", "-t", cli, str(context)], check=True,

@@ -11,7 +11,8 @@ import uuid
 import pytest
 
 from msb_tui.builds.model import BuildModel
-from msb_tui.builds.runner import BuildRequest, start_build
+from msb_tui.backends import open_backend
+from msb_tui.builds.inputs import BuildInputs
 from msb_tui.commands.build import load_analysis
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
@@ -19,10 +20,10 @@ pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
 def build(docker_api, demo, build_args, *, classic: bool) -> BuildModel:
     tag = f"msb-test-classic/{demo.name}:{uuid.uuid4().hex[:8]}"
-    request = BuildRequest(context=demo, build_args=build_args, no_cache=True, classic=classic, tags=(tag,))
+    inputs = BuildInputs(context=demo, build_args=build_args, no_cache=True, tags=(tag,))
     model = BuildModel(load_analysis(demo / "Dockerfile", None, build_args, None))
     try:
-        for event in start_build(docker_api, request, record=False):
+        for event in open_backend("classic" if classic else "engine", client=docker_api, record=False).start(inputs):
             model.apply(event)
     finally:
         try:

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from msb_tui.builds.events import BuildCancelled, BuildFailed, ImageBuilt
-from msb_tui.builds.runner import BuildRequest, start_build
+from msb_tui.backends import open_backend
+from msb_tui.builds.inputs import BuildInputs
 
 from engine_images import discard_untagged
 
@@ -39,13 +40,13 @@ def _context(tmp: Path, dockerfile: bytes) -> Path:
 
 
 def build(client, context: Path, **request) -> tuple[str, str | None, bool]:
-    """Run one build with the project's runner: (verdict, error message, whether the engine was asked).
+    """Run one build with the project's Engine API backend: (verdict, error message, whether the engine was asked).
 
-    The runner refuses some files itself (no FROM at all: dockerd 20.10 may panic on them); those
+    The backend refuses some files itself (no FROM at all: dockerd 20.10 may panic on them); those
     never reach the engine, so only the verdict can be compared.
     """
     image, failure, asked = None, None, True
-    for event in start_build(client, BuildRequest(context=context, **request), record=False):
+    for event in open_backend("engine", client=client, record=False).start(BuildInputs(context=context, **request)):
         if isinstance(event, ImageBuilt):
             image = event.image_id
         elif isinstance(event, BuildFailed):

@@ -120,16 +120,17 @@ def _context(tmp_path: Path, dockerfile: bytes) -> Path:
 
 def _send_raw(engine: Throwaway, context: Path) -> None:
     """The file as it is, bypassing msb-tui's refusal (what the engine does with it)."""
-    from msb_tui.builds import runner
+    from msb_tui.backends import engine_api
+    from msb_tui.builds.inputs import BuildInputs
 
-    saved, runner._refusal = runner._refusal, lambda client, data: None
+    saved, engine_api._refusal = engine_api._refusal, lambda client, data: None
     try:
-        for _event in runner.start_build(engine.client(), runner.BuildRequest(context=context), record=False):
+        for _event in engine_api.EngineApiBackend(engine.client(), record=False).start(BuildInputs(context)):
             pass
     except Exception:  # noqa: BLE001 - the engine hangs up as it dies
         pass
     finally:
-        runner._refusal = saved
+        engine_api._refusal = saved
 
 
 @pytest.mark.parametrize("kind", ["form feed", "tmpfs from"])
@@ -145,11 +146,13 @@ def test_the_file_sent_as_it_is_kills_dockerd_20_10(engine, kind, tmp_path):
 @pytest.mark.parametrize("kind", list(CRASHERS))
 def test_msb_tui_refuses_it_with_the_line_and_the_engine_lives(engine, kind, tmp_path):
     from msb_tui.builds.events import BuildFailed
-    from msb_tui.builds.runner import BuildRequest, start_build
+    from msb_tui.backends.engine_api import EngineApiBackend
+    from msb_tui.builds.inputs import BuildInputs
 
     if not engine.alive():
         engine.start()
-    events = list(start_build(engine.client(), BuildRequest(context=_context(tmp_path, CRASHERS[kind])), record=False))
+    backend = EngineApiBackend(engine.client(), record=False)
+    events = list(backend.start(BuildInputs(_context(tmp_path, CRASHERS[kind]))))
     assert len(events) == 1 and isinstance(events[0], BuildFailed), events
     assert "not sent to the engine" in events[0].message and "crashes" in events[0].message, events[0].message
     if kind != "only ARG":

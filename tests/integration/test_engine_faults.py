@@ -23,7 +23,8 @@ import pytest
 from msb_tui.builds.events import BuildFailed, LogChunk
 from msb_tui.builds.model import BuildModel
 from msb_tui.builds.recording import replay
-from msb_tui.builds.runner import BuildRequest, start_build
+from msb_tui.backends import open_backend
+from msb_tui.builds.inputs import BuildInputs
 from msb_tui.cli import main
 from msb_tui.engine.connection import connect
 from msb_tui.sanitize import plain
@@ -83,7 +84,7 @@ def test_engine_killed_mid_build_fails_clearly_and_keeps_what_arrived(dying_engi
     )
     recording = tmp_path / "killed.jsonl"
     client = connect(dying_engine.host)
-    stream = start_build(client, BuildRequest(context=ctx, build_args=offline_images), record=recording)
+    stream = open_backend("engine", client=client, record=recording).start(BuildInputs(context=ctx, build_args=offline_images))
     model = BuildModel()
     events = []
     killed_at = None
@@ -248,7 +249,7 @@ def test_malformed_and_hostile_messages_are_skipped_counted_and_sanitized(tmp_pa
     with FakeEngine(tmp_path / "fake.sock", lines) as host:
         client = connect(host)
         model = BuildModel()
-        events = list(start_build(client, BuildRequest(context=ctx), record=False))
+        events = list(open_backend("engine", client=client, record=False).start(BuildInputs(context=ctx)))
         for event in events:
             model.apply(event)
         code, out, err = run_cli("build", str(ctx), "--host", host, "--no-record")
@@ -281,9 +282,9 @@ def test_non_utf8_and_control_characters_from_a_real_step(docker_api, offline_im
     )
     model = BuildModel()
     tag = f"msb-test-faults/controls:{uuid.uuid4().hex[:8]}"
-    request = BuildRequest(context=ctx, build_args=offline_images, no_cache=True, tags=(tag,))
+    request = BuildInputs(context=ctx, build_args=offline_images, no_cache=True, tags=(tag,))
     try:
-        for event in start_build(docker_api, request, record=False):
+        for event in open_backend("engine", client=docker_api, record=False).start(request):
             model.apply(event)
     finally:
         if model.image_id:
@@ -306,8 +307,8 @@ def test_invalid_build_arg_syntax_is_a_usage_error(tmp_path):
 def test_build_arg_making_an_invalid_image_reference(docker_api, tmp_path):
     ctx = context(tmp_path, "ARG BASE_IMAGE=busybox\nFROM ${BASE_IMAGE}\nRUN true\n")
     model = BuildModel()
-    request = BuildRequest(context=ctx, build_args={"BASE_IMAGE": "Not A Valid//Reference"})
-    for event in start_build(docker_api, request, record=False):
+    request = BuildInputs(context=ctx, build_args={"BASE_IMAGE": "Not A Valid//Reference"})
+    for event in open_backend("engine", client=docker_api, record=False).start(request):
         model.apply(event)
     assert model.status == "failed"
     assert "invalid reference format" in model.error or "Not A Valid" in model.error, model.error
@@ -326,7 +327,7 @@ def test_missing_dockerfile(tmp_path):
 def test_missing_dockerfile_through_the_api(docker_api, tmp_path):
     ctx = tmp_path / "empty"
     ctx.mkdir()
-    events = list(start_build(docker_api, BuildRequest(context=ctx), record=False))
+    events = list(open_backend("engine", client=docker_api, record=False).start(BuildInputs(context=ctx)))
     assert isinstance(events[-1], BuildFailed)
     assert "Dockerfile" in events[-1].message
 
@@ -344,6 +345,6 @@ def test_context_that_is_a_file(tmp_path):
 def test_context_that_is_a_file_through_the_api(docker_api, tmp_path):
     path = tmp_path / "Dockerfile"
     path.write_text("FROM scratch\n")
-    events = list(start_build(docker_api, BuildRequest(context=path), record=False))
+    events = list(open_backend("engine", client=docker_api, record=False).start(BuildInputs(context=path)))
     assert isinstance(events[-1], BuildFailed)
     assert "folder" in events[-1].message or "directory" in events[-1].message, events[-1].message

@@ -7,17 +7,18 @@ import pytest
 
 from msb_tui.analysis import analyze
 from msb_tui.builds.model import BuildModel
-from msb_tui.builds.runner import BuildRequest, start_build
+from msb_tui.backends import open_backend
+from msb_tui.builds.inputs import BuildInputs
 
 pytestmark = pytest.mark.engine
 
 
 def _build(docker_api, demos, build_args, target):
-    request = BuildRequest(context=demos / "go", target=target, build_args=build_args,
+    request = BuildInputs(context=demos / "go", target=target, build_args=build_args,
                            tags=(f"msb-test-go-demo/{target}:latest",))
     analysis = analyze((demos / "go" / "Dockerfile").read_text(), target=target, build_args=build_args)
     model = BuildModel(analysis)
-    for event in start_build(docker_api, request, record=False):
+    for event in open_backend("engine", client=docker_api, record=False).start(request):
         model.apply(event)
     assert model.status == "succeeded", model.error
     assert model.image_id

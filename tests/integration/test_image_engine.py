@@ -179,14 +179,15 @@ def test_go_demo_layers_and_sdk_vs_final(docker_api, offline_images, go_images):
 def test_layers_link_to_the_build_steps_that_made_them(docker_api, offline_images, tmp_path):
     from msb_tui.analysis import analyze
     from msb_tui.builds.model import BuildModel
-    from msb_tui.builds.runner import BuildRequest, start_build
+    from msb_tui.backends import open_backend
+    from msb_tui.builds.inputs import BuildInputs
 
     dockerfile = f"FROM {offline_images['BASE_IMAGE']}\nCOPY a /a\nRUN cp /a /b\nENV X=1\n"
     (tmp_path / "Dockerfile").write_text(dockerfile)
     (tmp_path / "a").write_bytes(b"a" * 10)
     tag = f"{PREFIX}/linked:1"
     model = BuildModel(analyze(dockerfile))
-    for event in start_build(docker_api, BuildRequest(tmp_path, tags=(tag,)), record=False):
+    for event in open_backend("engine", client=docker_api, record=False).start(BuildInputs(tmp_path, tags=(tag,))):
         model.apply(event)
     try:
         assert model.status == "succeeded", model.error

@@ -1,6 +1,6 @@
 """The plan's "these stages will run" must be exactly what BuildKit runs.
 
-Each Dockerfile is built on the real engine with the project's runner; the stages BuildKit ran are
+Each Dockerfile is built on the real engine with the project's Engine API backend; the stages BuildKit ran are
 read from the build's own progress (every announced step name, mapped through
 ``Analysis.stage_for_step_name``) and compared with ``analysis.plan.needed``. Every stage has a
 step of its own (a unique ``RUN echo <stage>-marker`` or COPY destination), because BuildKit merges
@@ -19,7 +19,8 @@ import pytest
 
 from msb_tui.analysis import analyze
 from msb_tui.builds.events import BuildFailed, ImageBuilt, VertexUpdate
-from msb_tui.builds.runner import BuildRequest, start_build
+from msb_tui.backends import open_backend
+from msb_tui.builds.inputs import BuildInputs
 from msb_tui.offline import offline_build_args
 
 from engine_images import discard_untagged
@@ -165,8 +166,8 @@ class Observed:
 
 def run_build(client, context: Path, dockerfile: Path | None, target, build_args) -> Observed:
     names, cached, ok, error, image, events = {}, {}, False, None, None, []
-    request = BuildRequest(context=context, dockerfile=dockerfile, target=target, build_args=build_args)
-    for event in start_build(client, request, record=False):
+    request = BuildInputs(context=context, dockerfile=dockerfile, target=target, build_args=build_args)
+    for event in open_backend("engine", client=client, record=False).start(request):
         events.append(event)
         if isinstance(event, VertexUpdate):
             names[event.digest] = event.name
@@ -391,7 +392,7 @@ def concurrent_builds(docker_api, offline_images, tmp_path_factory):
 
     def hold():
         image = None
-        for event in start_build(docker_api, BuildRequest(context=holder), record=False):
+        for event in open_backend("engine", client=docker_api, record=False).start(BuildInputs(context=holder)):
             if isinstance(event, VertexUpdate) and event.started is not None and "holder-" in event.name:
                 started.set()
             elif isinstance(event, ImageBuilt):

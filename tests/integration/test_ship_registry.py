@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from msb_tui.builds.model import BuildModel
-from msb_tui.builds.runner import BuildRequest, start_build
+from msb_tui.backends import open_backend
+from msb_tui.builds.inputs import BuildInputs
 from msb_tui.registry.client import Reference, RegistryClient
 from msb_tui.registry.plan import PRESENT, UPLOAD, push_plan
 from msb_tui.registry.push import push_image
@@ -42,9 +43,9 @@ def _own_wire_memory(tmp_path, monkeypatch):
 def _build(docker_api, context: Path, target: str | None, build_args: dict, tag: str) -> str:
     from msb_tui.analysis import analyze
 
-    request = BuildRequest(context=context, target=target, build_args=build_args, tags=(tag,))
+    request = BuildInputs(context=context, target=target, build_args=build_args, tags=(tag,))
     model = BuildModel(analyze((context / "Dockerfile").read_text(), target=target, build_args=build_args))
-    for event in start_build(docker_api, request, record=False):
+    for event in open_backend("engine", client=docker_api, record=False).start(request):
         model.apply(event)
     assert model.status == "succeeded", model.error
     return tag

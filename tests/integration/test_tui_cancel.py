@@ -12,7 +12,8 @@ import pytest
 from textual.app import App
 
 from msb_tui.analysis import analyze
-from msb_tui.builds.runner import BuildRequest, start_build
+from msb_tui.backends import open_backend
+from msb_tui.builds.inputs import BuildInputs
 from msb_tui.tui.build_screen import BuildScreen
 from msb_tui.tui.widgets.build_header import BuildHeader
 
@@ -47,7 +48,7 @@ async def test_quitting_during_a_build_cancels_it_on_the_engine(docker_api, offl
     streams = []
 
     def start():
-        stream = start_build(docker_api, BuildRequest(context=tmp_path, build_args=build_args), record=False)
+        stream = open_backend("engine", client=docker_api, record=False).start(BuildInputs(context=tmp_path, build_args=build_args))
         streams.append(stream)
         return stream
 

@@ -12,7 +12,7 @@ from msb_tui.builds.events import BuildCancelled
 from msb_tui.builds.recording import read_inputs, replay
 from msb_tui.tui.app import LaunchOptions, MsbApp
 from msb_tui.tui.build_screen import BuildScreen
-from msb_tui.tui.build_source import EventListSource
+from msb_tui.backends.base import EventListSource
 from msb_tui.tui.widgets.build_header import BuildHeader
 from msb_tui.tui.widgets.stage_pane import StagePane
 from msb_tui.tui.screens.graph import GraphScreen
@@ -84,11 +84,12 @@ async def test_cancel_mid_step_keeps_the_stage_time_and_clears_cancelling():
 def build_go_stage(docker_api, offline_images, tag: str):
     """Build demo_dockerfiles/go's ``build`` stage as ``tag`` with msb-tui (recorded in the state folder)."""
     from msb_tui.builds.model import BuildModel
-    from msb_tui.builds.runner import BuildRequest, start_build
+    from msb_tui.backends import open_backend
+    from msb_tui.builds.inputs import BuildInputs
 
-    request = BuildRequest(DEMOS / "go", target="build", build_args=dict(offline_images), tags=(tag,))
+    request = BuildInputs(DEMOS / "go", target="build", build_args=dict(offline_images), tags=(tag,))
     model = BuildModel()
-    for event in start_build(docker_api, request):
+    for event in open_backend("engine", client=docker_api).start(request):
         model.apply(event)
     assert model.status == "succeeded", model.error
     return model

@@ -44,7 +44,7 @@ async def test_build_without_engine_says_why(demos):
     from msb_tui.engine.connection import connect
 
     messages = []
-    app = MsbApp(LaunchOptions(path=demos / "go"), client_factory=lambda: connect("tcp://127.0.0.1:9", ping_timeout=0.5))
+    app = MsbApp(LaunchOptions(path=demos / "go"), client_factory=lambda: connect("tcp://127.0.0.1:9", answer_timeout=0.5))
     app.notify = lambda message, **kw: messages.append((message, kw))  # type: ignore[method-assign]
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -52,7 +52,7 @@ async def test_build_without_engine_says_why(demos):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, GraphScreen)
-        assert any("no Docker engine answered" in m and kw.get("markup") is False for m, kw in messages), messages
+        assert any("cannot reach the Docker engine at tcp://127.0.0.1:9" in m and kw.get("markup") is False for m, kw in messages), messages
 
 
 async def test_replay_option_opens_the_build_screen(demos, fixtures_dir):

@@ -24,11 +24,12 @@ def test_shell_command_overrides_entrypoint_and_passes_the_host():
 @pytest.fixture
 def scratch_image(docker_api, tmp_path):
     from msb_tui.builds.events import ImageBuilt
-    from msb_tui.builds.runner import BuildRequest, start_build
+    from msb_tui.backends import open_backend
+    from msb_tui.builds.inputs import BuildInputs
 
     (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY hello.txt /hello.txt\n")
     (tmp_path / "hello.txt").write_text("hi\n")
-    stream = start_build(docker_api, BuildRequest(context=tmp_path), record=False)
+    stream = open_backend("engine", client=docker_api, record=False).start(BuildInputs(context=tmp_path))
     image = next((e.image_id for e in stream if isinstance(e, ImageBuilt)), None)
     assert image
     yield image

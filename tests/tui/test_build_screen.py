@@ -16,7 +16,8 @@ from msb_tui.builds.model import BuildModel
 from msb_tui.builds.recording import read_inputs, replay
 from msb_tui.tui import messages
 from msb_tui.tui.build_screen import BuildRun, BuildScreen
-from msb_tui.tui.build_source import EventListSource, ReplaySource
+from msb_tui.backends.base import EventListSource
+from msb_tui.backends.replay import ReplaySource
 from msb_tui.tui.widgets.build_header import BuildHeader
 from msb_tui.tui.widgets.failure_panel import FailurePanel
 from msb_tui.tui.widgets.log_view import LogLines, LogView
@@ -432,11 +433,12 @@ async def test_typing_in_the_log_search_does_not_trigger_screen_keys():
 async def test_context_upload_progress_shows_before_the_first_step():
     import threading
 
-    class Uploading:
+    from msb_tui.backends.base import Source
+
+    class Uploading(Source):
         """Like a BuildStream: reports context progress before the engine says anything."""
 
         def __init__(self):
-            self.context_progress = None
             self._cancelled = threading.Event()
 
         def cancel(self):

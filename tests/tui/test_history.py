@@ -61,7 +61,8 @@ def test_compare_matches_stages_by_name(recordings):
 
 @pytest.mark.engine
 def test_compare_sees_the_cache_on_a_rebuild(docker_api, offline_images, tmp_path):
-    from msb_tui.builds.runner import BuildRequest, start_build
+    from msb_tui.backends import open_backend
+    from msb_tui.builds.inputs import BuildInputs
 
     (tmp_path / "ctx").mkdir()
     (tmp_path / "ctx" / "Dockerfile").write_text(
@@ -71,7 +72,7 @@ def test_compare_sees_the_cache_on_a_rebuild(docker_api, offline_images, tmp_pat
 
     built = set()
     for path, no_cache in ((first, True), (second, False)):
-        for event in start_build(docker_api, BuildRequest(context=tmp_path / "ctx", no_cache=no_cache), record=path):
+        for event in open_backend("engine", client=docker_api, record=path).start(BuildInputs(context=tmp_path / "ctx", no_cache=no_cache)):
             if isinstance(event, ImageBuilt):
                 built.add(event.image_id)
     for image in built:

@@ -35,7 +35,8 @@ def test_ratio_sentence_and_bars():
 def tiny_image(docker_api, tmp_path, tmp_path_factory, monkeypatch):
     """The tiny image, built and recorded by msb-tui (its layers are tied to lines through the recording)."""
     from msb_tui.builds.events import ImageBuilt
-    from msb_tui.builds.runner import BuildRequest, start_build
+    from msb_tui.backends import open_backend
+    from msb_tui.builds.inputs import BuildInputs
 
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)
     (tmp_path / "big.bin").write_bytes(b"\0" * 300_000)
@@ -44,7 +45,7 @@ def tiny_image(docker_api, tmp_path, tmp_path_factory, monkeypatch):
     (tmp_path / "weird").mkdir()
     (tmp_path / "weird" / "esc\x1b[31mred\x1b]0;title\x07").write_text("escape sequences in a file name\n")
     monkeypatch.setenv("MSB_TUI_STATE", str(tmp_path_factory.mktemp("state")))
-    stream = start_build(docker_api, BuildRequest(context=tmp_path, tags=(TAG,)))
+    stream = open_backend("engine", client=docker_api).start(BuildInputs(context=tmp_path, tags=(TAG,)))
     image = next((e.image_id for e in stream if isinstance(e, ImageBuilt)), None)
     assert image, "the tiny image did not build"
     yield tmp_path, image
@@ -157,7 +158,7 @@ async def test_layers_view_without_engine_says_why(tmp_path, demos):
     from msb_tui.engine.connection import connect
 
     def no_engine():
-        return connect("tcp://127.0.0.1:9", ping_timeout=0.5)
+        return connect("tcp://127.0.0.1:9", answer_timeout=0.5)
 
     app = MsbApp(LaunchOptions(path=demos / "go"), client_factory=no_engine)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -167,7 +168,7 @@ async def test_layers_view_without_engine_says_why(tmp_path, demos):
         await app.workers.wait_for_complete()
         await pilot.pause()
         title = str(app.screen.query_one("#layers-title", Static).render())
-        assert "no Docker engine answered" in title
+        assert "cannot reach the Docker engine at tcp://127.0.0.1:9" in title
 
 
 @pytest.mark.engine
@@ -175,7 +176,8 @@ async def test_leaving_stops_the_stage_size_builds(docker_api, offline_images, t
     import time
 
     from msb_tui.builds.events import ImageBuilt
-    from msb_tui.builds.runner import BuildRequest, start_build
+    from msb_tui.backends import open_backend
+    from msb_tui.builds.inputs import BuildInputs
 
     import uuid
 
@@ -187,8 +189,7 @@ async def test_leaving_stops_the_stage_size_builds(docker_api, offline_images, t
         f"FROM scratch AS final\nCOPY --from=one /one /one\nCOPY --from=two /two /two\n")
     final = None
     (tmp_path / "final.Dockerfile").write_text("FROM scratch\nCOPY final.Dockerfile /f\n")
-    for event in start_build(docker_api, BuildRequest(context=tmp_path, dockerfile=tmp_path / "final.Dockerfile"),
-                             record=False):
+    for event in open_backend("engine", client=docker_api, record=False).start(BuildInputs(context=tmp_path, dockerfile=tmp_path / "final.Dockerfile")):
         if isinstance(event, ImageBuilt):
             final = event.image_id
     app = MsbApp(LaunchOptions(path=tmp_path), client_factory=lambda: docker_api)

@@ -12,7 +12,7 @@ from msb_tui.builds.events import LogChunk, VertexUpdate
 from msb_tui.builds.model import BuildModel
 from msb_tui.builds.report import BufferedWriter, PlainProgress
 from msb_tui.cli import main
-from msb_tui.commands.build import parse_pairs
+from msb_tui.builds.inputs import parse_build_args, parse_labels
 from msb_tui.commands.replay import replay_into
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"
@@ -66,20 +66,25 @@ def test_replay_into_joins_the_recorded_dockerfile():
     assert model.stage("test").state == "skipped"
 
 
-def test_parse_pairs(monkeypatch):
+def test_build_args_as_docker_reads_them(monkeypatch):
     monkeypatch.setenv("FROM_ENV", "yes")
+    monkeypatch.setenv("EMPTY_ENV", "")
     monkeypatch.delenv("UNSET_VAR", raising=False)
-    assert parse_pairs(["A=1", "B==2", "FROM_ENV", "UNSET_VAR", "E="], "--build-arg", from_env=True) == {
-        "A": "1", "B": "=2", "FROM_ENV": "yes", "E": ""}
+    assert parse_build_args(["A=1", "B==2", "FROM_ENV", "UNSET_VAR", "EMPTY_ENV", "E="]) == {
+        "A": "1", "B": "=2", "FROM_ENV": "yes", "EMPTY_ENV": "", "E": ""}
+    assert parse_build_args(["X"], env={"X": "from the given env"}) == {"X": "from the given env"}
     with pytest.raises(ValueError):
-        parse_pairs(["=x"], "--build-arg", from_env=True)
+        parse_build_args(["=x"])
+    assert parse_labels(["k=v", "bare"]) == {"k": "v", "bare": ""}
     with pytest.raises(ValueError):
-        parse_pairs(["novalue"], "--label", from_env=False)
+        parse_labels(["=v"])
 
 
 def test_build_usage_errors_exit_2(tmp_path, capsys):
     assert main(["build", str(tmp_path / "missing")]) == 2
-    assert main(["build", str(tmp_path), "--build-arg", "=x"]) == 2
+    with pytest.raises(SystemExit) as refused:  # argparse's usage error
+        main(["build", str(tmp_path), "--build-arg", "=x"])
+    assert refused.value.code == 2
     assert main(["build", str(tmp_path)]) == 2  # no Dockerfile
     assert "Dockerfile not found" in capsys.readouterr().err
 

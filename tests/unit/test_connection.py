@@ -13,7 +13,7 @@ import pytest
 from msb_tui.engine.connection import (
     DEFAULT_HOST,
     EngineUnavailable,
-    candidates,
+    candidate,
     connect,
     current_context_name,
     engine_info,
@@ -36,24 +36,21 @@ def make_context(config_dir: Path, name: str, host: str, *, current: bool = True
         (config_dir / "config.json").write_text(json.dumps({"auths": {}, "currentContext": name}))
 
 
-def hosts(found) -> list[str]:
-    return [c.host for c in found]
-
-
-def test_explicit_host_is_the_only_candidate(tmp_path):
+def test_explicit_host_wins(tmp_path):
     make_context(tmp_path, "remote", "tcp://10.0.0.1:2375")
     env = {"DOCKER_HOST": "tcp://10.0.0.2:2375", "DOCKER_CONFIG": str(tmp_path)}
-    found, broken = candidates("unix:///tmp/x.sock", env)
-    assert hosts(found) == ["unix:///tmp/x.sock"] and found[0].source == "--host" and not broken
+    chosen = candidate("unix:///tmp/x.sock", env)
+    assert chosen.host == "unix:///tmp/x.sock" and chosen.source == "--host"
 
 
 def test_order_docker_host_then_context_then_default(tmp_path):
     make_context(tmp_path, "remote", "tcp://10.0.0.1:2375")
     env = {"DOCKER_HOST": "unix:///tmp/other.sock", "DOCKER_CONFIG": str(tmp_path)}
-    found, broken = candidates(None, env)
-    assert hosts(found) == ["unix:///tmp/other.sock", "tcp://10.0.0.1:2375", DEFAULT_HOST]
-    assert [c.source for c in found] == ["DOCKER_HOST", "docker context 'remote'", "default socket"]
-    assert not broken
+    assert (candidate(None, env).host, candidate(None, env).source) == ("unix:///tmp/other.sock", "DOCKER_HOST")
+    del env["DOCKER_HOST"]
+    assert (candidate(None, env).host, candidate(None, env).source) == ("tcp://10.0.0.1:2375", "docker context 'remote'")
+    (tmp_path / "config.json").unlink()
+    assert (candidate(None, env).host, candidate(None, env).source) == (DEFAULT_HOST, "default socket")
 
 
 def test_context_from_home_config_and_env_override(tmp_path):
@@ -63,22 +60,21 @@ def test_context_from_home_config_and_env_override(tmp_path):
     make_context(config, "two", "unix:///tmp/two.sock", current=False)
     env = {"HOME": str(tmp_path)}
     assert current_context_name(env) == "one"
-    assert hosts(candidates(None, env)[0])[0] == "unix:///tmp/one.sock"
+    assert candidate(None, env).host == "unix:///tmp/one.sock"
     env["DOCKER_CONTEXT"] = "two"
-    assert hosts(candidates(None, env)[0])[0] == "unix:///tmp/two.sock"
+    assert candidate(None, env).host == "unix:///tmp/two.sock"
 
 
 def test_default_context_means_default_socket(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"currentContext": "default"}))
-    found, broken = candidates(None, {"DOCKER_CONFIG": str(tmp_path)})
-    assert hosts(found) == [DEFAULT_HOST] and not broken
+    assert candidate(None, {"DOCKER_CONFIG": str(tmp_path)}).host == DEFAULT_HOST
 
 
-def test_missing_context_is_reported_not_fatal(tmp_path):
+def test_missing_context_is_an_error_not_a_fallback(tmp_path):
     env = {"DOCKER_CONFIG": str(tmp_path), "DOCKER_CONTEXT": "ghost"}
-    found, broken = candidates(None, env)
-    assert hosts(found) == [DEFAULT_HOST]
-    assert len(broken) == 1 and "ghost" in broken[0].error and "not found" in broken[0].error
+    with pytest.raises(EngineUnavailable) as caught:
+        candidate(None, env)
+    assert "ghost" in str(caught.value) and "not found" in str(caught.value)
 
 
 def test_garbage_config_json_is_ignored(tmp_path):
@@ -88,8 +84,7 @@ def test_garbage_config_json_is_ignored(tmp_path):
 
 def test_context_tls_files_are_used(tmp_path):
     make_context(tmp_path, "secure", "tcp://10.0.0.1:2376", tls=True)
-    found, _ = candidates(None, {"DOCKER_CONFIG": str(tmp_path)})
-    tls = found[0].tls
+    tls = candidate(None, {"DOCKER_CONFIG": str(tmp_path)}).tls
     assert tls is not None and tls.verify and tls.ca_cert.endswith("ca.pem")
     assert tls.cert[0].endswith("cert.pem") and tls.cert[1].endswith("key.pem")
 
@@ -103,9 +98,8 @@ def test_docker_host_with_tls_verify(tmp_path):
         "DOCKER_CERT_PATH": str(tmp_path),
         "DOCKER_CONFIG": str(tmp_path / "none"),
     }
-    found, broken = candidates(None, env)
-    assert found[0].source == "DOCKER_HOST" and found[0].tls and found[0].tls.verify
-    assert not broken
+    chosen = candidate(None, env)
+    assert chosen.source == "DOCKER_HOST" and chosen.tls and chosen.tls.verify
 
 
 def test_docker_host_tls_without_certs_is_reported(tmp_path):
@@ -115,9 +109,10 @@ def test_docker_host_tls_without_certs_is_reported(tmp_path):
         "DOCKER_CERT_PATH": str(tmp_path / "missing"),
         "DOCKER_CONFIG": str(tmp_path),
     }
-    found, broken = candidates(None, env)
-    assert hosts(found) == [DEFAULT_HOST]
-    assert broken and broken[0].candidate.source == "DOCKER_HOST"
+    with pytest.raises(EngineUnavailable) as caught:
+        candidate(None, env)
+    assert caught.value.attempts[0].candidate.source == "DOCKER_HOST"
+    assert "tcp://10.0.0.5:2376" in str(caught.value)
 
 
 def _refused_port() -> int:
@@ -129,7 +124,7 @@ def _refused_port() -> int:
 def test_unavailable_lists_attempts_and_advice(tmp_path):
     port = _refused_port()
     with pytest.raises(EngineUnavailable) as caught:
-        connect(f"tcp://127.0.0.1:{port}", ping_timeout=2)
+        connect(f"tcp://127.0.0.1:{port}", answer_timeout=2)
     message = str(caught.value)
     assert f"tcp://127.0.0.1:{port} (--host)" in message and "refused" in message
     assert "engine up" in message or "Install Docker" in message
@@ -138,7 +133,7 @@ def test_unavailable_lists_attempts_and_advice(tmp_path):
 
 def test_missing_socket_message(tmp_path):
     with pytest.raises(EngineUnavailable) as caught:
-        connect(f"unix://{tmp_path}/no.sock", ping_timeout=2)
+        connect(f"unix://{tmp_path}/no.sock", answer_timeout=2)
     assert "socket not found" in str(caught.value)
 
 
@@ -149,7 +144,7 @@ def test_silent_server_times_out_quickly(tmp_path):
         server.listen(1)
         port = server.getsockname()[1]
         with pytest.raises(EngineUnavailable) as caught:
-            connect(f"tcp://127.0.0.1:{port}", ping_timeout=0.5)
+            connect(f"tcp://127.0.0.1:{port}", answer_timeout=0.5)
     assert "timed out" in str(caught.value)
 
 
@@ -159,7 +154,7 @@ def test_ssh_without_client_or_paramiko_is_explained(monkeypatch):
     monkeypatch.setattr(connection.shutil, "which", lambda name: None)
     monkeypatch.setitem(__import__("sys").modules, "paramiko", None)
     with pytest.raises(EngineUnavailable) as caught:
-        connect("ssh://nobody@127.0.0.1", ping_timeout=1)
+        connect("ssh://nobody@127.0.0.1", answer_timeout=1)
     assert "paramiko" in str(caught.value)
 
 
@@ -177,7 +172,9 @@ def test_real_engine_ping_and_info(docker_api):
 
 
 @pytest.mark.engine
-def test_falls_back_from_dead_docker_host(docker_api, tmp_path):
+def test_a_dead_docker_host_is_an_error_not_a_fallback(docker_api, tmp_path):
+    """Like the docker CLI: the engine the user named, or a clear failure (issue 14)."""
     env = {"DOCKER_HOST": f"unix://{tmp_path}/dead.sock", "DOCKER_CONFIG": str(tmp_path)}
-    client = connect(env=env)
-    assert client.version()["ApiVersion"]
+    with pytest.raises(EngineUnavailable) as caught:
+        connect(env=env)
+    assert f"unix://{tmp_path}/dead.sock (DOCKER_HOST)" in str(caught.value)

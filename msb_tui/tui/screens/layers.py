@@ -471,8 +471,7 @@ class LayersScreen(Screen):
     @work(thread=True, exclusive=True, group="stage-sizes")
     def _build_stages(self, stages: list[str]) -> None:
         """Build each stage as the target (BuildKit reuses the cache) and read its image size."""
-        from msb_tui.builds.events import BuildFailed, ImageBuilt, VertexUpdate
-        from msb_tui.builds.runner import start_build
+        from msb_tui.builds.model import BuildModel
 
         app = self.app
 
@@ -485,6 +484,7 @@ class LayersScreen(Screen):
 
         try:
             client = app.engine_client()
+            backend = app.backend(record=False)
         except Exception as error:  # noqa: BLE001
             for stage in stages:
                 tell(stage, state="failed", error=str(error))
@@ -494,31 +494,22 @@ class LayersScreen(Screen):
             if self._closing:
                 return
             tell(stage, state="building", progress="starting…")
-            request = app.build_request(stage, tags=())
             try:
-                stream = start_build(client, request, record=False)
+                stream = backend.start(app.build_inputs(stage, tags=()))
             except Exception as error:  # noqa: BLE001
                 tell(stage, state="failed", error=str(error))
                 continue
             self._streams.append(stream)
-            seen: set[str] = set()
-            done: set[str] = set()
-            image_id = None
-            error = None
+            model = BuildModel()
             for event in stream:
-                if isinstance(event, VertexUpdate):
-                    seen.add(event.digest)
-                    if event.completed:
-                        done.add(event.digest)
-                    tell(stage, progress=f"{len(done)}/{len(seen)} steps")
-                elif isinstance(event, ImageBuilt):
-                    image_id = event.image_id
-                elif isinstance(event, BuildFailed):
-                    error = event.message
+                if model.apply(event):
+                    done = sum(1 for step in model.steps.values() if step.completed is not None)
+                    tell(stage, progress=f"{done}/{len(model.steps)} steps")
             if self._closing:
                 return
-            if image_id is None:
-                tell(stage, state="failed", error=error or "no image produced")
+            image_id = model.image_id
+            if not image_id:
+                tell(stage, state="failed", error=model.error or "no image produced")
                 continue
             try:
                 size = int(client.inspect_image(image_id).get("Size") or 0)

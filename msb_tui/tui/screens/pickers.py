@@ -13,11 +13,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from msb_tui.builds.inputs import parse_build_args
 from msb_tui.sanitize import plain
 
 
 def parse_build_arg(entry: str, current: dict[str, str]) -> dict[str, str] | str:
-    """Apply ``K=V`` (set), ``K=`` (set to empty) or ``-K`` (remove) to a copy of ``current``.
+    """Apply ``K=V`` (set), ``K=`` (set to empty), ``K`` (from the environment, as docker reads
+    ``--build-arg K``) or ``-K`` (remove) to a copy of ``current``.
 
     Returns the new dict, or a sentence saying why the entry is not understood.
     """
@@ -31,11 +33,13 @@ def parse_build_arg(entry: str, current: dict[str, str]) -> dict[str, str] | str
             return f"no build arg named {name!r}"
         del updated[name]
         return updated
-    name, sep, value = entry.partition("=")
-    name = name.strip()
-    if not sep or not name or any(c.isspace() for c in name):
+    name = entry.partition("=")[0].strip()
+    if not name or any(c.isspace() for c in name):
         return "expected K=V (for example SDK_IMAGE=golang:1.22)"
-    updated[name] = value
+    parsed = parse_build_args([entry])
+    if not parsed:
+        return f"{name} is not set in the environment: type {name}=VALUE"
+    updated.update(parsed)
     return updated
 
 

@@ -1,4 +1,4 @@
-"""Glue between a build source (live ``BuildStream`` or a replayed recording) and the build view.
+"""Glue between a build source (:mod:`msb_tui.backends`) and a view of it (the TUI's build screen).
 
 ``BuildFeed.run`` iterates the source in a thread worker and applies every event to a
 ``BuildModel`` under a lock; a small flusher thread hands the UI one coalesced ``ChangeBatch`` at
@@ -12,72 +12,21 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 
-from msb_tui.builds.events import BuildCancelled, BuildFailed, EngineEvent
 from msb_tui.builds.changes import BuildEnded, LogAppended, PlanMismatch, StageChanged, StepChanged
+from msb_tui.builds.events import BuildCancelled, BuildFailed
 from msb_tui.builds.model import BuildModel
+
+if TYPE_CHECKING:
+    from msb_tui.backends.base import BuildSource
 
 BATCH_INTERVAL = 0.05
 """Seconds between two batches handed to the UI (the UI repaints at most this often)."""
 YIELD_WAIT = 0.005
 """Longest the reader pauses after an event while the UI is still busy with the previous batch."""
-
-
-class BuildSource(Protocol):
-    """Anything the build view can run: iterable of engine events with a thread-safe ``cancel``."""
-
-    def __iter__(self) -> Iterator[EngineEvent]: ...
-
-    def cancel(self) -> None: ...
-
-
-class ReplaySource:
-    """A recorded build replayed as a source: ``speed`` 1.0 = real time, None = as fast as possible.
-
-    The recording's own pacing waits on an ``Event``, so ``cancel()`` takes effect at once even in
-    the middle of a long recorded step; a cancelled replay yields ``BuildCancelled`` and ends,
-    like a live stream.
-    """
-
-    def __init__(self, path: str | Path, speed: float | None = 1.0) -> None:
-        self.path = Path(path)
-        self.speed = speed
-        self._cancelled = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled.is_set()
-
-    def inputs(self) -> dict:
-        """The recording's header (context, dockerfile text, target, build args, classic...)."""
-        from msb_tui.builds.recording import read_inputs
-
-        return read_inputs(self.path)
-
-    @property
-    def dockerfile_text(self) -> str | None:
-        return self.inputs().get("dockerfile_text")
-
-    def __iter__(self) -> Iterator[EngineEvent]:
-        from msb_tui.builds.recording import replay
-
-        events = replay(self.path, self.speed, sleep=self._cancelled.wait)
-        try:
-            for event in events:
-                if self._cancelled.is_set():
-                    break
-                yield event
-        finally:
-            events.close()
-        if self._cancelled.is_set():
-            yield BuildCancelled()
 
 
 class EngineClock:
@@ -103,28 +52,6 @@ class EngineClock:
         if self._engine is None:
             return time.time()
         return self._engine + (time.monotonic() - self._wall) * self.rate
-
-
-class EventListSource:
-    """Events from memory (tests, imported logs); optionally blocks after them until cancelled."""
-
-    def __init__(self, events: Iterable[EngineEvent], *, hold_open: bool = False) -> None:
-        self.events = list(events)
-        self.hold_open = hold_open
-        self._cancelled = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-
-    def __iter__(self) -> Iterator[EngineEvent]:
-        for event in self.events:
-            if self._cancelled.is_set():
-                break
-            yield event
-        if self.hold_open and not self._cancelled.is_set():
-            self._cancelled.wait()
-        if self._cancelled.is_set():
-            yield BuildCancelled()
 
 
 @dataclass

@@ -9,7 +9,9 @@ from pathlib import Path
 from msb_tui.builds.events import BuildCancelled, LogChunk, VertexUpdate
 from msb_tui.builds.model import BuildModel
 from msb_tui.builds.recording import replay
-from msb_tui.tui.build_source import BuildFeed, ChangeBatch, EngineClock, EventListSource, ReplaySource
+from msb_tui.backends.base import EventListSource
+from msb_tui.backends.replay import ReplaySource
+from msb_tui.builds.feed import BuildFeed, ChangeBatch, EngineClock
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"
 

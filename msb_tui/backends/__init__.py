@@ -1,0 +1,40 @@
+"""Ways to get a build, behind one interface (:mod:`msb_tui.backends.base`), chosen by name.
+
+Adding a backend: write ``msb_tui/backends/<name>.py`` with a class that has ``name``,
+``engine()`` and ``start(inputs)``, and add one line to ``BACKENDS``. Modules are imported only
+when their backend is opened, so a replay never imports the docker package.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from msb_tui.backends.base import Backend, BuildSource, EventListSource, Source
+from msb_tui.engine.info import EngineInfo
+
+__all__ = ["BACKENDS", "Backend", "BuildSource", "EngineInfo", "EventListSource", "Source",
+           "backend_class", "open_backend"]
+
+BACKENDS: dict[str, str] = {
+    "engine": "msb_tui.backends.engine_api:EngineApiBackend",  # BuildKit through POST /build?version=2
+    "classic": "msb_tui.backends.classic:ClassicBackend",  # the classic builder, POST /build?version=1
+    "replay": "msb_tui.backends.replay:ReplayBackend",  # a recording made by msb-tui
+    "ci-log": "msb_tui.backends.ci_log:CiLogBackend",  # a saved --progress=plain log
+}
+"""Backend name -> "module:class"."""
+
+
+def backend_class(name: str) -> type:
+    """The class registered as ``name``; ``KeyError`` listing the known names otherwise."""
+    try:
+        module, _, attribute = BACKENDS[name].partition(":")
+    except KeyError:
+        raise KeyError(f"unknown backend {name!r} (known: {', '.join(BACKENDS)})") from None
+    return getattr(import_module(module), attribute)
+
+
+def open_backend(name: str, **options: Any) -> Backend:
+    """An instance of backend ``name``, given that backend's options (``client``/``host`` for an
+    engine, ``path``/``speed`` for a replay...)."""
+    return backend_class(name)(**options)
