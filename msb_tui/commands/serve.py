@@ -120,7 +120,12 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"msb-tui serve: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    from msb_tui.web.server import MsbServer, is_loopback, new_token
+    from msb_tui.web.server import MsbServer, check_address, is_loopback, new_token
+
+    unusable = check_address(args.listen, args.port)
+    if unusable:
+        print(f"msb-tui serve: cannot listen on {args.listen}:{args.port}: {unusable}", file=sys.stderr)
+        return 1
 
     token = args.token
     if token is None and not is_loopback(args.listen):

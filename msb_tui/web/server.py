@@ -17,6 +17,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,6 +38,23 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_address(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (taken, not this machine's), or None. Checked before
+    the server starts, so the address is not printed as open when it is not."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        return f"cannot resolve {host}: {error.strerror}"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp does
+        try:
+            probe.bind(address)
+        except OSError as error:
+            return error.strerror or str(error)
+    return None
 
 
 def new_token() -> str:
@@ -63,6 +81,8 @@ class MsbServer(Server):
     def page_url(self, host: str | None = None) -> str:
         """The address to open (with the token when there is one)."""
         shown = host or self.host
+        if shown in ("0.0.0.0", "::", ""):  # every address of this machine: name one that others can use
+            shown = socket.gethostname()
         if ":" in shown:
             shown = f"[{shown}]"
         query = f"?token={self.token}" if self.token else ""
@@ -125,7 +145,8 @@ class MsbServer(Server):
 
     async def on_startup(self, app: web.Application) -> None:
         self.console.print(f"msb-tui serve: open {self.page_url()} "
-                           f"(up to {self.max_sessions} browser session(s); Ctrl+C stops)", highlight=False, markup=False)
+                           f"(up to {self.max_sessions} browser session(s); Ctrl+C stops)", highlight=False, markup=False,
+                           soft_wrap=True)  # one line: the address (and its token) is copied whole
         if self.token is not None and not is_loopback(self.host):
             self.console.print("  anyone with this address can start builds on your engine: share it with care",
-                               highlight=False)
+                               highlight=False, soft_wrap=True)

@@ -12,7 +12,7 @@ from aiohttp import WSMsgType, WSServerHandshakeError
 from aiohttp.test_utils import TestClient, TestServer
 
 from msb_tui.commands import serve, tui
-from msb_tui.web.server import COOKIE, MsbServer, is_loopback
+from msb_tui.web.server import COOKIE, MsbServer, check_address, is_loopback
 
 
 def _serve_args(argv: list[str]) -> argparse.Namespace:
@@ -151,3 +151,23 @@ async def test_session_limit_refuses_with_a_reason():
         assert (await client.get("/")).status == 200
     finally:
         await client.close()
+
+
+def test_an_address_in_use_is_refused_before_anything_is_printed(capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert check_address("127.0.0.1", port) == "Address already in use"
+        assert serve.run(_serve_args(["--tour", "--port", str(port)])) == 1
+    captured = capsys.readouterr()
+    assert "cannot listen on 127.0.0.1" in captured.err and "open http" not in captured.out
+
+
+def test_a_wildcard_address_prints_a_usable_name():
+    import socket
+
+    server = MsbServer("true", host="0.0.0.0", port=8123, token="t")
+    assert server.page_url() == f"http://{socket.gethostname()}:8123/?token=t"
