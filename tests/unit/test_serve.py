@@ -71,7 +71,9 @@ def test_loopback():
 
 # --- the server, in-process, with a tiny stand-in app command (a Python that prints and waits) ----------
 
-APP = shlex.join([sys.executable, "-c", "import sys,time; sys.stdout.write('no ganglion\\n'); sys.stdout.flush(); time.sleep(5)"])
+# It ends on the first byte it reads: the "quit" textual-serve sends when the browser goes.
+APP = shlex.join([sys.executable, "-c",
+                  "import sys; sys.stdout.write('no ganglion\\n'); sys.stdout.flush(); sys.stdin.buffer.read(1)"])
 
 
 async def _client(**kwargs) -> TestClient:
