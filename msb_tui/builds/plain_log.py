@@ -76,7 +76,7 @@ def _size(value: str | None, unit: str | None) -> int:
 _SECONDS: dict[str, float] = {}
 
 
-def _utc_seconds(date: str, clock: str) -> float:
+def _utc_seconds(date: str, clock: str) -> float | None:
     """Epoch seconds of a UTC date and time of day; remembered, since a log's lines share a few
     thousand distinct seconds (parsing each line's stamp was a fifth of an import's time)."""
     key = date + clock
@@ -84,7 +84,11 @@ def _utc_seconds(date: str, clock: str) -> float:
     if stamp is None:
         if len(_SECONDS) > 100_000:
             _SECONDS.clear()
-        stamp = _SECONDS[key] = datetime.fromisoformat(f"{date}T{clock}").replace(tzinfo=timezone.utc).timestamp()
+        try:
+            stamp = datetime.fromisoformat(f"{date}T{clock}").replace(tzinfo=timezone.utc).timestamp()
+        except (ValueError, OverflowError):  # month 13, year 0: the prefix is there, its time is not
+            return None
+        _SECONDS[key] = stamp
     return stamp
 
 
@@ -94,6 +98,8 @@ def split_prefix(line: str) -> tuple[float | None, str]:
     if match:
         date, clock, fraction, zone = match.groups()
         stamp = _utc_seconds(date, clock)
+        if stamp is None:
+            return None, line[match.end() :]
         if fraction:
             stamp += float(fraction)
         if zone and zone != "Z":
@@ -104,7 +110,9 @@ def split_prefix(line: str) -> tuple[float | None, str]:
     match = _ACR_PREFIX.match(line)
     if match:
         year, month, day, clock, fraction = match.groups()
-        stamp = datetime.fromisoformat(f"{year}-{month}-{day}T{clock}").replace(tzinfo=timezone.utc).timestamp()
+        stamp = _utc_seconds(f"{year}-{month}-{day}", clock)
+        if stamp is None:
+            return None, line[match.end() :]
         return stamp + (float(fraction) if fraction else 0.0), line[match.end() :]
     return None, line
 

@@ -216,8 +216,12 @@ def _lines(handle: IO[bytes], path: Path, first: int) -> Iterator[tuple[int, byt
 
 def _time(value: Any) -> float | None:
     """A message's receive time; None when it is not a finite number (1e999 reads as Infinity)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            value = float(value)  # an integer of 400 digits does not fit
+        except OverflowError:
+            return None
+        return value if math.isfinite(value) else None
     return None
 
 
@@ -322,7 +326,7 @@ def load_recording(path: Path | str) -> Recording:
 
 
 def replay(
-    path: Path | str, speed: float | None = 1.0, *, sleep=time.sleep, clock=time.monotonic
+    path: Path | str, speed: float | None = 1.0, *, sleep=None, clock=None
 ) -> Iterator[EngineEvent]:
     """The recording's events with the original pacing divided by ``speed`` (``None``: no waiting).
 
@@ -331,6 +335,8 @@ def replay(
     """
     if speed is not None and speed <= 0:
         raise ValueError("speed must be positive (or None for no pacing)")
+    sleep = sleep or time.sleep
+    clock = clock or time.monotonic
     inputs, entries = _read(Path(path))
     from msb_tui.builds.decode import MessageDecoder  # protobuf: only when replaying, not when recording
 
