@@ -97,6 +97,7 @@ async def test_layers_view_of_a_real_image(tiny_image, docker_api, engine_lane, 
         row = [c.plain for c in sizes.get_row_at(0)]
         assert row[0] == "build" and row[1] == "done"
         assert "build" in row[4] and "→ final" in row[4]
+        assert row[5].endswith(("B", "Bytes")), row  # the stage's wire (compressed) bytes, issue 16
         built = screen.stage_sizes["build"].image_id
         # Enter on the stage's row opens the layers of that stage's own image.
         sizes.focus()

@@ -105,6 +105,7 @@ class StageSize:
     image_id: str | None = None
     size: int | None = None
     error: str | None = None
+    wire: int | None = None  # compressed bytes a push sends (msb_tui.registry.wire)
 
 
 class LayersScreen(Screen):
@@ -116,6 +117,7 @@ class LayersScreen(Screen):
         Binding("z", "sort_tree", "Tree by size"),
         Binding("w", "whole", "Layer/whole image"),
         Binding("c", "stage_sizes", "Stage sizes"),
+        Binding("u", "ship", "Ship (wire sizes, push)"),
     ]
 
     def __init__(self, image: str, *, model: Any = None, report: Any = None, target: str | None = None) -> None:
@@ -132,6 +134,7 @@ class LayersScreen(Screen):
         self.stage_sizes: dict[str, StageSize] = {}
         self._streams: list[Any] = []
         self._closing = False  # set on unmount: the stage-size worker stops starting builds
+        self.final_wire: Any = None  # the final image's WireReport, once read
         self.tie_note = ""  # where the layers' Dockerfile lines come from (or that they are unknown)
 
     # --- composition ---------------------------------------------------------------------------
@@ -156,7 +159,8 @@ class LayersScreen(Screen):
 
     def on_mount(self) -> None:
         sizes = self.query_one("#size-table", DataTable)
-        for label, width in (("stage", 16), ("state", 9), ("size", 10), ("", 20), ("compared with the final image", None)):
+        for label, width in (("stage", 16), ("state", 9), ("size", 10), ("", 20), ("compared with the final image", 46),
+                             ("on the wire (compressed)", None)):
             sizes.add_column(label, width=width)
         if self.report is not None:
             self.show_report(self.report)
@@ -441,6 +445,9 @@ class LayersScreen(Screen):
             biggest = max(done, key=lambda item: item.size)
             headline = Text(ratio_sentence(plain(biggest.stage), biggest.size, plain(final_name), final_size),
                             style="bold")
+            if biggest.wire and self.final_wire is not None and self.final_wire.wire_size:
+                headline.append("\non the wire: " + ratio_sentence(plain(biggest.stage), biggest.wire, plain(final_name),
+                                                                    self.final_wire.wire_size) + " (compressed, what a push sends)")
             headline.append("\nEach stage was built as its own image (BuildKit reused the cache); only the final "
                             "stage ships. Enter on a stage opens its layers.", style="dim")
             self.query_one("#sizes-hint", Static).update(headline)
@@ -455,10 +462,12 @@ class LayersScreen(Screen):
                 compared = Text(item.progress, style="dim")
             table.add_row(Text(plain(item.stage), style="bold"), Text(item.state),
                           Text(human(item.size), justify="right"), bar(item.size or 0, largest, 20), compared,
+                          Text(human(item.wire) if item.wire is not None else ("computing…" if item.state == "done" else "")),
                           key=item.stage)
+        final_wire = self.final_wire.wire_size if self.final_wire is not None else None
         table.add_row(Text(plain(final_name), style="bold"), Text("final"),
                       Text(human(final_size), style="bold", justify="right"), bar(final_size or 0, largest, 20),
-                      Text("the image you ship", style="dim"))
+                      Text("the image you ship", style="dim"), Text(human(final_wire) if final_wire is not None else "computing…"))
 
     def update_stage(self, stage: str, **changes) -> None:
         item = self.stage_sizes.get(stage)
@@ -490,6 +499,8 @@ class LayersScreen(Screen):
                 tell(stage, state="failed", error=str(error))
             return
 
+        if self.final_wire is None and self.report is not None:
+            self._wire_of(client, None, self.report.layers.image_id or self.image)
         for stage in stages:
             if self._closing:
                 return
@@ -517,6 +528,28 @@ class LayersScreen(Screen):
                 tell(stage, state="failed", error=str(failure))
                 continue
             tell(stage, state="done", image_id=image_id, size=size, progress="")
+            self._wire_of(client, stage, image_id)
+
+    def _wire_of(self, client, stage: str | None, image: str) -> None:
+        """Wire bytes of a stage's image (or the final one): measured or computed, remembered per layer."""
+        from msb_tui.registry.wire import wire_sizes
+
+        try:
+            report = wire_sizes(client, image)
+        except Exception:  # noqa: BLE001 - the wire column stays empty; sizes above still hold
+            return
+        if self._closing:
+            return
+        if stage is None:
+            self.final_wire = report
+            self.app.call_from_thread(self._fill_sizes)
+        else:
+            self.app.call_from_thread(self.update_stage, stage, wire=report.wire_size)
+
+    def action_ship(self) -> None:
+        from msb_tui.tui.screens.ship import ShipScreen
+
+        self.app.push_screen(ShipScreen(self.image))
 
     # --- leaving ---------------------------------------------------------------------------------
     def on_unmount(self) -> None:

@@ -1,0 +1,208 @@
+"""What an image costs to ship: each layer's wire (compressed) size next to its content size, a push
+plan against a registry the user names, and a push with progress per layer, measured afterwards.
+
+Everything is computed by the headless ``msb_tui.registry`` core in thread workers; this screen only
+shows it. Layer commands and registry names are untrusted and shown as ``Text``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from msb_tui.sanitize import plain
+
+COLUMNS = (("layer", 14), ("content", 10), ("wire", 10), ("ratio", 6), ("figure", 22), ("plan", 9),
+           ("push", 22), ("instruction", None))
+
+
+def default_target(image: str) -> str:
+    """``127.0.0.1:5000/<name>:<tag>``: the local registry msb-tui's set-up starts."""
+    from msb_tui.registry.server import ADDRESS
+
+    name, _, tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "", "latest")
+    name = name.split("/", 1)[1] if "." in name.split("/", 1)[0] or ":" in name.split("/", 1)[0] else name
+    return f"{ADDRESS}/{name or 'image'}:{tag or 'latest'}"
+
+
+class ShipScreen(Screen):
+    CSS_PATH = "ship.tcss"
+    BINDINGS = [
+        Binding("escape", "leave", "Back"),
+        Binding("p", "plan", "Push plan"),
+        Binding("u", "push", "Push"),
+    ]
+
+    def __init__(self, image: str, *, bandwidth: str = "100Mbit") -> None:
+        super().__init__()
+        self.image = image
+        self.bandwidth = bandwidth
+        self.wire: Any = None
+        self.plan: Any = None
+        self.progress: dict[str, str] = {}  # diff id -> push status text
+        self.result: Any = None
+        self._stop = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f" Ship {plain(self.image)}: reading wire sizes…"), id="ship-title")
+        yield Input(value=default_target(self.image), placeholder="registry/repository:tag", id="ship-target")
+        yield DataTable(id="ship-table", cursor_type="row", zebra_stripes=True)
+        yield Static(Text("p: push plan against the registry above · u: push · escape: back", style="dim"), id="ship-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#ship-table", DataTable)
+        for label, width in COLUMNS:
+            table.add_column(label, width=width)
+        self._load()
+
+    # --- workers (headless core) ---------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="ship")
+    def _load(self) -> None:
+        from msb_tui.registry.wire import wire_sizes
+
+        try:
+            report = wire_sizes(self.app.engine_client(), self.image,
+                                progress=lambda text: self._call(self._status, text, "dim"))
+        except Exception as error:  # noqa: BLE001 - shown, never raised in the UI
+            self._call(self._status, f"cannot read {self.image}: {error}", "red")
+            return
+        self._call(self._show_wire, report)
+
+    @work(thread=True, exclusive=True, group="ship")
+    def _make_plan(self, target_text: str) -> None:
+        from msb_tui.registry.client import Reference, RegistryError
+        from msb_tui.registry.plan import push_plan
+
+        try:
+            plan = push_plan(self.wire, Reference.parse(target_text))
+        except (ValueError, RegistryError) as error:
+            self._call(self._status, str(error), "red")
+            return
+        self._call(self._show_plan, plan)
+
+    @work(thread=True, exclusive=True, group="ship")
+    def _push(self, target_text: str) -> None:
+        from msb_tui.registry.client import Reference, RegistryError
+        from msb_tui.registry.push import PushCancelled, PushFailed, push_image
+
+        try:
+            target = Reference.parse(target_text)
+            result = push_image(self.app.engine_client(), self.image, target,
+                                on_progress=lambda layer: self._call(self._show_progress, layer),
+                                should_stop=lambda: self._stop)
+        except PushCancelled:
+            return
+        except (ValueError, RegistryError, PushFailed) as error:
+            self._call(self._status, f"push failed: {error}", "red")
+            return
+        except Exception as error:  # noqa: BLE001 - the engine's own errors (docker.errors.APIError ...)
+            self._call(self._status, f"push failed: {error}", "red")
+            return
+        self._call(self._show_pushed, result)
+
+    def _call(self, callback, *args) -> None:
+        if self._stop:
+            return
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:  # the app is shutting down
+            self._stop = True
+
+    # --- showing the model ----------------------------------------------------------------------------
+    def _status(self, text: str, style: str = "") -> None:
+        self.query_one("#ship-status", Static).update(Text(text, style=style))
+
+    def _show_wire(self, report) -> None:
+        from msb_tui.image.render import size
+        from msb_tui.registry import render
+        from msb_tui.registry.plan import parse_bandwidth, pull_estimate
+
+        self.wire = report
+        title = Text(f" Ship {plain(self.image)}: ", style="bold")
+        title.append(f"wire {size(report.wire_size)} (content {size(report.content_size)}, {render.ratio(report.ratio)}) "
+                     f"· {', '.join(report.sources) or 'unknown'}")
+        self.query_one("#ship-title", Static).update(title)
+        estimate = pull_estimate(report, parse_bandwidth(self.bandwidth))
+        self._status(render.estimate_lines(estimate)[0].strip() + " · p: push plan · u: push", "")
+        self._fill()
+
+    def _show_plan(self, plan) -> None:
+        from msb_tui.registry import render
+
+        self.plan = plan
+        self._fill()
+        self._status(render.plan_lines(plan)[-1].strip(), "bold")
+
+    def _show_progress(self, layer) -> None:
+        if self.wire is None:
+            return
+        from msb_tui.image.render import size
+
+        for row in self.wire.layers:
+            if layer.id in (row.diff_id[7:19], (row.digest or "")[7:19]):
+                amount = f" {size(layer.current)}/{size(layer.total)}" if layer.total and layer.status == "Pushing" else ""
+                self.progress[row.diff_id] = f"{layer.status}{amount}"
+        self._fill()
+
+    def _show_pushed(self, result) -> None:
+        from msb_tui.image.render import size
+        from msb_tui.registry import render
+
+        self.result = result
+        if result.measured is not None:
+            self.wire = result.measured
+        self._fill()
+        self._status(f"pushed {result.target} in {render.seconds(result.seconds)}: {len(result.uploaded)} layer(s) "
+                     f"uploaded, {len(result.skipped)} already there; measured in the registry: "
+                     f"{size(self.wire.wire_size)} on the wire", "bold green")
+
+    def _fill(self) -> None:
+        from msb_tui.image.render import size
+        from msb_tui.registry import render
+
+        table = self.query_one("#ship-table", DataTable)
+        table.clear()
+        actions = {p.layer.diff_id: p.action for p in self.plan.layers} if self.plan is not None else {}
+        for layer in self.wire.layers if self.wire is not None else []:
+            table.add_row(Text(layer.diff_id[7:19]), Text(size(layer.content_size), justify="right"),
+                          Text(size(layer.wire_size) if layer.wire_size is not None else "?", justify="right"),
+                          Text(render.ratio(layer.ratio), justify="right"), Text(layer.how or "unknown", style="dim"),
+                          Text(actions.get(layer.diff_id, ""), style="yellow" if actions.get(layer.diff_id) == "upload" else "green"),
+                          Text(self.progress.get(layer.diff_id, "")), Text(plain(layer.created_by)))
+
+    # --- actions ------------------------------------------------------------------------------------
+    def _target(self) -> str:
+        return self.query_one("#ship-target", Input).value.strip()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_plan()
+
+    def action_plan(self) -> None:
+        if self.wire is None:
+            self._status("wire sizes are still being read…", "dim")
+            return
+        self._status(f"asking {self._target()} which layers it has…", "dim")
+        self._make_plan(self._target())
+
+    def action_push(self) -> None:
+        if self.wire is None:
+            return
+        self.progress.clear()
+        self._status(f"pushing to {self._target()}…", "dim")
+        self._push(self._target())
+
+    def on_unmount(self) -> None:
+        self._stop = True  # a push in flight is cancelled with its connection
+
+    def action_leave(self) -> None:
+        if self.focused is not None and self.focused.id == "ship-target":
+            self.query_one("#ship-table", DataTable).focus()
+            return
+        self.app.pop_screen()
