@@ -31,14 +31,15 @@ async def test_plan_and_push_from_the_app(docker_api, engine_lane, tmp_path, mon
         pytest.skip(f"no registry at {ADDRESS}: run scripts/dev.sh setup")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     from msb_tui.builds.events import ImageBuilt
-    from msb_tui.builds.runner import BuildRequest, start_build
+    from msb_tui.backends import open_backend
+    from msb_tui.builds.inputs import BuildInputs
 
     run = uuid.uuid4().hex[:8]
     (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY one.txt /one.txt\nCOPY two.txt /two.txt\n")
     (tmp_path / "one.txt").write_text("one " * 50_000 + run)
     (tmp_path / "two.txt").write_text("two " * 50_000 + run)
     tag = f"msb-test-ship/tui:{run}"
-    stream = start_build(docker_api, BuildRequest(context=tmp_path, tags=(tag,)), record=False)
+    stream = open_backend("engine", client=docker_api, record=False).start(BuildInputs(context=tmp_path, tags=(tag,)))
     assert any(isinstance(e, ImageBuilt) for e in stream)
     app = MsbApp(LaunchOptions(path=tmp_path))
     try:
