@@ -164,7 +164,9 @@ def title_text(app) -> Text:
         total = len(analysis.stages)
         out.append(f"  builds {len(plan.needed)}/{total} stages in {len(plan.waves)} wave(s)", style="dim")
     if app.build_args:
-        args = " ".join(f"{plain(k)}={plain(v)}" for k, v in sorted(app.build_args.items()))
+        from msb_tui.builds.masking import masked_args  # a token typed as a build arg is not shown on screen
+
+        args = " ".join(f"{plain(k)}={plain(v)}" for k, v in sorted(masked_args(app.build_args).items()))
         out.append(f"  args {args}", style="dim")
     return out
 
