@@ -13,21 +13,37 @@ from typing import Any
 INVALID = object()
 """Stands for the message of a line that is not JSON."""
 
+MAX_MESSAGE = 64 << 20
+"""The longest message kept (bytes). A line that grows past it (an engine or proxy sending bytes
+without newlines) is dropped as one invalid message instead of growing until memory runs out."""
+
 
 def json_lines(chunks: Iterable[bytes], rewrite: Callable[[bytes], bytes] | None = None) -> Iterator[tuple[bytes, Any]]:
     """``(raw line, message)`` for every non-blank line of the stream as soon as it is complete,
     then the unterminated rest; ``message`` is ``INVALID`` for a line that is not JSON.
     ``rewrite`` changes each line before it is read (masking secrets)."""
     pending: list[bytes] = []  # parts of a message still being received (joined once complete)
+    size = 0  # bytes in pending
+    skipping = False  # dropping the rest of an over-long line, up to its newline
     for chunk in chunks:
         if b"\n" not in chunk:
-            pending.append(chunk)
+            if not skipping:
+                pending.append(chunk)
+                size += len(chunk)
+                if size > MAX_MESSAGE:
+                    pending.clear()
+                    size, skipping = 0, True
+                    yield b"<an engine message longer than %d MiB, dropped>" % (MAX_MESSAGE >> 20), INVALID
             continue
+        if skipping:
+            chunk = chunk[chunk.index(b"\n") + 1 :]
+            skipping = False
         if pending:
             pending.append(chunk)
             chunk = b"".join(pending)
             pending.clear()
         *lines, rest = chunk.split(b"\n")
+        size = len(rest)
         if rest:
             pending.append(rest)
         for line in lines:

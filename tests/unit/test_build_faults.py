@@ -206,3 +206,20 @@ def test_sigterm_while_the_engine_is_silent_cancels_and_keeps_everything(tmp_pat
     assert build.returncode == 130, err
     recording = load_recording(paths[0])
     assert len(recording.messages) == 8 and recording.footer["outcome"] == "cancelled"
+
+
+def test_an_endless_line_from_the_engine_is_dropped_not_kept(monkeypatch):
+    from msb_tui.backends import framing
+
+    monkeypatch.setattr(framing, "MAX_MESSAGE", 1 << 20)
+
+    def chunks():
+        yield b'{"stream": "before"}\n'
+        for _ in range(200):  # 200 MiB without a newline
+            yield b"x" * (1 << 20)
+        yield b'tail of the long line\n{"stream": "after"}\n'
+
+    out = list(framing.json_lines(chunks()))
+    assert [m for _, m in out if m is not framing.INVALID] == [{"stream": "before"}, {"stream": "after"}]
+    [(raw, _)] = [(r, m) for r, m in out if m is framing.INVALID]
+    assert b"longer than 1 MiB" in raw
