@@ -100,12 +100,13 @@ class Served:
 
 
 @contextmanager
-def serve(args: list[str], *, cwd: Path, log_dir: Path, timeout: float = 20.0) -> Iterator[Served]:
+def serve(args: list[str], *, cwd: Path, log_dir: Path, timeout: float = 20.0,
+          env: dict[str, str] | None = None) -> Iterator[Served]:
     """Start ``msb-tui serve ARGS --port <free>`` and wait until it answers; stop it (and its
     sessions' app processes) on the way out."""
     port = free_port()
     output = log_dir / f"serve-{port}.log"
-    env = dict(os.environ, COLUMNS="200", PYTHONUNBUFFERED="1")
+    env = dict(os.environ, COLUMNS="200", PYTHONUNBUFFERED="1", **(env or {}))
     with open(output, "wb") as sink:
         process = subprocess.Popen([sys.executable, "-m", "msb_tui", "serve", *args, "--port", str(port)],
                                    cwd=cwd, stdout=sink, stderr=subprocess.STDOUT, env=env, start_new_session=True)
