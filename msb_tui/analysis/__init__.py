@@ -115,10 +115,13 @@ def analyze(
     """
     version = parse_buildkit(buildkit) if isinstance(buildkit, str) else (buildkit or CURRENT)
     path = None
+    data = None
     if isinstance(source, Path):
         path = source
-        text = read_dockerfile(source.read_bytes())
+        data = source.read_bytes()
+        text = read_dockerfile(data)
     elif isinstance(source, bytes):
+        data = source
         text = read_dockerfile(source)
     else:
         text = source
@@ -130,7 +133,36 @@ def analyze(
                                    image_triggers)
     if parsed.error is None or parsed.error.code == "no_from":
         _add_refusal(text, parsed, analysis)
+    if data is not None and analysis.ok and analysis.plan and version >= INVALID_UTF8_CHECKED:
+        _check_utf8(data, analysis)
     return analysis
+
+
+INVALID_UTF8_CHECKED = (0, 17)  # 28.5.2: "string field contains invalid UTF-8"; 20.10 runs such a step
+
+
+def _check_utf8(data: bytes, analysis: Analysis) -> None:
+    """Current BuildKit cannot put bytes that are not UTF-8 into its build graph (a RUN command, a
+    COPY path): the build fails. Only steps of stages that run are concerned."""
+    try:
+        data.decode("utf-8")
+        return
+    except UnicodeDecodeError:
+        pass
+    bad = set()
+    for number, line in enumerate(data.split(b"\n"), 1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.add(number)
+    for index in sorted(analysis.plan.needed):
+        for instruction in analysis.stages[index].instructions:
+            if instruction.cmd in ("RUN", "COPY", "ADD", "WORKDIR") and any(
+                    line in bad for line in range(instruction.line_start, instruction.line_end + 1)):
+                analysis.errors.append(DockerfileError.make(
+                    instruction.line_start, "failed to marshal LLB definition: string field contains invalid UTF-8",
+                    "invalid_utf8"))
+                return
 
 
 def _add_refusal(text: str, parsed: ParsedFile, analysis: Analysis) -> None:

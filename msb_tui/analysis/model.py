@@ -438,6 +438,11 @@ def _build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                         continue
                     resolved: int | str = number
                 else:
+                    if len(source) > 255 and model.buildkit >= LONG_FROM_CHECKED:
+                        dependency_errors.append(DockerfileError.make(
+                            line, f"{source}: repository name must not be more than 255 characters",
+                            "invalid_reference"))
+                        continue
                     resolved = last_by_name.get(source.lower(), source)
                 link(stage, stage_needs, resolved, "copy", line, lambda: (
                     f'cannot copy from stage "{source}", it needs to be defined before current stage '
@@ -473,6 +478,7 @@ _EMPTY_SOURCE_08 = (
     "not from the stage, and that base is scratch: nothing to copy"
 )
 _REMOTE_SOURCE = re.compile(r"^(https?://|git@|git://|ssh://)|\.git(#|$)")
+LONG_FROM_CHECKED = (0, 20)  # 28.5.2 refuses a --from of more than 255 characters; 20.10 does not
 _CHMOD_SYMBOLIC = re.compile(r"^([ugoa]*[-+=]([rwxXst]*|[ugo]))+(,([ugoa]*[-+=]([rwxXst]*|[ugo]))+)*$")
 
 
@@ -693,7 +699,30 @@ def model_stages(parsed: ParsedFile, *, target: str | None, build_args: dict[str
         _check_dispatch_order(model, dispatch)
         if not model.errors:
             _check_nul_commands(model)
+        if not model.errors:
+            _check_depth(model)
     return model
+
+
+MAX_LAYERS = 129  # measured on 20.10 and 28.5.2: 129 COPY layers on scratch build, 130 fail
+
+
+def _check_depth(model: Model) -> None:
+    """BuildKit stacks at most 129 layers ("max depth exceeded"): count the RUN/COPY/ADD steps from
+    the root of each needed stage (an image base adds its own layers: this is a lower bound)."""
+    depth: dict[int, int] = {}
+    for index in sorted(model.needed or ()):
+        stage = model.stages[index]
+        count = depth.get(stage.base.stage_index, 0) if stage.base.kind == "stage" else 0
+        for instruction in stage.instructions:
+            if instruction.cmd in ("RUN", "COPY", "ADD"):
+                count += 1
+                if count > MAX_LAYERS:
+                    model.errors.append(DockerfileError.make(
+                        instruction.line_start, f"max depth exceeded: this step would be layer {count} on top of "
+                        f"each other; BuildKit stacks at most {MAX_LAYERS}", "max_depth"))
+                    return
+        depth[index] = count
 
 
 def _check_nul_commands(model: Model) -> None:

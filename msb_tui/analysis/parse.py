@@ -185,6 +185,10 @@ def run_parser(text: str, *, heredocs: bool = True) -> tuple[tuple, str | None]:
         return (), _restore_text(str(error), swaps)
     if swaps:
         commands = tuple(_restore_command(command, swaps) for command in commands)
+    if any(command[0] is None for command in commands):
+        # A lone continuation backslash gives a command with no keyword: BuildKit's empty instruction.
+        commands = tuple(command._replace(cmd="", original=command.original or "") if command[0] is None else command
+                         for command in commands)
     return commands, None
 
 

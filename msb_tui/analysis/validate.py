@@ -205,6 +205,8 @@ def _healthcheck_error(instruction: Instruction, args: tuple[str, ...], buildkit
     if retries:
         if not re.fullmatch(r"[+-]?[0-9]+", retries):
             return _error(instruction, f'strconv.ParseInt: parsing "{retries}": invalid syntax', "bad_flag")
+        if not -(2**63) <= int(retries) < 2**63:
+            return _error(instruction, f'strconv.ParseInt: parsing "{retries}": value out of range', "bad_flag")
         if int(retries) < 0:
             return _error(instruction, f"--retries cannot be negative ({int(retries)})", "bad_flag")
     return None
@@ -229,7 +231,12 @@ def go_duration(text: str) -> float | None:
             return None
         total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
         position = match.end()
+    if total > _MAX_DURATION:
+        return None  # Go: int64 nanoseconds overflow ("time: invalid duration")
     return -total if text.startswith("-") else total
+
+
+_MAX_DURATION = (2**63 - 1) / 1e9
 
 
 _EXACTLY_ONE = frozenset({"MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL"})

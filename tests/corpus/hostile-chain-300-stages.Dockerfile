@@ -1,0 +1,600 @@
+FROM scratch AS s0
+COPY a.txt /a0
+FROM s0 AS s1
+COPY a.txt /a1
+FROM s1 AS s2
+COPY a.txt /a2
+FROM s2 AS s3
+COPY a.txt /a3
+FROM s3 AS s4
+COPY a.txt /a4
+FROM s4 AS s5
+COPY a.txt /a5
+FROM s5 AS s6
+COPY a.txt /a6
+FROM s6 AS s7
+COPY a.txt /a7
+FROM s7 AS s8
+COPY a.txt /a8
+FROM s8 AS s9
+COPY a.txt /a9
+FROM s9 AS s10
+COPY a.txt /a10
+FROM s10 AS s11
+COPY a.txt /a11
+FROM s11 AS s12
+COPY a.txt /a12
+FROM s12 AS s13
+COPY a.txt /a13
+FROM s13 AS s14
+COPY a.txt /a14
+FROM s14 AS s15
+COPY a.txt /a15
+FROM s15 AS s16
+COPY a.txt /a16
+FROM s16 AS s17
+COPY a.txt /a17
+FROM s17 AS s18
+COPY a.txt /a18
+FROM s18 AS s19
+COPY a.txt /a19
+FROM s19 AS s20
+COPY a.txt /a20
+FROM s20 AS s21
+COPY a.txt /a21
+FROM s21 AS s22
+COPY a.txt /a22
+FROM s22 AS s23
+COPY a.txt /a23
+FROM s23 AS s24
+COPY a.txt /a24
+FROM s24 AS s25
+COPY a.txt /a25
+FROM s25 AS s26
+COPY a.txt /a26
+FROM s26 AS s27
+COPY a.txt /a27
+FROM s27 AS s28
+COPY a.txt /a28
+FROM s28 AS s29
+COPY a.txt /a29
+FROM s29 AS s30
+COPY a.txt /a30
+FROM s30 AS s31
+COPY a.txt /a31
+FROM s31 AS s32
+COPY a.txt /a32
+FROM s32 AS s33
+COPY a.txt /a33
+FROM s33 AS s34
+COPY a.txt /a34
+FROM s34 AS s35
+COPY a.txt /a35
+FROM s35 AS s36
+COPY a.txt /a36
+FROM s36 AS s37
+COPY a.txt /a37
+FROM s37 AS s38
+COPY a.txt /a38
+FROM s38 AS s39
+COPY a.txt /a39
+FROM s39 AS s40
+COPY a.txt /a40
+FROM s40 AS s41
+COPY a.txt /a41
+FROM s41 AS s42
+COPY a.txt /a42
+FROM s42 AS s43
+COPY a.txt /a43
+FROM s43 AS s44
+COPY a.txt /a44
+FROM s44 AS s45
+COPY a.txt /a45
+FROM s45 AS s46
+COPY a.txt /a46
+FROM s46 AS s47
+COPY a.txt /a47
+FROM s47 AS s48
+COPY a.txt /a48
+FROM s48 AS s49
+COPY a.txt /a49
+FROM s49 AS s50
+COPY a.txt /a50
+FROM s50 AS s51
+COPY a.txt /a51
+FROM s51 AS s52
+COPY a.txt /a52
+FROM s52 AS s53
+COPY a.txt /a53
+FROM s53 AS s54
+COPY a.txt /a54
+FROM s54 AS s55
+COPY a.txt /a55
+FROM s55 AS s56
+COPY a.txt /a56
+FROM s56 AS s57
+COPY a.txt /a57
+FROM s57 AS s58
+COPY a.txt /a58
+FROM s58 AS s59
+COPY a.txt /a59
+FROM s59 AS s60
+COPY a.txt /a60
+FROM s60 AS s61
+COPY a.txt /a61
+FROM s61 AS s62
+COPY a.txt /a62
+FROM s62 AS s63
+COPY a.txt /a63
+FROM s63 AS s64
+COPY a.txt /a64
+FROM s64 AS s65
+COPY a.txt /a65
+FROM s65 AS s66
+COPY a.txt /a66
+FROM s66 AS s67
+COPY a.txt /a67
+FROM s67 AS s68
+COPY a.txt /a68
+FROM s68 AS s69
+COPY a.txt /a69
+FROM s69 AS s70
+COPY a.txt /a70
+FROM s70 AS s71
+COPY a.txt /a71
+FROM s71 AS s72
+COPY a.txt /a72
+FROM s72 AS s73
+COPY a.txt /a73
+FROM s73 AS s74
+COPY a.txt /a74
+FROM s74 AS s75
+COPY a.txt /a75
+FROM s75 AS s76
+COPY a.txt /a76
+FROM s76 AS s77
+COPY a.txt /a77
+FROM s77 AS s78
+COPY a.txt /a78
+FROM s78 AS s79
+COPY a.txt /a79
+FROM s79 AS s80
+COPY a.txt /a80
+FROM s80 AS s81
+COPY a.txt /a81
+FROM s81 AS s82
+COPY a.txt /a82
+FROM s82 AS s83
+COPY a.txt /a83
+FROM s83 AS s84
+COPY a.txt /a84
+FROM s84 AS s85
+COPY a.txt /a85
+FROM s85 AS s86
+COPY a.txt /a86
+FROM s86 AS s87
+COPY a.txt /a87
+FROM s87 AS s88
+COPY a.txt /a88
+FROM s88 AS s89
+COPY a.txt /a89
+FROM s89 AS s90
+COPY a.txt /a90
+FROM s90 AS s91
+COPY a.txt /a91
+FROM s91 AS s92
+COPY a.txt /a92
+FROM s92 AS s93
+COPY a.txt /a93
+FROM s93 AS s94
+COPY a.txt /a94
+FROM s94 AS s95
+COPY a.txt /a95
+FROM s95 AS s96
+COPY a.txt /a96
+FROM s96 AS s97
+COPY a.txt /a97
+FROM s97 AS s98
+COPY a.txt /a98
+FROM s98 AS s99
+COPY a.txt /a99
+FROM s99 AS s100
+COPY a.txt /a100
+FROM s100 AS s101
+COPY a.txt /a101
+FROM s101 AS s102
+COPY a.txt /a102
+FROM s102 AS s103
+COPY a.txt /a103
+FROM s103 AS s104
+COPY a.txt /a104
+FROM s104 AS s105
+COPY a.txt /a105
+FROM s105 AS s106
+COPY a.txt /a106
+FROM s106 AS s107
+COPY a.txt /a107
+FROM s107 AS s108
+COPY a.txt /a108
+FROM s108 AS s109
+COPY a.txt /a109
+FROM s109 AS s110
+COPY a.txt /a110
+FROM s110 AS s111
+COPY a.txt /a111
+FROM s111 AS s112
+COPY a.txt /a112
+FROM s112 AS s113
+COPY a.txt /a113
+FROM s113 AS s114
+COPY a.txt /a114
+FROM s114 AS s115
+COPY a.txt /a115
+FROM s115 AS s116
+COPY a.txt /a116
+FROM s116 AS s117
+COPY a.txt /a117
+FROM s117 AS s118
+COPY a.txt /a118
+FROM s118 AS s119
+COPY a.txt /a119
+FROM s119 AS s120
+COPY a.txt /a120
+FROM s120 AS s121
+COPY a.txt /a121
+FROM s121 AS s122
+COPY a.txt /a122
+FROM s122 AS s123
+COPY a.txt /a123
+FROM s123 AS s124
+COPY a.txt /a124
+FROM s124 AS s125
+COPY a.txt /a125
+FROM s125 AS s126
+COPY a.txt /a126
+FROM s126 AS s127
+COPY a.txt /a127
+FROM s127 AS s128
+COPY a.txt /a128
+FROM s128 AS s129
+COPY a.txt /a129
+FROM s129 AS s130
+COPY a.txt /a130
+FROM s130 AS s131
+COPY a.txt /a131
+FROM s131 AS s132
+COPY a.txt /a132
+FROM s132 AS s133
+COPY a.txt /a133
+FROM s133 AS s134
+COPY a.txt /a134
+FROM s134 AS s135
+COPY a.txt /a135
+FROM s135 AS s136
+COPY a.txt /a136
+FROM s136 AS s137
+COPY a.txt /a137
+FROM s137 AS s138
+COPY a.txt /a138
+FROM s138 AS s139
+COPY a.txt /a139
+FROM s139 AS s140
+COPY a.txt /a140
+FROM s140 AS s141
+COPY a.txt /a141
+FROM s141 AS s142
+COPY a.txt /a142
+FROM s142 AS s143
+COPY a.txt /a143
+FROM s143 AS s144
+COPY a.txt /a144
+FROM s144 AS s145
+COPY a.txt /a145
+FROM s145 AS s146
+COPY a.txt /a146
+FROM s146 AS s147
+COPY a.txt /a147
+FROM s147 AS s148
+COPY a.txt /a148
+FROM s148 AS s149
+COPY a.txt /a149
+FROM s149 AS s150
+COPY a.txt /a150
+FROM s150 AS s151
+COPY a.txt /a151
+FROM s151 AS s152
+COPY a.txt /a152
+FROM s152 AS s153
+COPY a.txt /a153
+FROM s153 AS s154
+COPY a.txt /a154
+FROM s154 AS s155
+COPY a.txt /a155
+FROM s155 AS s156
+COPY a.txt /a156
+FROM s156 AS s157
+COPY a.txt /a157
+FROM s157 AS s158
+COPY a.txt /a158
+FROM s158 AS s159
+COPY a.txt /a159
+FROM s159 AS s160
+COPY a.txt /a160
+FROM s160 AS s161
+COPY a.txt /a161
+FROM s161 AS s162
+COPY a.txt /a162
+FROM s162 AS s163
+COPY a.txt /a163
+FROM s163 AS s164
+COPY a.txt /a164
+FROM s164 AS s165
+COPY a.txt /a165
+FROM s165 AS s166
+COPY a.txt /a166
+FROM s166 AS s167
+COPY a.txt /a167
+FROM s167 AS s168
+COPY a.txt /a168
+FROM s168 AS s169
+COPY a.txt /a169
+FROM s169 AS s170
+COPY a.txt /a170
+FROM s170 AS s171
+COPY a.txt /a171
+FROM s171 AS s172
+COPY a.txt /a172
+FROM s172 AS s173
+COPY a.txt /a173
+FROM s173 AS s174
+COPY a.txt /a174
+FROM s174 AS s175
+COPY a.txt /a175
+FROM s175 AS s176
+COPY a.txt /a176
+FROM s176 AS s177
+COPY a.txt /a177
+FROM s177 AS s178
+COPY a.txt /a178
+FROM s178 AS s179
+COPY a.txt /a179
+FROM s179 AS s180
+COPY a.txt /a180
+FROM s180 AS s181
+COPY a.txt /a181
+FROM s181 AS s182
+COPY a.txt /a182
+FROM s182 AS s183
+COPY a.txt /a183
+FROM s183 AS s184
+COPY a.txt /a184
+FROM s184 AS s185
+COPY a.txt /a185
+FROM s185 AS s186
+COPY a.txt /a186
+FROM s186 AS s187
+COPY a.txt /a187
+FROM s187 AS s188
+COPY a.txt /a188
+FROM s188 AS s189
+COPY a.txt /a189
+FROM s189 AS s190
+COPY a.txt /a190
+FROM s190 AS s191
+COPY a.txt /a191
+FROM s191 AS s192
+COPY a.txt /a192
+FROM s192 AS s193
+COPY a.txt /a193
+FROM s193 AS s194
+COPY a.txt /a194
+FROM s194 AS s195
+COPY a.txt /a195
+FROM s195 AS s196
+COPY a.txt /a196
+FROM s196 AS s197
+COPY a.txt /a197
+FROM s197 AS s198
+COPY a.txt /a198
+FROM s198 AS s199
+COPY a.txt /a199
+FROM s199 AS s200
+COPY a.txt /a200
+FROM s200 AS s201
+COPY a.txt /a201
+FROM s201 AS s202
+COPY a.txt /a202
+FROM s202 AS s203
+COPY a.txt /a203
+FROM s203 AS s204
+COPY a.txt /a204
+FROM s204 AS s205
+COPY a.txt /a205
+FROM s205 AS s206
+COPY a.txt /a206
+FROM s206 AS s207
+COPY a.txt /a207
+FROM s207 AS s208
+COPY a.txt /a208
+FROM s208 AS s209
+COPY a.txt /a209
+FROM s209 AS s210
+COPY a.txt /a210
+FROM s210 AS s211
+COPY a.txt /a211
+FROM s211 AS s212
+COPY a.txt /a212
+FROM s212 AS s213
+COPY a.txt /a213
+FROM s213 AS s214
+COPY a.txt /a214
+FROM s214 AS s215
+COPY a.txt /a215
+FROM s215 AS s216
+COPY a.txt /a216
+FROM s216 AS s217
+COPY a.txt /a217
+FROM s217 AS s218
+COPY a.txt /a218
+FROM s218 AS s219
+COPY a.txt /a219
+FROM s219 AS s220
+COPY a.txt /a220
+FROM s220 AS s221
+COPY a.txt /a221
+FROM s221 AS s222
+COPY a.txt /a222
+FROM s222 AS s223
+COPY a.txt /a223
+FROM s223 AS s224
+COPY a.txt /a224
+FROM s224 AS s225
+COPY a.txt /a225
+FROM s225 AS s226
+COPY a.txt /a226
+FROM s226 AS s227
+COPY a.txt /a227
+FROM s227 AS s228
+COPY a.txt /a228
+FROM s228 AS s229
+COPY a.txt /a229
+FROM s229 AS s230
+COPY a.txt /a230
+FROM s230 AS s231
+COPY a.txt /a231
+FROM s231 AS s232
+COPY a.txt /a232
+FROM s232 AS s233
+COPY a.txt /a233
+FROM s233 AS s234
+COPY a.txt /a234
+FROM s234 AS s235
+COPY a.txt /a235
+FROM s235 AS s236
+COPY a.txt /a236
+FROM s236 AS s237
+COPY a.txt /a237
+FROM s237 AS s238
+COPY a.txt /a238
+FROM s238 AS s239
+COPY a.txt /a239
+FROM s239 AS s240
+COPY a.txt /a240
+FROM s240 AS s241
+COPY a.txt /a241
+FROM s241 AS s242
+COPY a.txt /a242
+FROM s242 AS s243
+COPY a.txt /a243
+FROM s243 AS s244
+COPY a.txt /a244
+FROM s244 AS s245
+COPY a.txt /a245
+FROM s245 AS s246
+COPY a.txt /a246
+FROM s246 AS s247
+COPY a.txt /a247
+FROM s247 AS s248
+COPY a.txt /a248
+FROM s248 AS s249
+COPY a.txt /a249
+FROM s249 AS s250
+COPY a.txt /a250
+FROM s250 AS s251
+COPY a.txt /a251
+FROM s251 AS s252
+COPY a.txt /a252
+FROM s252 AS s253
+COPY a.txt /a253
+FROM s253 AS s254
+COPY a.txt /a254
+FROM s254 AS s255
+COPY a.txt /a255
+FROM s255 AS s256
+COPY a.txt /a256
+FROM s256 AS s257
+COPY a.txt /a257
+FROM s257 AS s258
+COPY a.txt /a258
+FROM s258 AS s259
+COPY a.txt /a259
+FROM s259 AS s260
+COPY a.txt /a260
+FROM s260 AS s261
+COPY a.txt /a261
+FROM s261 AS s262
+COPY a.txt /a262
+FROM s262 AS s263
+COPY a.txt /a263
+FROM s263 AS s264
+COPY a.txt /a264
+FROM s264 AS s265
+COPY a.txt /a265
+FROM s265 AS s266
+COPY a.txt /a266
+FROM s266 AS s267
+COPY a.txt /a267
+FROM s267 AS s268
+COPY a.txt /a268
+FROM s268 AS s269
+COPY a.txt /a269
+FROM s269 AS s270
+COPY a.txt /a270
+FROM s270 AS s271
+COPY a.txt /a271
+FROM s271 AS s272
+COPY a.txt /a272
+FROM s272 AS s273
+COPY a.txt /a273
+FROM s273 AS s274
+COPY a.txt /a274
+FROM s274 AS s275
+COPY a.txt /a275
+FROM s275 AS s276
+COPY a.txt /a276
+FROM s276 AS s277
+COPY a.txt /a277
+FROM s277 AS s278
+COPY a.txt /a278
+FROM s278 AS s279
+COPY a.txt /a279
+FROM s279 AS s280
+COPY a.txt /a280
+FROM s280 AS s281
+COPY a.txt /a281
+FROM s281 AS s282
+COPY a.txt /a282
+FROM s282 AS s283
+COPY a.txt /a283
+FROM s283 AS s284
+COPY a.txt /a284
+FROM s284 AS s285
+COPY a.txt /a285
+FROM s285 AS s286
+COPY a.txt /a286
+FROM s286 AS s287
+COPY a.txt /a287
+FROM s287 AS s288
+COPY a.txt /a288
+FROM s288 AS s289
+COPY a.txt /a289
+FROM s289 AS s290
+COPY a.txt /a290
+FROM s290 AS s291
+COPY a.txt /a291
+FROM s291 AS s292
+COPY a.txt /a292
+FROM s292 AS s293
+COPY a.txt /a293
+FROM s293 AS s294
+COPY a.txt /a294
+FROM s294 AS s295
+COPY a.txt /a295
+FROM s295 AS s296
+COPY a.txt /a296
+FROM s296 AS s297
+COPY a.txt /a297
+FROM s297 AS s298
+COPY a.txt /a298
+FROM s298 AS s299
+COPY a.txt /a299

@@ -1,0 +1,2 @@
+FROM scratch
+COPY --from=99999999999999999999 /a /a

@@ -1,0 +1,2 @@
+ARG A="scr[0match"
+FROM $A

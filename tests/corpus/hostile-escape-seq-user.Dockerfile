@@ -1,0 +1,3 @@
+FROM scratch
+USER "]0;owned"
+COPY a.txt /a.txt

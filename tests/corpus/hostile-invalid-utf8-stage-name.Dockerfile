@@ -1,0 +1,2 @@
+FROM scratch AS aÿ
+COPY a.txt /a.txt

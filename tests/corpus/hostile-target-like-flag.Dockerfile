@@ -1,0 +1,2 @@
+FROM scratch AS --target
+COPY a.txt /a.txt

@@ -1,0 +1,2 @@
+FROM scratch AS café
+COPY a.txt /a.txt
