@@ -5,7 +5,8 @@ engine's stream and the build stalls with it (issue 15: Docker 20.10 then sent e
 minutes). Here a thread writes to the real stream and the build hands it text through a queue of at
 most ``MSB_TUI_OUTPUT_BUFFER`` bytes (default 16 MiB). When the queue is full, blocks of progress are
 dropped and counted, and a note says how many lines the reader missed once it catches up; the
-recording keeps everything. At the end (``close``) the summary is always written, waiting for the
+recording keeps everything. At the end the reader gets ``SETTLE_SECONDS`` to catch up; progress it
+still has not read is dropped (and counted), then the summary is written whole, waiting for the
 reader as long as it takes: the build is over by then.
 """
 
@@ -17,6 +18,8 @@ from collections import deque
 from typing import TextIO
 
 DEFAULT_BUFFER = 16 << 20
+BLOCK = 1 << 16
+SETTLE_SECONDS = 2.0
 
 
 def buffer_limit() -> int:
@@ -39,6 +42,7 @@ class NonBlockingOutput:
         self._lock = threading.Condition()
         self._closing = False
         self._closing_soon = False
+        self._writing = 0  # characters the writer thread is writing now (taken off the queue)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._drain, name="msb-tui-output", daemon=True)
         self._thread.start()
@@ -61,7 +65,7 @@ class NonBlockingOutput:
                 self._note()
             self._queue.append(text)
             self._queued += len(text)
-            self._lock.notify()
+            self._lock.notify_all()
         return len(text)
 
     def _note(self) -> None:
@@ -74,20 +78,29 @@ class NonBlockingOutput:
     def flush(self) -> None:
         """Nothing to wait for: the writer thread flushes after each block."""
 
-    def settle(self) -> None:
-        """From now on nothing is dropped (the build is over: the summary must be shown whole)."""
+    def settle(self, wait: float = SETTLE_SECONDS) -> None:
+        """The build is over: give the reader ``wait`` seconds to catch up, then drop the progress it
+        has not read (counted in a note), so that the summary follows soon; from now on nothing is
+        dropped (the summary is shown whole)."""
         with self._lock:
+            self._lock.wait_for(lambda: not self._queue or self._error is not None, timeout=wait)
             self._closing_soon = True
+            if self._queue:
+                late = sum(part.count("\n") for part in self._queue)
+                self._pending_drop += late
+                self.dropped_lines += late
+                self._queue.clear()
+                self._queued = self._writing
             if self._pending_drop:
                 self._note()
-                self._lock.notify()
+            self._lock.notify_all()
 
     def close(self) -> None:
         """Write everything still queued (and the final note), waiting for the reader; then stop."""
         self.settle()
         with self._lock:
             self._closing = True
-            self._lock.notify()
+            self._lock.notify_all()
         self._thread.join()
         if self._error is not None:
             raise self._error
@@ -99,8 +112,14 @@ class NonBlockingOutput:
                     self._lock.wait()
                 if not self._queue and self._closing:
                     return
-                block = "".join(self._queue)
-                self._queue.clear()
+                # At most BLOCK characters at a time: a late drop (settle) only waits for this block.
+                parts, size = [], 0
+                while self._queue and (not parts or size + len(self._queue[0]) <= BLOCK):
+                    part = self._queue.popleft()
+                    parts.append(part)
+                    size += len(part)
+                block = "".join(parts)
+                self._writing = len(block)
             try:
                 self.stream.write(block)
                 self.stream.flush()
@@ -112,3 +131,5 @@ class NonBlockingOutput:
                 return
             with self._lock:
                 self._queued -= len(block)
+                self._writing = 0
+                self._lock.notify_all()

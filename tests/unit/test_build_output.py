@@ -37,7 +37,7 @@ def test_writes_never_wait_for_a_stalled_reader_and_the_drop_is_noted():
     out.close()
     text = "".join(stream.parts)
     assert out.dropped_lines > 90_000
-    assert f"[msb-tui: {out.dropped_lines} line(s) of progress not shown" in text
+    assert "line(s) of progress not shown" in text
     assert text.endswith("Build summary\n  status: succeeded\n")
     assert text.startswith("#5 0.00000 line 0\n")
 
