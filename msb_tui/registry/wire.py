@@ -174,7 +174,10 @@ def scan_export(client, image: str, wanted: set[str] | None, progress: Progress 
             if head[:2] == b"\x1f\x8b" or head[:4] == b"\x28\xb5\x2f\xfd":
                 blobs[member.name] = member.size
             elif len(head) == 512 and header_ok(head):
-                if wanted is None or wanted:
+                # OCI layouts (Docker 25+) name an uncompressed layer by its diff id: skip known ones.
+                # The legacy layout (<id>/layer.tar) names them only in manifest.json, written last.
+                named = "sha256:" + member.name[len("blobs/sha256/"):] if member.name.startswith("blobs/sha256/") else None
+                if wanted is None or (wanted and (named is None or named in wanted)):
                     if progress:
                         progress(f"compressing layer {len(computed) + 1} ({member.size / 1e6:.1f} MB) as docker push would")
                     computed[member.name] = _gzip_size(head, member.data)
