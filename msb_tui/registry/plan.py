@@ -13,13 +13,13 @@ from dataclasses import asdict, dataclass, field
 from msb_tui.registry.client import RegistryClient, Reference
 from msb_tui.registry.wire import WireLayer, WireReport
 
-PRESENT, UPLOAD = "present", "upload"
+PRESENT, MOUNT, UPLOAD = "present", "mount", "upload"
 
 
 @dataclass(slots=True)
 class PlannedLayer:
     layer: WireLayer
-    action: str  # PRESENT or UPLOAD
+    action: str  # PRESENT, MOUNT (cross-repository mount in the same registry: no bytes) or UPLOAD
     why: str
 
 
@@ -40,7 +40,7 @@ class PushPlan:
 
     @property
     def present_bytes(self) -> int:
-        return sum(planned.layer.wire_size or 0 for planned in self.layers if planned.action == PRESENT)
+        return sum(planned.layer.wire_size or 0 for planned in self.layers if planned.action != UPLOAD)
 
     def to_dict(self) -> dict:
         return {"target": str(self.target), "upload_bytes": self.upload_bytes, "present_bytes": self.present_bytes,
@@ -63,10 +63,24 @@ def push_plan(wire: WireReport, target: Reference, registry: RegistryClient | No
             plan.layers.append(PlannedLayer(layer, UPLOAD, "digest unknown until docker compresses it: never pushed from here"))
         elif registry.blob_size(layer.digest) is not None:
             plan.layers.append(PlannedLayer(layer, PRESENT, f"{target.registry}/{target.repository} has {layer.digest[:19]}"))
+        elif (source := _mount_source(layer, target, registry)) is not None:
+            plan.layers.append(PlannedLayer(layer, MOUNT, f"mounted from {source} (same registry, no upload)"))
         else:
             plan.layers.append(PlannedLayer(layer, UPLOAD, f"{target.repository} lacks {layer.digest[:19]}"))
     plan.config_present = bool(wire.image_id.startswith("sha256:") and registry.blob_size(wire.image_id) is not None)
     return plan
+
+
+def _mount_source(layer: WireLayer, target: Reference, registry: RegistryClient) -> str | None:
+    """The repository of the same registry that holds the layer's blob, as docker finds it to mount
+    (it remembers where it pushed or pulled each layer): None when there is none."""
+    if not layer.source or not layer.source.startswith(target.registry + "/"):
+        return None
+    repository = layer.source[len(target.registry) + 1:]
+    if repository == target.repository:
+        return None
+    other = RegistryClient(Reference(target.registry, repository, "latest"), timeout=registry.timeout)
+    return repository if other.blob_size(layer.digest or "") is not None else None
 
 
 # --- pull estimates --------------------------------------------------------------------------------

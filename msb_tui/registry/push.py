@@ -112,14 +112,14 @@ def measure(client, image: str, target: Reference, registry: RegistryClient | No
     manifest, _ = registry.image_manifest(target.tag, platform or _engine_platform(client))
     config = registry.blob_json(manifest["config"]["digest"])
     diff_ids = list((config.get("rootfs") or {}).get("diff_ids") or [])
-    figures = registry_figures(manifest, diff_ids)
+    figures = registry_figures(manifest, diff_ids, f"{target.registry}/{target.repository}")
     remember(figures)
     layers = read_layers(client, image)
     report = WireReport(image=image, image_id=client.inspect_image(image).get("Id", ""))
     for entry in layers.layers:
         figure = figures.get(entry.diff_id, {})
         report.layers.append(WireLayer(entry.diff_id, entry.size, entry.created_by, figure.get("wire_size"),
-                                       figure.get("digest"), figure.get("how", "")))
+                                       figure.get("digest"), figure.get("how", ""), figure.get("source")))
     return report
 
 

@@ -44,7 +44,7 @@ def plan_lines(plan: PushPlan) -> list[str]:
         wire = size(planned.layer.wire_size) if planned.layer.wire_size is not None else "?"
         lines.append(f"  {planned.action:<8} {wire:>10}  {planned.layer.diff_id[7:19]}  {clean(planned.why)}")
     lines.append(f"  would upload {size(plan.upload_bytes)} in {len(plan.upload)} layer(s); "
-                 f"{size(plan.present_bytes)} in {len(plan.layers) - len(plan.upload)} layer(s) already there; "
+                 f"{size(plan.present_bytes)} in {len(plan.layers) - len(plan.upload)} layer(s) already there or mounted; "
                  f"config {'already there' if plan.config_present else 'uploaded'}")
     return lines
 

@@ -44,6 +44,7 @@ class WireLayer:
     wire_size: int | None = None
     digest: str | None = None  # the compressed blob's digest, when a registry or the engine told us
     how: str = ""
+    source: str | None = None  # registry/repository that holds ``digest`` (measured figures)
 
     @property
     def ratio(self) -> float | None:
@@ -116,12 +117,13 @@ def remember(figures: dict[str, dict]) -> None:
 
 # --- the three sources -------------------------------------------------------------------------------
 
-def registry_figures(manifest: dict, diff_ids: list[str]) -> dict[str, dict]:
-    """Pair a registry manifest's layers with the config's diff ids (same order, same count)."""
+def registry_figures(manifest: dict, diff_ids: list[str], source: str | None = None) -> dict[str, dict]:
+    """Pair a registry manifest's layers with the config's diff ids (same order, same count);
+    ``source``: the registry/repository the manifest came from."""
     layers = manifest.get("layers") or []
     if len(layers) != len(diff_ids):
         return {}
-    return {diff_id: {"wire_size": int(layer["size"]), "digest": layer["digest"], "how": MEASURED_REGISTRY}
+    return {diff_id: {"wire_size": int(layer["size"]), "digest": layer["digest"], "how": MEASURED_REGISTRY, "source": source}
             for diff_id, layer in zip(diff_ids, layers)}
 
 
@@ -144,7 +146,7 @@ def figures_from_repo_digests(inspect: dict, timeout: float = 3, only_registry: 
             manifest, media, _ = client.manifest(digest)
             if media in ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"):
                 continue
-            found = registry_figures(manifest, diff_ids)
+            found = registry_figures(manifest, diff_ids, f"{ref.registry}/{ref.repository}")
         except RegistryError:
             continue
         if found:
@@ -250,6 +252,7 @@ def wire_sizes(client, image: str, *, compute: bool = True, registry: str | None
         figure = known.get(layer.diff_id)
         if figure:
             layer.wire_size, layer.digest, layer.how = figure["wire_size"], figure.get("digest"), figure["how"]
+            layer.source = figure.get("source")
     if not report.complete:
         report.notes.append("some wire sizes are unknown: run without --no-compute to compute them")
     return report

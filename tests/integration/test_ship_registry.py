@@ -16,7 +16,7 @@ from msb_tui.builds.model import BuildModel
 from msb_tui.backends import open_backend
 from msb_tui.builds.inputs import BuildInputs
 from msb_tui.registry.client import Reference, RegistryClient
-from msb_tui.registry.plan import PRESENT, UPLOAD, push_plan
+from msb_tui.registry.plan import MOUNT, PRESENT, UPLOAD, push_plan
 from msb_tui.registry.push import push_image
 from msb_tui.registry.server import ADDRESS, STORAGE, ping
 from msb_tui.registry.wire import MEASURED_REGISTRY, wire_sizes
@@ -124,6 +124,9 @@ def test_plan_of_a_rebuilt_image_lists_exactly_the_changed_layer(docker_api, eng
         plan = push_plan(wire_sizes(docker_api, second), Reference.parse(f"{ADDRESS}/msb-test-ship-{engine_lane.name}/three:{run}-2"))
         assert [p.layer.diff_id for p in plan.upload] == changed
         assert all(p.action == PRESENT for p in plan.layers if p.layer.diff_id != changed[0])
+        # Another repository of the same registry: the unchanged layers are mounted, not uploaded.
+        elsewhere = push_plan(plan.wire, Reference.parse(f"{ADDRESS}/msb-test-ship-{engine_lane.name}/three-copy:{run}"))
+        assert [p.action for p in elsewhere.layers] == [UPLOAD if p.layer.diff_id in changed else MOUNT for p in elsewhere.layers]
         # The push then does what the plan said: the changed layer uploaded, the others skipped.
         result = push_image(docker_api, second, Reference.parse(f"{ADDRESS}/msb-test-ship-{engine_lane.name}/three:{run}-2"))
         assert len(result.uploaded) == 1, result.layers

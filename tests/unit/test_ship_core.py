@@ -50,8 +50,8 @@ def test_bad_bandwidths(text):
 
 def test_a_manifest_pairs_with_diff_ids_in_order_or_not_at_all():
     manifest = {"layers": [{"digest": B[0], "size": 10}, {"digest": B[1], "size": 20}]}
-    figures = registry_figures(manifest, D[:2])
-    assert figures[D[1]] == {"wire_size": 20, "digest": B[1], "how": MEASURED_REGISTRY}
+    figures = registry_figures(manifest, D[:2], "127.0.0.1:5000/team/app")
+    assert figures[D[1]] == {"wire_size": 20, "digest": B[1], "how": MEASURED_REGISTRY, "source": "127.0.0.1:5000/team/app"}
     assert registry_figures(manifest, D[:3]) == {}
 
 
