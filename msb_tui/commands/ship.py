@@ -107,7 +107,9 @@ def _ship(client, args, target, bandwidth) -> int:
                       f"{len(result.uploaded)} layer(s) uploaded, {len(result.skipped)} already there",
                       "Measured in the registry afterwards:"] + (render.wire_lines(measured) if measured else [])
         if args.measure_pull:
-            pulled = measure_pull(target, platform=args.platform)
+            from msb_tui.registry.push import engine_platform
+
+            pulled = measure_pull(target, platform=args.platform or engine_platform(client))
             out["measured_pull"] = {"bytes": pulled.bytes, "seconds": pulled.seconds, "blobs": pulled.blobs}
             lines.append(f"  measured pull from {render.clean(target.registry)}: {render.size(pulled.bytes)} in "
                          f"{pulled.blobs} blob(s) downloaded in {render.seconds(pulled.seconds)} (download only, no unpacking)")

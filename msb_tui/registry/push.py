@@ -109,7 +109,7 @@ def measure(client, image: str, target: Reference, registry: RegistryClient | No
     from msb_tui.registry.wire import WireLayer
 
     registry = registry or RegistryClient(target)
-    manifest, _ = registry.image_manifest(target.tag, platform or _engine_platform(client))
+    manifest, _ = registry.image_manifest(target.tag, platform or engine_platform(client))
     config = registry.blob_json(manifest["config"]["digest"])
     diff_ids = list((config.get("rootfs") or {}).get("diff_ids") or [])
     figures = registry_figures(manifest, diff_ids, f"{target.registry}/{target.repository}")
@@ -139,7 +139,7 @@ def measure_pull(target: Reference, registry: RegistryClient | None = None, plat
     return MeasuredPull(received, time.monotonic() - started, len(manifest.get("layers") or []))
 
 
-def _engine_platform(client) -> str | None:
+def engine_platform(client) -> str | None:
     """``os/arch`` of the engine: the platform a push of a local image is for."""
     try:
         version = client.version()

@@ -257,3 +257,44 @@ def test_a_401_without_credentials_and_a_plan_with_the_docker_configs(docker_api
     assert json.loads(planned.stdout)["plan"]["upload_layers"] >= 1
     for output in (refused.stdout + refused.stderr, planned.stdout + planned.stderr):
         assert "Ship-Pass-42" not in output and token not in output
+
+
+def test_a_multi_platform_image_in_the_registry_is_picked_or_asked_for(docker_api, engine_lane, offline_images, registry):
+    """An OCI index with the engine's platform and one more: the engine's is picked; --platform
+    picks another; an index without the engine's platform asks which one (exit 5, the list)."""
+    import requests
+
+    from msb_tui.registry.push import engine_platform
+
+    run = uuid.uuid4().hex[:8]
+    image = offline_images["BASE_IMAGE"]
+    target = _target(engine_lane.name, "multi", run)
+    try:
+        result = push_image(docker_api, image, target)
+        client = RegistryClient(target)
+        manifest, media, digest = client.manifest(target.tag)
+        size = len(client.request("GET", f"manifests/{digest}").content)
+        here = engine_platform(docker_api)
+        os_name, arch = here.split("/")[:2]
+
+        def put_index(tag: str, platforms: list[tuple[str, str]]) -> None:
+            index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                     "manifests": [{"mediaType": media, "digest": digest, "size": size,
+                                    "platform": {"os": o, "architecture": a}} for o, a in platforms]}
+            answer = requests.put(f"http://{ADDRESS}/v2/{target.repository}/manifests/{tag}", data=json.dumps(index),
+                                  headers={"Content-Type": index["mediaType"]}, timeout=10)
+            assert answer.status_code == 201, answer.text
+
+        put_index(f"{run}-both", [(os_name, arch), ("linux", "s390x")])
+        put_index(f"{run}-other", [("linux", "s390x"), ("linux", "ppc64le")])
+        both = f"{ADDRESS}/{target.repository}:{run}-both"
+        picked = _ship(image, "--to", both, "--measure-pull")
+        assert picked.returncode == 0, picked.stderr
+        assert f"{result.measured.wire_size / 1e6:.1f} MB in 1 blob(s)" in picked.stdout
+        chosen = _ship(image, "--to", both, "--measure-pull", "--platform", "linux/s390x")
+        assert chosen.returncode == 0, chosen.stderr
+        asked = _ship(image, "--to", f"{ADDRESS}/{target.repository}:{run}-other", "--measure-pull")
+        assert asked.returncode == 5 and "multi-platform" in asked.stderr
+        assert "linux/ppc64le, linux/s390x" in asked.stderr and "--platform" in asked.stderr
+    finally:
+        _remove_all_tags(docker_api, f"{target.registry}/{target.repository}:{target.tag}")
