@@ -151,7 +151,8 @@ class BuildStream(Source):
                     self._outcome = ("succeeded", event.image_id, None)
                 elif isinstance(event, BuildFailed):
                     self._outcome = ("failed", None, event.message)
-                elif isinstance(event, BuildCancelled):
+                elif isinstance(event, BuildCancelled) and self._outcome[0] != "succeeded":
+                    # (a cancel that comes after the image id is too late: the build succeeded)
                     self._outcome = ("cancelled", None, None)
                 yield event
         except GeneratorExit:

@@ -223,3 +223,36 @@ def test_an_endless_line_from_the_engine_is_dropped_not_kept(monkeypatch):
     assert [m for _, m in out if m is not framing.INVALID] == [{"stream": "before"}, {"stream": "after"}]
     [(raw, _)] = [(r, m) for r, m in out if m is framing.INVALID]
     assert b"longer than 1 MiB" in raw
+
+
+def test_a_cancel_after_the_image_id_records_the_success(tmp_path):
+    """Ctrl+C that lands after the engine sent the image id: the build succeeded, and its footer says so
+    (seen with a 1,000,000-line step: the summary said succeeded, the footer 'cancelled')."""
+    from msb_tui.backends import open_backend
+    from msb_tui.builds.events import ImageBuilt
+    from msb_tui.builds.inputs import BuildInputs
+    from msb_tui.engine.connection import connect
+
+    release = threading.Event()
+
+    def stall_after_image(conn):
+        conn.sendall(chunked(_stream(2) + [IMAGE]))
+        release.wait(30)
+
+    engine = ScriptedEngine(tmp_path / "engine.sock", stall_after_image)
+    context = tmp_path / "ctx"
+    context.mkdir()
+    (context / "Dockerfile").write_text("FROM scratch\nCOPY a /a\n")
+    (context / "a").write_text("a")
+    try:
+        client = connect(f"unix://{tmp_path / 'engine.sock'}")
+        build = open_backend("engine", client=client, record=tmp_path / "r.jsonl").start(BuildInputs(context=context))
+        events = []
+        for event in build:
+            events.append(event)
+            if isinstance(event, ImageBuilt):
+                build.cancel()
+    finally:
+        release.set()
+        engine.close()
+    assert load_recording(tmp_path / "r.jsonl").footer["outcome"] == "succeeded"
