@@ -30,16 +30,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _started_engine() -> str | None:
-    """The current engine 'msb-tui engine up' started, when no configured engine answers."""
-    from msb_tui.engine.connection import EngineUnavailable, connect
+    """The current engine 'msb-tui engine up' started, when the user named no engine (no DOCKER_HOST,
+    context or --host) and the default socket does not answer. An engine the user named is used or
+    fails, never replaced (as with the docker CLI)."""
+    from msb_tui.engine.connection import EngineUnavailable, candidate
     from msb_tui.engine.lanes import PRIMARY
     from msb_tui.engine.local import ping
 
     try:
-        connect(ping_timeout=2)
+        chosen = candidate()
     except EngineUnavailable:
-        return PRIMARY.host if ping(PRIMARY.host, timeout=2) else None
-    return None
+        return None  # a configured source that cannot be used: the command says why
+    if chosen.source != "default socket" or ping(chosen.host, timeout=2):
+        return None
+    return PRIMARY.host if ping(PRIMARY.host, timeout=2) else None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -89,7 +89,7 @@ def analyze(client, image: str, args: argparse.Namespace, with_files: bool = Tru
         print(f"msb-tui: no such image {image!r}: {error.explanation or error}", file=sys.stderr)
         return EXIT_NO_IMAGE
     except ValueError as error:  # bad --target or Dockerfile
-        print(f"msb-tui: {error}", file=sys.stderr)
+        print(f"msb-tui: no Docker engine answered: {error}", file=sys.stderr)
         return EXIT_NO_IMAGE
     except ExportError as error:
         print(f"msb-tui: the engine's export of {image!r} could not be read: {error}", file=sys.stderr)

@@ -245,8 +245,20 @@ class MsbApp(App):
             else:
                 from msb_tui.engine.connection import connect
 
-                self._client = connect(self.options.host)
+                self._client = connect(self.options.host, on_wait=self._waiting_for_engine)
         return self._client
+
+    def _waiting_for_engine(self, seconds: float) -> None:
+        """A slow engine is waited for as the docker CLI waits: say so while it lasts (from a worker)."""
+        from msb_tui.engine.connection import EngineUnavailable, candidate
+
+        try:
+            chosen = candidate(self.options.host)
+            where = f"{chosen.host} ({chosen.source})"
+        except EngineUnavailable:
+            where = "the engine"
+        self.call_from_thread(self.notify, f"waiting for the Docker engine at {where}: no answer yet after "
+                              f"{seconds:.0f} s", title="Engine", markup=False, timeout=5)
 
     def build_inputs(self, target: str | None, *, tags: tuple[str, ...] | None = None):
         """The ``BuildInputs`` of a build of ``target`` with the app's Dockerfile, build args and options."""

@@ -56,7 +56,7 @@ def test_unreachable_engine_exit_3_with_advice(tmp_path):
     ctx = context(tmp_path, "FROM scratch\nCOPY a /a\n", {"a": b"x"})
     code, out, err = run_cli("build", str(ctx), "--host", f"unix://{tmp_path}/no-engine.sock", "--no-record")
     assert code == 3
-    assert "no Docker engine answered" in err and f"unix://{tmp_path}/no-engine.sock (--host)" in err
+    assert f"cannot reach the Docker engine at unix://{tmp_path}/no-engine.sock (--host)" in err
     assert "msb-tui engine up" in err or "Install Docker" in err
     assert "Traceback" not in err and out == ""
 
