@@ -1,12 +1,18 @@
-"""Build overhead: `msb-tui build --progress plain` vs `DOCKER_BUILDKIT=1 docker build --progress=plain`.
+"""A realistic build through msb-tui vs the engine's own CLI: wall time and client CPU, interleaved.
 
-The same context is built alternately by both (order swapped every round), N rounds, once with the
-cache warm and once with ``--no-cache``; medians of wall time and their ratio are printed side by
-side (target: msb-tui / docker <= 1.03). A third column times the same build through the API from
-an already running Python process (how the TUI builds: no interpreter start-up), so the fixed cost
-of starting a Python program is visible separately from the cost of msb-tui's build path.
+The builds (issue 11's benchmark): the Go demo with ``--no-cache`` (a 583 MB SDK stage, ``go
+build``, a 4.5 MB final image) and the parallel demo with ``--no-cache`` (three stages side by
+side). Each round builds with ``msb-tui build --progress plain`` and with the engine's own CLI, in
+alternating order, so drift of the machine's load hits both alike. The engine's CLI is
+``DOCKER_BUILDKIT=1 /usr/bin/docker build --progress=plain`` for Docker 20.10 (its own CLI, no
+buildx) and ``docker buildx build --progress=plain`` for current engines. Target: msb-tui / CLI
+wall time at most 1.05 (median of the per-round ratios). Client CPU = user + sys of the client
+process tree (the engine's work is the same for both).
 
-    .venv/bin/python benchmarks/bench_build_overhead.py [--rounds 5] [--base-image msb-demo/busybox:1.35]
+Only what this run made is removed at the end: its tag, and the images its builds produced that
+did not exist before it started (``--no-cache`` leaves the previous build's image untagged).
+
+    .venv/bin/python benchmarks/bench_build_overhead.py [--lanes compat,current] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -21,138 +27,119 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DOCKER_CLI = "/usr/bin/docker"  # dockerd 20.10's own CLI: BuildKit without buildx
-TARGET = 1.03
-
-DOCKERFILE = """\
-ARG BASE_IMAGE=busybox
-FROM ${BASE_IMAGE} AS build
-WORKDIR /src
-COPY . .
-RUN for i in $(seq 1 200); do echo "compiling unit $i"; done \\
- && seq 1 300000 | md5sum > /checksum && cat /checksum
-FROM ${BASE_IMAGE}
-COPY --from=build /checksum /checksum
-"""
+DEMOS = REPO / "demo_dockerfiles"
+TARGET = 1.05
+DEMO_BUILDS = ("go", "parallel")
 
 
-def make_context(folder: Path) -> Path:
-    (folder / "Dockerfile").write_text(DOCKERFILE)
-    for index in range(20):
-        (folder / f"file{index}.txt").write_text(f"source file {index}\n" * 200)
-    return folder
+@dataclass
+class Run:
+    wall: float
+    cpu: float
 
 
-CPU = []  # (client CPU seconds) of the last timed() call, user + sys of the child process
+@dataclass
+class Series:
+    ours: list[Run] = field(default_factory=list)
+    theirs: list[Run] = field(default_factory=list)
 
 
-def timed(command: list[str], env: dict[str, str]) -> float:
+def timed(command: list[str], env: dict[str, str]) -> Run:
+    """Run ``command`` to its end; its wall time and the CPU its process tree used."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - started
+    wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    CPU[:] = [(after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)]
     if result.returncode != 0:
         raise SystemExit(f"build failed: {' '.join(command)}\n{result.stderr.decode(errors='replace')[-2000:]}")
-    return elapsed
+    return Run(wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
 
 
-def in_process(client, context: Path, build_args: dict[str, str], no_cache: bool, tag: str) -> float:
-    from msb_tui.builds.model import BuildModel
-    from msb_tui.builds.runner import BuildRequest, start_build
+def engine_cli(version: str) -> list[str]:
+    """The engine's own build command: 20.10's CLI with BuildKit, else docker buildx."""
+    if version.startswith("20.10"):
+        return ["/usr/bin/docker", "build", "--progress=plain"]
+    return ["docker", "buildx", "build", "--progress=plain"]
 
-    request = BuildRequest(context=context, build_args=build_args, no_cache=no_cache, tags=(tag,))
-    started = time.perf_counter()
-    model = BuildModel()
-    for event in start_build(client, request, record=True):
-        model.apply(event)
-    elapsed = time.perf_counter() - started
-    if model.status != "succeeded":
-        raise SystemExit(f"in-process build failed: {model.error}")
-    return elapsed
+
+def bench_lane(lane, rounds: int, msb: list[str], state: str) -> dict[str, Series]:
+    from msb_tui.engine.connection import connect
+    from msb_tui.offline import offline_build_args
+
+    client = connect(lane.host)
+    version = client.version()["Version"]
+    before = {image["Id"] for image in client.images(all=True)}
+    tag = f"msb-test-bench/realistic:{uuid.uuid4().hex[:8]}"
+    env = dict(os.environ, DOCKER_HOST=lane.host, DOCKER_BUILDKIT="1", MSB_TUI_STATE=state)
+    env.pop("DOCKER_CONTEXT", None)
+    cli = engine_cli(version)
+    print(f"\n{lane.name}: Docker {version} at {lane.host}; engine CLI: {' '.join(cli)}")
+    made: set[str] = set()
+    results: dict[str, Series] = {}
+    try:
+        for demo in DEMO_BUILDS:
+            folder = DEMOS / demo
+            args = []
+            for key, value in offline_build_args((folder / "Dockerfile").read_text()).items():
+                args += ["--build-arg", f"{key}={value}"]
+            args += ["--no-cache", "-t", tag]
+            ours = [*msb, "build", str(folder), "--progress", "plain", *args]
+            theirs = [*cli, *args, str(folder)]
+            series = results[demo] = Series()
+            for round_index in range(rounds):
+                pair = [("ours", ours), ("theirs", theirs)]
+                if round_index % 2:
+                    pair.reverse()
+                for who, command in pair:
+                    getattr(series, who).append(timed(command, env))
+                    made.add(client.inspect_image(tag)["Id"])
+            report(demo, series)
+    finally:
+        for image in [tag, *sorted(made - before)]:
+            try:
+                client.remove_image(image)
+            except Exception:  # noqa: BLE001 - in use by a container, or already gone
+                pass
+    return results
+
+
+def report(demo: str, series: Series) -> None:
+    ratios = sorted(o.wall / t.wall for o, t in zip(series.ours, series.theirs))
+    ours = statistics.median(r.wall for r in series.ours)
+    theirs = statistics.median(r.wall for r in series.theirs)
+    verdict = "ok" if statistics.median(ratios) <= TARGET else "OVER"
+    print(f"  {demo + ' --no-cache':<20} msb-tui {ours:7.2f}s  CLI {theirs:7.2f}s  "
+          f"ratio of medians {ours / theirs:.3f}  per-round median {statistics.median(ratios):.3f} "
+          f"(best {ratios[0]:.3f}, worst {ratios[-1]:.3f}; target <= {TARGET}: {verdict})  "
+          f"client CPU msb-tui {statistics.median(r.cpu for r in series.ours):.2f}s / "
+          f"CLI {statistics.median(r.cpu for r in series.theirs):.2f}s")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--base-image", default="msb-demo/busybox:1.35")
+    parser.add_argument("--rounds", type=int, default=3, help="builds per tool and demo (default 3)")
+    parser.add_argument("--lanes", default="compat,current", help="engine lanes (msb_tui.engine.lanes), comma-separated")
     args = parser.parse_args()
 
-    # Measure the package as an install has it: byte-compiled (PYTHONDONTWRITEBYTECODE would
-    # otherwise leave an edited checkout compiling from source on every run).
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "msb_tui")], check=True, stdout=subprocess.DEVNULL)
+    from msb_tui.engine.lanes import LANES
 
-    from msb_tui.engine.connection import connect
-
-    client = connect()
-    dangling_before = {image["Id"] for image in client.images(filters={"dangling": True})}
-    tag = f"msb-test-bench/overhead:{uuid.uuid4().hex[:8]}"
-    env = dict(os.environ, DOCKER_BUILDKIT="1")
-    msb = [str(REPO / ".venv" / "bin" / "msb-tui")] if (REPO / ".venv" / "bin" / "msb-tui").exists() else [sys.executable, "-m", "msb_tui"]
-    state = tempfile.mkdtemp(prefix="msb-bench-state-")
-    msb_env = dict(env, MSB_TUI_STATE=state)  # recordings on (the default) but kept out of the user's folder
-    build_args = {"BASE_IMAGE": args.base_image}
-    print(f"build overhead: {args.rounds} rounds per mode, alternating; engine {client.version()['Version']}")
-    print(f"{'mode':<10} {'msb-tui CLI':>12} {'docker CLI':>12} {'ratio':>7} {'target':>7}  {'msb-tui in-process':>19} {'ratio':>7}"
-          f"  {'client CPU msb/docker':>22}")
-    results = {}
-    with tempfile.TemporaryDirectory(prefix="msb-bench-ctx-") as folder:
-        context = make_context(Path(folder))
-        common = ["--build-arg", f"BASE_IMAGE={args.base_image}", "-t", tag]
-        # warm the cache (and the page cache) once with each tool
-        timed([*msb, "build", str(context), "--progress", "plain", *common], msb_env)
-        timed([DOCKER_CLI, "build", "--progress=plain", *common, str(context)], env)
-        for mode, extra in (("cached", []), ("no-cache", ["--no-cache"])):
-            ours, theirs, api, cpu_ours, cpu_theirs = [], [], [], [], []
-            for round_index in range(args.rounds):
-                runs = [
-                    ("msb", lambda: timed([*msb, "build", str(context), "--progress", "plain", *common, *extra], msb_env)),
-                    ("cli", lambda: timed([DOCKER_CLI, "build", "--progress=plain", *common, *extra, str(context)], env)),
-                    ("api", lambda: in_process(client, context, build_args, bool(extra), tag)),
-                ]
-                if round_index % 2:
-                    runs.reverse()
-                for name, run in runs:
-                    value = run()
-                    {"msb": ours, "cli": theirs, "api": api}[name].append(value)
-                    if name in ("msb", "cli"):
-                        (cpu_ours if name == "msb" else cpu_theirs).append(CPU[0])
-            m_ours, m_theirs, m_api = (statistics.median(v) for v in (ours, theirs, api))
-            results[mode] = (m_ours, m_theirs, m_api)
-            print(
-                f"{mode:<10} {m_ours:>11.3f}s {m_theirs:>11.3f}s {m_ours / m_theirs:>7.3f} {'<=' + str(TARGET):>7}"
-                f"  {m_api:>18.3f}s {m_api / m_theirs:>7.3f}"
-                f"  {statistics.median(cpu_ours):>9.3f}s / {statistics.median(cpu_theirs):.3f}s"
-            )
-            # The engine's pace drifts during a run (its build cache grows, other work comes and
-            # goes); the ratio of the two runs of each round cancels most of that drift.
-            per_round = sorted(o / t for o, t in zip(ours, theirs))
-            quartiles = statistics.quantiles(per_round, n=4) if len(per_round) > 1 else per_round * 3
-            print(f"{'':<10} per-round msb-tui/docker: median {statistics.median(per_round):.3f}, "
-                  f"middle half {quartiles[0]:.3f}-{quartiles[2]:.3f}, best {per_round[0]:.3f}, worst {per_round[-1]:.3f}")
-        # The fixed cost of starting each program, for reading the figures above.
-        starts = {"python -c pass": [], "docker --version": []}
-        for _ in range(args.rounds):
-            starts["python -c pass"].append(timed([sys.executable, "-c", "pass"], env))
-            starts["docker --version"].append(timed([DOCKER_CLI, "--version"], env))
-        print("program start alone: " + ", ".join(f"{name} {statistics.median(v) * 1000:.1f} ms" for name, v in starts.items()))
-    # Leave the engine as it was: each --no-cache build left the previous image untagged, and
-    # hundreds of those slow the engine down for later runs.
-    leftovers = [tag] + [image["Id"] for image in client.images(filters={"dangling": True})
-                         if image["Id"] not in dangling_before]
-    for image in leftovers:
-        try:
-            client.remove_image(image)
-        except Exception:  # noqa: BLE001 - in use or already gone
-            pass
-    shutil.rmtree(state, ignore_errors=True)
-    print("(medians of wall time; 'in-process' = start_build + BuildModel from a running Python, recording on;")
-    print(" client CPU = user+sys of the client process: the engine's own work is the same for both)")
-    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other work skews wall times)")
+    lanes = [lane for name in args.lanes.split(",") for lane in LANES if lane.name == name.strip()]
+    msb = [str(REPO / ".venv" / "bin" / "msb-tui")] if (REPO / ".venv" / "bin" / "msb-tui").exists() else [
+        sys.executable, "-m", "msb_tui"]
+    state = tempfile.mkdtemp(prefix="msb-bench-state-")  # recordings on (the default), out of the user's folder
+    print(f"realistic builds, {args.rounds} rounds per demo, tools alternating; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    try:
+        for lane in lanes:
+            bench_lane(lane, args.rounds, msb, state)
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (other work on the machine skews wall times)")
     return 0
 
 
