@@ -18,7 +18,7 @@ from pathlib import Path
 from msb_tui.analysis.errors import BUILDKIT_BEHAVIOUR_NOTES, BUILDKIT_VERSION_NOTES, DockerfileError, Finding
 from msb_tui.analysis.parse import Instruction, ParsedFile, finish_parse, read_dockerfile, run_parser
 from msb_tui.analysis.plan import Plan, make_plan
-from msb_tui.analysis.stages import Base, Edge, GlobalArg, Stage
+from msb_tui.analysis.stages import Base, Edge, GlobalArg, Stage, stage_named
 from msb_tui.analysis.steps import StepIndex
 from msb_tui.analysis.versions import CURRENT, HEREDOCS, Version, parse_buildkit
 
@@ -85,9 +85,7 @@ class Analysis:
 
     def stage_named(self, name: str) -> Stage | None:
         """The stage ``--target``/``--from`` would pick for ``name`` (case-insensitive, last wins)."""
-        wanted = name.lower()
-        found = [stage for stage in self.stages if stage.name == wanted]
-        return found[-1] if found else None
+        return stage_named(self.stages, name)
 
 
 def analyze(

@@ -71,3 +71,20 @@ class Edge(NamedTuple):
     target: int
     kind: str  # "base" | "copy" | "mount"
     line: int
+
+
+def stage_named(stages: list[Stage], name: str) -> Stage | None:
+    """The stage ``--target``/``--from`` picks for ``name``: the last stage of that name (names are
+    compared lower-cased, as BuildKit does)."""
+    wanted = name.strip().lower()
+    found = [stage for stage in stages if stage.name == wanted]
+    return found[-1] if found else None
+
+
+def stage_for_ref(stages: list[Stage], ref: str) -> Stage | None:
+    """The stage a ``FROM`` or ``--from`` reference names: a stage name (the last of that name),
+    else a 0-based index; None for an image."""
+    found = stage_named(stages, ref)
+    if found is None and ref.strip().isdigit() and int(ref) < len(stages):
+        found = stages[int(ref)]
+    return found

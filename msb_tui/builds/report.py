@@ -16,6 +16,7 @@ from msb_tui.builds.events import EngineEvent, LogChunk, StreamText
 from msb_tui.builds.changes import BuildEnded, Change, LogAppended, PlanMismatch, StageChanged, StepChanged
 from msb_tui.builds.model import BuildModel
 from msb_tui.builds.runs import StageRun, State, StepRun
+from msb_tui.durations import format_duration
 from msb_tui.sanitize import strip_controls
 
 _FLUSH_BYTES = 1 << 16
@@ -54,6 +55,7 @@ def _clean(text: str, colours: bool) -> str:
 
 
 def _seconds(value: float | None) -> str:
+    """As ``docker build --progress=plain`` writes durations (``import-log`` reads them back)."""
     return "-" if value is None else f"{value:.1f}s"
 
 
@@ -234,7 +236,7 @@ def summary_text(model: BuildModel, recording: str | None = None, *, failed_log_
                 stage.state,
                 str(len(stage.steps)),
                 str(sum(1 for s in stage.steps if s.state == State.CACHED)),
-                _seconds(stage.duration),
+                format_duration(stage.duration, "-"),
                 start,
                 end,
                 _clean(note, False),
@@ -247,8 +249,8 @@ def summary_text(model: BuildModel, recording: str | None = None, *, failed_log_
     totals = model.totals()
     lines.append("")
     lines.append(
-        f"  wall {_seconds(totals.wall)}   summed step time {_seconds(totals.step_time_sum)}"
-        f"   max parallel steps {totals.max_parallel}   time saved by parallel stages {_seconds(totals.parallel_saved)}"
+        f"  wall {format_duration(totals.wall, '-')}   summed step time {format_duration(totals.step_time_sum, '-')}"
+        f"   max parallel steps {totals.max_parallel}   time saved by parallel stages {format_duration(totals.parallel_saved, '-')}"
     )
     lines.append(f"  cache hits {totals.cache_hits}/{totals.steps} steps")
     lines.append(f"  status: {model.status}")

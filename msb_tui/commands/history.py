@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from msb_tui.durations import format_duration
+
 HELP = "list recorded builds; --compare A B compares two per stage"
 
 
@@ -196,12 +198,7 @@ def compare(path_a: Path, path_b: Path) -> BuildComparison:
 
 
 def seconds(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if value < 60:
-        return f"{value:.1f}s"
-    minutes, rest = divmod(value, 60)
-    return f"{int(minutes)}m{rest:04.1f}s"
+    return format_duration(value, "—")
 
 
 def signed(value: float | None) -> str:

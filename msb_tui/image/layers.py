@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from msb_tui.analysis.stages import stage_for_ref
+
 # Instructions that only change the image config (never a layer).
 METADATA_CMDS = frozenset(
     {"ENV", "LABEL", "ARG", "CMD", "ENTRYPOINT", "EXPOSE", "USER", "VOLUME", "STOPSIGNAL", "HEALTHCHECK", "SHELL", "MAINTAINER", "ONBUILD"}
@@ -224,18 +226,6 @@ class ChainStep:
     instruction: object  # analysis Instruction: cmd, original, line_start, line_end, value, json, flags
 
 
-def _stage_by_ref(stages, ref: str):
-    """The LAST stage named ``ref`` above (BuildKit takes the last one), or a 0-based index."""
-    lowered = ref.lower()
-    found = None
-    for stage in stages:
-        if stage.name and stage.name.lower() == lowered:
-            found = stage
-    if found is None and ref.isdigit() and int(ref) < len(stages):
-        found = stages[int(ref)]
-    return found
-
-
 def instruction_chain(stages, target_index: int) -> tuple[list[ChainStep], str | None]:
     """Instructions that built the target stage's image, oldest first, and the base image at the bottom.
 
@@ -255,7 +245,7 @@ def instruction_chain(stages, target_index: int) -> tuple[list[ChainStep], str |
             if parent_index is not None and 0 <= parent_index < len(stages):
                 parent = stages[parent_index]
             else:
-                parent = _stage_by_ref(stages[: stage.index], base.ref)
+                parent = stage_for_ref(stages[: stage.index], base.ref)
             if parent is None:
                 base_image = base.ref
             stage = parent

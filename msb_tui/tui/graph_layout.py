@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from msb_tui.analysis.stages import stage_for_ref
 from msb_tui.builds.runs import State
 
 EDGE_FROM = "from"
@@ -488,23 +489,12 @@ def short_ref(ref: str) -> str:
 
 
 def _resolve_stage(stages, ref) -> object | None:
-    """The stage a ``FROM``/``--from`` reference names: the last stage of that name, or a 0-based index."""
+    """The stage a ``FROM``/``--from`` reference (a name, an index) names."""
     if ref is None:
         return None
-    if hasattr(ref, "display_name"):
-        return ref
     if isinstance(ref, int):
         return stages[ref] if 0 <= ref < len(stages) else None
-    text = str(ref).strip()
-    lowered = text.lower()
-    found = None
-    for stage in stages:
-        if stage.name and stage.name.lower() == lowered:
-            found = stage
-    if found is None and text.isdigit():
-        index = int(text)
-        found = stages[index] if index < len(stages) else None
-    return found
+    return stage_for_ref(stages, str(ref))
 
 
 def _mount_sources(instruction) -> list[str]:

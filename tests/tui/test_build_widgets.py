@@ -6,7 +6,8 @@ from textual.app import App, ComposeResult
 
 from msb_tui.tui.widgets.failure_panel import dockerfile_context
 from msb_tui.tui.widgets.log_view import LogLines
-from msb_tui.tui.widgets.stage_pane import PaneData, StagePane, StepRow, format_duration
+from msb_tui.durations import format_duration
+from msb_tui.tui.widgets.stage_pane import PaneData, StagePane, StepRow
 from msb_tui.tui.widgets.timeline import BAR, CACHED, RUNNING, Span, TimelineRow, layout_row
 
 

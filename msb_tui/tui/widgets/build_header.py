@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
+from msb_tui.durations import format_duration
 from msb_tui.sanitize import safe_text
-from msb_tui.tui.widgets.stage_pane import STATE_GLYPHS, format_duration
+from msb_tui.tui.widgets.stage_pane import STATE_GLYPHS
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from msb_tui.builds.runs import BuildStatus, State
+from msb_tui.durations import format_duration
 from msb_tui.sanitize import safe_text
 from msb_tui.tui.messages import StepSelected
 
@@ -35,20 +36,6 @@ STATE_GLYPHS: dict[str, str] = {
 TERMINAL_STATES = frozenset({*(state for state in State if state.finished), State.SKIPPED, BuildStatus.SUCCEEDED})
 TAIL_LINES = 4
 """Log lines shown under the running (or failed) step inside its pane."""
-
-
-def format_duration(seconds: float | None) -> str:
-    """A short human duration: ``0.4s``, ``12.3s``, ``2m05s``, ``1h02m``."""
-    if seconds is None:
-        return ""
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from rich.text import Text
 from textual.widget import Widget
 
 from msb_tui.builds.runs import State
+from msb_tui.durations import format_duration
 from msb_tui.sanitize import plain
-from msb_tui.tui.widgets.stage_pane import format_duration
 
 LABEL_WIDTH = 14
 BAR = "█"
