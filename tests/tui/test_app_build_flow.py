@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Static
 
+from msb_tui.durations import format_duration
 from msb_tui.tui.app import LaunchOptions, MsbApp
 from msb_tui.tui.screens.graph import GraphScreen
 from msb_tui.tui.screens.layers import LayersScreen
@@ -68,8 +69,12 @@ async def test_build_then_layers(docker_api, offline_images, tmp_path):
             from textual.widgets import DataTable
 
             table = app.screen.query_one("#layer-table", DataTable)
-            cells = [table.get_row_at(i)[5].plain for i in range(table.row_count)]
-            assert any(cell == "cached" or cell.endswith("s") for cell in cells), cells
+            rows = [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
+            [copy_row] = [row for row in rows if "COPY --from=work" in row[6]]
+            [copy_step] = [step for step in model.stage("final").steps if step.instruction.startswith("COPY")]
+            assert (copy_row[3], copy_row[4]) == ("final", "9"), copy_row  # the COPY line
+            expected = "cached" if copy_step.cached else format_duration(copy_step.duration)
+            assert copy_row[5] == expected, (copy_row, copy_step)
     finally:
         if built:
             docker_api.remove_image(built, force=True)

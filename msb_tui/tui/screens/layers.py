@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane, Tree
 
+from msb_tui.durations import format_duration
 from msb_tui.sanitize import plain
 
 TREE_LIMIT = 400  # children shown per directory before "… N more"
@@ -76,7 +77,7 @@ def build_cell(step) -> Text:
     if step.cached:
         return Text("cached", style="cyan")
     if step.duration is not None:
-        return Text(f"{step.duration:.1f}s", justify="right")
+        return Text(format_duration(step.duration), justify="right")
     return Text(plain(step.state or ""), style="dim")
 
 
