@@ -1,17 +1,10 @@
-"""Snapshot tests: whole screens exported as SVG and compared with the stored baselines.
-
-A small comparison of our own instead of pytest-textual-snapshot: 1.1.0 pins syrupy 4.8, which
-needs pytest < 9 (we run pytest 9), and 1.0.0 would tie us to syrupy 7's storage. The SVG's
-per-export random id is normalised; anything else that changes is a real change of the screen.
-
-On a mismatch the new screen is written next to the baseline as ``NAME.new.svg`` (open both in a
-browser). Update the baselines with ``MSB_SNAPSHOT_UPDATE=1 pytest tests/tui/test_snapshots.py``.
-"""
+"""Snapshot tests (pytest-textual-snapshot): whole screens exported as SVG and compared with the
+baselines in ``__snapshots__/test_snapshots/``. Accept a deliberate change of a screen with
+``pytest tests/tui/test_snapshots.py --snapshot-update``; on a mismatch the plugin writes an HTML
+report (``snapshot_report.html``) showing both screens."""
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 from pathlib import Path
 
@@ -19,13 +12,7 @@ import pytest
 
 from msb_tui.tui.app import LaunchOptions, MsbApp
 
-SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 REPO = Path(__file__).resolve().parents[2]
-
-
-def normalise(svg: str) -> str:
-    svg = re.sub(r"terminal-\d+", "terminal", svg)
-    return svg.strip() + "\n"
 
 
 async def settle(pilot) -> None:
@@ -36,23 +23,17 @@ async def settle(pilot) -> None:
     await pilot.pause(0.1)
 
 
-async def check(pilot, name: str) -> None:
-    await settle(pilot)
-    app = pilot.app
-    svg = normalise(app.export_screenshot(title=name))
-    baseline = SNAPSHOTS / f"{name}.svg"
-    fresh = SNAPSHOTS / f"{name}.new.svg"
-    if os.environ.get("MSB_SNAPSHOT_UPDATE") or not baseline.exists():
-        SNAPSHOTS.mkdir(exist_ok=True)
-        baseline.write_text(svg, encoding="utf-8")
-        fresh.unlink(missing_ok=True)
-        if not os.environ.get("MSB_SNAPSHOT_UPDATE"):
-            pytest.fail(f"no baseline for {name}: wrote {baseline}, check it and commit it")
-        return
-    if baseline.read_text(encoding="utf-8") != svg:
-        fresh.write_text(svg, encoding="utf-8")
-        pytest.fail(f"{name} changed: compare {baseline} with {fresh} (MSB_SNAPSHOT_UPDATE=1 accepts it)")
-    fresh.unlink(missing_ok=True)
+def pressing(*keys: str):
+    """A ``run_before`` that waits for the first paint, presses ``keys``, then lets the screen settle."""
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        await settle(pilot)
+
+    return run_before
 
 
 @pytest.fixture(autouse=True)
@@ -63,48 +44,30 @@ def _in_repo(monkeypatch, tmp_path):
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 
-async def test_graph_go_wide():
+def test_graph_go_wide(snap_compare):
     app = MsbApp(LaunchOptions(path=Path("demo_dockerfiles/go"), offline_demo_args=True))
-    async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause()
-        await pilot.press("left")
-        await pilot.pause()
-        await check(pilot, "graph_go_120x36")
+    assert snap_compare(app, terminal_size=(120, 36), run_before=pressing("left"))
 
 
-async def test_graph_parallel_small_terminal():
+def test_graph_parallel_small_terminal(snap_compare):
     app = MsbApp(LaunchOptions(path=Path("demo_dockerfiles/parallel")))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await check(pilot, "graph_parallel_80x24")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=pressing())
 
 
-async def test_graph_light_theme_dockerfile_tab():
+def test_graph_light_theme_dockerfile_tab(snap_compare):
     app = MsbApp(LaunchOptions(path=Path("demo_dockerfiles/seed-example"), theme="light"))
-    async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause()
-        await pilot.press("d")
-        await pilot.pause()
-        await check(pilot, "graph_seed_light_dockerfile")
+    assert snap_compare(app, terminal_size=(120, 36), run_before=pressing("d"))
 
 
-async def test_help_screen():
+def test_help_screen(snap_compare):
     app = MsbApp(LaunchOptions(path=Path("demo_dockerfiles/go")))
-    async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("f1")
-        await pilot.pause()
-        await check(pilot, "help_100x40")
+    assert snap_compare(app, terminal_size=(100, 40), run_before=pressing("f1"))
 
 
-async def test_history_screen(fixtures_dir):
+def test_history_screen(snap_compare, fixtures_dir):
     from msb_tui.paths import recordings_dir
 
     for name in ("parallel", "go", "broken"):
         shutil.copy(fixtures_dir / "recordings" / f"{name}.jsonl", recordings_dir() / f"{name}.jsonl")
     app = MsbApp(LaunchOptions(path=Path("demo_dockerfiles/parallel")))
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.press("h")
-        await pilot.pause()
-        await check(pilot, "history_100x30")
+    assert snap_compare(app, terminal_size=(100, 30), run_before=pressing("h"))
