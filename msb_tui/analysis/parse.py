@@ -208,7 +208,7 @@ def _restore_command(command, swaps: dict[str, str]):
         fix(command.original, swaps),
         command.start_line,
         command.end_line,
-        tuple(fix(flag, swaps) for flag in command.flags),
+        tuple(fix(flag, swaps) for flag in _utf8_flags(command.flags)),  # stand-ins are not Latin-1
         tuple(fix(word, swaps) for word in command.value),
         tuple(heredoc._replace(content=fix(heredoc.content, swaps)) for heredoc in command.heredocs),
     )

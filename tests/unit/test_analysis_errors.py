@@ -110,3 +110,12 @@ def test_healthcheck_durations_and_retries():
         errors = analyze(f"FROM scratch\n{line}\n").errors
         assert errors and errors[0].line == 2 and message in errors[0].message, line
     assert analyze("FROM scratch\nHEALTHCHECK --interval=1m30s --retries=3 CMD true\n").errors == []
+
+
+def test_flags_keep_their_variables_in_a_file_with_many_of_them():
+    """With 64 or more ``${`` the parser sees a stand-in for ``$``; flags must get ``$`` back too
+    (``--platform=$BUILDPLATFORM`` read as a bad platform in a 500-stage file)."""
+    stages = "".join(f"FROM --platform=$BUILDPLATFORM ${{BASE}} AS s{i}\nRUN echo ${{X}}\n" for i in range(40))
+    analysis = analyze("ARG BASE=busybox\n" + stages)
+    assert analysis.errors == []
+    assert analysis.stages[0].from_instruction.flags == ("--platform=$BUILDPLATFORM",)
