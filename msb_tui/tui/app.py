@@ -66,6 +66,8 @@ class AppCommands(Provider):
             ("Classic builder vs BuildKit", "Build the target both ways, side by side (v)", app.action_compare_builders),
             ("Change target…", "Pick the stage to build (t)", app.action_pick_target),
             ("Set a build arg…", "K=V, planned at once (a)", app.action_edit_build_arg),
+            ("Toggle --no-cache", "Builds of the target run every step again, or reuse the cache (n)",
+             app.action_toggle_no_cache),
             ("Layers of image…", "Layers, sizes, waste and file trees of any image", app.action_layers_of_image),
             ("Layers of the last build", "The image the last build produced (l)", app.action_layers),
             ("Troubleshoot a stage…", "Build a stage and open a shell in it (x)", app.action_troubleshoot),
@@ -110,6 +112,9 @@ class MsbApp(App):
         self.analysis: Analysis | None = None
         self.build_args: dict[str, str] = dict(self.options.build_args)
         self.target: str | None = self.options.target
+        # --no-cache for builds of the target (b, v); n toggles it. Stage sizes and troubleshoot
+        # builds always reuse the cache: they are about what is inside, not about build time.
+        self.no_cache: bool = self.options.no_cache
         self.last_model: Any = None  # BuildModel of the last finished build
         self.last_image: str | None = None
         self._client: Any = None
@@ -260,8 +265,9 @@ class MsbApp(App):
         self.call_from_thread(self.notify, f"waiting for the Docker engine at {where}: no answer yet after "
                               f"{seconds:.0f} s", title="Engine", markup=False, timeout=5)
 
-    def build_inputs(self, target: str | None, *, tags: tuple[str, ...] | None = None):
-        """The ``BuildInputs`` of a build of ``target`` with the app's Dockerfile, build args and options."""
+    def build_inputs(self, target: str | None, *, tags: tuple[str, ...] | None = None, no_cache: bool | None = None):
+        """The ``BuildInputs`` of a build of ``target`` with the app's Dockerfile, build args and options;
+        ``no_cache`` None: the app's setting (n toggles it)."""
         from msb_tui.builds.inputs import BuildInputs
 
         return BuildInputs(
@@ -270,7 +276,7 @@ class MsbApp(App):
             target=target,
             build_args=dict(self.build_args),
             platform=self.options.platform,
-            no_cache=self.options.no_cache,
+            no_cache=self.no_cache if no_cache is None else no_cache,
             pull=self.options.pull,
             tags=self.options.tags if tags is None else tags,
         )
@@ -283,7 +289,8 @@ class MsbApp(App):
         return open_backend(name or self.options.backend, client=self.engine_client(), record=record)
 
     def open_build(self, target: str | None = None, *, title: str | None = None, tags: tuple[str, ...] | None = None,
-                   on_model: Callable[[Any], None] | None = None, compare_classic: bool = False) -> None:
+                   on_model: Callable[[Any], None] | None = None, compare_classic: bool = False,
+                   no_cache: bool | None = None) -> None:
         """Connect (in a worker) and open the live build screen for ``target``; say why when no engine answers."""
         if self.analysis is None or not self.dockerfile_text:
             self.notify(self.load_error or "no Dockerfile loaded: nothing to build", severity="error", markup=False)
@@ -292,10 +299,10 @@ class MsbApp(App):
         if errors:
             self.notify(self.error_sentence(errors[0]), severity="error", markup=False, timeout=8)
             return
-        self._connect_then_build(target, title, tags, on_model, compare_classic)
+        self._connect_then_build(target, title, tags, on_model, compare_classic, no_cache)
 
     @work(thread=True, exclusive=True, group="connect")
-    def _connect_then_build(self, target, title, tags, on_model, compare_classic=False) -> None:
+    def _connect_then_build(self, target, title, tags, on_model, compare_classic=False, no_cache=None) -> None:
         try:
             backend = self.backend()
             classic = self.backend("classic") if compare_classic else None
@@ -306,18 +313,18 @@ class MsbApp(App):
         from msb_tui.analysis.versions import engine_buildkit
 
         self.call_from_thread(self.plan_for_engine, engine_buildkit(backend.engine().version))
-        self.call_from_thread(self._push_build, backend, target, title, tags, on_model, classic)
+        self.call_from_thread(self._push_build, backend, target, title, tags, on_model, classic, no_cache)
 
-    def _push_build(self, backend, target, title, tags, on_model, classic=None) -> None:
+    def _push_build(self, backend, target, title, tags, on_model, classic=None, no_cache=None) -> None:
         from msb_tui.tui.build_screen import BuildScreen
 
-        inputs = self.build_inputs(target, tags=tags)
+        inputs = self.build_inputs(target, tags=tags, no_cache=no_cache)
         analysis = self.analyze(target) if target != self.target else self.analysis
         name = target or self.target_name() or "default target"
         compare = None
         if classic is not None:
             # The classic builder runs every stage in order; BuildKit only what the target needs.
-            classic_inputs = self.build_inputs(target, tags=())
+            classic_inputs = self.build_inputs(target, tags=(), no_cache=no_cache)
             compare = {"analysis": analysis, "start": lambda: classic.start(classic_inputs),
                        "title": f"classic builder: {name}", "dockerfile_text": self.dockerfile_text}
             title = title or f"BuildKit: {name}"
@@ -406,6 +413,17 @@ class MsbApp(App):
     def action_compare_builders(self) -> None:
         """Build the target with BuildKit and with the classic builder at once, in two columns."""
         self.open_build(self.target, compare_classic=True)
+
+    def action_toggle_no_cache(self) -> None:
+        """Builds of the target with or without the build cache (docker build --no-cache)."""
+        self.no_cache = not self.no_cache
+        from msb_tui.tui.screens.graph import GraphScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, GraphScreen):
+                screen.show_analysis(self.analysis)
+        self.notify("builds of the target (b, v) now run every step again (--no-cache)" if self.no_cache else
+                    "builds of the target (b, v) reuse the build cache", markup=False, timeout=4)
 
     def building(self) -> bool:
         """A build this app started is still running (on any screen of the stack)."""

@@ -229,3 +229,76 @@ async def test_a_missing_stage_failure_shows_the_line_and_the_lint_hint():
         assert "no such host" in shown  # the engine's error stays
         assert "lint, line 9: --from=bulid names no stage" in shown and "did you mean `build`?" in shown, shown
         assert "▶ 9 │ COPY --from=bulid /out/app /app" in shown, shown
+
+
+async def test_no_cache_is_a_toggle_and_troubleshoot_reuses_the_cache(monkeypatch):
+    """Item 8: after ``--no-cache`` troubleshoot (and stage sizes) rebuilt everything; no in-app toggle."""
+    import msb_tui.builds.runner as runner
+
+    requests = []
+
+    def fake_start_build(client, request, **kwargs):
+        requests.append(request)
+        return EventListSource([], hold_open=True)
+
+    monkeypatch.setattr(runner, "start_build", fake_start_build)
+    app = MsbApp(LaunchOptions(path=DEMOS / "go", no_cache=True), client_factory=lambda: object())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        title = app.screen.query_one("#graph-title", Static)
+        assert "--no-cache" in str(title.render())
+        await pilot.press("x")  # troubleshoot the selected stage, then b builds it
+        await pilot.pause()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen))
+        assert requests[-1].no_cache is False
+        assert "reusing the build cache" in str(app.screen_stack[-2].query_one("#trouble-body", Static).render())
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, GraphScreen)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen))
+        assert requests[-1].no_cache is True  # the target's build follows --no-cache
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert "--no-cache" not in str(title.render())
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen))
+        assert requests[-1].no_cache is False
+        assert app.build_request("build", tags=(), no_cache=False).no_cache is False
+        await pilot.press("escape")
+
+
+class ShellLessEngine:
+    """An engine answering for a FROM-scratch image: its config, and no shell starts in it."""
+
+    def inspect_image(self, image):
+        return {"Config": {"Env": ["PATH=/usr/local/bin", "CGO_ENABLED=0"], "WorkingDir": "/src",
+                           "Entrypoint": ["/server"]}}
+
+    def create_container(self, *args, **kwargs):
+        raise RuntimeError('exec: "/bin/sh": stat /bin/sh: no such file or directory')
+
+
+async def test_troubleshoot_shows_what_it_promises_and_no_entrypoint_none():
+    """Item 12: the troubleshoot screen promised files, environment and what the next stage COPYs but
+    showed none of them, and printed ``--entrypoint none`` for a stage without a shell."""
+    from types import SimpleNamespace
+
+    from msb_tui.tui.screens.troubleshoot import TroubleshootScreen
+
+    app = MsbApp(LaunchOptions(path=DEMOS / "go"), client_factory=ShellLessEngine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = TroubleshootScreen("build")
+        app.push_screen(screen)
+        await pilot.pause()
+        body = screen.query_one("#trouble-body", Static)
+        assert "line 18 COPY --from=build /out/server /server  (final)" in str(body.render())
+        screen.built(SimpleNamespace(status="succeeded", image_id="sha256:" + "ab" * 32, error=None))
+        await wait_for(pilot, lambda: screen.shell == "none")
+        shown = str(body.render())
+        assert "CGO_ENABLED=0" in shown and "working folder: /src" in shown and "entrypoint: /server" in shown
+        assert "--entrypoint none" not in shown and "this image has no shell" in shown, shown

@@ -163,6 +163,8 @@ def title_text(app) -> Text:
     if plan is not None:
         total = len(analysis.stages)
         out.append(f"  builds {len(plan.needed)}/{total} stages in {len(plan.waves)} wave(s)", style="dim")
+    if getattr(app, "no_cache", False):
+        out.append("  --no-cache", style="bold yellow")
     if app.build_args:
         from msb_tui.builds.masking import masked_args  # a token typed as a build arg is not shown on screen
 
@@ -203,6 +205,7 @@ class GraphScreen(Screen):
         Binding("v", "app.compare_builders", "Classic vs BuildKit", show=False),
         Binding("t", "app.pick_target", "Target"),
         Binding("a", "app.edit_build_arg", "Build arg"),
+        Binding("n", "app.toggle_no_cache", "No cache", show=False),
         Binding("x", "troubleshoot", "Shell"),
         Binding("l", "app.layers", "Layers"),
         Binding("h", "app.history", "History"),

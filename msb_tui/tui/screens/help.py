@@ -21,6 +21,7 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         ("arrows  j k", "select a stage: its instructions, ARGs, lint findings and plan reason (or click)"),
         ("t", "change the target stage (the plan updates at once)"),
         ("a", "set or remove a build arg (K=V, -K)"),
+        ("n", "builds of the target with / without the build cache (--no-cache)"),
         ("b", "build the current target on the engine"),
         ("v", "build it with BuildKit versus the classic builder, side by side"),
         ("x", "troubleshoot: build the selected stage and open a shell in it"),

@@ -79,6 +79,29 @@ def find_shell(client, image: str, shells: tuple[str, ...] = SHELLS) -> str | No
     return None
 
 
+def taken_from(analysis, dockerfile_text: str, name: str | None) -> Text:
+    """What later stages take from stage ``name``: each ``COPY --from`` / ``RUN --mount from=`` line."""
+    out = Text()
+    stages = getattr(analysis, "stages", None) or []
+    stage = next((s for s in stages if name in (s.name, s.display_name)), None)
+    if stage is None:
+        return out
+    lines = dockerfile_text.splitlines()
+    users = [edge for edge in getattr(analysis, "edges", []) or []
+             if edge.source == stage.index and edge.kind in ("copy", "mount") and edge.line]
+    out.append("\n\nlater stages take from it\n", style="bold")
+    if not users:
+        out.append("  nothing: no COPY --from or RUN --mount from= names this stage\n", style="dim")
+    for edge in users:
+        user = stages[edge.target] if isinstance(edge.target, int) and edge.target < len(stages) else None
+        text = lines[edge.line - 1].strip() if 0 < edge.line <= len(lines) else ""
+        out.append(f"  line {edge.line} ", style="dim")
+        out.append(plain(" ".join(text.split())))
+        out.append(f"  ({plain(user.display_name) if user else '?'})\n", style="dim")
+    out.rstrip()
+    return out
+
+
 class TroubleshootScreen(Screen):
     CSS_PATH = "troubleshoot.tcss"
     BINDINGS = [
@@ -93,7 +116,9 @@ class TroubleshootScreen(Screen):
         self.note = note
         self.image_id: str | None = None
         self.shell: str | None = None
-        self.status = "press b to build this stage as the target, then s to open a shell in it"
+        self.config: dict | None = None  # the built image's config: Env, WorkingDir, User, Entrypoint, Cmd
+        self.status = ("press b to build this stage as the target (reusing the build cache), "
+                       "then s to open a shell in it")
 
     def compose(self) -> ComposeResult:
         yield Static(Text(""), id="trouble-title")
@@ -109,8 +134,8 @@ class TroubleshootScreen(Screen):
         title.append(" " + plain(self.stage or "(default target)"), style="bold")
         self.query_one("#trouble-title", Static).update(title)
         body = Text()
-        body.append("Build a stage on its own and look inside: files, environment, what the next stage "
-                    "will COPY from it.\n\n")
+        body.append("Build a stage on its own and look inside: its environment, what later stages take "
+                    "from it, and a shell to look at its files.\n\n")
         if self.note:
             body.append("note: ", style="bold yellow")
             body.append(plain(self.note) + "\n\n")
@@ -120,11 +145,33 @@ class TroubleshootScreen(Screen):
         body.append(self.shell or "not checked yet")
         body.append("\n\n")
         body.append(plain(self.status))
-        if self.image_id and self.shell:
+        body.append_text(self._config_text())
+        body.append_text(taken_from(getattr(self.app, "analysis", None), getattr(self.app, "dockerfile_text", ""),
+                                    self.stage))
+        if self.image_id and self.shell and self.shell != "none":
             launch = shell_command(self.image_id, self.shell, host=self._host())
             body.append("\n\ncommand: ", style="bold")
             body.append(plain(launch.display()), style="dim")
         self.query_one("#trouble-body", Static).update(body)
+
+    def _config_text(self) -> Text:
+        """The built image's environment, working folder, user and start command."""
+        out = Text()
+        config = self.config
+        if not config:
+            return out
+        out.append("\n\nenvironment\n", style="bold")
+        for entry in config.get("Env") or []:
+            out.append(f"  {plain(str(entry))}\n")
+        for label, key in (("working folder", "WorkingDir"), ("user", "User"), ("entrypoint", "Entrypoint"),
+                           ("command", "Cmd")):
+            value = config.get(key)
+            if value:
+                value = " ".join(value) if isinstance(value, list) else str(value)
+                out.append(f"{label}: ", style="bold")
+                out.append(plain(value) + "\n")
+        out.rstrip()
+        return out
 
     def _host(self) -> str | None:
         options = getattr(self.app, "options", None)
@@ -135,9 +182,11 @@ class TroubleshootScreen(Screen):
             self.status = "cannot build an unnamed stage on its own"
             self._show()
             return
-        self.status = "building…"
+        self.status = "building (reusing the build cache)…"
         self._show()
-        self.app.open_build(self.stage, title=f"troubleshoot {self.stage}", tags=(), on_model=self.built)
+        # To look inside, not to time the build: the cache is reused even after --no-cache.
+        self.app.open_build(self.stage, title=f"troubleshoot {self.stage}", tags=(), on_model=self.built,
+                            no_cache=False)
 
     def built(self, model) -> None:
         """Called by the app when the stage build finished."""
@@ -155,19 +204,23 @@ class TroubleshootScreen(Screen):
     @work(thread=True, exclusive=True, group="shell-check")
     def _check_shell(self, image: str) -> None:
         app = self.app
+        config = None
         try:
-            shell, error = find_shell(app.engine_client(), image), None
+            client = app.engine_client()
+            config = (client.inspect_image(image) or {}).get("Config") or {}
+            shell, error = find_shell(client, image), None
         except Exception as failure:  # noqa: BLE001
             shell, error = None, str(failure)
         try:
-            app.call_from_thread(self._shell_checked, shell, error)
+            app.call_from_thread(self._shell_checked, shell, error, config)
         except RuntimeError:  # the app shut down meanwhile
             pass
 
-    def _shell_checked(self, shell: str | None, error: str | None) -> None:
+    def _shell_checked(self, shell: str | None, error: str | None, config: dict | None = None) -> None:
         if not self.is_attached:
             return
         self.shell = shell
+        self.config = config
         if error:
             self.status = f"cannot check for a shell: {error}"
         elif shell is None:
