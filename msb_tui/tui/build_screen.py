@@ -191,7 +191,8 @@ class BuildColumn(Vertical):
 
     @property
     def running(self) -> bool:
-        return self.feed is not None and self.feed.running
+        """The build has not ended (its last batch may still be on its way to the screen)."""
+        return self.feed is not None and self.feed.running and not self._ended_posted
 
     def on_unmount(self) -> None:
         if self.feed is not None:
@@ -252,6 +253,8 @@ class BuildColumn(Vertical):
             self._refresh_figures()
         for event in events:
             self.post_message(event)
+        if events and self._ended_posted:
+            self.screen.refresh_bindings()  # "c Cancel" leaves the footer once the build ended
         if model.status == "failed":
             self.call_after_refresh(self._show_failure)
 
@@ -435,6 +438,12 @@ class BuildScreen(Screen):
         """A build on this screen is running (quitting asks first)."""
         return any(column.running for column in self.columns)
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Cancel is offered (and shown in the footer) only while a build runs."""
+        if action == "cancel_build":
+            return self.building
+        return True
+
     def cancel_all(self) -> None:
         for column in self.columns:
             column.cancel()
@@ -454,6 +463,7 @@ class BuildScreen(Screen):
         self.remove_class("-log-open")
         for column in self.columns:
             column.start()
+        self.refresh_bindings()
         self.call_after_refresh(self._focus_first)
 
     def action_back(self) -> None:

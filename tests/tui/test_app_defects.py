@@ -13,6 +13,7 @@ from msb_tui.builds.recording import read_inputs, replay
 from msb_tui.tui.app import LaunchOptions, MsbApp
 from msb_tui.tui.build_screen import BuildScreen
 from msb_tui.backends.base import EventListSource
+from msb_tui.backends.replay import ReplaySource
 from msb_tui.tui.widgets.build_header import BuildHeader
 from msb_tui.tui.widgets.stage_pane import StagePane
 from msb_tui.tui.screens.graph import GraphScreen
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMOS = ROOT / "demo_dockerfiles"
 RECORDINGS = ROOT / "tests" / "fixtures" / "recordings"
 
-from tests.tui.test_build_screen import BuildApp, wait_for  # noqa: E402 - the bare host app and its poll
+from tests.tui.test_build_screen import BuildApp, analysis_of, wait_for  # noqa: E402 - the bare host app and its poll
 
 
 async def test_the_home_graph_comes_back_after_a_build_screen():
@@ -302,3 +303,36 @@ async def test_troubleshoot_shows_what_it_promises_and_no_entrypoint_none():
         shown = str(body.render())
         assert "CGO_ENABLED=0" in shown and "working folder: /src" in shown and "entrypoint: /server" in shown
         assert "--entrypoint none" not in shown and "this image has no shell" in shown, shown
+
+
+async def test_cancel_leaves_the_footer_when_the_build_ends():
+    """Item 12: "c Cancel" stayed in the footer after a build ended."""
+    from textual.widgets import Footer
+
+    path = RECORDINGS / "seed-example.jsonl"
+    analysis, _ = analysis_of(path)
+    app = BuildApp(lambda: BuildScreen(analysis, lambda: ReplaySource(path, None), title="seed"))
+
+    def footer_keys() -> str:
+        return " ".join(str(item.render()) for item in app.screen.query_one(Footer).query("FooterKey"))
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: "BuildFinished" in app.kinds())
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Cancel" not in footer_keys() and "Rebuild" in footer_keys(), footer_keys()
+
+
+async def test_stage_sizes_table_has_the_focus_so_enter_works():
+    """Item 12: in Stage sizes, enter did nothing until Tab focused the table."""
+
+    def no_engine():
+        raise RuntimeError("no engine in this test")
+
+    app = MsbApp(LaunchOptions(path=DEMOS / "go"), client_factory=no_engine)
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.open_layers("msb-ui-test/any:1")
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "size-table", app.focused

@@ -423,8 +423,15 @@ class LayersScreen(Screen):
         names = [s.name or s.display_name for s in analysis.stages if s.index in plan.needed and s.index != plan.target]
         return names
 
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """The tab's table takes the focus, so enter works at once (no Tab first)."""
+        table = {"sizes-pane": "#size-table", "layers-pane": "#layer-table"}.get(event.pane.id or "")
+        if table:
+            self.query_one(table, DataTable).focus()
+
     def action_stage_sizes(self) -> None:
         self.query_one(TabbedContent).active = "sizes-pane"
+        self.query_one("#size-table", DataTable).focus()
         if any(s.state == "building" for s in self.stage_sizes.values()):
             return
         stages = self.stages_to_size()
