@@ -7,6 +7,8 @@ import json
 import sys
 from dataclasses import asdict, dataclass
 
+EXIT_NOTHING_CHECKED = 2  # no limit given: a usage error, as argparse reports one
+
 HELP = "check an image against limits (size, efficiency, wasted bytes, leaks); exit 1 when one is broken"
 
 
@@ -25,12 +27,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-size", help="largest allowed image size, e.g. 10MB, 512KiB")
     parser.add_argument("--min-efficiency", help="lowest allowed efficiency, e.g. 0.9 or 90%%")
     parser.add_argument("--max-wasted", help="most wasted bytes allowed, e.g. 5MB")
-    parser.add_argument("--no-leaks", action="store_true", help="fail when the leak check finds anything")
+    parser.add_argument("--fail-on-leaks", action="store_true",
+                        help="fail when the leak check finds anything (toolchains, caches, sources, secrets)")
+    # The old name read as "skip the leak check"; it still works for pipelines that use it.
+    parser.add_argument("--no-leaks", dest="fail_on_leaks", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--max-push-size", help="most compressed (wire) bytes a push of the image may send, e.g. 50MB "
                         "(measured in a registry or the containerd store, else computed as docker's gzip)")
 
 
-def evaluate(report, max_size: int | None, min_efficiency: float | None, max_wasted: int | None, no_leaks: bool) -> list[Check]:
+def evaluate(report, max_size: int | None, min_efficiency: float | None, max_wasted: int | None,
+             fail_on_leaks: bool) -> list[Check]:
     """One check per limit; limits not given are SKIPped (reported, never failing)."""
     from msb_tui.image.render import percent, size
 
@@ -57,10 +63,10 @@ def evaluate(report, max_size: int | None, min_efficiency: float | None, max_was
             Check("max-wasted", "PASS" if ok else "FAIL", f"wasted {size(waste.wasted_bytes)} {'<=' if ok else '>'} {size(max_wasted)}")
         )
     found = len(report.leaks)
-    if not no_leaks:
-        checks.append(Check("no-leaks", "SKIP", f"{found} leak finding(s) (not enforced; use --no-leaks)"))
+    if not fail_on_leaks:
+        checks.append(Check("leaks", "SKIP", f"{found} leak finding(s) (not enforced; use --fail-on-leaks)"))
     else:
-        checks.append(Check("no-leaks", "PASS" if found == 0 else "FAIL", f"{found} leak finding(s)"))
+        checks.append(Check("leaks", "PASS" if found == 0 else "FAIL", f"{found} leak finding(s)"))
     return checks
 
 
@@ -94,21 +100,30 @@ def run(args: argparse.Namespace) -> int:
     report = analyze(client, args.image, args)
     if isinstance(report, int):
         return report
-    checks = evaluate(report, max_size, min_efficiency, max_wasted, args.no_leaks)
+    checks = evaluate(report, max_size, min_efficiency, max_wasted, args.fail_on_leaks)
     if max_push_size is not None:
         from msb_tui.registry.wire import wire_sizes
 
         checks.append(push_size_check(wire_sizes(client, args.image), max_push_size))
     failed = [check for check in checks if check.status == "FAIL"]
+    # No limit at all: nothing was checked, and a gate that cannot fail must not read as PASS.
+    checked = any(check.status != "SKIP" for check in checks)
     if args.json:
-        json.dump({"image": args.image, "passed": not failed, "checks": [asdict(c) for c in checks]}, sys.stdout, indent=2)
+        json.dump({"image": args.image, "passed": not failed and checked, "checked": checked,
+                   "checks": [asdict(c) for c in checks]}, sys.stdout, indent=2)
         print()
     else:
         print(f"Image: {clean(args.image)}")
         for check in checks:
             print(f"  {check.status}  {check.name}: {check.detail}")
-        if args.no_leaks:
+        if args.fail_on_leaks:
             for leak in report.leaks:
                 print(f"        leak: {leak.category} {clean(leak.where)}: {clean(leak.why)}")
-        print(f"Result: {'FAIL' if failed else 'PASS'}" + (f" ({len(failed)} limit{'s' if len(failed) != 1 else ''} broken)" if failed else ""))
+        if not checked:
+            print("Result: NOTHING CHECKED (no limit given: use --max-size, --min-efficiency, --max-wasted or "
+                  "--fail-on-leaks)")
+        else:
+            print(f"Result: {'FAIL' if failed else 'PASS'}" + (f" ({len(failed)} limit{'s' if len(failed) != 1 else ''} broken)" if failed else ""))
+    if not checked:
+        return EXIT_NOTHING_CHECKED
     return 1 if failed else 0

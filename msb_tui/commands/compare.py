@@ -6,6 +6,8 @@ import argparse
 import json
 import shutil
 import sys
+import threading
+import time
 
 HELP = "compare two images: sizes, shared layers, files added/removed/changed (largest first)"
 
@@ -19,6 +21,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=25, help="how many file differences to list (default 25)")
 
 
+class Progress:
+    """Says on stderr what is being read and for how long: a line that ticks on a terminal, a start
+    and an end line otherwise (CI logs)."""
+
+    def __init__(self, what: str, size: int | None = None) -> None:
+        self.what = what + (f", {size / 1e6:,.0f} MB" if size else "")
+        self._stop = threading.Event()
+        self._tty = sys.stderr.isatty()
+
+    def __enter__(self) -> "Progress":
+        self.started = time.monotonic()
+        if self._tty:
+            self._thread = threading.Thread(target=self._tick, daemon=True)
+            self._thread.start()
+        else:
+            print(f"msb-tui compare: {self.what}…", file=sys.stderr, flush=True)
+        return self
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.25):
+            print(f"\r{self.what}… {time.monotonic() - self.started:.1f}s", end="", file=sys.stderr, flush=True)
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        took = time.monotonic() - self.started
+        if self._tty:
+            self._thread.join()
+            print(f"\r{self.what}: {took:.1f}s\x1b[K", file=sys.stderr, flush=True)
+        else:
+            print(f"msb-tui compare: read in {took:.1f}s", file=sys.stderr, flush=True)
+
+
+def _size(client, image: str) -> int | None:
+    try:
+        return int(client.inspect_image(image)["Size"])
+    except Exception:  # noqa: BLE001 - analyze() reports a missing or ambiguous image
+        return None
+
+
 def run(args: argparse.Namespace) -> int:
     from msb_tui.commands.layers import EXIT_NO_ENGINE, analyze, connect_or_report
     from msb_tui.image.compare import compare_reports
@@ -27,8 +68,10 @@ def run(args: argparse.Namespace) -> int:
     if client is None:
         return EXIT_NO_ENGINE
     reports = []
-    for image in (args.image_a, args.image_b):
-        report = analyze(client, image, args)
+    for number, image in enumerate((args.image_a, args.image_b), start=1):
+        # Reading an image means exporting all of it from the engine (seconds for hundreds of MB).
+        with Progress(f"reading {image} ({number} of 2): its layers and files", _size(client, image)):
+            report = analyze(client, image, args)
         if isinstance(report, int):
             return report
         reports.append(report)

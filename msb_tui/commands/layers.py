@@ -91,12 +91,34 @@ def analyze(client, image: str, args: argparse.Namespace, with_files: bool = Tru
     except ValueError as error:  # bad --target or Dockerfile
         print(f"msb-tui: no Docker engine answered: {error}", file=sys.stderr)
         return EXIT_NO_IMAGE
+    except docker.errors.APIError as error:
+        if "ambiguous" not in str(error):
+            print(f"msb-tui: the engine failed while reading {image!r}: {error}", file=sys.stderr)
+            return EXIT_NO_ENGINE
+        print(f"msb-tui: {ambiguous_message(client, image)}", file=sys.stderr)
+        return EXIT_NO_IMAGE
     except ExportError as error:
         print(f"msb-tui: the engine's export of {image!r} could not be read: {error}", file=sys.stderr)
         return EXIT_NO_ENGINE
     except (docker.errors.DockerException, requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
         print(f"msb-tui: the engine failed while reading {image!r}: {error}", file=sys.stderr)
         return EXIT_NO_ENGINE
+
+
+def ambiguous_message(client, prefix: str, limit: int = 10) -> str:
+    """Which images a short id matches (the engine only says "ambiguous digest string")."""
+    short = prefix.removeprefix("sha256:").lower()
+    try:
+        images = [image for image in client.images(all=True) if image["Id"].removeprefix("sha256:").startswith(short)]
+    except Exception:  # noqa: BLE001 - say what we know
+        images = []
+    lines = [f"{prefix!r} is the start of {len(images) or 'several'} image ids: give more of the id, or a name"]
+    for image in images[:limit]:
+        tags = [tag for tag in image.get("RepoTags") or [] if tag != "<none>:<none>"]
+        lines.append(f"  {image['Id'].removeprefix('sha256:')[:16]}  {', '.join(tags) or '(untagged)'}")
+    if len(images) > limit:
+        lines.append(f"  … {len(images) - limit} more")
+    return "\n".join(lines)
 
 
 def _origin(client, image: str):

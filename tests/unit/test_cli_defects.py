@@ -60,3 +60,11 @@ def test_replay_of_a_missing_stage_failure_names_the_lint_finding(capsys):
     assert main(["replay", str(RECORDINGS / "missing-stage.jsonl")]) == 1
     out = capsys.readouterr().out
     assert "lint, line 9: --from=bulid names no stage" in out and "did you mean `build`?" in out, out
+
+
+@pytest.mark.parametrize(("log", "code"), [("broken", 1), ("azure-pipelines-failed", 1), ("seed-example", 0)])
+def test_import_log_exits_like_the_build_it_read(log, code, capsys):
+    """Item 14: import-log of a failed build exited 0 while build exits 1."""
+    from msb_tui.cli import main
+
+    assert main(["import-log", str(ROOT / "tests" / "fixtures" / "plain_logs" / f"{log}.log")]) == code

@@ -150,14 +150,14 @@ def test_compare_yesterday_and_today():
 def test_ci_limits_pass_fail_skip():
     report = _report("x", [layer_tar([("f", b"1" * 1000)]), layer_tar([("f", b"2" * 10)])])
     report.layers.size = 2_000_000
-    checks = ci_command.evaluate(report, max_size=parse_size("1MB"), min_efficiency=0.9, max_wasted=None, no_leaks=True)
+    checks = ci_command.evaluate(report, max_size=parse_size("1MB"), min_efficiency=0.9, max_wasted=None, fail_on_leaks=True)
     assert [(c.name, c.status) for c in checks] == [
         ("max-size", "FAIL"),
         ("min-efficiency", "FAIL"),  # 1000 of 1010 bytes wasted
         ("max-wasted", "SKIP"),
-        ("no-leaks", "PASS"),
+        ("leaks", "PASS"),
     ]
-    checks = ci_command.evaluate(report, max_size=parse_size("2MB"), min_efficiency=None, max_wasted=1000, no_leaks=False)
+    checks = ci_command.evaluate(report, max_size=parse_size("2MB"), min_efficiency=None, max_wasted=1000, fail_on_leaks=False)
     assert [c.status for c in checks] == ["PASS", "SKIP", "PASS", "SKIP"]
 
 
