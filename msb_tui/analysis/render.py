@@ -111,7 +111,7 @@ def to_text(analysis: Analysis) -> str:
                 str(stage.index),
                 clean(stage.display_name),
                 ("run" if runs else "skip") if plan else "?",
-                "" if wave is None else str(wave),
+                "" if wave is None else str(wave + 1),  # counted from 1, as the app shows them
                 f"{stage.line_start}-{stage.line_end}",
                 clean(_base_text(analysis, stage.index)),
                 clean(plan.skip_reasons.get(stage.index, "")) if plan else "",
@@ -120,7 +120,7 @@ def to_text(analysis: Analysis) -> str:
     if plan:
         lines.append("")
         lines.append("waves (stages in one wave can run side by side):")
-        for number, wave in enumerate(plan.waves):
+        for number, wave in enumerate(plan.waves, start=1):
             lines.append(clean(f"  {number}: " + ", ".join(names[i] for i in wave)))
         unit = "s" if plan.critical_basis == "durations" else " steps"
         lines.append(clean(

@@ -70,6 +70,8 @@ class AppCommands(Provider):
              app.action_toggle_no_cache),
             ("Layers of image…", "Layers, sizes, waste and file trees of any image", app.action_layers_of_image),
             ("Layers of the last build", "The image the last build produced (l)", app.action_layers),
+            ("Compare two images…", "Sizes, shared layers, files added/removed/changed (as msb-tui compare)",
+             app.action_compare_images),
             ("Troubleshoot a stage…", "Build a stage and open a shell in it (x)", app.action_troubleshoot),
             ("History of builds", "Recorded builds: replay or compare (h)", app.action_history),
             ("Toggle dark/light theme", "ctrl+t", app.action_toggle_dark_light),
@@ -414,6 +416,15 @@ class MsbApp(App):
         """Build the target with BuildKit and with the classic builder at once, in two columns."""
         self.open_build(self.target, compare_classic=True)
 
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """The palette's Screenshot: into ~/Downloads when it exists, else the current folder (Textual's
+        default fails when ~/Downloads is missing); the notification names the file."""
+        if path is None:
+            downloads = Path.home() / "Downloads"
+            path = str(downloads if downloads.is_dir() else Path.cwd())
+        return super().deliver_screenshot(filename, path, time_format)
+
     def action_toggle_no_cache(self) -> None:
         """Builds of the target with or without the build cache (docker build --no-cache)."""
         self.no_cache = not self.no_cache
@@ -495,6 +506,18 @@ class MsbApp(App):
                 self.open_layers(ref)
 
         self.push_screen(ImagePrompt(self.last_image or ""), chosen)
+
+    def action_compare_images(self) -> None:
+        """Ask for two images (the last build's is offered first), then compare them."""
+        from msb_tui.tui.screens.compare import CompareScreen
+        from msb_tui.tui.screens.pickers import ImagePrompt
+
+        def second(a: str | None) -> None:
+            if a:
+                self.push_screen(ImagePrompt("", question="Compare with image B"),
+                                 lambda b: b and self.push_screen(CompareScreen(a, b)))
+
+        self.push_screen(ImagePrompt(self.last_image or "", question="Compare image A"), second)
 
     def open_layers(self, image: str, *, model: Any = None, target: str | None = None) -> None:
         from msb_tui.tui.screens.layers import LayersScreen

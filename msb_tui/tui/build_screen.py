@@ -400,7 +400,7 @@ class BuildScreen(Screen):
         log_view = LogView(id="log-view")
         log_view.display = False
         yield log_view
-        yield Footer()
+        yield Footer(compact=True)
 
     def _graph(self) -> ComposeResult:
         from msb_tui.tui.widgets.stage_graph import StageGraph

@@ -445,7 +445,9 @@ LEGEND: list[tuple[str, str]] = [
     ("╭─╮", "box-dim"),
     (" skipped   ", ""),
     ("┌─┐", "box-image"),
-    (" image", ""),
+    (" image   ", ""),
+    ("wave N", "header"),
+    (" stages that can run side by side, once the waves before are built", ""),
 ]
 
 

@@ -336,3 +336,99 @@ async def test_stage_sizes_table_has_the_focus_so_enter_works():
         await pilot.press("c")
         await pilot.pause()
         assert app.focused is not None and app.focused.id == "size-table", app.focused
+
+
+@pytest.mark.engine
+async def test_compare_two_images_in_the_app(docker_api, offline_images):
+    """Item 12: comparing two images existed only in the CLI."""
+    from msb_tui.tui.screens.compare import CompareScreen
+
+    app = MsbApp(LaunchOptions(path=DEMOS / "go"), client_factory=lambda: docker_api)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.action_compare_images()
+        await pilot.pause()
+        await pilot.press(*offline_images["BASE_IMAGE"], "enter")
+        await pilot.pause()
+        await pilot.press(*"msb-demo/busybox:1.35", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        await wait_for(pilot, lambda: screen.comparison is not None, timeout=60)
+        shown = str(screen.query_one("#compare-text", Static).render())
+        assert "Shared layers (same diff id): 1" in shown and "same size" in shown, shown
+
+
+async def test_screenshot_without_a_downloads_folder_goes_to_the_current_folder(tmp_path, monkeypatch):
+    """Item 10: the palette's Screenshot said only "Failed to save screenshot" without ~/Downloads."""
+    home, here = tmp_path / "home", tmp_path / "here"
+    home.mkdir()
+    here.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(here)
+    app = MsbApp(LaunchOptions(path=DEMOS / "go"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.deliver_screenshot()
+        await wait_for(pilot, lambda: list(here.glob("*.svg")) and app._notifications)
+        saved = list(here.glob("*.svg"))
+        said = " ".join(str(n.message) for n in app._notifications)
+        assert len(saved) == 1 and str(saved[0]) in said, said
+
+
+def footer_overflow(app) -> list[str]:
+    """The footer keys of the current screen that do not fit left of the palette key (cut or hidden)."""
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    footer = app.screen.query_one(Footer)
+    keys = list(footer.query(FooterKey))
+    palette = [key for key in keys if key.has_class("-command-palette")]
+    limit = palette[0].region.x if palette else footer.region.right
+    return [f"{key.key_display or key.key} {key.description}" for key in keys
+            if key not in palette and key.region.right > limit]
+
+
+async def test_footer_and_title_fit_80x24(tmp_path, monkeypatch):
+    """Item 10: at 80 columns the footer was cut to "q Qui" and the title to the Dockerfile's path."""
+    from msb_tui.tui.screens.compare import CompareScreen
+    from msb_tui.tui.screens.history import HistoryScreen
+    from msb_tui.tui.screens.troubleshoot import TroubleshootScreen
+
+    monkeypatch.chdir(ROOT)
+
+    def no_engine():
+        raise RuntimeError("no engine in this test")
+
+    app = MsbApp(LaunchOptions(path=DEMOS / "go", offline_demo_args=True), client_factory=no_engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert footer_overflow(app) == []
+        title = app.screen.query_one("#graph-title", Static)
+        shown = title.render().plain if hasattr(title.render(), "plain") else str(title.render())
+        assert "demo_dockerfiles/go/  target final  2/3 stages, 2 waves" in shown[:80], shown
+        source = EventListSource([], hold_open=True)
+        screens = [("build", lambda: BuildScreen(app.analysis, lambda: source, title="build final")),
+                   ("layers", lambda: LayersScreen("msb-ui-test/any:1")), ("history", HistoryScreen),
+                   ("troubleshoot", lambda: TroubleshootScreen("build")), ("compare", lambda: CompareScreen("a", "b"))]
+        for name, factory in screens:
+            app.push_screen(factory())
+            await pilot.pause()
+            await pilot.pause()
+            assert footer_overflow(app) == [], name
+            app.pop_screen()
+            await pilot.pause()
+        source.cancel()
+
+
+async def test_the_side_panel_numbers_and_explains_waves_as_the_cli():
+    """Item 11: "wave" was not explained in the app (and counted differently from the CLI)."""
+    from msb_tui.tui.screens.graph import plan_reason
+
+    app = MsbApp(LaunchOptions(path=DEMOS / "parallel"))
+    stages = {stage.name: stage for stage in app.analysis.stages}
+    assert "wave 1 of 2 (runs side by side with its wave)" in plan_reason(app.analysis, stages["backend"])
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        legend = " ".join(text for row in app.screen.query_one(StageGraph)._legend for text, _ in row)
+        assert "wave N  stages that can run side by side" in legend, legend

@@ -68,3 +68,14 @@ def test_import_log_exits_like_the_build_it_read(log, code, capsys):
     from msb_tui.cli import main
 
     assert main(["import-log", str(ROOT / "tests" / "fixtures" / "plain_logs" / f"{log}.log")]) == code
+
+
+def test_plan_counts_waves_from_one_as_the_app_does(capsys):
+    """Item 11: waves were numbered from 0 in the CLI and from 1 in the app."""
+    from msb_tui.cli import main
+
+    main(["plan", str(DEMOS / "parallel")])
+    out = capsys.readouterr().out
+    assert "  1: backend, frontend, docs" in out and "  2: final" in out, out
+    row = next(line for line in out.splitlines() if line.startswith("3  final"))
+    assert row.split()[3] == "2", row

@@ -50,7 +50,8 @@ def plan_reason(analysis, stage) -> str:
             if user is not None and user.index in plan.needed:
                 users.append(f"{user.display_name} ({KIND_WORDS.get(edge.kind, edge.kind)})")
     wave = next((number for number, wave in enumerate(plan.waves) if stage.index in wave), None)
-    where = f" — wave {wave + 1}" if wave is not None else ""
+    # Waves count from 1, in the CLI's text too; a wave runs side by side once the waves before it are built.
+    where = f" — wave {wave + 1} of {len(plan.waves)} (runs side by side with its wave)" if wave is not None else ""
     critical = " — on the critical path" if stage.index in (getattr(plan, "critical_path", None) or []) else ""
     if users:
         return f"needed by {', '.join(users)}{where}{critical}"
@@ -149,11 +150,25 @@ def lint_text(analysis) -> Text:
     return out
 
 
+def short_path(path) -> str:
+    """``path`` as short as it can be said (the title must fit 80 columns): relative to the current folder
+    when under it, and a folder's own ``Dockerfile`` as the folder."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        path = path.resolve().relative_to(Path.cwd())
+    except (ValueError, OSError):
+        pass
+    # The default Dockerfile of a folder reads as docker build's argument: the folder.
+    return f"{path.parent}/" if path.name == "Dockerfile" else str(path)
+
+
 def title_text(app) -> Text:
     out = Text(no_wrap=True, overflow="ellipsis", end="")
     out.append(" msb-tui ", style="bold reverse")
     out.append(" ")
-    out.append(plain(str(app.dockerfile_path)))
+    out.append(plain(short_path(app.dockerfile_path)))
     analysis = app.analysis
     target = app.target_name()
     if target:
@@ -162,7 +177,8 @@ def title_text(app) -> Text:
     plan = getattr(analysis, "plan", None)
     if plan is not None:
         total = len(analysis.stages)
-        out.append(f"  builds {len(plan.needed)}/{total} stages in {len(plan.waves)} wave(s)", style="dim")
+        waves = len(plan.waves)
+        out.append(f"  {len(plan.needed)}/{total} stages, {waves} wave{'' if waves == 1 else 's'}", style="dim")
     if getattr(app, "no_cache", False):
         out.append("  --no-cache", style="bold yellow")
     if app.build_args:
@@ -204,7 +220,7 @@ class GraphScreen(Screen):
         # v (versus), not k: j and k move the selection, as in vim and lazydocker.
         Binding("v", "app.compare_builders", "Classic vs BuildKit", show=False),
         Binding("t", "app.pick_target", "Target"),
-        Binding("a", "app.edit_build_arg", "Build arg"),
+        Binding("a", "app.edit_build_arg", "Arg"),
         Binding("n", "app.toggle_no_cache", "No cache", show=False),
         Binding("x", "troubleshoot", "Shell"),
         Binding("l", "app.layers", "Layers"),
@@ -220,7 +236,7 @@ class GraphScreen(Screen):
             yield StageGraph(self.app.analysis, id="graph")
             # The side panel mounts right after the first paint (Lazy): the graph shows first.
             yield Lazy(SidePanel(self.app.dockerfile_text, id="side-panel"))
-        yield Footer()
+        yield Footer(compact=True)
 
     side_ready = False
 

@@ -12,7 +12,8 @@ from textual.widgets import Static
 SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
     ("Everywhere", [
         ("?  f1", "this help"),
-        ("ctrl+p", "command palette: build, target, build args, layers of any image, history, theme"),
+        ("ctrl+p", "command palette: build, target, build args, layers of any image, compare two images, "
+                   "history, theme"),
         ("ctrl+t", "toggle dark / light theme"),
         ("escape", "leave a screen; leaving a build cancels it"),
         ("q", "quit (layers, history, troubleshoot: leave); asks first while a build runs"),
@@ -61,6 +62,8 @@ LEGEND = [
     ("┈┈▶", "RUN --mount from=: mounted during a RUN (dotted)"),
     ("╔═╗", "the target stage (double border)"),
     ("dim", "a stage the target does not need: BuildKit skips it (reason in the box)"),
+    ("wave N", "stages that can run side by side once the waves before are built (counted from 1, as in "
+               "msb-tui plan)"),
 ]
 
 

@@ -46,7 +46,7 @@ class HistoryScreen(Screen):
         yield DataTable(id="recordings", cursor_type="row", zebra_stripes=True)
         yield Static(Text(""), id="history-status")
         yield DataTable(id="comparison", cursor_type="row")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#recordings", DataTable)

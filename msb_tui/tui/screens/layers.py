@@ -113,12 +113,13 @@ class LayersScreen(Screen):
     CSS_PATH = "layers.tcss"
     BINDINGS = [
         Binding("escape,q", "leave", "Back"),
-        Binding("s", "sort_layers", "Sort by size"),
-        Binding("slash", "filter", "Filter files", key_display="/"),
-        Binding("z", "sort_tree", "Tree by size"),
-        Binding("w", "whole", "Layer/whole image"),
-        Binding("c", "stage_sizes", "Stage sizes"),
-        Binding("u", "ship", "Ship (wire sizes, push)"),
+        # Short labels: the footer fits 80 columns (help lists every key with its full meaning).
+        Binding("s", "sort_layers", "Sort"),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("z", "sort_tree", "Tree order", show=False),
+        Binding("w", "whole", "Whole image"),
+        Binding("c", "stage_sizes", "Sizes"),
+        Binding("u", "ship", "Ship"),
     ]
 
     def __init__(self, image: str, *, model: Any = None, report: Any = None, target: str | None = None) -> None:
@@ -157,7 +158,7 @@ class LayersScreen(Screen):
             with TabPane("Waste & leaks", id="waste-pane"):
                 with VerticalScroll():
                     yield Static(Text(""), id="waste-text")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         sizes = self.query_one("#size-table", DataTable)

@@ -165,13 +165,14 @@ class ImagePrompt(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
 
-    def __init__(self, default: str = "") -> None:
+    def __init__(self, default: str = "", *, question: str = "Layers of image") -> None:
         super().__init__()
         self.default = default
+        self.question = question
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text("Layers of image (name:tag or id; enter: open, escape: cancel)", style="bold"))
+            yield Label(Text(f"{self.question} (name:tag or id; enter: open, escape: cancel)", style="bold"))
             yield Input(value=self.default, placeholder="myimage:latest", id="image")
 
     def on_mount(self) -> None:

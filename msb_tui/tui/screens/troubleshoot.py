@@ -124,7 +124,7 @@ class TroubleshootScreen(Screen):
         yield Static(Text(""), id="trouble-title")
         with VerticalScroll():
             yield Static(Text(""), id="trouble-body")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._show()
