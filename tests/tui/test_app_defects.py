@@ -429,6 +429,7 @@ async def test_the_side_panel_numbers_and_explains_waves_as_the_cli():
     stages = {stage.name: stage for stage in app.analysis.stages}
     assert "wave 1 of 2 (runs side by side with its wave)" in plan_reason(app.analysis, stages["backend"])
     async with app.run_test(size=(160, 48)) as pilot:
-        await pilot.pause()
-        legend = " ".join(text for row in app.screen.query_one(StageGraph)._legend for text, _ in row)
+        graph = app.screen.query_one(StageGraph)
+        await wait_for(pilot, lambda: graph._legend)
+        legend = " ".join(text for row in graph._legend for text, _ in row)
         assert "wave N  stages that can run side by side" in legend, legend
