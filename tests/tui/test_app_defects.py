@@ -234,16 +234,22 @@ async def test_a_missing_stage_failure_shows_the_line_and_the_lint_hint():
 
 async def test_no_cache_is_a_toggle_and_troubleshoot_reuses_the_cache(monkeypatch):
     """Item 8: after ``--no-cache`` troubleshoot (and stage sizes) rebuilt everything; no in-app toggle."""
-    import msb_tui.builds.runner as runner
+    from types import SimpleNamespace
 
     requests = []
 
-    def fake_start_build(client, request, **kwargs):
-        requests.append(request)
-        return EventListSource([], hold_open=True)
+    class RecordingBackend:
+        """Takes the build inputs the app sends and holds each build open (no engine needed)."""
 
-    monkeypatch.setattr(runner, "start_build", fake_start_build)
-    app = MsbApp(LaunchOptions(path=DEMOS / "go", no_cache=True), client_factory=lambda: object())
+        def engine(self):
+            return SimpleNamespace(version="20.10.24")
+
+        def start(self, inputs=None):
+            requests.append(inputs)
+            return EventListSource([], hold_open=True)
+
+    monkeypatch.setattr(MsbApp, "backend", lambda self, name=None, record=True: RecordingBackend())
+    app = MsbApp(LaunchOptions(path=DEMOS / "go", no_cache=True))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         title = app.screen.query_one("#graph-title", Static)
@@ -268,7 +274,7 @@ async def test_no_cache_is_a_toggle_and_troubleshoot_reuses_the_cache(monkeypatc
         await pilot.press("b")
         await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen))
         assert requests[-1].no_cache is False
-        assert app.build_request("build", tags=(), no_cache=False).no_cache is False
+        assert app.build_inputs("build", tags=(), no_cache=False).no_cache is False
         await pilot.press("escape")
 
 

@@ -43,6 +43,7 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         ("z", "sort the file tree by size / by name"),
         ("w", "file tree: the layer's own changes / the whole image up to it"),
         ("c", "build each stage as its own image and compare sizes"),
+        ("u", "ship: the image's wire size and what a push sends"),
     ]),
     ("Troubleshoot", [
         ("b", "build the stage as the target"),
