@@ -110,7 +110,7 @@ async def test_layers_of_a_stage_image_are_tied_to_that_stage(docker_api, offlin
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, LayersScreen)
-            await wait_for(pilot, lambda: screen.report is not None, timeout=60)
+            await wait_for(pilot, lambda: screen.report is not None, timeout=180)
             ties = {layer_instruction(e)[0]: layer_instruction(e)[1:] for e in screen.report.layers.entries}
             assert ties["COPY go.mod ./"] == ("build", "9"), ties
             assert "final" not in {stage for stage, _ in ties.values()}
@@ -134,7 +134,7 @@ async def test_layers_of_an_image_without_a_recording_say_the_tie_is_unknown(doc
             app.open_layers(tag)
             await pilot.pause()
             screen = app.screen
-            await wait_for(pilot, lambda: screen.report is not None, timeout=60)
+            await wait_for(pilot, lambda: screen.report is not None, timeout=180)
             assert {e.source.kind for e in screen.report.layers.entries} == {"unknown"}
             assert "lines: unknown" in str(screen.query_one("#layers-title", Static).render())
     finally:
