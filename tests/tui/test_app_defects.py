@@ -439,3 +439,69 @@ async def test_the_side_panel_numbers_and_explains_waves_as_the_cli():
         await wait_for(pilot, lambda: graph._legend)
         legend = " ".join(text for row in graph._legend for text, _ in row)
         assert "wave N  stages that can run side by side" in legend, legend
+
+
+BIG = ROOT / "tests" / "corpus" / "hostile-fan-500-skipped-stages.Dockerfile"  # 501 stages, 500 skipped
+
+
+async def test_a_big_graph_opens_on_the_target_and_can_hide_skipped_stages():
+    """Item 13: the view opened on skipped stages with the target off-screen; no "hide skipped"."""
+    app = MsbApp(LaunchOptions(path=BIG))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        graph = app.screen.query_one(StageGraph)
+        await wait_for(pilot, lambda: graph.layout_result is not None and graph.selected is not None)
+        target = graph.layout_result.placed[graph.selected]
+        assert target.node.target
+        await pilot.pause()
+        visible = graph.scrollable_content_region.size
+        x, y = graph.scroll_offset
+        assert x <= target.x and target.x + target.width <= x + visible.width + 1, (graph.scroll_offset, target)
+        assert y <= target.y and target.y + target.height <= y + visible.height, (graph.scroll_offset, target)
+        assert len(graph.layout_result.placed) == 501
+        await pilot.press("S")
+        await pilot.pause()
+        assert [p.node.title for p in graph.layout_result.placed.values()] == ["stage-500"]
+        await pilot.press("S")
+        await pilot.pause()
+        assert len(graph.layout_result.placed) == 501
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert graph.selected == target.node.key
+
+
+async def test_slash_finds_stages_and_the_target_picker_filters():
+    """Item 13: no search in the graph; the target picker could not filter by typing."""
+    from msb_tui.tui.screens.pickers import TargetPicker
+
+    app = MsbApp(LaunchOptions(path=BIG))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        graph = app.screen.query_one(StageGraph)
+        await pilot.press("slash", *"u42", "enter")
+        await pilot.pause()
+        assert graph.selected == "u42"
+        await pilot.press("slash", "enter")  # the same text again: the next match
+        await pilot.pause()
+        assert graph.selected == "u420"
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TargetPicker)
+        await pilot.press(*"u49")
+        await pilot.pause()
+        assert app.screen.shown == ["u49"] + [f"u{n}" for n in range(490, 500)]
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.target == "u490"
+
+
+async def test_the_side_panel_lists_only_the_args_a_stage_uses():
+    """Item 13: the side panel listed every global ARG for every stage."""
+    from msb_tui.tui.screens.graph import stage_detail
+
+    app = MsbApp(LaunchOptions(path=DEMOS / "go", offline_demo_args=True))
+    keys = {stage.name: stage.name for stage in app.analysis.stages}
+    build = stage_detail(app.analysis, keys["build"], []).plain
+    final = stage_detail(app.analysis, keys["final"], []).plain
+    assert "SDK_IMAGE = msb-demo/golang:1.19-bookworm" in build
+    assert "SDK_IMAGE" not in final and "1 other global ARG not used by this stage" in final, final

@@ -58,6 +58,15 @@ def plan_reason(analysis, stage) -> str:
     return f"needed{where}{critical}"
 
 
+def arg_used(stage, name: str) -> bool:
+    """Whether ``stage`` uses global ARG ``name``: in its FROM line, or declared again inside it."""
+    import re
+
+    if name in (getattr(stage, "args", None) or {}):
+        return True
+    return re.search(r"\$\{?" + re.escape(name) + r"\b", str(getattr(stage, "base_raw", "") or "")) is not None
+
+
 def stage_detail(analysis, key: str | None, lines: list[Text], palette: Palette = DARK) -> Text:
     """The side panel for one node: header, plan reason, numbered instructions, ARGs, lint findings."""
     out = Text(no_wrap=False, end="")
@@ -94,7 +103,11 @@ def stage_detail(analysis, key: str | None, lines: list[Text], palette: Palette 
     args = dict(getattr(stage, "args", {}) or {})
     global_args = getattr(analysis, "global_args", None) or {}
     global_args = list(global_args.values()) if isinstance(global_args, dict) else list(global_args)
-    if args or global_args:
+    # Only the global ARGs this stage uses: in its FROM line, or declared again inside it (a big
+    # Dockerfile has 20 of them, most for other stages).
+    unused = [arg for arg in global_args if not arg_used(stage, arg.name)]
+    global_args = [arg for arg in global_args if arg_used(stage, arg.name)]
+    if args or global_args or unused:
         out.append("\nARGs\n", style="bold")
         for arg in global_args:
             value = arg.value if arg.value is not None else arg.default
@@ -104,6 +117,9 @@ def stage_detail(analysis, key: str | None, lines: list[Text], palette: Palette 
         for name, value in args.items():
             out.append(f"  {plain(name)}", style=palette.variable)
             out.append(f" = {plain(str(value)) if value is not None else '(unset)'}\n")
+        if unused:
+            out.append(f"  {len(unused)} other global ARG{'s' if len(unused) != 1 else ''} not used by this stage\n",
+                       style="dim")
     if errors or findings:
         out.append("\nFindings\n", style="bold")
         for error in errors:
@@ -222,6 +238,8 @@ class GraphScreen(Screen):
         Binding("t", "app.pick_target", "Target"),
         Binding("a", "app.edit_build_arg", "Arg"),
         Binding("n", "app.toggle_no_cache", "No cache", show=False),
+        Binding("slash", "find", "Find", key_display="/", show=False),
+        Binding("S", "toggle_skipped", "Hide skipped", key_display="S", show=False),
         Binding("x", "troubleshoot", "Shell"),
         Binding("l", "app.layers", "Layers"),
         Binding("h", "app.history", "History"),
@@ -307,6 +325,31 @@ class GraphScreen(Screen):
     def action_side(self, pane: str) -> None:
         if self.side_ready:
             self.query_one(TabbedContent).active = pane
+
+    last_find = ""
+
+    def action_find(self) -> None:
+        """``/``: select the next stage whose name contains the text (big graphs)."""
+        from msb_tui.tui.screens.pickers import FindPrompt
+
+        def found(text: str | None) -> None:
+            if not text:
+                return
+            graph = self.query_one(StageGraph)
+            after = graph.selected if text == self.last_find else None
+            self.last_find = text
+            if graph.find(text, after) is None:
+                self.notify(f"no stage name contains {plain(text)!r}"
+                            + (" (skipped stages are hidden: S shows them)" if graph.hide_skipped else ""),
+                            severity="warning", markup=False)
+            graph.focus()
+
+        self.app.push_screen(FindPrompt(self.last_find), found)
+
+    def action_toggle_skipped(self) -> None:
+        hidden = self.query_one(StageGraph).toggle_skipped()
+        self.notify("skipped stages hidden (S shows them)" if hidden else "skipped stages shown", markup=False,
+                    timeout=3)
 
     def action_troubleshoot(self) -> None:
         self.app.action_troubleshoot(self.selected_stage_name())

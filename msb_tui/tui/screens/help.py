@@ -27,6 +27,8 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         ("v", "build it with BuildKit versus the classic builder, side by side"),
         ("x", "troubleshoot: build the selected stage and open a shell in it"),
         ("s  d  i", "side panel: stage, Dockerfile, lint"),
+        ("/", "find a stage by name (enter again: the next one)"),
+        ("S", "hide / show the stages the target does not need"),
         ("l", "layers of the last built image"),
         ("h", "history of recorded builds"),
     ]),

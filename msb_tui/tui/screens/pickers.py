@@ -52,34 +52,60 @@ class TargetPicker(ModalScreen[str | None]):
         border: round $accent; background: $surface; padding: 0 1; }
     TargetPicker OptionList { height: auto; max-height: 20; }
     """
-    BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss_none", "Cancel"),
+                Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False)]
 
     def __init__(self, names: list[str], current: str | None) -> None:
         super().__init__()
         self.names = names
         self.current = current
+        self.shown = list(names)  # the names the filter lets through, in file order
 
     def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text("Target stage  (type to filter, enter: pick, escape: cancel)", style="bold"))
+            yield Input(placeholder="filter stages", id="filter")
+            yield OptionList(*self._options(""), id="targets")
+
+    def _options(self, text: str) -> list[Option]:
+        needle = text.strip().lower()
+        self.shown = [name for name in self.names if needle in name.lower()]
         options = []
-        for index, name in enumerate(self.names):
+        for name in self.shown:
             label = Text(plain(name))
             if name == self.current:
                 label.append("  (current)", style="dim")
-            if index == len(self.names) - 1:
+            if name == self.names[-1]:
                 label.append("  (default: last stage)", style="dim")
-            options.append(Option(label, id=f"stage-{index}"))
-        with Vertical():
-            yield Label(Text("Target stage  (enter: pick, escape: cancel)", style="bold"))
-            yield OptionList(*options, id="targets")
+            options.append(Option(label))
+        return options
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        if self.current in self.names:
-            options.highlighted = self.names.index(self.current)
-        options.focus()
+        if self.current in self.shown:
+            options.highlighted = self.shown.index(self.current)
+        self.query_one(Input).focus()  # typing filters; up/down/enter pick
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(self._options(event.value))
+        if self.shown:
+            options.highlighted = 0
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        options = self.query_one(OptionList)
+        if self.shown and options.highlighted is not None:
+            self.dismiss(self.shown[options.highlighted])
+
+    def action_move(self, delta: int) -> None:
+        options = self.query_one(OptionList)
+        if self.shown:
+            current = options.highlighted if options.highlighted is not None else -delta
+            options.highlighted = max(0, min(len(self.shown) - 1, current + delta))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.names[event.option_index])
+        self.dismiss(self.shown[event.option_index])
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
@@ -153,6 +179,35 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class FindPrompt(ModalScreen[str | None]):
+    """``/`` on the graph: part of a stage's name (enter: find, enter again: the next one)."""
+
+    DEFAULT_CSS = """
+    FindPrompt { align: center top; }
+    FindPrompt > Vertical { width: 60; max-width: 95%; height: auto; border: round $accent;
+        background: $surface; padding: 0 1; margin-top: 2; }
+    """
+    BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
+
+    def __init__(self, default: str = "") -> None:
+        super().__init__()
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text("Find a stage by name (enter: find / next, escape: cancel)", style="bold"))
+            yield Input(value=self.default, placeholder="part of a stage name", id="find")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
 
 
 class ImagePrompt(ModalScreen[str | None]):

@@ -74,6 +74,14 @@ STATE_STYLES = {
 }
 
 
+def only_needed(nodes: list, edges: list) -> tuple[list, list]:
+    """The nodes the plan needs (and the images they use), with the edges between them."""
+    kept = {node.key for node in nodes if node.kind == "stage" and node.needed}
+    kept |= {edge.source for edge in edges if edge.target in kept and edge.source.startswith("image:")}
+    return ([node for node in nodes if node.key in kept],
+            [edge for edge in edges if edge.source in kept and edge.target in kept])
+
+
 class StageGraph(ScrollView, can_focus=True):
     """Boxes and edges of the stage graph; arrow keys / click select a stage."""
 
@@ -114,6 +122,7 @@ class StageGraph(ScrollView, can_focus=True):
         self._laid_out_for: int | None = None
         self._show_legend = show_legend
         self._legend: list[list[tuple[str, str]]] = []
+        self.hide_skipped = False  # big graphs: only the stages the target needs (and their images)
         self._roles = DARK_ROLES
 
     # --- public API ---------------------------------------------------------------------------
@@ -134,6 +143,26 @@ class StageGraph(ScrollView, can_focus=True):
     def select(self, key: str | None) -> None:
         self.selected = key
 
+    def toggle_skipped(self) -> bool:
+        """Hide (or show again) the stages the target does not need; True when they are hidden now."""
+        self.hide_skipped = not self.hide_skipped
+        self._relayout(force=True)
+        return self.hide_skipped
+
+    def find(self, text: str, after: str | None = None) -> str | None:
+        """Select the next stage (after ``after``, wrapping) whose name contains ``text``; its key, or None."""
+        if not self._layout or not text:
+            return None
+        keys = [key for column in self._layout.columns for key in column]
+        keys.sort(key=lambda key: self._layout.placed[key].node.order)
+        start = keys.index(after) + 1 if after in keys else 0
+        needle = text.lower()
+        for key in keys[start:] + keys[:start]:
+            if needle in self._layout.placed[key].node.title.lower():
+                self.selected = key
+                return key
+        return None
+
     # --- layout -------------------------------------------------------------------------------
     def on_mount(self) -> None:
         self.watch(self.app, "theme", lambda _: self._on_theme(), init=True)
@@ -146,6 +175,14 @@ class StageGraph(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._relayout()
+        self.refresh()  # every line: a narrower widget shows other boxes than before
+        self._scroll_to_selected()
+
+    def _scroll_to_selected(self) -> None:
+        layout = self._layout
+        if layout is not None and self.selected in layout.placed:
+            placed = layout.placed[self.selected]
+            self.scroll_to_region(Region(placed.x, placed.y, placed.width, placed.height), animate=False)
 
     def _box_geometry(self, columns: int) -> tuple[int, int]:
         """(box width, gap) so ``columns`` columns fit the widget when they can (else it scrolls)."""
@@ -169,6 +206,8 @@ class StageGraph(ScrollView, can_focus=True):
         self._laid_out_for = width
         edges = edges_from_analysis(self._analysis)
         nodes = nodes_from_analysis(self._analysis, self._states, edges)
+        if self.hide_skipped:
+            nodes, edges = only_needed(nodes, edges)
         box_width, gap = self._box_geometry(max(1, column_count(nodes, edges)))
         self._layout = layout_graph(nodes, edges, box_width=box_width, gap=gap)
         self._legend = legend_rows(max(20, (self.size.width or 80) - 1)) if self._show_legend else []
@@ -178,6 +217,8 @@ class StageGraph(ScrollView, can_focus=True):
         if self.selected not in self._layout.placed:
             self.selected = self._default_selection()
         self.refresh()
+        # Open on the selection (the target): in a big graph it is often off-screen at first.
+        self.call_after_refresh(self._scroll_to_selected)
 
     def _default_selection(self) -> str | None:
         layout = self._layout
