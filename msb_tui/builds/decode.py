@@ -7,6 +7,9 @@ The engine writes one JSON object per line:
 - ``{"error": "...", "errorDetail": {"message": ...}}``: the build failed
 - ``{"stream": "Step 1/5 : FROM ..."}``: classic builder text (turned into steps by ``classic.py``)
 - ``{"status": ..., "id": ..., "progress": ...}``: pull progress (classic builder)
+
+Recordings of buildx builds hold BuildKit's JSON ``SolveStatus`` lines instead of traces
+(``solve_status.py``), so they replay through the same decoder.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from msb_tui.builds.classic import ClassicStepParser
 from msb_tui.builds.events import BuildCancelled, BuildFailed, EngineEvent, ImageBuilt, MalformedMessage, StreamText
+from msb_tui.builds.solve_status import decode_solve_status, is_solve_status
 from msb_tui.builds.trace import decode_trace
 
 
@@ -23,6 +27,8 @@ def decode_message(message: Any, timestamp: float | None = None) -> list[EngineE
     """Events for one decoded engine message (stateless; the classic step parsing is in ``MessageDecoder``)."""
     if not isinstance(message, dict):
         return [MalformedMessage("engine message is not a JSON object", repr(message)[:200].encode())]
+    if is_solve_status(message):
+        return decode_solve_status(message)
     ident = message.get("id")
     aux = message.get("aux")
     if ident == "moby.buildkit.trace":

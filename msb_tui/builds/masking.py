@@ -71,6 +71,8 @@ class Masker:
         """One engine message line with every secret value masked (unchanged when none occurs)."""
         if _TRACE in line:
             line = self._trace(line)
+        elif line.startswith(b"{") and (b'"logs"' in line or b'"warnings"' in line):
+            line = self._solve_status(line)
         for value in self._json:
             if value in line:
                 line = line.replace(value, b"*" * len(value))
@@ -91,3 +93,25 @@ class Masker:
             return line
         message["aux"] = binascii.b2a_base64(data, newline=False).decode("ascii")
         return json.dumps(message, separators=(",", ":")).encode("utf-8")
+
+    def _solve_status(self, line: bytes) -> bytes:
+        """A buildx JSON SolveStatus line: log data and warning text are base64 inside it."""
+        try:
+            status = json.loads(line)
+            items = [(log, "data") for log in status.get("logs") or []]
+            items += [(warning, "short") for warning in status.get("warnings") or []]
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            return line
+        changed = False
+        for item, key in items:
+            try:
+                data = binascii.a2b_base64(item[key])
+            except (KeyError, TypeError, binascii.Error):
+                continue
+            masked = data
+            for value in self._raw:
+                masked = masked.replace(value, b"*" * len(value))
+            if masked != data:
+                item[key] = binascii.b2a_base64(masked, newline=False).decode("ascii")
+                changed = True
+        return json.dumps(status, separators=(",", ":")).encode("utf-8") if changed else line

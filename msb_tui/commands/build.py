@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -36,8 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-t", "--tag", dest="tags", action="append", default=[], metavar="TAG", help="name the image")
     parser.add_argument("--label", dest="labels", action="append", default=[], metavar="K=V", help="add an image label")
     parser.add_argument("--network", help="network mode for RUN steps (none, host, default)")
-    parser.add_argument("--backend", default="engine", metavar="NAME",
-                        help="how to build: engine (BuildKit through the Engine API, the default) or classic")
+    parser.add_argument("--backend", default=None, metavar="NAME",
+                        help="how to build: engine (BuildKit through the Engine API, the default), classic, or "
+                             "buildx (docker buildx build on a builder: see --builder)")
+    parser.add_argument("--builder", default=os.environ.get("BUILDX_BUILDER"), metavar="NAME",
+                        help="build with docker buildx on this builder (default: BUILDX_BUILDER; any builder "
+                             "'docker buildx ls' lists: a BuildKit container, Kubernetes, remote, cloud)")
     parser.add_argument("--classic", action="store_true", help="use the classic builder (same as --backend classic)")
     parser.add_argument("--progress", choices=("plain", "json"), default="plain", help="progress output format")
     parser.add_argument("--host", help="engine address (default: DOCKER_HOST, the docker context, the local socket)")
@@ -104,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     except ContextError as error:
         print(f"msb-tui build: {error}", file=sys.stderr)
         return EXIT_USAGE
-    name = "classic" if args.classic else args.backend
+    name = "classic" if args.classic else args.backend or ("buildx" if args.builder else "engine")
     if inputs.dockerfile is not None and name != "classic" and _outside(inputs.dockerfile_path, inputs.context):
         # Measured on 20.10 and 28.5: BuildKit ignores .dockerignore in a tar-uploaded context, so
         # the Dockerfile added to it is visible to `COPY .` (the classic builder hides it).
@@ -120,9 +125,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"msb-tui build: the {name} backend plays builds back; use 'msb-tui replay' or 'msb-tui import-log'",
               file=sys.stderr)
         return EXIT_USAGE
+    from msb_tui.backends.buildx import BuildxUnavailable
+
+    options = {"builder": args.builder} if name == "buildx" else {}
     try:
-        backend = open_backend(name, host=args.host, record=not args.no_record, on_wait=waiting_notice(args.host))
-    except EngineUnavailable as error:
+        backend = open_backend(name, host=args.host, record=not args.no_record, on_wait=waiting_notice(args.host),
+                               **options)
+    except (EngineUnavailable, BuildxUnavailable) as error:
         print(f"msb-tui build: {error}", file=sys.stderr)
         return EXIT_NO_ENGINE
     from msb_tui.analysis.versions import engine_buildkit

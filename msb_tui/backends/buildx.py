@@ -1,0 +1,319 @@
+"""Builds on any buildx builder: ``docker buildx build --progress=rawjson``.
+
+The engine's own BuildKit is reached through the Engine API (``engine_api.py``); every other kind of
+builder (a BuildKit container, Kubernetes pods, a remote BuildKit, a cloud builder, or the default
+builder of another docker context) only through buildx. buildx writes one JSON ``SolveStatus`` per
+line on stderr (``builds/solve_status.py`` turns them into the usual events), plain text around them
+(warnings, and the error summary at the end), and the result into ``--metadata-file``.
+
+Cancel sends SIGINT, as Ctrl+C in a terminal does: buildx then cancels the solve on the builder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from msb_tui.analysis.safety import engine_safety
+from msb_tui.analysis.versions import Version, engine_buildkit, parse_buildkit
+from msb_tui.backends.base import Source
+from msb_tui.backends.engine_api import Record, default_recording_path
+from msb_tui.builds.decode import decode_message
+from msb_tui.builds.events import BuildCancelled, BuildFailed, EngineEvent, ImageBuilt, MalformedMessage, StreamText
+from msb_tui.builds.inputs import BuildInputs
+from msb_tui.builds.masking import Masker
+from msb_tui.builds.recording import Recorder
+from msb_tui.engine.info import EngineInfo
+
+MINIMUM = (0, 15)
+"""``--progress=rawjson`` arrived in buildx 0.15."""
+
+CANCEL_GRACE = 15.0
+"""Seconds buildx gets to cancel the solve after SIGINT before it is terminated."""
+
+
+class BuildxUnavailable(Exception):
+    """buildx is missing or too old, or the builder does not exist: the message says which."""
+
+
+def buildx_version(docker: str = "docker") -> tuple[int, ...]:
+    """The installed buildx plugin's version, e.g. (0, 29, 1); ``BuildxUnavailable`` when it is missing."""
+    if shutil.which(docker) is None:
+        raise BuildxUnavailable(f"the docker CLI ({docker}) is not on PATH: buildx builds need it")
+    try:
+        done = subprocess.run([docker, "buildx", "version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise BuildxUnavailable(f"cannot run docker buildx: {error}") from None
+    found = re.search(r"\bv?(\d+)\.(\d+)(?:\.(\d+))?", done.stdout)
+    if done.returncode != 0 or found is None:
+        raise BuildxUnavailable("the docker buildx plugin is not installed "
+                                f"(buildx {'.'.join(map(str, MINIMUM))} or newer is needed)")
+    return tuple(int(part) for part in found.groups() if part is not None)
+
+
+def check_buildx(docker: str = "docker") -> tuple[int, ...]:
+    version = buildx_version(docker)
+    if version[:2] < MINIMUM:
+        raise BuildxUnavailable(f"docker buildx {'.'.join(map(str, version))} is too old: msb-tui needs "
+                                f"{'.'.join(map(str, MINIMUM))} or newer (for --progress=rawjson)")
+    return version
+
+
+def buildx_command(inputs: BuildInputs, *, builder: str | None, metadata_file: Path,
+                   docker: str = "docker") -> list[str]:
+    """The ``docker buildx build`` command line for ``inputs`` (no shell: every value is one argument)."""
+    command = [docker, "buildx", "build", "--progress=rawjson", "--metadata-file", str(metadata_file)]
+    if builder:
+        command += ["--builder", builder]
+    command += ["--file", str(inputs.dockerfile_path)]
+    if inputs.target:
+        command += ["--target", inputs.target]
+    for name, value in inputs.build_args.items():
+        command += ["--build-arg", f"{name}={value}"]
+    if inputs.platform:
+        command += ["--platform", inputs.platform]
+    if inputs.no_cache:
+        command.append("--no-cache")
+    if inputs.pull:
+        command.append("--pull")
+    for tag in inputs.tags:
+        command += ["--tag", tag]
+    for name, value in inputs.labels.items():
+        command += ["--label", f"{name}={value}"]
+    if inputs.network:
+        command += ["--network", inputs.network]
+    command.append(str(inputs.context))
+    return command
+
+
+def inspect_builder(builder: str | None, docker: str = "docker") -> dict[str, str]:
+    """``docker buildx inspect``'s first fields (Name, Driver, Endpoint, Status, BuildKit version)."""
+    command = [docker, "buildx", "inspect"] + ([builder] if builder else [])
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise BuildxUnavailable(f"cannot run docker buildx inspect: {error}") from None
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["docker buildx inspect failed"])[-1]
+        raise BuildxUnavailable(f"builder {builder or '(default)'}: {reason.removeprefix('ERROR: ')}")
+    fields: dict[str, str] = {}
+    for line in done.stdout.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and not line.startswith(" ") and key.strip() not in fields:
+            fields[key.strip()] = value.strip()
+    return fields
+
+
+class BuildxBackend:
+    """Builds with ``docker buildx build`` on ``builder`` (default: ``BUILDX_BUILDER``, else the
+    current builder). ``host`` is passed to the docker CLI as DOCKER_HOST."""
+
+    name: ClassVar[str] = "buildx"
+    live: ClassVar[bool] = True
+
+    def __init__(self, builder: str | None = None, *, host: str | None = None, record: Record = True,
+                 docker: str = "docker", on_wait=None):
+        self.builder = builder or os.environ.get("BUILDX_BUILDER") or None
+        self.host = host
+        self.record = record
+        self.docker = docker
+        self.version = check_buildx(docker)
+        self.fields = inspect_builder(self.builder, docker)  # an unknown builder fails here, before any build
+        self._engine: EngineInfo | None = None
+
+    def engine(self) -> EngineInfo:
+        """The builder as buildx describes it; for a builder on a docker engine (driver docker), the
+        engine's own facts too."""
+        if self._engine is None:
+            info = EngineInfo(host=self.fields.get("Endpoint", ""))
+            version = self.fields.get("BuildKit version", "").lstrip("v")
+            if re.match(r"\d+\.\d+", version) and not version.startswith("0.0.0"):
+                info = EngineInfo(buildkit=True, buildkit_version=".".join(version.split(".")[:2]), host=info.host)
+            if self.fields.get("Driver") == "docker":
+                try:
+                    from msb_tui.engine.connection import connect
+                    from msb_tui.engine.info import gather
+
+                    info = gather(connect(self.host))
+                except Exception:  # noqa: BLE001 - informative only
+                    pass
+            self._engine = info
+        return self._engine
+
+    def buildkit(self) -> Version | None:
+        """The builder's BuildKit (None when unknown: the checks then assume the most fragile one)."""
+        info = self.engine()
+        if info.version:
+            return engine_buildkit(info.version)
+        try:
+            return parse_buildkit(info.buildkit_version) if info.buildkit_version else None
+        except ValueError:
+            return None
+
+    def start(self, inputs: BuildInputs | None = None) -> BuildxSource:
+        if inputs is None:
+            raise ValueError("the buildx backend needs build inputs")
+        return BuildxSource(self, inputs)
+
+
+class BuildxSource(Source):
+    """One ``docker buildx build`` process; iterate it (blocking) for events, ``cancel()`` from any thread."""
+
+    def __init__(self, backend: BuildxBackend, inputs: BuildInputs) -> None:
+        self.backend = backend
+        self.inputs = inputs
+        self.started = time.time()
+        record = backend.record
+        self.recording_path = (None if record is False
+                               else default_recording_path(inputs, self.started) if record is True else Path(record))
+        self._cancel = threading.Event()
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+
+    def cancel(self) -> None:
+        """SIGINT to buildx (it cancels the solve on the builder); terminated if it lingers."""
+        with self._lock:
+            self._cancel.set()
+            process = self._process
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGINT)
+        threading.Thread(target=_terminate_later, args=(process,), daemon=True).start()
+
+    def __iter__(self) -> Iterator[EngineEvent]:
+        dockerfile = self.inputs.read_dockerfile()
+        if dockerfile is not None:
+            self.dockerfile_text = dockerfile.decode("utf-8", errors="replace")
+            refused = engine_safety(dockerfile, self.backend.buildkit())
+            if refused is not None:
+                yield BuildFailed(f"not sent to the builder: {refused}", {"phase": "validate", "line": refused.line})
+                return
+        with tempfile.TemporaryDirectory(prefix="msb-tui-buildx-") as folder:
+            metadata = Path(folder) / "metadata.json"
+            yield from self._run(buildx_command(self.inputs, builder=self.backend.builder, metadata_file=metadata,
+                                                docker=self.backend.docker), metadata)
+
+    def _recorder(self) -> Recorder | None:
+        if self.recording_path is None:
+            return None
+        header = {**self.inputs.describe(), "dockerfile_text": self.dockerfile_text, "classic": False,
+                  "backend": "buildx", "builder": self.backend.builder or self.backend.fields.get("Name", ""),
+                  "engine": self.backend.engine().to_record(), "started": self.started}
+        try:
+            return Recorder(self.recording_path, header)
+        except OSError:
+            self.recording_path = None
+            return None
+
+    def _run(self, command: Sequence[str], metadata: Path) -> Iterator[EngineEvent]:
+        env = dict(os.environ)
+        if self.backend.host:
+            env["DOCKER_HOST"] = self.backend.host
+        if self._cancel.is_set():
+            yield BuildCancelled(timestamp=time.time())
+            return
+        try:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE, env=env, start_new_session=True)
+        except OSError as error:
+            yield BuildFailed(f"cannot start docker buildx: {error}", {"phase": "start"})
+            return
+        with self._lock:
+            self._process = process
+        recorder = self._recorder()
+        masker = Masker.for_args(self.inputs.build_args, self.inputs.secret_build_args) or None
+        text_tail: deque[str] = deque(maxlen=40)
+        outcome, image_id, error = "failed", None, None
+        try:
+            for raw in process.stderr:
+                now = time.time()
+                line = raw.rstrip(b"\r\n")
+                if masker is not None:
+                    line = masker.line(line)
+                if not line.startswith(b"{"):
+                    text = line.decode("utf-8", "replace")
+                    text_tail.append(text)
+                    if recorder is not None:
+                        recorder.message(now, json.dumps({"stream": text + "\n"}).encode("utf-8"))
+                    yield StreamText(text + "\n", now)
+                    continue
+                try:
+                    message = json.loads(line)
+                except (ValueError, RecursionError):
+                    if recorder is not None:
+                        recorder.message(now, line, valid=False)
+                    yield MalformedMessage("buildx line is not valid JSON", line[:200])
+                    continue
+                if recorder is not None:
+                    recorder.message(now, line)
+                yield from decode_message(message, now)
+            process.wait()
+            now = time.time()
+            if self._cancel.is_set():
+                outcome = "cancelled"
+                yield BuildCancelled(timestamp=now)
+            elif process.returncode == 0:
+                image_id = _result_id(metadata)
+                outcome = "succeeded"
+                if recorder is not None:
+                    recorder.message(now, json.dumps({"id": "moby.image.id", "aux": {"ID": image_id}}).encode())
+                yield ImageBuilt(image_id)
+            else:
+                error = _error(text_tail, process.returncode)
+                if recorder is not None:
+                    recorder.message(now, json.dumps({"error": error}).encode())
+                yield BuildFailed(error, {"exit_code": process.returncode}, now)
+        finally:
+            if process.poll() is None:  # the reader stopped early: stop buildx (and so the solve)
+                outcome = "cancelled"
+                process.send_signal(signal.SIGINT)
+                _terminate_later(process)
+            process.stderr.close()
+            if recorder is not None:
+                recorder.close(outcome, image_id=image_id, error=error)
+
+
+def _terminate_later(process: subprocess.Popen) -> None:
+    try:
+        process.wait(CANCEL_GRACE)
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _result_id(metadata: Path) -> str:
+    """The image buildx made (its config digest: the image id on a docker engine), or the build's
+    reference when the output was not an image (``--output type=local``, cache only)."""
+    try:
+        data = json.loads(metadata.read_text())
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    for key in ("containerimage.config.digest", "containerimage.digest", "buildx.build.ref"):
+        if isinstance(data.get(key), str):
+            return data[key]
+    return ""
+
+
+def _error(lines: deque[str], code: int) -> str:
+    """buildx's own error line (``ERROR: failed to build: ...``), else its last words."""
+    for line in reversed(lines):
+        if line.startswith("ERROR:"):
+            return line.removeprefix("ERROR:").strip()
+    last = [line for line in lines if line.strip()][-3:]
+    return " / ".join(last) or f"docker buildx build exited with status {code}"
