@@ -136,34 +136,17 @@ class JsonProgress:
             self.out.write(json.dumps(change_to_json(change), ensure_ascii=False) + "\n")
 
 
+_STEP_FIELDS = ("digest", "name", "stage", "position", "instruction", "original", "line_start", "line_end",
+                "state", "started", "completed", "cached", "error")
+_STAGE_FIELDS = ("name", "index", "state", "skip_reason", "started", "completed")
+
+
 def step_to_json(step: StepRun) -> dict[str, Any]:
-    return {
-        "digest": step.digest,
-        "name": step.name,
-        "stage": step.stage,
-        "position": step.position,
-        "instruction": step.instruction,
-        "original": step.original,
-        "line_start": step.line_start,
-        "line_end": step.line_end,
-        "state": step.state,
-        "started": step.started,
-        "completed": step.completed,
-        "cached": step.cached,
-        "error": step.error,
-    }
+    return {name: getattr(step, name) for name in _STEP_FIELDS}
 
 
 def stage_to_json(stage: StageRun) -> dict[str, Any]:
-    return {
-        "name": stage.name,
-        "index": stage.index,
-        "state": stage.state,
-        "skip_reason": stage.skip_reason,
-        "steps": len(stage.steps),
-        "started": stage.started,
-        "completed": stage.completed,
-    }
+    return {name: getattr(stage, name) for name in _STAGE_FIELDS} | {"steps": len(stage.steps)}
 
 
 def change_to_json(change: Change) -> dict[str, Any]:

@@ -8,6 +8,7 @@ Messages carry model objects (``StageRun``/``StepRun``/``BuildModel``); read the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
@@ -17,76 +18,65 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from msb_tui.builds.runs import StageRun, StepRun
 
 
+@dataclass(eq=False)
 class BuildProgressed(Message, bubble=False):
     """The feed applied a batch of engine events to the model (changes coalesced, logs per step)."""
 
-    def __init__(self, batch: Any, feed: Any) -> None:
-        super().__init__()
-        self.batch = batch  # msb_tui.builds.feed.ChangeBatch
-        self.feed = feed  # the BuildFeed that produced it (batches of a replaced feed are dropped)
+    batch: Any  # msb_tui.tui.build_source.ChangeBatch
+    feed: Any  # the BuildFeed that produced it (batches of a replaced feed are dropped)
 
 
+@dataclass(eq=False)
 class BuildStarted(Message):
     """A build (live or replayed) started feeding the build view."""
 
-    def __init__(self, model: "BuildModel", title: str) -> None:
-        super().__init__()
-        self.model = model
-        self.title = title
+    model: BuildModel
+    title: str
 
 
-class StageStarted(Message):
+@dataclass(eq=False)
+class _AboutStage(Message):
+    stage: StageRun
+
+
+class StageStarted(_AboutStage):
     """A stage's first step started running."""
 
-    def __init__(self, stage: "StageRun") -> None:
-        super().__init__()
-        self.stage = stage
 
-
-class StageFinished(Message):
+class StageFinished(_AboutStage):
     """A stage ended: done, cached, failed or cancelled (``stage.state`` says which)."""
 
-    def __init__(self, stage: "StageRun") -> None:
-        super().__init__()
-        self.stage = stage
 
-
+@dataclass(eq=False)
 class StepFailed(Message):
     """A step failed; ``step.error`` holds the engine's (untrusted) message."""
 
-    def __init__(self, step: "StepRun") -> None:
-        super().__init__()
-        self.step = step
+    step: StepRun
 
 
-class BuildFinished(Message):
+@dataclass(eq=False)
+class _AboutBuild(Message):
+    model: BuildModel
+
+
+class BuildFinished(_AboutBuild):
     """The build ended (succeeded or failed); ``model.image_id`` is set on success."""
 
-    def __init__(self, model: "BuildModel") -> None:
-        super().__init__()
-        self.model = model
 
-
-class BuildStopped(Message):
+class BuildStopped(_AboutBuild):
     """The build was stopped before its end (key, rebuild, leaving the screen, quitting)."""
 
-    def __init__(self, model: "BuildModel") -> None:
-        super().__init__()
-        self.model = model
 
-
+@dataclass(eq=False)
 class StepSelected(Message):
     """The user picked a step in a stage pane (enter) to read its full log."""
 
-    def __init__(self, digest: str) -> None:
-        super().__init__()
-        self.digest = digest
+    digest: str
 
 
+@dataclass(eq=False)
 class LayersRequested(Message):
     """The user asked for the Layers view (key ``l``) of the built image; the app opens it."""
 
-    def __init__(self, image_id: str | None, model: "BuildModel | None" = None) -> None:
-        super().__init__()
-        self.image_id = image_id
-        self.model = model
+    image_id: str | None
+    model: BuildModel | None = None
