@@ -41,12 +41,18 @@ def evaluate(report, max_size: int | None, min_efficiency: float | None, max_was
     from msb_tui.image.render import percent, size
 
     checks = []
-    image_size = report.layers.size
+    layers = report.layers
+    image_size = layers.size
+    # The limit is on content size (the same on both image stores); the compressed size, where
+    # the store keeps one, is said beside it.
+    what = "content size" if layers.size_kind == "content" else "size on disk"
+    packed = f" (compressed {size(layers.compressed_size)})" if layers.compressed_size is not None else ""
     if max_size is None:
-        checks.append(Check("max-size", "SKIP", f"size {size(image_size)} (no limit given)"))
+        checks.append(Check("max-size", "SKIP", f"{what} {size(image_size)}{packed} (no limit given)"))
     else:
         ok = image_size <= max_size
-        checks.append(Check("max-size", "PASS" if ok else "FAIL", f"size {size(image_size)} {'<=' if ok else '>'} {size(max_size)}"))
+        checks.append(Check("max-size", "PASS" if ok else "FAIL",
+                            f"{what} {size(image_size)} {'<=' if ok else '>'} {size(max_size)}{packed}"))
     waste = report.waste
     if min_efficiency is None:
         checks.append(Check("min-efficiency", "SKIP", f"efficiency {percent(waste.efficiency)} (no limit given)"))

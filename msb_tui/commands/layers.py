@@ -18,6 +18,9 @@ EXIT_NO_IMAGE = 2
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="engine address (default: DOCKER_HOST, the docker context, the local socket)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument("--platform", metavar="OS/ARCH[/VARIANT]",
+                        help="the platform to read from a multi-platform image (containerd image store, "
+                             "Docker 28+; default: the engine's own); attestation manifests are never read")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +87,7 @@ def analyze(client, image: str, args: argparse.Namespace, with_files: bool = Tru
             build_args=arguments,
             with_files=with_files,
             build_model=model,
+            platform=getattr(args, "platform", None),
         )
     except docker.errors.NotFound as error:
         print(f"msb-tui: no such image {image!r}: {error.explanation or error}", file=sys.stderr)

@@ -43,6 +43,23 @@ class ImageArchive:
     diff_ids: list[str]
     repo_tags: list[str] = field(default_factory=list)
     archive_bytes: int = 0
+    # From the OCI manifest, when there is one: each layer blob's size and whether it is compressed
+    # (the containerd image store keeps, and exports, compressed blobs), and the manifest's and
+    # config's own sizes: together what the engine counts as the image's content size.
+    blob_sizes: list[int] = field(default_factory=list)
+    compressed: bool = False
+    manifest_bytes: int = 0
+    config_bytes: int = 0
+    platform: str | None = None  # "linux/amd64" of the manifest read, when the index says
+    platforms: list[str] = field(default_factory=list)  # every image platform in the archive
+
+    @property
+    def compressed_size(self) -> int | None:
+        """Manifest + config + compressed layers (``docker image inspect`` Size on the containerd
+        store); None when the layers are not stored compressed."""
+        if not self.compressed:
+            return None
+        return self.manifest_bytes + self.config_bytes + sum(self.blob_sizes)
 
 
 class ChunkReader(io.RawIOBase):
@@ -169,8 +186,11 @@ def _looks_like_tar(head: bytes) -> bool:
     return tarstream.header_ok(head) or head == b"\0" * 512  # an empty tar is all zero blocks
 
 
-def read_image_archive(fileobj: BinaryIO) -> ImageArchive:
-    """Read a whole image export from a stream (one pass, memory bounded by the file index)."""
+def read_image_archive(fileobj: BinaryIO, platform: str | None = None) -> ImageArchive:
+    """Read a whole image export from a stream (one pass, memory bounded by the file index).
+
+    A multi-platform export holds several image manifests (and attestation manifests, which are
+    not images): ``platform`` ("linux/arm64") picks one, else the first image manifest."""
     layers_by_key: dict[str, LayerFiles] = {}
     aliases: dict[str, str] = {}  # legacy exports may link a repeated layer.tar to the first copy
     json_files: dict[str, object] = {}
@@ -204,7 +224,7 @@ def read_image_archive(fileobj: BinaryIO) -> ImageArchive:
     except tarstream.TarFormatError as error:
         raise ExportError(f"not an image archive: {error}") from error
     total = getattr(fileobj, "total", 0)
-    return _assemble(layers_by_key, aliases, json_files, total)
+    return _assemble(layers_by_key, aliases, json_files, total, platform)
 
 
 def _join(base: str, target: str) -> str:
@@ -230,30 +250,38 @@ def _blob_path(digest: str) -> str:
     return f"blobs/{algorithm}/{hexdigest}"
 
 
-def _assemble(layers_by_key, aliases, json_files, total) -> ImageArchive:
+def _assemble(layers_by_key, aliases, json_files, total, platform: str | None = None) -> ImageArchive:
     manifest = json_files.get("manifest.json")
+    index = json_files.get("index.json")
     layout = "oci" if "index.json" in json_files or "oci-layout" in json_files else "docker"
     config_name: str | None = None
     layer_keys: list[str] = []
     repo_tags: list[str] = []
-    if isinstance(manifest, list) and manifest and isinstance(manifest[0], dict):
+    found = _image_manifests(index, json_files) if isinstance(index, dict) else []
+    chosen = _pick(found, platform)
+    descriptors: list[dict] = []
+    if chosen is not None:  # the OCI index: exact about platforms, attestations and blob sizes
+        descriptor, image_manifest = chosen
+        config_name = _blob_path(image_manifest["config"]["digest"])
+        descriptors = [layer for layer in image_manifest.get("layers", []) if isinstance(layer, dict)]
+        layer_keys = [_blob_path(layer.get("digest", "")) for layer in descriptors]
+        for item in index.get("manifests", []):
+            tag = (item.get("annotations") or {}).get("io.containerd.image.name")
+            if tag:
+                repo_tags.append(tag)
+    elif isinstance(manifest, list) and manifest and isinstance(manifest[0], dict):
         entry = manifest[0]
         config_name = entry.get("Config")
         layer_keys = list(entry.get("Layers") or [])
         repo_tags = list(entry.get("RepoTags") or [])
+    elif isinstance(index, dict):
+        raise ExportError("index.json names no image manifest found in the archive")
     else:
-        index = json_files.get("index.json")
-        if not isinstance(index, dict):
-            raise ExportError("not an image archive: neither manifest.json nor index.json")
-        image_manifest = _find_image_manifest(index, json_files)
-        if image_manifest is None:
-            raise ExportError("index.json names no image manifest found in the archive")
-        config_name = _blob_path(image_manifest["config"]["digest"])
-        layer_keys = [_blob_path(layer["digest"]) for layer in image_manifest.get("layers", [])]
-        for descriptor in index.get("manifests", []):
-            tag = (descriptor.get("annotations") or {}).get("io.containerd.image.name")
-            if tag:
-                repo_tags.append(tag)
+        raise ExportError("not an image archive: neither manifest.json nor index.json")
+    if platform and chosen is None:
+        raise ExportError(f"the archive holds no image for platform {platform}")
+    if isinstance(manifest, list) and manifest and isinstance(manifest[0], dict) and not repo_tags:
+        repo_tags = list(manifest[0].get("RepoTags") or [])
     config = json_files.get(config_name) if config_name else None
     if not isinstance(config, dict):
         raise ExportError(f"image config {config_name!r} missing from the archive")
@@ -271,7 +299,20 @@ def _assemble(layers_by_key, aliases, json_files, total) -> ImageArchive:
             layer = _copy_layer(layer, key)  # the same layer stacked twice must be applied twice
         layers.append(layer)
     diff_ids = list((config.get("rootfs") or {}).get("diff_ids") or [])
-    return ImageArchive(layout, config, layers, diff_ids, repo_tags, total)
+    archive = ImageArchive(layout, config, layers, diff_ids, repo_tags, total)
+    archive.platforms = [_platform_name(d) for d, _ in found if _platform_name(d)]
+    if chosen is not None:
+        descriptor, image_manifest = chosen
+        archive.platform = _platform_name(descriptor) or _config_platform(config)
+        archive.blob_sizes = [int(layer.get("size") or 0) for layer in descriptors]
+        archive.compressed = any(_is_compressed(layer.get("mediaType", "")) for layer in descriptors)
+        archive.manifest_bytes = int(descriptor.get("size") or 0)
+        archive.config_bytes = int((image_manifest.get("config") or {}).get("size") or 0)
+    return archive
+
+
+def _is_compressed(media_type: str) -> bool:
+    return media_type.endswith(("gzip", "zstd")) or "+gzip" in media_type or "+zstd" in media_type
 
 
 def _copy_layer(layer: LayerFiles, key: str) -> LayerFiles:
@@ -285,25 +326,80 @@ def _copy_layer(layer: LayerFiles, key: str) -> LayerFiles:
     )
 
 
-def _find_image_manifest(index: dict, json_files: dict) -> dict | None:
+ATTESTATION = "attestation-manifest"
+
+
+def _platform_name(descriptor: dict) -> str | None:
+    platform = descriptor.get("platform") if isinstance(descriptor, dict) else None
+    if not isinstance(platform, dict) or not platform.get("os") or platform.get("os") == "unknown":
+        return None
+    parts = [platform.get("os"), platform.get("architecture")] + ([platform["variant"]] if platform.get("variant") else [])
+    return "/".join(str(part) for part in parts if part)
+
+
+def _config_platform(config: dict) -> str | None:
+    if not config.get("os") or not config.get("architecture"):
+        return None
+    return "/".join(str(p) for p in (config["os"], config["architecture"], config.get("variant")) if p)
+
+
+def _image_manifests(index: dict, json_files: dict, seen: set | None = None) -> list[tuple[dict, dict]]:
+    """(descriptor, image manifest) of every image the index reaches whose manifest is in the
+    archive, in index order; nested indexes (multi-platform) are followed, attestation manifests
+    (``vnd.docker.reference.type: attestation-manifest``, platform unknown/unknown) skipped."""
+    seen = set() if seen is None else seen
+    found = []
     for descriptor in index.get("manifests", []):
-        blob = json_files.get(_blob_path(descriptor.get("digest", "")))
+        if not isinstance(descriptor, dict):
+            continue
+        digest = descriptor.get("digest", "")
+        annotations = descriptor.get("annotations") or {}
+        if digest in seen or annotations.get("vnd.docker.reference.type") == ATTESTATION:
+            continue
+        seen.add(digest)
+        blob = json_files.get(_blob_path(digest))
         if not isinstance(blob, dict):
             continue
-        if "layers" in blob and "config" in blob:
-            return blob
-        if "manifests" in blob:  # a nested index (multi-platform): take the first image manifest
-            found = _find_image_manifest(blob, json_files)
-            if found is not None:
-                return found
+        if "manifests" in blob:
+            found += _image_manifests(blob, json_files, seen)
+        elif "layers" in blob and "config" in blob:
+            platform = descriptor.get("platform") or {}
+            if platform.get("os") == "unknown":
+                continue  # an attestation manifest without the annotation
+            found.append((descriptor, blob))
+    return found
+
+
+def _pick(found: list[tuple[dict, dict]], platform: str | None) -> tuple[dict, dict] | None:
+    if not found:
+        return None
+    if not platform:
+        return found[0]
+    wanted = platform.strip("/").split("/")
+    for descriptor, manifest in found:
+        name = _platform_name(descriptor)
+        if name and name.split("/")[: len(wanted)] == wanted:
+            return descriptor, manifest
+    if len(found) == 1 and _platform_name(found[0][0]) is None:
+        return found[0]  # a single-platform export whose index says no platform: the engine picked it
     return None
 
 
-def export_image(client, image: str, chunk_size: int = READ_SIZE) -> ImageArchive:
-    """Stream ``image`` out of the engine and read it (nothing written to disk)."""
-    reader = ChunkReader(client.get_image(image, chunk_size=chunk_size), prefetch=PREFETCH_CHUNKS)
+def export_image(client, image: str, chunk_size: int = READ_SIZE, platform: str | None = None) -> ImageArchive:
+    """Stream ``image`` out of the engine and read it (nothing written to disk). With ``platform``
+    the engine exports only that platform of a multi-platform image (API 1.48+)."""
+    if platform:
+        from msb_tui.image.platforms import platform_param, require_platform_api
+
+        require_platform_api(client)
+        response = client._get(client._url("/images/{0}/get", image), params={"platform": platform_param(platform)}, stream=True)
+        client._raise_for_status(response)
+        chunks = client._stream_raw_result(response, chunk_size, False)
+    else:
+        chunks = client.get_image(image, chunk_size=chunk_size)
+    reader = ChunkReader(chunks, prefetch=PREFETCH_CHUNKS)
     try:
-        archive = read_image_archive(io.BufferedReader(reader, buffer_size=READ_SIZE))
+        archive = read_image_archive(io.BufferedReader(reader, buffer_size=READ_SIZE), platform)
     finally:
         reader.close()
     archive.archive_bytes = reader.total

@@ -120,6 +120,7 @@ class LayerInfo:
     comment: str = ""
     source: Source = field(default_factory=lambda: Source("unknown"))
     build: BuildStep | None = None  # the build step that made it, when a BuildModel is at hand
+    compressed_size: int | None = None  # the layer blob as the containerd store keeps it (gzip)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -134,11 +135,20 @@ class ImageLayers:
 
     image_id: str
     tags: list[str]
-    size: int
+    size: int  # content: bytes of the files the layers hold (see size_kind)
     entries: list[LayerInfo]
     diff_ids: list[str]
     exact_empty: bool  # empty entries known from the config, not inferred
     config: dict = field(default_factory=dict)
+    store: str = "classic"  # the engine's image store: "classic" (graph driver) or "containerd"
+    # What ``size`` and each entry's ``size`` measure: "content" (file bytes: what the classic store
+    # reports, and what the layer contents give on the containerd store) or "disk" (the containerd
+    # store's snapshot disk use, block-rounded: its history sizes, used only when the layers were
+    # not read).
+    size_kind: str = "content"
+    compressed_size: int | None = None  # manifest + config + compressed layers (containerd store)
+    engine_size: int = 0  # ``docker image inspect`` Size as the engine reported it
+    platform: str | None = None
 
     @property
     def layers(self) -> list[LayerInfo]:
@@ -175,10 +185,16 @@ def _infer_empty(history_oldest_first: list[dict], layer_count: int) -> list[boo
     return result
 
 
-def read_layers(client, image: str, config: dict | None = None) -> ImageLayers:
-    """History and layers of ``image`` from the engine; ``config`` (from an export) makes empties exact."""
-    inspect = client.inspect_image(image)
-    history = list(reversed(client.history(image)))  # oldest first
+def read_layers(client, image: str, config: dict | None = None, platform: str | None = None) -> ImageLayers:
+    """History and layers of ``image`` from the engine; ``config`` (from an export) makes empties exact.
+
+    On the classic store the engine's sizes are content sizes. On the containerd store inspect's
+    Size is the compressed size and history sizes are snapshot disk use: :func:`apply_archive_sizes`
+    puts content and compressed sizes in once the layers were read."""
+    from msb_tui.image.platforms import image_json
+
+    inspect = image_json(client, image, "json", platform)
+    history = list(reversed(image_json(client, image, "history", platform)))  # oldest first
     diff_ids = list((inspect.get("RootFS") or {}).get("Layers") or [])
     config_history = (config or {}).get("history") or []
     exact = bool(config_history) and len(config_history) == len(history)
@@ -204,15 +220,47 @@ def read_layers(client, image: str, config: dict | None = None) -> ImageLayers:
             entry.diff_id = diff_ids[layer_index]
             layer_index += 1
         entries.append(entry)
+    # Only the containerd store describes an image by its manifest (a "Descriptor").
+    containerd = bool(inspect.get("Descriptor"))
+    engine_size = int(inspect.get("Size") or 0)
     return ImageLayers(
         image_id=inspect.get("Id", ""),
         tags=list(inspect.get("RepoTags") or []),
-        size=int(inspect.get("Size") or 0),
+        size=sum(entry.size for entry in entries) if containerd else engine_size,
         entries=entries,
         diff_ids=diff_ids,
         exact_empty=exact,
         config=inspect.get("Config") or {},
+        store="containerd" if containerd else "classic",
+        size_kind="disk" if containerd else "content",
+        compressed_size=None,
+        engine_size=engine_size,
+        platform=platform or _platform_of(inspect),
     )
+
+
+def _platform_of(inspect: dict) -> str | None:
+    if not inspect.get("Os") or not inspect.get("Architecture"):
+        return None
+    return "/".join(str(p) for p in (inspect["Os"], inspect["Architecture"], inspect.get("Variant")) if p)
+
+
+def apply_archive_sizes(layers: ImageLayers, archive) -> None:
+    """Content sizes from the layers' files and compressed sizes from the manifest, on the
+    containerd store (the classic store's own sizes are content sizes already)."""
+    if layers.store != "containerd":
+        return
+    for entry in layers.entries:
+        index = entry.layer_index
+        if index is None or index >= len(archive.layers):
+            continue
+        entry.size = archive.layers[index].file_bytes
+        if archive.compressed and index < len(archive.blob_sizes):
+            entry.compressed_size = archive.blob_sizes[index]
+    layers.size = sum(archive.layers[entry.layer_index].file_bytes for entry in layers.entries
+                      if entry.layer_index is not None and entry.layer_index < len(archive.layers))
+    layers.size_kind = "content"
+    layers.compressed_size = archive.compressed_size
 
 
 # --- tying history entries to Dockerfile instructions -------------------------------------------------

@@ -27,7 +27,7 @@ from msb_tui.image.filetree import (
     stack_layers,
     tree_at,
 )
-from msb_tui.image.layers import ImageLayers, attribute, link_build_steps, read_layers
+from msb_tui.image.layers import ImageLayers, apply_archive_sizes, attribute, link_build_steps, read_layers
 from msb_tui.image.leaks import Leak, find_leaks, secret_leaks
 from msb_tui.image.waste import WasteReport, compute_waste
 
@@ -101,6 +101,11 @@ class ImageReport:
             "id": self.layers.image_id,
             "tags": self.layers.tags,
             "size": self.layers.size,
+            "size_kind": self.layers.size_kind,
+            "compressed_size": self.layers.compressed_size,
+            "engine_size": self.layers.engine_size,
+            "image_store": self.layers.store,
+            "platform": self.layers.platform,
             "layer_count": len(self.layers.diff_ids),
             "exact_empty_layers": self.layers.exact_empty,
             "layers": self.layer_rows(),
@@ -147,11 +152,14 @@ def analyze_image(
     build_args: dict[str, str] | None = None,
     with_files: bool = True,
     build_model=None,
+    platform: str | None = None,
 ) -> ImageReport:
     """Analyse ``image`` on the engine; with ``dockerfile`` (text or path) tie layers to its lines,
     and with ``build_model`` (the ``BuildModel`` of the build that made it) to its steps."""
-    archive = export_image(client, image) if with_files else None
-    layers = read_layers(client, image, config=archive.config if archive else None)
+    archive = export_image(client, image, platform=platform) if with_files else None
+    layers = read_layers(client, image, config=archive.config if archive else None, platform=platform)
+    if archive is not None:
+        apply_archive_sizes(layers, archive)
     report = ImageReport(name=image, layers=layers, archive=archive, target=target)
     if archive is not None:
         report.stacked = stack_layers(archive.layers)
@@ -166,6 +174,15 @@ def analyze_image(
         if build_model is not None:
             link_build_steps(layers, build_model)
     return report
+
+
+def content_size(client, image: str) -> int:
+    """The bytes of the files in ``image``'s layers, on either image store: the engine's own Size on
+    the classic store; on the containerd store (whose Size is compressed) the layers are read."""
+    inspect = client.inspect_image(image)
+    if not inspect.get("Descriptor"):  # the classic store
+        return int(inspect.get("Size") or 0)
+    return sum(layer.file_bytes for layer in export_image(client, image).layers)
 
 
 def attribute_from_dockerfile(client, layers: ImageLayers, text: str, target: str | None, build_args: dict | None) -> None:

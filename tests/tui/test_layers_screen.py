@@ -56,9 +56,7 @@ def tiny_image(docker_api, tmp_path, tmp_path_factory, monkeypatch):
 
 
 @pytest.mark.engine
-async def test_layers_view_of_a_real_image(tiny_image, docker_api, engine_lane, request):
-    if engine_lane.containerd_store:  # history sizes there are the snapshot's disk use (307.2 kB for 300 kB)
-        request.applymarker(pytest.mark.xfail(strict=True, reason="content sizes on the containerd store: issue 12 item 5"))
+async def test_layers_view_of_a_real_image(tiny_image, docker_api):
     context, image = tiny_image
     app = MsbApp(LaunchOptions(path=context))
     async with app.run_test(size=(140, 40)) as pilot:

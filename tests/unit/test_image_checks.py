@@ -23,7 +23,8 @@ def _report(name: str, layers: list[bytes], size: int | None = None):
     archive = read_image_archive(io.BytesIO(legacy_archive(layers)))
     stacked = stack_layers(archive.layers)
     waste = compute_waste(archive.layers, stacked)
-    image_layers = SimpleNamespace(size=size if size is not None else waste.final_bytes, entries=[], config={})
+    image_layers = SimpleNamespace(size=size if size is not None else waste.final_bytes, entries=[], config={},
+                                   size_kind="content", compressed_size=None)
     return SimpleNamespace(name=name, archive=archive, stacked=stacked, waste=waste, layers=image_layers, leaks=[])
 
 

@@ -241,7 +241,12 @@ class LayersScreen(Screen):
         if not self.image.startswith("sha256:"):
             out.append(f"  {layers.image_id[7:19]}", style="dim")
         count = len(layers.diff_ids)
-        out.append(f"  {human(layers.size)} in {count} layer{'' if count == 1 else 's'}")
+        kind = "content" if layers.size_kind == "content" else "on disk"
+        out.append(f"  {human(layers.size)} {kind}")
+        if layers.compressed_size is not None:
+            out.append(f", {human(layers.compressed_size)} compressed")
+        out.append(f" in {count} layer{'' if count == 1 else 's'}")
+        out.append(f"  {layers.store} store", style="dim")
         waste = report.waste
         if waste is not None:
             style = "green" if waste.efficiency >= 0.95 else "yellow" if waste.efficiency >= 0.8 else "bold red"
@@ -289,7 +294,8 @@ class LayersScreen(Screen):
         narrow = (self.size.width or 80) < 110
         bar_width = 6 if narrow else 12
         table.clear(columns=True)
-        for label, width in (("#", 3), ("size", 10), ("", bar_width), ("stage", 10 if narrow else 16),
+        kind = "content" if self.report is None or self.report.layers.size_kind == "content" else "on disk"
+        for label, width in (("#", 3), (kind, 10), ("", bar_width), ("stage", 10 if narrow else 16),
                              ("line", 4), ("build", 6), ("instruction", None)):
             table.add_column(label, width=width)
         return bar_width
@@ -491,6 +497,7 @@ class LayersScreen(Screen):
     def _build_stages(self, stages: list[str]) -> None:
         """Build each stage as the target (BuildKit reuses the cache) and read its image size."""
         from msb_tui.builds.model import BuildModel
+        from msb_tui.image.report import content_size
 
         app = self.app
 
@@ -534,7 +541,7 @@ class LayersScreen(Screen):
                 tell(stage, state="failed", error=model.error or "no image produced")
                 continue
             try:
-                size = int(client.inspect_image(image_id).get("Size") or 0)
+                size = content_size(client, image_id)  # comparable with the final image's content size
             except Exception as failure:  # noqa: BLE001
                 tell(stage, state="failed", error=str(failure))
                 continue
