@@ -30,6 +30,12 @@ class RecordingSummary:
     duration: float | None
     image_id: str | None = None
     error: str | None = None
+    engine: Any = None  # msb_tui.engine.info.EngineInfo of the engine that ran the build
+
+    @property
+    def engine_label(self) -> str:
+        """``Docker 28.5.2 · BuildKit 0.25 · containerd store``; what old recordings knew."""
+        return self.engine.summary() if self.engine is not None else "engine unknown"
 
     @property
     def date(self) -> str:
@@ -67,6 +73,7 @@ def _first_message_time(path: Path) -> float | None:
 def summarize(path: Path) -> RecordingSummary:
     """Header + footer of one recording; never raises for a damaged file (outcome says so)."""
     from msb_tui.builds.recording import RecordingError, read_inputs
+    from msb_tui.engine.info import EngineInfo
 
     path = Path(path)
     try:
@@ -103,6 +110,7 @@ def summarize(path: Path) -> RecordingSummary:
         duration=duration,
         image_id=image,
         error=str(error) if error else None,
+        engine=EngineInfo.from_record(inputs.get("engine")),
     )
 
 
@@ -240,8 +248,8 @@ def run(args: argparse.Namespace) -> int:
                             "delta": d.delta} for d in result.stages],
             }, indent=2))
             return 0
-        print(f"A: {a.name}  ({result.a.outcome}, {seconds(result.wall[0])})")
-        print(f"B: {b.name}  ({result.b.outcome}, {seconds(result.wall[1])})")
+        print(f"A: {a.name}  ({result.a.outcome}, {seconds(result.wall[0])}, {plain(result.a.engine_label)})")
+        print(f"B: {b.name}  ({result.b.outcome}, {seconds(result.wall[1])}, {plain(result.b.engine_label)})")
         print(f"{'stage':<24}{'A time':>9}{'B time':>9}{'Δ':>10}  {'A cache':<16}{'B cache':<16}")
         for diff in result.stages:
             print(f"{plain(diff.name)[:23]:<24}{seconds(diff.a.duration if diff.a else None):>9}"
@@ -253,7 +261,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     summaries = list_recordings(args.dir)
     if args.json:
-        print(json.dumps([{**{k: v for k, v in vars(s).items() if k != "path"}, "path": str(s.path)}
+        print(json.dumps([{**{k: v for k, v in vars(s).items() if k not in ("path", "engine")}, "path": str(s.path),
+                           "engine": s.engine.to_record() if s.engine is not None else None}
                           for s in summaries], indent=2))
         return 0
     if not summaries:
@@ -261,8 +270,8 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"no recorded builds in {args.dir or recordings_dir()}")
         return 0
-    print(f"{'date (UTC)':<20} {'outcome':<10} {'duration':>9}  {'target':<14} file")
+    print(f"{'date (UTC)':<20} {'outcome':<10} {'duration':>9}  {'target':<14} {'engine':<52} file")
     for s in summaries:
         print(f"{s.date:<20} {s.outcome:<10} {seconds(s.duration):>9}  {plain(s.target or '(default)')[:14]:<14} "
-              f"{s.path.name}")
+              f"{plain(s.engine_label)[:52]:<52} {s.path.name}")
     return 0

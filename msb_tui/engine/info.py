@@ -9,7 +9,8 @@ shows ``summary()``, and ``msb-tui engine status`` prints ``describe()``.
 - The engine does not report its BuildKit version over the Engine API (``docker buildx inspect``
   asks BuildKit over gRPC and gets ``v0.0.0+unknown`` from Debian's builds and a guess
   ``v0.8+unknown`` from 20.10), so it is taken from the Docker release, which pins one BuildKit
-  minor version: Docker 20.10 ships BuildKit 0.8, 28.5 ships 0.25 (moby's vendor.mod).
+  minor version: Docker 20.10 ships BuildKit 0.8, 28.5 ships 0.25 (the table the plan uses,
+  ``msb_tui.analysis.versions``).
 """
 
 from __future__ import annotations
@@ -18,14 +19,6 @@ import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-# Docker release (major, minor) -> the BuildKit minor version it vendors (moby's vendor.mod).
-BUILDKIT_OF_DOCKER: dict[tuple[int, int], str] = {
-    (18, 9): "0.3", (19, 3): "0.6", (20, 10): "0.8",
-    (23, 0): "0.11", (24, 0): "0.11", (25, 0): "0.12", (26, 0): "0.13", (26, 1): "0.13",
-    (27, 0): "0.14", (27, 1): "0.15", (27, 2): "0.15", (27, 3): "0.16", (27, 4): "0.17", (27, 5): "0.18",
-    (28, 0): "0.20", (28, 1): "0.21", (28, 2): "0.22", (28, 3): "0.23", (28, 4): "0.24", (28, 5): "0.25",
-    (29, 0): "0.26", (29, 1): "0.26",
-}
 CONTAINERD_SNAPSHOTTER = "io.containerd.snapshotter.v1"
 
 
@@ -101,16 +94,12 @@ def _release(version: str) -> tuple[int, int] | None:
 
 
 def buildkit_of(docker_version: str) -> str:
-    """The BuildKit minor version a Docker release ships ("" when unknown)."""
-    release = _release(docker_version)
-    if release is None:
-        return ""
-    if release in BUILDKIT_OF_DOCKER:
-        return BUILDKIT_OF_DOCKER[release]
-    older = [key for key in BUILDKIT_OF_DOCKER if key <= release]
-    if older and release[0] == max(older)[0]:
-        return BUILDKIT_OF_DOCKER[max(older)]  # a newer minor of a known major: at least this
-    return ""
+    """The BuildKit minor version a Docker release ships ("0.25"; "" when unknown), from the table
+    the plan uses too (``msb_tui.analysis.versions.ENGINE_BUILDKIT``)."""
+    from msb_tui.analysis.versions import engine_buildkit
+
+    found = engine_buildkit(docker_version)
+    return f"{found[0]}.{found[1]}" if found else ""
 
 
 def image_store_of(info: dict) -> tuple[str, str]:

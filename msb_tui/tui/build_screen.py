@@ -177,11 +177,29 @@ class BuildColumn(Vertical):
         self._source_text = source.dockerfile_text
         self._context_progress = None
         source.context_progress = self._on_context_progress
+        self._engine = ""
+        client = getattr(source, "client", None)
+        if client is not None:  # a live build: say which engine it runs on (two requests: off the UI thread)
+            self.run_worker(lambda: self._learn_engine(client), thread=True, group="engine-info", exit_on_error=False)
         feed = BuildFeed(source, self.model, lambda batch: self.post_message(BuildProgressed(batch, feed)))
         self.feed = feed
         self._refresh_figures()
         self.post_message(BuildStarted(self.model, self.run.title))
         self.run_worker(feed.run, thread=True, group="build", name=f"build:{self.run.title}", exit_on_error=False)
+
+    def _learn_engine(self, client) -> None:
+        from msb_tui.backends.engine_api import engine_info
+
+        info = engine_info(client)
+        if info.version:
+            label = info.summary() + (f" at {info.host}" if info.host else "")
+            self.app.call_from_thread(self._show_engine, label)
+
+    def _show_engine(self, label: str) -> None:
+        self._engine = label
+        if self.is_attached and self.feed is not None:
+            with self.feed.lock:
+                self._refresh_figures()
 
     def cancel(self) -> None:
         if self.feed is not None and self.feed.running:
@@ -293,7 +311,7 @@ class BuildColumn(Vertical):
         """Header, timeline and graph states from the model (call under the feed lock)."""
         model = self.model
         self._most_at_once = max(self._most_at_once, len(model.running_steps()))
-        header = header_data(model, self.run.title, self._context_note())
+        header = header_data(model, self.run.title, self._context_note(), getattr(self, "_engine", ""))
         if self._most_at_once > header.max_parallel:  # totals() counts finished steps only
             header = replace(header, max_parallel=self._most_at_once)
         self.query_one(BuildHeader).update_data(header)

@@ -24,7 +24,7 @@ COPY --from=work /made-by-work /made-by-work
 
 
 @pytest.mark.engine
-async def test_build_then_layers(docker_api, offline_images, tmp_path):
+async def test_build_then_layers(docker_api, offline_images, tmp_path, engine_lane):
     from msb_tui.tui.build_screen import BuildScreen
 
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)
@@ -45,6 +45,12 @@ async def test_build_then_layers(docker_api, offline_images, tmp_path):
                     break
             model = app.last_model
             assert model is not None and model.status == "succeeded", getattr(model, "error", None)
+            # The header says which engine the build ran on: version, BuildKit, store and address.
+            from msb_tui.tui.widgets.build_header import BuildHeader
+
+            header = app.screen.query_one(BuildHeader).render().plain
+            assert f"on Docker {docker_api.version()['Version']} · BuildKit " in header, header
+            assert f"at {engine_lane.host}" in header, header
             states = {stage.name: stage.state for stage in model.stages}
             assert states["unused"] == "skipped" and states["work"] in ("done", "cached")
             built = app.last_image

@@ -21,8 +21,7 @@ def test_buildkit_version_of_each_docker_release():
     assert buildkit_of("20.10.24+dfsg1") == "0.8"
     assert buildkit_of("28.5.2+dfsg4") == "0.25"
     assert buildkit_of("26.1.5+dfsg1") == "0.13"
-    assert buildkit_of("28.9.0") == "0.25"  # a later 28.x: at least what 28.5 ships
-    assert buildkit_of("35.0.0") == "" and buildkit_of("") == ""
+    assert buildkit_of("not a version") == "" and buildkit_of("") == ""
 
 
 def test_status_lines_say_everything():

@@ -50,7 +50,7 @@ class HistoryScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#recordings", DataTable)
-        table.add_columns("", "date (UTC)", "outcome", "duration", "target", "file")
+        table.add_columns("", "date (UTC)", "outcome", "duration", "target", "file", "engine")
         self.query_one("#comparison", DataTable).display = False
         self.action_reload()
         table.focus()
@@ -67,6 +67,7 @@ class HistoryScreen(Screen):
                 Text(seconds(summary.duration), justify="right"),
                 Text(plain(summary.target or "(default)")),
                 Text(plain(summary.path.name)),
+                Text(plain(summary.engine_label), style="dim"),
                 key=str(summary.path),
             )
         self._status()

@@ -27,9 +27,10 @@ class HeaderData:
     steps: int = 0
     image_id: str | None = None
     note: str = ""  # e.g. "cancelling…", a plan mismatch count
+    engine: str = ""  # which engine the build runs on: "Docker 28.5.2 · BuildKit 0.25 · ... at unix://..."
 
 
-def header_data(model, title: str, note: str = "") -> HeaderData:
+def header_data(model, title: str, note: str = "", engine: str = "") -> HeaderData:
     """Headline figures from a ``BuildModel`` (call under the feed lock)."""
     totals = model.totals()
     return HeaderData(
@@ -43,6 +44,7 @@ def header_data(model, title: str, note: str = "") -> HeaderData:
         steps=totals.steps,
         image_id=model.image_id,
         note=note,
+        engine=engine,
     )
 
 
@@ -121,4 +123,7 @@ class BuildHeader(Widget):
         if data.note:
             line.append("  ")
             line.append_text(safe_text(data.note, keep_colours=False))
+        if data.engine:
+            line.append("  on ", style=label)
+            line.append_text(safe_text(data.engine, keep_colours=False))
         return line
