@@ -83,3 +83,27 @@ def demos() -> Path:
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+_LANE_TIMES: dict[str, list[float]] = {}
+
+
+def pytest_runtest_logreport(report):
+    """Add up each engine lane's test time (setup, call and teardown), for the summary below."""
+    lane = next((key[len("lane_"):] for key in report.keywords if key.startswith("lane_")), None)
+    if lane is not None:
+        totals = _LANE_TIMES.setdefault(lane, [0, 0.0, 0])
+        totals[1] += report.duration
+        if report.when == "call":
+            totals[0] += 1
+        if report.failed:
+            totals[2] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per engine lane: how many real-engine tests ran there and how long they took."""
+    if not _LANE_TIMES:
+        return
+    terminalreporter.section("engine lanes")
+    for lane, (count, seconds, failed) in _LANE_TIMES.items():
+        terminalreporter.write_line(f"{lane:<11} {count:>4} tests  {seconds:7.1f} s  {failed} failed")
