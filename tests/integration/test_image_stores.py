@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from msb_tui.image.report import analyze_image, content_size
 pytestmark = pytest.mark.engine
 
 PREFIX = "msb-test-stores"
+RUN = uuid.uuid4().hex[:12]  # tags unique per run: other worktrees test on the same engines
 DOCKERFILE = "FROM scratch\nCOPY big.bin /app.bin\nCOPY small.txt /app.bin\nCOPY dir/ /dir/\n"
 CONTENT = [300_000, 6, 32]  # the file bytes each layer adds
 
@@ -30,7 +32,7 @@ def sized_image(docker_api, tmp_path):
     (tmp_path / "small.txt").write_text("small\n")
     (tmp_path / "dir").mkdir()
     (tmp_path / "dir" / "f").write_text("x" * 32)
-    tag = f"{PREFIX}/sized:1"
+    tag = f"{PREFIX}/sized:{RUN}"
     stream = start_build(docker_api, BuildRequest(context=tmp_path, tags=(tag,)), record=False)
     assert next((e for e in stream if isinstance(e, ImageBuilt)), None), "the image did not build"
     yield tag
@@ -81,7 +83,7 @@ def multi_platform_image(engine_lane, docker_api, tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM scratch\nARG TARGETARCH\nCOPY hello-${TARGETARCH}.txt /hello.txt\n")
     (tmp_path / "hello-amd64.txt").write_text("amd\n")
     (tmp_path / "hello-arm64.txt").write_text("arm64!\n")
-    tag = f"{PREFIX}/multi:1"
+    tag = f"{PREFIX}/multi:{RUN}"
     build = subprocess.run(
         [docker, "buildx", "build", "--platform", "linux/amd64,linux/arm64", "--provenance=mode=min", "-t", tag, str(tmp_path)],
         capture_output=True, text=True, timeout=300,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Static, Tree
@@ -21,7 +23,9 @@ COPY ["hostile.txt", "/[bold][@click=app.quit]y[b]"]
 COPY ["hostile.txt", "/[bold]x[/]y"]
 COPY weird/ /weird/
 """
-TAG = "msb-test-tui/layers:latest"
+# Unique per run: several worktrees run this test at once on the same shared engines, and each
+# removes its tag at the end (seen: one run's removal broke another's layers view).
+TAG = f"msb-test-tui/layers:{uuid.uuid4().hex[:12]}"
 
 
 def test_ratio_sentence_and_bars():
