@@ -24,8 +24,9 @@ CONTENT = [300_000, 6, 32]  # the file bytes each layer adds
 
 @pytest.fixture
 def sized_image(docker_api, tmp_path):
+    from msb_tui.backends import open_backend
     from msb_tui.builds.events import ImageBuilt
-    from msb_tui.builds.runner import BuildRequest, start_build
+    from msb_tui.builds.inputs import BuildInputs
 
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)
     (tmp_path / "big.bin").write_bytes(bytes(range(256)) * 1171 + b"\1" * 224)  # 300,000 bytes
@@ -33,7 +34,7 @@ def sized_image(docker_api, tmp_path):
     (tmp_path / "dir").mkdir()
     (tmp_path / "dir" / "f").write_text("x" * 32)
     tag = f"{PREFIX}/sized:{RUN}"
-    stream = start_build(docker_api, BuildRequest(context=tmp_path, tags=(tag,)), record=False)
+    stream = open_backend("engine", client=docker_api, record=False).start(BuildInputs(context=tmp_path, tags=(tag,)))
     assert next((e for e in stream if isinstance(e, ImageBuilt)), None), "the image did not build"
     yield tag
     docker_api.remove_image(tag, force=True)
