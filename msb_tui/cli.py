@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "ship": "ship",
     "registry": "registry",
     "history": "history",
+    "watch": "watch",
     "demo": "demo",
     "demo-images": "demo_images",
     "serve": "serve",

@@ -20,6 +20,7 @@ BACKENDS: dict[str, str] = {
     "engine": "msb_tui.backends.engine_api:EngineApiBackend",  # BuildKit through POST /build?version=2
     "classic": "msb_tui.backends.classic:ClassicBackend",  # the classic builder, POST /build?version=1
     "buildx": "msb_tui.backends.buildx:BuildxBackend",  # any buildx builder, docker buildx build --progress=rawjson
+    "history": "msb_tui.backends.history:HistoryBackend",  # a build the builder remembers, or one running now
     "replay": "msb_tui.backends.replay:ReplayBackend",  # a recording made by msb-tui
     "ci-log": "msb_tui.backends.ci_log:CiLogBackend",  # a saved --progress=plain log
 }

@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -236,28 +236,7 @@ class BuildxSource(Source):
         text_tail: deque[str] = deque(maxlen=40)
         outcome, image_id, error = "failed", None, None
         try:
-            for raw in process.stderr:
-                now = time.time()
-                line = raw.rstrip(b"\r\n")
-                if masker is not None:
-                    line = masker.line(line)
-                if not line.startswith(b"{"):
-                    text = line.decode("utf-8", "replace")
-                    text_tail.append(text)
-                    if recorder is not None:
-                        recorder.message(now, json.dumps({"stream": text + "\n"}).encode("utf-8"))
-                    yield StreamText(text + "\n", now)
-                    continue
-                try:
-                    message = json.loads(line)
-                except (ValueError, RecursionError):
-                    if recorder is not None:
-                        recorder.message(now, line, valid=False)
-                    yield MalformedMessage("buildx line is not valid JSON", line[:200])
-                    continue
-                if recorder is not None:
-                    recorder.message(now, line)
-                yield from decode_message(message, now)
+            yield from rawjson_events(process.stderr, recorder, masker, text_tail)
             process.wait()
             now = time.time()
             if self._cancel.is_set():
@@ -282,6 +261,35 @@ class BuildxSource(Source):
             process.stderr.close()
             if recorder is not None:
                 recorder.close(outcome, image_id=image_id, error=error)
+
+
+def rawjson_events(lines: Iterable[bytes], recorder: Recorder | None, masker: Masker | None,
+                   text_tail: deque[str]) -> Iterator[EngineEvent]:
+    """Events from buildx's ``--progress=rawjson`` output (also ``history logs``): each JSON line is
+    recorded and decoded, a damaged one is a ``MalformedMessage``, and plain text (warnings, the
+    error summary) is shown and kept in ``text_tail``."""
+    for raw in lines:
+        now = time.time()
+        line = raw.rstrip(b"\r\n")
+        if masker is not None:
+            line = masker.line(line)
+        if not line.startswith(b"{"):
+            text = line.decode("utf-8", "replace")
+            text_tail.append(text)
+            if recorder is not None:
+                recorder.message(now, json.dumps({"stream": text + "\n"}).encode("utf-8"))
+            yield StreamText(text + "\n", now)
+            continue
+        try:
+            message = json.loads(line)
+        except (ValueError, RecursionError):
+            if recorder is not None:
+                recorder.message(now, line, valid=False)
+            yield MalformedMessage("buildx line is not valid JSON", line[:200])
+            continue
+        if recorder is not None:
+            recorder.message(now, line)
+        yield from decode_message(message, now)
 
 
 def _terminate_later(process: subprocess.Popen) -> None:

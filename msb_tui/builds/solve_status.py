@@ -25,7 +25,7 @@ def is_solve_status(message: Any) -> bool:
     return isinstance(message, dict) and any(key in message for key in KEYS) and "id" not in message
 
 
-def _time(value: Any) -> float | None:
+def parse_time(value: Any) -> float | None:
     """RFC 3339 with nanoseconds (Go) -> epoch seconds; absent or Go's zero time -> None."""
     if value is None:
         return None
@@ -87,15 +87,15 @@ def decode_solve_status(status: dict) -> list[EngineEvent]:
             if not isinstance(inputs, list):
                 raise ValueError("vertex inputs are not a list")
             events.append(VertexUpdate(digest, _str(v.get("name")), tuple(_str(i) for i in inputs),
-                                       _time(v.get("started")), _time(v.get("completed")),
+                                       parse_time(v.get("started")), parse_time(v.get("completed")),
                                        bool(v.get("cached")), _str(v.get("error")) or None))
         for s in _list(status, "statuses"):
             events.append(StatusUpdate(_str(s.get("id")), _str(s.get("vertex")), _str(s.get("name")),
-                                       _int(s.get("current")), _int(s.get("total")), _time(s.get("timestamp")),
-                                       _time(s.get("started")), _time(s.get("completed"))))
+                                       _int(s.get("current")), _int(s.get("total")), parse_time(s.get("timestamp")),
+                                       parse_time(s.get("started")), parse_time(s.get("completed"))))
         for log in _list(status, "logs"):
             events.append(LogChunk(_str(log.get("vertex")), _bytes(log.get("data")), _int(log.get("stream")) or 1,
-                                   _time(log.get("timestamp"))))
+                                   parse_time(log.get("timestamp"))))
         for w in _list(status, "warnings"):
             detail = w.get("detail") or []
             if not isinstance(detail, list):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -227,10 +228,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dir", type=Path, help="recordings folder (default: the state folder's recordings)")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="compare two recordings per stage")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--builder", nargs="?", const="", default=None, metavar="NAME",
+                        help="list the builds a buildx builder remembers, whoever started them (NAME omitted: the "
+                             "current builder); with REF, open that build (progress, stages, summary)")
+    parser.add_argument("ref", nargs="?", metavar="REF", help="with --builder: the build to open")
+    parser.add_argument("--host", help="with --builder: engine address for the docker CLI")
 
 
 def run(args: argparse.Namespace) -> int:
     from msb_tui.sanitize import plain
+
+    if args.builder is not None:
+        from msb_tui.commands.builder_history import run_builder_history
+
+        return run_builder_history(args)
+    if args.ref is not None:
+        print("msb-tui history: REF needs --builder (recordings are listed by file)", file=sys.stderr)
+        return 2
 
     if args.compare:
         a, b = args.compare

@@ -1,0 +1,66 @@
+"""``msb-tui watch [REF]``: follow a build running on a builder, whoever started it, live."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "follow a build that is running on a builder now (docker build in another terminal, compose, CI), live"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("ref", nargs="?", metavar="REF",
+                        help="the build ('docker buildx history ls' lists them); default: the most recent running "
+                             "build, or the next one to start")
+    parser.add_argument("--builder", default=None, metavar="NAME", help="the builder (default: BUILDX_BUILDER, else the current one)")
+    parser.add_argument("--host", help="engine address for the docker CLI (default: DOCKER_HOST, the docker context)")
+    parser.add_argument("--no-wait", action="store_true", help="fail at once when no build is running")
+    parser.add_argument("--progress", choices=("plain", "json"), default="plain", help="progress output format")
+
+
+def open_history_build(args: argparse.Namespace, *, wait: bool, command: str):
+    """(source, model) of a build from the builder's history, or an exit status after saying why."""
+    from msb_tui.backends import open_backend
+    from msb_tui.backends.buildx import BuildxUnavailable
+    from msb_tui.backends.history import HistoryError
+    from msb_tui.builds.model import BuildModel
+    from msb_tui.commands.build import EXIT_FAILED, EXIT_NO_ENGINE
+    from msb_tui.commands.replay import analysis_for_recording
+
+    try:
+        backend = open_backend("history", ref=args.ref, builder=args.builder, host=args.host, wait=wait)
+    except BuildxUnavailable as error:
+        print(f"msb-tui {command}: {error}", file=sys.stderr)
+        return None, EXIT_NO_ENGINE
+    source = backend.start()
+    if wait and args.ref is None:
+        print("msb-tui watch: waiting for a build to start on the builder (Ctrl+C to stop) ...", file=sys.stderr)
+    try:
+        found = source.prepare()
+    except HistoryError as error:
+        print(f"msb-tui {command}: {error}", file=sys.stderr)
+        return None, EXIT_FAILED
+    except KeyboardInterrupt:
+        return None, 130
+    if not found:
+        print(f"msb-tui {command}: no build is running on the builder", file=sys.stderr)
+        return None, EXIT_FAILED
+    inputs = source.inputs()
+    print(f"msb-tui {command}: build {source.ref} ({inputs.get('name') or 'unnamed'}), "
+          f"{source.record.status.lower()}", file=sys.stderr)
+    return source, BuildModel(analysis_for_recording(inputs))
+
+
+def run(args: argparse.Namespace) -> int:
+    from msb_tui.commands.build import consume, exit_status
+
+    source, model = open_history_build(args, wait=not args.no_wait, command="watch")
+    if source is None:
+        return model
+    try:
+        status = consume(source, model, progress=args.progress)
+    except KeyboardInterrupt:
+        source.cancel()
+        print("\nmsb-tui watch: stopped following (the build goes on on the builder)", file=sys.stderr)
+        return 130
+    return exit_status(status)
