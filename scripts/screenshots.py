@@ -242,7 +242,7 @@ def _browser_shots() -> None:
             print("  browser-tour.png")
         with driver.serve(["--demo", "seed-example"], cwd=REPO, log_dir=Path(logs)) as served:
             page = driver.open_page(instance, served.url(), width=1600, height=900)
-            driver.wait_for_text(page, "builds 3/4 stages")
+            driver.wait_for_text(page, "3/4 stages, 3 waves")
             page.wait_for_timeout(1000)
             page.screenshot(path=str(OUT / "browser-graph.png"))
             print("  browser-graph.png")

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 def test_page_loads_and_keys_reach_the_app(serve, page_of):
     served = serve(["--demo", "seed-example"])
     page = page_of(served.url("?fontsize=18"))
-    wait_for_text(page, "seed-example", "builds 3/4 stages")
+    wait_for_text(page, "seed-example", "3/4 stages, 3 waves")
     assert page.title() == "msb-tui — seed-example"
     assert page.get_attribute("#terminal", "data-font-size") == "18"
     focus_terminal(page)
@@ -58,7 +58,7 @@ def test_without_the_token_the_server_refuses(serve, page_of):
 def test_the_session_limit_holds_and_says_why(serve, page_of):
     served = serve(["--demo", "seed-example", "--max-sessions", "1"])
     first = page_of(served.url())
-    wait_for_text(first, "builds 3/4 stages")
+    wait_for_text(first, "3/4 stages, 3 waves")
     second = page_of(served.url())
     assert "session refused: 1 of 1 browser sessions are open" in second.inner_text("body")
     first.close()
@@ -67,4 +67,4 @@ def test_the_session_limit_holds_and_says_why(serve, page_of):
         second.reload()
         if "session refused" not in second.inner_text("body"):
             break
-    wait_for_text(second, "builds 3/4 stages")
+    wait_for_text(second, "3/4 stages, 3 waves")
