@@ -166,7 +166,7 @@ async def shot_layers(size) -> None:
     text = (DEMOS / "go" / "Dockerfile").read_text()
     request = BuildInputs(context=DEMOS / "go", build_args=offline_build_args(text), tags=(SCREENS_TAG,))
     image = None
-    for event in open_backend("engine", client=client, record=False).start(request):
+    for event in open_backend("engine", client=client, record=True).start(request):
         if isinstance(event, ImageBuilt):
             image = event.image_id
         elif isinstance(event, BuildFailed):

@@ -200,12 +200,13 @@ class LayersScreen(Screen):
         built_here = self.model is not None and getattr(self.model, "image_id", None) == image_id
         origin = origin_of(image_id, with_model=not built_here)
         if origin is not None:
-            self.tie_note = f"lines: stage {origin.target_label}, from the recorded build"
+            where = f"stage {origin.target}" if origin.target else "the last stage"
+            self.tie_note = f"lines: {where}, from the recorded build"
             return origin.dockerfile_text, origin.target, origin.build_args, self.model if built_here else origin.model
         text = getattr(app, "dockerfile_text", None) or None
         if text and (built_here or self.target):
             target = self.target or getattr(getattr(self.model, "analysis", None), "target_name", None)
-            self.tie_note = f"lines: stage {target or 'the last stage'}"
+            self.tie_note = f"lines: {'stage ' + target if target else 'the last stage'}"
             return text, target, dict(getattr(app, "build_args", {}) or {}), self.model
         self.tie_note = "lines: unknown (no recording of the build that made this image)"
         return None, None, {}, None
