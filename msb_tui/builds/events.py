@@ -60,6 +60,7 @@ class BuildWarning:
     level: int = 0
     detail: tuple[str, ...] = ()
     url: str = ""
+    line: int | None = None  # the Dockerfile line it is about (its first source range), when given
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,6 +104,10 @@ class BuildModel:
                 return self._finish(BuildStatus.CANCELLED)
             case BuildWarning():
                 self.warnings.append(event)
+                stage = self._stage_at_line(event.line) or self._stage_of_vertex(event.vertex)
+                if stage is not None:
+                    stage.warnings.append(event)
+                    return [StageChanged(stage)]
             case StreamText():
                 text = event.text.rstrip("\n")
                 if text.strip():
@@ -111,6 +115,21 @@ class BuildModel:
             case MalformedMessage():
                 self.malformed += 1
         return []
+
+    def _stage_at_line(self, line: int | None) -> StageRun | None:
+        """The stage whose lines hold ``line`` (BuildKit's build checks point at a line)."""
+        if line is None or self.analysis is None:
+            return None
+        for stage in getattr(self.analysis, "stages", []):
+            if stage.line_start <= line <= stage.line_end:
+                return next((run for run in self.stages if run.index == stage.index), None)
+        return None
+
+    def _stage_of_vertex(self, vertex: str) -> StageRun | None:
+        step = self.steps.get(vertex)
+        if step is None or step.stage is None:
+            return None
+        return next((run for run in self.stages if run.name == step.stage), None)
 
     def _seen(self, t: float | None) -> None:
         if t is not None and (self._latest is None or t > self._latest):

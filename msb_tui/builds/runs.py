@@ -103,6 +103,7 @@ class StageRun:
     completed: float | None = None
     needed: bool = True  # the plan needs it (False: skipped)
     announced: bool = False  # the engine announced at least one step named after it
+    warnings: list = field(default_factory=list, repr=False)  # BuildKit's build checks on its lines
 
     @property
     def duration(self) -> float | None:

@@ -100,8 +100,11 @@ def decode_solve_status(status: dict) -> list[EngineEvent]:
             detail = w.get("detail") or []
             if not isinstance(detail, list):
                 raise ValueError("warning detail is not a list")
+            ranges = w.get("ranges") or []
+            start = (ranges[0] or {}).get("start") if isinstance(ranges, list) and ranges and isinstance(ranges[0], dict) else None
+            line = _int(start.get("line")) if isinstance(start, dict) else 0
             events.append(BuildWarning(_str(w.get("vertex")), _text(w.get("short")), _int(w.get("level")),
-                                       tuple(_text(d) for d in detail), _str(w.get("url"))))
+                                       tuple(_text(d) for d in detail), _str(w.get("url")), line or None))
         return events
     except (ValueError, TypeError, OverflowError, binascii.Error) as error:
         raw = json.dumps(status, default=str)[:200].encode("utf-8", "replace")

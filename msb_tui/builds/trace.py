@@ -7,7 +7,8 @@ Each aux is a ``moby.buildkit.v1.StatusResponse`` (moby/buildkit api/services/co
                    progressGroup=8 (not decoded)
     VertexStatus:  ID=1, vertex=2, name=3, current=4, total=5, timestamp=6, started=7, completed=8
     VertexLog:     vertex=1, timestamp=2, stream=3, msg=4
-    VertexWarning: vertex=1, level=2, short=3, detail=4 (repeated bytes), url=5, info=6/ranges=7 (not decoded)
+    VertexWarning: vertex=1, level=2, short=3, detail=4 (repeated bytes), url=5, info=6 (not decoded),
+                   ranges=7 (repeated pb.Range: start=1, end=2 Position: line=1, character=2)
 
 The message classes are built at import time from the schema below (there is no protoc on these
 machines). Fields we do not declare (progress groups, source info, anything newer BuildKits add)
@@ -70,6 +71,17 @@ _SCHEMA: dict[str, list[tuple[str, int, int, int, str | None]]] = {
         ("short", 3, _BYTES, _OPTIONAL, None),
         ("detail", 4, _BYTES, _REPEATED, None),
         ("url", 5, _STRING, _OPTIONAL, None),
+        ("ranges", 7, _MESSAGE, _REPEATED, f".{_PACKAGE}.Range"),
+    ],
+    # BuildKit's pb.Range / pb.Position (solver/pb/ops.proto): where in the Dockerfile a build
+    # check's warning points.
+    "Position": [
+        ("line", 1, _INT64, _OPTIONAL, None),
+        ("character", 2, _INT64, _OPTIONAL, None),
+    ],
+    "Range": [
+        ("start", 1, _MESSAGE, _OPTIONAL, f".{_PACKAGE}.Position"),
+        ("end", 2, _MESSAGE, _OPTIONAL, f".{_PACKAGE}.Position"),
     ],
     "StatusResponse": [
         ("vertexes", 1, _MESSAGE, _REPEATED, f".{_PACKAGE}.Vertex"),
@@ -135,8 +147,9 @@ def decode_status_response(data: bytes) -> list[EngineEvent]:
         seconds = stamp.seconds
         append(LogChunk(log.vertex, log.msg, log.stream, seconds + stamp.nanos / 1e9 if seconds > 0 else None))
     for w in response.warnings:
+        line = w.ranges[0].start.line if w.ranges and w.ranges[0].start.line > 0 else None
         append(BuildWarning(w.vertex, w.short.decode("utf-8", "replace"), w.level,
-                            tuple(d.decode("utf-8", "replace") for d in w.detail), w.url))
+                            tuple(d.decode("utf-8", "replace") for d in w.detail), w.url, line))
     return events
 
 

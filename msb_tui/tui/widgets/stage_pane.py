@@ -70,6 +70,16 @@ class PaneData:
     started: float | None = None
     completed: float | None = None
     base: str = ""  # e.g. "FROM golang" when known
+    warnings: tuple[str, ...] = ()  # BuildKit's build checks on this stage's lines (untrusted)
+
+
+def warning_line(warning) -> str:
+    """``line 5: FromAsCasing: 'as' and 'FROM' keywords' casing do not match``."""
+    short = warning.short
+    if not warning.line:
+        return short
+    suffix = f" (line {warning.line})"  # BuildKit ends the text with the line: say it once, first
+    return f"line {warning.line}: {short[: -len(suffix)] if short.endswith(suffix) else short}"
 
 
 def step_row(step) -> StepRow:
@@ -109,6 +119,7 @@ def pane_data(stage, tail_lines: int = TAIL_LINES) -> PaneData:
         tail_digest=tail_digest,
         started=stage.started,
         completed=stage.completed,
+        warnings=tuple(warning_line(w) for w in getattr(stage, "warnings", ())),
     )
 
 
@@ -181,6 +192,7 @@ class StagePane(Widget, can_focus=True):
         resized = (
             len(old.steps) != len(data.steps)
             or len(old.tail) != len(data.tail)
+            or len(old.warnings) != len(data.warnings)
             or old.tail_digest != data.tail_digest
             or (old.state == "skipped") != (data.state == "skipped")
         )
@@ -283,6 +295,12 @@ class StagePane(Widget, can_focus=True):
                     line_steps.append(None)
         if not step_lines:
             step_lines.append(Text("waiting for the engine…", style=style("stage-pane--muted")))
+            line_steps.append(None)
+        for warning in data.warnings:  # the engine's build checks on this stage's lines
+            text = Text("⚠ ", style="yellow")
+            text.append_text(safe_text(warning, keep_colours=False))
+            text.truncate(width, overflow="ellipsis")
+            step_lines.append(text)
             line_steps.append(None)
         # Keep the cursor (focused) or the running step (unfocused) visible when the content is
         # taller than the pane may grow. (Decided from max-height, not the current size: auto
