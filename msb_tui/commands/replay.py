@@ -10,7 +10,8 @@ HELP = "replay a recorded build (progress and summary) without an engine"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help="a recording (.jsonl) from msb-tui build")
+    parser.add_argument("file", metavar="FILE", help="a recording (.jsonl) from msb-tui build, or a .dockerbuild bundle "
+                        "('docker buildx history export', or a CI system's build record)")
     parser.add_argument("--speed", type=float, default=None,
                         help="pace as recorded divided by X (e.g. 1 = real time, 10 = ten times faster); default: no waiting")
     parser.add_argument("--progress", choices=("plain", "json"), default="plain", help="progress output format")
@@ -50,6 +51,19 @@ def run(args: argparse.Namespace) -> int:
         print("msb-tui replay: --speed must be positive", file=sys.stderr)
         return EXIT_USAGE
     path = Path(args.file)
+    from msb_tui.backends.bundle import BundleError, is_bundle
+
+    if is_bundle(path):
+        from msb_tui.backends import open_recorded
+        from msb_tui.builds.model import BuildModel
+
+        source = open_recorded(path, args.speed).start()
+        try:
+            model = BuildModel(analysis_for_recording(source.inputs()))
+        except BundleError as error:
+            print(f"msb-tui replay: {error}", file=sys.stderr)
+            return EXIT_FAILED
+        return exit_status(consume(source, model, progress=args.progress, recording=str(path)))
     try:
         model, events = replay_into(path, speed=args.speed)
         status = consume(events, model, progress=args.progress, recording=str(path))

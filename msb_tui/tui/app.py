@@ -147,9 +147,9 @@ class MsbApp(App):
         if self.options.replay is None:
             return ""
         try:
-            from msb_tui.builds.recording import read_inputs
+            from msb_tui.backends import open_recorded
 
-            inputs = read_inputs(self.options.replay)
+            inputs = open_recorded(self.options.replay).start().inputs()
         except Exception:  # noqa: BLE001 - the replay itself reports a bad recording
             return ""
         text = inputs.get("dockerfile_text")
@@ -341,20 +341,21 @@ class MsbApp(App):
     def open_replay(self, path: Path, speed: float | None = 1.0, *, compare: Path | None = None) -> None:
         """Open a recorded build in the build screen, at ``speed`` (None: as fast as possible);
         with ``compare`` (another recording) both replay side by side."""
-        from msb_tui.backends.replay import ReplayBackend, ReplaySource
+        from msb_tui.backends import open_recorded
         from msb_tui.tui.build_screen import BuildScreen
 
         runs = []
         for recording in [path] + ([compare] if compare is not None else []):
+            backend = open_recorded(recording, speed)
             try:
-                inputs = ReplaySource(recording, speed).inputs()
+                inputs = backend.start().inputs()
             except Exception as error:  # RecordingError: truncated/corrupt, with a line number
                 self.notify(plain(str(error)), title="Cannot replay", severity="error", markup=False, timeout=10)
                 return
             analysis = analysis_from_inputs(inputs) or self.analysis
             text = inputs.get("dockerfile_text") if analysis is not self.analysis else self.dockerfile_text
             title = f"replay {Path(recording).name}" + (f" ×{speed:g}" if speed else " (fast)")
-            runs.append({"analysis": analysis, "start": ReplayBackend(recording, speed).start,
+            runs.append({"analysis": analysis, "start": backend.start,
                          "title": title, "dockerfile_text": text})
         first = runs[0]
         self.push_screen(BuildScreen(first["analysis"], first["start"], title=first["title"],

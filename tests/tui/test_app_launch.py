@@ -139,3 +139,20 @@ async def test_replay_without_a_dockerfile_graphs_the_recorded_one(tmp_path, fix
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, GraphScreen)
+
+
+async def test_a_dockerbuild_bundle_opens_like_a_recording(tmp_path, fixtures_dir, monkeypatch):
+    """`msb-tui --replay build.dockerbuild`: the exported build's stages, with its own Dockerfile."""
+    from msb_tui.tui.build_screen import BuildScreen
+
+    monkeypatch.chdir(tmp_path)
+    app = MsbApp(LaunchOptions(path=Path("."), replay=fixtures_dir / "buildx" / "target-a.dockerbuild", speed=None))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [stage.display_name for stage in app.analysis.stages] == ["a", "test", "final"]
+        assert isinstance(app.screen, BuildScreen)
+        model = app.screen.columns[0].model
+        assert model.status.value == "succeeded"
+        assert model.stage("a").state.value == "done" and model.stage("test").state.value == "skipped"
