@@ -230,6 +230,9 @@ class _Canvas:
         self.rows = [[Cell() for _ in range(width)] for _ in range(height)]
         self.dirs = [[0] * width for _ in range(height)]
         self.kinds: list[list[str | None]] = [[None] * width for _ in range(height)]
+        # What each edge of another kind left in a cell: a horizontal run of one kind crossing a
+        # vertical run of another is drawn as a bridge (the horizontal line), not a junction.
+        self.runs: list[list[dict[str, int]]] = [[{} for _ in range(width)] for _ in range(height)]
         self.boxed = [[False] * width for _ in range(height)]
 
     def put(self, x: int, y: int, char: str, role: str, node: str | None = None) -> None:
@@ -244,6 +247,7 @@ class _Canvas:
     def mark(self, x: int, y: int, bits: int, kind: str) -> None:
         if 0 <= x < self.width and 0 <= y < self.height and not self.boxed[y][x]:
             self.dirs[y][x] |= bits
+            self.runs[y][x][kind] = self.runs[y][x].get(kind, 0) | bits
             # Solid wins at junctions so a merge never looks dashed by accident.
             if self.kinds[y][x] is None or kind == EDGE_FROM:
                 self.kinds[y][x] = kind
@@ -271,6 +275,12 @@ class _Canvas:
                 if not bits:
                     continue
                 kind = self.kinds[y][x] or EDGE_FROM
+                runs = self.runs[y][x]
+                across = [k for k, b in runs.items() if b == _LEFT | _RIGHT]
+                if len(runs) == 2 and across and any(b == _UP | _DOWN for b in runs.values()):
+                    kind = across[0]  # two kinds cross here: the horizontal one bridges the other
+                    self.rows[y][x] = Cell(_LINES[kind][0], f"edge-{kind}", None)
+                    continue
                 horizontal, vertical = _LINES[kind]
                 if bits in _JOINS:
                     char = _JOINS[bits]
@@ -357,6 +367,7 @@ def layout_graph(
     # Route edges: out of the source's right side, along its row (or a free corridor row), down a lane
     # in the gap left of the target's column, into the target's left side with an arrow.
     lanes_used: dict[int, int] = {}
+    lane_of: dict[tuple[str, int], int] = {}
     exits_used: dict[str, int] = {}
     entries_used: dict[str, int] = {}
     lane_count = gap - 2
@@ -365,17 +376,22 @@ def layout_graph(
         src, dst = placed[edge.source], placed[edge.target]
         if dst.column <= src.column:
             continue  # cycles only (invalid input); never drawn backwards over boxes
-        exit_index = exits_used.get(edge.source, 0)
-        exits_used[edge.source] = exit_index + 1
-        entry_index = entries_used.get(edge.target, 0)
-        entries_used[edge.target] = entry_index + 1
-        sy = src.y + 1 + exit_index % 2
-        ty = dst.y + 1 + entry_index % 2
+        # FROM leaves and enters a box on its first text row, COPY --from and RUN --mount on the
+        # second, so edges of different kinds never merge into one line (or one arrow).
+        row = 0 if edge.kind == EDGE_FROM else 1
+        exits_used[edge.source] = max(exits_used.get(edge.source, 0), row + 1)
+        entries_used[edge.target] = max(entries_used.get(edge.target, 0), row + 1)
+        sy = src.y + 1 + row
+        ty = dst.y + 1 + row
         sx = src.x + box_width  # first cell right of the source box
         gap_start = col_x(dst.column) - gap
-        lane_index = lanes_used.get(dst.column, 0)
-        lanes_used[dst.column] = lane_index + 1
-        lane_x = gap_start + 1 + lane_index % lane_count
+        # One lane per target and kind: edges that merge there carry the same kind into the same arrow.
+        lane_key = (edge.target, row)
+        if lane_key not in lane_of:
+            lane_index = lanes_used.get(dst.column, 0)
+            lanes_used[dst.column] = lane_index + 1
+            lane_of[lane_key] = lane_index
+        lane_x = gap_start + 1 + lane_of[lane_key] % lane_count
         arrow_x = dst.x - 1
         kind = edge.kind
         row_free = all(
@@ -406,11 +422,11 @@ def layout_graph(
         src = placed[key]
         tee = "╟" if src.node.target and src.node.kind != "image" else "├"
         role = canvas.rows[src.y][src.x].role
-        for index in range(min(count, 2)):
+        for index in {0 if e.kind == EDGE_FROM else 1 for e in edges if e.source == key}:
             canvas.put(src.x + box_width - 1, src.y + 1 + index, tee, role, key)
     for key, count in entries_used.items():
         dst = placed[key]
-        for index in range(min(count, 2)):
+        for index in {0 if e.kind == EDGE_FROM else 1 for e in edges if e.target == key}:
             canvas.put(dst.x - 1, dst.y + 1 + index, ARROW, "arrow", None)
     columns: list[list[str]] = [[] for _ in range(ncols)]
     for key in sorted(placed, key=lambda k: (placed[k].column, placed[k].slot)):

@@ -505,3 +505,20 @@ async def test_the_side_panel_lists_only_the_args_a_stage_uses():
     final = stage_detail(app.analysis, keys["final"], []).plain
     assert "SDK_IMAGE = msb-demo/golang:1.19-bookworm" in build
     assert "SDK_IMAGE" not in final and "1 other global ARG not used by this stage" in final, final
+
+
+def test_from_and_copy_edges_never_merge_into_one_arrow():
+    """Item 11: edges merged at junctions, so FROM and COPY arrows could not be told apart."""
+    from msb_tui.analysis import analyze as analyze_text
+    from msb_tui.tui.graph_layout import edges_from_analysis, layout_graph, nodes_from_analysis
+
+    analysis = analyze_text((DEMOS / "parallel" / "Dockerfile").read_text())
+    edges = edges_from_analysis(analysis)
+    layout = layout_graph(nodes_from_analysis(analysis, {}, edges), edges, box_width=24, gap=6)
+    final = layout.placed["final"]
+    lines = layout.text_lines()
+    from_row, copy_row = lines[final.y + 1], lines[final.y + 2]
+    assert from_row[final.x - 2 : final.x] == "─▶", from_row  # the FROM busybox arrow, solid
+    assert copy_row[final.x - 2 : final.x] == "╌▶", copy_row  # the three COPY --from arrows, dashed
+    roles = {cell.role for row in layout.rows for cell in row[final.x - 3 : final.x - 1]}
+    assert roles <= {"edge-from", "edge-copy", "arrow", ""}, roles
