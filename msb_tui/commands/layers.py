@@ -90,6 +90,11 @@ def analyze(client, image: str, args: argparse.Namespace, with_files: bool = Tru
             platform=getattr(args, "platform", None),
         )
     except docker.errors.NotFound as error:
+        # The containerd image store answers "no such image" where the classic store says
+        # "ambiguous digest string": a short id matching several images is ambiguous either way.
+        if _is_short_id(image) and ambiguous_count(client, image) > 1:
+            print(f"msb-tui: {ambiguous_message(client, image)}", file=sys.stderr)
+            return EXIT_NO_IMAGE
         print(f"msb-tui: no such image {image!r}: {error.explanation or error}", file=sys.stderr)
         return EXIT_NO_IMAGE
     except ValueError as error:  # bad --target or Dockerfile
@@ -109,13 +114,26 @@ def analyze(client, image: str, args: argparse.Namespace, with_files: bool = Tru
         return EXIT_NO_ENGINE
 
 
-def ambiguous_message(client, prefix: str, limit: int = 10) -> str:
-    """Which images a short id matches (the engine only says "ambiguous digest string")."""
+def _is_short_id(text: str) -> bool:
+    short = text.removeprefix("sha256:")
+    return 0 < len(short) < 64 and all(c in "0123456789abcdef" for c in short)
+
+
+def _matching(client, prefix: str) -> list[dict]:
     short = prefix.removeprefix("sha256:").lower()
     try:
-        images = [image for image in client.images(all=True) if image["Id"].removeprefix("sha256:").startswith(short)]
+        return [image for image in client.images(all=True) if image["Id"].removeprefix("sha256:").startswith(short)]
     except Exception:  # noqa: BLE001 - say what we know
-        images = []
+        return []
+
+
+def ambiguous_count(client, prefix: str) -> int:
+    return len(_matching(client, prefix))
+
+
+def ambiguous_message(client, prefix: str, limit: int = 10) -> str:
+    """Which images a short id matches (the engine only says "ambiguous digest string")."""
+    images = _matching(client, prefix)
     lines = [f"{prefix!r} is the start of {len(images) or 'several'} image ids: give more of the id, or a name"]
     for image in images[:limit]:
         tags = [tag for tag in image.get("RepoTags") or [] if tag != "<none>:<none>"]
