@@ -21,7 +21,8 @@ MANIFEST_TYPES = (
 LIST_TYPES = MANIFEST_TYPES[:2]
 DOCKER_HUB = "docker.io"
 _HOST = r"(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+(?::\d+)?|localhost(?::\d+)?|[a-zA-Z0-9-]+:\d+)"
-_NAME = re.compile(rf"(?:{_HOST}/)?[a-z0-9._-]+(?:/[a-z0-9._-]+)*")
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"  # docker's path component
+_NAME = re.compile(rf"(?:{_HOST}/)?{_COMPONENT}(?:/{_COMPONENT})*")
 
 
 class RegistryError(Exception):

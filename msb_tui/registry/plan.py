@@ -97,7 +97,7 @@ def parse_bandwidth(text: str) -> float:
         raise ValueError(f"not a bandwidth: {text!r} (try 100Mbit or 12.5MB)")
     number, prefix, unit = float(match.group(1)), match.group(2).lower(), match.group(3) or "bit"
     scale = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}[prefix]
-    per_second = number * scale / (8 if unit.lower().startswith("b") and unit[0] == "b" else 1)
+    per_second = number * scale / (8 if unit[0] == "b" else 1)  # lower-case b: bits; B: bytes
     if per_second <= 0:
         raise ValueError("bandwidth must be above 0")
     return per_second

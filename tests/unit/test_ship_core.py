@@ -31,7 +31,7 @@ def test_references_split_as_docker_splits_them(text, expected):
     assert (ref.registry, ref.repository, ref.tag) == expected
 
 
-@pytest.mark.parametrize("text", ["", "UPPER/case", "a:b:c:d", "x:tag with space"])
+@pytest.mark.parametrize("text", ["", "UPPER/case", "a:b:c:d", "x:tag with space", "-bad/x", "a//b"])
 def test_bad_references_are_refused(text):
     with pytest.raises(ValueError):
         Reference.parse(text)
@@ -180,3 +180,14 @@ def test_a_multi_platform_image_asks_for_a_platform_or_takes_the_one_given(stand
     assert platform == "linux/arm64/v8" and manifest["arch"] == "2"
     with pytest.raises(PlatformNeeded, match="no windows/amd64"):
         client.image_manifest(platform="windows/amd64")
+
+
+def test_the_ci_gate_on_push_size():
+    from msb_tui.commands.ci import push_size_check
+
+    report = _report(WireLayer(D[0], 1000, wire_size=400_000, how=MEASURED_REGISTRY), WireLayer(D[1], 10, wire_size=100_000, how=COMPUTED))
+    assert push_size_check(report, 500_000).status == "PASS"
+    failed = push_size_check(report, 499_999)
+    assert failed.status == "FAIL" and "500.0 kB > 500.0 kB" in failed.detail and "computed (gzip -6)" in failed.detail
+    unknown = _report(WireLayer(D[0], 1000))
+    assert push_size_check(unknown, 10**9).status == "FAIL"  # an unknown size never passes a limit
