@@ -22,6 +22,7 @@ BUILDKIT_VERSION_NOTES: dict[str, dict[str, str | None]] = {
     "no_from": {"since": None, "note": "the file defines no build stage"},
     "engine_crash": {"since": None, "note": "input known to crash this engine's BuildKit: refused, never sent"},
     "nul_in_command": {"since": None, "note": "a RUN holding a NUL byte fails when it runs (needed stages)"},
+    "invalid_utf8": {"since": "0.17", "note": "bytes that are not UTF-8 in a RUN/COPY/ADD/WORKDIR that runs"},
     "bad_chmod": {"since": "0.18", "note": "COPY/ADD --chmod not octal up to 07777 (needed stages)"},
     "copy_from_empty": {"since": None, "note": "BuildKit < 0.13 reads the scratch base of a later or ONBUILD source stage"},
     "expansion": {"since": None, "note": "a variable expression BuildKit cannot expand"},

@@ -496,6 +496,33 @@ def _unused_build_args(model: Model, plan: Plan | None, build_args: dict[str, st
         ))
 
 
+MAX_LAYERS = 129  # measured on the overlay2 store of 20.10 and 28.5.2: 129 COPY layers build, 130 fail
+
+
+def _depth_rule(model: Model, plan: Plan | None, findings: list[Finding]) -> None:
+    """MaxDepthExceeded: more than 129 stacked layers (RUN/COPY/ADD from the stage's root; an image
+    base adds its own, so this is a lower bound) fail on the overlay2 image store with "max depth
+    exceeded"; the containerd image store builds them (measured at 200)."""
+    if plan is None:
+        return
+    depth: dict[int, int] = {}
+    for index in sorted(plan.needed):
+        stage = model.stages[index]
+        count = depth.get(stage.base.stage_index, 0) if stage.base.kind == "stage" else 0
+        for instruction in stage.instructions:
+            if instruction.cmd in ("RUN", "COPY", "ADD"):
+                count += 1
+                if count == MAX_LAYERS + 1:
+                    findings.append(_finding(
+                        "MaxDepthExceeded", "warning", instruction.line_start,
+                        f"this step stacks layer {count}: on the overlay2 image store BuildKit fails with 'max depth "
+                        f"exceeded' past {MAX_LAYERS} layers (the containerd image store builds it)",
+                        "merge steps (one RUN, one COPY of a folder) or start a stage FROM scratch and COPY --from",
+                    ))
+                    return
+        depth[index] = count
+
+
 def run_lint(model: Model, plan: Plan | None, build_args: dict[str, str] | None = None) -> list[Finding]:
     """All findings for the model, sorted by line (file-level findings first)."""
     findings: list[Finding] = []
@@ -506,5 +533,6 @@ def run_lint(model: Model, plan: Plan | None, build_args: dict[str, str] | None 
     _multistage_rules(model, plan, findings)
     _unknown_source_rules(model, findings)
     _unused_build_args(model, plan, build_args or {}, findings)
+    _depth_rule(model, plan, findings)
     findings.sort(key=lambda finding: (finding.line or 0))
     return findings

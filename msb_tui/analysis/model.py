@@ -699,30 +699,9 @@ def model_stages(parsed: ParsedFile, *, target: str | None, build_args: dict[str
         _check_dispatch_order(model, dispatch)
         if not model.errors:
             _check_nul_commands(model)
-        if not model.errors:
-            _check_depth(model)
     return model
 
 
-MAX_LAYERS = 129  # measured on 20.10 and 28.5.2: 129 COPY layers on scratch build, 130 fail
-
-
-def _check_depth(model: Model) -> None:
-    """BuildKit stacks at most 129 layers ("max depth exceeded"): count the RUN/COPY/ADD steps from
-    the root of each needed stage (an image base adds its own layers: this is a lower bound)."""
-    depth: dict[int, int] = {}
-    for index in sorted(model.needed or ()):
-        stage = model.stages[index]
-        count = depth.get(stage.base.stage_index, 0) if stage.base.kind == "stage" else 0
-        for instruction in stage.instructions:
-            if instruction.cmd in ("RUN", "COPY", "ADD"):
-                count += 1
-                if count > MAX_LAYERS:
-                    model.errors.append(DockerfileError.make(
-                        instruction.line_start, f"max depth exceeded: this step would be layer {count} on top of "
-                        f"each other; BuildKit stacks at most {MAX_LAYERS}", "max_depth"))
-                    return
-        depth[index] = count
 
 
 def _check_nul_commands(model: Model) -> None:

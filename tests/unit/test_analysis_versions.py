@@ -186,3 +186,14 @@ def _help(capsys) -> str:
     with pytest.raises(SystemExit):
         main(["plan", "--help"])
     return capsys.readouterr().out
+
+
+def test_more_than_129_stacked_layers_is_a_warning_naming_the_store():
+    """130 COPYs on scratch fail on the overlay2 store of 20.10 and 28.5.2 ("max depth exceeded");
+    the containerd store built 200: a warning, not an error (the plan cannot see the store)."""
+    deep = "FROM scratch\n" + "".join(f"COPY a /a{i}\n" for i in range(130))
+    analysis = analyze(deep)
+    assert analysis.ok
+    [finding] = [f for f in analysis.lint if f.rule == "MaxDepthExceeded"]
+    assert finding.line == 131 and "overlay2" in finding.message
+    assert not [f for f in analyze(deep.rsplit("COPY", 1)[0]).lint if f.rule == "MaxDepthExceeded"]

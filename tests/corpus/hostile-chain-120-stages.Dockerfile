@@ -1,0 +1,240 @@
+FROM scratch AS s0
+COPY a.txt /a0
+FROM s0 AS s1
+COPY a.txt /a1
+FROM s1 AS s2
+COPY a.txt /a2
+FROM s2 AS s3
+COPY a.txt /a3
+FROM s3 AS s4
+COPY a.txt /a4
+FROM s4 AS s5
+COPY a.txt /a5
+FROM s5 AS s6
+COPY a.txt /a6
+FROM s6 AS s7
+COPY a.txt /a7
+FROM s7 AS s8
+COPY a.txt /a8
+FROM s8 AS s9
+COPY a.txt /a9
+FROM s9 AS s10
+COPY a.txt /a10
+FROM s10 AS s11
+COPY a.txt /a11
+FROM s11 AS s12
+COPY a.txt /a12
+FROM s12 AS s13
+COPY a.txt /a13
+FROM s13 AS s14
+COPY a.txt /a14
+FROM s14 AS s15
+COPY a.txt /a15
+FROM s15 AS s16
+COPY a.txt /a16
+FROM s16 AS s17
+COPY a.txt /a17
+FROM s17 AS s18
+COPY a.txt /a18
+FROM s18 AS s19
+COPY a.txt /a19
+FROM s19 AS s20
+COPY a.txt /a20
+FROM s20 AS s21
+COPY a.txt /a21
+FROM s21 AS s22
+COPY a.txt /a22
+FROM s22 AS s23
+COPY a.txt /a23
+FROM s23 AS s24
+COPY a.txt /a24
+FROM s24 AS s25
+COPY a.txt /a25
+FROM s25 AS s26
+COPY a.txt /a26
+FROM s26 AS s27
+COPY a.txt /a27
+FROM s27 AS s28
+COPY a.txt /a28
+FROM s28 AS s29
+COPY a.txt /a29
+FROM s29 AS s30
+COPY a.txt /a30
+FROM s30 AS s31
+COPY a.txt /a31
+FROM s31 AS s32
+COPY a.txt /a32
+FROM s32 AS s33
+COPY a.txt /a33
+FROM s33 AS s34
+COPY a.txt /a34
+FROM s34 AS s35
+COPY a.txt /a35
+FROM s35 AS s36
+COPY a.txt /a36
+FROM s36 AS s37
+COPY a.txt /a37
+FROM s37 AS s38
+COPY a.txt /a38
+FROM s38 AS s39
+COPY a.txt /a39
+FROM s39 AS s40
+COPY a.txt /a40
+FROM s40 AS s41
+COPY a.txt /a41
+FROM s41 AS s42
+COPY a.txt /a42
+FROM s42 AS s43
+COPY a.txt /a43
+FROM s43 AS s44
+COPY a.txt /a44
+FROM s44 AS s45
+COPY a.txt /a45
+FROM s45 AS s46
+COPY a.txt /a46
+FROM s46 AS s47
+COPY a.txt /a47
+FROM s47 AS s48
+COPY a.txt /a48
+FROM s48 AS s49
+COPY a.txt /a49
+FROM s49 AS s50
+COPY a.txt /a50
+FROM s50 AS s51
+COPY a.txt /a51
+FROM s51 AS s52
+COPY a.txt /a52
+FROM s52 AS s53
+COPY a.txt /a53
+FROM s53 AS s54
+COPY a.txt /a54
+FROM s54 AS s55
+COPY a.txt /a55
+FROM s55 AS s56
+COPY a.txt /a56
+FROM s56 AS s57
+COPY a.txt /a57
+FROM s57 AS s58
+COPY a.txt /a58
+FROM s58 AS s59
+COPY a.txt /a59
+FROM s59 AS s60
+COPY a.txt /a60
+FROM s60 AS s61
+COPY a.txt /a61
+FROM s61 AS s62
+COPY a.txt /a62
+FROM s62 AS s63
+COPY a.txt /a63
+FROM s63 AS s64
+COPY a.txt /a64
+FROM s64 AS s65
+COPY a.txt /a65
+FROM s65 AS s66
+COPY a.txt /a66
+FROM s66 AS s67
+COPY a.txt /a67
+FROM s67 AS s68
+COPY a.txt /a68
+FROM s68 AS s69
+COPY a.txt /a69
+FROM s69 AS s70
+COPY a.txt /a70
+FROM s70 AS s71
+COPY a.txt /a71
+FROM s71 AS s72
+COPY a.txt /a72
+FROM s72 AS s73
+COPY a.txt /a73
+FROM s73 AS s74
+COPY a.txt /a74
+FROM s74 AS s75
+COPY a.txt /a75
+FROM s75 AS s76
+COPY a.txt /a76
+FROM s76 AS s77
+COPY a.txt /a77
+FROM s77 AS s78
+COPY a.txt /a78
+FROM s78 AS s79
+COPY a.txt /a79
+FROM s79 AS s80
+COPY a.txt /a80
+FROM s80 AS s81
+COPY a.txt /a81
+FROM s81 AS s82
+COPY a.txt /a82
+FROM s82 AS s83
+COPY a.txt /a83
+FROM s83 AS s84
+COPY a.txt /a84
+FROM s84 AS s85
+COPY a.txt /a85
+FROM s85 AS s86
+COPY a.txt /a86
+FROM s86 AS s87
+COPY a.txt /a87
+FROM s87 AS s88
+COPY a.txt /a88
+FROM s88 AS s89
+COPY a.txt /a89
+FROM s89 AS s90
+COPY a.txt /a90
+FROM s90 AS s91
+COPY a.txt /a91
+FROM s91 AS s92
+COPY a.txt /a92
+FROM s92 AS s93
+COPY a.txt /a93
+FROM s93 AS s94
+COPY a.txt /a94
+FROM s94 AS s95
+COPY a.txt /a95
+FROM s95 AS s96
+COPY a.txt /a96
+FROM s96 AS s97
+COPY a.txt /a97
+FROM s97 AS s98
+COPY a.txt /a98
+FROM s98 AS s99
+COPY a.txt /a99
+FROM s99 AS s100
+COPY a.txt /a100
+FROM s100 AS s101
+COPY a.txt /a101
+FROM s101 AS s102
+COPY a.txt /a102
+FROM s102 AS s103
+COPY a.txt /a103
+FROM s103 AS s104
+COPY a.txt /a104
+FROM s104 AS s105
+COPY a.txt /a105
+FROM s105 AS s106
+COPY a.txt /a106
+FROM s106 AS s107
+COPY a.txt /a107
+FROM s107 AS s108
+COPY a.txt /a108
+FROM s108 AS s109
+COPY a.txt /a109
+FROM s109 AS s110
+COPY a.txt /a110
+FROM s110 AS s111
+COPY a.txt /a111
+FROM s111 AS s112
+COPY a.txt /a112
+FROM s112 AS s113
+COPY a.txt /a113
+FROM s113 AS s114
+COPY a.txt /a114
+FROM s114 AS s115
+COPY a.txt /a115
+FROM s115 AS s116
+COPY a.txt /a116
+FROM s116 AS s117
+COPY a.txt /a117
+FROM s117 AS s118
+COPY a.txt /a118
+FROM s118 AS s119
+COPY a.txt /a119
