@@ -31,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-t", "--tag", dest="tags", action="append", default=[], metavar="NAME[:TAG]",
                         help="tag the built image (repeatable)")
     parser.add_argument("--host", help="engine address (default: DOCKER_HOST, docker context, local socket)")
+    parser.add_argument("--backend", default="engine", metavar="NAME",
+                        help="how the app builds: engine (BuildKit through the Engine API, the default) or classic")
     parser.add_argument("--replay", type=Path, metavar="FILE", help="open a recorded build (.jsonl)")
     parser.add_argument("--speed", type=_speed, default=1.0, metavar="X",
                         help="replay speed: 1 = real time, 5 = five times faster, max = no waiting")
@@ -55,6 +57,7 @@ def options_from_args(args: argparse.Namespace):
         platform=args.platform,
         tags=tuple(args.tags),
         host=args.host,
+        backend=args.backend,
         replay=args.replay,
         speed=args.speed,
         import_log=args.import_log,
