@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,11 @@ pytestmark = pytest.mark.engine
 
 
 def test_ctrl_c_cancels_the_build_on_the_engine(docker_api, offline_images, tmp_path):
-    seconds = 40 + os.getpid() % 13  # a distinctive sleep to find in the process table
-    marker = f"sleep {seconds}"
+    # A process name of its own to find in the process table (other sessions run this test too).
+    marker = f"msb-sleep-{uuid.uuid4().hex[:12]}"
     (tmp_path / "ctx").mkdir()
-    (tmp_path / "ctx" / "Dockerfile").write_text(f"FROM {BUSYBOX_IMAGE}\nRUN echo started-{time.time()} && {marker}\n")
+    (tmp_path / "ctx" / "Dockerfile").write_text(
+        f"FROM {BUSYBOX_IMAGE}\nRUN echo started-{time.time()} && sh -c 'sleep 45; true' {marker}\n")
     program = Path(sys.executable).with_name("msb-tui")
     env = dict(os.environ, MSB_TUI_STATE=str(tmp_path / "state"))
     build = subprocess.Popen([str(program), "build", str(tmp_path / "ctx"), "--network", "none"],

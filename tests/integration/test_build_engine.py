@@ -6,6 +6,7 @@ test's temporary engine (started with ``--bridge=none``) has removed the host's 
 from __future__ import annotations
 
 import os
+import uuid
 import threading
 import time
 from pathlib import Path
@@ -93,9 +94,9 @@ def _sleep_processes(marker: str) -> list[int]:
 
 
 def test_cancel_stops_the_solve_on_the_engine(docker_api, offline_images, tmp_path):
-    seconds = 30 + os.getpid() % 17  # a distinctive sleep to find in the process table
-    marker = f"sleep {seconds}"
-    context = _context(tmp_path, f"FROM {BUSYBOX_IMAGE}\nRUN echo started-{time.time()} && {marker}\n")
+    # A process name of its own to find in the process table (other sessions run this test too).
+    marker = f"msb-sleep-{uuid.uuid4().hex[:12]}"
+    context = _context(tmp_path, f"FROM {BUSYBOX_IMAGE}\nRUN echo started-{time.time()} && sh -c 'sleep 45; true' {marker}\n")
     stream = open_backend("engine", client=docker_api, record=tmp_path / "cancel.jsonl").start(BuildInputs(context, network="none"))
     model = BuildModel()
     cancelled_at = None
