@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 class BuildProgressed(Message, bubble=False):
     """The feed applied a batch of engine events to the model (changes coalesced, logs per step)."""
 
-    batch: Any  # msb_tui.tui.build_source.ChangeBatch
+    batch: Any  # msb_tui.builds.feed.ChangeBatch
     feed: Any  # the BuildFeed that produced it (batches of a replaced feed are dropped)
 
 
