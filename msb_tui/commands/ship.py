@@ -32,7 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bandwidth", default="100Mbit", help="link speed for pull estimates (default 100Mbit; 12.5MB = bytes/s)")
     parser.add_argument("--since", metavar="IMAGE", help="an earlier image or tag: estimate a pull of only what changed")
     parser.add_argument("--measure-pull", action="store_true", help="download the pushed image's blobs from --to and time it")
-    parser.add_argument("--platform", help="os/arch for multi-platform images in the registry (default: the engine's)")
+    # --platform (os/arch[/variant]) comes with the engine arguments: for an index in the registry
+    # too (default: the engine's platform).
     parser.add_argument("--no-compute", action="store_true", help="never read the export: unknown sizes stay unknown")
 
 
