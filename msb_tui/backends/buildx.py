@@ -70,11 +70,28 @@ def check_buildx(docker: str = "docker") -> tuple[int, ...]:
     return version
 
 
+def docker_prefix(docker: str = "docker", context: str | None = None) -> list[str]:
+    """``docker`` or ``docker --context NAME``: a docker context's own builder (driver docker) is
+    reached through the context, not through ``--builder``."""
+    return [docker, "--context", context] if context else [docker]
+
+
+def is_context(name: str | None, docker: str = "docker") -> bool:
+    """True when ``name`` is a docker context (other than the current one's default builder)."""
+    if not name or name == "default":
+        return False
+    try:
+        done = subprocess.run([docker, "context", "inspect", name], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
 def buildx_command(inputs: BuildInputs, *, builder: str | None, metadata_file: Path,
-                   docker: str = "docker") -> list[str]:
+                   docker: str = "docker", context: str | None = None) -> list[str]:
     """The ``docker buildx build`` command line for ``inputs`` (no shell: every value is one argument)."""
-    command = [docker, "buildx", "build", "--progress=rawjson", "--metadata-file", str(metadata_file)]
-    if builder:
+    command = [*docker_prefix(docker, context), "buildx", "build", "--progress=rawjson", "--metadata-file", str(metadata_file)]
+    if builder and not context:
         command += ["--builder", builder]
     command += ["--file", str(inputs.dockerfile_path)]
     if inputs.target:
@@ -97,9 +114,9 @@ def buildx_command(inputs: BuildInputs, *, builder: str | None, metadata_file: P
     return command
 
 
-def inspect_builder(builder: str | None, docker: str = "docker") -> dict[str, str]:
+def inspect_builder(builder: str | None, docker: str = "docker", context: str | None = None) -> dict[str, str]:
     """``docker buildx inspect``'s first fields (Name, Driver, Endpoint, Status, BuildKit version)."""
-    command = [docker, "buildx", "inspect"] + ([builder] if builder else [])
+    command = [*docker_prefix(docker, context), "buildx", "inspect"] + ([builder] if builder and not context else [])
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -129,7 +146,8 @@ class BuildxBackend:
         self.record = record
         self.docker = docker
         self.version = check_buildx(docker)
-        self.fields = inspect_builder(self.builder, docker)  # an unknown builder fails here, before any build
+        self.context = self.builder if is_context(self.builder, docker) else None
+        self.fields = inspect_builder(self.builder, docker, self.context)  # an unknown builder fails here
         self._engine: EngineInfo | None = None
 
     def engine(self) -> EngineInfo:
@@ -140,7 +158,7 @@ class BuildxBackend:
             version = self.fields.get("BuildKit version", "").lstrip("v")
             if re.match(r"\d+\.\d+", version) and not version.startswith("0.0.0"):
                 info = EngineInfo(buildkit=True, buildkit_version=".".join(version.split(".")[:2]), host=info.host)
-            if self.fields.get("Driver") == "docker":
+            if self.fields.get("Driver") == "docker" and not self.context:
                 try:
                     from msb_tui.engine.connection import connect
                     from msb_tui.engine.info import gather
@@ -202,7 +220,7 @@ class BuildxSource(Source):
         with tempfile.TemporaryDirectory(prefix="msb-tui-buildx-") as folder:
             metadata = Path(folder) / "metadata.json"
             yield from self._run(buildx_command(self.inputs, builder=self.backend.builder, metadata_file=metadata,
-                                                docker=self.backend.docker), metadata)
+                                                docker=self.backend.docker, context=self.backend.context), metadata)
 
     def _recorder(self) -> Recorder | None:
         if self.recording_path is None:

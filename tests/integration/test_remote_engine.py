@@ -87,3 +87,26 @@ def test_wrong_port_is_unreachable_exit_3(remote_engine, scratch_context):
     result = msb_tui(remote_engine, "build", str(scratch_context), "--host", wrong, "--no-record")
     assert result.returncode == 3
     assert f"{wrong} (--host)" in result.stderr and "refused" in result.stderr
+
+
+def test_buildx_builder_of_a_docker_context_over_tcp(remote_engine, scratch_context, tmp_path):
+    """A builder on another engine, reached through a docker context over TCP: `--builder CONTEXT`
+    runs docker buildx build there (the context's default builder, driver docker)."""
+    config = tmp_path / "docker-config"
+    (config / "cli-plugins").mkdir(parents=True)
+    plugin = Path.home() / ".docker" / "cli-plugins" / "docker-buildx"
+    if not plugin.exists():
+        pytest.fail(f"the buildx plugin is missing at {plugin}: run 'scripts/dev.sh setup'")
+    (config / "cli-plugins" / "docker-buildx").symlink_to(plugin.resolve())
+    env = {"DOCKER_CONFIG": str(config)}
+    name = "msb-test-remote"
+    created = remote_engine.run_in_netns(["docker", "context", "create", name, "--docker", f"host={remote_engine.tcp_host}"],
+                                         env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
+    assert created.returncode == 0, created.stderr
+    result = msb_tui(remote_engine, "build", str(scratch_context), "--builder", name, "-t", "msb-test-remote/buildx:1",
+                     "--no-record", env=env)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "[files 1/1] COPY hello.txt /hello.txt" in result.stdout and "status: succeeded" in result.stdout
+    assert remote_engine.client().images(name="msb-test-remote/buildx")  # built there, not on the suite's engine
+    unknown = msb_tui(remote_engine, "build", str(scratch_context), "--builder", "no-such-builder", "--no-record", env=env)
+    assert unknown.returncode == 3 and 'no builder "no-such-builder" found' in unknown.stderr

@@ -112,6 +112,7 @@ def _fake_docker(tmp_path: Path, version: str = "v0.29.1", builder_missing: bool
         inspect = 'printf "Name: fake\\nDriver: kubernetes\\n"; exit 0'
     script.write_text(
         "#!/bin/sh\n"
+        'if [ "$1" = context ]; then echo "context not found" >&2; exit 1; fi\n'
         f'if [ "$2" = version ]; then echo "github.com/docker/buildx {version} abc"; exit 0; fi\n'
         f'if [ "$2" = inspect ]; then {inspect}; fi\n'
         f'if [ "$2" = build ]; then\n{build or "exit 0"}\nfi\n'
@@ -160,3 +161,10 @@ exit 1"""
     footer = json.loads((tmp_path / "r.jsonl").read_text().splitlines()[-1])
     assert footer["outcome"] == "failed" and "closing transport" in footer["error"]
     assert stat.S_IMODE(os.stat(tmp_path / "r.jsonl").st_mode) == 0o600
+
+
+def test_a_docker_context_builder_is_reached_through_the_context(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    command = buildx_command(BuildInputs(context=tmp_path), builder="remote", metadata_file=Path("/m"), context="remote")
+    assert command[:5] == ["docker", "--context", "remote", "buildx", "build"]
+    assert "--builder" not in command
