@@ -13,6 +13,10 @@ Only what this run made is removed at the end: its tag, and the images its build
 did not exist before it started (``--no-cache`` leaves the previous build's image untagged).
 
     .venv/bin/python benchmarks/bench_build_overhead.py [--lanes compat,current] [--rounds 3]
+
+With ``--builder NAME`` msb-tui builds through buildx (``msb-tui build --builder NAME``, the buildx
+backend) and the baseline is ``docker buildx build --builder NAME --progress=plain`` (issue 13's
+target, 1.05 too): ``--lanes current --builder default --demos go``.
 """
 
 from __future__ import annotations
@@ -67,7 +71,8 @@ def engine_cli(version: str) -> list[str]:
     return ["docker", "buildx", "build", "--progress=plain"]
 
 
-def bench_lane(lane, rounds: int, msb: list[str], state: str) -> dict[str, Series]:
+def bench_lane(lane, rounds: int, msb: list[str], state: str, builder: str | None = None,
+               demos: tuple[str, ...] = DEMO_BUILDS) -> dict[str, Series]:
     from msb_tui.engine.connection import connect
     from msb_tui.offline import offline_build_args
 
@@ -77,18 +82,19 @@ def bench_lane(lane, rounds: int, msb: list[str], state: str) -> dict[str, Serie
     tag = f"msb-test-bench/realistic:{uuid.uuid4().hex[:8]}"
     env = dict(os.environ, DOCKER_HOST=lane.host, DOCKER_BUILDKIT="1", MSB_TUI_STATE=state)
     env.pop("DOCKER_CONTEXT", None)
-    cli = engine_cli(version)
+    cli = engine_cli(version) if builder is None else ["docker", "buildx", "build", "--builder", builder, "--progress=plain"]
     print(f"\n{lane.name}: Docker {version} at {lane.host}; engine CLI: {' '.join(cli)}")
     made: set[str] = set()
     results: dict[str, Series] = {}
     try:
-        for demo in DEMO_BUILDS:
+        for demo in demos:
             folder = DEMOS / demo
             args = []
             for key, value in offline_build_args((folder / "Dockerfile").read_text()).items():
                 args += ["--build-arg", f"{key}={value}"]
             args += ["--no-cache", "-t", tag]
-            ours = [*msb, "build", str(folder), "--progress", "plain", *args]
+            ours = [*msb, "build", str(folder), "--progress", "plain", *args,
+                    *(["--builder", builder] if builder else [])]
             theirs = [*cli, *args, str(folder)]
             series = results[demo] = Series()
             for round_index in range(rounds):
@@ -124,6 +130,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="builds per tool and demo (default 3)")
     parser.add_argument("--lanes", default="compat,current", help="engine lanes (msb_tui.engine.lanes), comma-separated")
+    parser.add_argument("--builder", help="build through buildx on this builder (msb-tui's buildx backend vs docker buildx build)")
+    parser.add_argument("--demos", default=",".join(DEMO_BUILDS), help="demos to build, comma-separated (default: go,parallel)")
     args = parser.parse_args()
 
     from msb_tui.engine.lanes import LANES
@@ -136,7 +144,7 @@ def main() -> int:
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     try:
         for lane in lanes:
-            bench_lane(lane, args.rounds, msb, state)
+            bench_lane(lane, args.rounds, msb, state, args.builder, tuple(d.strip() for d in args.demos.split(",")))
     finally:
         shutil.rmtree(state, ignore_errors=True)
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (other work on the machine skews wall times)")
