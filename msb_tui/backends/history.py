@@ -116,6 +116,9 @@ def _buildx(args: list[str], *, builder: str | None, host: str | None, docker: s
         raise HistoryError(f"docker buildx {args[0]} {args[1] if len(args) > 1 else ''}: {error}") from None
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        if "ListenBuildHistory" in reason:  # measured on Docker 20.10 (BuildKit 0.8)
+            raise HistoryError("this builder's BuildKit keeps no build history (it needs BuildKit 0.11 or newer: "
+                               "Docker 23+); its builds can be explored as msb-tui builds them, or from a saved log")
         raise HistoryError(reason.removeprefix("ERROR: "))
     return done.stdout
 

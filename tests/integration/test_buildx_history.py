@@ -91,3 +91,10 @@ def test_an_unknown_reference_fails_clearly(history_lane):
         inspect_build("doesnotexist0000000000000", host=history_lane.host)
     events = list(open_backend("history", ref="doesnotexist0000000000000", host=history_lane.host).start())
     assert len(events) == 1 and "no record found" in events[0].message
+
+
+def test_an_engine_without_build_history_says_so(engine_lane):
+    if engine_lane.name != "compat":
+        pytest.skip("only Docker 20.10 lacks the history")
+    with pytest.raises(HistoryError, match="keeps no build history"):
+        list_history(host=engine_lane.host)
