@@ -132,6 +132,24 @@ def inspect_builder(builder: str | None, docker: str = "docker", context: str | 
     return fields
 
 
+def builder_names(docker: str = "docker") -> list[str]:
+    """The builders ``docker buildx ls`` lists, the current one first."""
+    check_buildx(docker)
+    try:
+        done = subprocess.run([docker, "buildx", "ls", "--format", "json"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise BuildxUnavailable(f"cannot run docker buildx ls: {error}") from None
+    builders = []
+    for line in done.stdout.splitlines():
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("Name"), str):
+            builders.append((not data.get("Current"), data["Name"]))
+    return [name for _, name in sorted(builders, key=lambda item: item[0])]
+
+
 class BuildxBackend:
     """Builds with ``docker buildx build`` on ``builder`` (default: ``BUILDX_BUILDER``, else the
     current builder). ``host`` is passed to the docker CLI as DOCKER_HOST."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from msb_tui.builds.inputs import BUILD_ARG_HELP, build_arg_option, parse_build_args
@@ -33,7 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="engine address (default: DOCKER_HOST, docker context, local socket)")
     parser.add_argument("--backend", default="engine", metavar="NAME",
                         help="how the app builds: engine (BuildKit through the Engine API, the default) or classic")
-    parser.add_argument("--replay", type=Path, metavar="FILE", help="open a recorded build (.jsonl)")
+    parser.add_argument("--builder", default=os.environ.get("BUILDX_BUILDER"), metavar="NAME",
+                        help="build with docker buildx on this builder (default: BUILDX_BUILDER; the palette's "
+                             "'Builders…' lists them and the builds each remembers)")
+    parser.add_argument("--replay", type=Path, metavar="FILE",
+                        help="open a recorded build (.jsonl) or a .dockerbuild bundle (docker buildx history export)")
     parser.add_argument("--speed", type=_speed, default=1.0, metavar="X",
                         help="replay speed: 1 = real time, 5 = five times faster, max = no waiting")
     parser.add_argument("--import-log", type=Path, metavar="FILE",
@@ -58,6 +63,7 @@ def options_from_args(args: argparse.Namespace):
         tags=tuple(args.tags),
         host=args.host,
         backend=args.backend,
+        builder=args.builder,
         replay=args.replay,
         speed=args.speed,
         import_log=args.import_log,

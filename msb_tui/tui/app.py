@@ -37,6 +37,7 @@ class LaunchOptions:
     tags: tuple[str, ...] = ()
     host: str | None = None
     backend: str = "engine"  # the name of a live backend in msb_tui.backends.BACKENDS
+    builder: str | None = None  # a buildx builder: builds then run through docker buildx build on it
     replay: Path | None = None
     speed: float | None = 1.0
     import_log: Path | None = None
@@ -74,6 +75,8 @@ class AppCommands(Provider):
              app.action_compare_images),
             ("Troubleshoot a stage…", "Build a stage and open a shell in it (x)", app.action_troubleshoot),
             ("History of builds", "Recorded builds: replay or compare (h)", app.action_history),
+            ("Builders…", "buildx builders: the builds each remembers (whoever started them), watch a running one, "
+             "build on one", app.action_builders),
             ("Toggle dark/light theme", "ctrl+t", app.action_toggle_dark_light),
             ("Help", "Keys and views (?)", app.action_help),
         ]
@@ -288,7 +291,53 @@ class MsbApp(App):
         defaults to the one chosen at launch."""
         from msb_tui.backends import open_backend
 
-        return open_backend(name or self.options.backend, client=self.engine_client(), record=record)
+        name = name or self.options.backend
+        if self.options.builder and name == "engine":
+            return open_backend("buildx", builder=self.options.builder, record=record)
+        return open_backend(name, client=self.engine_client(), record=record)
+
+    def use_builder(self, builder: str | None) -> None:
+        """Builds of the target (b) run on this buildx builder from now on."""
+        self.options.builder = builder
+        self.notify(plain(f"builds now run with docker buildx on builder {builder}") if builder
+                    else "builds run on the engine's own BuildKit", markup=False)
+
+    def open_history_build(self, ref: str | None, builder: str | None, *, wait: bool = False) -> None:
+        """Open a build from the builder's history (``ref`` None: the running one, or with ``wait`` the
+        next one to start) in the build screen; live while it runs."""
+        self._open_history_build(ref, builder, wait)
+
+    @work(thread=True, group="history-build")
+    def _open_history_build(self, ref: str | None, builder: str | None, wait: bool) -> None:
+        from msb_tui.backends import open_backend
+        from msb_tui.backends.buildx import BuildxUnavailable
+        from msb_tui.backends.history import HistoryError
+
+        try:
+            source = open_backend("history", ref=ref, builder=builder, wait=wait).start()
+            if wait and ref is None:
+                self.call_from_thread(self.notify, "waiting for a build to start on the builder ...", markup=False)
+            if not source.prepare():
+                raise HistoryError("no build is running on the builder")
+        except (BuildxUnavailable, HistoryError) as error:
+            self.call_from_thread(self.notify, plain(str(error)), title="Builder history", severity="error",
+                                  markup=False, timeout=10)
+            return
+        self.call_from_thread(self._push_history_build, source)
+
+    def _push_history_build(self, source) -> None:
+        from msb_tui.tui.build_screen import BuildScreen
+
+        inputs = source.inputs()
+        # Its own Dockerfile or none (a running build's provenance comes at its end): never the app's.
+        analysis = analysis_from_inputs(inputs)
+        title = f"builder build {source.ref} ({inputs.get('name') or 'unnamed'})"
+        self.push_screen(BuildScreen(analysis, lambda: source, title=title, dockerfile_text=inputs.get("dockerfile_text")))
+
+    def action_builders(self) -> None:
+        from msb_tui.tui.screens.builders import BuildersScreen
+
+        self.push_screen(BuildersScreen(self.options.builder))
 
     def open_build(self, target: str | None = None, *, title: str | None = None, tags: tuple[str, ...] | None = None,
                    on_model: Callable[[Any], None] | None = None, compare_classic: bool = False,
