@@ -110,12 +110,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"msb-tui build: {error}", file=sys.stderr)
         return EXIT_USAGE
     name = "classic" if args.classic else args.backend or ("buildx" if args.builder else "engine")
-    if inputs.dockerfile is not None and name != "classic" and _outside(inputs.dockerfile_path, inputs.context):
-        # Measured on 20.10 and 28.5: BuildKit ignores .dockerignore in a tar-uploaded context, so
-        # the Dockerfile added to it is visible to `COPY .` (the classic builder hides it).
-        print("msb-tui build: warning: the Dockerfile is outside the context; it is uploaded inside the context "
-              "as .msb-tui-dockerfile-<hash>, and with BuildKit a 'COPY .' copies it into the image "
-              "(--classic hides it, as docker does)", file=sys.stderr)
+    if inputs.dockerfile is not None and name == "engine" and _outside(inputs.dockerfile_path, inputs.context):
+        # Measured on 20.10 and 28.5: BuildKit ignores .dockerignore in a tar-uploaded context, so a
+        # Dockerfile added to it is visible to `COPY .`. buildx sends the Dockerfile apart from the
+        # context (a session), as the docker CLI does: build through it when it is there.
+        name = _outside_dockerfile_backend(args.backend is None)
     try:
         live = backend_class(name).live
     except KeyError as error:
@@ -140,6 +139,26 @@ def run(args: argparse.Namespace) -> int:
     buildkit = engine_buildkit(backend.engine().version)
     analysis = load_analysis(inputs.dockerfile_path, inputs.target, inputs.build_args, inputs.platform, buildkit)
     return run_build(backend, inputs, analysis, progress=args.progress)
+
+
+def _outside_dockerfile_backend(chosen_by_default: bool) -> str:
+    """The backend for a Dockerfile from outside the context: buildx (it keeps the file out of the
+    context), else the Engine API with a warning that ``COPY .`` will copy it."""
+    from msb_tui.backends.buildx import BuildxUnavailable, check_buildx
+
+    if chosen_by_default:
+        try:
+            check_buildx()
+            print("msb-tui build: the Dockerfile is outside the context: building through docker buildx, which "
+                  "sends it apart from the context (as the docker CLI does), so it cannot end up in the image",
+                  file=sys.stderr)
+            return "buildx"
+        except BuildxUnavailable:
+            pass
+    print("msb-tui build: warning: the Dockerfile is outside the context; it is uploaded inside the context "
+          "as .msb-tui-dockerfile-<hash>, and with the Engine API a 'COPY .' copies it into the image "
+          "(docker buildx, or --classic, keeps it out)", file=sys.stderr)
+    return "engine"
 
 
 def _outside(dockerfile: Path, context: Path) -> bool:
