@@ -70,20 +70,18 @@ def engine_buildkit(docker_api):
     return buildkit
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def local_images(docker_api, tmp_path_factory):
-    made = []
+    """The local images some cases build on, on this test's lane, made when missing. Checked per test:
+    a module-scoped fixture made them on one lane and its teardown ran when the lane changed, so in a
+    whole run a later lane's case found no image and the engine went to Docker Hub for it."""
     for tag, dockerfile in LOCAL_IMAGES.items():
+        if docker_api.images(name=tag):
+            continue
         context = _context(tmp_path_factory.mktemp(tag), dockerfile.encode())
         verdict, message, _ = build(docker_api, context, tags=(tag,))
         assert verdict == "accept", message
-        made.append(tag)
-    yield set(made)
-    for tag in made:
-        try:
-            docker_api.remove_image(tag)
-        except Exception:  # noqa: BLE001 - still in use or already gone: not our problem to force
-            pass
+    return set(LOCAL_IMAGES)
 
 
 @pytest.mark.parametrize("name", ENGINE_CASES)
