@@ -5,13 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
 
-from msb_tui.durations import format_duration
-
-
-def _date(stamp: float | None) -> str:
-    return "?" if stamp is None else datetime.fromtimestamp(stamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+from msb_tui.durations import format_duration, format_utc
 
 
 def run_builder_history(args: argparse.Namespace) -> int:
@@ -39,7 +34,7 @@ def run_builder_history(args: argparse.Namespace) -> int:
     for e in entries:
         share = "-" if e.cached_share is None else f"{e.cached_share:.0%}"
         duration = "-" if e.duration is None else format_duration(e.duration)
-        print(f"{_date(e.created):<20} {e.status:<10} {duration:>9} {e.total_steps:>6} {share:>7}  {e.id:<26} "
+        print(f"{format_utc(e.created):<20} {e.status:<10} {duration:>9} {e.total_steps:>6} {share:>7}  {e.id:<26} "
               f"{plain(e.name)[:60]}")
     return 0
 

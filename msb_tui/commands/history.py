@@ -12,11 +12,10 @@ import json
 import os
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from msb_tui.durations import format_duration
+from msb_tui.durations import format_duration, format_utc
 
 HELP = "list recorded builds; --compare A B compares two per stage"
 
@@ -40,12 +39,7 @@ class RecordingSummary:
 
     @property
     def date(self) -> str:
-        if self.started is None:
-            return "?"
-        try:
-            return datetime.fromtimestamp(self.started, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-        except (OverflowError, ValueError, OSError):  # a damaged time (1e300, NaN)
-            return "?"
+        return format_utc(self.started)
 
 
 def _last_line(path: Path, limit: int = 1 << 16) -> bytes:

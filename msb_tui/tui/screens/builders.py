@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from msb_tui.durations import format_duration
+from msb_tui.durations import format_duration, format_utc
 from msb_tui.sanitize import plain
 
 STATUS_STYLE = {"completed": "green", "error": "bold red", "canceled": "yellow", "running": "bold cyan"}
@@ -75,7 +75,7 @@ class BuildersScreen(Screen):
         table.clear()
         for entry in entries:
             share = "-" if entry.cached_share is None else f"{entry.cached_share:.0%}"
-            table.add_row(Text(_date(entry.created)), Text(entry.status, style=STATUS_STYLE.get(entry.status.lower(), "")),
+            table.add_row(Text(format_utc(entry.created)), Text(entry.status, style=STATUS_STYLE.get(entry.status.lower(), "")),
                           Text("-" if entry.duration is None else format_duration(entry.duration), justify="right"),
                           Text(str(entry.total_steps), justify="right"), Text(share, justify="right"),
                           Text(plain(entry.name)), key=entry.id)
@@ -107,8 +107,3 @@ class BuildersScreen(Screen):
     def action_pick(self) -> None:
         self.app.use_builder(self.builder or (self.builders[0] if self.builders else None))
 
-
-def _date(stamp: float | None) -> str:
-    from datetime import datetime, timezone
-
-    return "?" if stamp is None else datetime.fromtimestamp(stamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
