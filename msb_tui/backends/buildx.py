@@ -47,14 +47,31 @@ class BuildxUnavailable(Exception):
     """buildx is missing or too old, or the builder does not exist: the message says which."""
 
 
+def docker_env(host: str | None) -> dict[str, str]:
+    """The environment for a docker CLI process: ours, with ``host`` as DOCKER_HOST when given."""
+    return {**os.environ, "DOCKER_HOST": host} if host else dict(os.environ)
+
+
+def run_docker(args: Sequence[str], *, docker: str = "docker", context: str | None = None,
+               host: str | None = None, timeout: float = 60, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """``docker [--context C] ARGS`` with its output captured. ``BuildxUnavailable`` when it cannot
+    run, and (``check``) when it fails, with docker's last error line."""
+    try:
+        done = subprocess.run([*docker_prefix(docker, context), *args], capture_output=True, text=True,
+                              timeout=timeout, env=docker_env(host))
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise BuildxUnavailable(f"cannot run docker {' '.join(args[:2])}: {error}") from None
+    if check and done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or [f"docker {' '.join(args[:2])} exited with status {done.returncode}"])[-1]
+        raise BuildxUnavailable(reason.removeprefix("ERROR: "))
+    return done
+
+
 def buildx_version(docker: str = "docker") -> tuple[int, ...]:
     """The installed buildx plugin's version, e.g. (0, 29, 1); ``BuildxUnavailable`` when it is missing."""
     if shutil.which(docker) is None:
         raise BuildxUnavailable(f"the docker CLI ({docker}) is not on PATH: buildx builds need it")
-    try:
-        done = subprocess.run([docker, "buildx", "version"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise BuildxUnavailable(f"cannot run docker buildx: {error}") from None
+    done = run_docker(["buildx", "version"], docker=docker, timeout=30, check=False)
     found = re.search(r"\bv?(\d+)\.(\d+)(?:\.(\d+))?", done.stdout)
     if done.returncode != 0 or found is None:
         raise BuildxUnavailable("the docker buildx plugin is not installed "
@@ -81,10 +98,9 @@ def is_context(name: str | None, docker: str = "docker") -> bool:
     if not name or name == "default":
         return False
     try:
-        done = subprocess.run([docker, "context", "inspect", name], capture_output=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
+        return run_docker(["context", "inspect", name], docker=docker, timeout=30, check=False).returncode == 0
+    except BuildxUnavailable:
         return False
-    return done.returncode == 0
 
 
 def buildx_command(inputs: BuildInputs, *, builder: str | None, metadata_file: Path,
@@ -116,16 +132,13 @@ def buildx_command(inputs: BuildInputs, *, builder: str | None, metadata_file: P
 
 def inspect_builder(builder: str | None, docker: str = "docker", context: str | None = None) -> dict[str, str]:
     """``docker buildx inspect``'s first fields (Name, Driver, Endpoint, Status, BuildKit version)."""
-    command = [*docker_prefix(docker, context), "buildx", "inspect"] + ([builder] if builder and not context else [])
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise BuildxUnavailable(f"cannot run docker buildx inspect: {error}") from None
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["docker buildx inspect failed"])[-1]
-        raise BuildxUnavailable(f"builder {builder or '(default)'}: {reason.removeprefix('ERROR: ')}")
+        out = run_docker(["buildx", "inspect"] + ([builder] if builder and not context else []),
+                         docker=docker, context=context).stdout
+    except BuildxUnavailable as error:
+        raise BuildxUnavailable(f"builder {builder or '(default)'}: {error}") from None
     fields: dict[str, str] = {}
-    for line in done.stdout.splitlines():
+    for line in out.splitlines():
         key, sep, value = line.partition(":")
         if sep and not line.startswith(" ") and key.strip() not in fields:
             fields[key.strip()] = value.strip()
@@ -135,12 +148,8 @@ def inspect_builder(builder: str | None, docker: str = "docker", context: str | 
 def builder_names(docker: str = "docker") -> list[str]:
     """The builders ``docker buildx ls`` lists, the current one first."""
     check_buildx(docker)
-    try:
-        done = subprocess.run([docker, "buildx", "ls", "--format", "json"], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise BuildxUnavailable(f"cannot run docker buildx ls: {error}") from None
     builders = []
-    for line in done.stdout.splitlines():
+    for line in run_docker(["buildx", "ls", "--format", "json"], docker=docker).stdout.splitlines():
         try:
             data = json.loads(line)
         except ValueError:
@@ -253,15 +262,13 @@ class BuildxSource(Source):
             return None
 
     def _run(self, command: Sequence[str], metadata: Path) -> Iterator[EngineEvent]:
-        env = dict(os.environ)
-        if self.backend.host:
-            env["DOCKER_HOST"] = self.backend.host
         if self._cancel.is_set():
             yield BuildCancelled(timestamp=time.time())
             return
         try:
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.PIPE, env=env, start_new_session=True)
+                                       stderr=subprocess.PIPE, env=docker_env(self.backend.host),
+                                       start_new_session=True)
         except OSError as error:
             yield BuildFailed(f"cannot start docker buildx: {error}", {"phase": "start"})
             return

@@ -12,7 +12,6 @@ what is wrong, never a traceback or a read until memory runs out.
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import struct
 import tarfile
@@ -25,6 +24,7 @@ from typing import Any, ClassVar
 
 from msb_tui.backends.base import Source
 from msb_tui.builds.events import BuildCancelled, BuildFailed, EngineEvent, ImageBuilt, MalformedMessage, VertexUpdate
+from msb_tui.builds.provenance import provenance_dockerfile
 from msb_tui.builds.trace import decode_status_response
 from msb_tui.engine.info import EngineInfo
 
@@ -113,8 +113,6 @@ def _status_messages(data: bytes) -> list[bytes]:
 
 
 def load_bundle(path: Path | str) -> Bundle:
-    from msb_tui.backends.history import _dockerfile_source
-
     blobs = _blobs(Path(path))
     index = _json(blobs, "index.json", "index")
     try:
@@ -139,7 +137,7 @@ def load_bundle(path: Path | str) -> Bundle:
             bundle.statuses = _status_messages(data)
         elif "provenance" in json.dumps(layer.get("annotations") or {}):
             try:
-                _, bundle.inputs["dockerfile_text"] = _dockerfile_source(json.loads(data))
+                bundle.inputs["dockerfile_text"] = provenance_dockerfile(json.loads(data))
             except (ValueError, RecursionError):
                 pass
     attrs = record.get("FrontendAttrs") if isinstance(record.get("FrontendAttrs"), dict) else {}

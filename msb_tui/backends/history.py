@@ -10,8 +10,6 @@ views with its stages, skipped stages and plan, and ``watch`` follows a running 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import os
 import subprocess
@@ -23,8 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from msb_tui.backends.base import Source
-from msb_tui.backends.buildx import BuildxUnavailable, check_buildx, inspect_builder, rawjson_events
+from msb_tui.backends.buildx import (BuildxUnavailable, check_buildx, docker_env, inspect_builder, rawjson_events,
+                                     run_docker)
 from msb_tui.builds.events import BuildCancelled, BuildFailed, EngineEvent, ImageBuilt
+from msb_tui.builds.provenance import provenance_dockerfile
 from msb_tui.builds.solve_status import parse_time
 from msb_tui.engine.info import EngineInfo
 
@@ -105,22 +105,15 @@ class BuildRecord:
     error: str | None = None
 
 
-def _buildx(args: list[str], *, builder: str | None, host: str | None, docker: str, timeout: float = 60) -> str:
-    command = [docker, "buildx", *args] + (["--builder", builder] if builder else [])
-    env = dict(os.environ)
-    if host:
-        env["DOCKER_HOST"] = host
+def _buildx(args: list[str], *, builder: str | None, host: str | None, docker: str) -> str:
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise HistoryError(f"docker buildx {args[0]} {args[1] if len(args) > 1 else ''}: {error}") from None
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-        if "ListenBuildHistory" in reason:  # measured on Docker 20.10 (BuildKit 0.8)
+        return run_docker(["buildx", *args] + (["--builder", builder] if builder else []),
+                          docker=docker, host=host).stdout
+    except BuildxUnavailable as error:
+        if "ListenBuildHistory" in str(error):  # measured on Docker 20.10 (BuildKit 0.8)
             raise HistoryError("this builder's BuildKit keeps no build history (it needs BuildKit 0.11 or newer: "
-                               "Docker 23+); its builds can be explored as msb-tui builds them, or from a saved log")
-        raise HistoryError(reason.removeprefix("ERROR: "))
-    return done.stdout
+                               "Docker 23+); its builds can be explored as msb-tui builds them, or from a saved log") from None
+        raise HistoryError(str(error)) from None
 
 
 def list_history(builder: str | None = None, *, host: str | None = None, docker: str = "docker") -> list[HistoryEntry]:
@@ -136,28 +129,6 @@ def list_history(builder: str | None = None, *, host: str | None = None, docker:
             entries.append(HistoryEntry.from_json(data))
     entries.sort(key=lambda entry: entry.created or 0.0, reverse=True)
     return entries
-
-
-def _dockerfile_source(provenance: Any) -> tuple[str | None, str | None]:
-    """(file name, text) of the Dockerfile in a provenance attachment (BuildKit's
-    ``metadata.source.infos``, wherever the provenance version puts it)."""
-    stack = [provenance]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            infos = node.get("infos")
-            if isinstance(infos, list):
-                for info in infos:
-                    if isinstance(info, dict) and isinstance(info.get("data"), str):
-                        try:
-                            text = base64.b64decode(info["data"], validate=True).decode("utf-8", "replace")
-                        except (binascii.Error, ValueError):
-                            continue
-                        return info.get("filename"), text
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return None, None
 
 
 def inspect_build(ref: str, builder: str | None = None, *, host: str | None = None, docker: str = "docker") -> BuildRecord:
@@ -183,7 +154,7 @@ def inspect_build(ref: str, builder: str | None = None, *, host: str | None = No
         try:
             attachment = json.loads(_buildx(["history", "inspect", "attachment", build_id, "--type", provenance["Type"]],
                                             builder=builder, host=host, docker=docker))
-            _, inputs["dockerfile_text"] = _dockerfile_source(attachment)
+            inputs["dockerfile_text"] = provenance_dockerfile(attachment)
         except (HistoryError, ValueError):
             pass  # the build still opens, without its Dockerfile (no plan, no line ties)
     error = data.get("Error")
@@ -206,13 +177,16 @@ class HistoryBackend:
         self.docker = docker
         self.wait = wait
         check_buildx(docker)
+        self._engine: EngineInfo | None = None
 
     def engine(self) -> EngineInfo:
-        try:
-            fields = inspect_builder(self.builder, self.docker)
-        except BuildxUnavailable:
-            return EngineInfo()
-        return EngineInfo(host=fields.get("Endpoint", ""))
+        """The builder's endpoint (asked once: the app's header and the recording both want it)."""
+        if self._engine is None:
+            try:
+                self._engine = EngineInfo(host=inspect_builder(self.builder, self.docker).get("Endpoint", ""))
+            except BuildxUnavailable:
+                self._engine = EngineInfo()
+        return self._engine
 
     def start(self, inputs=None) -> HistorySource:
         return HistorySource(self)
@@ -284,15 +258,12 @@ class HistorySource(Source):
         except HistoryError as error:
             yield BuildFailed(f"builder history: {error}", {"phase": "history"})
             return
-        env = dict(os.environ)
-        if backend.host:
-            env["DOCKER_HOST"] = backend.host
         command = [backend.docker, "buildx", "history", "logs", "--progress", "rawjson", self.ref.rsplit("/", 1)[-1]]
         if backend.builder:
             command += ["--builder", backend.builder]
         try:
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, env=env)
+                                       stderr=subprocess.STDOUT, env=docker_env(backend.host))
         except OSError as error:
             yield BuildFailed(f"cannot run docker buildx history logs: {error}", {"phase": "history"})
             return

@@ -1,13 +1,16 @@
-"""Which recorded build made an image: its Dockerfile, target, build args and steps.
+"""Which build made an image: its Dockerfile, target, build args and steps.
 
 An image's history says what ran (``COPY go.mod ./``) but not which Dockerfile, stage or build
 args; the recording of the build that produced it does (its header holds the inputs, its footer
-the image id). Layers use it to tie each layer to its line without asking the user for
-``--dockerfile`` and ``--target``, and never tie an image to a stage it was not built for.
+the image id), and so does BuildKit's provenance attestation (the Dockerfile it built). Layers use
+it to tie each layer to its line without asking the user for ``--dockerfile`` and ``--target``,
+and never tie an image to a stage it was not built for.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 from dataclasses import dataclass
@@ -99,3 +102,22 @@ def _replayed(path: Path, inputs: dict) -> Any:
     except (RecordingError, ValueError, OSError):
         return None
     return model
+
+
+def provenance_dockerfile(provenance: Any) -> str | None:
+    """The Dockerfile text in a provenance attestation (BuildKit's ``metadata.source.infos``,
+    wherever the provenance version puts it)."""
+    stack = [provenance]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for info in node.get("infos") if isinstance(node.get("infos"), list) else ():
+                if isinstance(info, dict) and isinstance(info.get("data"), str):
+                    try:
+                        return base64.b64decode(info["data"], validate=True).decode("utf-8", "replace")
+                    except (binascii.Error, ValueError):
+                        continue
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
