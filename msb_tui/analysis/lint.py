@@ -45,11 +45,28 @@ SDK_IMAGES: list[tuple[re.Pattern[str], re.Pattern[str] | None, str]] = [
 ]
 
 _DEPENDENCY_INSTALL = re.compile(
-    r"\b(npm\s+(ci|install|i)\b|yarn(\s+install)?\b|pnpm\s+(install|i)\b|pip3?\s+install\b|poetry\s+install\b|"
+    r"\b(npm\s+(ci|install|i)\b|yarn(\s+install)?\b|pnpm\s+(install|i)\b|pip3?\s+(install|wheel|download)\b|poetry\s+install\b|"
     r"pipenv\s+install\b|uv\s+(sync|pip\s+install)\b|go\s+mod\s+download\b|bundle(\s+install)?\b|"
     r"composer\s+install\b|cargo\s+(fetch|build)\b|mvn\b.*\b(dependency:|install|package)|"
     r"gradle\w*\b.*\b(dependencies|build)\b|dotnet\s+restore\b|apt-get\s+install\b|apk\s+add\b)"
 )
+
+
+# pip installing (or making a wheel of) the project itself (``pip install .``, ``pip wheel --no-deps .``):
+# it needs the sources, so it belongs after the copy of the whole context.
+_PIP_PROJECT = re.compile(r"\bpip3?\s+(?:install|wheel)\b[^&;|]*\s(?:-e\s+)?\.(?:\[[^\]]*\])?(?=\s|$)")
+_PIP_REQUIREMENTS = re.compile(r"\s(?:-r|--requirement)[\s=]")
+
+
+def installs_dependencies(instruction: Instruction) -> bool:
+    """A RUN that installs or downloads dependencies (``npm ci``, ``go mod download``, ``pip install -r``):
+    the step CacheBustingCopy wants above the copy of the whole context."""
+    if instruction.cmd != "RUN":
+        return False
+    command = " ".join(instruction.value)
+    if not _DEPENDENCY_INSTALL.search(command):
+        return False
+    return not (_PIP_PROJECT.search(command) and not _PIP_REQUIREMENTS.search(command))
 
 
 def _finding(rule: str, severity: str, line: int | None, message: str, fix: str = "") -> Finding:
@@ -366,9 +383,7 @@ def _multistage_rules(model: Model, plan: Plan | None, findings: list[Finding]) 
         copy_all_line = model.context_copies.get(stage.index)  # first `COPY . <dest>` of the stage
         if copy_all_line is not None:
             for instruction in stage.instructions:
-                if instruction.cmd != "RUN" or instruction.line_start < copy_all_line:
-                    continue
-                if _DEPENDENCY_INSTALL.search(" ".join(instruction.value)):
+                if instruction.line_start > copy_all_line and installs_dependencies(instruction):
                     findings.append(_finding(
                         "CacheBustingCopy", "warning", copy_all_line,
                         f"COPY of the whole context (line {copy_all_line}) comes before installing dependencies "
