@@ -4,7 +4,8 @@ Why not ``docker.utils.create_archive``: it writes float mtimes (PAX headers), w
 BuildKit read the body as a Dockerfile. Here every member is a GNU header with an integer
 mtime, owned by root (as the Docker CLI sends it), ``.dockerignore`` is applied with Docker's
 pattern rules, symlinks stay links, and nothing outside the context is read (a Dockerfile in the
-context that links out of it is refused). A Dockerfile given with ``-f`` outside the context is
+context that links out of it is refused); which files go in is ``context_files.ContextFiles.walk``.
+A Dockerfile given with ``-f`` outside the context is
 added under a unique name that the uploaded ``.dockerignore`` lists, as the docker CLI does, so it
 never lands in the image.
 """
@@ -13,10 +14,18 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import stat
 import time
 from collections.abc import Callable
+
+from msb_tui.builds.context_files import (  # noqa: F401 - ContextError and the matcher are imported from here too
+    ContextEntry,
+    ContextError,
+    ContextFiles,
+    IgnoreMatcher,
+    check_dockerfile,
+    parse_dockerignore,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,209 +37,6 @@ ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(files, bytes)`` while the tar is written (throttled)."""
 
 _PROGRESS_EVERY = 0.1  # seconds between progress callbacks
-
-
-class ContextError(ValueError):
-    """The build context or Dockerfile cannot be used (missing, not a folder, ...)."""
-
-
-# ---------------------------------------------------------------------------------------------
-# .dockerignore patterns (moby/patternmatcher semantics)
-
-
-class IgnorePattern:
-    """One ``.dockerignore`` line: a path pattern, maybe an exception (``!pattern``)."""
-
-    __slots__ = ("text", "exclusion", "regex")
-
-    def __init__(self, text: str, exclusion: bool, regex: re.Pattern[str]):
-        self.text = text
-        self.exclusion = exclusion
-        self.regex = regex
-
-    def __repr__(self) -> str:
-        return f"IgnorePattern({self.text!r}, exclusion={self.exclusion})"
-
-
-def _compile(pattern: str) -> re.Pattern[str]:
-    """Docker's pattern language as a regex: ``*`` (not ``/``), ``?``, ``**`` (any dirs), ``[..]``, ``\\``."""
-    out = ["^"]
-    i, n = 0, len(pattern)
-    while i < n:
-        ch = pattern[i]
-        if ch == "*":
-            if i + 1 < n and pattern[i + 1] == "*":
-                i += 2
-                if i < n and pattern[i] == "/":
-                    i += 1
-                out.append(".*" if i >= n else "(.*/)?")
-                continue
-            out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        elif ch == "\\":
-            i += 1
-            if i < n:
-                out.append(re.escape(pattern[i]))
-            else:
-                out.append(re.escape("\\"))
-        elif ch == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(ch))
-            else:
-                body = pattern[i + 1 : end]
-                negate = body[:1] in ("^", "!")
-                if negate:
-                    body = body[1:]
-                # Inside a class Go takes "[", "&", "~" and "|" literally; Python's re would read
-                # "[[" / "&&" / "~~" / "||" as future set operations (FutureWarning): escape them.
-                for char in "\\[&~|":
-                    body = body.replace(char, "\\" + char)
-                out.append("[" + ("^" if negate else "") + body + "]")
-                i = end
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    out.append("$")
-    return re.compile("".join(out), re.DOTALL)
-
-
-def _clean(path: str) -> str:
-    """Go's ``filepath.Clean`` for slash paths (what Docker applies to each pattern)."""
-    rooted = path.startswith("/")
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if parts and parts[-1] != "..":
-                parts.pop()
-            elif not rooted:
-                parts.append("..")
-            continue
-        parts.append(part)
-    cleaned = "/".join(parts)
-    if rooted:
-        return "/" + cleaned
-    return cleaned or "."
-
-
-def parse_dockerignore(text: str) -> list[IgnorePattern]:
-    """Patterns from ``.dockerignore`` text: comments (``#``) and blank lines skipped, ``!`` exceptions,
-    paths cleaned and a leading ``/`` dropped, as Docker reads them."""
-    patterns = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        exclusion = line.startswith("!")
-        if exclusion:
-            if len(line) == 1:
-                # Docker (moby/patternmatcher) refuses the whole file, and so do we.
-                raise ContextError('.dockerignore: illegal exclusion pattern: "!"')
-            line = line[1:].strip()
-            if not line:
-                continue
-        line = _clean(line)
-        if len(line) > 1 and line.startswith("/"):
-            line = line[1:]
-        if line == ".":
-            # "." would exclude the whole context; Docker treats it as matching everything too.
-            line = "**"
-        patterns.append(IgnorePattern(line, exclusion, _compile(line)))
-    return patterns
-
-
-class IgnoreMatcher:
-    """Decides which context paths ``.dockerignore`` excludes (last matching pattern wins)."""
-
-    def __init__(self, patterns: list[IgnorePattern], text: str = ""):
-        self.patterns = patterns
-        self.text = text  # the .dockerignore text the patterns came from
-        self.has_exceptions = any(p.exclusion for p in patterns)
-
-    def excluded(self, rel: str) -> bool:
-        """Whether the slash-separated relative path is excluded (a pattern may match a parent dir)."""
-        if not self.patterns:
-            return False
-        parents = rel.split("/")[:-1]
-        matched = False
-        for pattern in self.patterns:
-            if pattern.exclusion != matched:
-                continue
-            hit = pattern.regex.match(rel) is not None
-            if not hit and parents:
-                prefix = ""
-                for part in parents:
-                    prefix = f"{prefix}/{part}" if prefix else part
-                    if pattern.regex.match(prefix):
-                        hit = True
-                        break
-            if hit:
-                matched = not pattern.exclusion
-        return matched
-
-    def may_reinclude_under(self, rel_dir: str) -> bool:
-        """Whether to walk into the excluded folder ``rel_dir``: only if an exception pattern's text
-        starts with ``rel_dir/`` (Docker's rule: ``!build/keep.txt`` re-includes inside an excluded
-        ``build``, ``!**/keep.txt`` does not)."""
-        if not self.has_exceptions:
-            return False
-        prefix = rel_dir + "/"
-        return any(p.exclusion and (p.text + "/").startswith(prefix) for p in self.patterns)
-
-
-# ---------------------------------------------------------------------------------------------
-# The tar
-
-
-def _resolve_dockerfile(context_dir: str, dockerfile: StrPath | None) -> tuple[str, str | None]:
-    """The Dockerfile's path and, if it lies inside the context, its name relative to the context."""
-    if dockerfile is None:
-        path = os.path.join(context_dir, "Dockerfile")
-    else:
-        # Like the Docker CLI: -f is relative to the current folder.
-        path = os.path.join(os.getcwd(), dockerfile)
-    if not os.path.exists(path):
-        raise ContextError(f"Dockerfile not found: {path}")
-    if not os.path.isfile(path):
-        raise ContextError(f"Dockerfile is not a file: {path}")
-    # Inside the context only if its (unresolved, then resolved) folder is the context or below it.
-    absolute_context = os.path.abspath(context_dir)
-    rel = os.path.relpath(os.path.abspath(path), absolute_context)
-    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
-        return path, None
-    real_context = os.path.realpath(context_dir)
-    real_file = os.path.realpath(path)
-    if not real_file.startswith(real_context + os.sep):
-        # The path names a file in the context, but a symlink leads out of it (Dockerfile ->
-        # /etc/shadow in a cloned repo): never read it, never send it. Naming a file outside the
-        # context with -f is the user's own choice; a link planted in the context is not.
-        raise ContextError(
-            f"the Dockerfile {rel} is a symlink to a file outside the build context; refusing to read it "
-            "(give the file itself with -f if you mean to build it)"
-        )
-    if os.path.islink(path):
-        return path, None  # a link to another file in the context: sent as content under its own name
-    return path, rel.replace(os.sep, "/")
-
-
-def check_dockerfile(context_dir: StrPath, dockerfile: StrPath | None = None) -> str:
-    """The Dockerfile's path, once it is known to be safe to read (``ContextError`` otherwise)."""
-    return _resolve_dockerfile(os.fspath(context_dir), dockerfile)[0]
-
-
-def _ignore_text(context_dir: str, dockerfile_path: str) -> str:
-    """``<Dockerfile>.dockerignore`` next to the Dockerfile wins (as buildx does), else ``.dockerignore``."""
-    for candidate in (dockerfile_path + ".dockerignore", os.path.join(context_dir, ".dockerignore")):
-        try:
-            if os.path.isfile(candidate):
-                with open(candidate, encoding="utf-8", errors="replace") as handle:
-                    return handle.read()
-        except OSError:
-            continue
-    return ""
 
 
 # Member types and block sizes of the tar format (as in ``tarfile``, which is imported only for
@@ -314,9 +120,9 @@ class _TarWriter:
         self.out = out
         self._inodes: dict[tuple[int, int], str] = {}
 
-    def info(self, path: str, arcname: str) -> TarHeader | None:
-        """The member for ``path`` (not followed if it is a link); None for sockets and the like."""
-        st = os.lstat(path)
+    def info(self, entry: ContextEntry) -> TarHeader | None:
+        """The member for a walked entry (a link is the link itself); None for sockets and the like."""
+        st, arcname = entry.stat, entry.rel
         mode = st.st_mode
         info = TarHeader(arcname, mode=stat.S_IMODE(mode), mtime=int(st.st_mtime))
         if stat.S_ISREG(mode):
@@ -333,7 +139,7 @@ class _TarWriter:
             info.type = DIRTYPE
         elif stat.S_ISLNK(mode):
             info.type = SYMTYPE
-            info.linkname = os.readlink(path)
+            info.linkname = os.readlink(entry.path)
         elif stat.S_ISFIFO(mode):
             info.type = FIFOTYPE
         elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
@@ -372,23 +178,16 @@ class _TarWriter:
 
 
 def make_context_tar(
-    context_dir: StrPath, dockerfile: StrPath | None = None, progress: ProgressCallback | None = None
+    context_dir: StrPath, dockerfile: StrPath | None = None, progress: ProgressCallback | None = None,
+    extra_ignore: str = "",
 ) -> tuple[BinaryIO, str]:
     """Tar the build context into a seekable temp file; return it (at offset 0) and the Dockerfile's
     name inside the tar (relative path, or a unique ``.msb-tui-dockerfile-*`` name when ``-f`` points
-    outside the context)."""
-    context_dir = os.fspath(context_dir)
-    if not os.path.exists(context_dir):
-        raise ContextError(f"build context not found: {context_dir}")
-    if not os.path.isdir(context_dir):
-        raise ContextError(f"build context is not a folder: {context_dir}")
-    dockerfile_path, dockerfile_rel = _resolve_dockerfile(context_dir, dockerfile)
-    ignore_text = _ignore_text(context_dir, dockerfile_path)
-    matcher = IgnoreMatcher(parse_dockerignore(ignore_text), ignore_text)
-
+    outside the context). ``extra_ignore``: ``.dockerignore`` lines added to the context's own."""
+    files = ContextFiles(context_dir, dockerfile, extra_ignore)
     spool = _Spool()
     try:
-        dockerfile_rel = _write_tar(spool, context_dir, dockerfile_path, dockerfile_rel, matcher, progress)
+        dockerfile_rel = _write_tar(spool, files, progress)
     except BaseException:
         spool.close()  # a failed or cancelled tar (progress may raise to stop it) leaves nothing behind
         raise
@@ -464,90 +263,54 @@ class _ReportingReader:
         return data
 
 
-def _write_tar(
-    spool: BinaryIO,
-    context_dir: str,
-    dockerfile_path: str,
-    dockerfile_rel: str | None,
-    matcher: IgnoreMatcher,
-    progress: ProgressCallback | None,
-) -> str:
+def _write_tar(spool: BinaryIO, context: ContextFiles, progress: ProgressCallback | None) -> str:
     """Write the context into ``spool``; return the Dockerfile's name in the tar."""
     files = 0
     size = 0
     last_report = time.monotonic()
-    always = {".dockerignore"}
-    if dockerfile_rel is not None:
-        always.add(dockerfile_rel)
+    dockerfile_rel = context.dockerfile_rel
     outside = dockerfile_rel is None  # the Dockerfile is added under its own name at the end
-
     tar = _TarWriter(spool)
-    root = context_dir
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        rel_dir = os.path.relpath(dirpath, root)
-        rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
-        keep_dirs = []
-        for name in sorted(dirnames):
-            full = os.path.join(dirpath, name)
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            if os.path.islink(full):
-                filenames.append(name)  # a symlinked folder is sent as the link itself
-                continue
-            if matcher.excluded(rel):
-                if matcher.may_reinclude_under(rel) or any(a.startswith(rel + "/") for a in always):
-                    keep_dirs.append(name)
-                continue
+    for entry in context.walk():
+        if outside and entry.rel == ".dockerignore":
+            continue  # written at the end, naming the added Dockerfile
+        info = tar.info(entry)
+        if info is None:
+            continue
+        if info.type == DIRTYPE:
+            tar.add(info)
+            continue
+        if info.type == REGTYPE:
             try:
-                info = tar.info(full, rel)
-            except OSError:
-                continue  # vanished while we walked
-            if info is not None:
-                tar.add(info)
-            keep_dirs.append(name)
-        dirnames[:] = keep_dirs
-        for name in sorted(filenames):
-            full = os.path.join(dirpath, name)
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            if rel not in always and matcher.excluded(rel):
-                continue
-            if outside and rel == ".dockerignore":
-                continue  # written at the end, naming the added Dockerfile
-            try:
-                info = tar.info(full, rel)
-            except OSError:
-                continue  # vanished while we walked
-            if info is None:
-                continue
-            if info.type == REGTYPE:
-                try:
-                    handle = open(full, "rb")
-                except OSError as error:
-                    # Like the Docker CLI: an unreadable file in the context is an error, not a gap.
-                    raise ContextError(f"cannot read {rel} in the build context: {error.strerror or error}") from error
-                with handle:
-                    if progress is not None and info.size > _BIG_FILE:
-                        tar.add(info, _ReportingReader(handle, lambda n: progress(files, size + n)))
-                    else:
-                        tar.add(info, handle)
-                size += info.size
-            else:
-                tar.add(info)
-            files += 1
-            if progress is not None and time.monotonic() - last_report >= _PROGRESS_EVERY:
-                last_report = time.monotonic()
-                progress(files, size)
-    if dockerfile_rel is None:
-        with open(dockerfile_path, "rb") as handle:
+                handle = open(entry.path, "rb")
+            except OSError as error:
+                # Like the Docker CLI: an unreadable file in the context is an error, not a gap.
+                raise ContextError(f"cannot read {entry.rel} in the build context: {error.strerror or error}") from error
+            with handle:
+                if progress is not None and info.size > _BIG_FILE:
+                    tar.add(info, _ReportingReader(handle, lambda n: progress(files, size + n)))
+                else:
+                    tar.add(info, handle)
+            size += info.size
+        else:
+            tar.add(info)
+        files += 1
+        if progress is not None and time.monotonic() - last_report >= _PROGRESS_EVERY:
+            last_report = time.monotonic()
+            progress(files, size)
+    if outside:
+        with open(context.dockerfile_path, "rb") as handle:
             data = handle.read()
         import hashlib  # only for a Dockerfile outside the context; OpenSSL costs ~3 ms to load
 
-        digest = hashlib.sha256(os.fsencode(os.path.abspath(dockerfile_path)) + data).hexdigest()[:12]
+        digest = hashlib.sha256(os.fsencode(os.path.abspath(context.dockerfile_path)) + data).hexdigest()[:12]
         dockerfile_rel = f".msb-tui-dockerfile-{digest}"
         now = int(time.time())
         tar.add(TarHeader(dockerfile_rel, size=len(data), mtime=now), io.BytesIO(data))
         # Like the docker CLI: the added Dockerfile (and .dockerignore) are listed in the uploaded
         # .dockerignore, so the engine reads the Dockerfile but `COPY . /app` does not copy it.
-        ignore = (matcher.text.rstrip("\n") + f"\n.dockerignore\n{dockerfile_rel}\n").lstrip("\n").encode("utf-8")
+        ignore_text = context.matcher.text
+        ignore = (ignore_text.rstrip("\n") + f"\n.dockerignore\n{dockerfile_rel}\n").lstrip("\n").encode("utf-8")
         tar.add(TarHeader(".dockerignore", size=len(ignore), mtime=now), io.BytesIO(ignore))
         files += 2
         size += len(data) + len(ignore)
@@ -555,4 +318,3 @@ def _write_tar(
     if progress is not None:
         progress(files, size)
     return dockerfile_rel
-
