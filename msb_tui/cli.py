@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "ship": "ship",
     "registry": "registry",
     "history": "history",
+    "explain": "explain",
     "watch": "watch",
     "demo": "demo",
     "demo-images": "demo_images",

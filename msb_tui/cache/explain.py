@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from msb_tui.cache.wording import describe, explanation_text  # noqa: F401 - how it reads lives there
+
 
 class Cause(StrEnum):
     """Why a step ran (the first that applies, in this order), or ``CACHED`` when it did not."""
@@ -174,82 +176,110 @@ def step_id(stage: str, index: int) -> str:
     return f"{stage}:{index}"
 
 
-def _size(value: int | None) -> str:
-    if value is None:
-        return "?"
-    if value < 10_000:  # a small edit must show: "1,200 B → 1,240 B", not "1.2 KiB → 1.2 KiB"
-        return f"{value:,} B"
-    from humanize import naturalsize
+def reported_states(model) -> dict[str, bool | None]:
+    """{step id: ran} from a ``BuildModel``: True when BuildKit ran the step (also when it failed or
+    was stopped), False when it came from the cache, None when it never started. A step built for
+    several platforms ran when any of them ran."""
+    from msb_tui.builds.runs import State
 
-    return naturalsize(value, binary=True)
-
-
-def _file_change(change: dict[str, Any]) -> str:
-    kind = change.get("kind")
-    path = change.get("path")
-    if kind == "added":
-        return f"{path} added ({_size(change.get('new_size'))})"
-    if kind == "removed":
-        return f"{path} removed ({_size(change.get('old_size'))})"
-    if kind == "mode":
-        return f"{path} mode changed"
-    old, new = change.get("old_size"), change.get("new_size")
-    sizes = _size(new) if old == new else f"{_size(old)} → {_size(new)}"
-    return f"{path} modified ({sizes})"
+    states: dict[str, bool | None] = {}
+    for step in model.steps.values():
+        if step.stage is None or not step.position:
+            continue
+        number = step.position.split("/", 1)[0]
+        if not number.isdigit():
+            continue
+        ran = None if step.state == State.PLANNED else step.state != State.CACHED
+        key = step_id(step.stage, int(number))
+        if states.get(key) is not True:
+            states[key] = ran if ran is not None or key not in states else states[key]
+    return states
 
 
-def describe(step: StepExplanation, *, limit: int = 5) -> str:
-    """The cause in plain words (untrusted text inside: print it as plain text, never markup)."""
-    detail = step.detail
-    cause = step.cause
-    if cause == Cause.CACHED:
-        note = detail.get("note")
-        return f"cached ({note})" if note else "cached"
-    if cause == Cause.NO_CACHE:
-        return "the build was asked not to use the cache (--no-cache)"
-    if cause == Cause.LINE_CHANGED:
-        where = detail.get("changed_line")
-        if where is not None and where != step.line:
-            return (f"line {where} it depends on changed: {detail.get('old')!s} → {detail.get('new')!s}")
-        old = detail.get("old")
-        if old is None:
-            return f"new line {step.line}: {detail.get('new')!s}"
-        return f"its line changed: {old!s} → {detail.get('new')!s}"
-    if cause == Cause.ARG_CHANGED:
-        kind = "ENV" if detail.get("kind") == "env" else "build arg"
-        return f"{kind} {detail.get('name')} changed: {_value(detail.get('old'))} → {_value(detail.get('new'))}"
-    if cause == Cause.FILES_CHANGED:
-        changes = list(detail.get("changes") or [])
-        count = int(detail.get("count") or len(changes))
-        shown = ", ".join(_file_change(c) for c in changes[:limit])
-        more = f", and {count - min(count, limit)} more" if count > limit else ""
-        what = "1 file" if count == 1 else f"{count} files"
-        return f"{what} under {detail.get('source', '.')!s} changed: {shown}{more}"
-    if cause == Cause.BASE_CHANGED:
-        return (f"base image {detail.get('image')!s} changed: {_digest(detail.get('old'))} → "
-                f"{_digest(detail.get('new'))}")
-    if cause == Cause.PARENT_RAN:
-        via = detail.get("via")
-        start = step.cascade_from or detail.get("parent")
-        if via:
-            return f"the stage it copies from ({via}) ran again, from {start}"
-        return f"the step it is built on ran, a cascade that started at {start}"
-    if cause == Cause.NOT_ON_ENGINE:
-        return ("nothing it depends on changed: the cache entry was not on the engine "
-                "(pruned, or built on another builder)")
-    if cause == Cause.NO_PREVIOUS:
-        return "no earlier build of this Dockerfile and target on this engine to compare with"
-    return str(cause)
+def explain(forecast, model=None, *, reported: dict[str, bool | None] | None = None,
+            seconds: dict[str, float | None] | None = None) -> CacheExplanation:
+    """Join the forecast (:func:`msb_tui.cache.predict.predict`) with what BuildKit reported for each
+    step (the model, or ``reported``): the first cause of every step that ran, and every step where
+    the prediction and BuildKit disagree."""
+    if model is not None:
+        reported = reported_states(model)
+        seconds = {}
+        for step in model.steps.values():
+            if step.stage and step.position and step.position.split("/", 1)[0].isdigit():
+                seconds[step_id(step.stage, int(step.position.split("/", 1)[0]))] = step.duration
+    reported = reported or {}
+    seconds = seconds or {}
+    previous = forecast.previous
+    explanation = CacheExplanation(previous.recording if previous else None, notes=list(forecast.notes))
+    done: dict[str, StepExplanation] = {}
+
+    def effective(id_: str | None) -> bool:
+        """Did step ``id_`` run in this build in a way that reaches what is built on it (as reported,
+        else as predicted)? A step run only because of --no-cache keeps its cache key: it does not."""
+        if id_ is None:
+            return False
+        found = done.get(id_)
+        if found is not None and found.ran is not None:
+            if found.cause == Cause.NO_CACHE:
+                return forecast.keys.get(id_) == Prediction.RUN
+            return found.ran
+        return forecast.keys.get(id_, forecast.predicted.get(id_)) == Prediction.RUN
+
+    def origin(id_: str) -> str:
+        found = done.get(id_)
+        return (found.cascade_from or id_) if found is not None else id_
+
+    for facts in forecast.steps:
+        predicted = forecast.predicted[facts.id]
+        own = forecast.own.get(facts.id)
+        ran = reported.get(facts.id)
+        step = StepExplanation(facts.stage, facts.index, facts.line, facts.instruction, ran, Cause.CACHED,
+                               seconds=seconds.get(facts.id), predicted=predicted, step_total=facts.total)
+        if facts.kind == "from":
+            # BuildKit reports a FROM as done in every build: it resolves the image, nothing is rebuilt.
+            step.ran = own is not None
+            if own is not None:
+                step.cause, step.detail = own
+            elif previous is None:
+                step.cause = Cause.NO_PREVIOUS
+        elif ran is False:
+            if predicted in (Prediction.RUN, Prediction.UNKNOWN) and own is not None:
+                step.detail = {"note": "BuildKit had an identical step in its cache (from another build)"}
+            elif predicted == Prediction.CONTENT:
+                step.detail = {"note": "the files it reads came out the same as before"}
+        else:
+            parent_ran = effective(facts.parent)
+            copied = [(name, forecast.last_step.get(name)) for name in facts.from_stages]
+            copied = [(name, last) for name, last in copied if effective(last)]
+            if own is not None:
+                step.cause, step.detail = own
+            elif parent_ran:
+                step.cause, step.detail = Cause.PARENT_RAN, {"parent": facts.parent}
+                step.cascade_from = origin(facts.parent)
+            elif copied:
+                name, last = copied[0]
+                step.cause, step.detail = Cause.PARENT_RAN, {"parent": last, "via": name}
+                step.cascade_from = origin(last)
+            elif previous is None:
+                step.cause = Cause.NO_PREVIOUS
+            elif ran:
+                step.cause = Cause.NOT_ON_ENGINE
+        done[facts.id] = step
+        explanation.steps.append(step)
+        if facts.kind != "from" and ran is not None:
+            disagreement = _disagreement(step, predicted, ran)
+            if disagreement is not None:
+                explanation.disagreements.append(disagreement)
+    return explanation
 
 
-def _value(value: Any) -> str:
-    if value is None:
-        return "(unset)"
-    return repr(str(value))
+def _disagreement(step: StepExplanation, predicted: Prediction, ran: bool) -> Disagreement | None:
+    if predicted == Prediction.CACHED and ran:
+        return Disagreement(step.id, predicted, "ran", f"{step.label} was predicted to come from the cache, but "
+                            f"BuildKit ran it: {describe(step)}")
+    if predicted == Prediction.RUN and not ran:
+        return Disagreement(step.id, predicted, "cached", f"{step.label} was predicted to run, but BuildKit "
+                            "took it from the cache")
+    return None
 
 
-def _digest(value: Any) -> str:
-    if not value:
-        return "(unknown)"
-    text = str(value)
-    return text[:19] if text.startswith("sha256:") else text

@@ -47,6 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--progress", choices=("plain", "json"), default="plain", help="progress output format")
     parser.add_argument("--host", help="engine address (default: DOCKER_HOST, the docker context, the local socket)")
     parser.add_argument("--no-record", action="store_true", help="do not record the build")
+    parser.add_argument("--no-explain", action="store_true",
+                        help="do not predict which steps come from the cache, nor explain afterwards why each "
+                             "step ran (by default both are printed, compared with the previous recorded build "
+                             "of this Dockerfile and target on this engine; see 'msb-tui explain')")
 
 
 def load_analysis(dockerfile: str, target: str | None, build_args: dict[str, str], platform: str | None,
@@ -138,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     # The plan is made for the engine's BuildKit (0.8 and current BuildKit run different stages).
     buildkit = engine_buildkit(backend.engine().version)
     analysis = load_analysis(inputs.dockerfile_path, inputs.target, inputs.build_args, inputs.platform, buildkit)
-    return run_build(backend, inputs, analysis, progress=args.progress)
+    return run_build(backend, inputs, analysis, progress=args.progress, explain=not args.no_explain)
 
 
 def _outside_dockerfile_backend(chosen_by_default: bool) -> str:
@@ -165,12 +169,15 @@ def _outside(dockerfile: Path, context: Path) -> bool:
     return not dockerfile.resolve().is_relative_to(context.resolve())
 
 
-def run_build(backend, inputs, analysis=None, *, progress: str = "plain", stdout=None) -> int:
-    """Run one build on ``backend``, printing progress and the summary; Ctrl+C cancels it on the
-    engine (exit 130)."""
+def run_build(backend, inputs, analysis=None, *, progress: str = "plain", stdout=None, explain: bool = True) -> int:
+    """Run one build on ``backend``, printing progress and the summary (with why each step ran,
+    unless ``explain`` is False); Ctrl+C cancels it on the engine (exit 130)."""
     from msb_tui.builds.model import BuildModel
 
+    check = prepare_cache_check(inputs, backend, analysis) if explain else None
     source = backend.start(inputs)
+    if check is not None:
+        check.attach(source.recording_path)
     previous = {}
     if threading.current_thread() is threading.main_thread():
         interrupts = []
@@ -196,7 +203,8 @@ def run_build(backend, inputs, analysis=None, *, progress: str = "plain", stdout
 
             output = NonBlockingOutput(sys.stdout)
         try:
-            status = consume(source, model, progress=progress, stdout=stdout or output, recording=recording)
+            status = consume(source, model, progress=progress, stdout=stdout or output, recording=recording,
+                             cache=check)
         finally:
             if stdout is None:
                 output.close()
@@ -209,8 +217,24 @@ def run_build(backend, inputs, analysis=None, *, progress: str = "plain", stdout
     return exit_status(status)
 
 
-def consume(events, model, *, progress: str = "plain", stdout=None, recording: str | None = None) -> str:
-    """Feed events into the model, print progress as it goes and the summary at the end; the final status."""
+def prepare_cache_check(inputs, backend, analysis):
+    """The cache prediction for this build (``msb_tui.cache.check``), or None when it cannot be made
+    (said on stderr: the build goes on without it)."""
+    from msb_tui.cache.check import CacheCheck
+
+    if getattr(backend, "classic", False):
+        return None  # the classic builder numbers and caches its steps its own way: not explained
+    try:
+        return CacheCheck.prepare(inputs, backend, analysis)
+    except Exception as error:  # noqa: BLE001 - the build matters more than its explanation
+        print(f"msb-tui build: no cache explanation for this build: {error}", file=sys.stderr)
+        return None
+
+
+def consume(events, model, *, progress: str = "plain", stdout=None, recording: str | None = None,
+            cache=None) -> str:
+    """Feed events into the model, print progress as it goes and the summary at the end; the final
+    status. ``cache``: a ``CacheCheck`` whose prediction is printed first and explanation last."""
     import json
 
     from msb_tui.builds.events import StreamText
@@ -220,6 +244,11 @@ def consume(events, model, *, progress: str = "plain", stdout=None, recording: s
     out = BufferedWriter(stream)
     colours = progress == "plain" and hasattr(stream, "isatty") and stream.isatty()
     printer = JsonProgress(out) if progress == "json" else PlainProgress(out, colours=colours)
+    if cache is not None:
+        from msb_tui.cache.predict import forecast_json, forecast_text
+
+        out.write(json.dumps(forecast_json(cache.forecast)) + "\n" if progress == "json"
+                  else forecast_text(cache.forecast))
     apply = model.apply
     handle = printer.handle
     try:
@@ -232,10 +261,23 @@ def consume(events, model, *, progress: str = "plain", stdout=None, recording: s
         if settle is not None:
             settle()  # progress may have been dropped for a slow reader; the summary never is
         # Also when the source ends without saying how the build ended: report what we have.
+        explanation = None
+        if cache is not None:
+            try:
+                explanation = cache.finish(model)
+            except Exception as error:  # noqa: BLE001 - the summary is printed whatever happens
+                print(f"msb-tui: no cache explanation: {error}", file=sys.stderr)
         if progress == "json":
-            out.write(json.dumps(summary_json(model, recording), ensure_ascii=False) + "\n")
+            summary = summary_json(model, recording)
+            if explanation is not None:
+                summary["cache"] = explanation.to_json()
+            out.write(json.dumps(summary, ensure_ascii=False) + "\n")
         else:
             out.write(summary_text(model, recording))
+            if explanation is not None:
+                from msb_tui.cache.explain import explanation_text
+
+                out.write("\n" + explanation_text(explanation))
         out.flush()
     return model.status
 

@@ -35,6 +35,7 @@ class EngineInfo:
     image_store: str = ""  # "containerd" or "classic"
     storage_driver: str = ""  # "overlay2", "overlayfs", ...
     host: str = ""  # the address it answered at
+    engine_id: str = ""  # ``docker info`` ID: which engine's build cache a build used (issue 18)
 
     def to_record(self) -> dict[str, Any]:
         """The JSON form kept in recordings and history."""
@@ -135,6 +136,7 @@ def from_engine(version: dict, info: dict | None = None, host: str = "") -> Engi
         image_store=store,
         storage_driver=driver,
         host=host,
+        engine_id=str((info or {}).get("ID") or ""),
     )
 
 

@@ -1,0 +1,228 @@
+"""Before a build: which steps will come from the cache, and for the others the first reason.
+
+BuildKit keys each step on its instruction, the values it can see (for ``RUN``: every build arg
+declared in its stage so far, every ``ENV``, ``USER`` and ``SHELL``; for ``COPY``/``ADD``/``WORKDIR``:
+the variables it names), the content of the context files it copies (checksums, not times), the
+base image, and the step it is built on. So this compares, step by step, the build about to run
+with the previous build of the same Dockerfile and target on the same engine (its
+:class:`~msb_tui.cache.record.CacheRecord` and context manifest). Steps are matched by stage name
+and BuildKit's step number (``[build 5/6]``).
+
+``COPY --from=<stage>`` is the one step BuildKit decides by content made during the build: when
+the stage it copies from runs again, the copy still hits the cache if the files come out the
+same. Its prediction is ``Prediction.CONTENT``, never a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from msb_tui.builds.masking import MASK, is_secret_name
+from msb_tui.cache.explain import Cause, Prediction
+from msb_tui.cache.record import CacheRecord, shown
+from msb_tui.cache.steps import StepFacts, StepWalker, covers
+
+MAX_CHANGES = 50  # file changes kept per step (the count says how many there were)
+NO_CACHE_KINDS = ("run", "copy", "add")  # the steps --no-cache makes run
+
+
+@dataclass
+class Forecast:
+    """The prediction for one build: per step its facts, its own cause (or None) and the prediction."""
+
+    record: CacheRecord
+    previous: CacheRecord | None
+    steps: list[StepFacts]
+    own: dict[str, tuple[Cause, dict[str, Any]]]
+    predicted: dict[str, Prediction]
+    last_step: dict[str, str | None]  # stage -> the id of its last step (what a COPY --from reads)
+    notes: list[str] = field(default_factory=list)
+    keys: dict[str, Prediction] = field(default_factory=dict)  # per step: RUN when its cache key changes
+
+    def counts(self) -> dict[Prediction, int]:
+        counts = {kind: 0 for kind in Prediction}
+        for facts in self.steps:
+            if facts.kind != "from":
+                counts[self.predicted[facts.id]] += 1
+        return counts
+
+
+def _changes(old_manifest, new_manifest) -> list:
+    from msb_tui.cache.manifest import diff
+
+    return diff(old_manifest, new_manifest)
+
+
+def _own_cause(facts: StepFacts, before: dict[str, list[StepFacts]], record: CacheRecord, previous: CacheRecord,
+               changes: list | None) -> tuple[Cause, dict[str, Any]] | None | str:
+    """The step's own first cause; None when it has none; "unknown" when a fact is missing."""
+    prior = before.get(facts.stage, [])
+    match = prior[facts.index - 1] if 0 < facts.index <= len(prior) else None
+    if facts.kind == "from":
+        ref, old_ref = facts.images[0], previous.bases.get(facts.stage)
+        new_id, old_id = record.images.get(ref), previous.images.get(old_ref or ref)
+        if old_ref is not None and (old_ref != ref or (new_id and old_id and new_id != old_id)):
+            return Cause.BASE_CHANGED, {"image": ref, "old_ref": old_ref, "old": old_id or old_ref, "new": new_id or ref}
+        return None
+    if facts.from_line is not None:
+        text, line = facts.from_line
+        old_from = previous_from(prior)
+        if old_from is not None and old_from != text:
+            return Cause.LINE_CHANGED, {"old": old_from, "new": text, "changed_line": line}
+    if match is None or match.op != facts.op:
+        if not any(other.op == facts.op for other in prior):  # a step only moved runs as a cascade
+            return Cause.LINE_CHANGED, {"old": match.instruction if match else None, "new": facts.instruction,
+                                        "old_line": match.line if match else None}
+    old_seen = match.seen if match is not None and match.op == facts.op else None
+    if old_seen is not None:
+        for key in [*facts.seen, *(k for k in old_seen if k not in facts.seen)]:
+            new, old = facts.seen.get(key, (None, None)), old_seen.get(key, (None, None))
+            if new[0] == old[0]:
+                continue
+            kind, name = key
+            if kind in ("user", "shell"):
+                return Cause.LINE_CHANGED, {"old": old[0], "new": new[0], "changed_line": new[1]}
+            secret = is_secret_name(name)  # named like a credential: masked even when the Dockerfile sets it
+            return Cause.ARG_CHANGED, {"name": name, "kind": kind,
+                                       "old": MASK if secret and old[0] else shown(old[0]),
+                                       "new": MASK if secret and new[0] else shown(new[0]),
+                                       "declared_line": new[1] or old[1]}
+    if facts.sources:
+        if changes is None:
+            return "unknown"
+        hits = [change for change in changes
+                if any(covers(source, change.path) for source in facts.sources)
+                and not any(covers(pattern, change.path) for pattern in facts.excludes)]
+        if hits:
+            return Cause.FILES_CHANGED, {
+                "source": " ".join(facts.sources), "count": len(hits),
+                "changes": [{"path": c.path, "kind": str(c.kind), "old_size": c.old_size, "new_size": c.new_size}
+                            for c in hits[:MAX_CHANGES]],
+            }
+    for ref in facts.images:
+        new_id, old_id = record.images.get(ref), previous.images.get(ref)
+        if new_id and old_id and new_id != old_id:
+            return Cause.BASE_CHANGED, {"image": ref, "old": old_id, "new": new_id}
+    return None
+
+
+def previous_from(prior: list[StepFacts]) -> str | None:
+    return prior[0].from_line[0] if prior and prior[0].from_line else None
+
+
+def predict(record: CacheRecord, manifest=None, previous: CacheRecord | None = None, previous_manifest=None,
+            *, buildkit=None) -> Forecast:
+    """The forecast for the build ``record`` describes, against ``previous`` (None: nothing to compare)."""
+    from msb_tui.analysis import analyze
+
+    analysis = analyze(record.dockerfile_text, target=record.target, build_args=record.build_args,
+                       platform=record.platform, lint=False, buildkit=buildkit)
+    walker = StepWalker(analysis, record.build_args, record.platform)
+    steps = walker.needed()
+    last_step = {stage.display_name: walker.last_of(stage.index) for stage in analysis.stages}
+    forecast = Forecast(record, previous, steps, {}, {}, last_step)
+    if previous is not None:
+        prior_analysis = analyze(previous.dockerfile_text, build_args=previous.build_args,
+                                 platform=previous.platform, lint=False, buildkit=buildkit)
+        prior_walker = StepWalker(prior_analysis, previous.build_args, previous.platform)
+        before: dict[str, list[StepFacts]] = {}
+        for stage in prior_analysis.stages:
+            before[stage.display_name] = prior_walker.stage(stage)[0]
+        changes = _changes(previous_manifest, manifest) if manifest is not None and previous_manifest is not None else None
+        if changes is None and any(facts.sources for facts in steps):
+            forecast.notes.append("no context manifest of the previous build: changed files cannot be named")
+    by_id = {facts.id: facts for facts in steps}
+    unknown: set[str] = set()
+    changed: dict[str, tuple[Cause, dict[str, Any]]] = {}  # steps whose cache key changed, and why
+    for facts in steps:
+        if previous is not None:
+            own = _own_cause(facts, before, record, previous, changes)
+            if own == "unknown":
+                unknown.add(facts.id)
+            elif own is not None:
+                changed[facts.id] = own
+        # --no-cache runs RUN, COPY and ADD (measured: BuildKit 0.25 still takes a WORKDIR from the
+        # cache); a step run that way keeps its cache key, so what is built on it is judged as usual.
+        if record.no_cache and facts.kind in NO_CACHE_KINDS:
+            forecast.own[facts.id] = (Cause.NO_CACHE, {})
+        elif facts.id in changed:
+            forecast.own[facts.id] = changed[facts.id]
+    keys: dict[str, Prediction] = {}  # per step: will its cache key differ (RUN), stay (CACHED), ...?
+
+    def key(id_: str | None) -> Prediction:
+        if id_ is None:
+            return Prediction.CACHED
+        if id_ in keys:
+            return keys[id_]
+        facts = by_id.get(id_)
+        if facts is None:  # a stage outside the plan (0.8's forward COPY --from): not judged
+            return Prediction.UNKNOWN
+        keys[id_] = Prediction.UNKNOWN  # a cycle ends here
+        keys[id_] = result = _key(facts)
+        return result
+
+    def _key(facts: StepFacts) -> Prediction:
+        if facts.id in changed:
+            return Prediction.RUN
+        if previous is None or facts.id in unknown:
+            return Prediction.UNKNOWN
+        if facts.kind == "from":
+            return Prediction.CACHED
+        inputs = [key(facts.parent)]
+        copied = [key(last_step.get(name)) for name in facts.from_stages]
+        if Prediction.RUN in inputs:
+            return Prediction.RUN
+        if Prediction.UNKNOWN in inputs + copied:
+            return Prediction.UNKNOWN
+        if facts.remote or Prediction.CONTENT in inputs + copied or Prediction.RUN in copied:
+            return Prediction.CONTENT
+        return Prediction.CACHED
+
+    for facts in steps:
+        own = forecast.own.get(facts.id)
+        forecast.predicted[facts.id] = Prediction.RUN if own and own[0] == Cause.NO_CACHE else key(facts.id)
+    forecast.keys = keys
+    return forecast
+
+
+def forecast_text(forecast: Forecast) -> str:
+    """The prediction in a few lines, printed before the build is sent."""
+    if forecast.previous is None:
+        if forecast.record.no_cache:
+            return "cache prediction: --no-cache: every step runs\n"
+        return "cache prediction: none (no earlier build of this Dockerfile and target on this engine was recorded)\n"
+    counts = forecast.counts()
+    judged = sum(counts.values())
+    lines = [f"cache prediction (against {forecast.previous.recording or 'the previous build'}): "
+             f"{counts[Prediction.CACHED]} of {judged} steps from the cache, {counts[Prediction.RUN]} to run"
+             + (f", {counts[Prediction.CONTENT]} decided by content" if counts[Prediction.CONTENT] else "")
+             + (f", {counts[Prediction.UNKNOWN]} unknown" if counts[Prediction.UNKNOWN] else "")]
+    from msb_tui.cache.explain import StepExplanation, describe
+
+    for facts in forecast.steps:
+        own = forecast.own.get(facts.id)
+        if own is None or facts.kind == "from" and own[0] != Cause.BASE_CHANGED:
+            continue
+        step = StepExplanation(facts.stage, facts.index, facts.line, facts.instruction, None, own[0], own[1],
+                               step_total=facts.total)
+        lines.append(f"  will run {step.label} {_short(facts.instruction)}: {describe(step)}")
+    return "\n".join(lines) + "\n"
+
+
+def _short(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def forecast_json(forecast: Forecast) -> dict[str, Any]:
+    """The prediction as the first line of ``msb-tui build --progress json``."""
+    return {
+        "type": "cache_prediction",
+        "previous": forecast.previous.recording if forecast.previous else None,
+        "steps": [{"id": f.id, "stage": f.stage, "step_index": f.index, "line": f.line,
+                   "predicted": str(forecast.predicted[f.id]),
+                   "cause": str(forecast.own[f.id][0]) if f.id in forecast.own else None}
+                  for f in forecast.steps],
+        "notes": list(forecast.notes),
+    }
