@@ -97,6 +97,11 @@ def test_why_each_step_ran_on_the_go_demo(engine_lane, docker_api, offline_image
         assert steps["build:3"]["ran"] is False and steps["build:2"]["ran"] is False
         assert "Prediction vs BuildKit: agreed on every step" in output
         _agrees(explanation)
+        # Explained again from the recording (replayed) and the records: the same causes.
+        again = json.loads(subprocess.run([str(PROGRAM), "explain", "latest", "--recompute", "--json"],
+                                          capture_output=True, text=True, env=builds.env, check=True).stdout)
+        assert [(s["id"], s["ran"], s["cause"], s["cascade_from"]) for s in again["steps"]] == [
+            (s["id"], s["ran"], s["cause"], s["cascade_from"]) for s in explanation["steps"]]
 
         # go.mod changed: names it and the dependency step.
         with open(context / "go.mod", "a") as handle:
