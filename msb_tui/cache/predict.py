@@ -54,11 +54,46 @@ def _changes(old_manifest, new_manifest) -> list:
     return diff(old_manifest, new_manifest)
 
 
-def _own_cause(facts: StepFacts, before: dict[str, list[StepFacts]], record: CacheRecord, previous: CacheRecord,
-               changes: list | None) -> tuple[Cause, dict[str, Any]] | None | str:
+def _divergence(now: list[StepFacts], prior: list[StepFacts]) -> int:
+    """The first position where a stage's instructions differ from the previous build's (a FROM
+    counts as the same: its image is judged apart)."""
+    for position, (current, before) in enumerate(zip(now, prior)):
+        if current.op != before.op and not (current.kind == before.kind == "from"):
+            return position
+    return min(len(now), len(prior)) if len(now) != len(prior) else len(now)
+
+
+def _line_cause(facts: StepFacts, now: list[StepFacts], prior: list[StepFacts]):
+    """(the line cause or None, the previous step to compare the rest with or None).
+
+    Before the first difference in its stage a step is the one at its position in the previous
+    build. At the first difference the chain changed there: a new or edited line, or lines above it
+    removed or reordered. After it, a step whose instruction existed before runs as the cascade."""
+    position = facts.index - 1
+    at = prior[position] if position < len(prior) else None
+    diverged = _divergence(now, prior)
+    if position < diverged:
+        return None, at
+    ops_before = {step.op for step in prior}
+    if facts.op not in ops_before:
+        edited = at is not None and at.op not in {step.op for step in now}
+        return (Cause.LINE_CHANGED, {"old": at.instruction if edited else None, "new": facts.instruction,
+                                     "old_line": at.line if edited else None}), None
+    same = next(step for step in prior if step.op == facts.op)
+    if position > diverged:
+        return None, same
+    removed = [step for step in prior[position:prior.index(same)] if step.op not in {s.op for s in now}]
+    if removed:
+        return (Cause.LINE_CHANGED, {"old": None, "new": facts.instruction, "removed": removed[0].instruction,
+                                     "removed_line": removed[0].line}), same
+    return (Cause.LINE_CHANGED, {"old": at.instruction if at else None, "new": facts.instruction,
+                                 "moved": True}), same
+
+
+def _own_cause(facts: StepFacts, now: list[StepFacts], before: dict[str, list[StepFacts]], record: CacheRecord,
+               previous: CacheRecord, changes: list | None) -> tuple[Cause, dict[str, Any]] | None | str:
     """The step's own first cause; None when it has none; "unknown" when a fact is missing."""
     prior = before.get(facts.stage, [])
-    match = prior[facts.index - 1] if 0 < facts.index <= len(prior) else None
     if facts.kind == "from":
         ref, old_ref = facts.images[0], previous.bases.get(facts.stage)
         new_id, old_id = record.images.get(ref), previous.images.get(old_ref or ref)
@@ -70,11 +105,10 @@ def _own_cause(facts: StepFacts, before: dict[str, list[StepFacts]], record: Cac
         old_from = previous_from(prior)
         if old_from is not None and old_from != text:
             return Cause.LINE_CHANGED, {"old": old_from, "new": text, "changed_line": line}
-    if match is None or match.op != facts.op:
-        if not any(other.op == facts.op for other in prior):  # a step only moved runs as a cascade
-            return Cause.LINE_CHANGED, {"old": match.instruction if match else None, "new": facts.instruction,
-                                        "old_line": match.line if match else None}
-    old_seen = match.seen if match is not None and match.op == facts.op else None
+    line_cause, match = _line_cause(facts, now, prior)
+    if line_cause is not None:
+        return line_cause
+    old_seen = match.seen if match is not None else None
     if old_seen is not None:
         for key in [*facts.seen, *(k for k in old_seen if k not in facts.seen)]:
             new, old = facts.seen.get(key, (None, None)), old_seen.get(key, (None, None))
@@ -133,11 +167,14 @@ def predict(record: CacheRecord, manifest=None, previous: CacheRecord | None = N
         if changes is None and any(facts.sources for facts in steps):
             forecast.notes.append("no context manifest of the previous build: changed files cannot be named")
     by_id = {facts.id: facts for facts in steps}
+    now: dict[str, list[StepFacts]] = {}
+    for facts in steps:
+        now.setdefault(facts.stage, []).append(facts)
     unknown: set[str] = set()
     changed: dict[str, tuple[Cause, dict[str, Any]]] = {}  # steps whose cache key changed, and why
     for facts in steps:
         if previous is not None:
-            own = _own_cause(facts, before, record, previous, changes)
+            own = _own_cause(facts, now[facts.stage], before, record, previous, changes)
             if own == "unknown":
                 unknown.add(facts.id)
             elif own is not None:

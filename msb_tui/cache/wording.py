@@ -42,6 +42,10 @@ def describe(step, *, limit: int = 5, names: dict[str, str] | None = None) -> st
     if cause == "no_cache":
         return "the build was asked not to use the cache (--no-cache)"
     if cause == "line_changed":
+        if detail.get("removed") is not None:
+            return f"line {detail.get('removed_line')} above it was removed: {detail['removed']!s}"
+        if detail.get("moved"):
+            return f"the lines above it were reordered (this step used to be: {detail.get('old')!s})"
         where = detail.get("changed_line")
         if where is not None and where != step.line:
             return (f"line {where} it depends on changed: {detail.get('old')!s} → {detail.get('new')!s}")

@@ -244,3 +244,28 @@ def test_text_and_explain_command(tmp_path, demo, monkeypatch, capsys):
     other.write_text("x")
     assert main(["explain", str(other)]) == 1
     assert "recorded without its cache inputs" in capsys.readouterr().err
+
+
+def test_lines_inserted_removed_and_reordered(demo):
+    dockerfile = demo / "Dockerfile"
+    (demo / ".dockerignore").write_text(".git\n*.md\nDockerfile\n")  # only the lines decide here
+    original = dockerfile.read_text()
+    before = _first(demo)
+
+    def forecast_for(text):
+        dockerfile.write_text(text)
+        return _forecast(demo, before)
+
+    inserted = forecast_for(original.replace("COPY go.mod ./\n", "RUN echo hi\nCOPY go.mod ./\n"))
+    assert inserted.own["build:3"] == (Cause.LINE_CHANGED, {"old": None, "new": "RUN echo hi", "old_line": None})
+    assert "build:4" not in inserted.own and inserted.predicted["build:4"] == Prediction.RUN  # the cascade
+    removed = forecast_for(original.replace("RUN go mod download\n", ""))
+    cause, detail = removed.own["build:4"]  # COPY . . now follows COPY go.mod: its chain changed
+    assert cause == Cause.LINE_CHANGED and (detail["removed"], detail["removed_line"]) == ("RUN go mod download", 10)
+    assert removed.predicted["build:3"] == Prediction.CACHED and removed.predicted["build:5"] == Prediction.RUN
+    swapped = forecast_for(original.replace("ENV CGO_ENABLED=0\n", "").replace(
+        "WORKDIR /src\n", "ENV CGO_ENABLED=0\n").replace("COPY go.mod ./\n", "COPY go.mod ./\nWORKDIR /src\n"))
+    assert swapped.own["build:2"][0] == Cause.LINE_CHANGED and swapped.own["build:2"][1]["moved"]
+    edited = forecast_for(original.replace("go mod download", "go mod download -x"))
+    assert edited.own["build:4"][1]["old"] == "RUN go mod download"
+    assert [id_ for id_, p in edited.predicted.items() if p == Prediction.CACHED] == ["build:1", "build:2", "build:3"]
