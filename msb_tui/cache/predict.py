@@ -218,7 +218,12 @@ def predict(record: CacheRecord, manifest=None, previous: CacheRecord | None = N
 
     for facts in steps:
         own = forecast.own.get(facts.id)
-        forecast.predicted[facts.id] = Prediction.RUN if own and own[0] == Cause.NO_CACHE else key(facts.id)
+        predicted = Prediction.RUN if own and own[0] == Cause.NO_CACHE else key(facts.id)
+        if facts.link and facts.id not in changed and predicted == Prediction.RUN:
+            # A --link copy is made on its own and joined to what is below it afterwards: when only
+            # the steps below it changed, BuildKit may take the copy itself from the cache.
+            predicted = Prediction.CONTENT
+        forecast.predicted[facts.id] = predicted
     forecast.keys = keys
     return forecast
 

@@ -42,6 +42,7 @@ class StepFacts:
     from_stages: list[str] = field(default_factory=list)  # stages whose files it reads
     parent: str | None = None  # the step it is built on
     remote: bool = False  # ADD of a URL or git repository: decided by what the remote serves
+    link: bool = False  # COPY/ADD --link: its own cache key leaves out the step it is built on
     from_line: tuple[str, int] | None = None  # first step of a stage FROM another stage: that FROM line
 
 
@@ -184,6 +185,7 @@ class StepWalker:
                         facts.seen[key] = scope[key]
                         break
         if kind in ("copy", "add"):
+            facts.link = instruction.flag("link") not in (None, "false")
             source = instruction.flag("from")
             words = [w for w in instruction.value[:-1] if not (instruction.heredocs and w.startswith("<<"))]
             if source is not None:

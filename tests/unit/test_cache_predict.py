@@ -108,18 +108,16 @@ def test_arg_used_in_run_and_env(demo):
 
 
 def test_dockerfile_line_edited(demo):
+    before = _first(demo)
     dockerfile = demo / "Dockerfile"
     dockerfile.write_text(dockerfile.read_text().replace("-o /out/server", "-v -o /out/server"))
-    # .dockerignore keeps the Dockerfile out of COPY . . here, so only the line decides.
-    (demo / ".dockerignore").write_text(".git\n*.md\nDockerfile\n")
-    before_text = (DEMO / "Dockerfile").read_text()
-    before = _first(demo)
-    before[0].dockerfile_text = before_text
     forecast = _forecast(demo, before)
     cause, detail = forecast.own["build:6"]
     assert cause == Cause.LINE_CHANGED
     assert "-v -o" in detail["new"] and "-v" not in detail["old"] and detail["old_line"] == 12
-    assert _state(forecast)["build:5"] == ("cached", None)
+    # The Dockerfile is in the context (the demo does not exclude it): COPY . . sees it changed.
+    assert forecast.own["build:5"][1]["changes"][0]["path"] == "Dockerfile"
+    assert _state(forecast)["build:4"] == ("cached", None)
 
 
 def test_no_cache_and_no_previous(demo):
@@ -248,7 +246,6 @@ def test_text_and_explain_command(tmp_path, demo, monkeypatch, capsys):
 
 def test_lines_inserted_removed_and_reordered(demo):
     dockerfile = demo / "Dockerfile"
-    (demo / ".dockerignore").write_text(".git\n*.md\nDockerfile\n")  # only the lines decide here
     original = dockerfile.read_text()
     before = _first(demo)
 
@@ -269,3 +266,19 @@ def test_lines_inserted_removed_and_reordered(demo):
     edited = forecast_for(original.replace("go mod download", "go mod download -x"))
     assert edited.own["build:4"][1]["old"] == "RUN go mod download"
     assert [id_ for id_, p in edited.predicted.items() if p == Prediction.CACHED] == ["build:1", "build:2", "build:3"]
+
+
+def test_copy_link_is_not_judged_by_the_steps_below_it(demo):
+    dockerfile = demo / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().replace("COPY . .", "COPY --link . ."))
+    before = _first(demo)
+    with open(demo / "go.mod", "a") as handle:
+        handle.write("// z\n")
+    forecast = _forecast(demo, before)
+    assert forecast.own["build:5"][0] == Cause.FILES_CHANGED  # its own files changed: it runs
+    assert forecast.predicted["build:5"] == Prediction.RUN
+    before = _first(demo)
+    forecast = _forecast(demo, before, images={ARGS["SDK_IMAGE"]: "sha256:" + "3" * 64})  # a new base image
+    assert forecast.predicted["build:4"] == Prediction.RUN
+    assert forecast.predicted["build:5"] == Prediction.CONTENT  # only the steps below it changed
+    assert forecast.predicted["build:6"] == Prediction.RUN
