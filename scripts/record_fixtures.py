@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -33,15 +34,28 @@ from msb_tui.offline import offline_build_args  # noqa: E402
 OUT = REPO / "tests" / "fixtures" / "recordings"
 DEMOS = REPO / "demo_dockerfiles"
 
-# name -> (demo folder, Dockerfile name, target, expected outcome, classic builder)
+
+class Fixture(NamedTuple):
+    folder: str  # the demo
+    dockerfile: str
+    target: str | None
+    expected: str  # outcome
+    backend: str = "engine"  # engine, classic or buildx (the lane's default builder)
+    platform: str | None = None
+
+
 FIXTURES = {
-    "parallel": ("parallel", "Dockerfile", None, "succeeded", False),
-    "seed-example": ("seed-example", "Dockerfile", None, "succeeded", False),
-    "broken": ("broken", "Dockerfile", None, "failed", False),
-    "go": ("go", "Dockerfile", None, "succeeded", False),
-    "seed-example-classic": ("seed-example", "Dockerfile", None, "succeeded", True),
+    "parallel": Fixture("parallel", "Dockerfile", None, "succeeded"),
+    "seed-example": Fixture("seed-example", "Dockerfile", None, "succeeded"),
+    "broken": Fixture("broken", "Dockerfile", None, "failed"),
+    "go": Fixture("go", "Dockerfile", None, "succeeded"),
+    "seed-example-classic": Fixture("seed-example", "Dockerfile", None, "succeeded", "classic"),
     # The parallel demo cancelled while its three sleeps run side by side.
-    "cancelled": ("parallel", "Dockerfile", None, "cancelled", False),
+    "cancelled": Fixture("parallel", "Dockerfile", None, "cancelled"),
+    # Two platforms through buildx (record with --lane containerd: the overlay2 store's docker
+    # driver refuses multi-platform builds, the Engine API takes one platform only).
+    "multiplatform": Fixture("multiplatform", "Dockerfile", None, "succeeded", "buildx", "linux/amd64,linux/arm64"),
+    "multiplatform-test": Fixture("multiplatform", "Dockerfile", "test", "succeeded", "buildx", "linux/amd64,linux/arm64"),
 }
 CANCEL_AFTER = 1.5  # seconds after the first RUN step starts
 
@@ -62,8 +76,8 @@ def _portable(path: Path) -> None:
     path.write_bytes(b"\n".join(lines))
 
 
-def record(client, name: str) -> Path:
-    folder, dockerfile, target, expected, classic = FIXTURES[name]
+def record(client, name: str, host: str | None = None) -> Path:
+    folder, dockerfile, target, expected, backend, platform = FIXTURES[name]
     context = DEMOS / folder
     text = (context / dockerfile).read_text()
     inputs = BuildInputs(
@@ -73,11 +87,15 @@ def record(client, name: str) -> Path:
         build_args=offline_build_args(text),
         no_cache=True,
         network="none",
+        platform=platform,
     )
     path = OUT / f"{name}.jsonl"
     started = time.monotonic()
     outcome = "?"
-    stream = open_backend("classic" if classic else "engine", client=client, record=path).start(inputs)
+    if backend == "buildx":
+        stream = open_backend("buildx", builder="default", host=host, record=path).start(inputs)
+    else:
+        stream = open_backend(backend, client=client, record=path).start(inputs)
     timer = None
     for event in stream:
         if isinstance(event, ImageBuilt):
@@ -116,7 +134,7 @@ def main(argv: list[str]) -> int:
     client = connect(host, timeout=None)
     OUT.mkdir(parents=True, exist_ok=True)
     for name in names:
-        record(client, name)
+        record(client, name, host)
     return 0
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from msb_tui.analysis.errors import BUILDKIT_BEHAVIOUR_NOTES, BUILDKIT_VERSION_NOTES, DockerfileError, Finding
 from msb_tui.analysis.parse import Instruction, ParsedFile, finish_parse, read_dockerfile, run_parser
 from msb_tui.analysis.plan import Plan, make_plan
+from msb_tui.analysis.platforms import target_platforms
 from msb_tui.analysis.stages import Base, Edge, GlobalArg, Stage, stage_named
 from msb_tui.analysis.steps import StepIndex
 from msb_tui.analysis.versions import CURRENT, HEREDOCS, Version, parse_buildkit
@@ -56,6 +57,9 @@ class Analysis:
     buildkit: Version = CURRENT  # the BuildKit this analysis is exact to
     # What the plan cannot know (e.g. ONBUILD triggers of an image it did not see): empty = certain.
     notes: list[str] = field(default_factory=list)
+    # The target platforms of a multi-platform build (``--platform a,b``): the plan runs once per
+    # platform, one lane per stage and platform. Empty or one platform: a single-platform build.
+    platforms: list[str] = field(default_factory=list)
 
     @property
     def certain(self) -> bool:
@@ -211,6 +215,7 @@ def _analyze_parsed(parsed, path, target, build_args, platform, step_durations, 
         escape=parsed.escape,
         directives=parsed.directives,
         buildkit=buildkit,
+        platforms=target_platforms(platform),
     )
     if model.stages and model.target is not None and not model.cyclic:
         needs = stage_dependencies(model)

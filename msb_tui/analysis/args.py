@@ -46,7 +46,9 @@ class Expansion:
 
 
 def platform_args(platform: str | None = None, build_platform: str | None = None) -> dict[str, str]:
-    """The automatic ARGs for a target platform like ``linux/arm64/v8`` (default linux/amd64)."""
+    """The automatic ARGs for a target platform like ``linux/arm64/v8`` (default linux/amd64). Of a
+    multi-platform ``--platform a,b`` the first: the plan is the same for each (the stages a
+    platform ARG selects are taken from the first)."""
     target = _split_platform(platform or "linux/amd64")
     build = _split_platform(build_platform or "linux/amd64")
     return {
@@ -64,7 +66,7 @@ def platform_args(platform: str | None = None, build_platform: str | None = None
 
 
 def _split_platform(text: str) -> tuple[str, str, str]:
-    parts = text.strip().lower().split("/")
+    parts = text.split(",", 1)[0].strip().lower().split("/")
     os_name = parts[0] if parts and parts[0] else "linux"
     arch = parts[1] if len(parts) > 1 and parts[1] else "amd64"
     variant = parts[2] if len(parts) > 2 else ""

@@ -131,6 +131,15 @@ def list_history(builder: str | None = None, *, host: str | None = None, docker:
     return entries
 
 
+def _platforms(value: Any) -> str | None:
+    """``history inspect``'s Platform list (``["linux/amd64", "linux/arm64"]``) as ``--platform`` takes it."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, list):
+        return ",".join(item for item in value if isinstance(item, str)) or None
+    return None
+
+
 def inspect_build(ref: str, builder: str | None = None, *, host: str | None = None, docker: str = "docker") -> BuildRecord:
     """A build's inputs and outcome (``HistoryError`` when the builder has no such build)."""
     build_id = ref.rsplit("/", 1)[-1]
@@ -145,7 +154,8 @@ def inspect_build(ref: str, builder: str | None = None, *, host: str | None = No
             if isinstance(item, dict) and isinstance(item.get("Name"), str)}
     inputs: dict[str, Any] = {"name": data.get("Name"), "context": data.get("Context"),
                               "dockerfile": data.get("Dockerfile"), "target": data.get("Target") or None,
-                              "build_args": args, "platform": None, "backend": "history", "ref": build_id}
+                              "build_args": args, "platform": _platforms(data.get("Platform")),
+                              "backend": "history", "ref": build_id}
     attachments = [a for a in data.get("Attachments") or [] if isinstance(a, dict)]
     digests = {a.get("Type"): a.get("Digest") for a in attachments}
     image_id = next((digests[kind] for kind in IMAGE_ATTACHMENTS if isinstance(digests.get(kind), str)), None)

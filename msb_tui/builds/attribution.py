@@ -11,6 +11,7 @@ from __future__ import annotations
 from msb_tui.analysis import Analysis
 from msb_tui.analysis.stages import COUNTED_STEPS, Stage
 from msb_tui.analysis.steps import StepIndex, parse_step_name
+from msb_tui.builds.lanes import Lanes
 from msb_tui.builds.runs import StageRun, State, StepRun
 
 CLASSIC_SKIP_REASON = "after the target stage: the classic builder stops at the target"
@@ -32,10 +33,11 @@ def normal_ref(ref: str) -> str:
 
 class StepPlacer:
     """Owns the build's stage runs (one per stage of the analysis, skipped ones included, plus any
-    the engine names that the analysis does not know) and files each named step under one of them."""
+    the engine names that the analysis does not know; in a multi-platform build one per stage and
+    platform, see :mod:`msb_tui.builds.lanes`) and files each named step under one of them."""
 
     def __init__(self, analysis: Analysis | None, classic: bool = False):
-        self.runs: list[StageRun] = []
+        self._runs: list[StageRun] = []  # one per stage, whatever the platforms
         self._stages: list[Stage] = analysis.stages if analysis is not None else []
         self._plan = analysis.plan if analysis is not None else None
         self._index = StepIndex(self._stages)
@@ -54,7 +56,7 @@ class StepPlacer:
             if needed is not None and stage.index not in needed:
                 run.state, run.needed = State.SKIPPED, False
                 run.skip_reason = reasons.get(stage.index) or default_reason
-            self.runs.append(run)
+            self._runs.append(run)
             self._run_by_index[stage.index] = run
             # Duplicate names: BuildKit's --from means the last one; a needed one wins over a skipped one.
             key = stage.display_name.lower()
@@ -62,9 +64,30 @@ class StepPlacer:
             if previous is None or run.needed or not previous.needed:
                 self._by_name[key] = run
                 self._stage_by_name[key] = stage
+        self.lanes = Lanes(getattr(analysis, "platforms", None) or [], self._pinned)
 
-    def stage(self, name: str) -> StageRun | None:
-        return self._by_name.get(name.lower())
+    @property
+    def runs(self) -> list[StageRun]:
+        return self.lanes.runs(self._runs)
+
+    def stage(self, name: str, platform: str | None = None) -> StageRun | None:
+        """The run of stage ``name`` (in a multi-platform build: on ``platform``, else the first lane)."""
+        run = self._by_name.get(name.lower())
+        if run is None or not self.lanes.active:
+            return run
+        lanes = self.lanes.lanes_of(run)
+        return next((lane for lane in lanes if lane.platform == platform), lanes[0] if lanes and platform is None else None)
+
+    def _pinned(self, index: int | None) -> bool:
+        """The stage's FROM (or its base stage's) pins a platform: it runs there for every target."""
+        seen = set()
+        while index is not None and 0 <= index < len(self._stages) and index not in seen:
+            seen.add(index)
+            stage = self._stages[index]
+            if stage.platform_raw:
+                return True
+            index = stage.base.stage_index if stage.base.kind == "stage" else None
+        return False
 
     def run_of_step(self, digest: str) -> StageRun | None:
         return self._run_of_step.get(digest)
@@ -84,6 +107,8 @@ class StepPlacer:
             elif run.index > target and run.needed:
                 run.needed, run.state, run.skip_reason = False, State.SKIPPED, CLASSIC_SKIP_REASON
                 changed.append(run)
+        for run in list(changed):
+            changed.extend(self.lanes.sync(run))
         # Duplicate names: prefer the stage the classic builder runs.
         for stage in self._stages:
             run = self._run_by_index[stage.index]
@@ -99,6 +124,8 @@ class StepPlacer:
             run = self._by_name.get(stage.display_name.lower())
             if run is None or not run.needed or run.announced:
                 continue
+            if any(lane.announced for lane in self.lanes.lanes_of(run)):
+                continue  # in a multi-platform build the platforms share identical steps
             if any(instruction.cmd in COUNTED_STEPS for instruction in stage.instructions):
                 found.append(run)
         return found
@@ -136,8 +163,10 @@ class StepPlacer:
             if mapped is not None:
                 # Duplicate stage names are told apart by their step count.
                 run, stage = self._run_by_index[mapped.index], mapped
+        run = self.lanes.lane(self.lanes.template(run),
+                              self.lanes.platform_for(step, parts.platform, self.lanes.template(run), self._run_of_step.get))
         step.stage = run.name
-        step.platform = parts.platform
+        step.platform = run.platform
         step.position = f"{parts.number}/{parts.total}"
         step.instruction = parts.text
         if stage is not None:
@@ -152,6 +181,10 @@ class StepPlacer:
         self._run_of_step[step.digest] = run
         return run
 
+    def settle(self, step: StepRun) -> list[tuple[StepRun, StageRun, StageRun]]:
+        """Steps of a pinned stage that the newly placed ``step`` moves to another platform's lane."""
+        return self.lanes.settle(step, self._run_of_step) if self.lanes.active else []
+
     def _run_for(self, name: str | None) -> tuple[StageRun, Stage | None]:
         if name is None:
             # BuildKit drops the stage name when the Dockerfile has a single stage.
@@ -162,7 +195,7 @@ class StepPlacer:
         if run is None:
             index = int(key[6:]) if key.startswith("stage-") and key[6:].isdigit() else None
             run = self._by_name[key] = StageRun(key, index)
-            self.runs.append(run)
+            self._runs.append(run)
         return run, self._stage_by_name.get(key)
 
     def _foreign(self, step: StepRun, text: str, *, exact: bool = False) -> tuple[StageRun, Stage] | None:
@@ -185,6 +218,7 @@ class StepPlacer:
         candidates: list[StageRun] = []
         for digest in step.inputs:
             run = self._run_of_step.get(digest)
+            run = self.lanes.template(run) if run is not None else None
             if run is None or run in candidates or run.index is None or run.index >= len(self._stages):
                 continue
             if any(i.cmd == keyword for i in self._stages[run.index].instructions):

@@ -71,7 +71,7 @@ class StepLines:
 class ChangeBatch:
     """What changed since the previous batch, coalesced: latest object per stage/step, logs per step."""
 
-    stages: dict[str, object] = field(default_factory=dict)  # name -> StageRun
+    stages: dict[str, object] = field(default_factory=dict)  # stage run key (name, or "platform name") -> StageRun
     steps: dict[str, object] = field(default_factory=dict)  # digest -> StepRun
     logs: dict[str, StepLines] = field(default_factory=dict)  # digest -> new lines
     mismatches: list[str] = field(default_factory=list)
@@ -94,7 +94,7 @@ class ChangeBatch:
             elif isinstance(change, StepChanged):
                 self.steps[change.step.digest] = change.step
             elif isinstance(change, StageChanged):
-                self.stages[change.stage.name] = change.stage
+                self.stages[change.stage.key] = change.stage
             elif isinstance(change, BuildEnded):
                 self.finished = change.status
             elif isinstance(change, PlanMismatch):

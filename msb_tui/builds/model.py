@@ -27,7 +27,7 @@ from msb_tui.builds.events import (
     VertexUpdate,
 )
 from msb_tui.builds.log_tail import LogTail
-from msb_tui.builds.runs import BuildStatus, StageRun, State, StepRun
+from msb_tui.builds.runs import BuildStatus, StageRun, State, StepRun, merged_state
 from msb_tui.builds.totals import BuildTotals, compute_totals
 
 _CANCELLED_ERRORS = ("context canceled", "context cancelled", "canceled", "cancelled")
@@ -126,10 +126,7 @@ class BuildModel:
         return None
 
     def _stage_of_vertex(self, vertex: str) -> StageRun | None:
-        step = self.steps.get(vertex)
-        if step is None or step.stage is None:
-            return None
-        return next((run for run in self.stages if run.name == step.stage), None)
+        return self._placer.run_of_step(vertex)
 
     def _seen(self, t: float | None) -> None:
         if t is not None and (self._latest is None or t > self._latest):
@@ -146,14 +143,15 @@ class BuildModel:
         if stage is None:
             self.internal.append(step)
             return
-        # In BuildKit's numbering order, not arrival order: current BuildKit announces a solve's
-        # vertexes last step first (6/6 ... 1/6); BuildKit 0.8 first step first.
-        rank = _step_rank(step)
-        at = len(stage.steps)
-        while at and _step_rank(stage.steps[at - 1]) > rank:
-            at -= 1
-        stage.steps.insert(at, step)
-        stage.announced = True
+        _insert(stage, step)
+        for moved, old, new in self._placer.settle(step):
+            # A pinned stage's step that works for another platform than its name says (its input
+            # is in that platform's lane).
+            old.steps.remove(moved)
+            _insert(new, moved)
+            self._update_stage(old)
+            self._update_stage(new)
+            changes.extend([StageChanged(old), StageChanged(new), StepChanged(moved)])
         if not stage.needed and stage.name not in self._mismatch_keys:
             self._mismatch_keys.add(stage.name)
             message = (
@@ -331,8 +329,31 @@ class BuildModel:
             return None
         return min(failed, key=lambda s: s.completed or s.started or 0.0)
 
-    def stage(self, name: str) -> StageRun | None:
-        return self._placer.stage(name)
+    def stage(self, name: str, platform: str | None = None) -> StageRun | None:
+        """The run of stage ``name``; in a multi-platform build its lane on ``platform`` (default:
+        the first platform's)."""
+        return self._placer.stage(name, platform)
+
+    def stage_states(self) -> dict[str, State]:
+        """{stage name: state}, one per stage: a multi-platform build's lanes merged (``merged_state``)."""
+        lanes: dict[str, list[State]] = {}
+        for run in self.stages:
+            lanes.setdefault(run.name, []).append(run.state)
+        return {name: merged_state(states) for name, states in lanes.items()}
+
+    def no_steps_note(self, stage: StageRun) -> str:
+        """Why a stage that is done has no steps: in a multi-platform build, BuildKit ran the
+        steps the platforms share once, in another platform's lane."""
+        shared = [run.platform for run in self.stages
+                  if run.name == stage.name and run is not stage and run.steps and run.platform]
+        if stage.platform and shared:
+            return f"shared: ran once, in the {', '.join(shared)} lane (the same steps for every platform)"
+        return "no steps of its own (merged with an identical step, or nothing to run)"
+
+    @property
+    def platforms(self) -> list[str]:
+        """The target platforms of a multi-platform build (one lane per stage each); else empty."""
+        return list(self._placer.lanes.platforms) if self._placer.lanes.active else []
 
     def stage_steps(self) -> list[StepRun]:
         """Dockerfile steps (not internal), in stage order."""
@@ -341,6 +362,17 @@ class BuildModel:
     def totals(self) -> BuildTotals:
         return compute_totals(self.stages, started=self.started, finished=self.finished, latest=self._latest,
                               stopped=self.status.stopped, image_id=self.image_id)
+
+
+def _insert(stage: StageRun, step: StepRun) -> None:
+    """Add ``step`` to ``stage`` in BuildKit's numbering order, not arrival order: current BuildKit
+    announces a solve's vertexes last step first (6/6 ... 1/6); BuildKit 0.8 first step first."""
+    rank = _step_rank(step)
+    at = len(stage.steps)
+    while at and _step_rank(stage.steps[at - 1]) > rank:
+        at -= 1
+    stage.steps.insert(at, step)
+    stage.announced = True
 
 
 def _step_rank(step: StepRun) -> int:

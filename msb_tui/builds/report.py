@@ -137,8 +137,8 @@ class JsonProgress:
 
 
 _STEP_FIELDS = ("digest", "name", "stage", "position", "instruction", "original", "line_start", "line_end",
-                "state", "started", "completed", "cached", "error")
-_STAGE_FIELDS = ("name", "index", "state", "skip_reason", "started", "completed")
+                "state", "started", "completed", "cached", "error", "platform")
+_STAGE_FIELDS = ("name", "platform", "index", "state", "skip_reason", "started", "completed")
 
 
 def step_to_json(step: StepRun) -> dict[str, Any]:
@@ -212,10 +212,10 @@ def summary_text(model: BuildModel, recording: str | None = None, *, failed_log_
         end = "-" if stage.completed is None or base is None else f"+{stage.completed - base:.1f}s"
         note = stage.skip_reason or ""
         if stage.state == "done" and not stage.steps:
-            note = "no steps of its own (merged with an identical step, or nothing to run)"
+            note = model.no_steps_note(stage)
         rows.append(
             (
-                _clean(stage.name, False),
+                _clean(stage.key, False),
                 stage.state,
                 str(len(stage.steps)),
                 str(sum(1 for s in stage.steps if s.state == State.CACHED)),

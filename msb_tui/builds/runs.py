@@ -45,6 +45,31 @@ class BuildStatus(StrEnum):
         return self in (BuildStatus.FAILED, BuildStatus.CANCELLED)
 
 
+def lane_key(stage: str, platform: str | None) -> str:
+    """A lane's name: the stage's, prefixed with its platform in a multi-platform build as BuildKit
+    prefixes its steps (``linux/arm64 build``)."""
+    return f"{platform} {stage}" if platform else stage
+
+
+def short_platform(platform: str) -> str:
+    """``linux/arm64`` -> ``arm64``: where space is short (the timeline's labels); other OSes stay whole."""
+    return platform.removeprefix("linux/")
+
+
+def merged_state(states: list[State]) -> State:
+    """One state for a stage that runs on several platforms (the stage graph has one box per stage):
+    a failure or running lane wins; part done and part waiting is running."""
+    found = set(states)
+    if len(found) <= 1:
+        return next(iter(found), State.PLANNED)
+    for state in (State.FAILED, State.RUNNING, State.INTERRUPTED, State.CANCELLED):
+        if state in found:
+            return state
+    if State.PLANNED in found:
+        return State.RUNNING if found & {State.DONE, State.CACHED} else State.PLANNED
+    return State.DONE if State.DONE in found else State.CACHED
+
+
 def _span(started: float | None, completed: float | None) -> float | None:
     if started is None or completed is None:
         return None
@@ -71,7 +96,7 @@ class StepRun:
     inputs: tuple[str, ...] = ()
     log: LogTail = field(default_factory=LogTail, repr=False)
     statuses: dict[str, StatusUpdate] = field(default_factory=dict, repr=False)  # sub-task progress by id
-    platform: str | None = None
+    platform: str | None = None  # its lane's target platform in a multi-platform build
     # The build ended (cancelled, failed, engine gone) while this step ran and the engine never
     # reported its end: it ran until then.
     cut_off: float | None = None
@@ -89,10 +114,16 @@ class StepRun:
     def internal(self) -> bool:
         return self.stage is None
 
+    @property
+    def lane(self) -> str | None:
+        """The key of the stage run (lane) it belongs to; None for an internal step."""
+        return None if self.stage is None else lane_key(self.stage, self.platform)
+
 
 @dataclass(eq=False)
 class StageRun:
-    """One Dockerfile stage in this build: its steps and how far it got."""
+    """One Dockerfile stage in this build (in a multi-platform build: one stage for one platform, a
+    lane): its steps and how far it got."""
 
     name: str
     index: int | None
@@ -104,6 +135,12 @@ class StageRun:
     needed: bool = True  # the plan needs it (False: skipped)
     announced: bool = False  # the engine announced at least one step named after it
     warnings: list = field(default_factory=list, repr=False)  # BuildKit's build checks on its lines
+    platform: str | None = None  # set in a multi-platform build only
+
+    @property
+    def key(self) -> str:
+        """Unique in a build: the stage name, with the platform in a multi-platform build."""
+        return lane_key(self.name, self.platform)
 
     @property
     def duration(self) -> float | None:
