@@ -294,6 +294,15 @@ class MsbApp(App):
         name = name or self.options.backend
         if self.options.builder and name == "engine":
             return open_backend("buildx", builder=self.options.builder, record=record)
+        if name == "engine" and "," in (self.options.platform or ""):
+            # Several platforms: POST /build takes one; buildx builds them (as `docker build` does).
+            from msb_tui.backends.buildx import BuildxUnavailable, check_buildx
+
+            try:
+                check_buildx()
+                return open_backend("buildx", host=self.options.host, record=record)
+            except BuildxUnavailable:
+                pass  # the engine's answer says why, with a hint
         return open_backend(name, client=self.engine_client(), record=record)
 
     def use_builder(self, builder: str | None) -> None:
@@ -447,7 +456,7 @@ class MsbApp(App):
 
         if id(build_screen) not in self._plan_builds:
             return  # a stage build (troubleshoot), a replay or an imported log: not this plan
-        states = {stage.name: stage.state for stage in getattr(model, "stages", []) if stage.state}
+        states = model.stage_states() if hasattr(model, "stage_states") else {}
         for screen in self.screen_stack:
             if isinstance(screen, GraphScreen):
                 screen.show_states(states)
@@ -627,7 +636,8 @@ def analysis_from_inputs(inputs: dict) -> Any:
     from msb_tui.analysis import analyze
 
     try:
-        return analyze(text, target=inputs.get("target"), build_args=dict(inputs.get("build_args") or {}))
+        return analyze(text, target=inputs.get("target"), build_args=dict(inputs.get("build_args") or {}),
+                       platform=inputs.get("platform") if isinstance(inputs.get("platform"), str) else None)
     except Exception:  # noqa: BLE001
         return None
 

@@ -127,11 +127,16 @@ class BuildColumn(Vertical):
         return self.clock.now()
 
     def _pane(self, stage) -> StagePane:
-        return StagePane(pane_data(stage), clock=self.now)
+        return StagePane(self._pane_data(stage), clock=self.now)
+
+    def _pane_data(self, stage):
+        """A lane of a multi-platform build that ends without steps says which lane ran them."""
+        note = self.model.no_steps_note(stage) if stage.platform and self.model is not None else ""
+        return pane_data(stage, note=note)
 
     @property
     def panes(self) -> dict[str, StagePane]:
-        return {pane.data.name: pane for pane in self.query(StagePane)}
+        return {pane.data.key: pane for pane in self.query(StagePane)}
 
     def on_mount(self) -> None:
         self.start()
@@ -143,7 +148,11 @@ class BuildColumn(Vertical):
         grid = self.query_one("#panes", Grid)
         count = max(1, len(grid.children))
         width = self.size.width or 80
-        grid.styles.grid_size_columns = max(1, min(count, width // PANE_WIDTH))
+        columns = max(1, min(count, width // PANE_WIDTH))
+        lanes = len(self.model.platforms) if self.model is not None else 0
+        if lanes > 1 and columns >= lanes:
+            columns -= columns % lanes  # a multi-platform build: a stage's lanes side by side, one row each
+        grid.styles.grid_size_columns = columns
 
     def focus_panes(self) -> None:
         panes = list(self.query(StagePane))
@@ -158,7 +167,7 @@ class BuildColumn(Vertical):
         if self.feed is not None:
             self.feed.cancel()
         self.model = BuildModel(self.run.analysis)
-        self._stage_states = {stage.name: stage.state for stage in self.model.stages}
+        self._stage_states = {stage.key: stage.state for stage in self.model.stages}
         self._failed_seen = set()
         self._ended_posted = False
         self._note = ""
@@ -233,24 +242,35 @@ class BuildColumn(Vertical):
         assert feed is not None and model is not None
         log_view = self._log_view()
         with feed.lock:
-            stages = {stage.name: stage for stage in model.stages}
+            stages = {stage.key: stage for stage in model.stages}
             touched = set(batch.stages)
             for step in batch.steps.values():
                 self.clock.observe(step.completed or step.started)
-                if step.stage:
-                    touched.add(step.stage)
+                if step.lane:
+                    touched.add(step.lane)
             for entry in batch.logs.values():
-                if entry.step.stage:
-                    touched.add(entry.step.stage)
+                if entry.step.lane:
+                    touched.add(entry.step.lane)
             panes = self.panes
             new = [stages[name] for name in stages if name not in panes]
-            if new:
+            gone = [pane for name, pane in panes.items() if name not in stages]
+            if new or gone:
+                # New: stages the analysis does not know; in a multi-platform build whose platforms
+                # were not declared, the lanes learned from the step names replace the stages.
+                for pane in gone:
+                    pane.remove()
+                    del panes[pane.data.key]
                 grid = self.query_one("#panes", Grid)
-                grid.mount_all([self._pane(stage) for stage in new])
+                keys = list(stages)
+                for stage in new:  # in the model's order (a lane next to its stage's other lanes)
+                    following = (panes[key] for key in keys[keys.index(stage.key) + 1:] if key in panes)
+                    pane = self._pane(stage)
+                    grid.mount(pane, before=next(following, None))
+                    panes[stage.key] = pane
                 self.call_after_refresh(self._fit_grid)
             for name in touched:
                 if name in panes and name in stages:
-                    panes[name].update_data(pane_data(stages[name]))
+                    panes[name].update_data(self._pane_data(stages[name]))
             # The full log, if it shows one of these steps.
             if log_view is not None and log_view.owner is self and log_view.digest in batch.logs:
                 entry = batch.logs[log_view.digest]
@@ -317,7 +337,7 @@ class BuildColumn(Vertical):
         self.query_one(BuildHeader).update_data(header)
         self.query_one(Timeline).update_data(timeline_data(model))
         if self.on_states is not None:
-            self.on_states({stage.name: stage.state for stage in model.stages})
+            self.on_states(model.stage_states())
 
     def _on_context_progress(self, phase: str, done: int, total: int) -> None:
         """From the build thread while the context is packed and sent (one tuple: atomic)."""

@@ -1,4 +1,5 @@
-"""One pane per Dockerfile stage in the live build view: its steps, their state and timing.
+"""One pane per Dockerfile stage in the live build view (per stage and platform in a
+multi-platform build): its steps, their state and timing.
 
 A pane renders from a snapshot (``PaneData``) the build column takes from the model under the
 feed lock, so painting never reads objects the build thread is changing. Every string that came
@@ -15,7 +16,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from msb_tui.builds.runs import BuildStatus, State
+from msb_tui.builds.runs import BuildStatus, State, lane_key
 from msb_tui.durations import format_duration
 from msb_tui.sanitize import safe_text
 from msb_tui.tui.messages import StepSelected
@@ -71,6 +72,12 @@ class PaneData:
     completed: float | None = None
     base: str = ""  # e.g. "FROM golang" when known
     warnings: tuple[str, ...] = ()  # BuildKit's build checks on this stage's lines (untrusted)
+    platform: str | None = None  # the lane's platform in a multi-platform build
+    note: str = ""  # why a finished stage has no steps (e.g. shared with another platform's lane)
+
+    @property
+    def key(self) -> str:
+        return lane_key(self.name, self.platform)
 
 
 def warning_line(warning) -> str:
@@ -97,8 +104,9 @@ def step_row(step) -> StepRow:
     )
 
 
-def pane_data(stage, tail_lines: int = TAIL_LINES) -> PaneData:
-    """A ``PaneData`` from a model ``StageRun`` (read under the feed lock)."""
+def pane_data(stage, tail_lines: int = TAIL_LINES, note: str = "") -> PaneData:
+    """A ``PaneData`` from a model ``StageRun`` (read under the feed lock); ``note`` is shown when
+    it finished without steps."""
     steps = tuple(step_row(step) for step in stage.steps)
     tail: tuple[str, ...] = ()
     tail_digest = None
@@ -120,6 +128,8 @@ def pane_data(stage, tail_lines: int = TAIL_LINES) -> PaneData:
         started=stage.started,
         completed=stage.completed,
         warnings=tuple(warning_line(w) for w in getattr(stage, "warnings", ())),
+        platform=getattr(stage, "platform", None),
+        note=note if not steps else "",
     )
 
 
@@ -212,7 +222,8 @@ class StagePane(Widget, can_focus=True):
 
     def _update_titles(self, now: float | None = None) -> None:
         data = self.data
-        self.border_title = safe_text(f"{STATE_GLYPHS.get(data.state, '?')} {data.name}", keep_colours=False)
+        title = f"{STATE_GLYPHS.get(data.state, '?')} {data.name}" + (f" · {data.platform}" if data.platform else "")
+        self.border_title = safe_text(title, keep_colours=False)
         label = data.state
         if data.state == "running" and data.started:
             label = f"running {format_duration((now or self.clock()) - data.started)}"
@@ -294,7 +305,9 @@ class StagePane(Widget, can_focus=True):
                     step_lines.append(log_line)
                     line_steps.append(None)
         if not step_lines:
-            step_lines.append(Text("waiting for the engine…", style=style("stage-pane--muted")))
+            waiting = data.note if data.note and data.state in TERMINAL_STATES else "waiting for the engine…"
+            step_lines.append(safe_text(waiting, keep_colours=False))
+            step_lines[-1].stylize(style("stage-pane--muted"))
             line_steps.append(None)
         for warning in data.warnings:  # the engine's build checks on this stage's lines
             text = Text("⚠ ", style="yellow")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
-from msb_tui.builds.runs import State
+from msb_tui.builds.runs import State, short_platform
 from msb_tui.durations import format_duration
 from msb_tui.sanitize import plain
 
@@ -59,7 +59,7 @@ def timeline_data(model, include_internal: bool = True) -> TimelineData:
             out.append(Span(step.started, step.completed if step.completed is not None else step.cut_off, state))
         return tuple(out)
 
-    rows = [TimelineRow(stage.name, stage.state, spans(stage.steps)) for stage in model.stages]
+    rows = [TimelineRow(_label(stage), stage.state, spans(stage.steps)) for stage in model.stages]
     if include_internal:
         internal = spans(model.internal)
         if internal:
@@ -73,6 +73,12 @@ def timeline_data(model, include_internal: bool = True) -> TimelineData:
         ends = [span.end for row in rows for span in row.spans if span.end is not None]
         end = max(ends) if ends else start
     return TimelineData(tuple(rows), start, end)
+
+
+def _label(stage) -> str:
+    """The stage's name; in a multi-platform build with its platform short (``build arm64``)."""
+    platform = getattr(stage, "platform", None)
+    return f"{stage.name} {short_platform(platform)}" if platform else stage.name
 
 
 def layout_row(row: TimelineRow, start: float, wall: float, width: int, now: float) -> list[str]:
