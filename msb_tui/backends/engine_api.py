@@ -198,7 +198,11 @@ class BuildStream(Source):
             yield ended
             return
         if response.status_code >= 400:
-            yield BuildFailed(_error_text(response), {"status": response.status_code})
+            message = _error_text(response)
+            if "," in (self.inputs.platform or ""):
+                message += (" (the Engine API builds one platform at a time: build several through docker buildx,"
+                            " e.g. msb-tui build --builder default --platform ..., on the containerd image store)")
+            yield BuildFailed(message, {"status": response.status_code})
             return
         self._open_recorder()
         yield from self._read(response)

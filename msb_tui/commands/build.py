@@ -33,7 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "...) are masked anyway. Build args stay in the image's history: prefer RUN --mount=type=secret")
     parser.add_argument("--no-cache", action="store_true", help="do not use the build cache")
     parser.add_argument("--pull", action="store_true", help="always try to pull newer base images")
-    parser.add_argument("--platform", help="target platform, e.g. linux/amd64")
+    parser.add_argument("--platform",
+                        help="target platform, e.g. linux/amd64; several (linux/amd64,linux/arm64) build one lane "
+                             "per stage and platform, through docker buildx (the Engine API builds one platform)")
     parser.add_argument("-t", "--tag", dest="tags", action="append", default=[], metavar="TAG", help="name the image")
     parser.add_argument("--label", dest="labels", action="append", default=[], metavar="K=V", help="add an image label")
     parser.add_argument("--network", help="network mode for RUN steps (none, host, default)")
@@ -119,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
         # Dockerfile added to it is visible to `COPY .`. buildx sends the Dockerfile apart from the
         # context (a session), as the docker CLI does: build through it when it is there.
         name = _outside_dockerfile_backend(args.backend is None)
+    elif name == "engine" and args.backend is None and "," in (inputs.platform or ""):
+        name = _multi_platform_backend()
     try:
         live = backend_class(name).live
     except KeyError as error:
@@ -163,6 +167,20 @@ def _outside_dockerfile_backend(chosen_by_default: bool) -> str:
           "as .msb-tui-dockerfile-<hash>, and with the Engine API a 'COPY .' copies it into the image "
           "(docker buildx, or --classic, keeps it out)", file=sys.stderr)
     return "engine"
+
+
+def _multi_platform_backend() -> str:
+    """Several platforms: buildx when it is there (``POST /build`` takes one platform: 28.5.2 answers
+    '"amd64,linux" is an invalid component'), as ``docker build --platform a,b`` does."""
+    from msb_tui.backends.buildx import BuildxUnavailable, check_buildx
+
+    try:
+        check_buildx()
+    except BuildxUnavailable:
+        return "engine"  # the engine's own answer then says why (with a hint)
+    print("msb-tui build: several platforms: building through docker buildx (the Engine API builds one "
+          "platform at a time)", file=sys.stderr)
+    return "buildx"
 
 
 def _outside(dockerfile: Path, context: Path) -> bool:

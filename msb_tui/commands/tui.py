@@ -28,7 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="NAME=VALUE", help=BUILD_ARG_HELP)
     parser.add_argument("--no-cache", action="store_true", help="do not use the build cache")
     parser.add_argument("--pull", action="store_true", help="always try to pull newer base images")
-    parser.add_argument("--platform", help="target platform, e.g. linux/amd64")
+    parser.add_argument("--platform", help="target platform, e.g. linux/amd64; several (linux/amd64,linux/arm64) "
+                        "show one lane per stage and platform (build them with --builder: the Engine API builds one)")
     parser.add_argument("-t", "--tag", dest="tags", action="append", default=[], metavar="NAME[:TAG]",
                         help="tag the built image (repeatable)")
     parser.add_argument("--host", help="engine address (default: DOCKER_HOST, docker context, local socket)")
