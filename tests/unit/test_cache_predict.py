@@ -282,3 +282,20 @@ def test_copy_link_is_not_judged_by_the_steps_below_it(demo):
     assert forecast.predicted["build:4"] == Prediction.RUN
     assert forecast.predicted["build:5"] == Prediction.CONTENT  # only the steps below it changed
     assert forecast.predicted["build:6"] == Prediction.RUN
+
+
+def test_target_stage_built_on_another_stage(demo):
+    """--target test: the test stage starts FROM build, so it runs when build's last step runs."""
+    def record(started, previous=None):
+        rec = _record(demo, started=started, previous=previous)
+        rec.target, rec.target_stage = "test", "test"
+        return rec
+
+    before = record(1.0), make_manifest(demo)
+    with open(demo / "cmd/server/main.go", "a") as handle:
+        handle.write("// two\n")
+    forecast = predict(record(2.0), make_manifest(demo), *before)
+    assert [f.id for f in forecast.steps] == [f"build:{n}" for n in range(1, 7)] + ["test:1"]
+    assert forecast.predicted["test:1"] == Prediction.RUN
+    explanation = explain(forecast, reported={f"build:{n}": n >= 5 for n in range(1, 7)} | {"test:1": True})
+    assert explanation.step("test:1").cascade_from == "build:5" and explanation.disagreements == []
