@@ -45,13 +45,33 @@ class BuildSource(Protocol):
 
 
 class Source:
-    """Defaults of the :class:`BuildSource` attributes, for sources to inherit."""
+    """Defaults of the :class:`BuildSource` attributes for sources to inherit, and a ``cancel()``
+    that ends the events at the next one (:meth:`until_cancelled`)."""
 
     dockerfile_text: str | None = None
     classic: bool = False
     clock_rate: float = 1.0
     context_progress: ContextProgress | None = None
     recording_path: Path | None = None
+
+    def __init__(self) -> None:
+        self._cancelled = threading.Event()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    def until_cancelled(self, events: Iterable[EngineEvent]) -> Iterator[EngineEvent]:
+        """``events`` until ``cancel()``; then (or at their end, if cancelled) ``BuildCancelled``."""
+        for event in events:
+            if self.cancelled:
+                break
+            yield event
+        if self.cancelled:
+            yield BuildCancelled()
 
 
 class Backend(Protocol):
@@ -73,20 +93,14 @@ class EventListSource(Source):
 
     def __init__(self, events: Iterable[EngineEvent], *, hold_open: bool = False,
                  dockerfile_text: str | None = None) -> None:
+        super().__init__()
         self.events = list(events)
         self.hold_open = hold_open
         self.dockerfile_text = dockerfile_text
-        self._cancelled = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancelled.set()
 
     def __iter__(self) -> Iterator[EngineEvent]:
-        for event in self.events:
-            if self._cancelled.is_set():
-                break
-            yield event
-        if self.hold_open and not self._cancelled.is_set():
-            self._cancelled.wait()
-        if self._cancelled.is_set():
-            yield BuildCancelled()
+        yield from self.until_cancelled(self._held_open() if self.hold_open else self.events)
+
+    def _held_open(self) -> Iterator[EngineEvent]:
+        yield from self.events
+        self._cancelled.wait()

@@ -28,7 +28,7 @@ from typing import ClassVar
 from msb_tui.analysis.safety import engine_safety
 from msb_tui.analysis.versions import Version, engine_buildkit, parse_buildkit
 from msb_tui.backends.base import Source
-from msb_tui.backends.engine_api import Record, default_recording_path
+from msb_tui.backends.engine_api import Record, recording_path
 from msb_tui.builds.decode import decode_message
 from msb_tui.builds.events import BuildCancelled, BuildFailed, EngineEvent, ImageBuilt, MalformedMessage, StreamText
 from msb_tui.builds.inputs import BuildInputs
@@ -216,20 +216,18 @@ class BuildxSource(Source):
     """One ``docker buildx build`` process; iterate it (blocking) for events, ``cancel()`` from any thread."""
 
     def __init__(self, backend: BuildxBackend, inputs: BuildInputs) -> None:
+        super().__init__()
         self.backend = backend
         self.inputs = inputs
         self.started = time.time()
-        record = backend.record
-        self.recording_path = (None if record is False
-                               else default_recording_path(inputs, self.started) if record is True else Path(record))
-        self._cancel = threading.Event()
+        self.recording_path = recording_path(backend.record, inputs, self.started)
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
 
     def cancel(self) -> None:
         """SIGINT to buildx (it cancels the solve on the builder); terminated if it lingers."""
         with self._lock:
-            self._cancel.set()
+            self._cancelled.set()
             process = self._process
         if process is None or process.poll() is not None:
             return
@@ -262,7 +260,7 @@ class BuildxSource(Source):
             return None
 
     def _run(self, command: Sequence[str], metadata: Path) -> Iterator[EngineEvent]:
-        if self._cancel.is_set():
+        if self.cancelled:
             yield BuildCancelled(timestamp=time.time())
             return
         try:
@@ -282,7 +280,7 @@ class BuildxSource(Source):
             yield from rawjson_events(process.stderr, recorder, masker, text_tail)
             process.wait()
             now = time.time()
-            if self._cancel.is_set():
+            if self.cancelled:
                 outcome = "cancelled"
                 yield BuildCancelled(timestamp=now)
             elif process.returncode == 0:

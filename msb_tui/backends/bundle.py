@@ -15,7 +15,6 @@ import gzip
 import json
 import struct
 import tarfile
-import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -177,14 +176,11 @@ class BundleBackend:
 
 class BundleSource(Source):
     def __init__(self, path: Path, speed: float | None = None) -> None:
+        super().__init__()
         self.path = path
         self.speed = speed
         self.clock_rate = speed or 1.0
         self._bundle: Bundle | None = None
-        self._cancelled = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancelled.set()
 
     def bundle(self) -> Bundle:
         if self._bundle is None:

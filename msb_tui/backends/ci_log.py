@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
 from msb_tui.backends.base import Source
-from msb_tui.builds.events import BuildCancelled, BuildFailed, EngineEvent
+from msb_tui.builds.events import BuildFailed, EngineEvent
 from msb_tui.builds.inputs import BuildInputs
 from msb_tui.engine.info import EngineInfo
 
@@ -35,12 +34,9 @@ class CiLogSource(Source):
     """The log's events; a log that is not a build log ends as ``BuildFailed`` saying why."""
 
     def __init__(self, path: Path, dockerfile_text: str | None):
+        super().__init__()
         self.path = path
         self.dockerfile_text = dockerfile_text
-        self._cancelled = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancelled.set()
 
     def __iter__(self) -> Iterator[EngineEvent]:
         from msb_tui.builds.plain_log import PlainLogError, import_log
@@ -50,8 +46,4 @@ class CiLogSource(Source):
         except PlainLogError as error:
             yield BuildFailed(str(error), {"phase": "import"})
             return
-        for event in events:
-            if self._cancelled.is_set():
-                yield BuildCancelled()
-                return
-            yield event
+        yield from self.until_cancelled(events)

@@ -76,7 +76,11 @@ def engine_info(client) -> EngineInfo:
     return info
 
 
-def default_recording_path(inputs: BuildInputs, started: float) -> Path:
+def recording_path(record: Record, inputs: BuildInputs, started: float) -> Path | None:
+    """Where a build started at ``started`` is recorded: nowhere (False), the given path, or (True)
+    a new file in the state folder named after the context and the time."""
+    if record is not True:
+        return Path(record) if record else None
     from msb_tui.paths import recordings_dir
 
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(started))
@@ -93,30 +97,23 @@ class BuildStream(Source):
     """
 
     def __init__(self, client, inputs: BuildInputs, *, classic: bool = False, record: Record = True):
+        super().__init__()
         self.client = client
         self.inputs = inputs
         self.classic = classic
         self.started = time.time()
-        if record is False:
-            self.recording_path: Path | None = None
-        else:
-            self.recording_path = default_recording_path(inputs, self.started) if record is True else Path(record)
-        self._cancel = threading.Event()
+        self.recording_path = recording_path(record, inputs, self.started)
         self._lock = threading.Lock()
         self._response = None
         self._iterated = False
         self._recorder: Recorder | None = None
         self._outcome: tuple[str, str | None, str | None] = ("failed", None, None)  # status, image id, error
 
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
     def cancel(self) -> None:
         """Stop the build (thread-safe): the upload stops, or the response is shut down and closed,
         which wakes the reader and makes the engine cancel the solve."""
         with self._lock:
-            self._cancel.set()
+            self._cancelled.set()
             response = self._response
         if response is None:
             return
@@ -134,7 +131,7 @@ class BuildStream(Source):
         cancelled (so a long tar or upload stops early) and tells ``context_progress``."""
 
         def progress(done: int, total: int) -> None:
-            if self._cancel.is_set():
+            if self.cancelled:
                 raise Cancelled()
             if self.context_progress is not None:
                 self.context_progress(phase, done, total)
@@ -232,10 +229,10 @@ class BuildStream(Source):
                 return None, BuildFailed(f"not sent to the engine: {refused}", {"phase": "validate", "line": refused.line})
             size = tar.seek(0, os.SEEK_END)
             tar.seek(0)
-            body = UploadBody(tar, size, self._cancel, self._progress("upload"))
+            body = UploadBody(tar, size, self._cancelled, self._progress("upload"))
             client = self.client
             try:
-                if self._cancel.is_set():
+                if self.cancelled:
                     raise Cancelled()
                 response = client.post(
                     f"{client.base_url}/v{client.api_version}/build",
@@ -246,12 +243,12 @@ class BuildStream(Source):
                     timeout=None,
                 )
             except Exception as failure:  # noqa: BLE001 - requests/urllib3/docker errors alike
-                if self._cancel.is_set() or isinstance(failure, Cancelled):
+                if self.cancelled or isinstance(failure, Cancelled):
                     return None, BuildCancelled(timestamp=time.time())
                 return None, BuildFailed(f"cannot send the build to the engine: {failure}", {"phase": "upload"})
         with self._lock:
             self._response = response
-        if self._cancel.is_set():  # cancelled while the request was on its way
+        if self.cancelled:  # cancelled while the request was on its way
             self.cancel()
         return response, None
 
@@ -275,13 +272,13 @@ class BuildStream(Source):
                     finished = finished or isinstance(event, (ImageBuilt, BuildFailed))
                     yield event
         except Exception as failure:  # noqa: BLE001 - a dropped connection shows up as many types
-            if not self._cancel.is_set():
+            if not self.cancelled:
                 yield from decoder.translate(
                     [BuildFailed(f"lost the connection to the engine: {failure}", {"phase": "stream"}, time.time())]
                 )
                 yield from decoder.finish()
                 return
-        if self._cancel.is_set():
+        if self.cancelled:
             yield from decoder.translate([BuildCancelled(timestamp=time.time())])
             yield from decoder.finish()
             return

@@ -206,17 +206,17 @@ class HistorySource(Source):
     """One build from the history: its progress (live while it runs), then how it ended."""
 
     def __init__(self, backend: HistoryBackend) -> None:
+        super().__init__()
         self.backend = backend
         self.ref = backend.ref
         self.record: BuildRecord | None = None
-        self._cancel = threading.Event()
         self._process: subprocess.Popen | None = None
         self._lock = threading.Lock()
 
     def cancel(self) -> None:
         """Stop following (the build itself goes on: it is not ours to stop)."""
         with self._lock:
-            self._cancel.set()
+            self._cancelled.set()
             process = self._process
         if process is not None and process.poll() is None:
             process.terminate()
@@ -228,13 +228,13 @@ class HistorySource(Source):
     def find_running(self) -> str | None:
         """The most recent running build's id; with ``wait``, the next one to start."""
         backend = self.backend
-        while not self._cancel.is_set():
+        while not self.cancelled:
             running = [e for e in list_history(backend.builder, host=backend.host, docker=backend.docker) if e.running]
             if running:
                 return running[0].id
             if not backend.wait:
                 return None
-            self._cancel.wait(POLL_SECONDS)
+            self._cancelled.wait(POLL_SECONDS)
         return None
 
     def _inspect(self) -> None:
@@ -259,7 +259,7 @@ class HistorySource(Source):
         backend = self.backend
         try:
             if not self.prepare():
-                if self._cancel.is_set():
+                if self.cancelled:
                     yield BuildCancelled("stopped waiting for a build")
                 else:
                     yield BuildFailed("no build is running on the builder (--wait waits for the next one)",
@@ -287,7 +287,7 @@ class HistorySource(Source):
             if process.poll() is None:
                 process.terminate()
             process.stdout.close()
-        if self._cancel.is_set():
+        if self.cancelled:
             yield BuildCancelled("stopped following the build (it goes on on the builder)", time.time())
             return
         try:

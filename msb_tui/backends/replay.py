@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 from msb_tui.backends.base import Source
-from msb_tui.builds.events import BuildCancelled, EngineEvent
+from msb_tui.builds.events import EngineEvent
 from msb_tui.builds.inputs import BuildInputs
 from msb_tui.engine.info import EngineInfo
 
@@ -37,18 +36,11 @@ class ReplaySource(Source):
     takes effect at once even in a long recorded step; a cancelled replay ends with ``BuildCancelled``."""
 
     def __init__(self, path: str | Path, speed: float | None = 1.0) -> None:
+        super().__init__()
         self.path = Path(path)
         self.speed = speed
         self.clock_rate = speed or 1.0
-        self._cancelled = threading.Event()
         self._inputs: dict[str, Any] | None = None
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled.is_set()
 
     def inputs(self) -> dict[str, Any]:
         """The recording's header (context, Dockerfile text, target, build args, classic...);
@@ -79,11 +71,6 @@ class ReplaySource(Source):
 
         events = replay(self.path, self.speed, sleep=self._cancelled.wait)
         try:
-            for event in events:
-                if self._cancelled.is_set():
-                    break
-                yield event
+            yield from self.until_cancelled(events)
         finally:
             events.close()
-        if self._cancelled.is_set():
-            yield BuildCancelled()

@@ -558,25 +558,25 @@ class MsbApp(App):
         self.open_layers(self.last_image)
 
     def action_layers_of_image(self) -> None:
-        from msb_tui.tui.screens.pickers import ImagePrompt
+        from msb_tui.tui.screens.pickers import image_prompt
 
         def chosen(ref: str | None) -> None:
             if ref:
                 self.open_layers(ref)
 
-        self.push_screen(ImagePrompt(self.last_image or ""), chosen)
+        self.push_screen(image_prompt("Layers of image", self.last_image or ""), chosen)
 
     def action_compare_images(self) -> None:
         """Ask for two images (the last build's is offered first), then compare them."""
         from msb_tui.tui.screens.compare import CompareScreen
-        from msb_tui.tui.screens.pickers import ImagePrompt
+        from msb_tui.tui.screens.pickers import image_prompt
 
         def second(a: str | None) -> None:
             if a:
-                self.push_screen(ImagePrompt("", question="Compare with image B"),
+                self.push_screen(image_prompt("Compare with image B"),
                                  lambda b: b and self.push_screen(CompareScreen(a, b)))
 
-        self.push_screen(ImagePrompt(self.last_image or "", question="Compare image A"), second)
+        self.push_screen(image_prompt("Compare image A", self.last_image or ""), second)
 
     def open_layers(self, image: str, *, model: Any = None, target: str | None = None) -> None:
         from msb_tui.tui.screens.layers import LayersScreen

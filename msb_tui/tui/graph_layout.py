@@ -9,6 +9,7 @@ node's parents so chains read as straight lines. Edge kinds stay distinguishable
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from msb_tui.analysis.stages import stage_for_ref
 from msb_tui.builds.runs import State
@@ -252,21 +253,17 @@ class _Canvas:
             if self.kinds[y][x] is None or kind == EDGE_FROM:
                 self.kinds[y][x] = kind
 
-    def hline(self, x1: int, x2: int, y: int, kind: str) -> None:
-        if x1 == x2:
-            return
-        lo, hi = sorted((x1, x2))
-        for x in range(lo, hi + 1):
-            bits = (_LEFT if x > lo else 0) | (_RIGHT if x < hi else 0)
-            self.mark(x, y, bits, kind)
-
-    def vline(self, x: int, y1: int, y2: int, kind: str) -> None:
-        if y1 == y2:
-            return
-        lo, hi = sorted((y1, y2))
-        for y in range(lo, hi + 1):
-            bits = (_UP if y > lo else 0) | (_DOWN if y < hi else 0)
-            self.mark(x, y, bits, kind)
+    def path(self, points: list[tuple[int, int]], kind: str) -> None:
+        """An edge through ``points``, each leg horizontal or vertical."""
+        for (x1, y1), (x2, y2) in pairwise(points):
+            if y1 == y2:
+                lo, hi = sorted((x1, x2))
+                cells = [(x, y1, (_LEFT if x > lo else 0) | (_RIGHT if x < hi else 0)) for x in range(lo, hi + 1)]
+            else:
+                lo, hi = sorted((y1, y2))
+                cells = [(x1, y, (_UP if y > lo else 0) | (_DOWN if y < hi else 0)) for y in range(lo, hi + 1)]
+            for x, y, bits in cells if lo != hi else ():
+                self.mark(x, y, bits, kind)
 
     def flush_lines(self) -> None:
         for y in range(self.height):
@@ -399,9 +396,7 @@ def layout_graph(
             for other in placed.values()
         )
         if dst.column == src.column + 1 or row_free:
-            canvas.hline(sx, lane_x, sy, kind)
-            canvas.vline(lane_x, sy, ty, kind)
-            canvas.hline(lane_x, arrow_x, ty, kind)
+            canvas.path([(sx, sy), (lane_x, sy), (lane_x, ty), (arrow_x, ty)], kind)
         else:
             # Leave through the gap after the source column, travel along the corridor row under the
             # source's slot (always free of boxes), then come down the target's lane.
@@ -410,11 +405,7 @@ def layout_graph(
             lanes_used[src.column + 1] = out_index + 1
             out_x = src_gap_start + 1 + out_index % lane_count
             corridor = src.y + BOX_HEIGHT
-            canvas.hline(sx, out_x, sy, kind)
-            canvas.vline(out_x, sy, corridor, kind)
-            canvas.hline(out_x, lane_x, corridor, kind)
-            canvas.vline(lane_x, corridor, ty, kind)
-            canvas.hline(lane_x, arrow_x, ty, kind)
+            canvas.path([(sx, sy), (out_x, sy), (out_x, corridor), (lane_x, corridor), (lane_x, ty), (arrow_x, ty)], kind)
         canvas.mark(sx, sy, _LEFT, kind)
     canvas.flush_lines()
     # Attach points on the boxes and arrowheads.
@@ -607,7 +598,6 @@ def nodes_from_analysis(analysis, states: dict[str, str] | None = None,
     waves = {index: number for number, wave in enumerate(plan.waves) for index in wave} if plan else {}
     needed = set(plan.needed) if plan else None
     target = plan.target if plan else None
-    skip_reasons = dict(plan.skip_reasons) if plan else {}
     nodes: list[GraphNode] = []
     images: dict[str, int] = {}
     edges = edges_from_analysis(analysis) if edges is None else edges

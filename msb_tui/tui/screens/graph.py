@@ -330,7 +330,7 @@ class GraphScreen(Screen):
 
     def action_find(self) -> None:
         """``/``: select the next stage whose name contains the text (big graphs)."""
-        from msb_tui.tui.screens.pickers import FindPrompt
+        from msb_tui.tui.screens.pickers import TextPrompt
 
         def found(text: str | None) -> None:
             if not text:
@@ -344,7 +344,8 @@ class GraphScreen(Screen):
                             severity="warning", markup=False)
             graph.focus()
 
-        self.app.push_screen(FindPrompt(self.last_find), found)
+        self.app.push_screen(TextPrompt("Find a stage by name (enter: find / next, escape: cancel)", self.last_find,
+                                        placeholder="part of a stage name"), found)
 
     def action_toggle_skipped(self) -> None:
         hidden = self.query_one(StageGraph).toggle_skipped()

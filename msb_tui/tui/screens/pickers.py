@@ -46,13 +46,8 @@ def parse_build_arg(entry: str, current: dict[str, str]) -> dict[str, str] | str
 class TargetPicker(ModalScreen[str | None]):
     """Pick the stage to build; the plan follows at once."""
 
-    DEFAULT_CSS = """
-    TargetPicker { align: center middle; }
-    TargetPicker > Vertical { width: 60; max-width: 90%; height: auto; max-height: 80%;
-        border: round $accent; background: $surface; padding: 0 1; }
-    TargetPicker OptionList { height: auto; max-height: 20; }
-    """
-    BINDINGS = [Binding("escape", "dismiss_none", "Cancel"),
+    CSS_PATH = "pickers.tcss"
+    BINDINGS = [Binding("escape", "dismiss", "Cancel"),
                 Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False)]
 
     def __init__(self, names: list[str], current: str | None) -> None:
@@ -107,21 +102,12 @@ class TargetPicker(ModalScreen[str | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.shown[event.option_index])
 
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
-
 
 class BuildArgEditor(ModalScreen[dict[str, str] | None]):
     """Type ``K=V`` (or ``-K`` to remove); enter applies, escape cancels."""
 
-    DEFAULT_CSS = """
-    BuildArgEditor { align: center middle; }
-    BuildArgEditor > Vertical { width: 70; max-width: 95%; height: auto; border: round $accent;
-        background: $surface; padding: 0 1; }
-    BuildArgEditor #current { color: $text-muted; height: auto; max-height: 10; }
-    BuildArgEditor #why { color: $error; height: auto; }
-    """
-    BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
+    CSS_PATH = "pickers.tcss"
+    BINDINGS = [Binding("escape", "dismiss", "Cancel")]
 
     def __init__(self, current: dict[str, str]) -> None:
         super().__init__()
@@ -151,18 +137,11 @@ class BuildArgEditor(ModalScreen[dict[str, str] | None]):
             return
         self.dismiss(result)
 
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
-
 
 class ConfirmScreen(ModalScreen[bool]):
     """A yes/no question (y or enter: yes; n or escape: no)."""
 
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical { width: 64; max-width: 95%; height: auto; border: round $warning;
-        background: $surface; padding: 0 1; }
-    """
+    CSS_PATH = "pickers.tcss"
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
@@ -181,54 +160,22 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class FindPrompt(ModalScreen[str | None]):
-    """``/`` on the graph: part of a stage's name (enter: find, enter again: the next one)."""
+class TextPrompt(ModalScreen[str | None]):
+    """One line of text (a stage name to find, an image to open): enter gives it, escape None."""
 
-    DEFAULT_CSS = """
-    FindPrompt { align: center top; }
-    FindPrompt > Vertical { width: 60; max-width: 95%; height: auto; border: round $accent;
-        background: $surface; padding: 0 1; margin-top: 2; }
-    """
-    BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
+    CSS_PATH = "pickers.tcss"
+    BINDINGS = [Binding("escape", "dismiss", "Cancel")]
 
-    def __init__(self, default: str = "") -> None:
+    def __init__(self, question: str, default: str = "", *, placeholder: str = "") -> None:
         super().__init__()
-        self.default = default
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text("Find a stage by name (enter: find / next, escape: cancel)", style="bold"))
-            yield Input(value=self.default, placeholder="part of a stage name", id="find")
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
-
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
-
-
-class ImagePrompt(ModalScreen[str | None]):
-    """Name an image (tag or id) to open its layers."""
-
-    DEFAULT_CSS = """
-    ImagePrompt { align: center middle; }
-    ImagePrompt > Vertical { width: 70; max-width: 95%; height: auto; border: round $accent;
-        background: $surface; padding: 0 1; }
-    """
-    BINDINGS = [Binding("escape", "dismiss_none", "Cancel")]
-
-    def __init__(self, default: str = "", *, question: str = "Layers of image") -> None:
-        super().__init__()
-        self.default = default
         self.question = question
+        self.default = default
+        self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(f"{self.question} (name:tag or id; enter: open, escape: cancel)", style="bold"))
-            yield Input(value=self.default, placeholder="myimage:latest", id="image")
+            yield Label(Text(self.question, style="bold"))
+            yield Input(value=self.default, placeholder=self.placeholder)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -236,5 +183,6 @@ class ImagePrompt(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
 
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
+
+def image_prompt(question: str, default: str = "") -> TextPrompt:
+    return TextPrompt(f"{question} (name:tag or id; enter: open, escape: cancel)", default, placeholder="myimage:latest")
