@@ -11,7 +11,7 @@ Used by ``msb-tui build`` and the app alike::
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from msb_tui.cache import record as records
@@ -25,6 +25,8 @@ class CacheCheck:
     manifest: object | None
     forecast: Forecast
     explanation: CacheExplanation | None = None
+    _judged: set[str] = field(default_factory=set, repr=False)
+    _judgeable: set[str] | None = field(default=None, repr=False)
 
     @classmethod
     def prepare(cls, inputs, backend, analysis=None, *, folder: Path | None = None) -> CacheCheck:
@@ -84,3 +86,37 @@ class CacheCheck:
             except OSError as error:
                 self.explanation.notes.append(f"could not keep the explanation: {error}")
         return self.explanation
+
+    def mismatches(self, changes) -> list[str]:
+        """As steps end during the build, those that BuildKit did otherwise than predicted (each said
+        once, as the plan-vs-solve check says a stage ran that the plan skips)."""
+        from msb_tui.builds.changes import StepChanged
+        from msb_tui.builds.runs import State
+        from msb_tui.cache.explain import Prediction, step_id
+
+        found = []
+        for change in changes:
+            if not isinstance(change, StepChanged):
+                continue
+            step = change.step
+            if step.stage is None or not step.position or not step.state.finished:
+                continue
+            number = step.position.split("/", 1)[0]
+            id_ = step_id(step.stage, int(number)) if number.isdigit() else None
+            if id_ is None or id_ in self._judged or id_ not in self._judge:
+                continue
+            self._judged.add(id_)
+            predicted, ran = self.forecast.predicted[id_], step.state != State.CACHED
+            label = f"[{step.stage} {step.position}]"
+            if predicted == Prediction.CACHED and ran:
+                found.append(f"{label} was predicted to come from the cache, but BuildKit ran it")
+            elif predicted == Prediction.RUN and not ran:
+                found.append(f"{label} was predicted to run, but BuildKit took it from the cache")
+        return found
+
+    @property
+    def _judge(self) -> set[str]:
+        """The steps a prediction is checked for (a FROM is reported done in every build: not judged)."""
+        if self._judgeable is None:
+            self._judgeable = {facts.id for facts in self.forecast.steps if facts.kind != "from"}
+        return self._judgeable

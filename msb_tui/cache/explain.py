@@ -279,7 +279,8 @@ def _disagreement(step: StepExplanation, predicted: Prediction, ran: bool) -> Di
                             f"BuildKit ran it: {describe(step)}")
     if predicted == Prediction.RUN and not ran:
         return Disagreement(step.id, predicted, "cached", f"{step.label} was predicted to run, but BuildKit "
-                            "took it from the cache")
+                            "took it from the cache: an identical step was already there (from a build msb-tui "
+                            "did not record, or an earlier one than the build compared with)")
     return None
 
 

@@ -269,11 +269,16 @@ def consume(events, model, *, progress: str = "plain", stdout=None, recording: s
                   else forecast_text(cache.forecast))
     apply = model.apply
     handle = printer.handle
+    mismatches = cache.mismatches if cache is not None else None
     try:
         for event in events:
             changes = apply(event)
             if changes or isinstance(event, StreamText):
                 handle(event, changes)
+                if mismatches is not None and changes:
+                    for message in mismatches(changes):
+                        out.write(json.dumps({"type": "cache_mismatch", "message": message}) + "\n"
+                                  if progress == "json" else f"cache prediction mismatch: {message}\n")
     finally:
         settle = getattr(stream, "settle", None)
         if settle is not None:

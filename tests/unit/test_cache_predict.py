@@ -299,3 +299,21 @@ def test_target_stage_built_on_another_stage(demo):
     assert forecast.predicted["test:1"] == Prediction.RUN
     explanation = explain(forecast, reported={f"build:{n}": n >= 5 for n in range(1, 7)} | {"test:1": True})
     assert explanation.step("test:1").cascade_from == "build:5" and explanation.disagreements == []
+
+
+def test_mismatches_are_said_as_steps_end(demo):
+    from msb_tui.builds.changes import StepChanged
+    from msb_tui.builds.runs import State, StepRun
+    from msb_tui.cache.check import CacheCheck
+
+    before = _first(demo)
+    forecast = _forecast(demo, before)  # nothing changed: every step predicted from the cache
+    check = CacheCheck(forecast.record, None, forecast)
+
+    def ended(position, state):
+        return StepChanged(StepRun("sha256:x", "n", stage="build", position=position, state=state))
+
+    assert check.mismatches([ended("1/6", State.DONE), ended("4/6", State.RUNNING), ended("3/6", State.CACHED)]) == []
+    assert check.mismatches([ended("4/6", State.DONE)]) == [
+        "[build 4/6] was predicted to come from the cache, but BuildKit ran it"]
+    assert check.mismatches([ended("4/6", State.DONE)]) == []  # said once
