@@ -108,9 +108,10 @@ def run(args: argparse.Namespace) -> int:
         return report
     checks = evaluate(report, max_size, min_efficiency, max_wasted, args.fail_on_leaks)
     if max_push_size is not None:
-        from msb_tui.registry.wire import wire_sizes
+        from msb_tui.registry.wire import EXACT, wire_sizes
 
-        checks.append(push_size_check(wire_sizes(client, args.image), max_push_size))
+        # A gate decides on a figure, never on a sampled estimate: compute what nothing measured.
+        checks.append(push_size_check(wire_sizes(client, args.image, mode=EXACT), max_push_size))
     failed = [check for check in checks if check.status == "FAIL"]
     # No limit at all: nothing was checked, and a gate that cannot fail must not read as PASS.
     checked = any(check.status != "SKIP" for check in checks)

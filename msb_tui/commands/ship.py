@@ -13,7 +13,9 @@ EXIT_BAD_INPUT, EXIT_NO_ENGINE, EXIT_REGISTRY = 2, 3, 5
 EPILOG = """\
 figures: 'measured (registry)' = the blob size a registry stores; 'measured (engine blob)' = the
 containerd image store's compressed blob; 'computed (gzip -6)' = the layer tar gzipped as docker push
-does (overlay2 store, never pushed from here). Pull times are estimates at --bandwidth.
+does (overlay2 store, never pushed from here: --exact); '~ estimated from a N% sample, ±M%' = a share
+of the layer's files gzipped (the default there: fast; a push then measures it). Pull times are
+estimates at --bandwidth.
 exit status: 0 done, 2 bad argument or unknown image, 3 no engine, 5 registry unreachable, refused
 (401/403) or missing the image, or a push that failed."""
 
@@ -34,7 +36,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--measure-pull", action="store_true", help="download the pushed image's blobs from --to and time it")
     # --platform (os/arch[/variant]) comes with the engine arguments: for an index in the registry
     # too (default: the engine's platform).
-    parser.add_argument("--no-compute", action="store_true", help="never read the export: unknown sizes stay unknown")
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--exact", action="store_true",
+                       help="compute never-pushed overlay2 layers from the export (gzip -6 of all of it) instead of "
+                            "estimating them from a sample; takes about as long as compressing the push")
+    sizes.add_argument("--no-compute", action="store_true", help="neither estimate nor compute: unknown sizes stay unknown")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,13 +77,14 @@ def _ship(client, args, target, bandwidth) -> int:
     from msb_tui.registry import render
     from msb_tui.registry.plan import pull_estimate, push_plan
     from msb_tui.registry.push import PushFailed, measure_pull, push_image
-    from msb_tui.registry.wire import wire_sizes
+    from msb_tui.registry.wire import ESTIMATE, EXACT, KNOWN, wire_sizes
 
     def say(message: str) -> None:
         print(f"msb-tui ship: {message}", file=sys.stderr, flush=True)
 
     registry_name = target.registry if target else None
-    reports = [wire_sizes(client, image, compute=not args.no_compute, registry=registry_name, progress=say)
+    mode = KNOWN if args.no_compute else EXACT if args.exact else ESTIMATE
+    reports = [wire_sizes(client, image, mode=mode, registry=registry_name, progress=say)
                for image in args.images]
     previous = client.inspect_image(args.since)["RootFS"]["Layers"] if args.since else None
     estimates = [pull_estimate(report, bandwidth, previous, args.since) for report in reports]

@@ -185,15 +185,17 @@ def _infer_empty(history_oldest_first: list[dict], layer_count: int) -> list[boo
     return result
 
 
-def read_layers(client, image: str, config: dict | None = None, platform: str | None = None) -> ImageLayers:
-    """History and layers of ``image`` from the engine; ``config`` (from an export) makes empties exact.
+def read_layers(client, image: str, config: dict | None = None, platform: str | None = None,
+                inspect: dict | None = None) -> ImageLayers:
+    """History and layers of ``image`` from the engine; ``config`` (from an export) makes empties exact;
+    ``inspect``: the image's inspect, when the caller has it already.
 
     On the classic store the engine's sizes are content sizes. On the containerd store inspect's
     Size is the compressed size and history sizes are snapshot disk use: :func:`apply_archive_sizes`
     puts content and compressed sizes in once the layers were read."""
     from msb_tui.image.platforms import image_json
 
-    inspect = image_json(client, image, "json", platform)
+    inspect = inspect if inspect is not None else image_json(client, image, "json", platform)
     history = list(reversed(image_json(client, image, "history", platform)))  # oldest first
     diff_ids = list((inspect.get("RootFS") or {}).get("Layers") or [])
     config_history = (config or {}).get("history") or []

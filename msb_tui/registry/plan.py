@@ -43,10 +43,12 @@ class PushPlan:
         return sum(planned.layer.wire_size or 0 for planned in self.layers if planned.action != UPLOAD)
 
     def to_dict(self) -> dict:
-        return {"target": str(self.target), "upload_bytes": self.upload_bytes, "present_bytes": self.present_bytes,
+        return {"target": str(self.target), "upload_bytes": self.upload_bytes,
+                "upload_estimated": any(planned.layer.estimated for planned in self.upload), "present_bytes": self.present_bytes,
                 "upload_layers": len(self.upload), "present_layers": len(self.layers) - len(self.upload),
                 "config_present": self.config_present,
-                "layers": [asdict(planned.layer) | {"action": planned.action, "why": planned.why} for planned in self.layers]}
+                "layers": [asdict(planned.layer) | {"estimated": planned.layer.estimated, "action": planned.action,
+                                                    "why": planned.why} for planned in self.layers]}
 
 
 def push_plan(wire: WireReport, target: Reference, registry: RegistryClient | None = None) -> PushPlan:
@@ -114,6 +116,7 @@ class PullEstimate:
     cold_bytes: int
     delta_bytes: int | None = None  # only the layers not in the previous tag
     previous: str | None = None
+    estimated: bool = False  # some wire sizes are estimates
 
     @property
     def cold_seconds(self) -> float:
@@ -126,7 +129,7 @@ class PullEstimate:
 
 def pull_estimate(wire: WireReport, bandwidth: float, previous_diff_ids: list[str] | None = None,
                   previous: str | None = None) -> PullEstimate:
-    estimate = PullEstimate(wire.image, bandwidth, wire.wire_size, previous=previous)
+    estimate = PullEstimate(wire.image, bandwidth, wire.wire_size, previous=previous, estimated=wire.estimated)
     if previous_diff_ids is not None:
         had = set(previous_diff_ids)
         estimate.delta_bytes = sum(layer.wire_size or 0 for layer in wire.layers if layer.diff_id not in had)

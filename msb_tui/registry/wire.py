@@ -1,33 +1,40 @@
 """Wire sizes: what each layer weighs compressed, as a push uploads it and a pull downloads it.
 
-Where each figure comes from, in the order tried (``WireLayer.how`` says which one a figure is):
+Where each figure comes from, best first (``WireLayer.how`` says which one a figure is):
 
 - ``measured (registry)``: the blob size a registry stores for the layer. Known for an image the
   engine pushed or pulled (its ``RepoDigests`` name the manifest; the manifest's layers pair with
-  the config's diff ids in order), and remembered per diff id afterwards.
+  the config's diff ids in order), for a layer the engine recorded pushing or pulling to a loopback
+  or the target registry (its distribution metadata, then a HEAD), and remembered afterwards.
 - ``measured (engine blob)``: the containerd image store keeps layers compressed, as pushed; the
-  image export (OCI layout) carries those blobs and the manifest that lists them.
+  manifest in its content store (or the image export) lists those blobs.
 - ``computed (gzip -6)``: the overlay2 store keeps layers uncompressed and compresses only when it
-  pushes. We gzip the layer tar from the export at Go's default level, as ``docker push`` does;
-  a different deflate implementation gives a size within a few per cent, never the same digest.
-  Computed once per diff id, then remembered.
+  pushes. The layer tar from the export gzipped at Go's default level, as ``docker push`` does,
+  on every core (:mod:`msb_tui.registry.deflate`): within a few per cent, never the same digest.
+- ``estimated (gzip -6 of a sample)``: the same, for a share of the layer tar read from the
+  layer's files on this machine (:mod:`msb_tui.registry.estimate`), with a margin. Shown as "~".
 
-The memory is a JSON file in the cache folder (diff id -> figure), so a plan after the first one
-costs a few HTTP requests instead of an export.
+``mode``: ``estimate`` (the default: an estimate where only compressing would tell), ``exact``
+(compute those from the export) or ``known`` (neither). The memory is a JSON file in the cache
+folder (diff id -> figure; a better figure replaces a worse one), so a later plan costs a few HTTP
+requests.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 MEASURED_REGISTRY = "measured (registry)"
 MEASURED_ENGINE = "measured (engine blob)"
 COMPUTED = "computed (gzip -6)"
+ESTIMATED = "estimated (gzip -6 of a sample)"
+RANK = {ESTIMATED: 0, COMPUTED: 1, MEASURED_ENGINE: 2, MEASURED_REGISTRY: 2}  # a higher one replaces a lower one
+ESTIMATE, EXACT, KNOWN = "estimate", "exact", "known"  # wire_sizes(mode=...)
 JSON_LIMIT = 4 << 20
 CHUNK = 1 << 20
 
@@ -45,6 +52,12 @@ class WireLayer:
     digest: str | None = None  # the compressed blob's digest, when a registry or the engine told us
     how: str = ""
     source: str | None = None  # registry/repository that holds ``digest`` (measured figures)
+    sample: float | None = None  # estimated figures: the share of the layer tar gzipped
+    margin: float | None = None  # estimated figures: relative half-width of the 95 % interval
+
+    @property
+    def estimated(self) -> bool:
+        return self.how == ESTIMATED
 
     @property
     def ratio(self) -> float | None:
@@ -75,13 +88,17 @@ class WireReport:
         return self.wire_size / self.content_size if self.content_size else None
 
     @property
+    def estimated(self) -> bool:
+        return any(layer.estimated for layer in self.layers)
+
+    @property
     def sources(self) -> list[str]:
         return sorted({layer.how for layer in self.layers if layer.how})
 
     def to_dict(self) -> dict:
         return {"image": self.image, "image_id": self.image_id, "content_bytes": self.content_size,
-                "wire_bytes": self.wire_size, "ratio": self.ratio, "sources": self.sources, "notes": self.notes,
-                "layers": [asdict(layer) | {"ratio": layer.ratio} for layer in self.layers]}
+                "wire_bytes": self.wire_size, "estimated": self.estimated, "ratio": self.ratio, "sources": self.sources, "notes": self.notes,
+                "layers": [asdict(layer) | {"ratio": layer.ratio, "estimated": layer.estimated} for layer in self.layers]}
 
 
 # --- the memory of figures, per diff id ------------------------------------------------------------
@@ -100,13 +117,13 @@ def load_cache() -> dict[str, dict]:
 
 
 def remember(figures: dict[str, dict]) -> None:
-    """Merge ``diff id -> {wire_size, digest, how}``; a measured figure replaces a computed one."""
+    """Merge ``diff id -> {wire_size, digest, how, ...}``; a figure replaces one of the same or a lower rank
+    (measured > computed > estimated)."""
     if not figures:
         return
     data = load_cache()
     for diff_id, figure in figures.items():
-        old = data.get(diff_id)
-        if old is None or figure["how"] != COMPUTED or old.get("how") == COMPUTED:
+        if _rank(figure) >= _rank(data.get(diff_id)):
             data[diff_id] = figure
     path = cache_file()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -115,7 +132,11 @@ def remember(figures: dict[str, dict]) -> None:
     temporary.replace(path)
 
 
-# --- the three sources -------------------------------------------------------------------------------
+def _rank(figure: dict | None) -> int:
+    return RANK.get((figure or {}).get("how", ""), -1)
+
+
+# --- the sources -------------------------------------------------------------------------------
 
 def registry_figures(manifest: dict, diff_ids: list[str], source: str | None = None) -> dict[str, dict]:
     """Pair a registry manifest's layers with the config's diff ids (same order, same count);
@@ -154,6 +175,61 @@ def figures_from_repo_digests(inspect: dict, timeout: float = 3, only_registry: 
     return {}
 
 
+def figures_from_engine(store, inspect: dict, wanted: set[str], registry: str | None = None,
+                        timeout: float = 3) -> dict[str, dict]:
+    """Measured figures from the engine's own storage on this machine (:mod:`engine_store`): the
+    containerd store's manifest, or the digests docker pushed or pulled to a loopback registry or
+    ``registry`` with a HEAD there for the size. No export, no compressing."""
+    from msb_tui.registry.client import Reference, RegistryClient, RegistryError, _is_loopback
+
+    diff_ids = list((inspect.get("RootFS") or {}).get("Layers") or [])
+    manifest = store.manifest(inspect)
+    if manifest is not None:
+        layers = manifest["layers"]
+        if len(layers) != len(diff_ids):
+            return {}
+        return {diff_id: {"wire_size": int(layer["size"]), "digest": layer["digest"], "how": MEASURED_ENGINE}
+                for diff_id, layer in zip(diff_ids, layers) if diff_id in wanted}
+    figures: dict[str, dict] = {}
+    clients: dict[str, RegistryClient] = {}
+    for diff_id in dict.fromkeys(d for d in diff_ids if d in wanted):
+        for digest, repository in sorted(store.pushed_digests(diff_id), key=lambda pair: not pair[1].startswith(f"{registry}/")):
+            try:
+                ref = Reference.parse(repository)
+                if not (_is_loopback(ref.api_host) or ref.registry == registry):
+                    continue
+                client = clients.setdefault(repository, RegistryClient(ref, timeout=timeout))
+                size = client.blob_size(digest)
+            except (ValueError, RegistryError):
+                continue
+            if size is not None:
+                figures[diff_id] = {"wire_size": size, "digest": digest, "how": MEASURED_REGISTRY,
+                                    "source": f"{ref.registry}/{ref.repository}"}
+                break
+    return figures
+
+
+def estimates(store, inspect: dict, wanted: set[str], progress: Progress | None = None) -> dict[str, dict]:
+    """Sampled estimates for the ``wanted`` layers, read from their folders on this machine."""
+    from msb_tui.registry.estimate import estimate_layer
+
+    folders = store.layer_dirs(inspect)
+    diff_ids = list((inspect.get("RootFS") or {}).get("Layers") or [])
+    figures: dict[str, dict] = {}
+    for number, (diff_id, folder) in enumerate(zip(diff_ids, folders or []), 1):
+        if diff_id not in wanted or diff_id in figures:
+            continue
+        if progress:
+            progress(f"estimating layer {number} from a sample of its files")
+        try:
+            found = estimate_layer(folder)
+        except OSError:  # removed meanwhile, or not readable: the export will tell
+            continue
+        figures[diff_id] = {"wire_size": found.wire_size, "digest": None, "how": ESTIMATED,
+                            "sample": round(found.fraction, 4), "margin": round(found.margin, 4)}
+    return figures
+
+
 def scan_export(client, image: str, wanted: set[str] | None, progress: Progress | None = None) -> dict[str, dict]:
     """One pass over the image export: the engine's compressed blobs (containerd store) measured,
     uncompressed layer tars (overlay2) gzipped and counted. ``wanted``: diff ids still unknown."""
@@ -161,6 +237,7 @@ def scan_export(client, image: str, wanted: set[str] | None, progress: Progress 
 
     from msb_tui.image.export import PREFETCH_CHUNKS, READ_SIZE, ChunkReader
     from msb_tui.image.tarstream import REGULAR, header_ok, iter_members
+    from msb_tui.registry.deflate import gzip_size, workers
 
     inspect = client.inspect_image(image)
     diff_ids = list((inspect.get("RootFS") or {}).get("Layers") or [])
@@ -181,8 +258,9 @@ def scan_export(client, image: str, wanted: set[str] | None, progress: Progress 
                 named = "sha256:" + member.name[len("blobs/sha256/"):] if member.name.startswith("blobs/sha256/") else None
                 if wanted is None or (wanted and (named is None or named in wanted)):
                     if progress:
-                        progress(f"compressing layer {len(computed) + 1} ({member.size / 1e6:.1f} MB) as docker push would")
-                    computed[member.name] = _gzip_size(head, member.data)
+                        progress(f"compressing layer {len(computed) + 1} ({member.size / 1e6:.1f} MB) as docker push "
+                                 f"would, on {workers()} thread(s)")
+                    computed[member.name] = gzip_size(_chunks(head, member.data))
             elif member.size <= JSON_LIMIT and head.lstrip()[:1] in (b"{", b"["):
                 try:
                     json_files[member.name] = json.loads(head + member.data.read())
@@ -201,13 +279,11 @@ def scan_export(client, image: str, wanted: set[str] | None, progress: Progress 
     return figures
 
 
-def _gzip_size(head: bytes, data) -> tuple[int, int]:
-    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: gzip wrapper, as Go's compress/gzip writes
-    total, out = len(head), len(compressor.compress(head))
+def _chunks(head: bytes, data):
+    first = head + data.read(CHUNK - len(head))
+    yield first
     while chunk := data.read(CHUNK):
-        total += len(chunk)
-        out += len(compressor.compress(chunk))
-    return total, out + len(compressor.flush())
+        yield chunk
 
 
 def _layer_paths(json_files: dict[str, object]) -> list[str]:
@@ -225,34 +301,51 @@ def _layer_paths(json_files: dict[str, object]) -> list[str]:
 
 # --- one image -----------------------------------------------------------------------------------------
 
-def wire_sizes(client, image: str, *, compute: bool = True, registry: str | None = None,
+def wire_sizes(client, image: str, *, mode: str = ESTIMATE, registry: str | None = None,
                progress: Progress | None = None) -> WireReport:
-    """Every layer of ``image`` with its wire size, from the cheapest source that knows it.
+    """Every layer of ``image`` with its wire size, from the best source that answers fast.
 
-    ``compute=False`` never reads the export (figures stay unknown instead). ``registry``: also ask
-    this registry about the image's RepoDigests (loopback registries are always asked)."""
+    ``mode``: ESTIMATE, EXACT or KNOWN (module docstring). ``registry``: also ask this registry
+    about the image's RepoDigests and the engine's pushed digests (loopback ones are always asked)."""
     from msb_tui.image.layers import read_layers
+    from msb_tui.registry.engine_store import open_store
 
+    if mode not in (ESTIMATE, EXACT, KNOWN):
+        raise ValueError(f"mode must be {ESTIMATE}, {EXACT} or {KNOWN}, not {mode!r}")
     inspect = client.inspect_image(image)
-    layers = read_layers(client, image)
+    diff_ids = set((inspect.get("RootFS") or {}).get("Layers") or [])
+    known = load_cache()
+    fresh = figures_from_repo_digests(inspect, only_registry=registry)
+    unmeasured = {d for d in diff_ids if d not in fresh and _rank(known.get(d)) < RANK[MEASURED_REGISTRY]}
+    with ThreadPoolExecutor(1, thread_name_prefix="wire-history") as pool:  # the history while the engine's store answers
+        history = pool.submit(read_layers, client, image, inspect=inspect)
+        store = open_store(client) if unmeasured else None
+        if store is not None:
+            fresh |= figures_from_engine(store, inspect, unmeasured, registry)
+        layers = history.result()
     report = WireReport(image=image, image_id=inspect.get("Id", ""))
     report.layers = [WireLayer(diff_id=entry.diff_id, content_size=entry.size, created_by=entry.created_by)
                      for entry in layers.layers if entry.diff_id]
-    known = load_cache()
-    fresh = figures_from_repo_digests(inspect, only_registry=registry)
     known.update(fresh)
-    missing = {layer.diff_id for layer in report.layers if layer.diff_id not in known}
-    exported = {}
-    if missing and compute:
-        exported = {diff_id: figure for diff_id, figure in scan_export(client, image, missing, progress).items()
-                    if diff_id in missing}  # a remembered measured figure beats a new computed one
-        known.update(exported)
-    remember(fresh | exported)
+    wanted = RANK[COMPUTED] if mode == EXACT else RANK[ESTIMATED]
+    missing = {d for d in diff_ids if _rank(known.get(d)) < wanted}
+    made: dict[str, dict] = {}
+    if missing and mode != KNOWN:
+        if mode == ESTIMATE and store is not None:
+            made = estimates(store, inspect, missing, progress)
+        if missing - made.keys():
+            made |= {diff_id: figure for diff_id, figure in scan_export(client, image, missing - made.keys(), progress).items()
+                     if diff_id in missing}  # a remembered better figure beats a new one
+        known.update(made)
+    remember(fresh | made)
     for layer in report.layers:
         figure = known.get(layer.diff_id)
         if figure:
             layer.wire_size, layer.digest, layer.how = figure["wire_size"], figure.get("digest"), figure["how"]
-            layer.source = figure.get("source")
+            layer.source, layer.sample, layer.margin = figure.get("source"), figure.get("sample"), figure.get("margin")
     if not report.complete:
         report.notes.append("some wire sizes are unknown: run without --no-compute to compute them")
+    if report.estimated:
+        report.notes.append("~ marks an estimate from a sample of the layer's files (zlib's gzip -6; docker's Go gzip "
+                            "makes a few per cent more); --exact computes it, a push measures it")
     return report

@@ -19,7 +19,8 @@ from msb_tui.registry.client import Reference, RegistryClient
 from msb_tui.registry.plan import MOUNT, PRESENT, UPLOAD, push_plan
 from msb_tui.registry.push import push_image
 from msb_tui.registry.server import ADDRESS, STORAGE, ping
-from msb_tui.registry.wire import MEASURED_REGISTRY, wire_sizes
+from msb_tui.registry.engine_store import open_store
+from msb_tui.registry.wire import COMPUTED, ESTIMATED, EXACT, KNOWN, MEASURED_ENGINE, MEASURED_REGISTRY, wire_sizes
 
 pytestmark = pytest.mark.engine
 
@@ -70,7 +71,7 @@ def test_go_demo_push_reports_the_registrys_blob_sizes_and_plans_only_the_change
     try:
         for image, name in ((final, "go-final"), (sdk, "go-build")):
             # Gzipping the 640 MB build stage first would double the test's time: only the final's.
-            before = wire_sizes(docker_api, image, compute=name == "go-final")
+            before = wire_sizes(docker_api, image, mode=EXACT if name == "go-final" else KNOWN)
             target = _target(engine_lane.name, name, run)
             result = push_image(docker_api, image, target)
             measured = result.measured
@@ -79,7 +80,7 @@ def test_go_demo_push_reports_the_registrys_blob_sizes_and_plans_only_the_change
                 assert layer.how == MEASURED_REGISTRY
                 assert layer.wire_size == _stored_size(layer.digest)
             # Asked again (a new process would do the same): the registry's figures, no export.
-            after = wire_sizes(docker_api, image, compute=False)
+            after = wire_sizes(docker_api, image, mode=KNOWN)
             assert [l.wire_size for l in after.layers] == [l.wire_size for l in measured.layers]
             print(f"{engine_lane.name} {name}: before push {before.wire_size} B ({before.sources}), "
                   f"registry {measured.wire_size} B, content {measured.content_size} B")
@@ -132,6 +133,56 @@ def test_plan_of_a_rebuilt_image_lists_exactly_the_changed_layer(docker_api, eng
         assert len(result.uploaded) == 1, result.layers
     finally:
         for tag in (f"msb-test-ship/three:{run}", f"msb-test-ship/three:{run}-2"):
+            _remove_all_tags(docker_api, tag)
+
+
+def test_the_first_look_at_a_never_pushed_layer_is_exact_or_an_estimate_that_says_so(
+        docker_api, engine_lane, registry, tmp_path, monkeypatch):
+    """A 25 MB layer nobody pushed. The containerd store's manifest gives its blob size exactly; on
+    overlay2 it is estimated from a sample of its files (this machine's engine) or computed from the
+    export, within its margin plus zlib-vs-Go of what the push stores; after the push the registry's
+    figure replaces it. An image built on top then finds the pushed layers in the engine's own
+    records with nothing remembered, and its plan uploads only its new layer."""
+    run = uuid.uuid4().hex[:8]
+    context = tmp_path / "ctx"
+    context.mkdir()
+    (context / "Dockerfile").write_text(f"FROM msb-demo/busybox:1.35\nRUN dd if=/dev/urandom of=/noise bs=1M count=4 "
+                                        f"&& seq 1 3000000 > /numbers && echo {run} > /run-id\n")
+    image = _build(docker_api, context, None, {}, f"msb-test-ship/first-look:{run}")
+    target = _target(engine_lane.name, "first-look", run)
+    store = open_store(docker_api)
+    try:
+        before = wire_sizes(docker_api, image)
+        top = before.layers[-1]
+        if store is not None and store.containerd:
+            expected = MEASURED_ENGINE
+        else:
+            expected = ESTIMATED if store is not None else COMPUTED
+        assert top.how == expected and top.content_size > 20_000_000
+        if expected == ESTIMATED:
+            assert 0 < top.sample < 0.5 and 0 < top.margin < 0.5 and before.estimated
+        measured = push_image(docker_api, image, target).measured.layers[-1]
+        print(f"{engine_lane.name}: first look {top.wire_size} B ({top.how}, sample {top.sample}, margin {top.margin}), "
+              f"registry {measured.wire_size} B")
+        if expected == MEASURED_ENGINE:
+            assert top.wire_size == measured.wire_size and top.digest == measured.digest
+        else:
+            slack = (top.margin or 0) + 0.06  # Go's gzip makes a few per cent more than zlib at the same level
+            assert abs(top.wire_size - measured.wire_size) <= slack * measured.wire_size
+        after = wire_sizes(docker_api, image, mode=KNOWN).layers[-1]
+        assert (after.how, after.wire_size) == (MEASURED_REGISTRY, measured.wire_size) and not after.estimated
+
+        (context / "Dockerfile").write_text(f"FROM {image}\nRUN echo on top > /top\n")
+        on_top = _build(docker_api, context, None, {}, f"msb-test-ship/first-look:{run}-2")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "nothing-remembered"))
+        known = wire_sizes(docker_api, on_top, mode=KNOWN, registry=ADDRESS)
+        if store is not None:
+            assert [layer.wire_size is not None for layer in known.layers] == [True] * (len(known.layers) - 1) + [
+                bool(store.containerd)]  # the new layer is known only to the containerd store
+            plan = push_plan(known, _target(engine_lane.name, "first-look", run + "-2"))
+            assert [p.action for p in plan.layers] == [PRESENT] * (len(plan.layers) - 1) + [UPLOAD]
+    finally:
+        for tag in (image, f"msb-test-ship/first-look:{run}-2"):
             _remove_all_tags(docker_api, tag)
 
 

@@ -107,6 +107,7 @@ class StageSize:
     size: int | None = None
     error: str | None = None
     wire: int | None = None  # compressed bytes a push sends (msb_tui.registry.wire)
+    wire_estimated: bool = False  # ``wire`` holds an estimate from a sample (shown with "~")
 
 
 class LayersScreen(Screen):
@@ -463,8 +464,10 @@ class LayersScreen(Screen):
             headline = Text(ratio_sentence(plain(biggest.stage), biggest.size, plain(final_name), final_size),
                             style="bold")
             if biggest.wire and self.final_wire is not None and self.final_wire.wire_size:
+                estimated = biggest.wire_estimated or self.final_wire.estimated
                 headline.append("\non the wire: " + ratio_sentence(plain(biggest.stage), biggest.wire, plain(final_name),
-                                                                    self.final_wire.wire_size) + " (compressed, what a push sends)")
+                                                                    self.final_wire.wire_size) + " (compressed, what a push sends"
+                                + ("; ~ estimated from a sample)" if estimated else ")"))
             headline.append("\nEach stage was built as its own image (BuildKit reused the cache); only the final "
                             "stage ships. Enter on a stage opens its layers.", style="dim")
             self.query_one("#sizes-hint", Static).update(headline)
@@ -479,12 +482,14 @@ class LayersScreen(Screen):
                 compared = Text(item.progress, style="dim")
             table.add_row(Text(plain(item.stage), style="bold"), Text(item.state),
                           Text(human(item.size), justify="right"), bar(item.size or 0, largest, 20), compared,
-                          Text(human(item.wire) if item.wire is not None else ("computing…" if item.state == "done" else "")),
+                          Text(("~" if item.wire_estimated else "") + human(item.wire) if item.wire is not None
+                               else ("computing…" if item.state == "done" else "")),
                           key=item.stage)
         final_wire = self.final_wire.wire_size if self.final_wire is not None else None
         table.add_row(Text(plain(final_name), style="bold"), Text("final"),
                       Text(human(final_size), style="bold", justify="right"), bar(final_size or 0, largest, 20),
-                      Text("the image you ship", style="dim"), Text(human(final_wire) if final_wire is not None else "computing…"))
+                      Text("the image you ship", style="dim"),
+                      Text(("~" if self.final_wire.estimated else "") + human(final_wire) if final_wire is not None else "computing…"))
 
     def update_stage(self, stage: str, **changes) -> None:
         item = self.stage_sizes.get(stage)
@@ -550,7 +555,7 @@ class LayersScreen(Screen):
             self._wire_of(client, stage, image_id)
 
     def _wire_of(self, client, stage: str | None, image: str) -> None:
-        """Wire bytes of a stage's image (or the final one): measured or computed, remembered per layer."""
+        """Wire bytes of a stage's image (or the final one): measured, computed or estimated, remembered per layer."""
         from msb_tui.registry.wire import wire_sizes
 
         try:
@@ -563,7 +568,7 @@ class LayersScreen(Screen):
             self.final_wire = report
             self.app.call_from_thread(self._fill_sizes)
         else:
-            self.app.call_from_thread(self.update_stage, stage, wire=report.wire_size)
+            self.app.call_from_thread(self.update_stage, stage, wire=report.wire_size, wire_estimated=report.estimated)
 
     def action_ship(self) -> None:
         from msb_tui.tui.screens.ship import ShipScreen

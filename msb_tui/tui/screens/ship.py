@@ -126,7 +126,7 @@ class ShipScreen(Screen):
 
         self.wire = report
         title = Text(f" Ship {plain(self.image)}: ", style="bold")
-        title.append(f"wire {size(report.wire_size)} (content {size(report.content_size)}, {render.ratio(report.ratio)}) "
+        title.append(f"wire {render.wire_size(report)} (content {size(report.content_size)}, {render.ratio(report.ratio)}) "
                      f"· {', '.join(report.sources) or 'unknown'}")
         self.query_one("#ship-title", Static).update(title)
         estimate = pull_estimate(report, parse_bandwidth(self.bandwidth))
@@ -172,8 +172,8 @@ class ShipScreen(Screen):
         actions = {p.layer.diff_id: p.action for p in self.plan.layers} if self.plan is not None else {}
         for layer in self.wire.layers if self.wire is not None else []:
             table.add_row(Text(layer.diff_id[7:19]), Text(size(layer.content_size), justify="right"),
-                          Text(size(layer.wire_size) if layer.wire_size is not None else "?", justify="right"),
-                          Text(render.ratio(layer.ratio), justify="right"), Text(layer.how or "unknown", style="dim"),
+                          Text(render.wire_size(layer), justify="right"),
+                          Text(render.ratio(layer.ratio), justify="right"), Text(render.figure(layer), style="dim"),
                           Text(actions.get(layer.diff_id, ""), style="yellow" if actions.get(layer.diff_id) == "upload" else "green"),
                           Text(self.progress.get(layer.diff_id, "")), Text(plain(layer.created_by)))
 
