@@ -179,15 +179,17 @@ class _TarWriter:
 
 def make_context_tar(
     context_dir: StrPath, dockerfile: StrPath | None = None, progress: ProgressCallback | None = None,
-    extra_ignore: str = "",
+    extra_ignore: str = "", *, send_dockerfile: bytes | None = None,
 ) -> tuple[BinaryIO, str]:
     """Tar the build context into a seekable temp file; return it (at offset 0) and the Dockerfile's
     name inside the tar (relative path, or a unique ``.msb-tui-dockerfile-*`` name when ``-f`` points
-    outside the context). ``extra_ignore``: ``.dockerignore`` lines added to the context's own."""
+    outside the context). ``extra_ignore``: ``.dockerignore`` lines added to the context's own.
+    ``send_dockerfile``: build this text instead (added like a Dockerfile from outside), with the
+    context exactly as a build of ``dockerfile`` sends it (its ignore file, the Dockerfile itself)."""
     files = ContextFiles(context_dir, dockerfile, extra_ignore)
     spool = _Spool()
     try:
-        dockerfile_rel = _write_tar(spool, files, progress)
+        dockerfile_rel = _write_tar(spool, files, progress, send_dockerfile)
     except BaseException:
         spool.close()  # a failed or cancelled tar (progress may raise to stop it) leaves nothing behind
         raise
@@ -263,13 +265,15 @@ class _ReportingReader:
         return data
 
 
-def _write_tar(spool: BinaryIO, context: ContextFiles, progress: ProgressCallback | None) -> str:
+def _write_tar(spool: BinaryIO, context: ContextFiles, progress: ProgressCallback | None,
+               send_dockerfile: bytes | None = None) -> str:
     """Write the context into ``spool``; return the Dockerfile's name in the tar."""
     files = 0
     size = 0
     last_report = time.monotonic()
     dockerfile_rel = context.dockerfile_rel
-    outside = dockerfile_rel is None  # the Dockerfile is added under its own name at the end
+    # A Dockerfile from outside (or another text to build) is added under its own name at the end.
+    outside = dockerfile_rel is None or send_dockerfile is not None
     tar = _TarWriter(spool)
     for entry in context.walk():
         if outside and entry.rel == ".dockerignore":
@@ -299,8 +303,11 @@ def _write_tar(spool: BinaryIO, context: ContextFiles, progress: ProgressCallbac
             last_report = time.monotonic()
             progress(files, size)
     if outside:
-        with open(context.dockerfile_path, "rb") as handle:
-            data = handle.read()
+        if send_dockerfile is not None:
+            data = send_dockerfile
+        else:
+            with open(context.dockerfile_path, "rb") as handle:
+                data = handle.read()
         import hashlib  # only for a Dockerfile outside the context; OpenSSL costs ~3 ms to load
 
         digest = hashlib.sha256(os.fsencode(os.path.abspath(context.dockerfile_path)) + data).hexdigest()[:12]

@@ -208,16 +208,17 @@ def check_dockerfile(context_dir: StrPath, dockerfile: StrPath | None = None) ->
     return _resolve_dockerfile(os.fspath(context_dir), dockerfile)[0]
 
 
-def _ignore_text(context_dir: str, dockerfile_path: str) -> str:
-    """``<Dockerfile>.dockerignore`` next to the Dockerfile wins (as buildx does), else ``.dockerignore``."""
+def _ignore_file(context_dir: str, dockerfile_path: str) -> tuple[str, str]:
+    """(path, text) of the ignore file: ``<Dockerfile>.dockerignore`` next to the Dockerfile wins (as
+    buildx does), else ``.dockerignore``; ("", "") when there is none."""
     for candidate in (dockerfile_path + ".dockerignore", os.path.join(context_dir, ".dockerignore")):
         try:
             if os.path.isfile(candidate):
                 with open(candidate, encoding="utf-8", errors="replace") as handle:
-                    return handle.read()
+                    return candidate, handle.read()
         except OSError:
             continue
-    return ""
+    return "", ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,9 +233,10 @@ class ContextEntry:
 class ContextFiles:
     """A build context folder with its Dockerfile and ignore rules resolved (``ContextError`` when it
     cannot be used); ``walk()`` lists what is sent. ``extra_ignore`` adds ``.dockerignore`` lines (to
-    measure the context as it would be with them)."""
+    measure the context as it would be with them); ``dockerignore=False`` walks the whole folder."""
 
-    def __init__(self, context_dir: StrPath, dockerfile: StrPath | None = None, extra_ignore: str = ""):
+    def __init__(self, context_dir: StrPath, dockerfile: StrPath | None = None, extra_ignore: str = "",
+                 *, dockerignore: bool = True):
         context_dir = os.fspath(context_dir)
         if not os.path.exists(context_dir):
             raise ContextError(f"build context not found: {context_dir}")
@@ -242,8 +244,8 @@ class ContextFiles:
             raise ContextError(f"build context is not a folder: {context_dir}")
         self.context_dir = context_dir
         self.dockerfile_path, self.dockerfile_rel = _resolve_dockerfile(context_dir, dockerfile)
-        self.ignore_text = _ignore_text(context_dir, self.dockerfile_path)
-        text = self.ignore_text
+        self.ignore_path, self.ignore_text = _ignore_file(context_dir, self.dockerfile_path)
+        text = self.ignore_text if dockerignore else ""
         if extra_ignore:
             text = text.rstrip("\n") + "\n" + extra_ignore if text.strip() else extra_ignore
         self.matcher = IgnoreMatcher(parse_dockerignore(text), text)
