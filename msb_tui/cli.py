@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "compare": "compare",
     "ci": "ci",
     "ship": "ship",
+    "context": "context",
     "registry": "registry",
     "history": "history",
     "explain": "explain",

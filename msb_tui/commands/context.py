@@ -1,0 +1,130 @@
+"""``msb-tui context [PATH] [-f Dockerfile]``: what the build context costs, and what to leave out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+HELP = "what the build context costs: files and bytes sent, time to send, what .dockerignore should exclude"
+
+EXIT_BAD_INPUT, EXIT_NO_ENGINE, EXIT_SEND = 2, 3, 4
+
+DESCRIPTION = """\
+Shows what a build of PATH sends to the engine: files, bytes and the time it takes (measured by
+sending it), the biggest files and folders, what the ignore file (.dockerignore, or
+<Dockerfile>.dockerignore) keeps out, and candidates it should keep out: version-control folders
+(.git), dependency folders (node_modules, .venv), build outputs and caches (dist, target,
+__pycache__) that no instruction names, and files no COPY, ADD or RUN --mount in the Dockerfile can
+reach. The context is then sent again without the candidates, so the time they cost is measured
+too."""
+
+EPILOG = """\
+how the send is measured: the context goes to the engine the way 'msb-tui build' sends it (POST
+/build with the context as a tar), with a probe Dockerfile (FROM scratch) instead of yours, so
+none of your steps runs and no image is made. The time runs from the first file read into the
+tar until BuildKit reports the context received and unpacked. Each way is sent --rounds times,
+interleaved; medians are shown. Each send leaves the context in the engine's build cache, as
+every build of a tar context does ('docker builder prune' reclaims it).
+
+exit status: 0 done, 2 bad context or Dockerfile, 3 no engine, 4 the engine did not take the context.
+
+examples:
+  msb-tui context demo_dockerfiles/go
+  msb-tui context . -f docker/Dockerfile --rounds 5
+  msb-tui context --no-send --format json ."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = DESCRIPTION
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("path", nargs="?", default=".", help="the build context folder (default: .)")
+    parser.add_argument("-f", "--file", dest="dockerfile", metavar="DOCKERFILE",
+                        help="the Dockerfile (default: PATH/Dockerfile); relative to the current folder, as docker build")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument("--host", help="engine address (default: DOCKER_HOST, the docker context, the local socket)")
+    parser.add_argument("--rounds", type=_positive, default=3,
+                        help="sends of each way (as is, without the candidates), interleaved (default 3)")
+    parser.add_argument("--no-send", action="store_true", help="do not send anything: sizes and candidates only")
+    parser.add_argument("--top", type=_positive, default=10, help="how many files, folders and candidates to list (default 10)")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from msb_tui.builds.context import ContextError
+    from msb_tui.cache.context_report import scan_context
+
+    try:
+        report = scan_context(args.path, args.dockerfile)
+    except (ContextError, OSError) as error:
+        return _fail(str(error), EXIT_BAD_INPUT)
+    if not args.no_send:
+        code = _measure(report, args)
+        if code:
+            return code
+    if args.format == "json":
+        json.dump(report.to_dict(), sys.stdout, indent=2)
+        print()
+    else:
+        from msb_tui.cache.context_render import report_lines
+
+        print("\n".join(report_lines(report, args.top)))
+    return 0
+
+
+def _measure(report, args) -> int:
+    from msb_tui.cache.context_report import measure_send
+    from msb_tui.cache.context_send import SendError
+    from msb_tui.commands.layers import connect_or_report
+
+    from msb_tui.engine.info import of_client
+
+    client = connect_or_report(args.host)
+    if client is None:
+        return EXIT_NO_ENGINE
+    engine = of_client(client)
+    if not engine.buildkit:
+        return _fail(f"the engine at {engine.host} runs no BuildKit builds: the send is measured with BuildKit "
+                     "(--no-send: sizes and candidates only)", EXIT_SEND)
+    ways = 2 if report.candidates else 1
+    progress = _Progress(args.rounds * ways) if sys.stderr.isatty() else None
+    try:
+        measure_send(report, client, rounds=args.rounds, engine=f"Docker {engine.version} at {engine.host}", progress=progress)
+    except SendError as error:
+        return _fail(str(error), EXIT_SEND)
+    finally:
+        if progress is not None:
+            progress.done()
+    return 0
+
+
+class _Progress:
+    """One status line on stderr while the context is sent (a big context takes a while)."""
+
+    def __init__(self, sends: int):
+        self.sends, self.seen, self.current = sends, set(), None
+
+    def __call__(self, variant: str, round_index: int, phase: str, done: int, total: int) -> None:
+        key = (variant, round_index)
+        self.seen.add(key)
+        from humanize import naturalsize
+
+        amount = f"{done:,} files" if phase == "tar" else f"{naturalsize(done)} of {naturalsize(total)}"
+        sys.stderr.write(f"\rsending the context {len(self.seen)}/{self.sends} ({variant}): {phase} {amount}\x1b[K")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"msb-tui context: {message}", file=sys.stderr)
+    return code
