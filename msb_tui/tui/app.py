@@ -74,6 +74,8 @@ class AppCommands(Provider):
             ("Compare two images…", "Sizes, shared layers, files added/removed/changed (as msb-tui compare)",
              app.action_compare_images),
             ("Troubleshoot a stage…", "Build a stage and open a shell in it (x)", app.action_troubleshoot),
+            ("Build context", "What the context sends, the time it takes, what .dockerignore should exclude (c)",
+             app.action_context),
             ("History of builds", "Recorded builds: replay or compare (h)", app.action_history),
             ("Builders…", "buildx builders: the builds each remembers (whoever started them), watch a running one, "
              "build on one", app.action_builders),
@@ -590,6 +592,12 @@ class MsbApp(App):
 
         if not isinstance(self.screen, HistoryScreen):
             self.push_screen(HistoryScreen())
+
+    def action_context(self) -> None:
+        from msb_tui.tui.screens.context import ContextScreen
+
+        if not isinstance(self.screen, ContextScreen):
+            self.push_screen(ContextScreen(self.context_dir, self.dockerfile_path, analysis=self.analysis))
 
     def action_troubleshoot(self, stage: str | None = None) -> None:
         from msb_tui.tui.screens.troubleshoot import TroubleshootScreen

@@ -242,6 +242,7 @@ class GraphScreen(Screen):
         Binding("S", "toggle_skipped", "Hide skipped", key_display="S", show=False),
         Binding("x", "troubleshoot", "Shell"),
         Binding("l", "app.layers", "Layers"),
+        Binding("c", "app.context", "Context", show=False),
         Binding("h", "app.history", "History"),
         Binding("s", "side('stage')", "Stage", show=False),
         Binding("d", "side('dockerfile')", "Dockerfile", show=False),

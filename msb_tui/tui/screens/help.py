@@ -30,6 +30,7 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         ("/", "find a stage by name (enter again: the next one)"),
         ("S", "hide / show the stages the target does not need"),
         ("l", "layers of the last built image"),
+        ("c", "the build context: what it sends, how long that takes, what .dockerignore should exclude"),
         ("h", "history of recorded builds"),
     ]),
     ("Build", [
@@ -46,6 +47,11 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         ("w", "file tree: the layer's own changes / the whole image up to it"),
         ("c", "build each stage as its own image and compare sizes"),
         ("u", "ship: the image's wire size and what a push sends"),
+    ]),
+    ("Build context", [
+        ("m", "send the context to the engine as it is and without the candidates, and time both"),
+        ("y", "copy the lines to add to .dockerignore"),
+        ("r", "read the context again"),
     ]),
     ("Troubleshoot", [
         ("b", "build the stage as the target"),
