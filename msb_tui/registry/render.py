@@ -22,18 +22,21 @@ def wire_size(layer: WireLayer | WireReport) -> str:
     return ("~" if layer.estimated else "") + size(layer.wire_size)
 
 
-def figure(layer: WireLayer) -> str:
-    """Where the figure comes from: 'measured (registry)', 'estimated from a 2% sample, ±5%'."""
+def figure(layer: WireLayer, short: bool = False) -> str:
+    """Where the figure comes from: 'measured (registry)', 'estimated from a 2% sample, ±5% sampling'
+    (the margin is the sample's; zlib vs docker's Go gzip is a further few per cent, in the notes)."""
+    if layer.estimated and short:  # the app's 22-column figure
+        return f"est. ({(layer.sample or 0) * 100:.0f}% sample ±{(layer.margin or 0) * 100:.0f}%)"
     if layer.estimated:
-        return f"estimated from a {(layer.sample or 0) * 100:.0f}% sample, ±{(layer.margin or 0) * 100:.0f}%"
+        return f"estimated from a {(layer.sample or 0) * 100:.0f}% sample, ±{(layer.margin or 0) * 100:.0f}% sampling"
     return layer.how or "unknown"
 
 
 def wire_lines(report: WireReport, width: int = 60) -> list[str]:
     lines = [f"Image: {clean(report.image)}  ({report.image_id[:19]})",
-             f"  {'wire':>10}  {'content':>10}  {'ratio':>5}  {'figure':<34}  layer"]
+             f"  {'wire':>10}  {'content':>10}  {'ratio':>5}  {'figure':<42}  layer"]
     for layer in report.layers:
-        lines.append(f"  {wire_size(layer):>10}  {size(layer.content_size):>10}  {ratio(layer.ratio):>5}  {figure(layer):<34}  "
+        lines.append(f"  {wire_size(layer):>10}  {size(layer.content_size):>10}  {ratio(layer.ratio):>5}  {figure(layer):<42}  "
                      f"{clean(layer.created_by)[:width]}")
     lines.append(f"  {wire_size(report):>10}  {size(report.content_size):>10}  {ratio(report.ratio):>5}  "
                  f"total of {len(report.layers)} layer(s) (plus the config and manifest, a few kB)")

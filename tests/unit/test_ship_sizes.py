@@ -198,8 +198,9 @@ def test_an_estimate_reads_as_one_in_text_and_json():
         WireLayer(D[0], 583_000_000, wire_size=173_400_000, how=ESTIMATED, sample=0.02, margin=0.047),
         WireLayer(D[1], 1000, wire_size=400, digest=B[0], how=MEASURED_REGISTRY)])
     text = "\n".join(render.wire_lines(report))
-    assert "~173.4 MB" in text and "estimated from a 2% sample, ±5%" in text and "~173.4 MB    583.0 MB" in text
+    assert "~173.4 MB" in text and "estimated from a 2% sample, ±5% sampling" in text and "~173.4 MB    583.0 MB" in text
     assert " 400 Bytes" in text and "~400" not in text  # a measured figure carries no "~"
+    assert render.figure(report.layers[0], short=True) == "est. (2% sample ±5%)"
     data = report.to_dict()
     assert data["estimated"] is True and [layer["estimated"] for layer in data["layers"]] == [True, False]
     assert data["layers"][0]["sample"] == 0.02 and data["layers"][0]["margin"] == 0.047

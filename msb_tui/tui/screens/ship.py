@@ -173,7 +173,7 @@ class ShipScreen(Screen):
         for layer in self.wire.layers if self.wire is not None else []:
             table.add_row(Text(layer.diff_id[7:19]), Text(size(layer.content_size), justify="right"),
                           Text(render.wire_size(layer), justify="right"),
-                          Text(render.ratio(layer.ratio), justify="right"), Text(render.figure(layer), style="dim"),
+                          Text(render.ratio(layer.ratio), justify="right"), Text(render.figure(layer, short=True), style="dim"),
                           Text(actions.get(layer.diff_id, ""), style="yellow" if actions.get(layer.diff_id) == "upload" else "green"),
                           Text(self.progress.get(layer.diff_id, "")), Text(plain(layer.created_by)))
 
