@@ -21,10 +21,11 @@ import tarfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from msb_tui.registry.deflate import GZIP_FRAME, WINDOW, deflated_size, workers
 
-SAMPLE = 0.02  # share of the tar gzipped
+SAMPLE = 0.02  # share of the tar gzipped: most of the plan's CPU (1.5% saved 16% of it but missed by -2.5% instead of -0.6%)
 MIN_SAMPLE = 4 << 20  # but at least this many bytes (a tenth of a second of zlib): smaller layers get a larger share
 STRETCH = 16 << 10  # bytes per sampled stretch: many small ones spread the sample (64 KiB: twice the margin)
 WHOLE = 8 << 20  # a tar up to this size is gzipped whole
@@ -42,8 +43,7 @@ class Estimate:
         return min(1.0, self.sampled / self.tar_size) if self.tar_size else 1.0
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):  # a tuple: 21,000 of them are made per 600 MB layer, in the plan's time
     offset: int
     header: int  # header bytes before the data
     path: str  # on disk
@@ -110,10 +110,10 @@ class LayerTar:
             elif is_dir:
                 kind = tarfile.DIRTYPE
             tar_name = name + "/" if is_dir else name
-            header = _header_length(tar_name, linkname)
+            header = 512 if len(tar_name) <= 100 and not linkname and tar_name.isascii() else _header_length(tar_name, linkname)
             self.entries.append(_Entry(self.size, header, item.path, tar_name, size, info.st_mode, int(info.st_mtime),
                                        linkname, kind))
-            self.size += header + math.ceil(size / 512) * 512
+            self.size += header + (size + 511) // 512 * 512
             if is_dir:
                 self._walk(item.path, name + "/")
 
