@@ -36,12 +36,13 @@ DEMOS = REPO / "demo_dockerfiles"
 
 
 class Fixture(NamedTuple):
-    folder: str  # the demo
+    folder: str  # the demo (or a folder of the repository: a path with a "/")
     dockerfile: str
     target: str | None
     expected: str  # outcome
     backend: str = "engine"  # engine, classic or buildx (the lane's default builder)
     platform: str | None = None
+    attest: tuple[str, ...] = ()  # buildx --attest values (attestation manifests, the containerd store only)
 
 
 FIXTURES = {
@@ -56,6 +57,12 @@ FIXTURES = {
     # driver refuses multi-platform builds, the Engine API takes one platform only).
     "multiplatform": Fixture("multiplatform", "Dockerfile", None, "succeeded", "buildx", "linux/amd64,linux/arm64"),
     "multiplatform-test": Fixture("multiplatform", "Dockerfile", "test", "succeeded", "buildx", "linux/amd64,linux/arm64"),
+    # Build checks on two stages, a COPY --link (a progress group) and the engine's own steps.
+    "engine-steps": Fixture("tests/fixtures/engine_steps", "Dockerfile", None, "succeeded"),
+    # The Go demo through buildx with a provenance attestation (record with --lane containerd: the
+    # overlay2 store refuses attestations): the export writes an attestation manifest and buildx
+    # resolves the provenance for its metadata file.
+    "go-provenance": Fixture("go", "Dockerfile", None, "succeeded", "buildx", attest=("type=provenance,mode=max",)),
 }
 CANCEL_AFTER = 1.5  # seconds after the first RUN step starts
 
@@ -77,8 +84,8 @@ def _portable(path: Path) -> None:
 
 
 def record(client, name: str, host: str | None = None) -> Path:
-    folder, dockerfile, target, expected, backend, platform = FIXTURES[name]
-    context = DEMOS / folder
+    folder, dockerfile, target, expected, backend, platform, attest = FIXTURES[name]
+    context = REPO / folder if "/" in folder else DEMOS / folder
     text = (context / dockerfile).read_text()
     inputs = BuildInputs(
         context=context,
@@ -93,7 +100,7 @@ def record(client, name: str, host: str | None = None) -> Path:
     started = time.monotonic()
     outcome = "?"
     if backend == "buildx":
-        stream = open_backend("buildx", builder="default", host=host, record=path).start(inputs)
+        stream = open_backend("buildx", builder="default", host=host, record=path, attest=attest).start(inputs)
     else:
         stream = open_backend(backend, client=client, record=path).start(inputs)
     timer = None

@@ -38,6 +38,10 @@ class BuildSource(Protocol):
     """Set by a viewer that wants to show the context's tar and upload (sources without one ignore it)."""
     recording_path: Path | None
     """Where this build is being recorded, if it is."""
+    recorded: bool
+    """The build ran before (replay, bundle, history): ``engine_info()`` is the engine it ran on."""
+
+    def engine_info(self) -> EngineInfo | None: ...
 
     def __iter__(self) -> Iterator[EngineEvent]: ...
 
@@ -53,6 +57,14 @@ class Source:
     clock_rate: float = 1.0
     context_progress: ContextProgress | None = None
     recording_path: Path | None = None
+    recorded: bool = False
+    """True when the build ran before (a recording, a bundle, a builder's history): its engine is
+    the one it ran on, not necessarily one that answers now."""
+
+    def engine_info(self) -> EngineInfo | None:
+        """The engine the build runs or ran on, when the source can tell; it may read a file or ask
+        the engine: call it from a worker."""
+        return None
 
     def __init__(self) -> None:
         self._cancelled = threading.Event()

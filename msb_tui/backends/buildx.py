@@ -104,8 +104,9 @@ def is_context(name: str | None, docker: str = "docker") -> bool:
 
 
 def buildx_command(inputs: BuildInputs, *, builder: str | None, metadata_file: Path,
-                   docker: str = "docker", context: str | None = None) -> list[str]:
-    """The ``docker buildx build`` command line for ``inputs`` (no shell: every value is one argument)."""
+                   docker: str = "docker", context: str | None = None, attest: Sequence[str] = ()) -> list[str]:
+    """The ``docker buildx build`` command line for ``inputs`` (no shell: every value is one argument).
+    ``attest``: ``--attest`` values (``type=provenance,mode=max``, ``type=sbom``)."""
     command = [*docker_prefix(docker, context), "buildx", "build", "--progress=rawjson", "--metadata-file", str(metadata_file)]
     if builder and not context:
         command += ["--builder", builder]
@@ -126,6 +127,8 @@ def buildx_command(inputs: BuildInputs, *, builder: str | None, metadata_file: P
         command += ["--label", f"{name}={value}"]
     if inputs.network:
         command += ["--network", inputs.network]
+    for value in attest:
+        command += ["--attest", value]
     command.append(str(inputs.context))
     return command
 
@@ -143,6 +146,24 @@ def inspect_builder(builder: str | None, docker: str = "docker", context: str | 
         if sep and not line.startswith(" ") and key.strip() not in fields:
             fields[key.strip()] = value.strip()
     return fields
+
+
+def builder_engine(fields: dict[str, str], host: str | None = None, context: str | None = None) -> EngineInfo:
+    """What ``buildx inspect`` says of a builder's engine (its address, BuildKit version); for a
+    builder on a docker engine (driver docker, not another context's), the engine's own facts."""
+    info = EngineInfo(host=fields.get("Endpoint", ""))
+    version = fields.get("BuildKit version", "").lstrip("v")
+    if re.match(r"\d+\.\d+", version) and not version.startswith("0.0.0"):
+        info = EngineInfo(buildkit=True, buildkit_version=".".join(version.split(".")[:2]), host=info.host)
+    if fields.get("Driver") == "docker" and not context:
+        try:
+            from msb_tui.engine.connection import connect
+            from msb_tui.engine.info import gather
+
+            info = gather(connect(host))
+        except Exception:  # noqa: BLE001 - informative only
+            pass
+    return info
 
 
 def builder_names(docker: str = "docker") -> list[str]:
@@ -167,8 +188,9 @@ class BuildxBackend:
     live: ClassVar[bool] = True
 
     def __init__(self, builder: str | None = None, *, host: str | None = None, record: Record = True,
-                 docker: str = "docker", on_wait=None):
+                 docker: str = "docker", on_wait=None, attest: Sequence[str] = ()):
         self.builder = builder or os.environ.get("BUILDX_BUILDER") or None
+        self.attest = tuple(attest)  # --attest values: the image gets attestation manifests (provenance, SBOM)
         self.host = host
         self.record = record
         self.docker = docker
@@ -181,19 +203,7 @@ class BuildxBackend:
         """The builder as buildx describes it; for a builder on a docker engine (driver docker), the
         engine's own facts too."""
         if self._engine is None:
-            info = EngineInfo(host=self.fields.get("Endpoint", ""))
-            version = self.fields.get("BuildKit version", "").lstrip("v")
-            if re.match(r"\d+\.\d+", version) and not version.startswith("0.0.0"):
-                info = EngineInfo(buildkit=True, buildkit_version=".".join(version.split(".")[:2]), host=info.host)
-            if self.fields.get("Driver") == "docker" and not self.context:
-                try:
-                    from msb_tui.engine.connection import connect
-                    from msb_tui.engine.info import gather
-
-                    info = gather(connect(self.host))
-                except Exception:  # noqa: BLE001 - informative only
-                    pass
-            self._engine = info
+            self._engine = builder_engine(self.fields, self.host, self.context)
         return self._engine
 
     def buildkit(self) -> Version | None:
@@ -224,6 +234,11 @@ class BuildxSource(Source):
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
 
+    def engine_info(self) -> EngineInfo | None:
+        """The builder's engine as buildx (and, for a docker-driver builder, the engine) describes it."""
+        info = self.backend.engine()
+        return info if info.version or info.buildkit_version or info.host else None
+
     def cancel(self) -> None:
         """SIGINT to buildx (it cancels the solve on the builder); terminated if it lingers."""
         with self._lock:
@@ -245,7 +260,8 @@ class BuildxSource(Source):
         with tempfile.TemporaryDirectory(prefix="msb-tui-buildx-") as folder:
             metadata = Path(folder) / "metadata.json"
             yield from self._run(buildx_command(self.inputs, builder=self.backend.builder, metadata_file=metadata,
-                                                docker=self.backend.docker, context=self.backend.context), metadata)
+                                                docker=self.backend.docker, context=self.backend.context,
+                                                attest=self.backend.attest), metadata)
 
     def _recorder(self) -> Recorder | None:
         if self.recording_path is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import struct
 import tarfile
 import zlib
@@ -33,6 +34,7 @@ MAX_BLOB = 256 << 20
 MAX_PAUSE = 60.0
 STATUS = "application/vnd.buildkit.status.v0"
 HISTORY_RECORD = "application/vnd.buildkit.historyrecord.v0"
+TRACE = "application/vnd.buildkit.otlp.json.v0"
 
 
 class BundleError(Exception):
@@ -61,6 +63,19 @@ class Bundle:
     inputs: dict[str, Any] = field(default_factory=dict)
     image_id: str | None = None
     error: str | None = None
+    engine: EngineInfo = field(default_factory=EngineInfo)
+
+
+def engine_of_trace(data: bytes) -> EngineInfo:
+    """What a bundle's OpenTelemetry trace says of the engine: the address buildx reached it at and
+    the API version of its requests (``.../v1.51/version``); a bundle names no Docker version."""
+    text = data.decode("utf-8", "replace")
+    host = re.search(r'"Key":\s*"server\.address",\s*"Value":\s*\{\s*"Type":\s*"STRING",\s*"Value":\s*"([^"]+)"', text)
+    api = re.search(r'"Key":\s*"url\.full",\s*"Value":\s*\{[^}]*?/v(\d+\.\d+)/', text)
+    address = host.group(1) if host else ""
+    if address.startswith("/"):
+        address = f"unix://{address}"
+    return EngineInfo(api_version=api.group(1) if api else "", host=address)
 
 
 def _blobs(path: Path) -> dict[str, bytes]:
@@ -134,6 +149,8 @@ def load_bundle(path: Path | str) -> Bundle:
             continue
         if layer.get("mediaType") == STATUS:
             bundle.statuses = _status_messages(data)
+        elif layer.get("mediaType") == TRACE:
+            bundle.engine = engine_of_trace(data)
         elif "provenance" in json.dumps(layer.get("annotations") or {}):
             try:
                 bundle.inputs["dockerfile_text"] = provenance_dockerfile(json.loads(data))
@@ -168,13 +185,26 @@ class BundleBackend:
         self.speed = speed
 
     def engine(self) -> EngineInfo:
-        return EngineInfo()  # a bundle does not say which engine ran it
+        """What the bundle's trace says (its address and API version; never a Docker version)."""
+        try:
+            return load_bundle(self.path).engine
+        except BundleError:
+            return EngineInfo()
 
     def start(self, inputs=None) -> BundleSource:
         return BundleSource(self.path, self.speed)
 
 
 class BundleSource(Source):
+    recorded = True
+
+    def engine_info(self) -> EngineInfo | None:
+        try:
+            info = self.bundle().engine
+        except BundleError:
+            return None
+        return info if info.host or info.api_version else None
+
     def __init__(self, path: Path, speed: float | None = None) -> None:
         super().__init__()
         self.path = path

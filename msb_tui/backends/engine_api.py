@@ -96,6 +96,11 @@ class BuildStream(Source):
     ``BuildFailed`` or ``BuildCancelled``.
     """
 
+    def engine_info(self) -> EngineInfo | None:
+        """The engine this build runs on (asked once per client)."""
+        info = engine_info(self.client)
+        return info if info.version else None
+
     def __init__(self, client, inputs: BuildInputs, *, classic: bool = False, record: Record = True):
         super().__init__()
         self.client = client

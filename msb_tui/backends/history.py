@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from msb_tui.backends.base import Source
-from msb_tui.backends.buildx import (BuildxUnavailable, check_buildx, docker_env, inspect_builder, rawjson_events,
-                                     run_docker)
+from msb_tui.backends.buildx import (BuildxUnavailable, builder_engine, check_buildx, docker_env, inspect_builder,
+                                     rawjson_events, run_docker)
 from msb_tui.builds.events import BuildCancelled, BuildFailed, EngineEvent, ImageBuilt
 from msb_tui.builds.provenance import provenance_dockerfile
 from msb_tui.builds.solve_status import parse_time
@@ -190,13 +190,18 @@ class HistoryBackend:
         self._engine: EngineInfo | None = None
 
     def engine(self) -> EngineInfo:
-        """The builder's endpoint (asked once: the app's header and the recording both want it)."""
+        """The builder's engine, asked once (the app's header and the recording both want it): for a
+        builder on a docker engine (driver docker), the engine's own facts; else its address (and
+        BuildKit version, when buildx knows it)."""
         if self._engine is None:
-            try:
-                self._engine = EngineInfo(host=inspect_builder(self.builder, self.docker).get("Endpoint", ""))
-            except BuildxUnavailable:
-                self._engine = EngineInfo()
+            self._engine = self._ask_engine()
         return self._engine
+
+    def _ask_engine(self) -> EngineInfo:
+        try:
+            return builder_engine(inspect_builder(self.builder, self.docker), self.host)
+        except BuildxUnavailable:
+            return EngineInfo()
 
     def start(self, inputs=None) -> HistorySource:
         return HistorySource(self)
@@ -204,6 +209,8 @@ class HistoryBackend:
 
 class HistorySource(Source):
     """One build from the history: its progress (live while it runs), then how it ended."""
+
+    recorded = True
 
     def __init__(self, backend: HistoryBackend) -> None:
         super().__init__()
@@ -220,6 +227,11 @@ class HistorySource(Source):
             process = self._process
         if process is not None and process.poll() is None:
             process.terminate()
+
+    def engine_info(self) -> EngineInfo | None:
+        """The builder that keeps this build's record (its engine, for a docker-driver builder)."""
+        info = self.backend.engine()
+        return info if info.version or info.buildkit_version or info.host else None
 
     def inputs(self) -> dict[str, Any]:
         """The build's inputs as a recording's header has them (``{}`` before they are known)."""

@@ -35,6 +35,8 @@ class ReplaySource(Source):
     """A recorded build as a source. The recording's pacing waits on an ``Event``, so ``cancel()``
     takes effect at once even in a long recorded step; a cancelled replay ends with ``BuildCancelled``."""
 
+    recorded = True
+
     def __init__(self, path: str | Path, speed: float | None = 1.0) -> None:
         super().__init__()
         self.path = Path(path)
@@ -65,6 +67,11 @@ class ReplaySource(Source):
     @property
     def classic(self) -> bool:  # type: ignore[override]
         return bool(self._header("classic"))
+
+    def engine_info(self) -> EngineInfo | None:
+        """The engine the recording was made on, as its header says (None in older recordings)."""
+        info = EngineInfo.from_record(self._header("engine"))
+        return info if info.version or info.buildkit_version else None
 
     def __iter__(self) -> Iterator[EngineEvent]:
         from msb_tui.builds.recording import replay

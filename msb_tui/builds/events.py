@@ -11,6 +11,16 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
+class ProgressGroup:
+    """BuildKit's progress group (0.10+): vertexes of one group are one row in its own UI, e.g. the
+    copy and the merge of a ``COPY --link``. A ``weak`` member alone does not make the group show."""
+
+    id: str
+    name: str
+    weak: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class VertexUpdate:
     """A BuildKit vertex (a step) was announced, started, or completed (maybe cached or failed).
 
@@ -25,6 +35,7 @@ class VertexUpdate:
     completed: float | None = None
     cached: bool = False
     error: str | None = None
+    group: ProgressGroup | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,15 @@ class BuildWarning:
     detail: tuple[str, ...] = ()
     url: str = ""
     line: int | None = None  # the Dockerfile line it is about (its first source range), when given
+
+    @property
+    def headline(self) -> str:
+        """``line 5: FromAsCasing: 'as' and 'FROM' keywords' casing do not match`` (BuildKit ends
+        the text with ``(line 5)``: said once, first)."""
+        if not self.line:
+            return self.short
+        suffix = f" (line {self.line})"
+        return f"line {self.line}: {self.short.removesuffix(suffix)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -180,6 +180,8 @@ class BuildModel:
             self._classify(step, changes)
         if event.inputs:
             step.inputs = event.inputs
+        if event.group is not None:
+            step.group = event.group
         if event.started is not None and (step.started is None or event.started < step.started):
             step.started = event.started
         if event.completed is not None:

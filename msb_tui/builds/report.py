@@ -12,6 +12,8 @@ import re
 import time
 from typing import Any, TextIO
 
+from msb_tui.builds.engine_steps import PROVENANCE_STEP, EngineStep, engine_steps, final_image, short_digests
+from msb_tui.builds.groups import collapse
 from msb_tui.builds.events import EngineEvent, LogChunk, StreamText
 from msb_tui.builds.changes import BuildEnded, Change, LogAppended, PlanMismatch, StageChanged, StepChanged
 from msb_tui.builds.model import BuildModel
@@ -163,6 +165,39 @@ def change_to_json(change: Change) -> dict[str, Any]:
     return {"type": "unknown"}
 
 
+def warning_stage(model: BuildModel, warning) -> str | None:
+    """The stage a build check is about (the one holding its line), if any."""
+    return next((stage.name for stage in model.stages if any(w is warning for w in stage.warnings)), None)
+
+
+def engine_step_to_json(entry: EngineStep) -> dict[str, Any]:
+    return {"section": entry.section, "name": entry.step.name, "state": entry.step.state,
+            "started": entry.step.started, "completed": entry.step.completed, "stages": list(entry.stages),
+            "provenance": entry.provenance,
+            "parts": [{"kind": part.kind, "text": part.text} for part in entry.parts]}
+
+
+def engine_steps_text(model: BuildModel) -> list[str]:
+    """The engine's own steps for the summary: one line each under its section, an export's
+    sub-tasks under it, attestations named as the final image's provenance."""
+    entries = engine_steps(model)
+    if not entries:
+        return []
+    image = final_image(model)
+    lines = ["  engine steps:"]
+    for entry in entries:
+        step = entry.step
+        text = entry.label + (f" -> {', '.join(entry.stages)}" if entry.stages else "")
+        if step.name == PROVENANCE_STEP:
+            text = f"{text} for {image}"
+        state = step.state if step.duration is None else f"{step.state} {format_duration(step.duration)}"
+        lines.append(f"    {entry.section:<9}{_clean(short_digests(text), False)}  [{state}]")
+        for part in entry.parts:
+            about = f" for {image}" if part.attestation else ""
+            lines.append(f"               {_clean(short_digests(part.text + about), False)}")
+    return lines
+
+
 def failure_findings(model: BuildModel) -> list[Any]:
     """The plan's error-level lint findings that may explain a failure: those on the failing step's
     lines, or every one when the failing step has no Dockerfile line (e.g. BuildKit pulling
@@ -196,8 +231,10 @@ def summary_json(model: BuildModel, recording: str | None = None) -> dict[str, A
             "steps": totals.steps,
         },
         "plan_mismatch": list(model.plan_mismatch),
-        "warnings": [{"vertex": w.vertex, "short": w.short, "level": w.level, "detail": list(w.detail), "url": w.url}
+        "warnings": [{"vertex": w.vertex, "short": w.short, "level": w.level, "detail": list(w.detail), "url": w.url,
+                      "line": w.line, "stage": warning_stage(model, w)}
                      for w in model.warnings],
+        "engine_steps": [engine_step_to_json(entry) for entry in engine_steps(model)],
         "malformed": model.malformed,
         "recording": recording,
     }
@@ -217,8 +254,8 @@ def summary_text(model: BuildModel, recording: str | None = None, *, failed_log_
             (
                 _clean(stage.key, False),
                 stage.state,
-                str(len(stage.steps)),
-                str(sum(1 for s in stage.steps if s.state == State.CACHED)),
+                str(len(collapse(stage.steps))),
+                str(sum(1 for s in collapse(stage.steps) if s.state == State.CACHED)),
                 format_duration(stage.duration, "-"),
                 start,
                 end,
@@ -229,6 +266,7 @@ def summary_text(model: BuildModel, recording: str | None = None, *, failed_log_
     lines = ["", "Build summary"]
     for row in rows:
         lines.append("  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])) + ("  " + row[-1] if row[-1] else ""))
+    lines.extend(engine_steps_text(model))
     totals = model.totals()
     lines.append("")
     lines.append(
@@ -253,9 +291,10 @@ def summary_text(model: BuildModel, recording: str | None = None, *, failed_log_
     for message in model.plan_mismatch:
         lines.append(f"  plan mismatch: {message}")
     for warning in model.warnings:
+        stage = warning_stage(model, warning)
         step = model.steps.get(warning.vertex)
-        where = f" ({_clean(step.name, False)})" if step is not None else ""
-        lines.append(f"  warning: {_clean(warning.short, False)}{where}")
+        where = f" (stage {_clean(stage, False)})" if stage else f" ({_clean(step.name, False)})" if step is not None else ""
+        lines.append(f"  warning: {_clean(warning.headline, False)}{where}")
     if model.malformed:
         lines.append(f"  {model.malformed} engine message(s) could not be decoded")
     if recording:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from msb_tui.builds.events import StatusUpdate
+from msb_tui.builds.events import ProgressGroup, StatusUpdate
 from msb_tui.builds.log_tail import LogTail
 
 
@@ -97,6 +97,7 @@ class StepRun:
     log: LogTail = field(default_factory=LogTail, repr=False)
     statuses: dict[str, StatusUpdate] = field(default_factory=dict, repr=False)  # sub-task progress by id
     platform: str | None = None  # its lane's target platform in a multi-platform build
+    group: ProgressGroup | None = None  # BuildKit shows the vertexes of one group as one row (builds/groups.py)
     # The build ended (cancelled, failed, engine gone) while this step ran and the engine never
     # reported its end: it ran until then.
     cut_off: float | None = None

@@ -15,7 +15,15 @@ import json
 from datetime import datetime
 from typing import Any
 
-from msb_tui.builds.events import BuildWarning, EngineEvent, LogChunk, MalformedMessage, StatusUpdate, VertexUpdate
+from msb_tui.builds.events import (
+    BuildWarning,
+    EngineEvent,
+    LogChunk,
+    MalformedMessage,
+    ProgressGroup,
+    StatusUpdate,
+    VertexUpdate,
+)
 
 KEYS = ("vertexes", "statuses", "logs", "warnings")
 
@@ -75,6 +83,16 @@ def _list(status: dict, key: str) -> list[dict]:
     return items
 
 
+def _group(value: Any) -> ProgressGroup | None:
+    """A vertex's ``progressGroup`` (``{"id", "name", "weak"}``), None when absent."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("progressGroup is not an object")
+    group_id = _str(value.get("id"))
+    return ProgressGroup(group_id, _str(value.get("name")), bool(value.get("weak"))) if group_id else None
+
+
 def decode_solve_status(status: dict) -> list[EngineEvent]:
     """Events for one SolveStatus: vertexes, then statuses, logs and warnings (as Go writes them)."""
     try:
@@ -88,7 +106,7 @@ def decode_solve_status(status: dict) -> list[EngineEvent]:
                 raise ValueError("vertex inputs are not a list")
             events.append(VertexUpdate(digest, _str(v.get("name")), tuple(_str(i) for i in inputs),
                                        parse_time(v.get("started")), parse_time(v.get("completed")),
-                                       bool(v.get("cached")), _str(v.get("error")) or None))
+                                       bool(v.get("cached")), _str(v.get("error")) or None, _group(v.get("progressGroup"))))
         for s in _list(status, "statuses"):
             events.append(StatusUpdate(_str(s.get("id")), _str(s.get("vertex")), _str(s.get("name")),
                                        _int(s.get("current")), _int(s.get("total")), parse_time(s.get("timestamp")),

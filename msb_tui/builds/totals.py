@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from msb_tui.builds.groups import collapse
 from msb_tui.builds.runs import StageRun, State, StepRun
 
 
@@ -18,7 +19,8 @@ class BuildTotals:
     - ``parallel_saved``: how much longer the build would take if its stages had run one after
       another instead of overlapping: (sum over stages of each stage's busy time) minus ``busy``.
       A stage's busy time is the union of its steps' [start, end] intervals. 0 when nothing overlapped.
-    - ``cache_hits``: Dockerfile steps answered from the cache; ``steps``: Dockerfile steps seen.
+    - ``cache_hits``: Dockerfile steps answered from the cache; ``steps``: Dockerfile steps seen (the
+      vertexes of one progress group, e.g. a ``COPY --link``, are one step, as BuildKit shows them).
     """
 
     wall: float | None
@@ -62,7 +64,7 @@ def compute_totals(stages: list[StageRun], *, started: float | None, finished: f
             return None
         return clamp(step.started), max(clamp(step.started), clamp(end))
 
-    steps = [step for stage in stages for step in stage.steps]
+    steps = [step for stage in stages for step in collapse(stage.steps)]  # a progress group is one step
     intervals = [i for i in map(interval, steps) if i is not None]
     # Max concurrency: sweep over start/end points (ends before starts at the same instant).
     points = sorted([(a, 1) for a, b in intervals if b > a] + [(b, -1) for a, b in intervals if b > a])

@@ -4,15 +4,14 @@ Each aux is a ``moby.buildkit.v1.StatusResponse`` (moby/buildkit api/services/co
 
     StatusResponse: vertexes=1 Vertex, statuses=2 VertexStatus, logs=3 VertexLog, warnings=4 VertexWarning
     Vertex:        digest=1, inputs=2 (repeated), name=3, cached=4, started=5, completed=6, error=7,
-                   progressGroup=8 (not decoded)
+                   progressGroup=8 (pb.ProgressGroup: id=1, name=2, weak=3)
     VertexStatus:  ID=1, vertex=2, name=3, current=4, total=5, timestamp=6, started=7, completed=8
     VertexLog:     vertex=1, timestamp=2, stream=3, msg=4
     VertexWarning: vertex=1, level=2, short=3, detail=4 (repeated bytes), url=5, info=6 (not decoded),
                    ranges=7 (repeated pb.Range: start=1, end=2 Position: line=1, character=2)
 
 The message classes are built at import time from the schema below (there is no protoc on these
-machines). Fields we do not declare (progress groups, source info, anything newer BuildKits add)
-are skipped. Anything that does not parse becomes a ``MalformedMessage``.
+machines). Fields we do not declare (source info, anything newer BuildKits add) are skipped. Anything that does not parse becomes a ``MalformedMessage``.
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from msb_tui.builds.events import (
     EngineEvent,
     LogChunk,
     MalformedMessage,
+    ProgressGroup,
     StatusUpdate,
     VertexUpdate,
 )
@@ -48,6 +48,13 @@ _SCHEMA: dict[str, list[tuple[str, int, int, int, str | None]]] = {
         ("started", 5, _MESSAGE, _OPTIONAL, _TIMESTAMP),
         ("completed", 6, _MESSAGE, _OPTIONAL, _TIMESTAMP),
         ("error", 7, _STRING, _OPTIONAL, None),
+        ("progressGroup", 8, _MESSAGE, _OPTIONAL, f".{_PACKAGE}.ProgressGroup"),
+    ],
+    # BuildKit's pb.ProgressGroup (solver/pb/ops.proto): vertexes its UI shows as one row.
+    "ProgressGroup": [
+        ("id", 1, _STRING, _OPTIONAL, None),
+        ("name", 2, _STRING, _OPTIONAL, None),
+        ("weak", 3, _BOOL, _OPTIONAL, None),
     ],
     "VertexStatus": [
         ("ID", 1, _STRING, _OPTIONAL, None),
@@ -139,7 +146,9 @@ def decode_status_response(data: bytes) -> list[EngineEvent]:
     for v in response.vertexes:
         if not v.digest:
             return [MalformedMessage("trace has a vertex without a digest", data[:200])]
-        append(VertexUpdate(v.digest, v.name, tuple(v.inputs), _time(v, "started"), _time(v, "completed"), v.cached, v.error or None))
+        group = ProgressGroup(v.progressGroup.id, v.progressGroup.name, v.progressGroup.weak) if v.progressGroup.id else None
+        append(VertexUpdate(v.digest, v.name, tuple(v.inputs), _time(v, "started"), _time(v, "completed"), v.cached,
+                            v.error or None, group))
     for s in response.statuses:
         append(StatusUpdate(s.ID, s.vertex, s.name, s.current, s.total, _time(s, "timestamp"), _time(s, "started"), _time(s, "completed")))
     for log in response.logs:

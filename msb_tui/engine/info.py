@@ -68,6 +68,17 @@ class EngineInfo:
             parts.append(f"{self.image_store} store")
         return " · ".join(parts)
 
+    def headline(self, recorded: bool = False) -> str:
+        """Where a build runs (``on Docker 28.5.2 · BuildKit 0.25 · classic store at unix://...``) or
+        ran (``recorded on ...``), from what is known; the API version when nothing else is."""
+        what = self.summary() if self.version else " · ".join(
+            part for part in (f"BuildKit {self.buildkit_version}" if self.buildkit_version else "",
+                              f"API {self.api_version}" if self.api_version else "") if part)
+        if not what:
+            what = "an engine"
+        where = f" at {self.host}" if self.host else ""
+        return f"{'recorded on' if recorded else 'on'} {what}{where}"
+
     def describe(self) -> list[tuple[str, str]]:
         """Label/value lines for ``msb-tui engine status``."""
         store = {

@@ -39,6 +39,7 @@ from msb_tui.tui.messages import (
     StepSelected,
 )
 from msb_tui.tui.widgets.build_header import BuildHeader, header_data
+from msb_tui.tui.widgets.engine_pane import EnginePane, engine_pane_data
 from msb_tui.tui.widgets.failure_panel import FailurePanel, failure_data
 from msb_tui.tui.widgets.log_view import LogView
 from msb_tui.tui.widgets.stage_pane import TERMINAL_STATES, StagePane, pane_data
@@ -136,7 +137,8 @@ class BuildColumn(Vertical):
 
     @property
     def panes(self) -> dict[str, StagePane]:
-        return {pane.data.key: pane for pane in self.query(StagePane)}
+        """The stages' panes by lane key (not the engine's pane)."""
+        return {pane.data.key: pane for pane in self.query(StagePane) if not isinstance(pane, EnginePane)}
 
     def on_mount(self) -> None:
         self.start()
@@ -146,16 +148,18 @@ class BuildColumn(Vertical):
 
     def _fit_grid(self) -> None:
         grid = self.query_one("#panes", Grid)
-        count = max(1, len(grid.children))
+        count = max(1, len(self.panes))  # the engine pane takes a row of its own
         width = self.size.width or 80
         columns = max(1, min(count, width // PANE_WIDTH))
         lanes = len(self.model.platforms) if self.model is not None else 0
         if lanes > 1 and columns >= lanes:
             columns -= columns % lanes  # a multi-platform build: a stage's lanes side by side, one row each
         grid.styles.grid_size_columns = columns
+        for pane in self.query(EnginePane):  # a full row: its lines are long (digests, image names)
+            pane.styles.column_span = columns
 
     def focus_panes(self) -> None:
-        panes = list(self.query(StagePane))
+        panes = list(self.panes.values())
         running = [pane for pane in panes if pane.data.state == "running"]
         target = (running or panes or [None])[0]
         if target is not None:
@@ -187,22 +191,19 @@ class BuildColumn(Vertical):
         self._context_progress = None
         source.context_progress = self._on_context_progress
         self._engine = ""
-        client = getattr(source, "client", None)
-        if client is not None:  # a live build: say which engine it runs on (two requests: off the UI thread)
-            self.run_worker(lambda: self._learn_engine(client), thread=True, group="engine-info", exit_on_error=False)
+        # Which engine it runs (or ran) on: may ask the engine or read a file, so off the UI thread.
+        self.run_worker(lambda: self._learn_engine(source), thread=True, group="engine-info", exit_on_error=False)
         feed = BuildFeed(source, self.model, lambda batch: self.post_message(BuildProgressed(batch, feed)))
         self.feed = feed
         self._refresh_figures()
         self.post_message(BuildStarted(self.model, self.run.title))
         self.run_worker(feed.run, thread=True, group="build", name=f"build:{self.run.title}", exit_on_error=False)
 
-    def _learn_engine(self, client) -> None:
-        from msb_tui.backends.engine_api import engine_info
-
-        info = engine_info(client)
-        if info.version:
-            label = info.summary() + (f" at {info.host}" if info.host else "")
-            self.app.call_from_thread(self._show_engine, label)
+    def _learn_engine(self, source) -> None:
+        engine_info = getattr(source, "engine_info", None)
+        info = engine_info() if engine_info is not None else None
+        if info is not None:
+            self.app.call_from_thread(self._show_engine, info.headline(recorded=getattr(source, "recorded", False)))
 
     def _show_engine(self, label: str) -> None:
         self._engine = label
@@ -253,6 +254,8 @@ class BuildColumn(Vertical):
                     touched.add(entry.step.lane)
             panes = self.panes
             new = [stages[name] for name in stages if name not in panes]
+            grid = self.query_one("#panes", Grid)
+            engine_pane = next(iter(self.query(EnginePane)), None)
             gone = [pane for name, pane in panes.items() if name not in stages]
             if new or gone:
                 # New: stages the analysis does not know; in a multi-platform build whose platforms
@@ -260,17 +263,17 @@ class BuildColumn(Vertical):
                 for pane in gone:
                     pane.remove()
                     del panes[pane.data.key]
-                grid = self.query_one("#panes", Grid)
                 keys = list(stages)
                 for stage in new:  # in the model's order (a lane next to its stage's other lanes)
                     following = (panes[key] for key in keys[keys.index(stage.key) + 1:] if key in panes)
                     pane = self._pane(stage)
-                    grid.mount(pane, before=next(following, None))
+                    grid.mount(pane, before=next(following, engine_pane))
                     panes[stage.key] = pane
                 self.call_after_refresh(self._fit_grid)
             for name in touched:
                 if name in panes and name in stages:
                     panes[name].update_data(self._pane_data(stages[name]))
+            self._update_engine_pane(grid, engine_pane)
             # The full log, if it shows one of these steps.
             if log_view is not None and log_view.owner is self and log_view.digest in batch.logs:
                 entry = batch.logs[log_view.digest]
@@ -295,6 +298,18 @@ class BuildColumn(Vertical):
             self.screen.refresh_bindings()  # "c Cancel" leaves the footer once the build ended
         if model.status == "failed":
             self.call_after_refresh(self._show_failure)
+
+    def _update_engine_pane(self, grid: Grid, pane: EnginePane | None) -> None:
+        """The engine's own steps (context, metadata, export, attestations) in a pane after the
+        stages' (call under the feed lock)."""
+        data = engine_pane_data(self.model)
+        if data is None:
+            return
+        if pane is None:
+            grid.mount(EnginePane(data, clock=self.now))
+            self.call_after_refresh(self._fit_grid)
+        elif pane.data != data:
+            pane.update_data(data)
 
     def _transitions(self, stages: dict, batch) -> list:
         """Semantic messages for what changed since the previous batch."""

@@ -175,8 +175,8 @@ async def test_skipped_stage_keeps_its_pane_with_the_plans_reason():
         assert test_pane.data.skip_reason == reason
         assert reason.split()[0] in test_pane.render().plain
         assert "skipped" in test_pane.render().plain
-        # All four stages have a pane at 80x24, in file order.
-        assert [p.data.name for p in app.screen.query(StagePane)] == ["base", "build", "test", "final"]
+        # All four stages have a pane at 80x24, in file order, then the engine's own steps.
+        assert [p.data.name for p in app.screen.query(StagePane)] == ["base", "build", "test", "final", "engine steps"]
 
 
 async def test_failure_panel_shows_step_error_last_lines_and_dockerfile_context():
@@ -397,7 +397,7 @@ async def test_layout_fits_small_and_fills_large_terminals(size):
         await wait_for(pilot, lambda: "BuildFinished" in app.kinds())
         await pilot.pause()
         panes = list(app.screen.query(StagePane))
-        assert len(panes) == 4
+        assert len(panes) == 5  # four stages and the engine's steps
         grid = app.screen.query_one("#panes")
         columns = grid.styles.grid_size_columns
         if size[0] == 80:

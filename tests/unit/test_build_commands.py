@@ -117,5 +117,5 @@ def test_summary_lists_warnings():
     for event in [VertexUpdate("a", "[s 1/1] RUN x", started=1.0, completed=2.0),
                   BuildWarning("a", "JSONArgsRecommended: use JSON for CMD", 1), ImageBuilt("sha256:1")]:
         model.apply(event)
-    assert "warning: JSONArgsRecommended: use JSON for CMD ([s 1/1] RUN x)" in summary_text(model)
+    assert "warning: JSONArgsRecommended: use JSON for CMD (stage s)" in summary_text(model)
     assert summary_json(model)["warnings"][0]["short"].startswith("JSONArgsRecommended")

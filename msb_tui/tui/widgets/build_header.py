@@ -27,7 +27,7 @@ class HeaderData:
     steps: int = 0
     image_id: str | None = None
     note: str = ""  # e.g. "cancelling…", a plan mismatch count
-    engine: str = ""  # which engine the build runs on: "Docker 28.5.2 · BuildKit 0.25 · ... at unix://..."
+    engine: str = ""  # "on Docker 28.5.2 · BuildKit 0.25 · ... at unix://...", "recorded on ..." (EngineInfo.headline)
 
 
 def header_data(model, title: str, note: str = "", engine: str = "") -> HeaderData:
@@ -123,7 +123,8 @@ class BuildHeader(Widget):
         if data.note:
             line.append("  ")
             line.append_text(safe_text(data.note, keep_colours=False))
-        if data.engine:
-            line.append("  on ", style=label)
-            line.append_text(safe_text(data.engine, keep_colours=False))
+        if data.engine:  # "on Docker 28.5.2 · ..." live, "recorded on ..." for a build that ran before
+            lead = next((w for w in ("recorded on ", "on ") if data.engine.startswith(w)), "")
+            line.append(f"  {lead}", style=label)
+            line.append_text(safe_text(data.engine[len(lead):], keep_colours=False))
         return line

@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from msb_tui.builds.groups import collapse
 from msb_tui.builds.runs import BuildStatus, State, lane_key
 from msb_tui.durations import format_duration
 from msb_tui.sanitize import safe_text
@@ -82,11 +83,7 @@ class PaneData:
 
 def warning_line(warning) -> str:
     """``line 5: FromAsCasing: 'as' and 'FROM' keywords' casing do not match``."""
-    short = warning.short
-    if not warning.line:
-        return short
-    suffix = f" (line {warning.line})"  # BuildKit ends the text with the line: say it once, first
-    return f"line {warning.line}: {short[: -len(suffix)] if short.endswith(suffix) else short}"
+    return warning.headline
 
 
 def step_row(step) -> StepRow:
@@ -106,12 +103,14 @@ def step_row(step) -> StepRow:
 
 def pane_data(stage, tail_lines: int = TAIL_LINES, note: str = "") -> PaneData:
     """A ``PaneData`` from a model ``StageRun`` (read under the feed lock); ``note`` is shown when
-    it finished without steps."""
-    steps = tuple(step_row(step) for step in stage.steps)
+    it finished without steps. A progress group's vertexes (``COPY --link``) are one row, as
+    BuildKit shows them."""
+    runs = collapse(stage.steps)
+    steps = tuple(step_row(step) for step in runs)
     tail: tuple[str, ...] = ()
     tail_digest = None
-    focus = next((s for s in stage.steps if s.state == "failed"), None) or next(
-        (s for s in reversed(stage.steps) if s.state == "running"), None
+    focus = next((s for s in runs if s.state == "failed"), None) or next(
+        (s for s in reversed(runs) if s.state == "running"), None
     )
     if focus is not None and tail_lines:
         lines = focus.log.lines

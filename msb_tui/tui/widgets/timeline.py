@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
+from msb_tui.builds.engine_steps import Section, section_of
 from msb_tui.builds.runs import State, short_platform
 from msb_tui.durations import format_duration
 from msb_tui.sanitize import plain
@@ -61,9 +62,14 @@ def timeline_data(model, include_internal: bool = True) -> TimelineData:
 
     rows = [TimelineRow(_label(stage), stage.state, spans(stage.steps)) for stage in model.stages]
     if include_internal:
-        internal = spans(model.internal)
-        if internal:
-            rows.insert(0, TimelineRow("[internal]", State.DONE, internal))
+        # The engine's own steps: loading the context and base images before the stages, the
+        # export (and its attestations) after them.
+        export = [step for step in model.internal if section_of(step.name) == Section.EXPORT]
+        before = spans([step for step in model.internal if section_of(step.name) != Section.EXPORT])
+        if before:
+            rows.insert(0, TimelineRow("[context]", State.DONE, before))
+        if spans(export):
+            rows.append(TimelineRow("[export]", State.DONE, spans(export)))
     starts = [span.start for row in rows for span in row.spans]
     start = model.started if model.started is not None else (min(starts) if starts else None)
     if starts and start is not None:
