@@ -115,8 +115,8 @@ def test_totals_and_timeline_count_each_lane():
     assert amd.started < arm.completed and arm.started < amd.completed
     assert totals.max_parallel >= 2 and totals.parallel_saved > 1.5
     rows = [row.label for row in timeline_data(model).rows]
-    assert rows == ["[internal]", "build amd64", "build arm64", "docs amd64", "docs arm64", "test amd64",
-                    "test arm64", "final amd64", "final arm64"]
+    assert rows == ["[context]", "build amd64", "build arm64", "docs amd64", "docs arm64", "test amd64",
+                    "test arm64", "final amd64", "final arm64", "[export]"]
 
 
 def test_a_pinned_stage_steps_go_to_the_lane_of_their_input():
