@@ -132,11 +132,6 @@ def _unusual(command) -> Instruction:
     )
 
 
-def parse_text(text: str, *, heredocs: bool = True) -> ParsedFile:
-    """Parse Dockerfile text; on failure ``error`` says why and ``instructions`` is empty."""
-    return finish_parse(text, *run_parser(text, heredocs=heredocs), heredocs=heredocs)
-
-
 def read_dockerfile(data: bytes) -> str:
     """Dockerfile bytes as BuildKit reads them: UTF-8, and no newline translation (BuildKit ends
     lines at ``\n`` only; a lone ``\r`` stays inside its line)."""

@@ -8,7 +8,7 @@ stages alike, and stops at the first failure; ``check_instruction`` returns that
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+
 from functools import lru_cache
 
 from msb_tui.analysis.errors import DockerfileError
@@ -59,7 +59,6 @@ FLAGS: dict[str, dict[str, str] | None] = {
     "STOPSIGNAL": None,
     "ARG": None,
 }
-INSTRUCTIONS = frozenset(FLAGS)
 
 # Flags newer than BuildKit 0.8 (Docker 20.10): (instruction, flag) -> first BuildKit that knows it.
 # 0.8 and 0.25 measured (dockerd 20.10.24: "Unknown flag: link"; 28.5.2: "unknown flag: --parents");
@@ -294,11 +293,3 @@ def check_instruction(instruction: Instruction, buildkit: tuple[int, int] | None
     return None
 
 
-def check_instructions(instructions: Iterable[Instruction], buildkit=None) -> list[DockerfileError]:
-    """Every per-instruction error, in file order (BuildKit reports the first)."""
-    found = []
-    for instruction in instructions:
-        error = check_instruction(instruction, buildkit)
-        if error is not None:
-            found.append(error)
-    return found

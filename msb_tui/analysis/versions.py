@@ -24,7 +24,6 @@ ENGINE_BUILDKIT: dict[str, Version] = {
 
 # Behaviours that depend on the version: name -> first BuildKit with it.
 HEREDOCS = (0, 10)  # Dockerfile 1.4: RUN/COPY <<EOF
-COPY_LINK = (0, 10)  # COPY/ADD --link
 SHELL_PATTERNS = (0, 13)  # ${VAR#p} ${VAR%p} ${VAR/p/r} in FROM and global ARGs
 COPY_FROM_LATER_ERROR = (0, 13)  # COPY --from / --mount from= a later stage is an error (before: its base image)
 ONBUILD_FROM_STAGE = (0, 17)  # ONBUILD COPY --from=<stage> builds that stage (before: reads an image)

@@ -188,10 +188,6 @@ class ClassicStepParser:
         # A step still open here stays open: the source (failure, cancel, lost engine) says why.
         return self._flush(now) + self._close_stage()
 
-    @property
-    def current_digest(self) -> str | None:
-        return self._step.digest if self._step else None
-
     # -- control lines ------------------------------------------------------------------------
 
     def _control(self, line: str, now: float) -> list[EngineEvent] | None:

@@ -148,10 +148,6 @@ class BuildFeed:
             pass
 
     @property
-    def cancel_requested(self) -> bool:
-        return self._cancel_requested
-
-    @property
     def running(self) -> bool:
         return not self._done.is_set()
 

@@ -121,7 +121,6 @@ def split_prefix(line: str) -> tuple[float | None, str]:
 class _Vertex:
     number: int
     name: str
-    header_time: float  # clock when the header was first printed
     started: float
     completed: float | None = None
     cached: bool = False
@@ -167,7 +166,6 @@ class _Reader:
         self.suspended: set[int] = set()  # vertices interrupted by "#N ..." and not finished yet
         self.in_error_block = False
         self.stamped = False  # the current line carries a real time
-        self.error_lines: list[str] = []
 
     def line(self, raw: str) -> None:
         self.log.lines += 1
@@ -280,7 +278,7 @@ class _Reader:
             interrupted = self.log.vertices.get(marker)
             if interrupted is not None and interrupted.completed is None:
                 started = min(started, interrupted.started)
-        vertex = _Vertex(number, name, header_time=self.clock, started=started)
+        vertex = _Vertex(number, name, started=started)
         running = [self.log.vertices[n].started for n in self.suspended if n in self.log.vertices]
         if running:
             vertex.held_since = min(running)
@@ -544,7 +542,6 @@ def import_log(path: Path, *, dockerfile_text: str | None = None) -> Iterator[En
             shift = source.mtime() - span
             for vertex in first.vertices.values():
                 vertex.started += shift
-                vertex.header_time += shift
                 if vertex.completed is not None:
                     vertex.completed += shift
                 if vertex.held_since is not None:

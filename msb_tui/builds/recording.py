@@ -88,7 +88,6 @@ class Recorder:
         self.dropped = 0  # messages not recorded because the size limit was reached
         self.limit = recording_limit() if limit is None else limit
         self.limit_reached = False
-        self.limit_note = ""
         self._lock = threading.Lock()
         self._dirty = False
         header = {"kind": FORMAT, "version": VERSION, "inputs": inputs}
@@ -137,7 +136,7 @@ class Recorder:
         if self.limit and self.size + len(data) > self.limit:
             self.limit_reached = True
             self.dropped += 1
-            self.limit_note = note = (f"recording size limit reached ({self.limit / (1 << 20):.0f} MiB): the build goes on, "
+            note = (f"recording size limit reached ({self.limit / (1 << 20):.0f} MiB): the build goes on, "
                     "later engine messages are counted but not recorded (MSB_TUI_RECORDING_LIMIT sets the limit)")
             self._file.write(json.dumps({"t": received, "note": note}).encode("utf-8") + b"\n")
             self.flush()

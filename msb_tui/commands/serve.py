@@ -18,8 +18,6 @@ HELP = "serve the app in a browser (textual-serve): same options as the app, plu
 
 EXIT_USAGE = 2
 
-SERVE_OPTIONS = ("listen", "port", "token", "max_sessions", "font_size", "title", "demo", "tour", "recordings")
-
 
 class _AppOptions:
     """Adds the app's options to the serve parser, renaming the app's ``--host`` to ``--engine``,

@@ -168,17 +168,3 @@ def _address(client) -> str:
         socket_path = getattr(adapter, "socket_path", None)
         return f"unix://{socket_path}" if socket_path else base
     return base
-
-
-def of_client(client) -> EngineInfo:
-    """What a build client (a ``docker.APIClient``) says; empty when it cannot say."""
-    try:
-        version = client.version()
-    except Exception:  # noqa: BLE001 - informative only
-        return EngineInfo()
-    try:
-        info = client.info()
-    except Exception:  # noqa: BLE001
-        info = {}
-    host = getattr(client, "host", None)
-    return from_engine(version, info, host if isinstance(host, str) else _address(client))

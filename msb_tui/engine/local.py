@@ -32,7 +32,6 @@ class EngineStatus:
     host: str
     version: str
     started_by_us: bool = False
-    installed_by_us: bool = False
     log_path: Path | None = None
     lane: str | None = None  # the lane of msb_tui.engine.lanes this engine is, when it is one
 
@@ -162,7 +161,6 @@ def _start_compat(wait_seconds: float = 60) -> EngineStatus:
         _say("no dockerd on this machine: installing Debian's docker.io (about 35 s) ...")
         began = time.monotonic()
         apt_install("docker.io")
-        status.installed_by_us = True
         _say(f"installed docker.io in {time.monotonic() - began:.1f} s")
     log_path = state_dir() / "dockerd.log"
     _say(f"starting dockerd in the background (log: {log_path}) ...")

@@ -225,9 +225,6 @@ class LogView(Vertical):
         self._note = f"{dropped} earlier lines not kept" if dropped else ""
         self._update_title()
 
-    def is_showing(self, owner: object, digest: str) -> bool:
-        return self.display and self.owner is owner and self.digest == digest
-
     def append_lines(self, lines: list[str]) -> None:
         self.log_lines.append_lines(lines)
         self._update_title()
