@@ -201,7 +201,8 @@ def _gc_paused():
 
 def _analyze_parsed(parsed, path, target, build_args, platform, step_durations, lint, buildkit,
                     image_triggers) -> Analysis:
-    from msb_tui.analysis.model import model_stages, reachable, stage_dependencies
+    from msb_tui.analysis.edges import reachable, stage_dependencies
+    from msb_tui.analysis.model import model_stages
 
     model = model_stages(parsed, target=target, build_args=dict(build_args or {}), platform=platform,
                         buildkit=buildkit)

@@ -1,6 +1,6 @@
 """Checks BuildKit makes only while dispatching a needed stage (so a skipped stage escapes them).
 
-``model._build_edges`` collects these problems in file order while it walks the instructions and
+``edges.build_edges`` collects these problems in file order while it walks the instructions and
 keeps those of needed stages, first one wins: ``COPY --from``/``RUN --mount from=`` a later stage
 (BuildKit 0.13+), unknown mount types and malformed EXPOSE ports. Values holding variables are
 left alone (they depend on build-time ENV).

@@ -11,8 +11,9 @@ import re
 from functools import lru_cache
 
 from msb_tui.analysis.args import PLATFORM_ARGS
+from msb_tui.analysis.edges import stage_dependencies
 from msb_tui.analysis.errors import Finding
-from msb_tui.analysis.model import Model, stage_dependencies
+from msb_tui.analysis.model import Model
 from msb_tui.analysis.parse import Instruction
 from msb_tui.analysis.plan import Plan
 from msb_tui.analysis.references import reference_error, split_reference

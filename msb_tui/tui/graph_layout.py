@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from msb_tui.analysis.stages import stage_for_ref
-from msb_tui.builds.runs import State
 
 EDGE_FROM = "from"
 EDGE_COPY = "copy"
@@ -425,6 +423,14 @@ def layout_graph(
     return GraphLayout(width, height, canvas.rows, placed, columns)
 
 
+def column_count(nodes: list[GraphNode], edges: list[GraphEdge]) -> int:
+    """How many columns ``layout_graph`` will use (to size boxes before laying out)."""
+    keys = {node.key for node in nodes}
+    edges = [e for e in edges if e.source in keys and e.target in keys and e.source != e.target]
+    columns = _columns(nodes, edges)
+    return max(columns.values(), default=-1) + 1
+
+
 def legend_rows(width: int) -> list[list[tuple[str, str]]]:
     """The legend's (symbol, label) pairs wrapped into rows no wider than ``width``."""
     rows: list[list[tuple[str, str]]] = [[]]
@@ -456,211 +462,3 @@ LEGEND: list[tuple[str, str]] = [
     ("wave N", "header"),
     (" stages that can run side by side, once the waves before are built", ""),
 ]
-
-
-# --- From an analysis (duck-typed: msb_tui.analysis.Analysis) -------------------------------------
-
-STATE_TEXT = {
-    State.PLANNED: "· planned",
-    State.RUNNING: "● running",
-    State.CACHED: "✓ cached",
-    State.DONE: "✓ done",
-    State.FAILED: "✗ failed",
-    State.SKIPPED: "– skipped",
-    State.CANCELLED: "■ cancelled",
-    State.INTERRUPTED: "↯ interrupted",
-}
-
-
-def image_key(ref: str) -> str:
-    return f"image:{ref}"
-
-
-def stage_keys(stages) -> dict[int, str]:
-    """A unique node key per stage: its display name (as BuildKit and live states name it); an
-    earlier stage sharing its name with a later one (which ``--from=name`` means) gets ``name#index``."""
-    last: dict[str, int] = {}
-    for stage in stages:
-        last[stage.display_name] = stage.index
-    return {
-        stage.index: stage.display_name if last[stage.display_name] == stage.index else f"{stage.display_name}#{stage.index}"
-        for stage in stages
-    }
-
-
-def stage_key(analysis, stage) -> str:
-    return stage_keys(analysis.stages).get(stage.index, stage.display_name)
-
-
-def short_ref(ref: str) -> str:
-    """An image reference without registry and namespace: ``docker.io/library/golang:1.22`` -> ``golang:1.22``."""
-    return ref.rsplit("/", 1)[-1] or ref
-
-
-def _resolve_stage(stages, ref) -> object | None:
-    """The stage a ``FROM``/``--from`` reference (a name, an index) names."""
-    if ref is None:
-        return None
-    if isinstance(ref, int):
-        return stages[ref] if 0 <= ref < len(stages) else None
-    return stage_for_ref(stages, str(ref))
-
-
-def _mount_sources(instruction) -> list[str]:
-    sources = []
-    for flag in getattr(instruction, "flags", ()):
-        key, _, value = flag.partition("=")
-        if key != "--mount":
-            continue
-        for part in value.split(","):
-            name, _, ref = part.partition("=")
-            if name.strip() in ("from", "source-stage") and ref:
-                sources.append(ref.strip())
-    return sources
-
-
-_EDGE_KINDS = {"base": EDGE_FROM, "from": EDGE_FROM, "copy": EDGE_COPY, "mount": EDGE_MOUNT}
-
-
-def edges_from_analysis(analysis) -> list[GraphEdge]:
-    """FROM, COPY --from and RUN --mount from= edges between stages and external images.
-
-    Uses the analysis' own ``edges`` (``Edge(source: stage index | image ref, target: index, kind)``)
-    when it has them; otherwise reads the stages' instructions.
-    """
-    stages = list(analysis.stages)
-    edges: list[GraphEdge] = []
-    seen: set[tuple[str, str, str]] = set()
-
-    def add(source: str, target: str, kind: str) -> None:
-        if (source, target, kind) not in seen and source != target:
-            seen.add((source, target, kind))
-            edges.append(GraphEdge(source, target, kind))
-
-    by_index = {stage.index: stage for stage in stages}
-    keys = stage_keys(stages)
-    known = getattr(analysis, "edges", None)
-    if known is not None:
-        for edge in known:
-            target = by_index.get(edge.target)
-            if target is None:
-                continue
-            if isinstance(edge.source, int):
-                source = by_index.get(edge.source)
-                if source is None:
-                    continue
-                key = keys[source.index]
-            elif str(edge.source).lower() == "scratch" or not edge.source:
-                continue
-            else:
-                key = image_key(str(edge.source))
-            add(key, keys[target.index], _EDGE_KINDS.get(edge.kind, EDGE_FROM))
-        return edges
-
-    def source_key(ref, *, current_index: int) -> str | None:
-        stage = _resolve_stage(stages[:current_index] if not str(ref).isdigit() else stages, ref)
-        if stage is None:
-            stage = _resolve_stage(stages, ref)
-        if stage is not None:
-            return keys.get(stage.index, stage.display_name)
-        return image_key(str(ref)) if ref and str(ref).lower() != "scratch" else None
-
-    for position, stage in enumerate(stages):
-        base = stage.base
-        kind = getattr(base, "kind", "image")
-        if kind == "stage":
-            key = source_key(base.ref, current_index=position)
-            if key:
-                add(key, keys[stage.index], EDGE_FROM)
-        elif kind == "image" and base.ref:
-            add(image_key(str(base.ref)), keys[stage.index], EDGE_FROM)
-        for instruction in stage.instructions:
-            if instruction.cmd in ("COPY", "ADD"):
-                for flag in instruction.flags:
-                    name, _, ref = flag.partition("=")
-                    if name == "--from" and ref:
-                        key = source_key(ref, current_index=position)
-                        if key:
-                            add(key, keys[stage.index], EDGE_COPY)
-            if instruction.cmd == "RUN":
-                for ref in _mount_sources(instruction):
-                    key = source_key(ref, current_index=position)
-                    if key:
-                        add(key, keys[stage.index], EDGE_MOUNT)
-    return edges
-
-
-def nodes_from_analysis(analysis, states: dict[str, str] | None = None,
-                        edges: list[GraphEdge] | None = None) -> list[GraphNode]:
-    """A box per stage (plus one per external image), annotated with the plan and live states."""
-    states = states or {}
-    plan = getattr(analysis, "plan", None)
-    waves = {index: number for number, wave in enumerate(plan.waves) for index in wave} if plan else {}
-    needed = set(plan.needed) if plan else None
-    target = plan.target if plan else None
-    nodes: list[GraphNode] = []
-    images: dict[str, int] = {}
-    edges = edges_from_analysis(analysis) if edges is None else edges
-    for edge in edges:
-        if edge.source.startswith("image:") and edge.source not in images:
-            images[edge.source] = len(images)
-    for key, order in images.items():
-        ref = key[len("image:") :]
-        users = [e.target for e in edges if e.source == key]
-        nodes.append(GraphNode(key, ref, "image", ("image", f"used by {len(users)}"), order=-1000 + order))
-    keys = stage_keys(analysis.stages)
-    for stage in analysis.stages:
-        key = keys[stage.index]
-        base = stage.base
-        base_kind = getattr(base, "kind", "image")
-        if base_kind == "scratch":
-            first = "FROM scratch"
-        elif base_kind == "stage":
-            index = getattr(base, "stage_index", None)
-            ref = analysis.stages[index] if isinstance(index, int) and 0 <= index < len(analysis.stages) else None
-            ref = ref if ref is not None else _resolve_stage(analysis.stages, base.ref)
-            first = f"FROM {ref.display_name if ref is not None else base.ref}"
-        else:
-            first = f"FROM {short_ref(str(base.ref))}"
-        is_needed = needed is None or stage.index in needed
-        state = states.get(key)
-        if state:
-            second = STATE_TEXT.get(state, state)
-        elif not is_needed:
-            # The edges show the base; the box says that and why the stage is skipped.
-            users = [e.target for e in edges if e.source == key]
-            first, second = "skipped", (f"only for {users[0]}" if users else "not needed")
-        elif stage.index in waves:
-            steps = getattr(stage, "step_total", None)
-            if steps is None:
-                steps = sum(1 for i in stage.instructions if i.cmd in ("RUN", "COPY", "ADD", "WORKDIR"))
-            second = f"{steps} step{'' if steps == 1 else 's'}"
-        else:
-            second = ""
-        nodes.append(
-            GraphNode(
-                key=key,
-                title=stage.display_name if key == stage.display_name else f"{stage.display_name} (#{stage.index})",
-                kind="stage",
-                lines=(first, second),
-                order=stage.index,
-                wave=waves.get(stage.index),
-                needed=is_needed,
-                target=target == stage.index,
-            )
-        )
-    return nodes
-
-
-def column_count(nodes: list[GraphNode], edges: list[GraphEdge]) -> int:
-    """How many columns ``layout_graph`` will use (to size boxes before laying out)."""
-    keys = {node.key for node in nodes}
-    edges = [e for e in edges if e.source in keys and e.target in keys and e.source != e.target]
-    columns = _columns(nodes, edges)
-    return max(columns.values(), default=-1) + 1
-
-
-def layout_analysis(analysis, *, states: dict[str, str] | None = None, box_width: int = 22,
-                    gap: int = 6) -> GraphLayout:
-    return layout_graph(nodes_from_analysis(analysis, states), edges_from_analysis(analysis),
-                        box_width=box_width, gap=gap)

@@ -138,7 +138,7 @@ class TourApp(MsbApp):
         self.analysis = self.analyze(self.target)
 
     def _refresh_home(self) -> None:
-        from msb_tui.tui.graph_layout import stage_keys
+        from msb_tui.tui.graph_nodes import stage_keys
         from msb_tui.tui.screens.graph import GraphScreen
         from msb_tui.tui.widgets.stage_graph import StageGraph
 

@@ -510,7 +510,8 @@ async def test_the_side_panel_lists_only_the_args_a_stage_uses():
 def test_from_and_copy_edges_never_merge_into_one_arrow():
     """Item 11: edges merged at junctions, so FROM and COPY arrows could not be told apart."""
     from msb_tui.analysis import analyze as analyze_text
-    from msb_tui.tui.graph_layout import edges_from_analysis, layout_graph, nodes_from_analysis
+    from msb_tui.tui.graph_layout import layout_graph
+    from msb_tui.tui.graph_nodes import edges_from_analysis, nodes_from_analysis
 
     analysis = analyze_text((DEMOS / "parallel" / "Dockerfile").read_text())
     edges = edges_from_analysis(analysis)

@@ -11,7 +11,7 @@ import pytest
 
 from msb_tui.analysis import analyze
 from msb_tui.sanitize import plain
-from msb_tui.tui.graph_layout import layout_analysis, stage_key, stage_keys
+from msb_tui.tui.graph_nodes import layout_analysis, stage_key, stage_keys
 from msb_tui.tui.screens.graph import lint_text, stage_detail
 from msb_tui.tui.widgets.dockerfile_view import highlight_dockerfile
 

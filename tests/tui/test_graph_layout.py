@@ -101,7 +101,7 @@ def test_cycles_and_unknown_edges_do_not_break_layout():
 
 def test_from_a_real_analysis_all_edge_kinds_and_external_images():
     from msb_tui.analysis import analyze
-    from msb_tui.tui.graph_layout import edges_from_analysis, layout_analysis, nodes_from_analysis
+    from msb_tui.tui.graph_nodes import edges_from_analysis, layout_analysis, nodes_from_analysis
 
     text = (
         "FROM golang:1.22 AS build\n"
@@ -132,7 +132,7 @@ def test_from_a_real_analysis_all_edge_kinds_and_external_images():
 
 def test_states_replace_the_plan_line():
     from msb_tui.analysis import analyze
-    from msb_tui.tui.graph_layout import nodes_from_analysis
+    from msb_tui.tui.graph_nodes import nodes_from_analysis
 
     analysis = analyze("FROM scratch AS a\nCOPY x /x\nFROM a AS b\nCOPY y /y\n")
     nodes = {n.key: n for n in nodes_from_analysis(analysis, {"a": "running", "b": "planned"})}

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from msb_tui.sanitize import plain
-from msb_tui.tui.graph_layout import edges_from_analysis, stage_keys
+from msb_tui.tui.graph_nodes import edges_from_analysis, stage_keys
 from msb_tui.tui.widgets.dockerfile_view import DARK, LIGHT, DockerfileView, Palette, highlight_dockerfile, numbered
 from msb_tui.tui.widgets.stage_graph import StageGraph
 

@@ -16,14 +16,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from msb_tui.builds.runs import State
-from msb_tui.tui.graph_layout import (
-    GraphLayout,
-    column_count,
-    edges_from_analysis,
-    layout_graph,
-    legend_rows,
-    nodes_from_analysis,
-)
+from msb_tui.tui.graph_layout import GraphLayout, column_count, layout_graph, legend_rows
+from msb_tui.tui.graph_nodes import edges_from_analysis, nodes_from_analysis
 
 DARK_ROLES = {
     "header": "bold #7f848e",
