@@ -8,6 +8,7 @@ work) without one.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -302,7 +303,8 @@ class MsbApp(App):
 
             try:
                 check_buildx()
-                return open_backend("buildx", host=self.options.host, record=record)
+                builder = os.environ.get("BUILDX_BUILDER") or "default"  # the engine's own BuildKit
+                return open_backend("buildx", builder=builder, host=self.options.host, record=record)
             except BuildxUnavailable:
                 pass  # the engine's answer says why, with a hint
         return open_backend(name, client=self.engine_client(), record=record)
