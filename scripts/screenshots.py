@@ -5,7 +5,7 @@
 
 Shots: the stage graph (go, parallel, a small terminal), a live build mid-way with parallel stages
 running (the real-time replay is paused part-way), a finished build with its timeline and a skipped
-stage, a failure, and the Layers view with each stage's size next to the final image (this one
+stage, a multi-platform build (a lane per stage and platform), a failure, and the Layers view with each stage's size next to the final image (this one
 builds ``demo_dockerfiles/go`` on the engine with the offline demo images; skipped with --no-engine),
 the tour, and the app in a browser (``msb-tui serve`` in Debian's headless Chromium; these PNGs are
 the browser's own screenshots).
@@ -113,6 +113,12 @@ async def _finished_replay(name: str, recording: str, demo: str, size) -> None:
 
 async def shot_finished(size) -> None:
     await _finished_replay("build-finished-go", "go.jsonl", "go", size)
+
+
+async def shot_multiplatform(size) -> None:
+    """A buildx build for linux/amd64 and linux/arm64 (containerd lane): one pane per stage and platform."""
+    await _finished_replay("build-multiplatform", "containerd/multiplatform.jsonl", "multiplatform",
+                           (size[0], max(size[1], 44)))
 
 
 async def shot_failure(size) -> None:
@@ -258,6 +264,7 @@ SHOTS = {
     "live": shot_live,
     "finished": shot_finished,
     "failure": shot_failure,
+    "multiplatform": shot_multiplatform,
     "history": shot_history,
     "layers": shot_layers,
     "tour": shot_tour,
