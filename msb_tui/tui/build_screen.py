@@ -27,6 +27,9 @@ from msb_tui.backends.base import BuildSource, EventListSource
 from msb_tui.builds.events import BuildFailed
 from msb_tui.builds.feed import BuildFeed, EngineClock
 from msb_tui.builds.model import BuildModel
+from msb_tui.cache.advice import advise
+from msb_tui.tui.cache_marks import stage_summary, step_marks
+from msb_tui.tui.cache_source import context_files_of
 from msb_tui.tui.messages import (
     BuildFinished,
     BuildProgressed,
@@ -35,10 +38,12 @@ from msb_tui.tui.messages import (
     LayersRequested,
     StageFinished,
     StageStarted,
+    StepExplainRequested,
     StepFailed,
     StepSelected,
 )
 from msb_tui.tui.widgets.build_header import BuildHeader, header_data
+from msb_tui.tui.widgets.cache_summary import CacheSummary
 from msb_tui.tui.widgets.engine_pane import EnginePane, engine_pane_data
 from msb_tui.tui.widgets.failure_panel import FailurePanel, failure_data
 from msb_tui.tui.widgets.log_view import LogView
@@ -59,6 +64,9 @@ class BuildRun:
     start: Callable[[], BuildSource]
     title: str = "build"
     dockerfile_text: str | None = None
+    # After the build: why each step ran (a CacheExplanation, or None when there is nothing to compare
+    # with). Called in a thread worker with the model and the source.
+    explain: Callable[[BuildModel, BuildSource], Any] | None = None
 
 
 def as_build_run(value: Any, default_title: str = "compare") -> BuildRun:
@@ -114,10 +122,15 @@ class BuildColumn(Vertical):
         self._classic = False
         self._context_progress: tuple[str, int, int] | None = None
         self.clock = EngineClock()
+        self.explanation: Any = None  # the cache explanation once the build ended (run.explain)
+        self.advice: list = []
+        self._marks: dict = {}
+        self._source: BuildSource | None = None
 
     # -- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield BuildHeader(self.run.title, id="header", clock=self.now)
+        yield CacheSummary(id="cache-summary")
         with VerticalScroll(id="body"):
             yield Grid(id="panes")
             yield FailurePanel(id="failure")
@@ -131,9 +144,11 @@ class BuildColumn(Vertical):
         return StagePane(self._pane_data(stage), clock=self.now)
 
     def _pane_data(self, stage):
-        """A lane of a multi-platform build that ends without steps says which lane ran them."""
+        """A lane of a multi-platform build that ends without steps says which lane ran them; once the
+        build ended, the cache explanation's marks and the stage's line."""
         note = self.model.no_steps_note(stage) if stage.platform and self.model is not None else ""
-        return pane_data(stage, note=note)
+        why = stage_summary(self.explanation, stage.name) if self.explanation is not None else ""
+        return pane_data(stage, note=note, marks=self._marks, why=why)
 
     @property
     def panes(self) -> dict[str, StagePane]:
@@ -176,6 +191,7 @@ class BuildColumn(Vertical):
         self._ended_posted = False
         self._note = ""
         self._most_at_once = 0
+        self._show_explanation(None)
         grid = self.query_one("#panes", Grid)
         grid.remove_children()
         grid.mount_all([self._pane(stage) for stage in self.model.stages])
@@ -185,6 +201,7 @@ class BuildColumn(Vertical):
             source = self.run.start()
         except Exception as error:  # noqa: BLE001 - e.g. the engine is down: show it, don't crash
             source = EventListSource([BuildFailed(message=f"could not start the build: {error}")])
+        self._source = source
         self.clock = EngineClock(source.clock_rate)
         self._classic = source.classic
         self._source_text = source.dockerfile_text
@@ -294,6 +311,8 @@ class BuildColumn(Vertical):
             self._refresh_figures()
         for event in events:
             self.post_message(event)
+            if isinstance(event, BuildFinished) and self.run.explain is not None:
+                self._explain(feed)
         if events and self._ended_posted:
             self.screen.refresh_bindings()  # "c Cancel" leaves the footer once the build ended
         if model.status == "failed":
@@ -336,6 +355,59 @@ class BuildColumn(Vertical):
                 self._note = "" if status != "running" else "the stream ended early"
                 out.append(BuildStopped(model) if status == "cancelled" else BuildFinished(model))
         return out
+
+    # -- why each step ran (the cache explanation) --------------------------------------
+    def _explain(self, feed: BuildFeed) -> None:
+        """Compare this build with the previous one, off the UI thread (it reads recordings)."""
+        model, source, explain = self.model, self._source, self.run.explain
+
+        def work() -> None:
+            explanation, advice, note = None, [], getattr(source, "problem", None) or ""
+            try:
+                explanation = explain(model, source)
+                if explanation is not None and self.run.analysis is not None:
+                    advice = advise(explanation, self.run.analysis, context_files_of(source))
+            except Exception as error:  # noqa: BLE001 - a damaged record must not take the build view down
+                note = note or f"could not explain the build: {error}"
+            self.app.call_from_thread(self._explained, feed, explanation, advice, note)
+
+        self.run_worker(work, thread=True, group="explain", exit_on_error=False)
+
+    def _explained(self, feed: BuildFeed, explanation: Any, advice: list, note: str) -> None:
+        if feed is self.feed and self.is_attached:  # not a build that was replaced meanwhile
+            self._show_explanation(explanation, advice, note)
+
+    def _show_explanation(self, explanation: Any, advice: list | None = None, note: str = "") -> None:
+        """Tags on the steps, a line per stage, the summary above the panes (None clears them)."""
+        self.explanation, self.advice = explanation, advice or []
+        self.query_one(CacheSummary).show(explanation, self.advice, note)
+        feed, model = self.feed, self.model
+        self._marks = {}
+        if explanation is None or feed is None:
+            return
+        with feed.lock:
+            self._marks = step_marks(explanation, model.steps.values())
+            panes = self.panes
+            for stage in model.stages:
+                if stage.key in panes:
+                    panes[stage.key].update_data(self._pane_data(stage))
+        self.screen.refresh_bindings()
+
+    def explanation_for(self, digest: str) -> Any:
+        """The StepExplanation of a model step, or None."""
+        mark = self._marks.get(digest)
+        return mark.step if mark is not None else None
+
+    @on(StepExplainRequested)
+    def _on_explain_requested(self, message: StepExplainRequested) -> None:
+        message.stop()
+        step = self.explanation_for(message.digest)
+        if step is None:
+            self.notify("no explanation for this step (not compared with a previous build)", timeout=3)
+            return
+        from msb_tui.tui.screens.cause import CauseScreen
+
+        self.app.push_screen(CauseScreen(step, self.explanation, self.advice))
 
     def _show_failure(self) -> None:
         panel = self.query_one(FailurePanel)
@@ -433,11 +505,12 @@ class BuildScreen(Screen):
         title: str = "build",
         compare: Any = None,
         dockerfile_text: str | None = None,
+        explain: Callable[[BuildModel, BuildSource], Any] | None = None,
         name: str | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id)
-        self.runs = [BuildRun(analysis, start, title, dockerfile_text)]
+        self.runs = [BuildRun(analysis, start, title, dockerfile_text, explain)]
         if compare is not None:
             self.runs.append(as_build_run(compare))
         self.title = title

@@ -75,6 +75,13 @@ class StepSelected(Message):
 
 
 @dataclass(eq=False)
+class StepExplainRequested(Message):
+    """The user asked why a step ran instead of coming from the cache (key ``w`` in a stage pane)."""
+
+    digest: str
+
+
+@dataclass(eq=False)
 class LayersRequested(Message):
     """The user asked for the Layers view (key ``l``) of the built image; the app opens it."""
 

@@ -37,6 +37,7 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         ("c", "cancel the build"),
         ("arrows  j k", "move between steps and stages; enter: the step's full log"),
         ("ctrl+r", "rebuild"),
+        ("w", "why the step ran instead of coming from the cache"),
         ("l", "layers of the built image"),
         ("escape", "cancel the build and go back"),
     ]),

@@ -20,7 +20,7 @@ from msb_tui.builds.groups import collapse
 from msb_tui.builds.runs import BuildStatus, State, lane_key
 from msb_tui.durations import format_duration
 from msb_tui.sanitize import safe_text
-from msb_tui.tui.messages import StepSelected
+from msb_tui.tui.messages import StepExplainRequested, StepSelected
 
 # State -> glyph. Glyphs carry the state without colour (NO_COLOR, light themes, screen readers).
 STATE_GLYPHS: dict[str, str] = {
@@ -38,6 +38,8 @@ STATE_GLYPHS: dict[str, str] = {
 TERMINAL_STATES = frozenset({*(state for state in State if state.finished), State.SKIPPED, BuildStatus.SUCCEEDED})
 TAIL_LINES = 4
 """Log lines shown under the running (or failed) step inside its pane."""
+WHY_LINES = 2
+"""Rows of a pane the stage's cache explanation may take."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,9 @@ class StepRow:
     started: float | None = None
     completed: float | None = None
     cached: bool = False
+    why: str = ""  # why it ran instead of coming from the cache, in a few words (cache explanation)
+    cascade: str = ""  # "origin": it started a cascade of re-runs; "follows": it ran because of one
+    disagrees: bool = False  # the cache prediction said otherwise than BuildKit
 
     def elapsed(self, now: float | None = None) -> float | None:
         if self.started is None:
@@ -75,6 +80,7 @@ class PaneData:
     warnings: tuple[str, ...] = ()  # BuildKit's build checks on this stage's lines (untrusted)
     platform: str | None = None  # the lane's platform in a multi-platform build
     note: str = ""  # why a finished stage has no steps (e.g. shared with another platform's lane)
+    why: str = ""  # the stage's line of the cache explanation (untrusted: names files and args)
 
     @property
     def key(self) -> str:
@@ -86,8 +92,8 @@ def warning_line(warning) -> str:
     return warning.headline
 
 
-def step_row(step) -> StepRow:
-    """A ``StepRow`` from a model ``StepRun`` (read under the feed lock)."""
+def step_row(step, mark=None) -> StepRow:
+    """A ``StepRow`` from a model ``StepRun`` (read under the feed lock) and its cache ``StepMark``."""
     text = step.instruction or step.name or step.digest
     return StepRow(
         digest=step.digest,
@@ -98,15 +104,20 @@ def step_row(step) -> StepRow:
         # A step cut short ends when the build did (the engine reported no end for it).
         completed=step.completed if step.completed is not None else step.cut_off,
         cached=bool(step.cached),
+        why=mark.tag if mark else "",
+        cascade=mark.role if mark else "",
+        disagrees=bool(mark and mark.disagrees),
     )
 
 
-def pane_data(stage, tail_lines: int = TAIL_LINES, note: str = "") -> PaneData:
+def pane_data(stage, tail_lines: int = TAIL_LINES, note: str = "", marks=None, why: str = "") -> PaneData:
     """A ``PaneData`` from a model ``StageRun`` (read under the feed lock); ``note`` is shown when
-    it finished without steps. A progress group's vertexes (``COPY --link``) are one row, as
+    it finished without steps; ``marks`` (digest -> ``StepMark``) and ``why`` come from the cache
+    explanation once the build ended. A progress group's vertexes (``COPY --link``) are one row, as
     BuildKit shows them."""
+    marks = marks or {}
     runs = collapse(stage.steps)
-    steps = tuple(step_row(step) for step in runs)
+    steps = tuple(step_row(step, marks.get(step.digest)) for step in runs)
     tail: tuple[str, ...] = ()
     tail_digest = None
     focus = next((s for s in runs if s.state == "failed"), None) or next(
@@ -129,6 +140,7 @@ def pane_data(stage, tail_lines: int = TAIL_LINES, note: str = "") -> PaneData:
         warnings=tuple(warning_line(w) for w in getattr(stage, "warnings", ())),
         platform=getattr(stage, "platform", None),
         note=note if not steps else "",
+        why=why,
     )
 
 
@@ -162,6 +174,10 @@ class StagePane(Widget, can_focus=True):
         "stage-pane--muted",
         "stage-pane--cursor",
         "stage-pane--log",
+        "stage-pane--origin",
+        "stage-pane--cascade",
+        "stage-pane--disagrees",
+        "stage-pane--why",
     }
     DEFAULT_CSS += """
     StagePane > .stage-pane--running { color: $warning; text-style: bold; }
@@ -177,6 +193,7 @@ class StagePane(Widget, can_focus=True):
         Binding("up,k", "cursor(-1)", "Prev step", show=False),
         Binding("down,j", "cursor(1)", "Next step", show=False),
         Binding("enter", "select", "Open log"),
+        Binding("w", "why", "Why it ran"),
         Binding("left", "neighbour(-1)", "Prev stage", show=False),
         Binding("right", "neighbour(1)", "Next stage", show=False),
     ]
@@ -202,6 +219,7 @@ class StagePane(Widget, can_focus=True):
             len(old.steps) != len(data.steps)
             or len(old.tail) != len(data.tail)
             or len(old.warnings) != len(data.warnings)
+            or bool(old.why) != bool(data.why)
             or old.tail_digest != data.tail_digest
             or (old.state == "skipped") != (data.state == "skipped")
         )
@@ -253,6 +271,17 @@ class StagePane(Widget, can_focus=True):
         if digest is not None:
             self.post_message(StepSelected(digest))
 
+    def action_why(self) -> None:
+        digest = self.selected_digest
+        if digest is not None:
+            self.post_message(StepExplainRequested(digest))
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """"Why it ran" is offered once the cache explanation is in (the build ended)."""
+        if action == "why":
+            return bool(self.data.why)
+        return True
+
     def action_neighbour(self, delta: int) -> None:
         panes = [pane for pane in self.parent.children if isinstance(pane, StagePane) and pane.display] if self.parent else []
         if self in panes:
@@ -268,6 +297,20 @@ class StagePane(Widget, can_focus=True):
         if 0 <= row < len(self._line_steps) and self._line_steps[row] is not None:
             self.cursor = self._line_steps[row]
         self.focus()
+
+    def _why_tag(self, row: StepRow) -> Text:
+        """``1 file ``, ``↳ build 5 ``: the cause of a re-run, styled by its place in the cascade."""
+        if not row.why and not row.disagrees:
+            return Text()
+        style = self.get_component_rich_style
+        tag = Text()
+        if row.disagrees:
+            tag.append("≠ ", style=style("stage-pane--disagrees"))
+        if row.why:
+            role = "stage-pane--origin" if row.cascade == "origin" else "stage-pane--cascade"
+            tag.append_text(safe_text(row.why, keep_colours=False, style=style(role)))
+            tag.append(" ")
+        return tag
 
     # -- rendering -----------------------------------------------------------------------
     _line_steps: list[int | None] = []
@@ -314,6 +357,16 @@ class StagePane(Widget, can_focus=True):
             text.truncate(width, overflow="ellipsis")
             step_lines.append(text)
             line_steps.append(None)
+        if data.why:  # the stage's line of the cache explanation (two rows at most)
+            text = Text("why: ", style=style("stage-pane--why"))
+            text.append_text(safe_text(data.why, keep_colours=False, style=style("stage-pane--why")))
+            wrapped = list(text.wrap(self.app.console, width, overflow="ellipsis"))
+            if len(wrapped) > WHY_LINES:
+                wrapped = wrapped[:WHY_LINES]
+                wrapped[-1].append("…")
+                wrapped[-1].truncate(width, overflow="ellipsis")
+            step_lines.extend(wrapped)
+            line_steps.extend([None] * len(wrapped))
         # Keep the cursor (focused) or the running step (unfocused) visible when the content is
         # taller than the pane may grow. (Decided from max-height, not the current size: auto
         # height measures this very output.)
@@ -353,13 +406,17 @@ class StagePane(Widget, can_focus=True):
         left = Text(f"{glyph} ", style=state_style)
         if row.position:
             left.append(f"{row.position} ", style=style("stage-pane--muted"))
+        tag = self._why_tag(row)
         body = safe_text(row.text, keep_colours=False)
         body.no_wrap = True
-        body.truncate(max(1, width - left.cell_len - len(right) - 1), overflow="ellipsis")
+        body.truncate(max(1, width - left.cell_len - tag.cell_len - len(right) - 1), overflow="ellipsis")
         left.append_text(body)
-        pad = max(1, width - left.cell_len - len(right))
+        pad = max(1, width - left.cell_len - tag.cell_len - len(right))
         left.append(" " * pad)
+        left.append_text(tag)
         left.append(right, style=state_style)
+        if row.cascade == "origin":  # the step that set the re-runs off stands out in its pane
+            left.stylize(style("stage-pane--origin"), 0, len(glyph) + 1)
         if index == self.cursor and self.has_focus:
             left.stylize(style("stage-pane--cursor"))
         return left
