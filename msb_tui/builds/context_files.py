@@ -273,20 +273,23 @@ class ContextFiles:
                     if matcher.may_reinclude_under(rel) or any(a.startswith(rel + "/") for a in always):
                         keep_dirs.append(name)
                     continue
-                try:
-                    st = os.lstat(full)
-                except OSError:
-                    continue  # vanished while we walked
-                yield ContextEntry(rel, full, st)
-                keep_dirs.append(name)
+                entry = _entry(rel, full)
+                if entry is not None:
+                    yield entry
+                    keep_dirs.append(name)
             dirnames[:] = keep_dirs
             for name in sorted(filenames):
                 full = os.path.join(dirpath, name)
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 if rel not in always and matcher.excluded(rel):
                     continue
-                try:
-                    st = os.lstat(full)
-                except OSError:
-                    continue  # vanished while we walked
-                yield ContextEntry(rel, full, st)
+                entry = _entry(rel, full)
+                if entry is not None:
+                    yield entry
+
+
+def _entry(rel: str, full: str) -> ContextEntry | None:
+    try:
+        return ContextEntry(rel, full, os.lstat(full))
+    except OSError:
+        return None  # vanished while we walked
