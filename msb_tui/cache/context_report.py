@@ -175,16 +175,17 @@ AS_IS, WITHOUT = "as is", "without candidates"
 
 
 def scan_context(context_dir: StrPath, dockerfile: StrPath | None = None,
-                 analysis: Analysis | None = None) -> ContextReport:
+                 analysis: Analysis | None = None, build_args: dict[str, str] | None = None) -> ContextReport:
     """Everything but the send times (no engine). ``analysis``: of the Dockerfile (read from the
-    context when not given); ``ContextError`` when the context or the Dockerfile cannot be used."""
+    context when not given); ``build_args`` expand the COPY sources that name them. ``ContextError``
+    when the context or the Dockerfile cannot be used."""
     files = ContextFiles(context_dir, dockerfile)
     if analysis is None:
         from msb_tui.analysis import analyze
 
         with open(files.dockerfile_path, encoding="utf-8", errors="replace") as handle:
             analysis = analyze(handle.read())
-    readers = context_readers(analysis)
+    readers = context_readers(analysis, build_args)
     sent: dict[str, int] = {}
     folders: list[str] = []
     for entry in files.walk():

@@ -36,12 +36,16 @@ examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from msb_tui.builds.inputs import build_arg_option
+
     parser.description = DESCRIPTION
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("path", nargs="?", default=".", help="the build context folder (default: .)")
     parser.add_argument("-f", "--file", dest="dockerfile", metavar="DOCKERFILE",
                         help="the Dockerfile (default: PATH/Dockerfile); relative to the current folder, as docker build")
+    parser.add_argument("--build-arg", action="append", default=[], type=build_arg_option, metavar="NAME=VALUE",
+                        help="a build arg COPY sources may name (repeatable; NAME alone: from the environment)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.add_argument("--host", help="engine address (default: DOCKER_HOST, the docker context, the local socket)")
     parser.add_argument("--rounds", type=_positive, default=3,
@@ -59,10 +63,11 @@ def _positive(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from msb_tui.builds.context import ContextError
+    from msb_tui.builds.inputs import parse_build_args
     from msb_tui.cache.context_report import scan_context
 
     try:
-        report = scan_context(args.path, args.dockerfile)
+        report = scan_context(args.path, args.dockerfile, build_args=parse_build_args(args.build_arg))
     except (ContextError, OSError) as error:
         return _fail(str(error), EXIT_BAD_INPUT)
     if not args.no_send:

@@ -599,7 +599,8 @@ class MsbApp(App):
         from msb_tui.tui.screens.context import ContextScreen
 
         if not isinstance(self.screen, ContextScreen):
-            self.push_screen(ContextScreen(self.context_dir, self.dockerfile_path, analysis=self.analysis))
+            self.push_screen(ContextScreen(self.context_dir, self.dockerfile_path, analysis=self.analysis,
+                                           build_args=self.build_args))
 
     def action_troubleshoot(self, stage: str | None = None) -> None:
         from msb_tui.tui.screens.troubleshoot import TroubleshootScreen

@@ -13,7 +13,8 @@ from msb_tui.analysis import analyze
 from msb_tui.cache.context_render import report_lines
 from msb_tui.cache.context_report import AS_IS, WITHOUT, scan_context
 from msb_tui.cache.context_send import SendTiming
-from msb_tui.cache.sources import WHOLE, clean_source, context_readers, reaches
+from msb_tui.cache.sources import WHOLE, clean_source, context_readers
+from msb_tui.cache.steps import covers
 
 
 def _tree(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -39,8 +40,8 @@ def _tree(root: Path, files: dict[str, str | bytes]) -> Path:
     ("[ab].txt", "b.txt", True),
     (WHOLE, "anything/at/all", True),
 ])
-def test_reaches(source, path, expected):
-    assert reaches(source, path) is expected
+def test_a_source_covers_itself_its_folder_and_wildcard_matches(source, path, expected):
+    assert covers(source, path) is expected
 
 
 @pytest.mark.parametrize("raw, cleaned", [(".", ""), ("./", ""), ("/", ""), ("./src/", "src"), ("/app/../go.mod", "go.mod")])
@@ -66,9 +67,16 @@ def test_context_readers_are_copy_add_and_bind_mounts_from_the_context():
     assert readers[2].sources == ("go.mod", "go.sum")
     assert readers[3].sources == ("my file",)
     assert readers[8].sources == ("scripts",)
-    assert readers[12].whole and readers[12].variable
-    assert readers[13].sources == ("onbuild.txt",)
-    assert set(readers) == {2, 3, 8, 12, 13}  # not the URL, the heredoc, the stage mount or --from
+    assert readers[12].sources == ("docs",)  # the ARG's value, as BuildKit expands it
+    assert set(readers) == {2, 3, 8, 12}  # not the URL, the heredoc, the stage mount, --from, nor an
+    # ONBUILD trigger no stage inherits
+
+
+def test_an_unknown_variable_and_an_exclude():
+    analysis = analyze("FROM busybox\nCOPY ${NOWHERE}x /a\nCOPY --exclude=*.md docs /d\n")
+    readers = {reader.line: reader for reader in context_readers(analysis)}
+    assert readers[2].sources == ("x",)  # an unset variable is empty, as in BuildKit
+    assert readers[3].reaches("docs/a.txt") and readers[3].reaches("docs/a.md")  # --exclude: never a candidate
 
 
 def test_a_bind_mount_without_source_reads_the_whole_context():
@@ -210,3 +218,9 @@ def test_the_command_without_engine_prints_sizes_and_candidates(tmp_path, capsys
     assert main(["context", "--no-send", "--top", "2"]) == 0
     out = capsys.readouterr().out
     assert "... and 3 more" in out and "Add to .dockerignore:" in out
+
+
+def test_build_args_decide_what_a_copy_source_names(tmp_path):
+    _tree(tmp_path, {"Dockerfile": "FROM busybox\nARG APP=web\nCOPY ${APP}/ /app/\n", "web/a": "w", "api/b": "b"})
+    assert [c.pattern for c in scan_context(tmp_path).candidates] == ["api"]
+    assert [c.pattern for c in scan_context(tmp_path, build_args={"APP": "api"}).candidates] == ["web"]

@@ -32,9 +32,10 @@ class ContextScreen(Screen):
         Binding("r", "rescan", "Rescan"),
     ]
 
-    def __init__(self, context_dir, dockerfile=None, *, analysis: Any = None, measure: bool | None = None,
-                 rounds: int = 3, report: Any = None) -> None:
+    def __init__(self, context_dir, dockerfile=None, *, analysis: Any = None, build_args: dict | None = None,
+                 measure: bool | None = None, rounds: int = 3, report: Any = None) -> None:
         super().__init__()
+        self.build_args = dict(build_args or {})
         self.context_dir = context_dir
         self.dockerfile = dockerfile
         self.analysis = analysis
@@ -73,7 +74,7 @@ class ContextScreen(Screen):
         from msb_tui.cache.context_report import scan_context
 
         try:
-            report = scan_context(self.context_dir, self.dockerfile, self.analysis)
+            report = scan_context(self.context_dir, self.dockerfile, self.analysis, self.build_args)
         except Exception as error:  # noqa: BLE001 - shown, never raised in the UI
             self._call(self._status, f"cannot read the build context: {error}", "red")
             return
