@@ -89,12 +89,15 @@ def _measure(report, args) -> int:
     from msb_tui.cache.context_send import SendError
     from msb_tui.commands.layers import connect_or_report
 
-    from msb_tui.engine.info import of_client
+    from msb_tui.engine.info import gather
 
     client = connect_or_report(args.host)
     if client is None:
         return EXIT_NO_ENGINE
-    engine = of_client(client)
+    try:
+        engine = gather(client)
+    except Exception as error:  # noqa: BLE001 - the engine stopped answering after the ping
+        return _fail(f"the engine did not answer: {error}", EXIT_NO_ENGINE)
     if not engine.buildkit:
         return _fail(f"the engine at {engine.host} runs no BuildKit builds: the send is measured with BuildKit "
                      "(--no-send: sizes and candidates only)", EXIT_SEND)

@@ -86,7 +86,7 @@ class ContextScreen(Screen):
     def _measure(self, report) -> None:
         from msb_tui.cache.context_report import measure_send
         from msb_tui.cache.context_send import Cancelled, SendError
-        from msb_tui.engine.info import of_client
+        from msb_tui.engine.info import gather
 
         sends = self.rounds * (2 if report.candidates else 1)
         seen: set = set()
@@ -101,7 +101,7 @@ class ContextScreen(Screen):
 
         try:
             client = self.app.engine_client()
-            engine = of_client(client)
+            engine = gather(client)
             if not engine.buildkit:
                 self._call(self._status, f"the engine at {engine.host} runs no BuildKit builds: the send is "
                                          "measured with BuildKit", "red")
