@@ -13,6 +13,14 @@ import pytest
 
 pytestmark = pytest.mark.engine
 
+
+@pytest.fixture(autouse=True)
+def _current_lane_only(engine_lane):
+    # Issue 18 asks for the current engine. The send is the same request on every lane (both tests
+    # passed on containerd and compat too, 2026-12-01); one lane keeps the suite short.
+    if engine_lane.name != "current":
+        pytest.skip("the context send is measured on the current lane")
+
 BIG = 32 << 20
 HISTORY = 8 << 20
 
