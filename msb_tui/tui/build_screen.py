@@ -163,15 +163,13 @@ class BuildColumn(Vertical):
 
     def _fit_grid(self) -> None:
         grid = self.query_one("#panes", Grid)
-        count = max(1, len(self.panes))  # the engine pane takes a row of its own
+        count = max(1, len(grid.children))
         width = self.size.width or 80
         columns = max(1, min(count, width // PANE_WIDTH))
         lanes = len(self.model.platforms) if self.model is not None else 0
         if lanes > 1 and columns >= lanes:
             columns -= columns % lanes  # a multi-platform build: a stage's lanes side by side, one row each
         grid.styles.grid_size_columns = columns
-        for pane in self.query(EnginePane):  # a full row: its lines are long (digests, image names)
-            pane.styles.column_span = columns
 
     def focus_panes(self) -> None:
         panes = list(self.panes.values())
@@ -194,6 +192,7 @@ class BuildColumn(Vertical):
         self._show_explanation(None)
         grid = self.query_one("#panes", Grid)
         grid.remove_children()
+        self.query(EnginePane).remove()
         grid.mount_all([self._pane(stage) for stage in self.model.stages])
         self.query_one(FailurePanel).update_data(None)
         self._fit_grid()
@@ -284,7 +283,7 @@ class BuildColumn(Vertical):
                 for stage in new:  # in the model's order (a lane next to its stage's other lanes)
                     following = (panes[key] for key in keys[keys.index(stage.key) + 1:] if key in panes)
                     pane = self._pane(stage)
-                    grid.mount(pane, before=next(following, engine_pane))
+                    grid.mount(pane, before=next(following, None))
                     panes[stage.key] = pane
                 self.call_after_refresh(self._fit_grid)
             for name in touched:
@@ -324,9 +323,8 @@ class BuildColumn(Vertical):
         data = engine_pane_data(self.model)
         if data is None:
             return
-        if pane is None:
-            grid.mount(EnginePane(data, clock=self.now))
-            self.call_after_refresh(self._fit_grid)
+        if pane is None:  # under the stages' grid, full width: its lines are long (digests, image names)
+            self.query_one("#body", VerticalScroll).mount(EnginePane(data, clock=self.now), after=grid)
         elif pane.data != data:
             pane.update_data(data)
 

@@ -64,7 +64,7 @@ async def test_enter_on_an_engine_step_opens_its_log():
         log_view = app.screen.query_one(LogView)
         await wait_for(pilot, lambda: log_view.display)
         column = app.screen.columns[0]
-        assert log_view.is_showing(column, pane.selected_digest)
+        assert log_view.owner is column and log_view.digest == pane.selected_digest
         assert column.model.steps[log_view.digest].name == "[internal] load build context"
 
 
@@ -108,3 +108,33 @@ def test_replays_know_their_engine_also_from_older_headers():
     assert source.recorded and source.engine_info().summary() == "Docker 28.5.2+dfsg4 · BuildKit 0.25 · classic store"
     # Recorded on Docker 20.10 before the header kept the BuildKit version: it follows from the release.
     assert ReplaySource(RECORDINGS / "go.jsonl").engine_info().summary() == "Docker 20.10.24+dfsg1 · BuildKit 0.8"
+
+
+def test_timeline_starts_with_the_build_not_with_a_shared_vertexs_older_times():
+    from msb_tui.builds.model import BuildModel
+    from msb_tui.tui.widgets.timeline import timeline_data
+
+    model = BuildModel()
+    model.apply(VertexUpdate("sha256:ctx", "[internal] load remote build context", started=1000.0))
+    # Cached vertexes shared with a solve 40 s earlier carry its times (seen on 28.5.2).
+    model.apply(VertexUpdate("sha256:from", "[b 1/2] FROM docker.io/x", started=960.0, completed=960.1, cached=True))
+    model.apply(VertexUpdate("sha256:run", "[b 2/2] RUN make", started=1000.5))
+    data = timeline_data(model)
+    assert data.start == 1000.0
+    assert min(span.start for row in data.rows for span in row.spans) == 1000.0
+
+
+def test_engine_pane_waits_for_the_export_while_the_build_runs():
+    from msb_tui.builds.model import BuildModel
+    from msb_tui.tui.widgets.engine_pane import engine_pane_data
+
+    model = BuildModel()
+    model.apply(VertexUpdate("sha256:ctx", "[internal] load remote build context", started=1.0, completed=1.1))
+    model.apply(VertexUpdate("sha256:run", "[b 1/1] RUN make", started=1.1))
+    assert engine_pane_data(model).state == "planned"
+    model.apply(VertexUpdate("sha256:run", "[b 1/1] RUN make", started=1.1, completed=2.0))
+    model.apply(VertexUpdate("sha256:exp", "exporting to image", started=2.0))
+    assert engine_pane_data(model).state == "running"
+    model.apply(VertexUpdate("sha256:exp", "exporting to image", started=2.0, completed=2.5))
+    model.apply(ImageBuilt("sha256:1"))
+    assert engine_pane_data(model).state == "done"

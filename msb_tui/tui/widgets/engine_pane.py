@@ -42,6 +42,8 @@ def _state(entries: list[EngineStep], model) -> str:
     for state in (State.FAILED, State.RUNNING):
         if state in states:
             return state
+    if not model.status.ended and not any(entry.section == Section.EXPORT for entry in entries):
+        return State.PLANNED  # the export comes after the stages
     if states and all(s.finished for s in states):
         return State.CACHED if states == {State.CACHED} else State.DONE
     if model.status.stopped:

@@ -51,13 +51,20 @@ class TimelineData:
 def timeline_data(model, include_internal: bool = True) -> TimelineData:
     """A snapshot of a ``BuildModel`` for the timeline (call under the feed lock)."""
 
+    first = model.started
+
+    def clamp(t: float | None) -> float | None:
+        # A vertex shared with an earlier solve (a cached context load, a FROM) reports that
+        # solve's older times: on this build's timeline it starts when the build did.
+        return t if t is None or first is None or t >= first else first
+
     def spans(steps) -> tuple[Span, ...]:
         out = []
         for step in steps:
             if step.started is None:
                 continue
             state = State.CACHED if step.cached and step.state != State.FAILED else step.state
-            out.append(Span(step.started, step.completed if step.completed is not None else step.cut_off, state))
+            out.append(Span(clamp(step.started), clamp(step.completed if step.completed is not None else step.cut_off), state))
         return tuple(out)
 
     rows = [TimelineRow(_label(stage), stage.state, spans(stage.steps)) for stage in model.stages]
