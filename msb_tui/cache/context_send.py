@@ -58,6 +58,7 @@ class SendTiming:
 
     files: int  # members of the tar that are not folders
     tar_bytes: int  # bytes sent over the wire
+    file_bytes: int  # the files' own bytes (the tar adds headers and padding)
     tar_seconds: float  # reading the files into the tar
     upload_seconds: float  # from the request until the engine took the last byte
     total_seconds: float  # first file read -> the engine holds the context unpacked
@@ -82,12 +83,12 @@ def send_context(
     ``docker.APIClient``), and time it. ``cancel``: set it from any thread to stop
     (``Cancelled`` is raised). ``SendError`` when the engine does not take it."""
     cancel = cancel or threading.Event()
-    counts = {"files": 0}
+    counts = {"files": 0, "bytes": 0}
 
     def tar_progress(files: int, size: int) -> None:
         if cancel.is_set():
             raise Cancelled()
-        counts["files"] = files
+        counts["files"], counts["bytes"] = files, size
         if progress is not None:
             progress("tar", files, size)
 
@@ -134,6 +135,7 @@ def send_context(
     return SendTiming(
         files=max(0, counts["files"] - 1),  # not the probe Dockerfile
         tar_bytes=size,
+        file_bytes=counts["bytes"],
         tar_seconds=tarred - started,
         upload_seconds=upload_done - tarred,
         total_seconds=held - started,
@@ -200,10 +202,12 @@ def prune_sent_contexts(client, since: datetime, timings: list[SendTiming]) -> i
     are left to BuildKit's garbage collection: not worth a prune). Ours are the context
     records (BuildKit's descriptions ``http url http://build-context-...``, the download, and
     ``copy /context /``, its unpacked copy) created since ``since`` (a minute of clock skew allowed)
-    whose size is that of a sent tar (the download) or within 1% of its files (the copy)."""
-    tar_sizes = {timing.tar_bytes for timing in timings if timing.tar_bytes >= _PRUNE_FROM}
-    if not tar_sizes:
+    whose size is that of a sent tar (the download) or of its files (the copy, within 0.1%)."""
+    sent = [timing for timing in timings if timing.tar_bytes >= _PRUNE_FROM]
+    if not sent:
         return 0
+    tar_sizes = {timing.tar_bytes for timing in sent}
+    file_sizes = {timing.file_bytes for timing in sent}
     since = since - timedelta(minutes=1)
     pruned = 0
     for record in _build_cache(client):
@@ -213,7 +217,7 @@ def prune_sent_contexts(client, since: datetime, timings: list[SendTiming]) -> i
         if description.startswith("http url http://build-context-"):
             ours = size in tar_sizes
         elif description == "copy /context /":
-            ours = any(abs(tar - size) <= tar * 0.01 + 4096 for tar in tar_sizes)
+            ours = any(abs(files - size) <= files * 0.001 + 65536 for files in file_sizes)
         else:
             ours = False
         if ours:

@@ -117,11 +117,15 @@ class _Progress:
     """One status line on stderr while the context is sent (a big context takes a while)."""
 
     def __init__(self, sends: int):
-        self.sends, self.seen, self.current = sends, set(), None
+        self.sends, self.seen, self.last = sends, set(), 0.0
 
     def __call__(self, variant: str, round_index: int, phase: str, done: int, total: int) -> None:
-        key = (variant, round_index)
-        self.seen.add(key)
+        import time
+
+        self.seen.add((variant, round_index))
+        if time.monotonic() - self.last < 0.1:
+            return  # called for every block sent: ten lines a second are plenty
+        self.last = time.monotonic()
         from humanize import naturalsize
 
         amount = f"{done:,} files" if phase == "tar" else f"{naturalsize(done)} of {naturalsize(total)}"

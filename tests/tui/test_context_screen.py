@@ -58,7 +58,7 @@ async def test_the_palette_offers_the_build_context():
 
 
 def _timing(total: float, size: int) -> SendTiming:
-    return SendTiming(11, size, total * 0.2, total * 0.3, total, total * 0.3, total * 0.2)
+    return SendTiming(11, size, size // 2, total * 0.2, total * 0.3, total, total * 0.3, total * 0.2)
 
 
 async def test_measured_sends_show_the_time_to_send_and_the_time_saved():

@@ -171,7 +171,7 @@ def test_a_candidate_with_special_characters_is_escaped_for_dockerignore(tmp_pat
 
 
 def _timing(total: float, size: int) -> SendTiming:
-    return SendTiming(3, size, total / 4, total / 4, total, total / 4, total / 4)
+    return SendTiming(3, size, size // 2, total / 4, total / 4, total, total / 4, total / 4)
 
 
 def test_text_and_json_carry_the_measured_figures(tmp_path):

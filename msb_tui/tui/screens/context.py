@@ -43,6 +43,8 @@ class ContextScreen(Screen):
         self.rounds = rounds
         self.report = report  # a ContextReport (given: shown as is, nothing scanned)
         self._cancel = threading.Event()
+        self._progress: tuple | None = None  # the send's latest progress, shown by a timer
+        self._timer: Any = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f" Build context {plain(str(self.context_dir))}: reading…", style="bold"), id="context-title")
@@ -92,13 +94,12 @@ class ContextScreen(Screen):
         seen: set = set()
 
         def progress(variant: str, round_index: int, phase: str, done: int, total: int) -> None:
-            from msb_tui.cache.context_render import size
-
+            # Called for every block sent: only noted here (no call into the UI on the send's path);
+            # the screen's timer shows the latest.
             seen.add((variant, round_index))
-            amount = f"{done:,} files read" if phase == "tar" else f"{size(done)} of {size(total)} sent"
-            self._call(self._status, f"sending the context {len(seen)}/{sends} ({variant}): {amount}… "
-                                     "(escape stops)", "dim")
+            self._progress = (len(seen), sends, variant, phase, done, total)
 
+        self._call(self._watch_progress, True)
         try:
             client = self.app.engine_client()
             engine = gather(client)
@@ -116,7 +117,26 @@ class ContextScreen(Screen):
         except Exception as error:  # noqa: BLE001 - no engine, connection lost: shown
             self._call(self._status, f"cannot send the context: {error}", "red")
             return
+        finally:
+            self._call(self._watch_progress, False)
         self._call(self._show, report)
+
+    def _watch_progress(self, on: bool) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._progress = None
+        if on:
+            self._timer = self.set_interval(0.2, self._show_progress)
+
+    def _show_progress(self) -> None:
+        if self._progress is None:
+            return
+        from msb_tui.cache.context_render import size
+
+        number, sends, variant, phase, done, total = self._progress
+        amount = f"{done:,} files read" if phase == "tar" else f"{size(done)} of {size(total)} sent"
+        self._status(f"sending the context {number}/{sends} ({variant}): {amount}… (escape stops)", "dim")
 
     def _call(self, callback, *args) -> None:
         if self._cancel.is_set():
