@@ -107,15 +107,8 @@ class _Step:
         return f"[{self.stage.name} {where}] {self.instruction}"
 
     def update(self) -> VertexUpdate:
-        return VertexUpdate(
-            digest=self.digest,
-            name=self.name,
-            inputs=self.inputs,
-            started=self.started,
-            completed=self.completed,
-            cached=self.cached,
-            error=self.error,
-        )
+        return VertexUpdate(digest=self.digest, name=self.name, inputs=self.inputs, started=self.started,
+                            completed=self.completed, cached=self.cached, error=self.error)
 
 
 class ClassicStepParser:

@@ -30,22 +30,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from msb_tui.builds.classic import ClassicStepParser, sizes_from_steps
-from msb_tui.builds.events import (
-    BuildFailed,
-    EngineEvent,
-    ImageBuilt,
-    LogChunk,
-    StatusUpdate,
-    StreamText,
-    VertexUpdate,
-)
+from msb_tui.builds.events import BuildFailed, EngineEvent, ImageBuilt, LogChunk, StatusUpdate, StreamText, VertexUpdate
+from msb_tui.builds.log_file import MAX_LINE, LogFile, PlainLogError
 
 DIGEST_PREFIX = "plain:"
-
-
-class PlainLogError(Exception):
-    """The file is not a build log we can read; the message says what was expected."""
-
 
 _ISO_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?\s")
 _ACR_PREFIX = re.compile(r"^(\d{4})/(\d{2})/(\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)?\s")
@@ -308,14 +296,17 @@ def read_plain_log(lines: Iterable[str], *, base_time: float = 0.0) -> PlainLog:
         if "\x00" in raw:
             raise PlainLogError(f"line {reader.log.lines + 1} holds NUL bytes: this is a binary file, not a build log")
         reader.line(raw)
-    log = reader.log
+    _check_found(reader.log)
+    return reader.log
+
+
+def _check_found(log: PlainLog) -> None:
     if not log.vertices:
         raise PlainLogError(
             f"not a build log: no BuildKit progress lines in {log.lines} line(s); expected a log written by "
             "'docker build --progress=plain' (lines like '#5 [build 2/4] RUN ...', '#5 DONE 1.2s') "
             "or by the classic builder ('Step 1/5 : FROM ...')"
         )
-    return log
 
 
 def _op_events(op: tuple, final: dict[int, _Vertex] | None = None) -> Iterator[EngineEvent]:
@@ -416,104 +407,6 @@ def classic_log_events(lines, dockerfile_text: str | None = None) -> Iterator[En
         yield ImageBuilt(parser.image_id_short)  # the classic CLI prints only the short id
 
 
-MAX_LINE = 1 << 20
-"""Longest log line kept (bytes); the rest of a longer one is dropped and counted, so a file with
-no newlines (``/dev/zero``, a binary) cannot make a line grow until memory runs out."""
-
-SNIFF_BYTES = 32 << 20
-"""Standard input must show a BuildKit or classic progress line within this many bytes: ``yes |
-msb-tui import-log -`` fails here instead of spooling forever."""
-
-_RECOGNISED = re.compile(rb"(?:^|\s)(?:#\d+ |Step \d+/\d+ : )")
-
-
-class _Source:
-    """A log file read line by line, as often as needed, in bounded memory. Standard input and
-    other unseekable sources are spooled to a temporary file first (checked while spooling)."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.cut_lines = 0
-        self._spool = None
-        try:
-            regular = self.path.is_file() and str(self.path) not in ("/dev/stdin", "/proc/self/fd/0")
-            if not regular:
-                self._spool = self._spool_input()
-            else:
-                with open(self.path, "rb") as handle:
-                    if b"\0" in handle.read(1 << 16):
-                        raise PlainLogError(f"{self.path} is a binary file (NUL bytes), not a build log")
-        except OSError as error:
-            raise PlainLogError(f"cannot read {self.path}: {error.strerror or error}") from None
-
-    def _spool_input(self):
-        import tempfile
-
-        spool = tempfile.TemporaryFile(prefix="msb-tui-import-")
-        seen = 0
-        recognised = False
-        tail = b""
-        with open(self.path, "rb") as source:
-            while True:
-                chunk = source.read(1 << 20)
-                if not chunk:
-                    break
-                if b"\0" in chunk:
-                    spool.close()
-                    where = seen + chunk.index(b"\0")
-                    raise PlainLogError(f"{self.path}: binary data (a NUL byte at byte {where}), not a build log")
-                if not recognised:
-                    recognised = _RECOGNISED.search(tail + chunk) is not None
-                    tail = chunk[-64:]
-                seen += len(chunk)
-                if not recognised and seen >= SNIFF_BYTES:
-                    spool.close()
-                    raise PlainLogError(
-                        f"{self.path}: not a build log: no BuildKit ('#5 [build 2/4] RUN ...') or classic "
-                        f"('Step 1/5 : FROM ...') progress line in the first {SNIFF_BYTES >> 20} MB"
-                    )
-                spool.write(chunk)
-        spool.flush()
-        return spool
-
-    def lines(self) -> Iterator[str]:
-        """The lines, each at most ``MAX_LINE`` bytes (longer ones cut and counted)."""
-        self.cut_lines = 0
-        if self._spool is not None:
-            self._spool.seek(0)
-            handle, close = self._spool, False
-        else:
-            handle, close = open(self.path, "rb"), True
-        try:
-            while True:
-                line = handle.readline(MAX_LINE)
-                if not line:
-                    return
-                if len(line) == MAX_LINE and not line.endswith(b"\n"):
-                    self.cut_lines += 1
-                    while True:  # skip the rest of the over-long line, in bounded reads
-                        rest = handle.readline(MAX_LINE)
-                        if not rest or rest.endswith(b"\n"):
-                            break
-                if b"\0" in line:
-                    raise PlainLogError(f"{self.path} holds NUL bytes: this is a binary file, not a build log")
-                yield line.decode("utf-8", "surrogateescape")
-        finally:
-            if close:
-                handle.close()
-
-    def mtime(self) -> float:
-        import time
-
-        if self._spool is not None:
-            return time.time()
-        return self.path.stat().st_mtime
-
-    def close(self) -> None:
-        if self._spool is not None:
-            self._spool.close()
-
-
 def import_log(path: Path, *, dockerfile_text: str | None = None) -> Iterator[EngineEvent]:
     """Events for a saved build log (BuildKit plain or classic); :class:`PlainLogError` when unreadable.
 
@@ -521,7 +414,7 @@ def import_log(path: Path, *, dockerfile_text: str | None = None) -> Iterator[En
     second yields the events. Memory stays bounded whatever the log's size (issue 15: a 111 MB log
     took 3.1 GB when it was held whole); standard input is spooled to a temporary file.
     """
-    source = _Source(path)
+    source = LogFile(path)
     try:
         if is_classic_log(source.lines()):
             return _closing(source, classic_log_events(source.lines, dockerfile_text))
@@ -530,12 +423,7 @@ def import_log(path: Path, *, dockerfile_text: str | None = None) -> Iterator[En
             reader.line(raw)
             reader.log.ops.clear()
         first = reader.log
-        if not first.vertices:
-            raise PlainLogError(
-                f"not a build log: no BuildKit progress lines in {first.lines} line(s); expected a log written by "
-                "'docker build --progress=plain' (lines like '#5 [build 2/4] RUN ...', '#5 DONE 1.2s') "
-                "or by the classic builder ('Step 1/5 : FROM ...')"
-            )
+        _check_found(first)
         if not first.any_stamp:
             # Anchor the rebuilt timeline so the build ends when the file was last written.
             span = max((v.completed or v.started for v in first.vertices.values()), default=0.0)
@@ -552,7 +440,7 @@ def import_log(path: Path, *, dockerfile_text: str | None = None) -> Iterator[En
     return _closing(source, _second_pass(source, first))
 
 
-def _second_pass(source: _Source, first: PlainLog) -> Iterator[EngineEvent]:
+def _second_pass(source: LogFile, first: PlainLog) -> Iterator[EngineEvent]:
     reader = _Reader(0.0)
     final = first.vertices
     for raw in source.lines():
@@ -567,7 +455,7 @@ def _second_pass(source: _Source, first: PlainLog) -> Iterator[EngineEvent]:
     yield from _end_events(first)
 
 
-def _closing(source: _Source, events: Iterator[EngineEvent]) -> Iterator[EngineEvent]:
+def _closing(source: LogFile, events: Iterator[EngineEvent]) -> Iterator[EngineEvent]:
     try:
         yield from events
     finally:

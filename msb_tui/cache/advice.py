@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from msb_tui.analysis.errors import Finding
-from msb_tui.analysis.lint import installs_dependencies
+from msb_tui.analysis.stage_advice import installs_dependencies
 from msb_tui.analysis.parse import Instruction
 from msb_tui.analysis.stages import Stage
 from msb_tui.cache.explain import CacheExplanation, Cause, StepExplanation

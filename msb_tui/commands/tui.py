@@ -51,27 +51,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def options_from_args(args: argparse.Namespace):
+    """The app's LaunchOptions: each option of the same name, with PATH, build args and tags parsed."""
+    from dataclasses import fields
+
     from msb_tui.tui.app import LaunchOptions
 
-    return LaunchOptions(
-        path=Path(args.path),
-        dockerfile=args.dockerfile,
-        target=args.target,
-        build_args=parse_build_args(args.build_args),
-        no_cache=args.no_cache,
-        pull=args.pull,
-        platform=args.platform,
-        tags=tuple(args.tags),
-        host=args.host,
-        backend=args.backend,
-        builder=args.builder,
-        replay=args.replay,
-        speed=args.speed,
-        import_log=args.import_log,
-        offline_demo_args=args.offline_demo_args,
-        theme=args.theme,
-        build=args.build,
-    )
+    given = {f.name: getattr(args, f.name) for f in fields(LaunchOptions) if hasattr(args, f.name)}
+    return LaunchOptions(**{**given, "path": Path(args.path), "build_args": parse_build_args(args.build_args),
+                            "tags": tuple(args.tags)})
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from msb_tui.analysis import analyze
-from msb_tui.analysis.lint import sdk_kind
+from msb_tui.analysis.stage_advice import sdk_kind
 
 
 def rules(text, **kwargs):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from msb_tui.builds import plain_log
+from msb_tui.builds import log_file
 from msb_tui.builds.events import LogChunk, StreamText
 from msb_tui.builds.plain_log import PlainLogError, import_log
 
@@ -57,7 +57,7 @@ def test_endless_standard_input_that_is_no_log_is_refused():
 
 
 def test_an_overlong_line_is_cut_and_noted(tmp_path, monkeypatch):
-    monkeypatch.setattr(plain_log, "MAX_LINE", 1000)
+    monkeypatch.setattr(log_file, "MAX_LINE", 1000)
     log = tmp_path / "build.log"
     log.write_text("#1 [build 1/2] RUN make\n#1 0.100 " + "x" * 5000 + "\n#1 0.200 after\n#1 DONE 0.3s\n")
     events = list(import_log(log))

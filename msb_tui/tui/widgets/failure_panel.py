@@ -85,12 +85,7 @@ class FailurePanel(Widget):
     FailurePanel > .failure-panel--failing { background: $error 25%; text-style: bold; }
     FailurePanel > .failure-panel--number { color: $text-muted; }
     """
-    COMPONENT_CLASSES = {
-        "failure-panel--heading",
-        "failure-panel--label",
-        "failure-panel--failing",
-        "failure-panel--number",
-    }
+    COMPONENT_CLASSES = {f"failure-panel--{part}" for part in ("heading", "label", "failing", "number")}
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
