@@ -70,14 +70,8 @@ def waves(needs: list[list[int]], needed: set[int], order: list[int] | None = No
     return [grouped[level] for level in sorted(grouped)]
 
 
-def critical_path(
-    stages: list[Stage],
-    needs: list[list[int]],
-    needed: set[int],
-    target: int,
-    durations: Mapping[str, float] | None = None,
-    order: list[int] | None = None,
-) -> tuple[list[int], float]:
+def critical_path(stages: list[Stage], needs: list[list[int]], needed: set[int], target: int,
+                  durations: Mapping[str, float] | None = None, order: list[int] | None = None) -> tuple[list[int], float]:
     """The most expensive chain of needed stages ending at the target, first stage first.
 
     Cost of a stage: its measured seconds (``durations`` by display name) when given, else its
@@ -133,15 +127,8 @@ def _topological(needs: list[list[int]], needed: set[int]) -> list[int]:
     return order
 
 
-def make_plan(
-    stages: list[Stage],
-    needs: list[list[int]],
-    needed: set[int],
-    target: int,
-    durations: Mapping[str, float] | None = None,
-    *,
-    backward_only: bool = False,
-) -> Plan:
+def make_plan(stages: list[Stage], needs: list[list[int]], needed: set[int], target: int,
+              durations: Mapping[str, float] | None = None, *, backward_only: bool = False) -> Plan:
     """The plan. ``backward_only`` (every dependency points to an earlier stage) lets file order
     serve as the topological order."""
     order = sorted(needed) if backward_only else _topological(needs, needed)

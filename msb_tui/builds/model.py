@@ -13,19 +13,8 @@ from __future__ import annotations
 from msb_tui.analysis import Analysis
 from msb_tui.builds.attribution import StepPlacer
 from msb_tui.builds.changes import BuildEnded, Change, LogAppended, PlanMismatch, StageChanged, StepChanged
-from msb_tui.builds.events import (
-    CLASSIC_DIGEST_PREFIX,
-    BuildCancelled,
-    BuildFailed,
-    BuildWarning,
-    EngineEvent,
-    ImageBuilt,
-    LogChunk,
-    MalformedMessage,
-    StatusUpdate,
-    StreamText,
-    VertexUpdate,
-)
+from msb_tui.builds.events import (CLASSIC_DIGEST_PREFIX, BuildCancelled, BuildFailed, BuildWarning, EngineEvent,
+                                   ImageBuilt, LogChunk, MalformedMessage, StatusUpdate, StreamText, VertexUpdate)
 from msb_tui.builds.log_tail import LogTail
 from msb_tui.builds.runs import BuildStatus, StageRun, State, StepRun, merged_state
 from msb_tui.builds.totals import BuildTotals, compute_totals

@@ -15,15 +15,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from msb_tui.builds.events import (
-    BuildWarning,
-    EngineEvent,
-    LogChunk,
-    MalformedMessage,
-    ProgressGroup,
-    StatusUpdate,
-    VertexUpdate,
-)
+from msb_tui.builds.events import BuildWarning, EngineEvent, LogChunk, MalformedMessage, ProgressGroup, StatusUpdate, VertexUpdate
 
 KEYS = ("vertexes", "statuses", "logs", "warnings")
 

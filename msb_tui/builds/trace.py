@@ -22,15 +22,7 @@ import binascii
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, timestamp_pb2
 from google.protobuf.message import DecodeError
 
-from msb_tui.builds.events import (
-    BuildWarning,
-    EngineEvent,
-    LogChunk,
-    MalformedMessage,
-    ProgressGroup,
-    StatusUpdate,
-    VertexUpdate,
-)
+from msb_tui.builds.events import BuildWarning, EngineEvent, LogChunk, MalformedMessage, ProgressGroup, StatusUpdate, VertexUpdate
 
 _FIELD = descriptor_pb2.FieldDescriptorProto
 _STRING, _BOOL, _INT64, _BYTES, _MESSAGE = _FIELD.TYPE_STRING, _FIELD.TYPE_BOOL, _FIELD.TYPE_INT64, _FIELD.TYPE_BYTES, _FIELD.TYPE_MESSAGE

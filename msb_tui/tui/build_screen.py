@@ -10,7 +10,6 @@ closes the HTTP stream so the engine stops the solve.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
