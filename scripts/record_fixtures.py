@@ -6,17 +6,25 @@ with ``--no-cache`` (so the steps really run and the recording shows real timing
 output) and the offline build args; the recording's absolute paths are rewritten relative to the
 repository so the fixtures are portable. The images are left untagged.
 
-    .venv/bin/python scripts/record_fixtures.py [--lane LANE] [NAME ...]     # default: all
+    .venv/bin/python scripts/record_fixtures.py [--lane LANE] [NAME ...]     # default: the --no-cache ones
 
 Without ``--lane`` it records on the configured engine into tests/fixtures/recordings/ (those
 were made on Docker 20.10). ``--lane current`` (or ``containerd``, ``compat``) records on that
 test engine (docs/engines.md) into tests/fixtures/recordings/<lane>/.
+
+``go-one-file`` is a rebuild, not a ``--no-cache`` build: the Go demo (copied to a temporary
+folder) is built, one source file is changed, and it is built again with the cache check msb-tui
+runs around every build; the second recording is kept with its cache record (``.cache.json``: the
+explanation of why each step ran) and context manifest (``.context.json``). It feeds the build
+view's explanation tests and the README screenshot.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -65,6 +73,11 @@ FIXTURES = {
     "go-provenance": Fixture("go", "Dockerfile", None, "succeeded", "buildx", attest=("type=provenance,mode=max",)),
 }
 CANCEL_AFTER = 1.5  # seconds after the first RUN step starts
+# name -> (demo folder, the file changed between the two builds, the line added to it: made unique
+# with the time, so that the engine never has the changed file's steps in its cache already)
+REBUILDS = {
+    "go-one-file": ("go", "cmd/server/main.go", "\n// Changed at {stamp}: COPY . . and the steps after it run again.\n"),
+}
 
 
 def _portable(path: Path) -> None:
@@ -125,6 +138,58 @@ def record(client, name: str, host: str | None = None) -> Path:
     return path
 
 
+def record_rebuild(client, name: str) -> Path:
+    """Build the demo, change one file, build it again with the cache check (see module docstring)."""
+    from msb_tui.analysis import analyze
+    from msb_tui.builds.model import BuildModel
+    from msb_tui.cache import record as records
+    from msb_tui.cache.check import CacheCheck
+
+    folder, changed, added = REBUILDS[name]
+    path = OUT / f"{name}.jsonl"
+    with tempfile.TemporaryDirectory(prefix="msb-rebuild-") as tmp:
+        context = Path(tmp) / folder
+        shutil.copytree(DEMOS / folder, context)
+        text = (context / "Dockerfile").read_text()
+        analysis = analyze(text, build_args=offline_build_args(text))
+        for round_, recording in ((1, Path(tmp) / "first.jsonl"), (2, path)):
+            if round_ == 2:
+                with open(context / changed, "a", encoding="utf-8") as handle:
+                    handle.write(added.format(stamp=time.time_ns()))
+            inputs = BuildInputs(context=context, dockerfile=context / "Dockerfile",
+                                 build_args=offline_build_args(text), network="none")
+            backend = open_backend("engine", client=client, record=recording)
+            started = time.monotonic()
+            check = CacheCheck.prepare(inputs, backend, analysis, folder=Path(tmp))
+            source = backend.start(inputs)
+            check.attach(source.recording_path)
+            model = BuildModel(analysis)
+            for event in source:
+                model.apply(event)
+            explanation = check.finish(model)
+            ran = [step.label for step in explanation.steps if step.ran]
+            print(f"{name} build {round_}: {model.status} in {time.monotonic() - started:.1f}s, ran {ran}")
+            if model.status != "succeeded":
+                raise SystemExit(f"{name}: build {round_} {model.status}")
+        _portable(path)
+        _portable_record(path, tmp, context)
+    for kept in (path, records.record_path(path), records.manifest_path(path)):
+        print(f"  -> {kept.relative_to(REPO)} ({kept.stat().st_size / 1024:.0f} KB)")
+    return path
+
+
+def _portable_record(path: Path, tmp: str, context: Path) -> None:
+    """The cache record's and manifest's temporary paths as the repository's (the demo, the fixture)."""
+    from msb_tui.cache import record as records
+
+    for file in (records.record_path(path), records.manifest_path(path)):
+        raw = file.read_text(encoding="utf-8")
+        raw = raw.replace(json.dumps(str(path))[1:-1], str(path.relative_to(REPO)))
+        raw = raw.replace(json.dumps(str(context))[1:-1], str((DEMOS / context.name).relative_to(REPO)))
+        raw = raw.replace(json.dumps(tmp)[1:-1], "previous-build")
+        file.write_text(raw, encoding="utf-8")
+
+
 def main(argv: list[str]) -> int:
     global OUT
     host = None
@@ -134,14 +199,14 @@ def main(argv: list[str]) -> int:
         chosen = lane(argv[1])
         host, OUT, argv = chosen.host, OUT / chosen.name, argv[2:]
     names = argv or list(FIXTURES)
-    unknown = [n for n in names if n not in FIXTURES]
+    unknown = [n for n in names if n not in FIXTURES and n not in REBUILDS]
     if unknown:
-        print(f"unknown fixture(s): {', '.join(unknown)}; known: {', '.join(FIXTURES)}", file=sys.stderr)
+        print(f"unknown fixture(s): {', '.join(unknown)}; known: {', '.join([*FIXTURES, *REBUILDS])}", file=sys.stderr)
         return 2
     client = connect(host, timeout=None)
     OUT.mkdir(parents=True, exist_ok=True)
     for name in names:
-        record(client, name, host)
+        record_rebuild(client, name) if name in REBUILDS else record(client, name, host)
     return 0
 
 

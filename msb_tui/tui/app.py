@@ -381,6 +381,7 @@ class MsbApp(App):
 
     def _push_build(self, backend, target, title, tags, on_model, classic=None, no_cache=None) -> None:
         from msb_tui.tui.build_screen import BuildScreen
+        from msb_tui.tui.cache_source import CacheCheckedSource, explain_checked
 
         inputs = self.build_inputs(target, tags=tags, no_cache=no_cache)
         analysis = self.analyze(target) if target != self.target else self.analysis
@@ -392,8 +393,9 @@ class MsbApp(App):
             compare = {"analysis": analysis, "start": lambda: classic.start(classic_inputs),
                        "title": f"classic builder: {name}", "dockerfile_text": self.dockerfile_text}
             title = title or f"BuildKit: {name}"
-        screen = BuildScreen(analysis, lambda: backend.start(inputs), title=title or f"build {name}",
-                             dockerfile_text=self.dockerfile_text, compare=compare)
+        screen = BuildScreen(analysis, lambda: CacheCheckedSource(backend, inputs, analysis),
+                             title=title or f"build {name}", dockerfile_text=self.dockerfile_text, compare=compare,
+                             explain=explain_checked)
         if on_model is not None:
             self._build_callbacks[id(screen)] = on_model  # called by on_build_finished
         if analysis is self.analysis:
@@ -405,6 +407,7 @@ class MsbApp(App):
         with ``compare`` (another recording) both replay side by side."""
         from msb_tui.backends import open_recorded
         from msb_tui.tui.build_screen import BuildScreen
+        from msb_tui.tui.cache_source import explain_recorded
 
         runs = []
         for recording in [path] + ([compare] if compare is not None else []):
@@ -418,11 +421,11 @@ class MsbApp(App):
             text = inputs.get("dockerfile_text") if analysis is not self.analysis else self.dockerfile_text
             title = f"replay {Path(recording).name}" + (f" ×{speed:g}" if speed else " (fast)")
             runs.append({"analysis": analysis, "start": backend.start,
-                         "title": title, "dockerfile_text": text})
+                         "title": title, "dockerfile_text": text, "explain": explain_recorded})
         first = runs[0]
         self.push_screen(BuildScreen(first["analysis"], first["start"], title=first["title"],
                                      dockerfile_text=first["dockerfile_text"],
-                                     compare=runs[1] if len(runs) > 1 else None))
+                                     compare=runs[1] if len(runs) > 1 else None, explain=explain_recorded))
 
     def open_imported_log(self, path: Path) -> None:
         """Open a plain ``--progress=plain`` CI log in the build screen."""

@@ -15,25 +15,25 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
-from msb_tui.backends.base import Source
 from msb_tui.builds.events import EngineEvent
 from msb_tui.cache.explain import CacheExplanation
 
 
-class CacheCheckedSource(Source):
-    """A live build's source (``backend.start(inputs)``) with the cache check around it."""
+class CacheCheckedSource:
+    """A live build's source (``backend.start(inputs)``) with the cache check around it; everything
+    else a viewer asks of a source (its Dockerfile, clock, engine, recording) is the inner one's."""
 
     def __init__(self, backend: Any, inputs: Any, analysis: Any) -> None:
         self.backend, self.inputs, self.analysis = backend, inputs, analysis
         self.inner = backend.start(inputs)
-        self.dockerfile_text = self.inner.dockerfile_text
-        self.classic = self.inner.classic
-        self.clock_rate = self.inner.clock_rate
-        self.recording_path = self.inner.recording_path
-        self.client = getattr(self.inner, "client", None)  # the build view asks it which engine runs the build
         self.check = None
         self.problem: str | None = None  # why there is no explanation
         self._cancelled = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "inner":  # backend.start failed in __init__
+            raise AttributeError(name)
+        return getattr(self.inner, name)
 
     @property
     def context_progress(self):
@@ -49,7 +49,7 @@ class CacheCheckedSource(Source):
 
             try:
                 self.check = CacheCheck.prepare(self.inputs, self.backend, self.analysis)
-                self.check.attach(self.recording_path)
+                self.check.attach(self.inner.recording_path)
             except Exception as error:  # noqa: BLE001 - the explanation is extra: the build goes on
                 self.problem = f"the cache check could not run: {error}"
         yield from self.inner

@@ -12,6 +12,7 @@ from msb_tui.backends.replay import ReplaySource
 from msb_tui.cache.explain import CacheExplanation, Cause, Disagreement, Prediction, StepExplanation
 from msb_tui.tui.build_screen import BuildScreen
 from msb_tui.tui.screens.cause import CauseScreen
+from msb_tui.tui.widgets.build_header import BuildHeader
 from msb_tui.tui.widgets.cache_summary import CacheSummary
 from tests.tui.test_build_screen import BuildApp, _export_text, analysis_of, pane, wait_for
 
@@ -153,3 +154,68 @@ async def test_rebuild_clears_the_previous_explanation():
         assert column.explanation is None or column.explanation is not first
         await wait_for(pilot, lambda: column.explanation is not None and column.explanation is not first)
         assert pane(app, "build").data.why
+
+
+# -- the real thing: a recorded rebuild of the Go demo after a one-file change ------------------------
+# scripts/record_fixtures.py --lane current go-one-file: built, cmd/server/main.go changed, rebuilt
+# with the cache check; its explanation is kept next to the recording (go-one-file.cache.json).
+ONE_FILE = RECORDINGS / "current" / "go-one-file.jsonl"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def one_file_app():
+    from msb_tui.tui.app import LaunchOptions, MsbApp
+
+    return MsbApp(LaunchOptions(path=REPO / "demo_dockerfiles" / "go", replay=ONE_FILE, speed=None))
+
+
+async def test_a_replayed_rebuild_shows_the_explanation_kept_with_its_recording():
+    app = one_file_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen) and app.screen.columns[0].explanation)
+        await pilot.pause()
+        build = {row.position: row for row in pane(app, "build").data.steps}
+        assert (build["4/6"].state, build["4/6"].why) == ("cached", "")  # go mod download stayed cached
+        assert (build["5/6"].why, build["5/6"].cascade) == ("1 file", "origin")  # COPY . .
+        assert (build["6/6"].why, build["6/6"].cascade) == ("↳ 5/6", "follows")  # go build
+        assert pane(app, "final").data.steps[0].why == "↳ build 5/6"
+        shown = _export_text(app)
+        assert "3 of 7 steps ran · [build 5/6] COPY . .: 1 file under . changed: cmd/server/main.go modified" in shown
+        assert "prediction agreed with BuildKit on all 7" in shown
+        screen = await why_of(pilot, app, "5/6")
+        table = screen.query_one("#cause-files", DataTable)
+        assert str(table.get_row_at(0)[0]) == "cmd/server/main.go"
+
+
+def _settled_on_explanation(*keys: str):
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen) and app.screen.columns[0].explanation)
+        header = app.screen.query_one(BuildHeader)
+        await wait_for(pilot, lambda: header.data.engine)  # "recorded on Docker 28.5.2 ..." (from a worker)
+        await app.workers.wait_for_complete()
+        app.clear_notifications()  # "built sha256:… press l": gone after a few seconds, not a fixed sight
+        if keys:
+            build = pane(app, "build")
+            build.focus()
+            build.cursor = [row.position for row in build.data.steps].index("5/6")
+            for key in keys:
+                await pilot.press(key)
+            await wait_for(pilot, lambda: isinstance(app.screen, CauseScreen))
+        for _ in range(3):
+            await pilot.pause()
+        await pilot.pause(0.1)
+
+    return run_before
+
+
+def test_snapshot_build_view_after_a_one_file_change(snap_compare, monkeypatch, tmp_path):
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("MSB_TUI_STATE", str(tmp_path / "state"))
+    assert snap_compare(one_file_app(), terminal_size=(120, 36), run_before=_settled_on_explanation())
+
+
+def test_snapshot_why_copy_ran_after_a_one_file_change(snap_compare, monkeypatch, tmp_path):
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("MSB_TUI_STATE", str(tmp_path / "state"))
+    assert snap_compare(one_file_app(), terminal_size=(120, 36), run_before=_settled_on_explanation("w"))

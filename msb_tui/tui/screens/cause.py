@@ -65,7 +65,11 @@ class CauseScreen(ModalScreen):
         step = self.step
         with Vertical(id="cause-dialog"):
             verdict = "ran" if step.ran else "came from the cache" if step.ran is False else "(did not finish)"
-            yield Static(Text(f"Why {step.label} {verdict}", style="bold"), id="cause-title")
+            title = Text(f"Why {step.label} ", style="bold")
+            title.append_text(_clean(step.instruction))
+            title.append(f" {verdict}")
+            title.truncate(200, overflow="ellipsis")
+            yield Static(title, id="cause-title")
             with VerticalScroll(id="cause-body"):
                 yield Static(self._summary(), id="cause-summary")
                 files = list(step.detail.get("changes") or ()) if step.cause == Cause.FILES_CHANGED else []

@@ -80,7 +80,7 @@ class BuildHeader(Widget):
         self.data = data
         # Height is auto (the line wraps on narrow terminals): lay out again only if it changes.
         width = max(1, self.content_size.width or 80)
-        lines = -(-self.render().cell_len // width)
+        lines = len(self.render().wrap(self.app.console, width))  # by words, as it is drawn
         self.refresh(layout=lines != getattr(self, "_lines", None))
         self._lines = lines
 
