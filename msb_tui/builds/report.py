@@ -69,13 +69,23 @@ class PlainProgress:
         self.colours = colours
         self._numbers: dict[str, int] = {}
         self._printed_end: set[str] = set()
+        self._group_start: dict[str, float] = {}
 
     def _number(self, step: StepRun) -> tuple[int, bool]:
-        number = self._numbers.get(step.digest)
+        """The step's ``#N``; a progress group's vertexes share one, as in BuildKit's output."""
+        key = f"group:{step.group.id}" if step.group is not None else step.digest
+        number = self._numbers.get(key)
         if number is not None:
             return number, False
-        number = self._numbers[step.digest] = len(self._numbers) + 1
+        number = self._numbers[key] = len(self._numbers) + 1
         return number, True
+
+    def _duration(self, step: StepRun) -> float | None:
+        """A step's duration; a group's from its first member's start (the copy) to the merge's end."""
+        if step.group is None or step.started is None:
+            return step.duration
+        start = self._group_start[step.group.id] = min(self._group_start.get(step.group.id, step.started), step.started)
+        return None if step.end is None else max(0.0, step.end - start)
 
     def handle(self, event: EngineEvent, changes: list[Change]) -> None:
         write = self.out.write
@@ -88,15 +98,18 @@ class PlainProgress:
                 if step.state == State.PLANNED or not step.name:
                     continue
                 number, new = self._number(step)
+                duration = self._duration(step)
                 if new:
-                    write(f"#{number} {_clean(step.name, False)}\n")
+                    write(f"#{number} {_clean(step.group.name if step.group else step.name, False)}\n")
                 if step.state == State.RUNNING or step.digest in self._printed_end:
                     continue
+                if step.group is not None and step.group.weak and step.state in (State.CACHED, State.DONE):
+                    continue  # the group ends with its other member (the merge)
                 self._printed_end.add(step.digest)
                 if step.state == State.CACHED:
                     write(f"#{number} CACHED\n")
                 elif step.state == "done":
-                    write(f"#{number} DONE {_seconds(step.duration)}\n")
+                    write(f"#{number} DONE {_seconds(duration)}\n")
                 elif step.state == "failed":
                     write(f"#{number} ERROR: {_clean(step.error or 'failed', False)}\n")
                 elif step.state == "cancelled":
@@ -107,7 +120,7 @@ class PlainProgress:
                 step = change.step
                 number, new = self._number(step)
                 if new and step.name:
-                    write(f"#{number} {_clean(step.name, False)}\n")
+                    write(f"#{number} {_clean(step.group.name if step.group else step.name, False)}\n")
                 offset = 0.0
                 if isinstance(event, LogChunk) and event.timestamp is not None and step.started is not None:
                     offset = max(0.0, event.timestamp - step.started)

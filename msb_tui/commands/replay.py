@@ -43,6 +43,18 @@ def replay_into(path: Path, model=None, *, speed: float | None = None):
     return model, replay(path, speed)
 
 
+def _say_engine(path: Path) -> None:
+    """Which engine the build ran on, as the recording (or the bundle) says, on stderr."""
+    from msb_tui.backends import open_recorded
+
+    try:
+        info = open_recorded(path).start().engine_info()
+    except Exception:  # noqa: BLE001 - unreadable input: the replay itself says why
+        return
+    if info is not None:
+        print(f"msb-tui replay: {path.name}, {info.headline(recorded=True)}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     from msb_tui.builds.recording import RecordingError
     from msb_tui.commands.build import EXIT_FAILED, EXIT_USAGE, consume, exit_status
@@ -52,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     path = Path(args.file)
     from msb_tui.backends.bundle import BundleError, is_bundle
+
+    _say_engine(path)
 
     if is_bundle(path):
         from msb_tui.backends import open_recorded

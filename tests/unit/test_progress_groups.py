@@ -93,3 +93,23 @@ def test_steps_without_groups_are_left_alone():
     model.apply(VertexUpdate("b", "[s 2/2] RUN b", started=2.0))
     steps = model.stage("s").steps
     assert collapse(steps) == steps
+
+
+def test_plain_progress_prints_a_group_as_one_step_as_buildkit_does():
+    import io
+
+    from msb_tui.builds.recording import replay
+    from msb_tui.builds.report import BufferedWriter, PlainProgress
+
+    model, _ = replay_into(FIXTURES / "recordings" / "containerd" / "engine-steps.jsonl")
+    out = io.StringIO()
+    printer = PlainProgress(BufferedWriter(out))
+    for event in replay(FIXTURES / "recordings" / "containerd" / "engine-steps.jsonl", None):
+        printer.handle(event, model.apply(event))
+    printer.out.flush()
+    lines = out.getvalue().splitlines()
+    assert "LINK COPY" not in out.getvalue()
+    [header] = [line for line in lines if "COPY --link" in line]
+    number = header.split()[0]
+    assert header == f"{number} {NAME}"
+    assert [line for line in lines if line.startswith(f"{number} ") and line != header] == [f"{number} DONE 0.1s"]
