@@ -134,13 +134,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from msb_tui.backends.buildx import BuildxUnavailable
 
-    options = {}
-    if name == "buildx":
-        # Chosen here instead of the Engine API: the same engine's BuildKit, through its default
-        # builder (not buildx's current one: every buildx call rewrites ~/.docker/buildx/current, so
-        # another terminal's buildx on another engine changes it; seen here between test lanes).
-        routed = args.backend is None and not args.builder
-        options["builder"] = args.builder or (os.environ.get("BUILDX_BUILDER") or "default" if routed else None)
+    options = {"builder": args.builder} if name == "buildx" else {}
     try:
         backend = open_backend(name, host=args.host, record=not args.no_record, on_wait=waiting_notice(args.host),
                                **options)

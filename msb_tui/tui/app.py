@@ -8,7 +8,6 @@ work) without one.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -303,8 +302,7 @@ class MsbApp(App):
 
             try:
                 check_buildx()
-                builder = os.environ.get("BUILDX_BUILDER") or "default"  # the engine's own BuildKit
-                return open_backend("buildx", builder=builder, host=self.options.host, record=record)
+                return open_backend("buildx", host=self.options.host, record=record)
             except BuildxUnavailable:
                 pass  # the engine's answer says why, with a hint
         return open_backend(name, client=self.engine_client(), record=record)
