@@ -38,6 +38,7 @@ class Lanes:
         self._lanes: dict[tuple[StageRun, str], StageRun] = {}
         self._template: dict[StageRun, StageRun] = {}  # lane -> its stage's platform-less run
         self._waiting: dict[str, list[StepRun]] = {}  # input digest -> pinned steps it may move
+        self._build_platform: str | None = None  # where pinned stages run (``linux/amd64`` of ``->arm64``)
 
     def runs(self, templates: list[StageRun]) -> list[StageRun]:
         """Every lane in stage order, then platform order (a platform-less run that got steps stays)."""
@@ -87,14 +88,21 @@ class Lanes:
     def platform_for(self, step: StepRun, prefix: str | None, template: StageRun,
                      run_of_step: Callable[[str], StageRun | None]) -> str | None:
         """The lane platform of a step named with ``prefix`` (``linux/amd64->arm64``); None for a
-        step without one (single-platform builds)."""
+        step without one (single-platform builds). In a multi-platform build a step without one was
+        named by another build's solve sharing the vertex (``[docs 1/3] FROM busybox``, seen in a
+        history export): a vertex the platforms share, so the build platform's lane when an arrow
+        named it, else the first platform's."""
         if prefix is None:
-            return None
+            if not self.active or not self.platforms:
+                return None
+            return self._build_platform or self.platforms[0]
         platform = step_platform(prefix)
+        if "->" in prefix and self._build_platform is None:
+            self._build_platform = step_platform(prefix.partition("->")[0])
         if not self.active:
             self.active = True  # undeclared: the first prefixed step says it is multi-platform
         if not self.declared and platform not in self.platforms:
-            self.platforms.append(platform)
+            self.platforms = sorted([*self.platforms, platform])  # not arrival order: the same every time
             if platform in self._extra:
                 self._extra.remove(platform)
         if "->" in prefix or not self._pinned(template.index):

@@ -178,3 +178,32 @@ def test_merged_state_of_a_stage_on_several_platforms():
     assert merged_state([State.CACHED, State.DONE]) == State.DONE
     assert merged_state([State.CACHED, State.CACHED]) == State.CACHED
     assert merged_state([State.SKIPPED, State.SKIPPED]) == State.SKIPPED
+
+
+def test_a_step_named_by_another_build_goes_to_the_first_platforms_lane():
+    # A vertex shared with another build's solve keeps that build's name, without a platform
+    # (seen in a history export: "[slow 1/2] FROM docker.io/msb-demo/busybox:1.35").
+    path = RECORDINGS / "containerd" / "multiplatform.jsonl"
+    model = BuildModel(analysis_for_recording(read_inputs(path)))
+    model.apply(VertexUpdate("sha256:f", "[slow 1/2] FROM docker.io/msb-demo/busybox:1.35", started=1.0, completed=1.0, cached=True))
+    step = model.steps["sha256:f"]
+    assert (step.stage, step.platform, step.lane) == ("build", "linux/amd64", "linux/amd64 build")
+    assert [stage.key for stage in model.stages] == LANES
+
+
+def test_watching_a_running_build_without_its_dockerfile_still_shows_lanes():
+    # A running build's Dockerfile (its provenance) is only known at its end: no analysis, no
+    # declared platforms. Events as `docker buildx history logs` streamed them while it ran
+    # (containerd lane): the first vertex is the arm64 cross-build, and the FROM all stages share
+    # carries the name another (single-platform) build gave it.
+    names = [("sha256:a", "[linux/amd64->arm64 build 3/3] RUN make", ("sha256:w",)),
+             ("sha256:d", "[linux/amd64 docs 3/3] RUN docs", ("sha256:w",)),
+             ("sha256:b", "[linux/amd64 build 3/3] RUN make", ("sha256:w",)),
+             ("sha256:w", "[linux/amd64 docs 2/3] WORKDIR /out", ("sha256:f",)),
+             ("sha256:f", "[docs 1/3] FROM docker.io/msb-demo/busybox:1.35", ())]
+    model = BuildModel()
+    for digest, name, inputs in names:
+        model.apply(VertexUpdate(digest, name, inputs))
+    assert model.platforms == ["linux/amd64", "linux/arm64"]
+    assert [(stage.key, len(stage.steps)) for stage in model.stages] == [
+        ("linux/amd64 build", 1), ("linux/arm64 build", 1), ("linux/amd64 docs", 3), ("linux/arm64 docs", 0)]
