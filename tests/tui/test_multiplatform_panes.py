@@ -43,15 +43,22 @@ async def finished(pilot, app) -> None:
                 and screen.columns[0].model.status.ended and not screen.columns[0].running:
             await app.workers.wait_for_complete()
             await pilot.pause(0.2)
-            return
+            # The last batch painted (under load it can trail the model's end).
+            panes = stage_panes(screen)
+            if len(panes) == len(PANES) and all(p.data.state not in ("planned", "running") for p in panes) \
+                    and screen.query_one(Timeline).data.end is not None:
+                return
         await asyncio.sleep(0.02)
-    raise AssertionError("the replay did not finish")
+    raise AssertionError(f"the replay did not finish: {[(p.data.key, p.data.state) for p in stage_panes(app.screen)]}")
+
+
+def stage_panes(screen) -> list[StagePane]:
+    """The stage panes (not the engine steps' pane)."""
+    return [pane for pane in screen.query(StagePane) if not isinstance(pane, EnginePane)]
 
 
 def titles(app) -> list[str]:
-    """The stage panes' titles (not the engine steps' pane)."""
-    return [str(pane.border_title).split(" ", 1)[1] for pane in app.screen.query(StagePane)
-            if not isinstance(pane, EnginePane)]
+    return [str(pane.border_title).split(" ", 1)[1] for pane in stage_panes(app.screen)]
 
 
 async def run_and_check(analysis) -> None:
@@ -59,7 +66,7 @@ async def run_and_check(analysis) -> None:
     async with app.run_test(size=(120, 50)) as pilot:
         await finished(pilot, app)
         assert titles(app) == PANES
-        panes = {pane.data.key: pane for pane in app.screen.query(StagePane)}
+        panes = {pane.data.key: pane for pane in stage_panes(app.screen)}
         arm = panes["linux/arm64 build"]
         assert [(row.position, row.text[:40]) for row in arm.data.steps] == [("3/3", 'RUN echo "cross-building for linux/arm64')]
         assert "✔ 3/3 RUN echo" in arm.render().plain
@@ -91,7 +98,7 @@ def test_multiplatform_replay_snapshot(snap_compare, monkeypatch, tmp_path):
     async def run_before(pilot) -> None:
         await finished(pilot, pilot.app)
         pilot.app.clear_notifications()  # "built ... press l" would cover the timeline
-        pilot.app.screen.query(StagePane).first().focus()  # the app focuses a running pane: timing
+        stage_panes(pilot.app.screen)[0].focus()  # the app focuses a running pane: timing
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 44), run_before=run_before)
