@@ -52,6 +52,19 @@ async def finished(pilot, app) -> None:
     raise AssertionError(f"the replay did not finish: {[(p.data.key, p.data.state) for p in stage_panes(app.screen)]}")
 
 
+async def still(pilot, timeout: float = 10.0) -> None:
+    """Until two exports a moment apart are the same: work the build's end started (the cache
+    explanation, the last batch) can paint late on a loaded machine."""
+    previous = None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await pilot.pause(0.3)
+        shot = pilot.app.export_screenshot()
+        if shot == previous:
+            return
+        previous = shot
+
+
 def stage_panes(screen) -> list[StagePane]:
     """The stage panes (not the engine steps' pane)."""
     return [pane for pane in screen.query(StagePane) if not isinstance(pane, EnginePane)]
@@ -99,6 +112,6 @@ def test_multiplatform_replay_snapshot(snap_compare, monkeypatch, tmp_path):
         await finished(pilot, pilot.app)
         pilot.app.clear_notifications()  # "built ... press l" would cover the timeline
         stage_panes(pilot.app.screen)[0].focus()  # the app focuses a running pane: timing
-        await pilot.pause()
+        await still(pilot)
 
     assert snap_compare(app, terminal_size=(120, 44), run_before=run_before)
