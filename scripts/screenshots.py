@@ -7,6 +7,7 @@ Shots: the stage graph (go, parallel, a small terminal), a live build mid-way wi
 running (the real-time replay is paused part-way), a finished build with its timeline and a skipped
 stage, a multi-platform build (a lane per stage and platform), a failure, and the Layers view with each stage's size next to the final image (this one
 builds ``demo_dockerfiles/go`` on the engine with the offline demo images; skipped with --no-engine),
+why each step ran after a one-file change (a recorded rebuild of the Go demo) and one step's cause,
 the tour, and the app in a browser (``msb-tui serve`` in Debian's headless Chromium; these PNGs are
 the browser's own screenshots).
 
@@ -119,6 +120,36 @@ async def shot_multiplatform(size) -> None:
     """A buildx build for linux/amd64 and linux/arm64 (containerd lane): one pane per stage and platform."""
     await _finished_replay("build-multiplatform", "containerd/multiplatform.jsonl", "multiplatform",
                            (size[0], max(size[1], 44)))
+
+
+async def shot_why(size) -> None:
+    """Why each step ran after a one-file change: the Go demo rebuilt once cmd/server/main.go changed
+    (the recording scripts/record_fixtures.py --lane current go-one-file makes, with its explanation),
+    then the cause of its COPY . . (key w)."""
+    from msb_tui.tui.build_screen import BuildScreen
+    from msb_tui.tui.screens.cause import CauseScreen
+    from msb_tui.tui.widgets.build_header import BuildHeader
+    from msb_tui.tui.widgets.stage_pane import StagePane
+
+    app = make_app(DEMOS / "go", replay=RECORDINGS / "current" / "go-one-file.jsonl", speed=None)
+    async with app.run_test(size=size) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            screen = app.screen
+            if isinstance(screen, BuildScreen) and screen.columns[0].explanation is not None \
+                    and screen.query_one(BuildHeader).data.engine:
+                break
+        await app.workers.wait_for_complete()
+        app.clear_notifications()
+        await pilot.pause(0.3)
+        save(app, "build-why-one-file")
+        pane = next(p for p in app.screen.query(StagePane) if p.data.name == "build")
+        pane.focus()
+        pane.cursor = [row.position for row in pane.data.steps].index("5/6")  # COPY . .
+        await pilot.press("w")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, CauseScreen)
+        save(app, "build-why-cause")
 
 
 async def shot_failure(size) -> None:
@@ -264,6 +295,7 @@ SHOTS = {
     "live": shot_live,
     "finished": shot_finished,
     "failure": shot_failure,
+    "why": shot_why,
     "multiplatform": shot_multiplatform,
     "history": shot_history,
     "layers": shot_layers,
