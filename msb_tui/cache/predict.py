@@ -60,7 +60,7 @@ def _divergence(now: list[StepFacts], prior: list[StepFacts]) -> int:
     for position, (current, before) in enumerate(zip(now, prior)):
         if current.op != before.op and not (current.kind == before.kind == "from"):
             return position
-    return min(len(now), len(prior)) if len(now) != len(prior) else len(now)
+    return min(len(now), len(prior))
 
 
 def _line_cause(facts: StepFacts, now: list[StepFacts], prior: list[StepFacts]):
@@ -232,7 +232,7 @@ def forecast_text(forecast: Forecast) -> str:
     """The prediction in a few lines, printed before the build is sent."""
     if forecast.previous is None:
         if forecast.record.no_cache:
-            return "cache prediction: --no-cache: every step runs\n"
+            return "cache prediction: --no-cache: every RUN, COPY and ADD step runs\n"
         return "cache prediction: none (no earlier build of this Dockerfile and target on this engine was recorded)\n"
     counts = forecast.counts()
     judged = sum(counts.values())
