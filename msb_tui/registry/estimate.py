@@ -172,8 +172,9 @@ def estimate_layer(folder: Path, fraction: float = SAMPLE, stretch: int = STRETC
     starts = [int(step * (index + 0.5) - stretch / 2) if count > 1 else 0 for index in range(count)]
 
     def gzip_stretch(start: int) -> tuple[int, int]:
-        data = tar.read(start, stretch)
-        return len(data), deflated_size(data, tar.read(max(0, start - WINDOW), min(start, WINDOW)))
+        primed = min(start, WINDOW)  # the 32 KiB before the stretch and the stretch, in one read
+        block = tar.read(start - primed, primed + stretch)
+        return len(block) - primed, deflated_size(block[primed:], block[:primed])
 
     with ThreadPoolExecutor(workers(), thread_name_prefix="wire-estimate") as pool:
         pieces = [piece for piece in pool.map(gzip_stretch, starts) if piece[0]]
