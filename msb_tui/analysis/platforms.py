@@ -5,7 +5,7 @@ target platform, and BuildKit then prefixes every Dockerfile step with the platf
 ``[linux/arm64 final 1/2]``. A stage ``FROM --platform=$BUILDPLATFORM`` that reads a target ARG
 runs on the build machine for another target and is written ``[linux/amd64->arm64 build 2/3]``
 (the target after the arrow: its architecture only when the OS is the same). Single-platform
-builds carry no prefix (seen on BuildKit 0.8 and Docker 28.5.2).
+builds carry no prefix (seen on Docker 28.5.2, also with ``--platform linux/arm64``).
 """
 
 from __future__ import annotations
