@@ -164,7 +164,8 @@ def stage_stats(path: Path) -> tuple[list[StageStats], Any]:
         try:
             from msb_tui.analysis import analyze
 
-            analysis = analyze(text, target=inputs.get("target"), build_args=dict(inputs.get("build_args") or {}))
+            analysis = analyze(text, target=inputs.get("target"), build_args=dict(inputs.get("build_args") or {}),
+                               platform=inputs.get("platform"))
         except Exception:  # noqa: BLE001 - compare without a plan rather than not at all
             analysis = None
     model = BuildModel(analysis)
@@ -172,7 +173,7 @@ def stage_stats(path: Path) -> tuple[list[StageStats], Any]:
         model.apply(event)
     stats = [
         StageStats(
-            name=stage.name,
+            name=stage.key,  # a multi-platform build: one per stage and platform ("linux/arm64 build")
             state=stage.state,
             duration=stage.duration,
             steps=len(stage.steps),

@@ -207,3 +207,11 @@ def test_watching_a_running_build_without_its_dockerfile_still_shows_lanes():
     assert model.platforms == ["linux/amd64", "linux/arm64"]
     assert [(stage.key, len(stage.steps)) for stage in model.stages] == [
         ("linux/amd64 build", 1), ("linux/arm64 build", 1), ("linux/amd64 docs", 3), ("linux/arm64 docs", 0)]
+
+
+def test_history_compare_matches_lanes():
+    from msb_tui.commands.history import compare
+
+    path = RECORDINGS / "containerd" / "multiplatform.jsonl"
+    names = [diff.name for diff in compare(path, path).stages]
+    assert names == LANES
