@@ -97,7 +97,7 @@ def stage_summary(explanation: CacheExplanation, stage: str) -> str:
         return ""
     ran = [step for step in steps if step.ran]
     if not ran:
-        return f"all {len(steps)} steps from the cache"
+        return "its step came from the cache" if len(steps) == 1 else f"all {len(steps)} steps from the cache"
     seconds = sum(step.seconds or 0.0 for step in ran)
     took = f" in {format_duration(seconds)}" if seconds else ""
     first = ran[0]

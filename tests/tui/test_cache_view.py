@@ -92,6 +92,9 @@ async def test_w_opens_the_cause_with_the_changed_file_and_the_cascade():
         assert "1 file under . changed: cmd/server/main.go modified (1,210 B → 1,262 B)" in summary
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen))
+        screen = await why_of(pilot, app, "6/6")
+        summary = str(screen.query_one("#cause-summary", Static).render())
+        assert "a cascade that started at [build 5/6] COPY . ." in summary
 
 
 async def why_of(pilot, app, position: str) -> CauseScreen:

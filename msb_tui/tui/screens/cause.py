@@ -89,7 +89,8 @@ class CauseScreen(ModalScreen):
         where = f"line {step.line}" if step.line is not None else "no Dockerfile line"
         took = f", took {format_duration(step.seconds)}" if step.ran and step.seconds is not None else ""
         lines.append(_line("where", f"{where}{took}"))
-        lines.append(_line("cause", describe(step), "bold"))
+        names = {other.id: f"{other.label} {other.instruction}" for other in self.steps}
+        lines.append(_line("cause", describe(step, names=names), "bold"))
         if self.disagreement is not None:
             lines.append(_line("prediction", f"≠ {self.disagreement.message}", "bold red"))
         else:
