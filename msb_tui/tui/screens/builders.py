@@ -8,20 +8,19 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from msb_tui.durations import format_duration, format_utc
 from msb_tui.sanitize import plain
+from msb_tui.tui.screens import BackScreen
 
 STATUS_STYLE = {"completed": "green", "error": "bold red", "canceled": "yellow", "running": "bold cyan"}
 
 
-class BuildersScreen(Screen):
+class BuildersScreen(BackScreen):
     CSS_PATH = "builders.tcss"
     BINDINGS = [
-        Binding("escape,q", "app.pop_screen", "Back"),
         Binding("enter", "open", "Open"),
         Binding("w", "watch", "Watch running"),
         Binding("p", "pick", "Build on this builder"),

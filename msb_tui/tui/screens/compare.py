@@ -12,24 +12,22 @@ import time
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from msb_tui.sanitize import plain
+from msb_tui.tui.screens import BackScreen
 
 FILE_LIMIT = 200  # file differences listed (largest first)
 
 
-class CompareScreen(Screen):
+class CompareScreen(BackScreen):
     """The comparison of images ``a`` and ``b``."""
 
     DEFAULT_CSS = """
     CompareScreen #compare-title { height: 1; background: $panel; }
     CompareScreen #compare-text { padding: 0 1; }
     """
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back")]
 
     def __init__(self, a: str, b: str) -> None:
         super().__init__()
@@ -40,8 +38,7 @@ class CompareScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(Text(""), id="compare-title")
-        with VerticalScroll():
-            yield Static(Text(""), id="compare-text")
+        yield VerticalScroll(Static(Text(""), id="compare-text"))
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -8,21 +8,20 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from msb_tui.commands.history import BuildComparison, cache_cell, list_recordings, seconds, signed
 from msb_tui.sanitize import plain
+from msb_tui.tui.screens import BackScreen
 
 OUTCOME_STYLE = {"succeeded": "green", "failed": "bold red", "cancelled": "yellow", "interrupted": "yellow",
                  "corrupt": "bold red"}
 SPEEDS = {"1": 1.0, "2": 2.0, "5": 5.0, "0": None}
 
 
-class HistoryScreen(Screen):
+class HistoryScreen(BackScreen):
     CSS_PATH = "history.tcss"
     BINDINGS = [
-        Binding("escape,q", "app.pop_screen", "Back"),
         Binding("enter", "replay", "Replay"),
         Binding("space", "mark", "Mark"),
         Binding("c", "compare", "Compare"),

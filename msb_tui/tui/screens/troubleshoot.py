@@ -17,10 +17,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from msb_tui.sanitize import plain
+from msb_tui.tui.screens import BackScreen
 
 SHELLS = ("/bin/sh", "/bin/bash", "/busybox/sh", "/bin/ash")
 TEST_LABEL = "msb-tui.troubleshoot-probe"
@@ -102,10 +102,9 @@ def taken_from(analysis, dockerfile_text: str, name: str | None) -> Text:
     return out
 
 
-class TroubleshootScreen(Screen):
+class TroubleshootScreen(BackScreen):
     CSS_PATH = "troubleshoot.tcss"
     BINDINGS = [
-        Binding("escape,q", "app.pop_screen", "Back"),
         Binding("b", "build", "Build stage"),
         Binding("s,enter", "shell", "Open shell"),
     ]
