@@ -21,7 +21,7 @@ GO = RECORDINGS / "current" / "go.jsonl"
 
 
 def explanation_from_model(model, *, file_name: str = "cmd/server/main.go", disagree: bool = False,
-                           old_line: str | None = None) -> CacheExplanation:
+                           old_line: str | None = None, arg: dict | None = None) -> CacheExplanation:
     """The Go demo's steps as the recording has them: COPY . . (build 5/6) saw ``file_name``
     change and started the cascade; go mod download stayed cached."""
     steps = []
@@ -39,6 +39,8 @@ def explanation_from_model(model, *, file_name: str = "cmd/server/main.go", disa
             elif old_line is not None and (stage.name, number) == ("build", 2):
                 step.ran, step.cause = True, Cause.LINE_CHANGED
                 step.detail = {"old": old_line, "new": run.instruction}
+            elif arg is not None and (stage.name, number) == ("build", 2):
+                step.ran, step.cause, step.detail = True, Cause.ARG_CHANGED, arg
             steps.append(step)
     disagreements = [Disagreement("final:1", Prediction.CACHED, "ran", "[final 1/1] was predicted to come from "
                                   "the cache, but BuildKit ran it")] if disagree else []
@@ -129,6 +131,18 @@ async def test_a_changed_line_shows_before_and_now_as_written():
         evidence = str(screen.query_one("#cause-evidence", Static).render())
         assert "before     WORKDIR [red]/old[/red]" in evidence
         assert "now        WORKDIR /src" in evidence
+
+
+async def test_a_changed_secret_build_arg_shows_as_masked():
+    # As cache/predict.py words it: a secret arg's values are "****" (the record keeps a salted hash).
+    app = go_app(arg={"name": "NPM_TOKEN", "kind": "arg", "old": "****", "new": "****"})
+    async with app.run_test(size=(130, 40)) as pilot:
+        await explained(pilot, app)
+        assert {row.position: row for row in pane(app, "build").data.steps}["2/6"].why == "arg NPM_TOKEN"
+        screen = await why_of(pilot, app, "2/6")
+        evidence = str(screen.query_one("#cause-evidence", Static).render())
+        assert evidence == "build arg  NPM_TOKEN\nbefore     ****\nnow        ****"
+        assert "build arg NPM_TOKEN changed: '****' → '****'" in str(screen.query_one("#cause-summary", Static).render())
 
 
 async def test_without_a_previous_build_to_explain_nothing_is_claimed():
