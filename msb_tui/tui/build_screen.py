@@ -31,6 +31,7 @@ from msb_tui.tui.cache_marks import stage_summary, step_marks
 from msb_tui.tui.cache_source import context_files_of
 from msb_tui.tui.messages import (
     BuildFinished,
+    CheckSelected,
     BuildProgressed,
     BuildStarted,
     BuildStopped,
@@ -89,6 +90,15 @@ def dockerfile_text_of(analysis: Any) -> str | None:
         except OSError:
             return None
     return None
+
+
+def check_excerpt(dockerfile_text: str | None, line: int | None, around: int = 3) -> list[str]:
+    """The Dockerfile lines around a build check's line, numbered, the line itself marked ``>``."""
+    if not dockerfile_text or not line:
+        return ["(the check names no Dockerfile line)" if not line else "(the Dockerfile is not known)"]
+    lines = dockerfile_text.split("\n")  # as BuildKit numbers them
+    first, last = max(1, line - around), min(len(lines), line + around)
+    return [f"{'>' if number == line else ' '} {number:>4} | {lines[number - 1]}" for number in range(first, last + 1)]
 
 
 class BuildColumn(Vertical):
@@ -462,6 +472,19 @@ class BuildColumn(Vertical):
     def _on_step_selected(self, message: StepSelected) -> None:
         message.stop()
         self.open_log(message.digest)
+
+    @on(CheckSelected)
+    def _on_check_selected(self, message: CheckSelected) -> None:
+        """A build check, shown in the log view on its Dockerfile line with the lines around it."""
+        message.stop()
+        log_view = self._log_view()
+        if log_view is None:
+            return
+        lines = check_excerpt(self._dockerfile_text(), message.line)
+        log_view.display = True
+        self.screen.add_class("-log-open")
+        log_view.show_step(self, f"check:{message.line}", f"build check: {message.text}", lines)
+        log_view.log_lines.focus()
 
     def open_log(self, digest: str) -> None:
         log_view = self._log_view()

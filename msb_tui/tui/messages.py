@@ -75,6 +75,14 @@ class StepSelected(Message):
 
 
 @dataclass(eq=False)
+class CheckSelected(Message):
+    """The user picked one of BuildKit's build checks in a pane (enter): show it on its Dockerfile line."""
+
+    text: str
+    line: int | None
+
+
+@dataclass(eq=False)
 class StepExplainRequested(Message):
     """The user asked why a step ran instead of coming from the cache (key ``w`` in a stage pane)."""
 

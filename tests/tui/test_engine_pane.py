@@ -138,3 +138,30 @@ def test_engine_pane_waits_for_the_export_while_the_build_runs():
     model.apply(VertexUpdate("sha256:exp", "exporting to image", started=2.0, completed=2.5))
     model.apply(ImageBuilt("sha256:1"))
     assert engine_pane_data(model).state == "done"
+
+
+async def test_enter_on_a_build_check_shows_it_on_its_dockerfile_line():
+    app = _replay_app("containerd/engine-steps.jsonl")
+    async with app.run_test(size=(120, 44)) as pilot:
+        await wait_for(pilot, lambda: "BuildFinished" in app.kinds())
+        column = app.screen.columns[0]
+        pane = column.panes["build"]
+        assert pane.data.warning_lines == (4,)
+        pane.focus()
+        await pilot.press("down", "down", "down")  # past the three steps: the check
+        assert pane.selected_digest is None and "⚠ line 4: FromAsCasing" in pane.render().plain
+        await pilot.press("enter")
+        log_view = app.screen.query_one(LogView)
+        await wait_for(pilot, lambda: log_view.display)
+        assert log_view.owner is column and log_view.digest == "check:4"
+        lines = log_view.log_lines.lines
+        assert ">    4 | FROM ${BASE_IMAGE} as build" in lines
+        assert lines[0] == "     1 | # What current BuildKit adds around a build: build checks (FromAsCasing on line 4,"
+
+
+def test_check_excerpt_without_a_line_or_a_dockerfile():
+    from msb_tui.tui.build_screen import check_excerpt
+
+    assert check_excerpt("FROM a\n", None) == ["(the check names no Dockerfile line)"]
+    assert check_excerpt(None, 3) == ["(the Dockerfile is not known)"]
+    assert check_excerpt("a\nb\nc\n", 1, around=1) == [">    1 | a", "     2 | b"]

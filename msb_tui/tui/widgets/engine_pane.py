@@ -55,14 +55,16 @@ def engine_pane_data(model) -> PaneData | None:
     """The pane's snapshot (call under the feed lock); None while there is nothing to show."""
     entries = engine_steps(model)
     tied = {id(w) for stage in model.stages for w in stage.warnings}
-    warnings = tuple(w.headline for w in model.warnings if id(w) not in tied)
+    untied = [w for w in model.warnings if id(w) not in tied]
+    warnings = tuple(w.headline for w in untied)
     if not entries and not warnings:
         return None
     image = final_image(model)
     rows = tuple(row for entry in entries for row in _rows(entry, image))
     # No pane-wide time: the engine's steps come before and after the stages, so first start to
     # last end would be the whole build. Each row has its own.
-    return PaneData(name=ENGINE_PANE, state=_state(entries, model), steps=rows, warnings=warnings)
+    return PaneData(name=ENGINE_PANE, state=_state(entries, model), steps=rows, warnings=warnings,
+                    warning_lines=tuple(w.line for w in untied))
 
 
 class EnginePane(StagePane):

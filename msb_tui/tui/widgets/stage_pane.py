@@ -20,7 +20,7 @@ from msb_tui.builds.groups import collapse
 from msb_tui.builds.runs import BuildStatus, State, lane_key
 from msb_tui.durations import format_duration
 from msb_tui.sanitize import safe_text
-from msb_tui.tui.messages import StepExplainRequested, StepSelected
+from msb_tui.tui.messages import CheckSelected, StepExplainRequested, StepSelected
 
 # State -> glyph. Glyphs carry the state without colour (NO_COLOR, light themes, screen readers).
 STATE_GLYPHS: dict[str, str] = {
@@ -78,6 +78,7 @@ class PaneData:
     completed: float | None = None
     base: str = ""  # e.g. "FROM golang" when known
     warnings: tuple[str, ...] = ()  # BuildKit's build checks on this stage's lines (untrusted)
+    warning_lines: tuple[int | None, ...] = ()  # the Dockerfile line of each check (enter shows it there)
     platform: str | None = None  # the lane's platform in a multi-platform build
     note: str = ""  # why a finished stage has no steps (e.g. shared with another platform's lane)
     why: str = ""  # the stage's line of the cache explanation (untrusted: names files and args)
@@ -138,6 +139,7 @@ def pane_data(stage, tail_lines: int = TAIL_LINES, note: str = "", marks=None, w
         started=stage.started,
         completed=stage.completed,
         warnings=tuple(warning_line(w) for w in getattr(stage, "warnings", ())),
+        warning_lines=tuple(w.line for w in getattr(stage, "warnings", ())),
         platform=getattr(stage, "platform", None),
         note=note if not steps else "",
         why=why,
@@ -210,8 +212,8 @@ class StagePane(Widget, can_focus=True):
     def update_data(self, data: PaneData) -> None:
         old = self.data
         self.data = data
-        if self.cursor >= len(data.steps):
-            self.cursor = max(0, len(data.steps) - 1)
+        if self.cursor >= self._rows:
+            self.cursor = max(0, self._rows - 1)
         self._apply_state_class()
         self._update_titles()
         # A new layout only when the pane's height may change (a full layout costs ~10 ms).
@@ -255,21 +257,31 @@ class StagePane(Widget, can_focus=True):
             self.refresh()
 
     @property
+    def _rows(self) -> int:
+        """Rows the cursor moves over: the steps, then the build checks."""
+        return len(self.data.steps) + len(self.data.warnings)
+
+    @property
     def selected_digest(self) -> str | None:
         steps = self.data.steps
-        if not steps:
+        if not steps or self.cursor >= len(steps):
             return None
-        return steps[min(self.cursor, len(steps) - 1)].digest
+        return steps[self.cursor].digest
 
     # -- actions -------------------------------------------------------------------------
     def action_cursor(self, delta: int) -> None:
-        if self.data.steps:
-            self.cursor = max(0, min(len(self.data.steps) - 1, self.cursor + delta))
+        if self._rows:
+            self.cursor = max(0, min(self._rows - 1, self.cursor + delta))
 
     def action_select(self) -> None:
         digest = self.selected_digest
         if digest is not None:
             self.post_message(StepSelected(digest))
+            return
+        check = self.cursor - len(self.data.steps)
+        if 0 <= check < len(self.data.warnings):
+            lines = self.data.warning_lines
+            self.post_message(CheckSelected(self.data.warnings[check], lines[check] if check < len(lines) else None))
 
     def action_why(self) -> None:
         digest = self.selected_digest
@@ -351,12 +363,17 @@ class StagePane(Widget, can_focus=True):
             step_lines.append(safe_text(waiting, keep_colours=False))
             step_lines[-1].stylize(style("stage-pane--muted"))
             line_steps.append(None)
-        for warning in data.warnings:  # the engine's build checks on this stage's lines
+        for number, warning in enumerate(data.warnings):  # the engine's build checks (enter: on its line)
+            index = len(data.steps) + number
+            if index == self.cursor:
+                cursor_line = len(step_lines)
             text = Text("⚠ ", style="yellow")
             text.append_text(safe_text(warning, keep_colours=False))
             text.truncate(width, overflow="ellipsis")
+            if index == self.cursor and self.has_focus:
+                text.stylize(style("stage-pane--cursor"))
             step_lines.append(text)
-            line_steps.append(None)
+            line_steps.append(index)
         if data.why:  # the stage's line of the cache explanation (two rows at most)
             text = Text("why: ", style=style("stage-pane--why"))
             text.append_text(safe_text(data.why, keep_colours=False, style=style("stage-pane--why")))
