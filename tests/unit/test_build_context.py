@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import os
 import tarfile
-from pathlib import Path
 
 import pytest
 
 from msb_tui.builds.context import ContextError, IgnoreMatcher, make_context_tar, parse_dockerignore
 
-
-def _tree(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
+from context_trees import write_tree
 
 
 def _names(fileobj) -> dict[str, tarfile.TarInfo]:
@@ -57,7 +50,7 @@ def test_dockerignore_patterns(patterns, path, excluded):
 
 
 def test_tar_honours_dockerignore_with_exceptions(tmp_path):
-    _tree(tmp_path, {
+    write_tree(tmp_path, {
         "Dockerfile": "FROM scratch\n",
         ".dockerignore": "*.log\n!keep.log\nbuild/\n!build/keep.txt\nnode_modules\nDockerfile\n.dockerignore\n",
         "a.log": "", "keep.log": "", "app.py": "",
@@ -73,7 +66,7 @@ def test_tar_honours_dockerignore_with_exceptions(tmp_path):
 
 
 def test_dockerfile_specific_ignore_file_wins(tmp_path):
-    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", "Dockerfile.dockerignore": "secret\n",
+    write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", "Dockerfile.dockerignore": "secret\n",
                      ".dockerignore": "", "secret": "x"})
     tar, _ = make_context_tar(tmp_path)
     assert "secret" not in _names(tar)
@@ -81,8 +74,8 @@ def test_dockerfile_specific_ignore_file_wins(tmp_path):
 
 def test_symlinks_are_kept_as_links_and_never_followed(tmp_path):
     outside = tmp_path / "outside"
-    _tree(outside, {"secret.txt": "top secret", "dir/inner.txt": "also secret"})
-    context = _tree(tmp_path / "ctx", {"Dockerfile": "FROM scratch\n"})
+    write_tree(outside, {"secret.txt": "top secret", "dir/inner.txt": "also secret"})
+    context = write_tree(tmp_path / "ctx", {"Dockerfile": "FROM scratch\n"})
     os.symlink(outside / "secret.txt", context / "link.txt")
     os.symlink(outside / "dir", context / "linkdir")
     os.symlink("../outside/secret.txt", context / "relative.txt")
@@ -99,9 +92,9 @@ def test_symlinks_are_kept_as_links_and_never_followed(tmp_path):
 
 
 def test_dockerfile_outside_the_context_gets_a_unique_name(tmp_path):
-    context = _tree(tmp_path / "ctx", {"app.txt": "hi", ".msb-tui-dockerfile-000000000000": "decoy"})
+    context = write_tree(tmp_path / "ctx", {"app.txt": "hi", ".msb-tui-dockerfile-000000000000": "decoy"})
     dockerfile = tmp_path / "elsewhere" / "Build.dockerfile"
-    _tree(tmp_path / "elsewhere", {"Build.dockerfile": "FROM scratch\nCOPY app.txt /\n"})
+    write_tree(tmp_path / "elsewhere", {"Build.dockerfile": "FROM scratch\nCOPY app.txt /\n"})
     tar, name = make_context_tar(context, dockerfile)
     assert name.startswith(".msb-tui-dockerfile-") and "/" not in name
     with tarfile.open(fileobj=tar) as archive:
@@ -112,8 +105,8 @@ def test_dockerfile_outside_the_context_gets_a_unique_name(tmp_path):
 
 
 def test_dockerfile_outside_the_context_extends_its_dockerignore(tmp_path):
-    context = _tree(tmp_path / "ctx", {"app.txt": "hi", "junk.log": "x", ".dockerignore": "*.log\n"})
-    _tree(tmp_path / "elsewhere", {"Dockerfile": "FROM scratch\n"})
+    context = write_tree(tmp_path / "ctx", {"app.txt": "hi", "junk.log": "x", ".dockerignore": "*.log\n"})
+    write_tree(tmp_path / "elsewhere", {"Dockerfile": "FROM scratch\n"})
     tar, name = make_context_tar(context, tmp_path / "elsewhere" / "Dockerfile")
     with tarfile.open(fileobj=tar) as archive:
         assert archive.getnames().count(".dockerignore") == 1
@@ -123,8 +116,8 @@ def test_dockerfile_outside_the_context_extends_its_dockerignore(tmp_path):
 
 @pytest.mark.parametrize("given", [None, "Dockerfile"])
 def test_a_dockerfile_linking_out_of_the_context_is_refused_and_never_read(tmp_path, given, monkeypatch):
-    secret = _tree(tmp_path / "outside", {"shadow": "root:$6$secret-hash:19000::::::\n"}) / "shadow"
-    context = _tree(tmp_path / "ctx", {"app.txt": "hi"})
+    secret = write_tree(tmp_path / "outside", {"shadow": "root:$6$secret-hash:19000::::::\n"}) / "shadow"
+    context = write_tree(tmp_path / "ctx", {"app.txt": "hi"})
     os.symlink(secret, context / "Dockerfile")
     monkeypatch.chdir(context)
     opened = []
@@ -156,7 +149,7 @@ def test_brackets_in_a_class_are_literal_without_a_future_warning():
 
 
 def test_dockerfile_in_a_subfolder_keeps_its_relative_name(tmp_path):
-    context = _tree(tmp_path, {"docker/prod.Dockerfile": "FROM scratch\n", ".dockerignore": "docker\n"})
+    context = write_tree(tmp_path, {"docker/prod.Dockerfile": "FROM scratch\n", ".dockerignore": "docker\n"})
     tar, name = make_context_tar(context, context / "docker" / "prod.Dockerfile")
     assert name == "docker/prod.Dockerfile"
     assert "docker/prod.Dockerfile" in _names(tar)  # kept although .dockerignore excludes its folder
@@ -164,7 +157,7 @@ def test_dockerfile_in_a_subfolder_keeps_its_relative_name(tmp_path):
 
 def test_tar_headers_are_gnu_with_integer_mtimes_and_root_owner(tmp_path):
     long_name = "d" * 60 + "/" + "f" * 80 + ".txt"
-    context = _tree(tmp_path, {"Dockerfile": "FROM scratch\n", long_name: "x"})
+    context = write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", long_name: "x"})
     os.utime(context / "Dockerfile", (1_700_000_000.75, 1_700_000_000.75))
     tar, _ = make_context_tar(context)
     raw = tar.read()
@@ -184,7 +177,7 @@ def test_tar_headers_are_gnu_with_integer_mtimes_and_root_owner(tmp_path):
 
 
 def test_nothing_outside_the_context(tmp_path):
-    context = _tree(tmp_path / "ctx", {"Dockerfile": "FROM scratch\n", "a/b.txt": ""})
+    context = write_tree(tmp_path / "ctx", {"Dockerfile": "FROM scratch\n", "a/b.txt": ""})
     (tmp_path / "sibling.txt").write_text("no")
     tar, _ = make_context_tar(context)
     for name in _names(tar):
@@ -192,7 +185,7 @@ def test_nothing_outside_the_context(tmp_path):
 
 
 def test_progress_is_reported(tmp_path):
-    context = _tree(tmp_path, {"Dockerfile": "FROM scratch\n", **{f"f{i}.txt": "x" * 100 for i in range(20)}})
+    context = write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", **{f"f{i}.txt": "x" * 100 for i in range(20)}})
     calls = []
     make_context_tar(context, progress=lambda files, size: calls.append((files, size)))
     assert calls[-1] == (21, 20 * 100 + len("FROM scratch\n"))
@@ -216,7 +209,7 @@ def test_missing_dockerfile_is_a_clear_error(tmp_path):
 
 def test_excluded_folder_is_entered_only_for_exceptions_under_it(tmp_path):
     """Docker's walk: an excluded folder is skipped unless an exception pattern starts with it."""
-    _tree(tmp_path, {
+    write_tree(tmp_path, {
         "Dockerfile": "FROM scratch\n",
         ".dockerignore": "build\nvendor\n!**/keep.txt\n!vendor/lib/*.go\n",
         "build/keep.txt": "", "vendor/lib/a.go": "", "vendor/lib/a.c": "", "keep.txt": "",
@@ -231,7 +224,7 @@ def test_unreadable_file_is_a_clear_error(tmp_path, monkeypatch):
 
     import msb_tui.builds.context as context_module
 
-    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", "secret.key": "x"})
+    write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", "secret.key": "x"})
 
     def guarded_open(path, *args, **kwargs):
         if str(path).endswith("secret.key"):
@@ -274,7 +267,7 @@ def test_gnu_header_is_what_tarfile_writes(name, kind, size, mode, mtime, link, 
 
 
 def test_hard_links_inside_the_context_stay_links(tmp_path):
-    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", "a.bin": "payload"})
+    write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", "a.bin": "payload"})
     os.link(tmp_path / "a.bin", tmp_path / "b.bin")
     with tarfile.open(fileobj=make_context_tar(tmp_path)[0]) as archive:
         first, second = archive.getmember("a.bin"), archive.getmember("b.bin")
@@ -285,7 +278,7 @@ def test_hard_links_inside_the_context_stay_links(tmp_path):
 def test_long_names_go_through_tarfiles_own_headers(tmp_path):
     """Names over 100 bytes need GNU long-name members: TarHeader.tobuf hands them to tarfile."""
     long_dir = "d" * 80
-    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", f"{long_dir}/{'f' * 90}.txt": "deep"})
+    write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", f"{long_dir}/{'f' * 90}.txt": "deep"})
     with tarfile.open(fileobj=make_context_tar(tmp_path)[0]) as archive:
         member = archive.getmember(f"{long_dir}/{'f' * 90}.txt")
         assert member.isreg() and archive.extractfile(member).read() == b"deep"
@@ -294,7 +287,7 @@ def test_long_names_go_through_tarfiles_own_headers(tmp_path):
 def test_a_large_context_moves_from_memory_to_a_temp_file_unchanged(tmp_path, monkeypatch):
     import msb_tui.builds.context as context_module
 
-    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", **{f"f{i}.bin": "x" * 5000 for i in range(20)}})
+    write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", **{f"f{i}.bin": "x" * 5000 for i in range(20)}})
     in_memory = make_context_tar(tmp_path)[0].read()
     monkeypatch.setattr(context_module, "_IN_MEMORY", 30_000)
     spool, _ = make_context_tar(tmp_path)

@@ -22,16 +22,7 @@ from msb_tui.cache.manifest import (
     make_manifest,
 )
 
-
-def _tree(root: Path, files: dict[str, str | bytes]) -> Path:
-    for rel, data in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        else:
-            path.write_text(data)
-    return root
+from context_trees import write_tree
 
 
 def _sha(data: bytes) -> str:
@@ -47,7 +38,7 @@ def _age(root: Path, seconds: float = 60) -> None:
 
 
 def test_the_manifest_lists_exactly_the_files_the_context_tar_holds(tmp_path):
-    _tree(tmp_path, {
+    write_tree(tmp_path, {
         "Dockerfile": "FROM scratch\nCOPY . /\n",
         ".dockerignore": "*.log\n!keep.log\nbuild/\n!build/keep.txt\nnode_modules\nDockerfile\n",
         "a.log": "x", "keep.log": "kept", "app.py": "print(1)\n",
@@ -68,7 +59,7 @@ def test_the_manifest_lists_exactly_the_files_the_context_tar_holds(tmp_path):
 
 
 def test_a_symlink_is_checksummed_by_its_target_never_followed(tmp_path):
-    _tree(tmp_path, {"Dockerfile": "FROM scratch\n"})
+    write_tree(tmp_path, {"Dockerfile": "FROM scratch\n"})
     os.symlink("/etc/passwd", tmp_path / "outside")
     entry = make_manifest(tmp_path).files["outside"]
     assert entry.is_link
@@ -76,7 +67,7 @@ def test_a_symlink_is_checksummed_by_its_target_never_followed(tmp_path):
 
 
 def test_hard_links_get_the_same_checksum(tmp_path):
-    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", "a": "same"})
+    write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", "a": "same"})
     os.link(tmp_path / "a", tmp_path / "b")
     files = make_manifest(tmp_path).files
     assert files["a"].sha256 == files["b"].sha256 == _sha(b"same")
@@ -87,13 +78,13 @@ def test_checksums_are_right_serial_and_threaded_big_and_small(tmp_path, workers
     monkeypatch.setattr(manifest_module, "_SMALL", 1000)  # the streaming path too
     monkeypatch.setattr(manifest_module, "_BATCH_FILES", 4)
     data = {f"d/f{i}": os.urandom(i * 97) for i in range(40)}
-    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", **data})
+    write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", **data})
     files = make_manifest(tmp_path, workers=workers).files
     assert {rel: files[rel].sha256 for rel in data} == {rel: _sha(blob) for rel, blob in data.items()}
 
 
 def test_an_unreadable_file_is_a_context_error_like_the_tar(tmp_path, monkeypatch):
-    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", "secret": "x"})
+    write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", "secret": "x"})
     real_open = open
 
     def fake_open(path, *args, **kwargs):
@@ -107,14 +98,14 @@ def test_an_unreadable_file_is_a_context_error_like_the_tar(tmp_path, monkeypatc
 
 
 def test_a_dockerfile_from_outside_is_not_part_of_the_context(tmp_path):
-    context = _tree(tmp_path / "ctx", {"app.py": "x"})
-    dockerfile = _tree(tmp_path, {"other.Dockerfile": "FROM scratch\n"}) / "other.Dockerfile"
+    context = write_tree(tmp_path / "ctx", {"app.py": "x"})
+    dockerfile = write_tree(tmp_path, {"other.Dockerfile": "FROM scratch\n"}) / "other.Dockerfile"
     manifest = make_manifest(context, dockerfile)
     assert set(manifest.files) == {"app.py"} and manifest.dockerfile == ""
 
 
 def test_unchanged_files_keep_their_checksum_without_being_read(tmp_path, monkeypatch):
-    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", "a": "one", "b": "two"})
+    write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", "a": "one", "b": "two"})
     monkeypatch.setattr(manifest_module, "_RACY_NS", -10**12)  # trust stats however recent (ctime is now)
     first = make_manifest(tmp_path)
     (tmp_path / "b").write_text("TWO")
@@ -130,7 +121,7 @@ def test_unchanged_files_keep_their_checksum_without_being_read(tmp_path, monkey
 def test_recent_changes_are_read_again_even_with_the_same_stat(tmp_path, monkeypatch):
     """A write in the same timestamp tick as the previous manifest leaves the stat as it was: the
     file is not trusted when it changed within the racy window before that manifest."""
-    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", "a": "one"})
+    write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", "a": "one"})
     first = make_manifest(tmp_path)
     read: list[str] = []
     real = manifest_module._digest
@@ -140,7 +131,7 @@ def test_recent_changes_are_read_again_even_with_the_same_stat(tmp_path, monkeyp
 
 
 def test_a_file_replaced_with_the_same_size_and_mtime_is_read_again(tmp_path, monkeypatch):
-    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", "a": "one"})
+    write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", "a": "one"})
     _age(tmp_path)
     monkeypatch.setattr(manifest_module, "_RACY_NS", -10**12)
     first = make_manifest(tmp_path)
@@ -152,7 +143,7 @@ def test_a_file_replaced_with_the_same_size_and_mtime_is_read_again(tmp_path, mo
 
 
 def test_json_round_trip(tmp_path):
-    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", "dir/é [x].txt": "data"})
+    write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", "dir/é [x].txt": "data"})
     os.symlink("dir", tmp_path / "ln")
     manifest = make_manifest(tmp_path)
     again = ContextManifest.from_json(manifest.to_json())
@@ -172,7 +163,7 @@ def test_damaged_json_is_a_manifest_error(text):
 
 
 def test_diff_names_added_removed_modified_and_mode_changes(tmp_path):
-    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", "same": "s", "gone": "gg", "edit": "e", "chmod": "c",
+    write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", "same": "s", "gone": "gg", "edit": "e", "chmod": "c",
                      "becomes-link": "x"})
     old = make_manifest(tmp_path)
     (tmp_path / "gone").unlink()
@@ -193,7 +184,7 @@ def test_diff_names_added_removed_modified_and_mode_changes(tmp_path):
 
 
 def test_dockerignore_changes_show_as_added_and_removed_files(tmp_path):
-    _tree(tmp_path, {"Dockerfile": "FROM scratch\n", "a.log": "l", "b.txt": "t"})
+    write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", "a.log": "l", "b.txt": "t"})
     old = make_manifest(tmp_path)
     (tmp_path / ".dockerignore").write_text("*.log\n")
     kinds = {change.path: change.kind for change in diff(old, make_manifest(tmp_path))}

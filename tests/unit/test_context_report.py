@@ -16,16 +16,7 @@ from msb_tui.cache.context_send import SendTiming
 from msb_tui.cache.sources import WHOLE, clean_source, context_readers
 from msb_tui.cache.steps import covers
 
-
-def _tree(root: Path, files: dict[str, str | bytes]) -> Path:
-    for rel, data in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        else:
-            path.write_text(data)
-    return root
+from context_trees import write_tree
 
 
 @pytest.mark.parametrize("source, path, expected", [
@@ -96,7 +87,7 @@ NODE_DOCKERFILE = (
 
 
 def _node_context(root: Path) -> Path:
-    return _tree(root, {
+    return write_tree(root, {
         "Dockerfile": NODE_DOCKERFILE,
         "package.json": "{}", "package-lock.json": "{}",
         "src/index.js": "x" * 100, "src/lib/a.js": "y" * 50,
@@ -134,7 +125,7 @@ def test_a_copy_of_the_whole_context_leaves_only_the_named_folders(tmp_path):
 
 
 def test_a_folder_the_dockerfile_names_is_not_a_candidate(tmp_path):
-    _tree(tmp_path, {"Dockerfile": "FROM busybox\nCOPY dist/ /srv/\n", "dist/app.js": "a", "other.txt": "o"})
+    write_tree(tmp_path, {"Dockerfile": "FROM busybox\nCOPY dist/ /srv/\n", "dist/app.js": "a", "other.txt": "o"})
     report = scan_context(tmp_path)
     assert [c.pattern for c in report.candidates] == ["other.txt"]
 
@@ -160,7 +151,7 @@ def test_biggest_files_and_folders(tmp_path):
 def test_a_candidate_with_special_characters_is_escaped_for_dockerignore(tmp_path):
     from msb_tui.builds.context_files import IgnoreMatcher, parse_dockerignore
 
-    _tree(tmp_path, {"Dockerfile": "FROM busybox\nCOPY app /app\n", "app/x": "a", "notes [draft]*.txt": "n",
+    write_tree(tmp_path, {"Dockerfile": "FROM busybox\nCOPY app /app\n", "app/x": "a", "notes [draft]*.txt": "n",
                      "#hash": "h", "!bang": "b"})
     report = scan_context(tmp_path)
     matcher = IgnoreMatcher(parse_dockerignore(report.ignore_lines))
@@ -191,7 +182,7 @@ def test_text_and_json_carry_the_measured_figures(tmp_path):
 
 def test_untrusted_file_names_lose_their_control_characters(tmp_path):
     name = "evil\x1b]0;pwned\x07[bold]x[red]\x1b[2J.bin"
-    _tree(tmp_path, {"Dockerfile": "FROM busybox\nCOPY app /app\n", "app/x": "a"})
+    write_tree(tmp_path, {"Dockerfile": "FROM busybox\nCOPY app /app\n", "app/x": "a"})
     (tmp_path / name).write_bytes(b"z" * 50)
     text = "\n".join(report_lines(scan_context(tmp_path)))
     assert "\x1b" not in text and "\x07" not in text
@@ -221,6 +212,6 @@ def test_the_command_without_engine_prints_sizes_and_candidates(tmp_path, capsys
 
 
 def test_build_args_decide_what_a_copy_source_names(tmp_path):
-    _tree(tmp_path, {"Dockerfile": "FROM busybox\nARG APP=web\nCOPY ${APP}/ /app/\n", "web/a": "w", "api/b": "b"})
+    write_tree(tmp_path, {"Dockerfile": "FROM busybox\nARG APP=web\nCOPY ${APP}/ /app/\n", "web/a": "w", "api/b": "b"})
     assert [c.pattern for c in scan_context(tmp_path).candidates] == ["api"]
     assert [c.pattern for c in scan_context(tmp_path, build_args={"APP": "api"}).candidates] == ["web"]
