@@ -28,28 +28,19 @@ timed() {  # timed LABEL COMMAND...: run a set-up step and say how long it took
 }
 
 venv() {
-  # stamp v2: the package is installed as a plain path (.pth, editable_mode=compat) rather than
-  # through setuptools' import finder, which costs every msb-tui command ~9 ms of start-up.
-  # stamp v3: setuptools (which venv adds on Python 3.11) is removed afterwards: nothing runs it
-  # (pip builds the package in an isolated environment of its own), and its .pth hook costs every
-  # Python start in .venv ~1 ms.
-  local stamp=.venv/.msb-installed-3
+  # A plain editable install, as a user would make one; the stamp says it is done for this pyproject.
+  local stamp=.venv/.msb-installed-4
   if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   fi
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    if ! .venv/bin/python -m pip install -q -e '.[test]' --config-settings editable_mode=compat \
-        > .venv/pip-install.log 2>&1; then
+    if ! .venv/bin/python -m pip install -q -e '.[test]' > .venv/pip-install.log 2>&1; then
       cat .venv/pip-install.log >&2
       echo "set-up: installing the package failed (log above)" >&2
       exit 1
     fi
-    .venv/bin/python -m pip uninstall -q -y setuptools > /dev/null 2>&1 || true
     .venv/bin/python -c "import msb_tui, textual, docker, dockerfile" && touch "$stamp"
   fi
-  # Byte-code for the package, as a regular install has it (PYTHONDONTWRITEBYTECODE would otherwise
-  # leave every command compiling msb_tui from source on each start).
-  .venv/bin/python -m compileall -q msb_tui > /dev/null
 }
 
 browser() {
