@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from msb_tui.builds.events import (
@@ -300,11 +300,3 @@ class ClassicStepParser:
         if self._step is None:
             return []  # engine chatter outside any step
         return [LogChunk(vertex=self._step.digest, data=text.encode("utf-8", "surrogateescape"), stream=stream, timestamp=now)]
-
-
-def classic_events(events: Iterable[EngineEvent], dockerfile_text: str | None = None) -> Iterator[EngineEvent]:
-    """Wrap an event source from a classic build: stream text becomes vertices and logs."""
-    parser = ClassicStepParser(dockerfile_text)
-    for event in events:
-        yield from parser.translate(event)
-    yield from parser.finish()

@@ -93,7 +93,7 @@ class BuildModel:
                 return self._finish(BuildStatus.CANCELLED)
             case BuildWarning():
                 self.warnings.append(event)
-                stage = self._stage_at_line(event.line) or self._stage_of_vertex(event.vertex)
+                stage = self._stage_at_line(event.line) or self._placer.run_of_step(event.vertex)
                 if stage is not None:
                     stage.warnings.append(event)
                     return [StageChanged(stage)]
@@ -113,9 +113,6 @@ class BuildModel:
             if stage.line_start <= line <= stage.line_end:
                 return next((run for run in self.stages if run.index == stage.index), None)
         return None
-
-    def _stage_of_vertex(self, vertex: str) -> StageRun | None:
-        return self._placer.run_of_step(vertex)
 
     def _seen(self, t: float | None) -> None:
         if t is not None and (self._latest is None or t > self._latest):
@@ -345,10 +342,6 @@ class BuildModel:
     def platforms(self) -> list[str]:
         """The target platforms of a multi-platform build (one lane per stage each); else empty."""
         return list(self._placer.lanes.platforms) if self._placer.lanes.active else []
-
-    def stage_steps(self) -> list[StepRun]:
-        """Dockerfile steps (not internal), in stage order."""
-        return [step for stage in self.stages for step in stage.steps]
 
     def totals(self) -> BuildTotals:
         return compute_totals(self.stages, started=self.started, finished=self.finished, latest=self._latest,

@@ -23,6 +23,7 @@ once for the events, so every event carries final times and memory stays bounded
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -61,23 +62,14 @@ def _size(value: str | None, unit: str | None) -> int:
     return int(float(value) * _UNITS.get(unit or "B", 1))
 
 
-_SECONDS: dict[str, float] = {}
-
-
+@functools.lru_cache(maxsize=100_000)
 def _utc_seconds(date: str, clock: str) -> float | None:
-    """Epoch seconds of a UTC date and time of day; remembered, since a log's lines share a few
+    """Epoch seconds of a UTC date and time of day; cached, since a log's lines share a few
     thousand distinct seconds (parsing each line's stamp was a fifth of an import's time)."""
-    key = date + clock
-    stamp = _SECONDS.get(key)
-    if stamp is None:
-        if len(_SECONDS) > 100_000:
-            _SECONDS.clear()
-        try:
-            stamp = datetime.fromisoformat(f"{date}T{clock}").replace(tzinfo=timezone.utc).timestamp()
-        except (ValueError, OverflowError):  # month 13, year 0: the prefix is there, its time is not
-            return None
-        _SECONDS[key] = stamp
-    return stamp
+    try:
+        return datetime.fromisoformat(f"{date}T{clock}").replace(tzinfo=timezone.utc).timestamp()
+    except (ValueError, OverflowError):  # month 13, year 0: the prefix is there, its time is not
+        return None
 
 
 def split_prefix(line: str) -> tuple[float | None, str]:
@@ -136,7 +128,6 @@ class PlainLog:
 
     ops: list[tuple] = field(default_factory=list)  # ("start"|"end"|"log"|"status"|"image"|"failed", ...)
     vertices: dict[int, _Vertex] = field(default_factory=dict)
-    timestamped: bool = False  # the '#N' lines carry CI time prefixes (GitHub Actions, Azure)
     any_stamp: bool = False  # some line did (ACR Tasks stamps only its own lines)
     error: str | None = None
     image_id: str | None = None
@@ -168,7 +159,6 @@ class _Reader:
             self._other(text)
             return
         number, rest = int(match.group(1)), match.group(2)
-        self.log.timestamped = self.log.timestamped or self.stamped
         if number == 0:  # buildx: "#0 building with "default" instance using docker driver"
             self.log.recognised += 1
             return
@@ -214,13 +204,9 @@ class _Reader:
             vertex.completed = vertex.started
             self.log.ops.append(("end", vertex))
             return
-        if rest in ("CANCELED", "CANCELLED"):
-            vertex.error = "canceled"
-            vertex.completed = max(self.clock, vertex.started)
-            self.log.ops.append(("end", vertex))
-            return
-        if rest.startswith("ERROR"):
-            vertex.error = rest[len("ERROR"):].lstrip(":").strip() or "failed"
+        if rest in ("CANCELED", "CANCELLED") or rest.startswith("ERROR"):
+            error = rest[len("ERROR"):].lstrip(":").strip() or "failed"
+            vertex.error = "canceled" if rest.startswith("CANCEL") else error
             vertex.completed = max(self.clock, vertex.started)
             self.log.ops.append(("end", vertex))
             return
@@ -244,21 +230,18 @@ class _Reader:
         if logged:
             offset, message = float(logged.group(1)), logged.group(2)
             glued = _GLUED.search(message)
-            if glued and glued.start() > 0 and self._glue_plausible(int(glued.group(1)), number):
-                self.log.ops.append(("log", vertex, offset, message[: glued.start()]))
-                if not self.stamped and vertex.held_since is None:
-                    self.clock = max(self.clock, vertex.started + offset)
-                self._vertex_line(int(glued.group(1)), message[glued.start() :].split(" ", 1)[1])
-                self.log.recognised -= 1
-                return
-            self.log.ops.append(("log", vertex, offset, message))
+            other = int(glued.group(1)) if glued and glued.start() > 0 else None
+            if other is not None and other != number and other in self.log.vertices:
+                other = None  # "#N" of a vertex already seen: text that only looks glued
+            cut = len(message) if other is None else glued.start()
+            self.log.ops.append(("log", vertex, offset, message[:cut]))
             if not self.stamped and vertex.held_since is None:  # a held vertex's start is still a guess
                 self.clock = max(self.clock, vertex.started + offset)
+            if other is not None:
+                self._vertex_line(other, message[cut:].split(" ", 1)[1])
+                self.log.recognised -= 1
             return
         self._status(vertex, rest)
-
-    def _glue_plausible(self, other: int, current: int) -> bool:
-        return other == current or other not in self.log.vertices
 
     def _start(self, number: int, name: str, marker: int | None) -> None:
         started = self.clock
@@ -289,34 +272,14 @@ class _Reader:
         self.log.ops.append(("status", vertex, ident, 0, 0, bool(finished)))
 
 
-def read_plain_log(lines: Iterable[str], *, base_time: float = 0.0) -> PlainLog:
-    """Read a BuildKit plain log; :class:`PlainLogError` when nothing in it looks like one."""
-    reader = _Reader(base_time)
-    for raw in lines:
-        if "\x00" in raw:
-            raise PlainLogError(f"line {reader.log.lines + 1} holds NUL bytes: this is a binary file, not a build log")
-        reader.line(raw)
-    _check_found(reader.log)
-    return reader.log
-
-
-def _check_found(log: PlainLog) -> None:
-    if not log.vertices:
-        raise PlainLogError(
-            f"not a build log: no BuildKit progress lines in {log.lines} line(s); expected a log written by "
-            "'docker build --progress=plain' (lines like '#5 [build 2/4] RUN ...', '#5 DONE 1.2s') "
-            "or by the classic builder ('Step 1/5 : FROM ...')"
-        )
-
-
-def _op_events(op: tuple, final: dict[int, _Vertex] | None = None) -> Iterator[EngineEvent]:
-    """The events of one operation; ``final`` maps vertex numbers to the vertices of a first pass
-    (whose times are final) when the operation comes from a second, streaming pass."""
+def _op_events(op: tuple, final: dict[int, _Vertex]) -> Iterator[EngineEvent]:
+    """The events of one operation of the second pass; ``final`` maps vertex numbers to the
+    vertices of the first pass, whose times are final."""
     kind = op[0]
     if kind == "failed":
         yield BuildFailed(op[1])
         return
-    vertex = op[1] if final is None else final[op[1].number]
+    vertex = final[op[1].number]
     if kind == "start":
         yield vertex.update(final=False)
     elif kind == "end":
@@ -353,13 +316,6 @@ def _end_events(log: PlainLog) -> Iterator[EngineEvent]:
     else:
         unfinished = [v.name for v in log.vertices.values() if v.completed is None]
         yield BuildFailed(f"the log ends while steps were still running: {', '.join(unfinished[:3])}")
-
-
-def plain_log_events(log: PlainLog) -> Iterator[EngineEvent]:
-    """Pass 2 of an in-memory log: the events, in print order, with final times."""
-    for op in log.ops:
-        yield from _op_events(op)
-    yield from _end_events(log)
 
 
 def is_classic_log(lines: Iterable[str]) -> bool:
@@ -411,8 +367,8 @@ def import_log(path: Path, *, dockerfile_text: str | None = None) -> Iterator[En
     """Events for a saved build log (BuildKit plain or classic); :class:`PlainLogError` when unreadable.
 
     Streams: a first pass reads the file for the steps' final times (keeping no log lines), a
-    second yields the events. Memory stays bounded whatever the log's size (issue 15: a 111 MB log
-    took 3.1 GB when it was held whole); standard input is spooled to a temporary file.
+    second yields the events, so memory stays bounded whatever the log's size; standard input is
+    spooled to a temporary file.
     """
     source = LogFile(path)
     try:
@@ -423,7 +379,12 @@ def import_log(path: Path, *, dockerfile_text: str | None = None) -> Iterator[En
             reader.line(raw)
             reader.log.ops.clear()
         first = reader.log
-        _check_found(first)
+        if not first.vertices:
+            raise PlainLogError(
+                f"not a build log: no BuildKit progress lines in {first.lines} line(s); expected a log "
+                "written by 'docker build --progress=plain' (lines like '#5 [build 2/4] RUN ...', "
+                "'#5 DONE 1.2s') or by the classic builder ('Step 1/5 : FROM ...')"
+            )
         if not first.any_stamp:
             # Anchor the rebuilt timeline so the build ends when the file was last written.
             span = max((v.completed or v.started for v in first.vertices.values()), default=0.0)

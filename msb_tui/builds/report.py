@@ -108,11 +108,11 @@ class PlainProgress:
                 self._printed_end.add(step.digest)
                 if step.state == State.CACHED:
                     write(f"#{number} CACHED\n")
-                elif step.state == "done":
+                elif step.state == State.DONE:
                     write(f"#{number} DONE {_seconds(duration)}\n")
-                elif step.state == "failed":
+                elif step.state == State.FAILED:
                     write(f"#{number} ERROR: {_clean(step.error or 'failed', False)}\n")
-                elif step.state == "cancelled":
+                elif step.state == State.CANCELLED:
                     write(f"#{number} CANCELED\n")
                 elif step.state == State.INTERRUPTED:  # the engine went away mid-step
                     write(f"#{number} INTERRUPTED {_seconds(step.duration)}\n")
@@ -134,8 +134,6 @@ class PlainProgress:
                     write("".join(f"{prefix}{_clean(line, colours)}\n" for line in lines))
             elif isinstance(change, PlanMismatch):
                 write(f"plan mismatch: {change.message}\n")
-            elif isinstance(change, BuildEnded):
-                pass
 
 
 class JsonProgress:

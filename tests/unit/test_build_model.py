@@ -106,7 +106,7 @@ def test_go_build_joins_every_step_with_its_line():
     model, _ = _model("go")
     assert model.status == "succeeded"
     assert _stages(model)["test"] == "skipped"
-    for step in model.stage_steps():
+    for step in (s for stage in model.stages for s in stage.steps):
         assert step.line_start is not None, step.name
     final_copy = model.stage("final").steps[0]
     assert final_copy.instruction.startswith("COPY --from=build")
@@ -343,7 +343,7 @@ def test_classic_steps_point_at_their_own_dockerfile_lines():
     for event in replay(RECORDINGS / "seed-example-classic.jsonl", None):
         model.apply(event)
     lines = text.splitlines()
-    steps = model.stage_steps()
+    steps = [s for stage in model.stages for s in stage.steps]
     assert len(steps) == 11
     for step in steps:
         keyword = step.instruction.split()[0]
@@ -378,7 +378,7 @@ def test_cancelled_recording_keeps_the_running_steps_and_their_logs():
     model, changes = _model("cancelled")
     assert model.status == "cancelled" and BuildEnded("cancelled") in changes
     assert _stages(model) == {"backend": "cancelled", "frontend": "cancelled", "docs": "cancelled", "final": "cancelled"}
-    runs = [s for s in model.stage_steps() if s.instruction.startswith("RUN")]
+    runs = [s for stage in model.stages for s in stage.steps if s.instruction.startswith("RUN")]
     assert len(runs) == 3 and all(s.state == "cancelled" and s.completed is None for s in runs)
     assert all(len(s.log.lines) == 1 for s in runs)  # the first echo of each
     totals = model.totals()

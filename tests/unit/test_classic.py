@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from msb_tui.builds.classic import ClassicStepParser, classic_digest, classic_events, stage_sizes
+from msb_tui.builds.classic import ClassicStepParser, classic_digest, stage_sizes
+from msb_tui.builds.decode import MessageDecoder
 from msb_tui.builds.events import BuildFailed, BuildWarning, ImageBuilt, LogChunk, StreamText, VertexUpdate
 
 DOCKERFILE = """\
@@ -221,11 +222,12 @@ def test_warning_and_passthrough_of_other_events():
     assert events[-1] == ImageBuilt("sha256:abc")
 
 
-def test_classic_events_wrapper_and_non_utf8_safe():
+def test_classic_stream_is_non_utf8_safe():
     source = [StreamText(t, 1.0) for t in ("Step 1/2 : FROM scratch", "\n", " ---> \n", "Step 2/2 : COPY a b", "\n")]
     source.append(StreamText("bad \udcff bytes\n", 1.5))
     source.append(StreamText(" ---> 0123456789ab\n", 2.0))
-    events = list(classic_events(source))
+    decoder = MessageDecoder(classic=True)
+    events = decoder.translate(source) + decoder.finish()
     v = final_vertices(events)
     assert v[classic_digest(2)].completed == 2.0
     chunk = next(e for e in events if isinstance(e, LogChunk))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from msb_tui.builds.events import BuildFailed, ImageBuilt, LogChunk, StatusUpdate, VertexUpdate
 from msb_tui.builds.model import BuildModel
-from msb_tui.builds.plain_log import PlainLogError, import_log, read_plain_log, plain_log_events, split_prefix
+from msb_tui.builds.plain_log import PlainLogError, import_log, split_prefix
 from msb_tui.cli import main
 
 LOGS = Path(__file__).resolve().parent.parent / "fixtures" / "plain_logs"
@@ -23,6 +22,12 @@ def model_of(name: str, **kwargs) -> BuildModel:
     for event in import_log(LOGS / name, **kwargs):
         model.apply(event)
     return model
+
+
+def events_of(tmp_path: Path, lines: list[str]) -> list:
+    path = tmp_path / "build.log"
+    path.write_text("".join(f"{line}\n" for line in lines))
+    return list(import_log(path))
 
 
 def steps(model: BuildModel, stage: str):
@@ -85,7 +90,7 @@ def test_real_parallel_log_rebuilds_overlap_without_timestamps():
     assert totals.wall == pytest.approx(3.4, abs=0.2)
 
 
-def test_glued_unterminated_output_is_split():
+def test_glued_unterminated_output_is_split(tmp_path):
     lines = [
         "#1 [2/2] RUN printf abc",
         "#1 0.194 abcdef#1 DONE 0.2s",
@@ -93,7 +98,7 @@ def test_glued_unterminated_output_is_split():
         "#2 writing image sha256:" + "a" * 64 + " done",
         "#2 DONE 0.0s",
     ]
-    events = list(plain_log_events(read_plain_log(lines)))
+    events = events_of(tmp_path, lines)
     chunks = [e for e in events if isinstance(e, LogChunk)]
     assert [c.data for c in chunks] == [b"abcdef\n"]
     done = [e for e in events if isinstance(e, VertexUpdate) and e.completed is not None]
@@ -150,14 +155,12 @@ def test_classic_builder_log():
     assert list(steps(model, "test")[1].log.lines) == ["ok 1 - greets by name", "ok 2 - greets the world by default", "2 tests passed"]
 
 
-def test_status_lines_and_placeholder_vertex():
-    lines = ["#3 0.100 output before any header", "#3 DONE 0.5s"]
-    log = read_plain_log(lines)
-    assert log.vertices[3].name == "#3"
-    events = list(plain_log_events(log))
+def test_status_lines_and_placeholder_vertex(tmp_path):
+    events = events_of(tmp_path, ["#3 0.100 output before any header", "#3 DONE 0.5s"])
+    assert events[0] == VertexUpdate("plain:3", "#3", started=events[0].started)
     assert isinstance(events[-1], ImageBuilt) and events[-1].image_id == ""  # finished, no image named
     lines = ["#1 [a 1/1] RUN x", "#1 sha256:abc 1.5MB / 3MB 0.5s"]
-    events = list(plain_log_events(read_plain_log(lines)))
+    events = events_of(tmp_path, lines)
     status = next(e for e in events if isinstance(e, StatusUpdate))
     assert (status.id, status.current, status.total) == ("sha256:abc", 1_500_000, 3_000_000)
     assert isinstance(events[-1], BuildFailed) and "still running" in events[-1].message
