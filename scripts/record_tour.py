@@ -24,7 +24,8 @@ import record_fixtures  # noqa: E402
 
 from msb_tui.backends import open_backend  # noqa: E402
 from msb_tui.builds.inputs import BuildInputs  # noqa: E402
-from msb_tui.engine.connection import connect, engine_info  # noqa: E402
+from msb_tui.engine.connection import connect  # noqa: E402
+from msb_tui.engine.info import gather  # noqa: E402
 from msb_tui.offline import offline_build_args  # noqa: E402
 from msb_tui.tour import FACTS, RECORDINGS, STEPS  # noqa: E402
 
@@ -51,7 +52,7 @@ def main() -> int:
                     for name in (step.recording, step.compare_recording) if name})
     for name in names:
         record_fixtures.record(client, name)
-    info = engine_info(client)
+    info = gather(client)
     sizes = {}
     for key, target in (("sdk", "build"), ("final", None)):
         image = build_image(client, "go", target, f"msb-tour/go-{key}")

@@ -118,7 +118,8 @@ def _engine_facts(location: Path, args: argparse.Namespace):
     (after saying why) when no engine answers."""
     from msb_tui.analysis import analyze
     from msb_tui.analysis.render import clean
-    from msb_tui.engine.connection import EngineUnavailable, connect, engine_info
+    from msb_tui.engine.connection import EngineUnavailable, connect
+    from msb_tui.engine.info import gather
     from msb_tui.analysis.versions import engine_buildkit
 
     try:
@@ -126,7 +127,7 @@ def _engine_facts(location: Path, args: argparse.Namespace):
     except EngineUnavailable as error:
         print(clean(f"msb-tui plan: --buildkit engine: {error}"), file=sys.stderr)
         return None
-    version = engine_info(client).version
+    version = gather(client).version
     buildkit = engine_buildkit(version)
     if buildkit is None:
         print(clean(f"msb-tui plan: engine {version}: unknown BuildKit, planning for current BuildKit"),

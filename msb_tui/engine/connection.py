@@ -27,12 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from msb_tui.engine.info import EngineInfo, gather  # noqa: F401 (EngineInfo re-exported)
-from msb_tui.engine.endpoints import DEFAULT_HOST, current_context_name, docker_config_dir  # noqa: F401 (re-exported)
-
 if TYPE_CHECKING:  # docker is imported lazily so `msb-tui --help` stays fast
     import docker
 
+DEFAULT_HOST = "unix:///var/run/docker.sock"
 DEFAULT_TIMEOUT = 600.0
 """Read timeout of the client's requests: a quiet build step can be silent for minutes."""
 CONNECT_TIMEOUT = 30.0
@@ -51,21 +49,13 @@ class Candidate:
     tls: Any = None  # docker.tls.TLSConfig | bool | None
 
 
-@dataclass
-class Attempt:
-    candidate: Candidate
-    error: str
-
-
 class EngineUnavailable(Exception):
     """The chosen Docker engine did not answer; the message names its address and what to do."""
 
-    def __init__(self, attempts: list[Attempt], hint: str | None = None):
-        self.attempts = attempts
-        lines = [f"cannot reach the Docker engine at {a.candidate.host} ({a.candidate.source}): {a.error}"
-                 for a in attempts]
-        lines.append(hint or default_hint())
-        super().__init__("\n".join(lines))
+    def __init__(self, candidate: Candidate, error: str, hint: str | None = None):
+        self.candidate = candidate
+        super().__init__(f"cannot reach the Docker engine at {candidate.host} "
+                         f"({candidate.source}): {error}\n{hint or default_hint()}")
 
 
 def default_hint() -> str:
@@ -82,6 +72,25 @@ def default_hint() -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Finding candidates (pure: env and the config folder are parameters, for tests)
+
+
+def docker_config_dir(env: Mapping[str, str]) -> str:
+    """``$DOCKER_CONFIG``, else ``~/.docker``."""
+    home = env.get("HOME") or os.path.expanduser("~")
+    return env.get("DOCKER_CONFIG") or os.path.join(home, ".docker")
+
+
+def current_context_name(env: Mapping[str, str]) -> str | None:
+    """``DOCKER_CONTEXT``, else ``currentContext`` from config.json; None when unset or
+    unreadable."""
+    if env.get("DOCKER_CONTEXT"):
+        return env["DOCKER_CONTEXT"]
+    try:
+        data = json.loads(Path(docker_config_dir(env), "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    name = data.get("currentContext") if isinstance(data, dict) else None
+    return name if isinstance(name, str) and name else None
 
 
 def context_candidate(name: str, env: Mapping[str, str]) -> Candidate | str:
@@ -133,14 +142,16 @@ def candidate(host: str | None = None, env: Mapping[str, str] | None = None) -> 
         try:
             return _docker_host_candidate(env)
         except Exception as error:  # noqa: BLE001 - docker's TLS helpers raise several kinds
-            raise EngineUnavailable([Attempt(Candidate(env["DOCKER_HOST"], "DOCKER_HOST"), f"unusable: {error}")],
+            raise EngineUnavailable(Candidate(env["DOCKER_HOST"], "DOCKER_HOST"),
+                                    f"unusable: {error}",
                                     "Fix DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, or unset DOCKER_HOST.") from None
     name = current_context_name(env)
     if name:
         result = context_candidate(name, env)
         if isinstance(result, str):
-            raise EngineUnavailable([Attempt(Candidate(f"context {name}", "docker context"), result)],
-                                    "Choose another context ('docker context use default'), or unset DOCKER_CONTEXT.")
+            raise EngineUnavailable(Candidate(f"context {name}", "docker context"), result,
+                                    "Choose another context ('docker context use default'), "
+                                    "or unset DOCKER_CONTEXT.")
         return result
     return Candidate(DEFAULT_HOST, "default socket")
 
@@ -189,29 +200,23 @@ def _client_for(candidate: Candidate, timeout: float | None, answer_timeout: flo
     return docker.APIClient(**kwargs, version=api_version, timeout=timeout)
 
 
-class _WaitNotices:
-    """Calls ``on_wait(seconds waited)`` after ``WAIT_NOTICE`` s, then every ``WAIT_NOTICE_EVERY`` s, until stopped."""
+def _notify_while_waiting(on_wait: Callable[[float], None] | None) -> threading.Event:
+    """Calls ``on_wait(seconds waited)`` after ``WAIT_NOTICE`` s, then every
+    ``WAIT_NOTICE_EVERY`` s, until the returned event is set."""
+    stop = threading.Event()
 
-    def __init__(self, on_wait: Callable[[float], None] | None):
-        self._on_wait = on_wait
-        self._stop = threading.Event()
-        self._thread = None
-        if on_wait is not None:
-            self._thread = threading.Thread(target=self._run, name="msb-engine-wait", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        started = time.monotonic()
-        delay = WAIT_NOTICE
-        while not self._stop.wait(delay):
+    def notify() -> None:
+        started, delay = time.monotonic(), WAIT_NOTICE
+        while not stop.wait(delay):
             try:
-                self._on_wait(time.monotonic() - started)
+                on_wait(time.monotonic() - started)
             except Exception:  # noqa: BLE001 - a notice must not break the connection
                 pass
             delay = WAIT_NOTICE_EVERY
 
-    def stop(self) -> None:
-        self._stop.set()
+    if on_wait is not None:
+        threading.Thread(target=notify, name="msb-engine-wait", daemon=True).start()
+    return stop
 
 
 def connect(
@@ -229,13 +234,13 @@ def connect(
     like the docker CLI); ``on_wait(seconds)`` is called while that wait lasts (a message to show).
     """
     chosen = candidate(host, env)
-    notices = _WaitNotices(on_wait)
+    waiting = _notify_while_waiting(on_wait)
     try:
         return _client_for(chosen, timeout, answer_timeout)
     except Exception as error:  # noqa: BLE001 - any failure means "that engine does not answer"
-        raise EngineUnavailable([Attempt(chosen, _describe(error))]) from None
+        raise EngineUnavailable(chosen, _describe(error)) from None
     finally:
-        notices.stop()
+        waiting.set()
 
 
 def waiting_notice(host: str | None = None, env: Mapping[str, str] | None = None) -> Callable[[float], None]:
@@ -251,8 +256,3 @@ def waiting_notice(host: str | None = None, env: Mapping[str, str] | None = None
               "(Ctrl+C to stop)", file=sys.stderr, flush=True)
 
     return notice
-
-
-def engine_info(client: docker.APIClient) -> EngineInfo:
-    """Version, API version, BuildKit, image store and address of the engine (see ``engine.info``)."""
-    return gather(client)

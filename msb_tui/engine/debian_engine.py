@@ -166,7 +166,7 @@ def ensure_binaries(say: Say) -> EngineBinaries:
 
 def install_buildx_plugin(binaries: EngineBinaries, say: Say) -> Path:
     """Link the buildx plugin into the docker CLI's plugin folder, unless one is already there."""
-    from msb_tui.engine.endpoints import docker_config_dir
+    from msb_tui.engine.connection import docker_config_dir
 
     plugins = Path(docker_config_dir(os.environ)) / "cli-plugins"
     target = plugins / "docker-buildx"

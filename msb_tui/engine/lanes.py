@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -161,7 +160,3 @@ def wait(target: Lane, process: subprocess.Popen | None, ping: Callable[[str, fl
         time.sleep(0.3)
     tail = log_file(target).read_text(errors="replace")[-1500:] if log_file(target).exists() else ""
     raise RuntimeError(f"the {target.name} engine did not answer at {target.host}; end of {log_file(target)}:\n{tail}")
-
-
-def _say(message: str) -> None:
-    print(f"msb-tui engine: {message}", file=sys.stderr, flush=True)

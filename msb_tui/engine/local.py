@@ -18,9 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from msb_tui.engine import lanes
-from msb_tui.paths import state_dir
-
-DEFAULT_SOCKET = "unix:///var/run/docker.sock"
+from msb_tui.engine.connection import DEFAULT_HOST
 
 
 class EngineSetupError(RuntimeError):
@@ -32,7 +30,6 @@ class EngineStatus:
     host: str
     version: str
     started_by_us: bool = False
-    log_path: Path | None = None
     lane: str | None = None  # the lane of msb_tui.engine.lanes this engine is, when it is one
 
 
@@ -78,7 +75,7 @@ def dockerd_path() -> str | None:
 def ensure_engine(*, start: bool = True) -> EngineStatus:
     """Return a reachable engine, starting a local one when allowed and possible."""
     configured = os.environ.get("DOCKER_HOST")
-    host = configured or DEFAULT_SOCKET
+    host = configured or DEFAULT_HOST
     version = ping(host)
     if version:
         return EngineStatus(host=host, version=version)
@@ -141,45 +138,34 @@ def _start_own(wanted: list[lanes.Lane]) -> dict[str, EngineStatus]:
     debian_engine.install_buildx_plugin(binaries, _say)
     began = time.monotonic()
     processes = {target.name: lanes.start(target, binaries, _say) for target in wanted}
-    statuses = {}
-    for target in wanted:
-        try:
-            version = lanes.wait(target, processes[target.name], lambda host, timeout: ping(host, timeout))
-        except RuntimeError as error:
-            raise EngineSetupError(str(error)) from None
-        statuses[target.name] = EngineStatus(host=target.host, version=version, started_by_us=True,
-                                             log_path=lanes.log_file(target), lane=target.name)
-        _say(f"Docker {version} ({target.name}) answers at {target.host} after {time.monotonic() - began:.1f} s")
-    return statuses
+    return {target.name: _answered(target, processes[target.name], began) for target in wanted}
 
 
-def _start_compat(wait_seconds: float = 60) -> EngineStatus:
+def _start_compat() -> EngineStatus:
     """Debian 12's docker.io (20.10) on the default socket, installed when missing."""
-    host = DEFAULT_SOCKET
-    status = EngineStatus(host=host, version="", lane="compat")
+    compat = lanes.lane("compat")
     if dockerd_path() is None:
         _say("no dockerd on this machine: installing Debian's docker.io (about 35 s) ...")
         began = time.monotonic()
         apt_install("docker.io")
         _say(f"installed docker.io in {time.monotonic() - began:.1f} s")
-    log_path = state_dir() / "dockerd.log"
+    log_path = lanes.log_file(compat)
     _say(f"starting dockerd in the background (log: {log_path}) ...")
     began = time.monotonic()
     with open(log_path, "ab") as log:
-        subprocess.Popen(
-            [dockerd_path() or "dockerd", f"--host={DEFAULT_SOCKET}"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # outlives this process, like a service would
+        process = subprocess.Popen(  # outlives this process, like a service would
+            [dockerd_path() or "dockerd", f"--host={compat.host}"], stdout=log,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )
-    deadline = began + wait_seconds
-    while time.monotonic() < deadline:
-        version = ping(host, timeout=2)
-        if version:
-            status.version, status.started_by_us, status.log_path = version, True, log_path
-            _say(f"dockerd {version} answers at {host} after {time.monotonic() - began:.1f} s")
-            return status
-        time.sleep(0.5)
-    tail = log_path.read_text(errors="replace")[-1500:]
-    raise EngineSetupError(f"dockerd did not answer within {wait_seconds:.0f} s; end of {log_path}:\n{tail}")
+    return _answered(compat, process, began)
+
+
+def _answered(target: lanes.Lane, process: subprocess.Popen | None, began: float) -> EngineStatus:
+    """The status of a lane engine just started, once it answers."""
+    try:
+        version = lanes.wait(target, process, ping)
+    except RuntimeError as error:
+        raise EngineSetupError(str(error)) from None
+    took = time.monotonic() - began
+    _say(f"Docker {version} ({target.name}) answers at {target.host} after {took:.1f} s")
+    return EngineStatus(host=target.host, version=version, started_by_us=True, lane=target.name)

@@ -84,21 +84,16 @@ def _is_loopback(host: str) -> bool:
 class RegistryClient:
     """One registry and one repository; ``scheme`` is http for loopback (as docker treats it)."""
 
-    def __init__(self, ref: Reference, timeout: float = 10, auth: dict | None = None, push: bool = False):
+    def __init__(self, ref: Reference, timeout: float = 10, auth: dict | None = None):
         self.ref = ref
         self.timeout = timeout
         self.base = f"{'http' if _is_loopback(ref.api_host) else 'https'}://{ref.api_host}/v2"
         self._session = requests.Session()
         self._auth = auth if auth is not None else docker_auth(ref.registry)
-        self._scope = f"repository:{ref.repository}:{'pull,push' if push else 'pull'}"
-        self._token_for: str | None = None
+        self._scope = f"repository:{ref.repository}:pull"
 
     def __repr__(self) -> str:  # never the credentials
         return f"RegistryClient({self.ref})"
-
-    @property
-    def has_credentials(self) -> bool:
-        return bool(self._auth)
 
     # --- requests with the auth dance ------------------------------------------------------
     def request(self, method: str, path: str, *, stream: bool = False, **headers) -> requests.Response:
@@ -136,11 +131,10 @@ class RegistryClient:
         if scheme.lower() != "bearer" or "realm" not in params:
             return
         query = {"service": params.get("service", ""), "scope": params.get("scope") or self._scope}
-        token_headers = {}
         if self._auth.get("identitytoken"):
             query.update(grant_type="refresh_token", refresh_token=self._auth["identitytoken"])
         try:
-            answer = requests.get(params["realm"], params=query, auth=basic, headers=token_headers, timeout=self.timeout)
+            answer = requests.get(params["realm"], params=query, auth=basic, timeout=self.timeout)
         except requests.RequestException:
             raise RegistryUnreachable(f"the token service of {self.ref.registry} is unreachable") from None
         if answer.status_code != 200:

@@ -27,8 +27,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from msb_tui.registry.client import LIST_TYPES
+
 CTR_TIMEOUT = 10
-_INDEXES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,8 @@ class EngineStore:
         if self.containerd is None or not descriptor.get("digest"):
             return None
         blob = self._content(descriptor["digest"])
-        if isinstance(blob, dict) and blob.get("mediaType") in (*_INDEXES, None) and "manifests" in blob:
+        is_index = isinstance(blob, dict) and blob.get("mediaType") in (*LIST_TYPES, None)
+        if is_index and "manifests" in blob:
             wanted = (inspect.get("Os"), inspect.get("Architecture"))
             for item in blob.get("manifests") or []:
                 platform = item.get("platform") or {}

@@ -27,7 +27,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from msb_tui.paths import cache_dir
 
 MEASURED_REGISTRY = "measured (registry)"
 MEASURED_ENGINE = "measured (engine blob)"
@@ -103,14 +103,9 @@ class WireReport:
 
 # --- the memory of figures, per diff id ------------------------------------------------------------
 
-def cache_file() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-    return Path(base) / "msb-tui" / "wire-layers.json"
-
-
 def load_cache() -> dict[str, dict]:
     try:
-        data = json.loads(cache_file().read_text())
+        data = json.loads((cache_dir() / "wire-layers.json").read_text())
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
@@ -125,8 +120,7 @@ def remember(figures: dict[str, dict]) -> None:
     for diff_id, figure in figures.items():
         if _rank(figure) >= _rank(data.get(diff_id)):
             data[diff_id] = figure
-    path = cache_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = cache_dir() / "wire-layers.json"
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_text(json.dumps(data, indent=0, sort_keys=True))
     temporary.replace(path)
@@ -151,7 +145,8 @@ def registry_figures(manifest: dict, diff_ids: list[str], source: str | None = N
 def figures_from_repo_digests(inspect: dict, timeout: float = 3, only_registry: str | None = None) -> dict[str, dict]:
     """Measured figures from the registries that the engine says hold this image (loopback ones, or
     ``only_registry``): a few small requests, no export."""
-    from msb_tui.registry.client import Reference, RegistryClient, RegistryError, _is_loopback
+    from msb_tui.registry.client import (LIST_TYPES, Reference, RegistryClient, RegistryError,
+                                         _is_loopback)
 
     diff_ids = list((inspect.get("RootFS") or {}).get("Layers") or [])
     for repo_digest in inspect.get("RepoDigests") or []:
@@ -165,7 +160,7 @@ def figures_from_repo_digests(inspect: dict, timeout: float = 3, only_registry: 
         try:
             client = RegistryClient(ref, timeout=timeout)
             manifest, media, _ = client.manifest(digest)
-            if media in ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"):
+            if media in LIST_TYPES:
                 continue
             found = registry_figures(manifest, diff_ids, f"{ref.registry}/{ref.repository}")
         except RegistryError:

@@ -69,9 +69,9 @@ class TourApp(MsbApp):
     def _probe_engine(self) -> None:
         try:
             client = self.engine_client()
-            from msb_tui.engine.connection import engine_info
+            from msb_tui.engine.info import gather
 
-            info = engine_info(client)
+            info = gather(client)
             live, note = True, f"live: Docker {info.version} ({'BuildKit' if info.buildkit else 'classic builder only'})"
         except Exception as error:  # noqa: BLE001 - EngineUnavailable, docker missing: recordings it is
             live, note = False, f"no engine answered ({type(error).__name__})"

@@ -70,8 +70,8 @@ def test_classic_build_over_tcp(remote_engine, scratch_context):
 
 def test_connect_and_engine_info_over_tcp(remote_engine):
     code = (
-        "from msb_tui.engine.connection import connect, engine_info;"
-        f"c = connect({remote_engine.tcp_host!r}); i = engine_info(c);"
+        "from msb_tui.engine.connection import connect; from msb_tui.engine.info import gather;"
+        f"c = connect({remote_engine.tcp_host!r}); i = gather(c);"
         "print(c.base_url, i.version, i.buildkit, i.os)"
     )
     result = remote_engine.run_in_netns([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

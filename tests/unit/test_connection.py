@@ -16,8 +16,8 @@ from msb_tui.engine.connection import (
     candidate,
     connect,
     current_context_name,
-    engine_info,
 )
+from msb_tui.engine.info import gather
 
 
 def make_context(config_dir: Path, name: str, host: str, *, current: bool = True, tls: bool = False) -> None:
@@ -111,7 +111,7 @@ def test_docker_host_tls_without_certs_is_reported(tmp_path):
     }
     with pytest.raises(EngineUnavailable) as caught:
         candidate(None, env)
-    assert caught.value.attempts[0].candidate.source == "DOCKER_HOST"
+    assert caught.value.candidate.source == "DOCKER_HOST"
     assert "tcp://10.0.0.5:2376" in str(caught.value)
 
 
@@ -128,7 +128,7 @@ def test_unavailable_lists_attempts_and_advice(tmp_path):
     message = str(caught.value)
     assert f"tcp://127.0.0.1:{port} (--host)" in message and "refused" in message
     assert "engine up" in message or "Install Docker" in message
-    assert len(caught.value.attempts) == 1
+    assert caught.value.candidate.source == "--host"
 
 
 def test_missing_socket_message(tmp_path):
@@ -161,7 +161,7 @@ def test_ssh_without_client_or_paramiko_is_explained(monkeypatch):
 @pytest.mark.engine
 def test_real_engine_ping_and_info(docker_api):
     client = connect()
-    info = engine_info(client)
+    info = gather(client)
     assert info.os == "linux" and info.buildkit
     assert info.api_version == client.version()["ApiVersion"]
     cli = subprocess.run(

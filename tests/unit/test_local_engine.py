@@ -6,6 +6,7 @@ import pytest
 
 from msb_tui.cli import main
 from msb_tui.engine import local
+from msb_tui.engine.connection import DEFAULT_HOST
 
 
 def test_a_configured_docker_host_that_does_not_answer_is_reported_not_replaced(monkeypatch, tmp_path):
@@ -36,7 +37,7 @@ def test_an_answering_engine_is_used_as_is(monkeypatch):
     monkeypatch.delenv("DOCKER_HOST", raising=False)
     monkeypatch.setattr(local, "ping", lambda host, timeout=5: "27.0")
     status = local.ensure_engine()
-    assert (status.host, status.version, status.started_by_us) == (local.DEFAULT_SOCKET, "27.0", False)
+    assert (status.host, status.version, status.started_by_us) == (DEFAULT_HOST, "27.0", False)
 
 
 def test_when_nothing_answers_the_current_engine_is_the_one_started(monkeypatch):
