@@ -69,7 +69,7 @@ def _layer_chunks(client, image: str, marker: bytes):
     if len(diff_ids) != 1:
         raise SystemExit(f"{image} has {len(diff_ids)} layers; this benchmark copies single-layer images")
     yield marker
-    reader = ChunkReader(client.get_image(image, chunk_size=READ_SIZE), prefetch=32)
+    reader = ChunkReader(client.get_image(image, chunk_size=READ_SIZE))
     try:
         for member in iter_members(io.BufferedReader(reader, buffer_size=READ_SIZE)):
             if member.type != REGULAR or member.size < 1 << 20:

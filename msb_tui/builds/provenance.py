@@ -35,19 +35,24 @@ class BuildOrigin:
         return self.target or "the last stage"
 
 
-def _footer_image(path: Path) -> str | None:
-    """The image id in a recording's footer (None: no footer, or the build made no image)."""
+def read_footer(path: str | Path) -> dict[str, Any]:
+    """A recording's footer (its last line, ``kind: end``); {} when it has none (a build still
+    running, or a killed msb-tui)."""
     try:
         with open(path, "rb") as handle:
             handle.seek(0, os.SEEK_END)
             handle.seek(max(0, handle.tell() - FOOTER_BYTES))
             last = handle.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
         footer = json.loads(last)
-    except (OSError, ValueError):
-        return None
-    if isinstance(footer, dict) and footer.get("kind") == "end" and isinstance(footer.get("image_id"), str):
-        return footer["image_id"]
-    return None
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return footer if isinstance(footer, dict) and footer.get("kind") == "end" else {}
+
+
+def _footer_image(path: Path) -> str | None:
+    """The image id in a recording's footer (None: no footer, or the build made no image)."""
+    image_id = read_footer(path).get("image_id")
+    return image_id if isinstance(image_id, str) else None
 
 
 def _same_image(a: str, b: str) -> bool:

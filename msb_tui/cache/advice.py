@@ -1,11 +1,11 @@
 """What a re-run caused by instruction order cost, and the order that would have kept it cached.
 
-Issue 18 item 3. A dependency install (``RUN npm ci``, ``RUN go mod download``) placed after a
+A dependency install (``RUN npm ci``, ``RUN go mod download``) placed after a
 copy of the whole context (``COPY . .``) re-runs whenever any file of the context changes: that is
 the ``CacheBustingCopy`` lint finding. After a build, the cache explanation says which steps ran and
 why; where an install ran only because the whole-context copy above it saw changed files, and none
 of those files is a manifest the install reads, copying the manifests first would have kept it cached.
-This module says so, with what the install took in this build. Headless: no Textual.
+This module says so, with what the install took in this build.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from msb_tui.analysis.errors import Finding
 from msb_tui.analysis.stage_advice import installs_dependencies
 from msb_tui.analysis.parse import Instruction
-from msb_tui.analysis.stages import Stage
 from msb_tui.cache.explain import CacheExplanation, Cause, StepExplanation
 from msb_tui.durations import format_duration
 
@@ -79,18 +78,9 @@ class ReorderAdvice:
                 f"{self.copy_line} saw {files}; {fix} and it stays cached")
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "stage": self.stage,
-            "copy_line": self.copy_line,
-            "install_line": self.install_line,
-            "install": self.install,
-            "seconds": self.seconds,
-            "changed": list(self.changed),
-            "manifests": list(self.manifests),
-            "suggestion": list(self.suggestion),
-            "rule": self.finding.rule,
-            "summary": self.summary(),
-        }
+        data = asdict(self)
+        del data["copy"], data["finding"]
+        return data | {"rule": self.finding.rule, "summary": self.summary()}
 
 
 def advise(explanation: CacheExplanation | list[StepExplanation], analysis: Any,
@@ -108,7 +98,8 @@ def advise(explanation: CacheExplanation | list[StepExplanation], analysis: Any,
         if finding.rule != "CacheBustingCopy" or finding.line is None:
             continue
         stage = next((s for s in analysis.stages if s.line_start <= finding.line <= s.line_end), None)
-        copy = _instruction_at(stage, finding.line) if stage is not None else None
+        found = (i for i in stage.instructions if i.line_start == finding.line) if stage else ()
+        copy = next(found, None)
         if copy is None:
             continue
         for install in (i for i in stage.instructions if i.line_start > copy.line_start and installs_dependencies(i)):
@@ -163,10 +154,6 @@ def _matches(path: str, manifests: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(name, pattern) for pattern in manifests)
 
 
-def _instruction_at(stage: Stage, line: int) -> Instruction | None:
-    return next((i for i in stage.instructions if i.line_start == line), None)
-
-
 def _changed_by_copy(step: StepExplanation, copy: Instruction, steps: list[StepExplanation]) -> list[str] | None:
     """The changed context files when ``step`` ran because of the copy on ``copy``'s line (it
     started the cascade ``step`` belongs to); None when anything else made it run."""
@@ -175,7 +162,7 @@ def _changed_by_copy(step: StepExplanation, copy: Instruction, steps: list[StepE
         return None
     if origin.cause != Cause.FILES_CHANGED:
         return None
-    paths = changed_paths(origin.detail)
+    paths = [str(change.get("path")) for change in origin.detail.get("changes") or ()]
     if int(origin.detail.get("count") or len(paths)) > len(paths):
         return None  # not every changed path is listed: a manifest may be among the others
     return paths
@@ -186,11 +173,6 @@ def cascade_origin(step: StepExplanation, steps: Iterable[StepExplanation]) -> S
     if step.cause != Cause.PARENT_RAN:
         return step
     return next((other for other in steps if other.id == step.cascade_from), None)
-
-
-def changed_paths(detail: dict[str, Any]) -> list[str]:
-    """The paths a ``files_changed`` cause's detail lists."""
-    return [str(change.get("path")) for change in detail.get("changes") or ()]
 
 
 def _suggestion(copy: Instruction, install: Instruction, manifests: tuple[str, ...]) -> tuple[str, ...]:

@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+from msb_tui.analysis.versions import engine_buildkit
+from msb_tui.builds.changes import StepChanged
+from msb_tui.builds.runs import State
 from msb_tui.cache import record as records
-from msb_tui.cache.explain import CacheExplanation, explain
+from msb_tui.cache.explain import CacheExplanation, explain, model_step_id, surprise
+from msb_tui.cache.manifest import make_manifest
 from msb_tui.cache.predict import Forecast, predict
 
 
@@ -26,16 +31,12 @@ class CacheCheck:
     forecast: Forecast
     explanation: CacheExplanation | None = None
     _judged: set[str] = field(default_factory=set, repr=False)
-    _judgeable: set[str] | None = field(default=None, repr=False)
 
     @classmethod
     def prepare(cls, inputs, backend, analysis=None, *, folder: Path | None = None) -> CacheCheck:
         """Gather this build's cache inputs and predict it against the previous recorded build.
         Reads the context (checksums, reusing the previous manifest's for unchanged files) and asks
         the engine for its base images' ids."""
-        from msb_tui.analysis.versions import engine_buildkit
-        from msb_tui.cache.manifest import make_manifest
-
         engine = backend.engine()
         buildkit = engine_buildkit(engine.version) if engine.version else None
         text = (inputs.read_dockerfile() or b"").decode("utf-8", errors="replace")
@@ -90,33 +91,22 @@ class CacheCheck:
     def mismatches(self, changes) -> list[str]:
         """As steps end during the build, those that BuildKit did otherwise than predicted (each said
         once, as the plan-vs-solve check says a stage ran that the plan skips)."""
-        from msb_tui.builds.changes import StepChanged
-        from msb_tui.builds.runs import State
-        from msb_tui.cache.explain import Prediction, step_id
-
         found = []
         for change in changes:
-            if not isinstance(change, StepChanged):
+            if not isinstance(change, StepChanged) or not change.step.state.finished:
                 continue
             step = change.step
-            if step.stage is None or not step.position or not step.state.finished:
-                continue
-            number = step.position.split("/", 1)[0]
-            id_ = step_id(step.stage, int(number)) if number.isdigit() else None
+            id_ = model_step_id(step)
             if id_ is None or id_ in self._judged or id_ not in self._judge:
                 continue
             self._judged.add(id_)
-            predicted, ran = self.forecast.predicted[id_], step.state != State.CACHED
-            label = f"[{step.stage} {step.position}]"
-            if predicted == Prediction.CACHED and ran:
-                found.append(f"{label} was predicted to come from the cache, but BuildKit ran it")
-            elif predicted == Prediction.RUN and not ran:
-                found.append(f"{label} was predicted to run, but BuildKit took it from the cache")
+            message = surprise(f"[{step.stage} {step.position}]", self.forecast.predicted[id_],
+                               step.state != State.CACHED)
+            if message is not None:
+                found.append(message)
         return found
 
-    @property
+    @cached_property
     def _judge(self) -> set[str]:
         """The steps a prediction is checked for (a FROM is reported done in every build: not judged)."""
-        if self._judgeable is None:
-            self._judgeable = {facts.id for facts in self.forecast.steps if facts.kind != "from"}
-        return self._judgeable
+        return {facts.id for facts in self.forecast.steps if facts.kind != "from"}

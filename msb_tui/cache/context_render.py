@@ -3,14 +3,9 @@ characters are stripped here; the lines are never markup."""
 
 from __future__ import annotations
 
-from humanize import naturalsize
-
 from msb_tui.cache.context_report import AS_IS, WITHOUT, ContextReport
+from msb_tui.image.render import size
 from msb_tui.sanitize import plain
-
-
-def size(value: int) -> str:
-    return naturalsize(value)
 
 
 def seconds(value: float | None) -> str:

@@ -1,16 +1,9 @@
 """What the build context costs: what is sent, what ``.dockerignore`` keeps out, and what it should.
 
-``scan_context`` reads the folder (no engine): the files and bytes sent (the same walk as the
-context tar), the biggest files and folders, the files the ignore file excludes, and the
-candidates to exclude: version-control folders, dependency folders, build outputs and tool caches
-that no instruction names explicitly, and files no ``COPY``/``ADD``/bind mount can reach
-(``cache.sources``; none when one instruction reads the whole context, e.g. ``COPY . .``). Each
-candidate is a ``.dockerignore`` line.
-
-``measure_send`` then sends the context to the engine both ways, as it is and with the
-candidates' lines added to its ignore file (``cache.context_send``: from the first file read until
-BuildKit holds the context unpacked), rounds interleaved, and keeps the medians: the size and the
-send time the candidates cost are measured, not estimated.
+The candidates to exclude are version-control folders, dependency folders, build outputs and tool
+caches no instruction names, and files no ``COPY``/``ADD``/bind mount can reach (none when one
+instruction reads the whole context, e.g. ``COPY . .``). What they cost is measured by sending the
+context both ways, not estimated.
 """
 
 from __future__ import annotations
@@ -22,18 +15,14 @@ import stat
 import statistics
 import threading
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from itertools import chain
 
+from msb_tui.analysis import Analysis, analyze
 from msb_tui.builds.context_files import ContextFiles
 from msb_tui.cache.context_send import SendTiming, measure_sends, now, prune_sent_contexts
 from msb_tui.cache.sources import ContextReader, context_readers
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from _typeshed import StrPath
-
-    from msb_tui.analysis import Analysis
 
 TOP = 10  # biggest files and folders listed
 
@@ -139,9 +128,6 @@ class ContextReport:
         return None if before is None or after is None else before - after
 
     def to_dict(self) -> dict:
-        def sizes(items: list[PathSize]) -> list[dict]:
-            return [{"path": item.path, "bytes": item.bytes, "files": item.files} for item in items]
-
         send = None
         if self.sends:
             send = {
@@ -149,8 +135,8 @@ class ContextReport:
                 "rounds": self.rounds,
                 "measured": "first file read into the tar until BuildKit holds the context unpacked",
                 **{key: {"median_seconds": self.send_seconds(variant),
-                         "median": (self.median(variant).to_dict() if self.median(variant) else None),
-                         "runs": [timing.to_dict() for timing in self.sends[variant]]}
+                         "median": (asdict(self.median(variant)) if self.median(variant) else None),
+                         "runs": [asdict(timing) for timing in self.sends[variant]]}
                    for key, variant in (("as_is", AS_IS), ("without_candidates", WITHOUT)) if variant in self.sends},
                 "seconds_saved": self.seconds_saved,
             }
@@ -159,11 +145,10 @@ class ContextReport:
             "dockerfile": self.dockerfile,
             "ignore_file": self.ignore_file,
             "sent": {"files": self.sent_files, "bytes": self.sent_bytes},
-            "biggest_files": sizes(self.biggest_files),
-            "biggest_folders": sizes(self.biggest_folders),
+            "biggest_files": [asdict(item) for item in self.biggest_files],
+            "biggest_folders": [asdict(item) for item in self.biggest_folders],
             "ignored": {"files": self.ignored_files, "bytes": self.ignored_bytes},
-            "candidates": [{"pattern": c.pattern, "kind": c.kind, "why": c.why, "files": c.files, "bytes": c.bytes,
-                            "paths": c.paths} for c in self.candidates],
+            "candidates": [asdict(candidate) for candidate in self.candidates],
             "candidates_total": {"files": self.candidate_files, "bytes": self.candidate_bytes},
             "whole_context_readers": [{"stage": r.stage, "line": r.line, "instruction": r.instruction}
                                       for r in self.whole_context_readers],
@@ -174,15 +159,14 @@ class ContextReport:
 AS_IS, WITHOUT = "as is", "without candidates"
 
 
-def scan_context(context_dir: StrPath, dockerfile: StrPath | None = None,
+def scan_context(context_dir: str | os.PathLike[str], dockerfile: str | os.PathLike[str] | None = None,
                  analysis: Analysis | None = None, build_args: dict[str, str] | None = None) -> ContextReport:
-    """Everything but the send times (no engine). ``analysis``: of the Dockerfile (read from the
+    """Everything but the send times (no engine): what is sent (the same walk as the context tar),
+    what the ignore file keeps out, the candidates. ``analysis``: of the Dockerfile (read from the
     context when not given); ``build_args`` expand the COPY sources that name them. ``ContextError``
     when the context or the Dockerfile cannot be used."""
     files = ContextFiles(context_dir, dockerfile)
     if analysis is None:
-        from msb_tui.analysis import analyze
-
         with open(files.dockerfile_path, encoding="utf-8", errors="replace") as handle:
             analysis = analyze(handle.read())
     readers = context_readers(analysis, build_args)
@@ -226,10 +210,10 @@ def scan_context(context_dir: StrPath, dockerfile: StrPath | None = None,
 
 def measure_send(report: ContextReport, client, *, rounds: int = 3, engine: str = "",
                  progress: Callable[[str, int, str, int, int], None] | None = None,
-                 cancel: threading.Event | None = None, keep_cache: bool = False) -> ContextReport:
+                 cancel: threading.Event | None = None) -> ContextReport:
     """Send the context as it is and (when there are candidates) without them, ``rounds`` times
     each, interleaved; the timings go into ``report`` (also returned). Then the build-cache records
-    the sends left are pruned, unless ``keep_cache``."""
+    the sends left are pruned."""
     variants = {AS_IS: ""}
     if report.candidates:
         variants[WITHOUT] = report.ignore_lines
@@ -237,20 +221,26 @@ def measure_send(report: ContextReport, client, *, rounds: int = 3, engine: str 
     report.sends = measure_sends(client, report.context, report.dockerfile_arg, variants, rounds,
                                  progress=progress, cancel=cancel)
     report.rounds, report.engine = rounds, engine
-    if not keep_cache:
-        report.pruned = prune_sent_contexts(client, started, [t for ts in report.sends.values() for t in ts])
+    timings = [*chain.from_iterable(report.sends.values())]
+    report.pruned = prune_sent_contexts(client, started, timings)
     return report
+
+
+def _parents(path: str) -> Iterator[str]:
+    """The folders above ``path``, innermost first (``a/b/c`` -> ``a/b``, ``a``)."""
+    folder = posixpath.dirname(path)
+    while folder:
+        yield folder
+        folder = posixpath.dirname(folder)
 
 
 def _folder_sizes(sent: dict[str, int]) -> dict[str, PathSize]:
     totals: Counter[str] = Counter()
     counts: Counter[str] = Counter()
     for path, size in sent.items():
-        folder = posixpath.dirname(path)
-        while folder:
+        for folder in _parents(path):
             totals[folder] += size
             counts[folder] += 1
-            folder = posixpath.dirname(folder)
     return {folder: PathSize(folder, totals[folder], counts[folder]) for folder in totals}
 
 
@@ -314,20 +304,11 @@ def _unreachable(sent: dict[str, int], readers: list[ContextReader], always: set
         else:
             unreachable[path] = size
     # A folder is a candidate when nothing under it is reachable (or always sent).
-    blocked = set()
-    for path in reachable | (always & sent.keys()):
-        folder = posixpath.dirname(path)
-        while folder and folder not in blocked:
-            blocked.add(folder)
-            folder = posixpath.dirname(folder)
+    blocked = {folder for path in reachable | (always & sent.keys()) for folder in _parents(path)}
     groups: dict[str, list[str]] = {}
     for path in sorted(unreachable):
-        top = path
-        folder = posixpath.dirname(path)
-        while folder:
-            if folder not in blocked:
-                top = folder
-            folder = posixpath.dirname(folder)
+        outermost_first = reversed([*_parents(path)])
+        top = next((folder for folder in outermost_first if folder not in blocked), path)
         groups.setdefault(top, []).append(path)
     why = "no COPY, ADD or RUN --mount reads it"
     return [Candidate(_escape(top), "unreachable", why, len(paths), sum(unreachable[p] for p in paths), [top])
@@ -336,12 +317,7 @@ def _unreachable(sent: dict[str, int], readers: list[ContextReader], always: set
 
 def _ancestor_in(path: str, folders) -> str | None:
     """The folder above ``path`` that is in ``folders`` (a set or dict), or None."""
-    folder = posixpath.dirname(path)
-    while folder:
-        if folder in folders:
-            return folder
-        folder = posixpath.dirname(folder)
-    return None
+    return next((folder for folder in _parents(path) if folder in folders), None)
 
 
 def _escape(path: str) -> str:

@@ -24,8 +24,9 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import partial
 
 from msb_tui.backends.engine_request import Cancelled, UploadBody
 from msb_tui.backends.framing import INVALID, json_lines
@@ -33,9 +34,6 @@ from msb_tui.builds.context import make_context_tar
 from msb_tui.builds.decode import MessageDecoder
 from msb_tui.builds.events import BuildFailed, ImageBuilt, VertexUpdate
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from _typeshed import StrPath
 
 PROBE_NAME = ".msb-tui-send-probe-absent"
 PROBE_DOCKERFILE = f"FROM scratch\nCOPY {PROBE_NAME} /\n"
@@ -65,14 +63,11 @@ class SendTiming:
     engine_load_seconds: float | None  # BuildKit's "load remote build context" (receiving)
     engine_unpack_seconds: float | None  # BuildKit's "copy /context /" (unpacking)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 def send_context(
     client,
-    context_dir: StrPath,
-    dockerfile: StrPath | None = None,
+    context_dir: str | os.PathLike[str],
+    dockerfile: str | os.PathLike[str] | None = None,
     *,
     extra_ignore: str = "",
     progress: Progress | None = None,
@@ -173,8 +168,8 @@ def _read_until_unpacked(response, cancel: threading.Event) -> tuple[dict[str, f
 
 def measure_sends(
     client,
-    context_dir: StrPath,
-    dockerfile: StrPath | None,
+    context_dir: str | os.PathLike[str],
+    dockerfile: str | os.PathLike[str] | None,
     variants: dict[str, str],
     rounds: int = 3,
     *,
@@ -189,9 +184,7 @@ def measure_sends(
     for round_index in range(rounds):
         shift = round_index % len(names)
         for name in names[shift:] + names[:shift]:
-            report = None
-            if progress is not None:
-                report = (lambda n, r: lambda phase, done, total: progress(n, r, phase, done, total))(name, round_index)
+            report = partial(progress, name, round_index) if progress is not None else None
             timings[name].append(send_context(client, context_dir, dockerfile, extra_ignore=variants[name],
                                               progress=report, cancel=cancel))
     return timings

@@ -13,10 +13,11 @@ Values shown here may come from build args: secret ones are masked before they g
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from msb_tui.builds.runs import State
 from msb_tui.cache.wording import describe, explanation_text  # noqa: F401 - how it reads lives there
 
 
@@ -78,37 +79,13 @@ class StepExplanation:
         return f"[{self.stage} {self.step_index}{total}]"
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "stage": self.stage,
-            "step_index": self.step_index,
-            "step_total": self.step_total,
-            "line": self.line,
-            "instruction": self.instruction,
-            "ran": self.ran,
-            "cause": str(self.cause),
-            "reason": describe(self),
-            "detail": self.detail,
-            "cascade_from": self.cascade_from,
-            "seconds": self.seconds,
-            "predicted": str(self.predicted),
-        }
+        return {"id": self.id, **asdict(self), "reason": describe(self)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StepExplanation:
-        return cls(
-            stage=str(data["stage"]),
-            step_index=int(data["step_index"]),
-            line=data.get("line"),
-            instruction=str(data.get("instruction", "")),
-            ran=data.get("ran"),
-            cause=Cause(data.get("cause", "cached")),
-            detail=dict(data.get("detail") or {}),
-            cascade_from=data.get("cascade_from"),
-            seconds=data.get("seconds"),
-            predicted=Prediction(data.get("predicted", "unknown")),
-            step_total=data.get("step_total"),
-        )
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        predicted = Prediction(data.get("predicted", "unknown"))
+        return cls(**known | {"cause": Cause(data["cause"]), "predicted": predicted})
 
 
 @dataclass(frozen=True)
@@ -119,9 +96,6 @@ class Disagreement:
     predicted: Prediction
     reported: str  # "cached" or "ran"
     message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"step": self.step, "predicted": str(self.predicted), "reported": self.reported, "message": self.message}
 
 
 @dataclass
@@ -136,38 +110,16 @@ class CacheExplanation:
     def step(self, id_: str) -> StepExplanation | None:
         return next((step for step in self.steps if step.id == id_), None)
 
-    @property
-    def ran(self) -> list[StepExplanation]:
-        return [step for step in self.steps if step.ran]
-
-    def stage_summary(self) -> dict[str, tuple[int, int, Cause | None]]:
-        """{stage: (steps that ran, steps, the first cause in it)} in file order."""
-        summary: dict[str, tuple[int, int, Cause | None]] = {}
-        for step in self.steps:
-            ran, total, first = summary.get(step.stage, (0, 0, None))
-            if step.ran:
-                ran += 1
-                first = first or step.cause
-            summary[step.stage] = (ran, total + 1, first)
-        return summary
-
     def to_json(self) -> dict[str, Any]:
-        return {
-            "previous": self.previous,
-            "steps": [step.to_json() for step in self.steps],
-            "disagreements": [d.to_json() for d in self.disagreements],
-            "notes": list(self.notes),
-        }
+        return asdict(self) | {"steps": [step.to_json() for step in self.steps]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CacheExplanation:
         return cls(
             previous=data.get("previous"),
             steps=[StepExplanation.from_json(step) for step in data.get("steps") or []],
-            disagreements=[
-                Disagreement(d["step"], Prediction(d["predicted"]), d["reported"], d["message"])
-                for d in data.get("disagreements") or []
-            ],
+            disagreements=[Disagreement(**d | {"predicted": Prediction(d["predicted"])})
+                           for d in data.get("disagreements") or []],
             notes=list(data.get("notes") or []),
         )
 
@@ -176,24 +128,27 @@ def step_id(stage: str, index: int) -> str:
     return f"{stage}:{index}"
 
 
-def reported_states(model) -> dict[str, bool | None]:
-    """{step id: ran} from a ``BuildModel``: True when BuildKit ran the step (also when it failed or
-    was stopped), False when it came from the cache, None when it never started. A step built for
-    several platforms ran when any of them ran."""
-    from msb_tui.builds.runs import State
+def model_step_id(step) -> str | None:
+    """The id of a ``BuildModel`` step (``[build 5/6]``: ``"build:5"``); None for an engine step."""
+    number = (step.position or "").split("/", 1)[0]
+    return step_id(step.stage, int(number)) if step.stage is not None and number.isdigit() else None
 
+
+def reported_states(model) -> tuple[dict[str, bool | None], dict[str, float | None]]:
+    """({step id: ran}, {step id: seconds}) from a ``BuildModel``: ran is True when BuildKit ran the
+    step (also when it failed or was stopped), False when it came from the cache, None when it never
+    started. A step built for several platforms ran when any of them ran."""
     states: dict[str, bool | None] = {}
+    seconds: dict[str, float | None] = {}
     for step in model.steps.values():
-        if step.stage is None or not step.position:
+        key = model_step_id(step)
+        if key is None:
             continue
-        number = step.position.split("/", 1)[0]
-        if not number.isdigit():
-            continue
+        seconds[key] = step.duration
         ran = None if step.state == State.PLANNED else step.state != State.CACHED
-        key = step_id(step.stage, int(number))
-        if states.get(key) is not True:
-            states[key] = ran if ran is not None or key not in states else states[key]
-    return states
+        if states.get(key) is not True and (ran is not None or key not in states):
+            states[key] = ran
+    return states, seconds
 
 
 def explain(forecast, model=None, *, reported: dict[str, bool | None] | None = None,
@@ -202,11 +157,7 @@ def explain(forecast, model=None, *, reported: dict[str, bool | None] | None = N
     step (the model, or ``reported``): the first cause of every step that ran, and every step where
     the prediction and BuildKit disagree."""
     if model is not None:
-        reported = reported_states(model)
-        seconds = {}
-        for step in model.steps.values():
-            if step.stage and step.position and step.position.split("/", 1)[0].isdigit():
-                seconds[step_id(step.stage, int(step.position.split("/", 1)[0]))] = step.duration
+        reported, seconds = reported_states(model)
     reported = reported or {}
     seconds = seconds or {}
     previous = forecast.previous
@@ -273,14 +224,21 @@ def explain(forecast, model=None, *, reported: dict[str, bool | None] | None = N
     return explanation
 
 
-def _disagreement(step: StepExplanation, predicted: Prediction, ran: bool) -> Disagreement | None:
+def surprise(label: str, predicted: Prediction, ran: bool) -> str | None:
+    """What BuildKit did otherwise than predicted, in words (None: as predicted, or unknown)."""
     if predicted == Prediction.CACHED and ran:
-        return Disagreement(step.id, predicted, "ran", f"{step.label} was predicted to come from the cache, but "
-                            f"BuildKit ran it: {describe(step)}")
+        return f"{label} was predicted to come from the cache, but BuildKit ran it"
     if predicted == Prediction.RUN and not ran:
-        return Disagreement(step.id, predicted, "cached", f"{step.label} was predicted to run, but BuildKit "
-                            "took it from the cache: an identical step was already there (from a build msb-tui "
-                            "did not record, or an earlier one than the build compared with)")
+        return f"{label} was predicted to run, but BuildKit took it from the cache"
     return None
 
 
+def _disagreement(step: StepExplanation, predicted: Prediction, ran: bool) -> Disagreement | None:
+    message = surprise(step.label, predicted, ran)
+    if message is None:
+        return None
+    if ran:
+        return Disagreement(step.id, predicted, "ran", f"{message}: {describe(step)}")
+    why = ("an identical step was already there (from a build msb-tui did not record, or an "
+           "earlier one than the build compared with)")
+    return Disagreement(step.id, predicted, "cached", f"{message}: {why}")

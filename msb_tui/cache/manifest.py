@@ -26,9 +26,6 @@ from enum import StrEnum
 
 from msb_tui.builds.context_files import ContextError, ContextFiles
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from _typeshed import StrPath
 
 FORMAT = "msb-tui-context-manifest"
 VERSION = 1
@@ -128,8 +125,8 @@ class ContextManifest:
 
 
 def make_manifest(
-    context_dir: StrPath,
-    dockerfile: StrPath | None = None,
+    context_dir: str | os.PathLike[str],
+    dockerfile: str | os.PathLike[str] | None = None,
     *,
     previous: ContextManifest | None = None,
     workers: int | None = None,

@@ -15,13 +15,17 @@ same. Its prediction is ``Prediction.CONTENT``, never a guess.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from msb_tui.analysis import analyze
 from msb_tui.builds.masking import MASK, is_secret_name
-from msb_tui.cache.explain import Cause, Prediction
+from msb_tui.cache.explain import Cause, Prediction, StepExplanation, describe
+from msb_tui.cache.manifest import diff
 from msb_tui.cache.record import CacheRecord, shown
 from msb_tui.cache.steps import StepFacts, StepWalker, covers
+from msb_tui.cache.wording import short
 
 MAX_CHANGES = 50  # file changes kept per step (the count says how many there were)
 NO_CACHE_KINDS = ("run", "copy", "add")  # the steps --no-cache makes run
@@ -40,18 +44,8 @@ class Forecast:
     notes: list[str] = field(default_factory=list)
     keys: dict[str, Prediction] = field(default_factory=dict)  # per step: RUN when its cache key changes
 
-    def counts(self) -> dict[Prediction, int]:
-        counts = {kind: 0 for kind in Prediction}
-        for facts in self.steps:
-            if facts.kind != "from":
-                counts[self.predicted[facts.id]] += 1
-        return counts
-
-
-def _changes(old_manifest, new_manifest) -> list:
-    from msb_tui.cache.manifest import diff
-
-    return diff(old_manifest, new_manifest)
+    def counts(self) -> Counter[Prediction]:
+        return Counter(self.predicted[facts.id] for facts in self.steps if facts.kind != "from")
 
 
 def _divergence(now: list[StepFacts], prior: list[StepFacts]) -> int:
@@ -102,7 +96,7 @@ def _own_cause(facts: StepFacts, now: list[StepFacts], before: dict[str, list[St
         return None
     if facts.from_line is not None:
         text, line = facts.from_line
-        old_from = previous_from(prior)
+        old_from = prior[0].from_line[0] if prior and prior[0].from_line else None
         if old_from is not None and old_from != text:
             return Cause.LINE_CHANGED, {"old": old_from, "new": text, "changed_line": line}
     line_cause, match = _line_cause(facts, now, prior)
@@ -141,15 +135,9 @@ def _own_cause(facts: StepFacts, now: list[StepFacts], before: dict[str, list[St
     return None
 
 
-def previous_from(prior: list[StepFacts]) -> str | None:
-    return prior[0].from_line[0] if prior and prior[0].from_line else None
-
-
 def predict(record: CacheRecord, manifest=None, previous: CacheRecord | None = None, previous_manifest=None,
             *, buildkit=None) -> Forecast:
     """The forecast for the build ``record`` describes, against ``previous`` (None: nothing to compare)."""
-    from msb_tui.analysis import analyze
-
     analysis = analyze(record.dockerfile_text, target=record.target, build_args=record.build_args,
                        platform=record.platform, lint=False, buildkit=buildkit)
     walker = StepWalker(analysis, record.build_args, record.platform)
@@ -163,7 +151,9 @@ def predict(record: CacheRecord, manifest=None, previous: CacheRecord | None = N
         before: dict[str, list[StepFacts]] = {}
         for stage in prior_analysis.stages:
             before[stage.display_name] = prior_walker.stage(stage)[0]
-        changes = _changes(previous_manifest, manifest) if manifest is not None and previous_manifest is not None else None
+        changes = None
+        if manifest is not None and previous_manifest is not None:
+            changes = diff(previous_manifest, manifest)
         if changes is None and any(facts.sources for facts in steps):
             forecast.notes.append("no context manifest of the previous build: changed files cannot be named")
     by_id = {facts.id: facts for facts in steps}
@@ -240,21 +230,14 @@ def forecast_text(forecast: Forecast) -> str:
              f"{counts[Prediction.CACHED]} of {judged} steps from the cache, {counts[Prediction.RUN]} to run"
              + (f", {counts[Prediction.CONTENT]} decided by content" if counts[Prediction.CONTENT] else "")
              + (f", {counts[Prediction.UNKNOWN]} unknown" if counts[Prediction.UNKNOWN] else "")]
-    from msb_tui.cache.explain import StepExplanation, describe
-
     for facts in forecast.steps:
         own = forecast.own.get(facts.id)
         if own is None or facts.kind == "from" and own[0] != Cause.BASE_CHANGED:
             continue
         step = StepExplanation(facts.stage, facts.index, facts.line, facts.instruction, None, own[0], own[1],
                                step_total=facts.total)
-        lines.append(f"  will run {step.label} {_short(facts.instruction)}: {describe(step)}")
+        lines.append(f"  will run {step.label} {short(facts.instruction, 60)}: {describe(step)}")
     return "\n".join(lines) + "\n"
-
-
-def _short(text: str, width: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def forecast_json(forecast: Forecast) -> dict[str, Any]:

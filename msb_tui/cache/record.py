@@ -25,6 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from msb_tui.builds.masking import MASK, secret_names
+from msb_tui.builds.provenance import read_footer
+from msb_tui.cache.manifest import ContextManifest, ManifestError
+from msb_tui.paths import open_private, recordings_dir
 
 FORMAT = "msb-tui-cache-record"
 VERSION = 1
@@ -136,8 +139,6 @@ def manifest_path(recording: Path) -> Path:
 
 def _write_private(path: Path, text: str) -> None:
     """Write a whole file, 0600, replacing the old one only once the new one is complete."""
-    from msb_tui.paths import open_private
-
     partial = path.with_name(path.name + ".part")
     with open_private(partial) as handle:
         handle.write(text.encode("utf-8"))
@@ -170,8 +171,6 @@ def load(path: Path) -> CacheRecord | None:
 
 def load_manifest(recording: str | Path | None):
     """The context manifest kept with a recording, or None."""
-    from msb_tui.cache.manifest import ContextManifest, ManifestError
-
     if not recording:
         return None
     try:
@@ -185,27 +184,13 @@ def _outcome(record: CacheRecord) -> str | None:
     the build is updated after it; a killed msb-tui leaves only the footer, or nothing)."""
     if record.outcome:
         return record.outcome
-    if not record.recording:
-        return None
-    from msb_tui.builds.provenance import FOOTER_BYTES
-
-    try:
-        with open(record.recording, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, handle.tell() - FOOTER_BYTES))
-            last = handle.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
-        footer = json.loads(last)
-    except (OSError, ValueError, RecursionError):
-        return None
-    return footer.get("outcome") if isinstance(footer, dict) and footer.get("kind") == "end" else None
+    return read_footer(record.recording).get("outcome") if record.recording else None
 
 
 def find_previous(record: CacheRecord, folder: Path | None = None) -> CacheRecord | None:
     """The newest record of a build of the same Dockerfile and target on the same engine that
     started before ``record`` and succeeded (a failed build leaves later steps out of the cache)."""
     if folder is None:
-        from msb_tui.paths import recordings_dir
-
         folder = recordings_dir()
     needle = json.dumps(record.dockerfile, ensure_ascii=False)  # cheap filter before parsing
     candidates = []

@@ -9,11 +9,10 @@ holding a variable counts as reaching the whole context (msb-tui does not guess 
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 
 from msb_tui.analysis import Analysis
-from msb_tui.cache.steps import StepWalker, covers
+from msb_tui.cache.steps import StepWalker, clean_source, covers
 
 WHOLE = ""  # a source that reaches the whole context
 
@@ -50,9 +49,3 @@ def context_readers(analysis: Analysis, build_args: dict[str, str] | None = None
             sources = tuple(WHOLE if "$" in source else clean_source(source) for source in facts.sources)
             readers.append(ContextReader(facts.stage, facts.line or 0, facts.instruction.strip(), sources, variable))
     return readers
-
-
-def clean_source(source: str) -> str:
-    """A source as a slash path relative to the context root ("" for the root itself)."""
-    cleaned = posixpath.normpath("/" + source.replace("\\", "/")).lstrip("/")
-    return "" if cleaned in (".", "") else cleaned

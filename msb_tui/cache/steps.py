@@ -17,6 +17,7 @@ from fnmatch import fnmatchcase
 from msb_tui.analysis.args import ExpansionError, expand, platform_args
 from msb_tui.analysis.stages import COUNTED_STEPS, Stage, stage_for_ref
 from msb_tui.analysis.steps import StepIndex
+from msb_tui.analysis.validate import mount_fields
 from msb_tui.cache.explain import step_id
 
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
@@ -49,8 +50,8 @@ class StepFacts:
 def covers(source: str, path: str) -> bool:
     """True when ``COPY <source>`` copies the context file ``path``: the source names it or one of
     its folders, ``*``/``?``/``[..]`` matching within one path element (BuildKit's filepath.Match)."""
-    source = posixpath.normpath("/" + source.replace("\\", "/")).lstrip("/")
-    if source in ("", "."):
+    source = clean_source(source)
+    if not source:
         return True
     pattern = source.split("/")
     parts = path.split("/")
@@ -62,19 +63,17 @@ def covers(source: str, path: str) -> bool:
     return True
 
 
+def clean_source(source: str) -> str:
+    """A source as a slash path relative to the context root ("" for the root itself)."""
+    cleaned = posixpath.normpath("/" + source.replace("\\", "/")).lstrip("/")
+    return "" if cleaned in (".", "") else cleaned
+
+
 def _expand(word: str, scope: dict[str, str], escape: str) -> str:
     try:
         return expand(word, scope, escape=escape).result
     except ExpansionError:
         return word
-
-
-def _mount_fields(flag_value: str) -> dict[str, str]:
-    fields = {}
-    for part in flag_value.split(","):
-        key, _, value = part.partition("=")
-        fields[key.strip().lower()] = value.strip()
-    return fields
 
 
 class StepWalker:
@@ -85,20 +84,21 @@ class StepWalker:
         self.stages: list[Stage] = analysis.stages
         self.index = StepIndex(self.stages)
         self.build_args = build_args
-        self.escape = getattr(analysis, "escape", "\\") or "\\"
+        self.escape = analysis.escape
         self.globals = {name: arg.value for name, arg in analysis.global_args.items()}
         self.automatic = platform_args(platform)
         self.done: dict[int, tuple[list[StepFacts], dict]] = {}
 
-    def stage(self, stage: Stage, seen_stack: frozenset[int] = frozenset()) -> tuple[list[StepFacts], dict]:
-        """(the stage's steps, the scope at its end: what a stage FROM it inherits)."""
+    def stage(self, stage: Stage) -> tuple[list[StepFacts], dict]:
+        """(the stage's steps, the scope at its end: what a stage FROM it inherits). A stage is
+        built FROM an earlier one only: the recursion ends."""
         if stage.index in self.done:
             return self.done[stage.index]
         scope: dict[tuple[str, str], tuple[str | None, int]] = {}
         parent: str | None = None
         from_line = None
-        if stage.base.kind == "stage" and stage.base.stage_index is not None and stage.base.stage_index not in seen_stack:
-            base_steps, base_scope = self.stage(self.stages[stage.base.stage_index], seen_stack | {stage.index})
+        if stage.base.kind == "stage":
+            _, base_scope = self.stage(self.stages[stage.base.stage_index])
             scope = {key: value for key, value in base_scope.items() if key[0] != "arg"}
             parent = self.last_of(stage.base.stage_index)
             from_line = (stage.from_instruction.original, stage.from_instruction.line_start)
@@ -145,7 +145,7 @@ class StepWalker:
         steps, _ = self.stage(stage)
         if steps:
             return steps[-1].id
-        if stage.base.kind == "stage" and stage.base.stage_index is not None and stage.base.stage_index != index:
+        if stage.base.kind == "stage":
             return self.last_of(stage.base.stage_index)
         return None
 
@@ -198,7 +198,7 @@ class StepWalker:
                 facts.excludes = [_expand(w, values, self.escape) for w in instruction.flag_values("exclude")]
         elif kind == "run":
             for mount in instruction.flag_values("mount"):
-                fields = _mount_fields(mount)
+                fields = mount_fields(mount)
                 if fields.get("type", "bind") not in ("bind", "cache"):
                     continue
                 if "from" in fields:

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from humanize import naturalsize
+
+from msb_tui.durations import format_duration
+from msb_tui.sanitize import strip_controls
+
+
 def _size(value: int | None) -> str:
     if value is None:
         return "?"
     if value < 10_000:  # a small edit must show: "1,200 B → 1,240 B", not "1.2 KiB → 1.2 KiB"
         return f"{value:,} B"
-    from humanize import naturalsize
-
     return naturalsize(value, binary=True)
 
 
@@ -97,9 +101,6 @@ def _digest(value: Any) -> str:
 def explanation_text(explanation, *, all_steps: bool = False) -> str:
     """The explanation for the end of ``msb-tui build`` and for ``msb-tui explain``: one line per step
     that ran (every step with ``all_steps``), then the disagreements. Plain text, never markup."""
-    from msb_tui.durations import format_duration
-    from msb_tui.sanitize import strip_controls
-
     lines = []
     # A FROM is listed only when its image changed: BuildKit reports it done in every build.
     judged = [step for step in explanation.steps if step.ran is not None and not _is_from(step)]
@@ -108,11 +109,11 @@ def explanation_text(explanation, *, all_steps: bool = False) -> str:
                else " (no earlier build of this Dockerfile and target on this engine to compare with)")
     lines.append(f"Why steps ran{against}: {len(ran)} of {len(judged)} steps ran, "
                  f"{len(judged) - len(ran)} came from the cache")
-    names = {step.id: f"{step.label} {_short(step.instruction, 30)}" for step in explanation.steps}
+    names = {step.id: f"{step.label} {short(step.instruction, 30)}" for step in explanation.steps}
     for step in explanation.steps:
-        if not (step.ran or all_steps) or (_is_from(step) and not step.ran and not all_steps):
+        if not (step.ran or all_steps):
             continue
-        head = f"  {step.label} {_short(step.instruction)} (line {step.line})"
+        head = f"  {step.label} {short(step.instruction)} (line {step.line})"
         if step.ran:
             took = f" {format_duration(step.seconds)}" if step.seconds is not None else ""
             text = f"{head} ran{took}: {describe(step, names=names)}"
@@ -136,6 +137,7 @@ def _is_from(step) -> bool:
     return step.instruction.lstrip()[:4].upper() == "FROM"
 
 
-def _short(text: str, width: int = 50) -> str:
+def short(text: str, width: int = 50) -> str:
+    """``text`` on one line, cut to ``width`` characters."""
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -8,7 +8,10 @@ told apart without reading contents: such files are counted (``same_size_other_l
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
+
+from humanize import naturalsize
 
 from msb_tui.image.filetree import iter_files
 
@@ -43,8 +46,6 @@ class ImageComparison:
 
     def summary(self) -> str:
         """e.g. ``750.0 MB -> 4.5 MB, 168x smaller``."""
-        from humanize import naturalsize
-
         sizes = f"{naturalsize(self.size_a)} → {naturalsize(self.size_b)}"
         if self.size_a == self.size_b:
             return f"{sizes}, same size"
@@ -57,10 +58,8 @@ class ImageComparison:
         return f"{sizes} ({sign}{naturalsize(abs(self.delta))}{percent})"
 
     def counts(self) -> dict[str, int]:
-        result = {"added": 0, "removed": 0, "changed": 0}
-        for item in self.files:
-            result[item.change] += 1
-        return result
+        counts = Counter(item.change for item in self.files)
+        return {change: counts[change] for change in ("added", "removed", "changed")}
 
     def to_dict(self) -> dict:
         data = asdict(self)

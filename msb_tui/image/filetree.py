@@ -14,7 +14,7 @@ for the UI: children are materialised only when asked for, directory sizes compu
 
 from __future__ import annotations
 
-import sys
+from sys import intern
 from dataclasses import dataclass, field
 from typing import Iterator, NamedTuple
 
@@ -28,8 +28,6 @@ STATUS_NAMES = {UNCHANGED: "unchanged", ADDED: "added", MODIFIED: "modified", DE
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
-
-_intern = sys.intern
 
 
 def normalize_path(name: str) -> str:
@@ -82,12 +80,6 @@ class LayerFiles:
     def count(self, status: int) -> int:
         return sum(1 for entry in self.entries.values() if entry[2] == status and entry[0] != DIR)
 
-    def changes(self, status: int) -> list[tuple[str, int]]:
-        """``(path, size)`` of the non-directory entries with this status, largest first."""
-        found = [(path, size) for path, (kind, size, st) in self.entries.items() if st == status and kind != DIR]
-        found.sort(key=lambda item: (-item[1], item[0]))
-        return found
-
 
 class LostCopy(NamedTuple):
     """A file copy that a later layer overwrote or deleted: its bytes ship but are never seen."""
@@ -99,17 +91,20 @@ class LostCopy(NamedTuple):
     how: str  # "overwritten" or "deleted"
 
 
+@dataclass(slots=True, eq=False)
 class Node:
     """A node of a stacked tree; ``children`` is None for anything but a directory."""
 
-    __slots__ = ("kind", "size", "layer", "status", "children")
+    kind: int
+    size: int
+    layer: int
+    status: int = UNCHANGED
+    children: dict[str, Node] | None = None
 
-    def __init__(self, kind: int, size: int, layer: int, status: int = UNCHANGED, children: dict | None = None):
-        self.kind = kind
-        self.size = size
-        self.layer = layer
-        self.status = status
-        self.children = children
+
+def _dir_or_none(kind: int) -> dict | None:
+    """A new node's children: an empty dict for a directory, None for anything else."""
+    return {} if kind == DIR else None
 
 
 def _new_dir(layer: int, status: int = ADDED) -> Node:
@@ -152,7 +147,7 @@ def _parent_dir(root: Node, parts: list[str], layer: int, lost: list[LostCopy] |
             if child is not None:  # a non-directory in the way is replaced by a directory
                 _discard(child, "/".join(done), layer, "overwritten", lost)
             child = _new_dir(layer)
-            node.children[_intern(part)] = child
+            node.children[intern(part)] = child
         node = child
     return node
 
@@ -190,13 +185,13 @@ def apply_layer(root: Node, layer: LayerFiles, index: int, lost: list[LostCopy] 
         existing = parent.children.get(name)
         if existing is None:
             status = ADDED
-            parent.children[_intern(name)] = Node(kind, size, index, ADDED, {} if kind == DIR else None)
+            parent.children[intern(name)] = Node(kind, size, index, ADDED, _dir_or_none(kind))
         elif kind == DIR and existing.children is not None:
             status = UNCHANGED  # a directory both had: contents merge
         else:
             _discard(existing, path, index, "overwritten", lost)
             status = MODIFIED
-            parent.children[name] = Node(kind, size, index, MODIFIED, {} if kind == DIR else None)
+            parent.children[name] = Node(kind, size, index, MODIFIED, _dir_or_none(kind))
         if record:
             entries[path] = (kind, size, status)
 
@@ -234,7 +229,7 @@ def layer_tree(layer: LayerFiles, index: int) -> Node:
         if not parts:
             continue
         parent = _parent_dir(root, parts, index, None)
-        parent.children[_intern(parts[-1])] = Node(REMOVED, size, index, DELETED)
+        parent.children[intern(parts[-1])] = Node(REMOVED, size, index, DELETED)
     for path, (kind, size, status) in layer.entries.items():
         parts = path.split("/")
         parent = _parent_dir(root, parts, index, None)
@@ -242,7 +237,7 @@ def layer_tree(layer: LayerFiles, index: int) -> Node:
         if existing is not None and existing.children is not None and kind == DIR:
             existing.status = status
             continue
-        parent.children[_intern(parts[-1])] = Node(kind, size, index, status, {} if kind == DIR else None)
+        parent.children[intern(parts[-1])] = Node(kind, size, index, status, _dir_or_none(kind))
     return root
 
 
@@ -304,25 +299,13 @@ class FileNode:
     def children(self, sort: str = "name", filter: str | None = None) -> list["FileNode"]:
         """Child nodes sorted by ``"name"`` or ``"size"`` (largest first); ``filter`` keeps the
         children whose path contains the text (case-insensitive), or that lead to such paths."""
-        node = self._node
-        if node.children is None:
-            return []
         keep = self.tree.matching(filter) if filter else None
-        prefix = self.path
-        result = []
-        for name, child in node.children.items():
-            path = f"{prefix}/{name}" if prefix else name
-            if keep is not None and id(child) not in keep:
-                continue
-            result.append(FileNode(self.tree, path, name, child))
+        children = [FileNode(self.tree, f"{self.path}/{name}" if self.path else name, name, child)
+                    for name, child in (self._node.children or {}).items()
+                    if keep is None or id(child) in keep]
         if sort == "size":
-            result.sort(key=lambda item: (-item.size, item.name))
-        else:
-            result.sort(key=lambda item: item.name)
-        return result
-
-    def __repr__(self) -> str:
-        return f"FileNode({self.path!r}, {self.kind}, {self.size})"
+            return sorted(children, key=lambda item: (-item.size, item.name))
+        return sorted(children, key=lambda item: item.name)
 
 
 class FileTree:
@@ -345,12 +328,9 @@ class FileTree:
         return FileNode(self, path, path.rsplit("/", 1)[-1] if path else "/", found)
 
     def dir_size(self, node: Node) -> int:
-        key = id(node)
-        size = self._sizes.get(key)
-        if size is None:
-            size = tree_bytes(node)
-            self._sizes[key] = size
-        return size
+        if id(node) not in self._sizes:
+            self._sizes[id(node)] = tree_bytes(node)
+        return self._sizes[id(node)]
 
     def files(self) -> Iterator[tuple[str, int, str]]:
         """``(path, size, kind)`` of every non-directory entry."""

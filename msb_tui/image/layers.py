@@ -1,4 +1,4 @@
-"""The layers of an image and the Dockerfile instruction behind each.
+"""The layers of an image: its history entries, which of them own a layer, and their sizes.
 
 The engine knows an image's history (``GET /images/{name}/history``, newest first) and its layer
 diff ids (``inspect_image``: ``RootFS.Layers``, oldest first). A history entry is "empty" when its
@@ -6,9 +6,7 @@ instruction changed only metadata (ENV, LABEL, ARG, CMD, ...); the others own on
 order. The image config in an export says exactly which entries are empty (``empty_layer``);
 without it the split is inferred from sizes and instruction kinds.
 
-Entries are tied to the Dockerfile by aligning them, newest first, with the target stage's
-instructions (and, through ``FROM <stage>`` chains, its parents'). What is left below the
-oldest match came from the base image. ``created_by`` comes in several dialects:
+``created_by`` comes in several dialects (:mod:`msb_tui.image.attribution` ties entries to lines):
 BuildKit (``RUN |1 TOKEN=x /bin/sh -c make # buildkit``, ``COPY /out/app /app # buildkit``,
 ``WORKDIR /src``) and the classic builder (``/bin/sh -c #(nop)  ENV A=b``,
 ``/bin/sh -c #(nop) COPY file:0af3... in /app``, ``|1 A=b /bin/sh -c make``).
@@ -19,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from msb_tui.analysis.stages import stage_for_ref
+from msb_tui.image.platforms import image_json, platform_text
 
 # Instructions that only change the image config (never a layer).
 METADATA_CMDS = frozenset(
@@ -29,7 +27,6 @@ KNOWN_CMDS = METADATA_CMDS | {"RUN", "COPY", "ADD", "WORKDIR", "FROM"}
 _SHELL_PREFIX = re.compile(r"^(?:/bin/sh|/bin/bash|sh|bash|cmd|powershell)(?:\s+-\w+)*\s+-c\s+")
 _NOP = re.compile(r"^(?:/bin/sh -c )?#\(nop\)\s*")
 _BUILD_ARGS = re.compile(r"^\|(\d+)\s+")
-_TOKEN = re.compile(r"[A-Za-z0-9_./:=${}@+-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,14 +184,12 @@ def _infer_empty(history_oldest_first: list[dict], layer_count: int) -> list[boo
 
 def read_layers(client, image: str, config: dict | None = None, platform: str | None = None,
                 inspect: dict | None = None) -> ImageLayers:
-    """History and layers of ``image`` from the engine; ``config`` (from an export) makes empties exact;
-    ``inspect``: the image's inspect, when the caller has it already.
+    """History and layers of ``image`` from the engine; ``config`` (from an export) makes the
+    empty entries exact; ``inspect``: the image's inspect, when the caller has it already.
 
     On the classic store the engine's sizes are content sizes. On the containerd store inspect's
     Size is the compressed size and history sizes are snapshot disk use: :func:`apply_archive_sizes`
     puts content and compressed sizes in once the layers were read."""
-    from msb_tui.image.platforms import image_json
-
     inspect = inspect if inspect is not None else image_json(client, image, "json", platform)
     history = list(reversed(image_json(client, image, "history", platform)))  # oldest first
     diff_ids = list((inspect.get("RootFS") or {}).get("Layers") or [])
@@ -235,16 +230,10 @@ def read_layers(client, image: str, config: dict | None = None, platform: str | 
         config=inspect.get("Config") or {},
         store="containerd" if containerd else "classic",
         size_kind="disk" if containerd else "content",
-        compressed_size=None,
         engine_size=engine_size,
-        platform=platform or _platform_of(inspect),
+        platform=platform or platform_text(inspect.get("Os"), inspect.get("Architecture"),
+                                           inspect.get("Variant")),
     )
-
-
-def _platform_of(inspect: dict) -> str | None:
-    if not inspect.get("Os") or not inspect.get("Architecture"):
-        return None
-    return "/".join(str(p) for p in (inspect["Os"], inspect["Architecture"], inspect.get("Variant")) if p)
 
 
 def apply_archive_sizes(layers: ImageLayers, archive) -> None:
@@ -252,193 +241,14 @@ def apply_archive_sizes(layers: ImageLayers, archive) -> None:
     containerd store (the classic store's own sizes are content sizes already)."""
     if layers.store != "containerd":
         return
+    layers.size = 0
     for entry in layers.entries:
         index = entry.layer_index
         if index is None or index >= len(archive.layers):
             continue
         entry.size = archive.layers[index].file_bytes
+        layers.size += entry.size
         if archive.compressed and index < len(archive.blob_sizes):
             entry.compressed_size = archive.blob_sizes[index]
-    layers.size = sum(archive.layers[entry.layer_index].file_bytes for entry in layers.entries
-                      if entry.layer_index is not None and entry.layer_index < len(archive.layers))
     layers.size_kind = "content"
     layers.compressed_size = archive.compressed_size
-
-
-# --- tying history entries to Dockerfile instructions -------------------------------------------------
-
-
-@dataclass(slots=True)
-class ChainStep:
-    """A Dockerfile instruction that may have produced a history entry, with its stage."""
-
-    stage: str
-    instruction: object  # analysis Instruction: cmd, original, line_start, line_end, value, json, flags
-
-
-def instruction_chain(stages, target_index: int) -> tuple[list[ChainStep], str | None]:
-    """Instructions that built the target stage's image, oldest first, and the base image at the bottom.
-
-    Follows ``FROM <stage>`` to the parent stage; the chain ends at an image (its ref) or scratch (None).
-    """
-    chain: list[ChainStep] = []
-    stage = stages[target_index]
-    seen = set()
-    base_image = None
-    while stage is not None and stage.index not in seen:
-        seen.add(stage.index)
-        steps = [ChainStep(stage.display_name, ins) for ins in stage.instructions if ins.cmd != "FROM"]
-        chain = steps + chain
-        base = stage.base
-        if base.kind == "stage":
-            parent_index = getattr(base, "stage_index", None)
-            if parent_index is not None and 0 <= parent_index < len(stages):
-                parent = stages[parent_index]
-            else:
-                parent = stage_for_ref(stages[: stage.index], base.ref)
-            if parent is None:
-                base_image = base.ref
-            stage = parent
-        else:
-            base_image = None if base.kind == "scratch" else base.ref
-            stage = None
-    return chain, base_image
-
-
-def _tokens(text: str) -> set[str]:
-    return set(_TOKEN.findall(text))
-
-
-def _similarity(a: str, b: str) -> float:
-    if a == b:
-        return 1.0
-    ta, tb = _tokens(a), _tokens(b)
-    if not ta or not tb:
-        return 0.0
-    return len(ta & tb) / len(ta | tb)
-
-
-def _instruction_text(ins) -> str:
-    value = list(getattr(ins, "value", ()) or ())
-    if ins.cmd == "RUN":
-        return " ".join(value)
-    if ins.cmd == "ENV" and not getattr(ins, "json", False) and len(value) % 2 == 0:
-        return " ".join(f"{value[i]}={value[i + 1]}" for i in range(0, len(value), 2))
-    text = ins.original.split(None, 1)[1] if " " in ins.original.strip() else ""
-    return text
-
-
-def match_score(entry: HistoryCommand, ins) -> float:
-    """How well a history entry matches an instruction: 0 (no) to 1 (exactly)."""
-    if not entry.cmd:
-        return 0.0
-    cmd = ins.cmd
-    if entry.cmd != cmd and {entry.cmd, cmd} != {"COPY", "ADD"}:
-        return 0.0
-    base = 0.5 if entry.cmd == cmd else 0.3
-    text = entry.text
-    wanted = _instruction_text(ins)
-    if cmd in ("COPY", "ADD"):
-        if " in " in text and (text.startswith("file:") or text.startswith("dir:") or text.startswith("multi:")):
-            text = text.rsplit(" in ", 1)[1].strip()  # classic: "file:<hash> in /dest"
-            value = list(getattr(ins, "value", ()) or ())
-            wanted = value[-1] if value else wanted
-        else:
-            wanted = " ".join(getattr(ins, "value", ()) or ()) or wanted
-    if cmd == "ENV":
-        # compare the names only: values may have been expanded
-        text = " ".join(part.split("=", 1)[0] for part in text.split())
-        wanted = " ".join(part.split("=", 1)[0] for part in wanted.split())
-    return base + 0.5 * _similarity(text.strip(), wanted.strip())
-
-
-_SKIP_ENTRY = 0.6  # cost of a history entry inside the Dockerfile's range that matches nothing
-_SKIP_INSTRUCTION = 0.05  # an instruction with no entry (FROM, old BuildKit's ARG) is cheap
-
-
-def align(entries: list[HistoryCommand], chain: list[ChainStep], base_count: int | None = None) -> dict[int, int]:
-    """Map entry index -> chain index (both oldest first), aligning from the newest down.
-
-    Entries older than the oldest match belong to the base image; with ``base_count`` known
-    (the base image's own history length) exactly that many oldest entries are left out.
-    """
-    n, m = len(entries), len(chain)
-    newest = list(reversed(entries))
-    steps = list(reversed(chain))
-    limit = n - base_count if base_count is not None and 0 <= base_count <= n else n
-    neg = float("-inf")
-    score = [[neg] * (m + 1) for _ in range(limit + 1)]
-    move = [[0] * (m + 1) for _ in range(limit + 1)]
-    score[0][0] = 0.0
-    for i in range(limit + 1):
-        for j in range(m + 1):
-            if i == 0 and j == 0:
-                continue
-            best, how = neg, 0
-            if i and j and score[i - 1][j - 1] > neg:
-                s = match_score(newest[i - 1], steps[j - 1].instruction)
-                if s > 0 and score[i - 1][j - 1] + s > best:
-                    best, how = score[i - 1][j - 1] + s, 1
-            if i and score[i - 1][j] - _SKIP_ENTRY > best:
-                best, how = score[i - 1][j] - _SKIP_ENTRY, 2
-            if j and score[i][j - 1] - _SKIP_INSTRUCTION > best:
-                best, how = score[i][j - 1] - _SKIP_INSTRUCTION, 3
-            score[i][j], move[i][j] = best, how
-    end = limit if base_count is not None else max(range(limit + 1), key=lambda i: (score[i][m], -i))
-    mapping: dict[int, int] = {}
-    i, j = end, m
-    while i or j:
-        how = move[i][j]
-        if how == 1:
-            mapping[n - i] = m - j
-            i, j = i - 1, j - 1
-        elif how == 2:
-            i -= 1
-        else:
-            j -= 1
-    return mapping
-
-
-def attribute(layers: ImageLayers, stages, target_index: int, base_count: int | None = None) -> None:
-    """Set each entry's ``source`` from the Dockerfile stages (an analysis' ``stages``)."""
-    chain, base_image = instruction_chain(stages, target_index)
-    commands = [entry.command for entry in layers.entries]
-    mapping = align(commands, chain, base_count)
-    if base_count is not None:
-        oldest_match = base_count
-    else:
-        oldest_match = min(mapping) if mapping else len(layers.entries)
-    for index, entry in enumerate(layers.entries):
-        if index in mapping:
-            step = chain[mapping[index]]
-            ins = step.instruction
-            entry.source = Source(
-                "dockerfile", step.stage, ins.line_start, getattr(ins, "line_end", ins.line_start), ins.original
-            )
-        elif index < oldest_match:
-            entry.source = Source("base", base_image=base_image or "(unknown)")
-        else:
-            entry.source = Source("unknown")
-
-
-def link_build_steps(layers: ImageLayers, model) -> int:
-    """Attach each attributed entry's build step from a ``BuildModel`` (same stage and line).
-
-    Returns how many entries got one. Steps are matched on the analysis-derived ``stage`` and
-    ``line_start`` the model gives them; entries from the base image have no step.
-    """
-    by_place = {}
-    for step in getattr(model, "steps", {}).values():
-        if step.stage is not None and step.line_start is not None:
-            by_place[(step.stage, step.line_start)] = step
-    linked = 0
-    for entry in layers.entries:
-        source = entry.source
-        if source.kind != "dockerfile":
-            continue
-        step = by_place.get((source.stage, source.line))
-        if step is None:
-            continue
-        entry.build = BuildStep(step.name, step.state, bool(step.cached), step.duration)
-        linked += 1
-    return linked

@@ -12,8 +12,8 @@ from __future__ import annotations
 import fnmatch
 import math
 import re
-from collections import defaultdict
-from dataclasses import asdict, dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from msb_tui.image.filetree import FILE, Node, tree_bytes
 from msb_tui.image.layers import LayerInfo
@@ -26,41 +26,29 @@ class Leak:
     size: int
     why: str
 
-    def to_dict(self) -> dict:
-        return asdict(self)
 
-
-# Directories reported whole (their size), never descended into. Patterns match the full path.
-DIRECTORY_RULES: list[tuple[str, str, str]] = [
-    ("usr/lib/go", "toolchain", "Go toolchain (SDK) directory"),
-    ("usr/lib/go-*", "toolchain", "Go toolchain (SDK) directory"),
-    ("usr/local/go", "toolchain", "Go toolchain (SDK) directory"),
-    ("usr/share/go-*", "toolchain", "Go toolchain sources and tools"),
-    ("usr/lib/gcc", "toolchain", "GCC compiler internals (cc1, libexec)"),
-    ("usr/libexec/gcc", "toolchain", "GCC compiler internals (cc1, libexec)"),
-    ("usr/lib/jvm/*/lib/tools.jar", "toolchain", "JDK tools (a JRE does not need them)"),
-    ("usr/share/dotnet/sdk", "toolchain", ".NET SDK (a runtime image does not need it)"),
-    ("usr/lib/dotnet/sdk", "toolchain", ".NET SDK (a runtime image does not need it)"),
-    ("root/.rustup", "toolchain", "Rust toolchain"),
-    ("usr/local/rustup", "toolchain", "Rust toolchain"),
-    ("var/cache/apt", "cache", "apt package cache"),
-    ("var/lib/apt/lists", "cache", "apt package lists"),
-    ("var/cache/apk", "cache", "apk package cache"),
-    ("var/cache/yum", "cache", "yum package cache"),
-    ("var/cache/dnf", "cache", "dnf package cache"),
-    ("root/.cache", "cache", "user cache (pip, go-build, ...)"),
-    ("home/*/.cache", "cache", "user cache (pip, go-build, ...)"),
-    ("root/.npm", "cache", "npm cache"),
-    ("home/*/.npm", "cache", "npm cache"),
-    ("root/.m2", "cache", "Maven repository"),
-    ("home/*/.m2", "cache", "Maven repository"),
-    ("root/.gradle", "cache", "Gradle cache"),
-    ("home/*/.gradle", "cache", "Gradle cache"),
-    ("root/.nuget", "cache", "NuGet cache"),
-    ("root/.cargo/registry", "cache", "Cargo registry cache"),
-    ("usr/local/cargo/registry", "cache", "Cargo registry cache"),
-    ("go/pkg/mod", "cache", "Go module cache"),
-    ("root/go/pkg/mod", "cache", "Go module cache"),
+# Directories reported whole (their size), never descended into: (patterns of the full path,
+# category, why).
+DIRECTORY_RULES: list[tuple[tuple[str, ...], str, str]] = [
+    (("usr/lib/go", "usr/lib/go-*", "usr/local/go"), "toolchain", "Go toolchain (SDK) directory"),
+    (("usr/share/go-*",), "toolchain", "Go toolchain sources and tools"),
+    (("usr/lib/gcc", "usr/libexec/gcc"), "toolchain", "GCC compiler internals (cc1, libexec)"),
+    (("usr/lib/jvm/*/lib/tools.jar",), "toolchain", "JDK tools (a JRE does not need them)"),
+    (("usr/share/dotnet/sdk", "usr/lib/dotnet/sdk"), "toolchain",
+     ".NET SDK (a runtime image does not need it)"),
+    (("root/.rustup", "usr/local/rustup"), "toolchain", "Rust toolchain"),
+    (("var/cache/apt",), "cache", "apt package cache"),
+    (("var/lib/apt/lists",), "cache", "apt package lists"),
+    (("var/cache/apk",), "cache", "apk package cache"),
+    (("var/cache/yum",), "cache", "yum package cache"),
+    (("var/cache/dnf",), "cache", "dnf package cache"),
+    (("root/.cache", "home/*/.cache"), "cache", "user cache (pip, go-build, ...)"),
+    (("root/.npm", "home/*/.npm"), "cache", "npm cache"),
+    (("root/.m2", "home/*/.m2"), "cache", "Maven repository"),
+    (("root/.gradle", "home/*/.gradle"), "cache", "Gradle cache"),
+    (("root/.nuget",), "cache", "NuGet cache"),
+    (("root/.cargo/registry", "usr/local/cargo/registry"), "cache", "Cargo registry cache"),
+    (("go/pkg/mod", "root/go/pkg/mod"), "cache", "Go module cache"),
 ]
 # Directory rules that matter only when they hold bytes (an empty apt cache dir is normal).
 _NEEDS_BYTES = {"cache"}
@@ -144,7 +132,8 @@ def file_leaks(root: Node) -> list[Leak]:
                 if name == ".git":
                     rule = (".git", "vcs", "git repository (history, maybe credentials)")
                 else:
-                    rule = next((r for r in DIRECTORY_RULES if _path_matches(child_path, r[0])), None)
+                    rule = next((rule for rule in DIRECTORY_RULES
+                                 if any(_path_matches(child_path, glob) for glob in rule[0])), None)
                 if rule is not None:
                     size = tree_bytes(child)
                     if size or rule[1] not in _NEEDS_BYTES:
@@ -175,10 +164,7 @@ def mask(value: str) -> str:
 
 
 def _entropy(text: str) -> float:
-    counts: dict[str, int] = defaultdict(int)
-    for char in text:
-        counts[char] += 1
-    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in Counter(text).values())
 
 
 def secret_reason(name: str, value: str) -> str | None:

@@ -24,6 +24,13 @@ def parse_platform(text: str) -> dict[str, str]:
     return platform
 
 
+def platform_text(os: str | None, architecture: str | None, variant: str | None) -> str | None:
+    """``linux/arm64/v8`` from its parts; None when the OS or the architecture is not known."""
+    if not os or not architecture or os == "unknown":
+        return None
+    return "/".join(str(part) for part in (os, architecture, variant) if part)
+
+
 def platform_param(text: str) -> str:
     return json.dumps(parse_platform(text), separators=(",", ":"))
 

@@ -1,20 +1,9 @@
-"""One image, fully analysed: layers tied to the Dockerfile, file trees, waste and leaks.
-
-This is the entry point the CLI and the TUI's Layers view use::
-
-    report = analyze_image(client, "app:latest", dockerfile=text, target="final", build_args={...})
-    report.layers.entries        # history entries, oldest first, each with .source (stage, line)
-    report.layer_files(i)        # LayerFiles of layer i: statuses, removals
-    report.file_tree()           # lazy FileTree of the final filesystem
-    report.file_tree(upto=i)     # ... as it looked after layer i
-    report.layer_tree(i)         # ... of layer i's own changes
-    report.waste, report.leaks
-"""
+"""One image, fully analysed: layers tied to the Dockerfile, file trees, waste and leaks (the entry
+point of the CLI and the TUI's Layers view; docs/image-analysis.md shows its use)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass, field
 
 from msb_tui.image.export import ImageArchive, export_image
 from msb_tui.image.filetree import (
@@ -27,7 +16,8 @@ from msb_tui.image.filetree import (
     stack_layers,
     tree_at,
 )
-from msb_tui.image.layers import ImageLayers, apply_archive_sizes, attribute, link_build_steps, read_layers
+from msb_tui.image.attribution import attribute_from_dockerfile, link_build_steps
+from msb_tui.image.layers import ImageLayers, apply_archive_sizes, read_layers
 from msb_tui.image.leaks import Leak, find_leaks, secret_leaks
 from msb_tui.image.waste import WasteReport, compute_waste
 
@@ -43,8 +33,6 @@ class ImageReport:
     stacked: StackedImage | None = None
     waste: WasteReport | None = None
     leaks: list[Leak] = field(default_factory=list)
-    dockerfile: str | None = None
-    target: str | None = None
     _trees: dict[int, FileTree] = field(default_factory=dict, repr=False)
 
     def layer_files(self, layer_index: int) -> LayerFiles | None:
@@ -109,7 +97,7 @@ class ImageReport:
             "layer_count": len(self.layers.diff_ids),
             "exact_empty_layers": self.layers.exact_empty,
             "layers": self.layer_rows(),
-            "leaks": [leak.to_dict() for leak in self.leaks],
+            "leaks": [asdict(leak) for leak in self.leaks],
         }
         if self.archive is not None:
             data["layout"] = self.archive.layout
@@ -133,34 +121,24 @@ class ImageReport:
         return data
 
 
-def _base_history_length(client, image_ref: str | None) -> int | None:
-    """How many history entries the base image has, when it is present locally."""
-    if image_ref is None:
-        return 0
-    try:
-        return len(client.history(image_ref))
-    except Exception:  # noqa: BLE001 - absent locally (or unreachable): fall back to alignment
-        return None
-
-
 def analyze_image(
     client,
     image: str,
     *,
-    dockerfile: str | Path | None = None,
+    dockerfile: str | None = None,
     target: str | None = None,
     build_args: dict[str, str] | None = None,
     with_files: bool = True,
     build_model=None,
     platform: str | None = None,
 ) -> ImageReport:
-    """Analyse ``image`` on the engine; with ``dockerfile`` (text or path) tie layers to its lines,
+    """Analyse ``image`` on the engine; with ``dockerfile`` (its text) tie layers to its lines,
     and with ``build_model`` (the ``BuildModel`` of the build that made it) to its steps."""
     archive = export_image(client, image, platform=platform) if with_files else None
     layers = read_layers(client, image, config=archive.config if archive else None, platform=platform)
     if archive is not None:
         apply_archive_sizes(layers, archive)
-    report = ImageReport(name=image, layers=layers, archive=archive, target=target)
+    report = ImageReport(name=image, layers=layers, archive=archive)
     if archive is not None:
         report.stacked = stack_layers(archive.layers)
         report.waste = compute_waste(archive.layers, report.stacked)
@@ -168,9 +146,7 @@ def analyze_image(
     else:
         report.leaks = secret_leaks(layers.config, layers.entries)
     if dockerfile is not None:
-        text = Path(dockerfile).read_text() if isinstance(dockerfile, Path) else dockerfile
-        report.dockerfile = text
-        attribute_from_dockerfile(client, layers, text, target, build_args)
+        attribute_from_dockerfile(client, layers, dockerfile, target, build_args)
         if build_model is not None:
             link_build_steps(layers, build_model)
     return report
@@ -183,16 +159,3 @@ def content_size(client, image: str) -> int:
     if not inspect.get("Descriptor"):  # the classic store
         return int(inspect.get("Size") or 0)
     return sum(layer.file_bytes for layer in export_image(client, image).layers)
-
-
-def attribute_from_dockerfile(client, layers: ImageLayers, text: str, target: str | None, build_args: dict | None) -> None:
-    """Tie ``layers`` to the Dockerfile's lines (exact base split when the base image is local)."""
-    from msb_tui.image.layers import instruction_chain
-    from msb_tui.image.stages import load_stages
-
-    stages, target_index = load_stages(text, target, build_args)
-    _chain, base_image = instruction_chain(stages, target_index)
-    base_count = _base_history_length(client, base_image) if client is not None else None
-    if base_count is not None and base_count > len(layers.entries):
-        base_count = None
-    attribute(layers, stages, target_index, base_count)

@@ -137,7 +137,7 @@ def header_ok(block: bytes) -> bool:
     return stored == unsigned
 
 
-def iter_members(source: BinaryIO, first_block: bytes = b"") -> Iterator[Member]:
+def iter_members(source: BinaryIO) -> Iterator[Member]:
     """Members of a tar stream, in order. Data not read by the consumer is skipped."""
     scratch = bytearray(SKIP_SIZE)
     pending: BoundedReader | None = None
@@ -145,19 +145,18 @@ def iter_members(source: BinaryIO, first_block: bytes = b"") -> Iterator[Member]
     long_name: str | None = None
     long_link: str | None = None
     pax: dict[str, str] = {}
-    block = first_block
     while True:
         if pending is not None:
             pending.skip()
             skip_bytes(source, padding, scratch)
             pending = None
-        if not block:
-            block = source.read(BLOCK)
-            if len(block) < BLOCK:
-                if block:
-                    block += _read_exact_or_empty(source, BLOCK - len(block))
-                if len(block) < BLOCK:
-                    return  # no end-of-archive marker: accept, as tar does
+        block = source.read(BLOCK)
+        try:
+            block += _read_exact(source, BLOCK - len(block)) if 0 < len(block) < BLOCK else b""
+        except TarFormatError:
+            return  # no end-of-archive marker: accept, as tar does
+        if len(block) < BLOCK:
+            return
         if block.count(0) == BLOCK:
             return
         if not header_ok(block):
@@ -170,7 +169,6 @@ def iter_members(source: BinaryIO, first_block: bytes = b"") -> Iterator[Member]
             if prefix:
                 name = f"{prefix}/{name}"
         linkname = _text(block[157:257])
-        block = b""
         padding = -size % BLOCK
         if kind in (b"L", b"K", b"x", b"g"):
             data = _read_exact(source, size) if size else b""
@@ -200,9 +198,3 @@ def iter_members(source: BinaryIO, first_block: bytes = b"") -> Iterator[Member]
         padding = -data_size % BLOCK
         yield Member(name, member_type, size if member_type == REGULAR else 0, linkname, pending)
 
-
-def _read_exact_or_empty(source: BinaryIO, size: int) -> bytes:
-    try:
-        return _read_exact(source, size)
-    except TarFormatError:
-        return b""

@@ -230,7 +230,7 @@ def scan_export(client, image: str, wanted: set[str] | None, progress: Progress 
     uncompressed layer tars (overlay2) gzipped and counted. ``wanted``: diff ids still unknown."""
     import io
 
-    from msb_tui.image.export import PREFETCH_CHUNKS, READ_SIZE, ChunkReader
+    from msb_tui.image.export import READ_SIZE, ChunkReader
     from msb_tui.image.tarstream import REGULAR, header_ok, iter_members
     from msb_tui.registry.deflate import gzip_size, workers
 
@@ -239,7 +239,7 @@ def scan_export(client, image: str, wanted: set[str] | None, progress: Progress 
     json_files: dict[str, object] = {}
     blobs: dict[str, int] = {}  # path -> size of a compressed blob
     computed: dict[str, tuple[int, int]] = {}  # path -> (tar bytes, gzip bytes)
-    reader = ChunkReader(client.get_image(image, chunk_size=READ_SIZE), prefetch=PREFETCH_CHUNKS)
+    reader = ChunkReader(client.get_image(image, chunk_size=READ_SIZE))
     try:
         for member in iter_members(io.BufferedReader(reader, buffer_size=READ_SIZE)):
             if member.type != REGULAR:

@@ -75,7 +75,6 @@ def test_both_layouts_give_the_same_layers_in_stack_order(build):
 def test_layout_is_reported():
     assert _read(legacy_archive([BASE])).layout == "docker"
     assert _read(oci_archive([BASE])).layout == "oci"
-    assert _read(oci_archive([BASE])).repo_tags == ["docker.io/test/image:latest"]
 
 
 def test_stacking_statuses_removals_and_exact_waste():

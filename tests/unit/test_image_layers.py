@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from msb_tui.image.layers import attribute, parse_created_by, read_layers
-from msb_tui.image.stages import load_stages
+from msb_tui.image.attribution import attribute, load_stages
+from msb_tui.image.layers import parse_created_by, read_layers
 
 
 @pytest.mark.parametrize(

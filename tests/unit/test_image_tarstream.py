@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import gzip
 import io
 import lzma
 import tarfile
@@ -77,6 +78,15 @@ def test_compressed_layers(compress):
     assert layer.error is None
     assert layer.entries["dir/file"][:2] == (FILE, 1234)
     assert layer.entries["dir"][0] == DIR and layer.entries["dir/link"][0] == SYMLINK and layer.entries["dir/hard"][0] == HARDLINK
+
+
+def test_a_gzip_layer_skips_a_large_file():
+    # Skipping more than tarstream.SKIP_SIZE asks the gzip reader to seek (as the containerd store's
+    # compressed layers need).
+    big = [("big.bin", tarfile.REGTYPE, b"z" * (3 << 20), ""), ("after", tarfile.REGTYPE, b"a", "")]
+    layer = read_layer_tar(io.BytesIO(gzip.compress(_tar(big, tarfile.GNU_FORMAT))))
+    assert layer.error is None
+    assert layer.entries == {"big.bin": (FILE, 3 << 20, 0), "after": (FILE, 1, 0)}
 
 
 def test_zstd_and_garbage_are_reported_per_layer():
