@@ -52,10 +52,16 @@ def decode_message(message: Any, timestamp: float | None = None) -> list[EngineE
 class MessageDecoder:
     """Stateful decoder for one build's message stream.
 
-    Classic mode: every event goes through the classic step parser so a classic
-    build yields the same step events; and because the classic builder reports an image id
-    (``{"aux": {"ID": ...}}``) at the end of EVERY stage, only the last one is the build's result:
-    it is held back and emitted by ``finish()`` unless the build failed or was cancelled.
+    The image id is held back and emitted by ``finish()``, so that it is the stream's last event:
+    the engine writes it from the goroutine that ran the solve while another one is still writing
+    the solve's progress, so BuildKit's last step updates can follow it (seen on Docker 20.10 and
+    28.5.2: a ``--target test`` build whose cached ``build`` and ``test`` steps were reported after
+    the image id). Before an error or a cancel it is let through (the build had made its image).
+
+    Classic mode: every event goes through the classic step parser so a classic build yields the
+    same step events; and because the classic builder reports an image id (``{"aux": {"ID": ...}}``)
+    at the end of EVERY stage, only the last one is the build's result, and none if the build
+    failed or was cancelled.
     """
 
     def __init__(self, classic: bool = False, dockerfile_text: str | None = None):
@@ -70,8 +76,6 @@ class MessageDecoder:
     def translate(self, events: list[EngineEvent]) -> list[EngineEvent]:
         """Events the source produced itself (e.g. ``BuildCancelled``) pass through here too, so the
         classic parser can close its open step."""
-        if not self.classic:
-            return events
         out: list[EngineEvent] = []
         for event in events:
             if isinstance(event, ImageBuilt):
@@ -79,6 +83,9 @@ class MessageDecoder:
                 continue
             if isinstance(event, (BuildFailed, BuildCancelled)):
                 self._stopped = True
+                if not self.classic and self._image is not None:
+                    out.append(self._image)
+                    self._image = None
             if self._parser is not None:
                 out.extend(self._parser.translate(event))
             else:

@@ -227,16 +227,24 @@ def test_an_endless_line_from_the_engine_is_dropped_not_kept(monkeypatch):
 
 def test_a_cancel_after_the_image_id_records_the_success(tmp_path):
     """Ctrl+C that lands after the engine sent the image id: the build succeeded, and its footer says so
-    (seen with a 1,000,000-line step: the summary said succeeded, the footer 'cancelled')."""
+    (seen with a 1,000,000-line step: the summary said succeeded, the footer 'cancelled'). BuildKit's
+    progress can follow the image id: the Ctrl+C lands while a step update after it is read."""
+    import base64
+
     from msb_tui.backends import open_backend
-    from msb_tui.builds.events import ImageBuilt
+    from msb_tui.builds.events import BuildCancelled, ImageBuilt, VertexUpdate
     from msb_tui.builds.inputs import BuildInputs
+    from msb_tui.builds.trace import StatusResponse
     from msb_tui.engine.connection import connect
 
     release = threading.Event()
+    step = StatusResponse()
+    step.vertexes.add(digest="sha256:run", name="[2/2] RUN x")
+    trace = json.dumps({"id": "moby.buildkit.trace",
+                        "aux": base64.b64encode(step.SerializeToString()).decode()}).encode()
 
     def stall_after_image(conn):
-        conn.sendall(chunked(_stream(2) + [IMAGE]))
+        conn.sendall(chunked(_stream(2) + [IMAGE, trace]))
         release.wait(30)
 
     engine = ScriptedEngine(tmp_path / "engine.sock", stall_after_image)
@@ -250,9 +258,10 @@ def test_a_cancel_after_the_image_id_records_the_success(tmp_path):
         events = []
         for event in build:
             events.append(event)
-            if isinstance(event, ImageBuilt):
+            if isinstance(event, VertexUpdate):
                 build.cancel()
     finally:
         release.set()
         engine.close()
     assert load_recording(tmp_path / "r.jsonl").footer["outcome"] == "succeeded"
+    assert isinstance(events[-2], ImageBuilt) and isinstance(events[-1], BuildCancelled)

@@ -47,7 +47,7 @@ def test_round_trip(tmp_path):
 def test_replay_of_a_real_recording_equals_decoding_its_messages():
     recording = load_recording(RECORDINGS / "parallel.jsonl")
     decoder = MessageDecoder()
-    expected = [e for t, m in recording.messages for e in decoder.decode(m, t)]
+    expected = [e for t, m in recording.messages for e in decoder.decode(m, t)] + decoder.finish()
     assert list(replay(RECORDINGS / "parallel.jsonl", None)) == expected
     assert any(isinstance(e, VertexUpdate) for e in expected)
 
