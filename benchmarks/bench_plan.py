@@ -10,7 +10,11 @@ Generates a 500-stage, 5,000-instruction Dockerfile and measures, alternating th
 
 Medians are printed side by side with the median ratio of the paired runs.
 
+``--demos`` measures the realistic files instead: every ``demo_dockerfiles/*/Dockerfile``, one row
+each, in process and as a process (no target: a plan of 20-30 lines is a few milliseconds).
+
     .venv/bin/python benchmarks/bench_plan.py [--stages 500] [--per-stage 10] [--repeat 31] [--processes 9]
+    .venv/bin/python benchmarks/bench_plan.py --demos [--repeat 31] [--processes 9]
 """
 
 from __future__ import annotations
@@ -78,7 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-stage", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=31)
     parser.add_argument("--processes", type=int, default=9, help="runs of each process (default 9)")
+    parser.add_argument("--demos", action="store_true", help="time the demo Dockerfiles instead")
     args = parser.parse_args(argv)
+    if args.demos:
+        return demos(args.repeat, args.processes)
 
     text = generate(args.stages, args.per_stage)
     instructions = len(dockerfile.parse_string(text))
@@ -107,18 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="msb-bench-plan-") as folder:
         path = Path(folder) / "Dockerfile"
         path.write_text(text)
-        program = Path(sys.executable).with_name("msb-tui")
-        bare_process = [sys.executable, "-c", f"import dockerfile; dockerfile.parse_file({str(path)!r})"]
-        plan_process = [str(program), "plan", str(path), "--format", "json"]
-
-        def run(command):
-            # Exit 0, or 4 when lint finds an error-level issue: both are a finished plan.
-            result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            assert result.returncode in (0, 4), result.stderr[-500:]
-
-        run(bare_process)
-        run(plan_process)
-        bare_p, plan_p = paired_timings(lambda: run(bare_process), lambda: run(plan_process), args.processes)
+        bare_p, plan_p = process_timings(path, args.processes)
     process_ratio = statistics.median(p / b for b, p in zip(bare_p, plan_p))
     print(f"{'baseline: python -c parse_file (process)':<44}{statistics.median(bare_p) * 1000:9.1f} ms  "
           f"median of {args.processes}")
@@ -126,6 +122,42 @@ def main(argv: list[str] | None = None) -> int:
           f"median of {args.processes}")
     print(f"ratio plan process/bare parse process: {process_ratio:.3f} (median of paired runs)")
     return 0 if ratio <= TARGET_RATIO else 1
+
+
+def process_timings(path: Path, processes: int) -> tuple[list[float], list[float]]:
+    """Wall times of a bare parse process and of ``msb-tui plan PATH --format json``, paired."""
+    program = Path(sys.executable).with_name("msb-tui")
+    bare_process = [sys.executable, "-c", f"import dockerfile; dockerfile.parse_file({str(path)!r})"]
+    plan_process = [str(program), "plan", str(path), "--format", "json"]
+
+    def run(command):
+        # Exit 0, 1 (BuildKit would refuse the file) or 4 (an error-level lint finding): each is
+        # a finished plan.
+        result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert result.returncode in (0, 1, 4), result.stderr[-500:]
+
+    run(bare_process)
+    run(plan_process)
+    return paired_timings(lambda: run(bare_process), lambda: run(plan_process), processes)
+
+
+def demos(repeat: int, processes: int) -> int:
+    """One row per demo Dockerfile: analyze() against the bare parse, in process and as processes."""
+    root = Path(__file__).resolve().parent.parent / "demo_dockerfiles"
+    print(f"{'demo':<15}{'lines':>6}{'parse ms':>10}{'analyze ms':>12}{'ratio':>7}"
+          f"{'parse proc ms':>15}{'plan proc ms':>14}{'ratio':>7}")
+    for path in sorted(root.glob("*/Dockerfile")):
+        dockerfile.parse_file(str(path))
+        analyze(path)  # warm-up
+        bare, full = paired_timings(lambda: dockerfile.parse_file(str(path)), lambda: analyze(path), repeat)
+        bare_p, plan_p = process_timings(path, processes)
+        median = statistics.median
+        print(f"{path.parent.name:<15}{len(path.read_text().splitlines()):>6}"
+              f"{median(bare) * 1000:>10.2f}{median(full) * 1000:>12.2f}"
+              f"{median(f / b for b, f in zip(bare, full)):>7.2f}"
+              f"{median(bare_p) * 1000:>15.0f}{median(plan_p) * 1000:>14.0f}"
+              f"{median(p / b for b, p in zip(bare_p, plan_p)):>7.2f}")
+    return 0
 
 
 if __name__ == "__main__":
