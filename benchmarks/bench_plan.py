@@ -3,7 +3,8 @@
 Generates a 500-stage, 5,000-instruction Dockerfile and measures, alternating the two sides:
 
 1. in process: ``dockerfile.parse_string`` alone against ``analyze()`` (which includes that parse),
-   ``--repeat`` times each. Target: the full plan within 1.25x of the bare parse.
+   ``--repeat`` times each. No target: plan start-up is not a goal (issue 11 retired the 1.25x
+   target that the analysis fast paths were tuned to).
 2. what a user waits for: the whole ``msb-tui plan FILE --format json`` process (start-up, imports,
    analysis, JSON out) against a bare parse process (``python -c`` importing ``dockerfile`` and
    parsing the same file), ``--processes`` times each. Reported beside it, no target.
@@ -30,9 +31,6 @@ from pathlib import Path
 import dockerfile
 
 from msb_tui.analysis import analyze
-
-TARGET_RATIO = 1.25
-
 
 def generate(stages: int = 500, per_stage: int = 10) -> str:
     """A Dockerfile with ``stages`` stages of ``per_stage`` instructions each (FROM included)."""
@@ -106,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
           f"(best {min(bare_times) * 1000:.1f})")
     print(f"{'full: analyze() parse+model+plan+lint':<44}{full * 1000:9.1f} ms  median of {args.repeat} "
           f"(best {min(full_times) * 1000:.1f})")
-    print(f"ratio full/bare: {ratio:.3f} (median of paired runs; best-vs-best {min(full_times) / min(bare_times):.3f})"
-          f"  target <= {TARGET_RATIO}  -> {'MET' if ratio <= TARGET_RATIO else 'MISSED'}")
+    print(f"ratio full/bare: {ratio:.3f} (median of paired runs; "
+          f"best-vs-best {min(full_times) / min(bare_times):.3f})")
     print(f"plan: {len(check.plan.needed)} needed, {len(check.plan.waves)} waves, "
           f"critical path {len(check.plan.critical_path)} stages, {len(check.lint)} lint findings")
 
@@ -121,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'msb-tui plan --format json (process)':<44}{statistics.median(plan_p) * 1000:9.1f} ms  "
           f"median of {args.processes}")
     print(f"ratio plan process/bare parse process: {process_ratio:.3f} (median of paired runs)")
-    return 0 if ratio <= TARGET_RATIO else 1
+    return 0
 
 
 def process_timings(path: Path, processes: int) -> tuple[list[float], list[float]]:

@@ -8,20 +8,24 @@ Pure Python on BuildKit's own parser; never imports Textual. ``analyze()`` is th
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 from msb_tui.analysis.errors import BUILDKIT_BEHAVIOUR_NOTES, BUILDKIT_VERSION_NOTES, DockerfileError, Finding
-from msb_tui.analysis.parse import Instruction, ParsedFile, finish_parse, read_dockerfile, run_parser
+from msb_tui.analysis.lint import run_lint
+from msb_tui.analysis.model import first_needed_step, model_stages
+from msb_tui.analysis.parse import Instruction, ParsedFile, parse, read_dockerfile
 from msb_tui.analysis.plan import Plan, make_plan
 from msb_tui.analysis.platforms import target_platforms
+from msb_tui.analysis.safety import refusal
 from msb_tui.analysis.stages import Base, Edge, GlobalArg, Stage, stage_named
 from msb_tui.analysis.steps import StepIndex
-from msb_tui.analysis.versions import CURRENT, HEREDOCS, Version, parse_buildkit
+from msb_tui.analysis.triggers import image_trigger_notes
+from msb_tui.analysis.versions import (
+    CURRENT, HEREDOCS, INVALID_UTF8_CHECKED, Version, parse_buildkit,
+)
 
 __all__ = [
     "BUILDKIT_BEHAVIOUR_NOTES",
@@ -39,7 +43,7 @@ __all__ = [
 ]
 
 
-@dataclass(slots=False)
+@dataclass
 class Analysis:
     """Everything known about one Dockerfile for one target. ``errors[0]`` is what BuildKit reports."""
 
@@ -93,7 +97,7 @@ class Analysis:
 
 
 def analyze(
-    source: str | Path,
+    source: str | bytes | Path,
     *,
     target: str | None = None,
     build_args: Mapping[str, str] | None = None,
@@ -103,7 +107,8 @@ def analyze(
     buildkit: Version | str | None = None,
     image_triggers: Mapping[str, list[str] | None] | None = None,
 ) -> Analysis:
-    """Analyse Dockerfile text (a ``str``) or a file (a ``Path``) for ``target`` (default: last stage).
+    """Analyse Dockerfile text (``str`` or ``bytes``) or a file (a ``Path``) for ``target``
+    (default: the last stage).
 
     ``step_durations`` ({stage display name: seconds}) switches the critical path from instruction
     counts to measured time. The plan is computed whenever the stage graph allows it (stages exist,
@@ -116,96 +121,13 @@ def analyze(
     when that could change what runs (``Analysis.notes``).
     """
     version = parse_buildkit(buildkit) if isinstance(buildkit, str) else (buildkit or CURRENT)
-    path = None
-    data = None
-    if isinstance(source, Path):
-        path = source
-        data = source.read_bytes()
-        text = read_dockerfile(data)
-    elif isinstance(source, bytes):
-        data = source
-        text = read_dockerfile(source)
-    else:
-        text = source
-    heredocs = version >= HEREDOCS
-    commands, parse_error = run_parser(text, heredocs=heredocs)  # BuildKit's parser, usual GC settings
-    with _gc_paused():
-        parsed: ParsedFile = finish_parse(text, commands, parse_error, heredocs=heredocs)
-        analysis = _analyze_parsed(parsed, path, target, build_args, platform, step_durations, lint, version,
-                                   image_triggers)
-    if parsed.error is None or parsed.error.code == "no_from":
-        _add_refusal(text, parsed, analysis)
-    if data is not None and analysis.ok and analysis.plan and version >= INVALID_UTF8_CHECKED:
-        _check_utf8(data, analysis)
-    return analysis
-
-
-INVALID_UTF8_CHECKED = (0, 17)  # 28.5.2: "string field contains invalid UTF-8"; 20.10 runs such a step
-
-
-def _check_utf8(data: bytes, analysis: Analysis) -> None:
-    """Current BuildKit cannot put bytes that are not UTF-8 into its build graph (a RUN command, a
-    COPY path): the build fails. Only steps of stages that run are concerned."""
-    try:
-        data.decode("utf-8")
-        return
-    except UnicodeDecodeError:
-        pass
-    bad = set()
-    for number, line in enumerate(data.split(b"\n"), 1):
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            bad.add(number)
-    for index in sorted(analysis.plan.needed):
-        for instruction in analysis.stages[index].instructions:
-            if instruction.cmd in ("RUN", "COPY", "ADD", "WORKDIR") and any(
-                    line in bad for line in range(instruction.line_start, instruction.line_end + 1)):
-                analysis.errors.append(DockerfileError.make(
-                    instruction.line_start, "failed to marshal LLB definition: string field contains invalid UTF-8",
-                    "invalid_utf8"))
-                return
-
-
-def _add_refusal(text: str, parsed: ParsedFile, analysis: Analysis) -> None:
-    """Input that would crash this BuildKit comes first among the errors; a file with no FROM says
-    why there is none (BuildKit's own message and line are kept)."""
-    from msb_tui.analysis.safety import refusal
-
-    refused = refusal(text, parsed.instructions, analysis.buildkit)
-    if refused is None:
-        return
-    if refused.crash:
-        analysis.errors.insert(0, DockerfileError.make(refused.line, refused.reason, "engine_crash"))
-    elif analysis.errors and analysis.errors[0].code == "no_from" and "line break" in refused.reason:
-        first = analysis.errors[0]
-        analysis.errors[0] = replace(first, message=f"{first.message} ({refused.reason})")
-
-
-@contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector while the model is built from the parser's output.
-
-    Building the model allocates tens of thousands of small tuples right after the parser
-    allocated its own; each burst makes the collector re-scan all of them, for nothing (the model
-    holds no cycles worth collecting early). Reference counting still frees memory as usual.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _analyze_parsed(parsed, path, target, build_args, platform, step_durations, lint, buildkit,
-                    image_triggers) -> Analysis:
-    from msb_tui.analysis.edges import reachable, stage_dependencies
-    from msb_tui.analysis.model import model_stages
-
-    model = model_stages(parsed, target=target, build_args=dict(build_args or {}), platform=platform,
-                        buildkit=buildkit)
+    path = source if isinstance(source, Path) else None
+    data = source.read_bytes() if path else source
+    text = read_dockerfile(data) if isinstance(data, bytes) else data
+    parsed = parse(text, heredocs=version >= HEREDOCS)
+    build_args = dict(build_args or {})
+    model = model_stages(parsed, target=target, build_args=build_args, platform=platform,
+                         buildkit=version)
     analysis = Analysis(
         stages=model.stages,
         edges=model.edges,
@@ -215,22 +137,50 @@ def _analyze_parsed(parsed, path, target, build_args, platform, step_durations, 
         source_path=path,
         escape=parsed.escape,
         directives=parsed.directives,
-        buildkit=buildkit,
+        buildkit=version,
         platforms=target_platforms(platform),
     )
-    if model.stages and model.target is not None and not model.cyclic:
-        needs = stage_dependencies(model)
-        needed = model.needed if model.needed is not None else reachable(needs, model.target)
-        analysis.plan = make_plan(
-            model.stages, needs, needed, model.target, step_durations, backward_only=not model.forward
-        )
+    if model.needed is not None:
+        analysis.plan = make_plan(model.stages, model.needs, model.needed, model.target,
+                                  step_durations)
         analysis.target_name = model.stages[model.target].display_name
-    if analysis.plan is not None:
-        from msb_tui.analysis.triggers import image_trigger_notes
-
         analysis.notes = image_trigger_notes(model, analysis.plan, image_triggers)
     if lint and model.stages:
-        from msb_tui.analysis.lint import run_lint
-
-        analysis.lint = run_lint(model, analysis.plan, dict(build_args or {}))
+        analysis.lint = run_lint(model, analysis.plan, build_args)
+    if parsed.error is None or parsed.error.code == "no_from":
+        _add_refusal(text, parsed, analysis)
+    if isinstance(data, bytes) and analysis.plan and analysis.ok and version >= INVALID_UTF8_CHECKED:
+        _check_utf8(data, analysis)
     return analysis
+
+
+def _check_utf8(data: bytes, analysis: Analysis) -> None:
+    """Current BuildKit cannot put bytes that are not UTF-8 into its build graph (a RUN command, a
+    COPY path): the build fails. Only steps of stages that run are concerned."""
+    bad = set()
+    for number, line in enumerate(data.split(b"\n"), 1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.add(number)
+    found = first_needed_step(analysis.stages, analysis.plan.needed, lambda instruction: (
+        instruction.cmd in ("RUN", "COPY", "ADD", "WORKDIR")
+        and not bad.isdisjoint(range(instruction.line_start, instruction.line_end + 1))))
+    if found:
+        analysis.errors.append(DockerfileError.make(
+            found.line_start,
+            "failed to marshal LLB definition: string field contains invalid UTF-8",
+            "invalid_utf8"))
+
+
+def _add_refusal(text: str, parsed: ParsedFile, analysis: Analysis) -> None:
+    """Input that would crash this BuildKit comes first among the errors; a file with no FROM says
+    why there is none (BuildKit's own message and line are kept)."""
+    refused = refusal(text, parsed.instructions, analysis.buildkit)
+    if refused is None:
+        return
+    if refused.crash:
+        analysis.errors.insert(0, DockerfileError.make(refused.line, refused.reason, "engine_crash"))
+    elif analysis.errors and analysis.errors[0].code == "no_from" and "line break" in refused.reason:
+        first = analysis.errors[0]
+        analysis.errors[0] = replace(first, message=f"{first.message} ({refused.reason})")

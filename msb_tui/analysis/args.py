@@ -12,22 +12,8 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from contextlib import contextmanager
-
-# The automatic platform ARGs BuildKit defines in the global scope.
-PLATFORM_ARGS = (
-    "BUILDPLATFORM",
-    "BUILDOS",
-    "BUILDOSVERSION",
-    "BUILDARCH",
-    "BUILDVARIANT",
-    "TARGETPLATFORM",
-    "TARGETOS",
-    "TARGETOSVERSION",
-    "TARGETARCH",
-    "TARGETVARIANT",
-)
+from dataclasses import dataclass, field
 
 _SPECIAL_PARAMS = set("@*#?-$!0")
 
@@ -43,36 +29,6 @@ class Expansion:
     result: str
     matched: set[str] = field(default_factory=set)
     unmatched: set[str] = field(default_factory=set)
-
-
-def platform_args(platform: str | None = None, build_platform: str | None = None) -> dict[str, str]:
-    """The automatic ARGs for a target platform like ``linux/arm64/v8`` (default linux/amd64). Of a
-    multi-platform ``--platform a,b`` the first: the plan is the same for each (the stages a
-    platform ARG selects are taken from the first)."""
-    target = _split_platform(platform or "linux/amd64")
-    build = _split_platform(build_platform or "linux/amd64")
-    return {
-        "BUILDPLATFORM": "/".join(p for p in build[:3] if p),
-        "BUILDOS": build[0],
-        "BUILDOSVERSION": "",
-        "BUILDARCH": build[1],
-        "BUILDVARIANT": build[2],
-        "TARGETPLATFORM": "/".join(p for p in target[:3] if p),
-        "TARGETOS": target[0],
-        "TARGETOSVERSION": "",
-        "TARGETARCH": target[1],
-        "TARGETVARIANT": target[2],
-    }
-
-
-def _split_platform(text: str) -> tuple[str, str, str]:
-    parts = text.split(",", 1)[0].strip().lower().split("/")
-    os_name = parts[0] if parts and parts[0] else "linux"
-    arch = parts[1] if len(parts) > 1 and parts[1] else "amd64"
-    variant = parts[2] if len(parts) > 2 else ""
-    if arch == "arm64" and variant == "v8":
-        variant = ""
-    return os_name, arch, variant
 
 
 def _pattern_regex(pattern: str, greedy: bool, anchored: bool) -> re.Pattern[str]:
@@ -339,41 +295,12 @@ class _Word:
         raise ExpansionError(f"unsupported modifier ({modifier}) in substitution")
 
 
-_SIMPLE_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
-
-
-def _expand_simple(word: str, env: Mapping[str, str], escape: str) -> Expansion | None:
-    """Fast path for words made of literals and plain ``$NAME``/``${NAME}`` (the usual FROM line)."""
-    rest = _SIMPLE_REFERENCE.sub("", word)
-    if "$" in rest or "'" in rest or '"' in rest or escape in rest:
-        return None
-    expansion = Expansion("")
-    matched, unmatched = expansion.matched, expansion.unmatched
-
-    def substitute(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(2)
-        if name in env:
-            matched.add(name)
-            return env[name]
-        unmatched.add(name)
-        return ""
-
-    expansion.result = _SIMPLE_REFERENCE.sub(substitute, word)
-    return expansion
-
-
 def expand(
     word: str, env: Mapping[str, str], *, escape: str = "\\", skip_unset: bool = False, legacy: bool = False
 ) -> Expansion:
     """Expand one shell word as BuildKit does; raises ``ExpansionError`` with BuildKit's message.
 
     ``legacy``: as BuildKit 0.8 does (no ``#``, ``%``, ``/`` or colon-less forms)."""
-    if "$" not in word and "'" not in word and '"' not in word and escape not in word:
-        return Expansion(word)
-    if not skip_unset:
-        simple = _expand_simple(word, env, escape)
-        if simple is not None:
-            return simple
     cursor = _Word(word, env, escape, skip_unset, legacy)
     try:
         with _deep_enough(word):
@@ -405,8 +332,6 @@ def _go_quote(text: str) -> str:
 
 def has_variable(word: str, escape: str = "\\") -> bool:
     """True when expanding ``word`` in an empty scope would change it (what BuildKit checks for --from)."""
-    if "$" not in word and escape not in word and "'" not in word and '"' not in word:
-        return False
     try:
         return expand(word, {}, escape=escape).result != word
     except ExpansionError:

@@ -8,8 +8,6 @@ left alone (they depend on build-time ENV).
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 MOUNT_TYPES = ("bind", "cache", "tmpfs", "secret", "ssh")
 
 
@@ -30,7 +28,6 @@ def _port_range(text: str) -> tuple[int, int] | None:
     return int(start), int(end)
 
 
-@lru_cache(maxsize=4096)
 def port_error(raw: str) -> str | None:
     """BuildKit's complaint about one EXPOSE value, or None (values holding variables pass)."""
     if "$" in raw:

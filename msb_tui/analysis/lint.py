@@ -1,21 +1,21 @@
 """Lint: BuildKit's build checks (same rule names) plus multi-stage advice of our own.
 
-Every rule is one linear pass over the stages or instructions. BuildKit rules keep BuildKit's
-names and messages; our own multi-stage rules are in ``stage_advice.py``. Findings are sorted by line.
+BuildKit rules keep BuildKit's names and messages; our own multi-stage rules are in
+``stage_advice.py``. Findings are sorted by line.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-from msb_tui.analysis.args import PLATFORM_ARGS
+from msb_tui.analysis.args import ExpansionError
 from msb_tui.analysis.errors import Finding
-from msb_tui.analysis.stage_advice import multistage_findings
 from msb_tui.analysis.model import Model
 from msb_tui.analysis.parse import Instruction
 from msb_tui.analysis.plan import Plan
+from msb_tui.analysis.platforms import PLATFORM_ARGS
 from msb_tui.analysis.references import reference_error
+from msb_tui.analysis.stage_advice import multistage_findings
 from msb_tui.analysis.stages import Stage
 
 RESERVED_STAGE_NAMES = ("context", "scratch")
@@ -28,7 +28,7 @@ _SECRET_ALLOWED = re.compile(r"(?i)(?:_|^)(?:public|file|version)(?:_|$)")
 # ... and, beyond BuildKit, the same words glued inside a name (GITHUBTOKEN, DBPASSWORD).
 _SECRET_INSIDE = re.compile(r"(?i)(token|secret|password|passwd|api_?key|private_?key|credential)")
 
-@lru_cache(maxsize=4096)
+
 def _is_secret_name(name: str) -> bool:
     if _SECRET_ALLOWED.search(name):
         return False
@@ -97,7 +97,7 @@ def _stage_rules(model: Model, findings: list[Finding]) -> None:
                     "UndefinedArgInFrom", "warning", line, f"FROM argument '{name}' is not declared",
                     f"declare 'ARG {name}=<default>' before the first FROM",
                 ))
-        default_base = model.from_default_bases.get(stage.index) if "$" in stage.base_raw else None
+        default_base = _default_base(model, stage) if "$" in stage.base_raw else None
         if default_base is not None and (
             default_base == "" or (default_base != "scratch" and reference_error(default_base))
         ):
@@ -122,19 +122,27 @@ def _stage_rules(model: Model, findings: list[Finding]) -> None:
                 ))
 
 
+def _default_base(model: Model, stage: Stage) -> str:
+    """The stage's FROM as the global ARG defaults alone make it (no --build-arg)."""
+    try:
+        return model.expand(stage.base_raw, model.default_env).result
+    except ExpansionError:
+        return stage.base.ref
+
+
 _WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]")
 
 
 def _casing_rule(model: Model, findings: list[Finding]) -> None:
     """ConsistentInstructionCasing: keywords should all be upper or all lower case."""
-    upper, lower = model.keyword_case  # counted by the model's scan
-    total = len(model.meta_args) + sum(1 + len(stage.instructions) for stage in model.stages)
-    if upper == total or lower == total:
-        return
     instructions: list[Instruction] = list(model.meta_args)
     for stage in model.stages:
         instructions.append(stage.from_instruction)
         instructions.extend(stage.instructions)
+    lower = sum(1 for instruction in instructions if instruction.keyword.islower())
+    upper = sum(1 for instruction in instructions if instruction.keyword == instruction.cmd)
+    if len(instructions) in (upper, lower):
+        return
     majority = "lower" if lower > upper else "upper"
     for instruction in instructions:
         keyword = instruction.keyword
@@ -151,28 +159,23 @@ def _instruction_rules(model: Model, findings: list[Finding]) -> None:
     _casing_rule(model, findings)
     for instruction in model.meta_args:
         _secret_rule(instruction, findings)
-    once: dict[str, list[int]] = {}
-    # model.linted: per stage, the instructions these rules read, in file order.
-    for stage_index, instructions in enumerate(model.linted):
-        if instructions:
-            _stage_instruction_rules(model, stage_index, instructions, once, findings)
-            _flush_once(once, findings)
+    for stage in model.stages:
+        _stage_instruction_rules(model, stage, findings)
 
 
-def _stage_instruction_rules(
-    model: Model, stage_index: int, instructions: list[Instruction], once: dict[str, list[int]], findings: list[Finding]
-) -> None:
+def _stage_instruction_rules(model: Model, stage: Stage, findings: list[Finding]) -> None:
     absolute_workdir: bool | None = None
-    for instruction in instructions:
+    once: dict[str, list[int]] = {}  # CMD, ENTRYPOINT, HEALTHCHECK: only the last of a stage counts
+    for instruction in stage.instructions:
         cmd = instruction.cmd
         line = instruction.line_start
         if cmd == "ARG" or cmd == "ENV":
             _secret_rule(instruction, findings)
             if cmd == "ENV" and _legacy_key_value(instruction):
-                findings.append(_legacyFinding(cmd, line))
+                findings.append(_legacy_finding(cmd, line))
         elif cmd == "LABEL":
             if _legacy_key_value(instruction):
-                findings.append(_legacyFinding(cmd, line))
+                findings.append(_legacy_finding(cmd, line))
         elif cmd == "MAINTAINER":
             findings.append(Finding(
                 "MaintainerDeprecated", "warning", line,
@@ -186,7 +189,7 @@ def _stage_instruction_rules(
                     absolute_workdir = True
                 else:
                     if absolute_workdir is None:
-                        absolute_workdir = _inherits_workdir(model, model.stages[stage_index])
+                        absolute_workdir = _inherits_workdir(model, stage)
                     if not absolute_workdir:
                         findings.append(Finding(
                             "WorkdirRelativePath", "warning", line,
@@ -194,11 +197,8 @@ def _stage_instruction_rules(
                             "use an absolute path",
                         ))
         elif cmd == "EXPOSE":
-            for port in instruction.value:
-                if ":" in port or port != port.lower():
-                    _expose_rules(instruction, findings)
-                    break
-        else:  # CMD, ENTRYPOINT, HEALTHCHECK: only the last one of a stage counts
+            _expose_rules(instruction, findings)
+        elif cmd in ("CMD", "ENTRYPOINT", "HEALTHCHECK"):
             once.setdefault(cmd, []).append(line)
             if cmd != "HEALTHCHECK" and not instruction.json:
                 findings.append(Finding(
@@ -206,9 +206,6 @@ def _stage_instruction_rules(
                     f"JSON arguments recommended for {cmd} to prevent unintended behavior related to OS signals",
                     f'write {cmd} ["executable", "arg"]',
                 ))
-
-
-def _flush_once(once: dict[str, list[int]], findings: list[Finding]) -> None:
     for cmd, lines in once.items():
         for line in lines[:-1]:
             findings.append(Finding(
@@ -217,10 +214,9 @@ def _flush_once(once: dict[str, list[int]], findings: list[Finding]) -> None:
                 "last one will be used",
                 f"keep only the last {cmd}",
             ))
-    once.clear()
 
 
-def _legacyFinding(cmd: str, line: int) -> Finding:
+def _legacy_finding(cmd: str, line: int) -> Finding:
     return Finding(
         "LegacyKeyValueFormat", "warning", line,
         f'"{cmd} key=value" should be used instead of legacy "{cmd} key value" format',

@@ -9,23 +9,25 @@ all stages, needed or not, exactly as BuildKit does.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from msb_tui.analysis.args import ExpansionError, expand, platform_args
-from msb_tui.analysis.edges import build_edges, find_cycle, reachable, stage_dependencies
+from msb_tui.analysis.args import Expansion, ExpansionError, expand
+from msb_tui.analysis.edges import build_edges, find_cycle, reachable
 from msb_tui.analysis.errors import DockerfileError
 from msb_tui.analysis.parse import Instruction, ParsedFile
+from msb_tui.analysis.platforms import OPERATING_SYSTEMS, platform_args
 from msb_tui.analysis.references import reference_error
 from msb_tui.analysis.stages import Base, Edge, GlobalArg, Stage
 from msb_tui.analysis.validate import check_instruction
 from msb_tui.analysis.versions import CURRENT, SHELL_PATTERNS, Version
 
 _PLATFORM_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
-_KNOWN_OS = {"aix", "android", "darwin", "dragonfly", "freebsd", "illumos", "ios", "js", "linux", "netbsd",
-             "openbsd", "plan9", "solaris", "wasip1", "windows"}
-_KNOWN_ARCH = {"386", "amd64", "arm", "arm64", "loong64", "mips", "mipsle", "mips64", "mips64le", "ppc64",
-               "ppc64le", "riscv64", "s390x", "wasm", "x86_64", "x86-64", "aarch64", "armhf", "armel", "i386"}
+# What a one-word platform may be: an operating system or an architecture.
+_PLATFORM_WORDS = OPERATING_SYSTEMS | {
+    "386", "amd64", "arm", "arm64", "loong64", "mips", "mipsle", "mips64", "mips64le", "ppc64",
+    "ppc64le", "riscv64", "s390x", "wasm", "x86_64", "x86-64", "aarch64", "armhf", "armel", "i386",
+}
 
 
 @dataclass(slots=True)
@@ -37,6 +39,7 @@ class Model:
     externals: list[str] = field(default_factory=list)
     global_args: dict[str, GlobalArg] = field(default_factory=dict)
     global_env: dict[str, str] = field(default_factory=dict)
+    # The global ARGs with their defaults only (no --build-arg): what the lint judges a FROM by.
     default_env: dict[str, str] = field(default_factory=dict)
     errors: list[DockerfileError] = field(default_factory=list)
     target: int | None = None
@@ -44,27 +47,16 @@ class Model:
     escape: str = "\\"
     meta_args: list[Instruction] = field(default_factory=list)
     from_unmatched: dict[int, set[str]] = field(default_factory=dict)
-    from_default_bases: dict[int, str] = field(default_factory=dict)
-    needs: list[list[int]] | None = None
-    # Indexes collected by the single pass over the instructions (``_scan``), so that later passes
-    # visit only what concerns them (per stage, in file order).
-    flagged: list[list[Instruction]] = field(default_factory=list)  # per stage: with flags, or EXPOSE
-    linted: list[list[Instruction]] = field(default_factory=list)  # per stage: instructions lint reads
-    context_copies: dict[int, int] = field(default_factory=dict)  # stage -> line of its first `COPY . `
-    keyword_case: tuple[int, int] = (0, 0)  # (upper-case keywords, lower-case keywords)
-    # True when some COPY --from / mount points at the same or a later stage. Otherwise every
-    # dependency points backwards: no cycle is possible and file order is a topological order.
-    forward: bool = False
+    needs: list[list[int]] = field(default_factory=list)  # per stage, the stages it needs
     # COPY --from / RUN --mount from= naming no stage (so an image): (ref, "copy"|"mount", line).
     external_sources: list[tuple[str, str, int]] = field(default_factory=list)
-    needed: set[int] | None = None
+    needed: set[int] | None = None  # the stages the target needs; None when there is no plan
     buildkit: Version = CURRENT  # the BuildKit to be exact to
     legacy: bool = False  # BuildKit 0.8's variable expansion (set by model_stages)
 
-
-def _is_literal(word: str, escape: str) -> bool:
-    """No variable, quote or escape: the word expands to itself."""
-    return "$" not in word and "'" not in word and '"' not in word and escape not in word
+    def expand(self, word: str, env: dict[str, str]) -> Expansion:
+        """``word`` expanded in ``env`` as this BuildKit does (raises ``ExpansionError``)."""
+        return expand(word, env, escape=self.escape, legacy=self.legacy)
 
 
 def _stage_args(args: tuple[str, ...]) -> tuple[str, str | None]:
@@ -73,101 +65,35 @@ def _stage_args(args: tuple[str, ...]) -> tuple[str, str | None]:
     return base, name
 
 
-@lru_cache(maxsize=1024)
 def _platform_error(value: str) -> str | None:
     parts = value.split("/")
     if len(parts) > 3 or any(not _PLATFORM_PART.match(part) for part in parts):
         return f'"{value}": invalid platform specifier'
-    if len(parts) == 1 and parts[0].lower() not in _KNOWN_OS and parts[0].lower() not in _KNOWN_ARCH:
+    if len(parts) == 1 and parts[0].lower() not in _PLATFORM_WORDS:
         return f'"{value}": unknown operating system or architecture: invalid argument'
     return None
 
 
-# Instructions the lint reads (see lint._instruction_rules), and the sources that copy the whole context.
-LINTED = frozenset({"ARG", "ENV", "LABEL", "MAINTAINER", "CMD", "ENTRYPOINT", "WORKDIR", "EXPOSE", "HEALTHCHECK"})
-
-
-class _Group:
-    """The instructions of one stage while scanning."""
-
-    __slots__ = ("from_instruction", "body", "args", "onbuild", "flagged", "linted")
-
-    def __init__(self, from_instruction: Instruction) -> None:
-        self.from_instruction = from_instruction
-        self.body: list[Instruction] = []
-        self.args: list[Instruction] = []
-        self.onbuild: list[Instruction] = []
-        self.flagged: list[Instruction] = []
-        self.linted: list[Instruction] = []
-
-
-# What the scan does with an instruction of a stage besides keeping it (see ``_scan``).
-_LINT, _ARG, _EXPOSE, _ONBUILD, _COPY = 1, 2, 3, 4, 5
-_ROLES = {
-    **{cmd: _LINT for cmd in LINTED},
-    "ARG": _ARG,
-    "EXPOSE": _EXPOSE,
-    "ONBUILD": _ONBUILD,
-    "COPY": _COPY,
-    "ADD": _COPY,
-}
-
-
-def _scan(parsed: ParsedFile, model: Model) -> tuple[list[_Group], list[DockerfileError]]:
-    """The one pass over every instruction: group them into stages, collect per-instruction errors
-    in file order (an instruction other than ARG before the first FROM is an error too), and note
-    what the later passes need (flagged instructions, lint inputs, keyword casing)."""
-    groups: list[_Group] = []
+def _group_stages(parsed: ParsedFile,
+                  model: Model) -> tuple[list[list[Instruction]], list[DockerfileError]]:
+    """The instructions of each stage (its FROM first), and the per-instruction errors in file
+    order (an instruction other than ARG before the first FROM is an error too)."""
+    groups: list[list[Instruction]] = []
     errors: list[DockerfileError] = []
-    group: _Group | None = None
-    lower = mixed = 0
-    context_copies = model.context_copies
     for instruction in parsed.instructions:
-        keyword, _sub, _json, _original, line, _end, flags, value, _heredocs, cmd = instruction
-        if keyword != cmd:
-            if keyword == keyword.lower():
-                lower += 1
-            else:
-                mixed += 1
+        line = instruction.line_start
         error = check_instruction(instruction, model.buildkit)
         if error is not None:
             errors.append(error)
-        if cmd == "FROM":
-            group = _Group(instruction)
-            groups.append(group)
-            continue
-        if group is None:
-            if cmd == "ARG":
-                model.meta_args.append(instruction)
-            elif not errors or errors[-1].line != line:
-                errors.append(DockerfileError.make(line, "no build stage in current context", "no_stage"))
-            continue
-        group.body.append(instruction)
-        role = _ROLES.get(cmd)
-        if flags and role != _EXPOSE:
-            group.flagged.append(instruction)
-        if role is None:
-            continue
-        if role == _LINT:
-            group.linted.append(instruction)
-        elif role == _ARG:
-            group.linted.append(instruction)
-            group.args.append(instruction)
-        elif role == _EXPOSE:
-            group.linted.append(instruction)
-            group.flagged.append(instruction)
-        elif role == _ONBUILD:
-            group.onbuild.append(instruction)
-        elif "." in value or "./" in value:  # COPY / ADD: note the first copy of the whole context
-            index = len(groups) - 1
-            if index not in context_copies and ("." in value[:-1] or "./" in value[:-1]) and not any(
-                flag.startswith("--from=") for flag in flags
-            ):
-                context_copies[index] = line
-    total = len(parsed.instructions)
-    model.keyword_case = (total - lower - mixed, lower)
-    model.flagged = [group.flagged for group in groups]
-    model.linted = [group.linted for group in groups]
+        if instruction.cmd == "FROM":
+            groups.append([instruction])
+        elif groups:
+            groups[-1].append(instruction)
+        elif instruction.cmd == "ARG":
+            model.meta_args.append(instruction)
+        elif not errors or errors[-1].line != line:
+            errors.append(DockerfileError.make(line, "no build stage in current context",
+                                               "no_stage"))
     return groups, errors
 
 
@@ -187,107 +113,78 @@ def _global_args(model: Model, build_args: dict[str, str], platform: str | None)
     for instruction in model.meta_args:
         for key, default in _arg_pairs(instruction):
             overridden = key in build_args
-            value: str | None
+            value: str | None = None
             if overridden:
                 value = build_args[key]
             elif default is not None:
                 try:
-                    value = expand(default, env, escape=model.escape, legacy=model.legacy).result
+                    value = model.expand(default, env).result
                 except ExpansionError as error:
                     if model.legacy:
                         value = ""  # BuildKit 0.8 ignores the error: the ARG is set, empty
                     else:
                         model.errors.append(DockerfileError.make(instruction.line_start, str(error), "expansion"))
-                        value = None
-            else:
-                value = None
             if default is not None:
                 try:
-                    default_env[key] = expand(default, default_env, escape=model.escape, legacy=model.legacy).result
+                    default_env[key] = model.expand(default, default_env).result
                 except ExpansionError:
                     pass
             if value is not None:
                 env[key] = value
             model.global_args[key] = GlobalArg(key, default, value, instruction.line_start, overridden)
     model.global_env = env
-    model.default_env = env if default_env == env else default_env
+    model.default_env = default_env
 
 
-def _build_stages(model: Model, groups: list[_Group]) -> None:
+def _platform(model: Model, raw: str, line: int) -> str | None:
+    """The expanded ``FROM --platform`` value; a value BuildKit refuses adds its error."""
+    try:
+        platform = model.expand(raw, model.global_env).result
+    except ExpansionError as error:
+        problem = f"failed to process arguments for platform {raw}: {error}"
+        platform = None
+    else:
+        if platform == "":
+            problem = f"empty platform value from expression {raw}"
+            platform = None
+        elif problem := _platform_error(platform):
+            problem = f"failed to parse platform {raw}: {problem}"
+    if problem:
+        model.errors.append(DockerfileError.make(line, problem, "bad_platform"))
+    return platform
+
+
+def _build_stages(model: Model, groups: list[list[Instruction]]) -> None:
     by_name: dict[str, int] = {}
-    escape = model.escape
-    global_env = model.global_env
-    default_bases = model.from_default_bases
-    same_defaults = model.default_env is global_env
-    stages = model.stages
-    for index, group in enumerate(groups):
-        from_instruction = group.from_instruction
-        body = group.body
+    for index, (from_instruction, *body) in enumerate(groups):
         base_raw, raw_name = _stage_args(from_instruction.value)
         name = raw_name.lower() if raw_name else None
         line = from_instruction.line_start
-        if "$" not in base_raw and _is_literal(base_raw, escape):
+        try:
+            expansion = model.expand(base_raw, model.global_env)
+            base_text = expansion.result
+            if expansion.unmatched:
+                model.from_unmatched[index] = expansion.unmatched
+        except ExpansionError as error:
+            model.errors.append(DockerfileError.make(line, str(error), "expansion"))
             base_text = base_raw
-        else:
-            try:
-                expansion = expand(base_raw, global_env, escape=escape, legacy=model.legacy)
-                base_text = expansion.result
-                if expansion.unmatched:
-                    model.from_unmatched[index] = expansion.unmatched
-            except ExpansionError as error:
-                model.errors.append(DockerfileError.make(line, str(error), "expansion"))
-                base_text = base_raw
-        if same_defaults:
-            default_bases[index] = base_text
-        else:
-            try:
-                model.from_default_bases[index] = expand(
-                    base_raw, model.default_env, escape=model.escape, legacy=model.legacy
-                ).result
-            except ExpansionError:
-                model.from_default_bases[index] = base_text
         if base_text == "":
             model.errors.append(
                 DockerfileError.make(line, f"base name ({base_raw}) should not be blank", "empty_base")
             )
-        platform_raw = from_instruction.flag("platform") if from_instruction.flags else None
-        platform = None
-        if platform_raw:
-            try:
-                platform = expand(platform_raw, model.global_env, escape=model.escape, legacy=model.legacy).result
-            except ExpansionError as error:
-                model.errors.append(
-                    DockerfileError.make(
-                        line, f"failed to process arguments for platform {platform_raw}: {error}", "bad_platform"
-                    )
-                )
-                platform = None
-            else:
-                if platform == "":
-                    model.errors.append(
-                        DockerfileError.make(
-                            line, f"empty platform value from expression {platform_raw}", "bad_platform"
-                        )
-                    )
-                    platform = None
-                elif problem := _platform_error(platform):
-                    model.errors.append(
-                        DockerfileError.make(
-                            line, f"failed to parse platform {platform_raw}: {problem}", "bad_platform"
-                        )
-                    )
+        platform_raw = from_instruction.flag("platform")
+        platform = _platform(model, platform_raw, line) if platform_raw else None
         if base_text in by_name:
             base = Base("stage", base_text, by_name[base_text])
         elif base_text == "scratch":
             base = Base("scratch", "scratch", None)
         else:
             base = Base("image", base_text, None)
-        stage_args: dict[str, str | None] = {}
-        for instruction in group.args:
-            for word in instruction.value:
-                key, sep, default = word.partition("=")
-                stage_args[key] = default if sep else None
-        stages.append(Stage(
+        stage_args = {}
+        for instruction in body:
+            if instruction.cmd == "ARG":
+                stage_args.update(_arg_pairs(instruction))
+        model.stages.append(Stage(
             index,
             name,
             name or f"stage-{index}",
@@ -300,7 +197,7 @@ def _build_stages(model: Model, groups: list[_Group]) -> None:
             from_instruction,
             body,
             stage_args,
-            group.onbuild,
+            [instruction for instruction in body if instruction.cmd == "ONBUILD"],
         ))
         if name:
             by_name[name] = index
@@ -314,7 +211,7 @@ def model_stages(parsed: ParsedFile, *, target: str | None, build_args: dict[str
     if parsed.error is not None:
         model.errors.append(parsed.error)
         return model
-    groups, instruction_errors = _scan(parsed, model)
+    groups, instruction_errors = _group_stages(parsed, model)
     model.errors.extend(instruction_errors[:1])
     if not groups:
         if not instruction_errors:
@@ -324,8 +221,7 @@ def model_stages(parsed: ParsedFile, *, target: str | None, build_args: dict[str
     _build_stages(model, groups)
     # --target resolves by name among all stages, case-insensitively; default is the last stage.
     if target:
-        wanted = target.lower()
-        matches = [stage.index for stage in model.stages if stage.name == wanted]
+        matches = [stage.index for stage in model.stages if stage.name == target.lower()]
         if matches:
             model.target = matches[-1]
         else:
@@ -341,7 +237,7 @@ def model_stages(parsed: ParsedFile, *, target: str | None, build_args: dict[str
     find_cycle(model)
     _check_references(model)
     if model.target is not None and not model.cyclic:
-        model.needed = reachable(stage_dependencies(model), model.target)
+        model.needed = reachable(model.needs, model.target)
         # Dispatch-time problems count only in needed stages; BuildKit reports the first in file order.
         model.errors.extend([error for index, _line, error in dispatch if index in model.needed][:1])
         if not model.errors:
@@ -349,36 +245,35 @@ def model_stages(parsed: ParsedFile, *, target: str | None, build_args: dict[str
     return model
 
 
+def first_needed_step(stages: list[Stage], needed: set[int],
+                      matches: Callable[[Instruction], bool]) -> Instruction | None:
+    """The first instruction, in file order, of a stage that runs, that ``matches``."""
+    for index in sorted(needed):
+        for instruction in stages[index].instructions:
+            if matches(instruction):
+                return instruction
+    return None
+
+
 def _check_nul_commands(model: Model) -> None:
     """A RUN holding a NUL byte parses, but its command cannot be handed to a process: the engines
     fail the step (exit code 1, measured on 20.10 and 28.5). Only stages that run are concerned."""
-    for index in sorted(model.needed or ()):
-        for instruction in model.stages[index].instructions:
-            if instruction.cmd == "RUN" and "\x00" in instruction.original:
-                model.errors.append(DockerfileError.make(
-                    instruction.line_start, "RUN holds a NUL byte: the command cannot be run (the engine fails "
-                    "the step with exit code 1)", "nul_in_command"))
-                return
+    found = first_needed_step(model.stages, model.needed, lambda instruction: (
+        instruction.cmd == "RUN" and "\x00" in instruction.original))
+    if found:
+        model.errors.append(DockerfileError.make(
+            found.line_start, "RUN holds a NUL byte: the command cannot be run (the engine fails "
+            "the step with exit code 1)", "nul_in_command"))
 
 
 def _check_references(model: Model) -> None:
-    for stage in model.stages:
-        if stage.base.kind == "image" and stage.base.ref:
-            problem = reference_error(stage.base.ref)
-            if problem:
-                model.errors.append(
-                    DockerfileError.make(
-                        stage.line_start,
-                        f'failed to parse stage name "{stage.base.ref}": {problem}',
-                        "invalid_reference",
-                    )
-                )
-    for edge in model.edges:
-        if isinstance(edge.source, str) and edge.kind != "base":
-            problem = reference_error(edge.source)
-            if problem:
-                model.errors.append(
-                    DockerfileError.make(
-                        edge.line, f'failed to parse stage name "{edge.source}": {problem}', "invalid_reference"
-                    )
-                )
+    """Image references Docker cannot parse: bases, then COPY --from / mount sources."""
+    refs = [(stage.base.ref, stage.line_start)
+            for stage in model.stages if stage.base.kind == "image"]
+    refs += [(edge.source, edge.line) for edge in model.edges
+             if isinstance(edge.source, str) and edge.kind != "base"]
+    for ref, line in refs:
+        problem = reference_error(ref) if ref else None
+        if problem:
+            model.errors.append(DockerfileError.make(
+                line, f'failed to parse stage name "{ref}": {problem}', "invalid_reference"))

@@ -19,13 +19,9 @@ _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 
 
 class Instruction(NamedTuple):
-    """One Dockerfile instruction as written. ``cmd`` is upper-case; ``keyword`` keeps the author's case.
+    """One Dockerfile instruction as written. ``cmd`` is upper-case; ``keyword`` keeps the
+    author's case."""
 
-    A named tuple: thousands are built per file, and tuples are the cheapest objects to build.
-    """
-
-    # The parser's own field order (so one is built from the other in a single C-level copy),
-    # plus ``cmd``; start_line/end_line are named line_start/line_end here.
     keyword: str
     sub_cmd: str | None
     json: bool
@@ -39,8 +35,6 @@ class Instruction(NamedTuple):
 
     def flag_values(self, name: str) -> list[str]:
         """Values of ``--name=value`` flags, in order (``--name`` alone gives "")."""
-        if not self.flags:
-            return []
         prefix = f"--{name}"
         found = []
         for flag in self.flags:
@@ -51,8 +45,6 @@ class Instruction(NamedTuple):
 
     def flag(self, name: str) -> str | None:
         """The last value of ``--name``, or None when the flag is absent."""
-        if not self.flags:
-            return None
         values = self.flag_values(name)
         return values[-1] if values else None
 
@@ -81,9 +73,6 @@ def read_directives(text: str) -> dict[str, str]:
     return found
 
 
-_new_tuple = tuple.__new__
-
-
 def _utf8_flags(flags: tuple[str, ...]) -> tuple[str, ...]:
     """The ``dockerfile`` wheel (3.4) decodes flag text as Latin-1 (``--from=é`` comes back as
     ``--from=Ã©``) while it decodes everything else as UTF-8: undo that."""
@@ -96,39 +85,19 @@ def _utf8_flags(flags: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(fixed)
 
 
-def to_instructions(commands, ascii_text: bool = False) -> list[Instruction]:
-    """Parser commands as ``Instruction``s (runs once per instruction: the common case is one
-    C-level tuple concatenation). ``ascii_text``: the Dockerfile is pure ASCII, so no flag needs
-    its encoding repaired."""
-    out: list[Instruction] = []
-    append = out.append
-    for command in commands:
-        if command[1] is None and not command[8] and (ascii_text or not command[6] or "".join(command[6]).isascii()):
-            append(_new_tuple(Instruction, command + (command[0].upper(),)))
-        else:
-            append(_unusual(command))
-    return out
-
-
-def _unusual(command) -> Instruction:
-    """A command with a sub-command (ONBUILD), heredocs or non-ASCII flags."""
-    keyword, sub_cmd, is_json, original, start, end, flags, value, heredocs = command
-    if flags and not "".join(flags).isascii():
-        flags = _utf8_flags(flags)
-    return _new_tuple(
-        Instruction,
-        (
-            keyword,
-            sub_cmd.upper() if sub_cmd else None,
-            is_json,
-            original,
-            start,
-            end,
-            flags,
-            value,
-            tuple(heredoc.content for heredoc in heredocs),
-            keyword.upper(),
-        ),
+def _instruction(command) -> Instruction:
+    """One of the parser's commands as an ``Instruction``."""
+    return Instruction(
+        command.cmd,
+        command.sub_cmd.upper() if command.sub_cmd else None,
+        command.json,
+        command.original,
+        command.start_line,
+        command.end_line,
+        _utf8_flags(command.flags),
+        command.value,
+        tuple(heredoc.content for heredoc in command.heredocs),
+        command.cmd.upper(),
     )
 
 
@@ -189,8 +158,7 @@ def run_parser(text: str, *, heredocs: bool = True) -> tuple[tuple, str | None]:
 
 def _restore_text(text: str, swaps: dict[str, str]) -> str:
     for stand_in, original in swaps.items():
-        if stand_in in text:
-            text = text.replace(stand_in, original)
+        text = text.replace(stand_in, original)
     return text
 
 
@@ -209,13 +177,15 @@ def _restore_command(command, swaps: dict[str, str]):
     )
 
 
-def finish_parse(text: str, commands: tuple, message: str | None, *, heredocs: bool = True) -> ParsedFile:
-    """The ``ParsedFile`` for the parser's output (``run_parser``): instructions, directives, error."""
+def parse(text: str, *, heredocs: bool = True) -> ParsedFile:
+    """The instructions, parser directives and parse error of Dockerfile text, as BuildKit
+    reads it."""
+    commands, message = run_parser(text, heredocs=heredocs)
     directives = read_directives(text)
     escape = directives.get("escape", "\\")
     parsed = ParsedFile(directives=directives, escape=escape if escape in ("\\", "`") else "\\")
     if message is None:
-        parsed.instructions = to_instructions(commands, text.isascii())
+        parsed.instructions = [_instruction(command) for command in commands]
     elif message == "file with no instructions":
         if not text:
             parsed.error = DockerfileError.make(None, "the Dockerfile cannot be empty", "no_from")

@@ -11,7 +11,7 @@ builds carry no prefix (seen on Docker 28.5.2, also with ``--platform linux/arm6
 from __future__ import annotations
 
 # GOOS values (what an OCI platform's os holds), to tell "->windows/amd64" from "->arm/v7".
-_OPERATING_SYSTEMS = frozenset({
+OPERATING_SYSTEMS = frozenset({
     "aix", "android", "darwin", "dragonfly", "freebsd", "illumos", "ios", "js", "linux", "netbsd",
     "openbsd", "plan9", "solaris", "wasip1", "windows",
 })
@@ -45,7 +45,40 @@ def step_platform(prefix: str) -> str:
     base, arrow, target = prefix.partition("->")
     if not arrow:
         return normal_platform(base)
-    if target.lower().split("/", 1)[0] in _OPERATING_SYSTEMS:
+    if target.lower().split("/", 1)[0] in OPERATING_SYSTEMS:
         return normal_platform(target)  # another OS: BuildKit writes the whole platform
     base_os = normal_platform(base).split("/", 1)[0]
     return normal_platform(f"{base_os}/{target}")
+
+
+def _split_platform(text: str) -> tuple[str, str, str]:
+    parts = text.split(",", 1)[0].strip().lower().split("/")
+    os_name = parts[0] if parts and parts[0] else "linux"
+    arch = parts[1] if len(parts) > 1 and parts[1] else "amd64"
+    variant = parts[2] if len(parts) > 2 else ""
+    if arch == "arm64" and variant == "v8":
+        variant = ""
+    return os_name, arch, variant
+
+
+def platform_args(platform: str | None = None) -> dict[str, str]:
+    """The automatic ARGs for a target platform like ``linux/arm64/v8`` (default linux/amd64). Of a
+    multi-platform ``--platform a,b`` the first: the plan is the same for each (the stages a
+    platform ARG selects are taken from the first). The build platform is linux/amd64."""
+    os_name, arch, variant = _split_platform(platform or "linux/amd64")
+    return {
+        "BUILDPLATFORM": "linux/amd64",
+        "BUILDOS": "linux",
+        "BUILDOSVERSION": "",
+        "BUILDARCH": "amd64",
+        "BUILDVARIANT": "",
+        "TARGETPLATFORM": "/".join(part for part in (os_name, arch, variant) if part),
+        "TARGETOS": os_name,
+        "TARGETOSVERSION": "",
+        "TARGETARCH": arch,
+        "TARGETVARIANT": variant,
+    }
+
+
+# The automatic platform ARGs BuildKit defines in the global scope.
+PLATFORM_ARGS = tuple(platform_args())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 _ALNUM = r"[a-z0-9]+"
 _SEPARATOR = r"(?:[._]|__|[-]+)"
@@ -17,7 +16,6 @@ REFERENCE = re.compile(rf"^(?P<name>{_NAME})(?::(?P<tag>{_TAG}))?(?:@(?P<digest>
 _HEX64 = re.compile(r"^[a-f0-9]{64}$")
 
 
-@lru_cache(maxsize=4096)
 def reference_error(ref: str) -> str | None:
     """Why Docker cannot parse ``ref`` as an image reference (BuildKit's wording), or None."""
     if _HEX64.match(ref):
@@ -36,7 +34,6 @@ def reference_error(ref: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=4096)
 def split_reference(ref: str) -> tuple[str, str | None, str | None]:
     """(name, tag, digest) of a valid reference; tag/digest None when absent."""
     match = REFERENCE.match(ref)

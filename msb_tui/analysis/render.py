@@ -21,14 +21,8 @@ def clean(text: object) -> str:
 def to_dict(analysis: Analysis) -> dict[str, Any]:
     """The JSON document (schema_version 1); see docs/plan-json.md."""
     plan = analysis.plan
-    wave_of = {}
-    if plan:
-        for number, wave in enumerate(plan.waves):
-            for index in wave:
-                wave_of[index] = number
     stages = []
     for stage in analysis.stages:
-        needed = bool(plan and stage.index in plan.needed)
         stages.append({
             "index": stage.index,
             "name": stage.name,
@@ -36,9 +30,9 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
             "base": {"kind": stage.base.kind, "ref": stage.base.ref, "stage": stage.base.stage_index},
             "base_raw": stage.base_raw,
             "platform": stage.platform,
-            "needed": needed,
+            "needed": bool(plan and stage.index in plan.needed),
             "skip_reason": plan.skip_reasons.get(stage.index) if plan else None,
-            "wave": wave_of.get(stage.index),
+            "wave": plan.wave_of(stage.index) if plan else None,
             "line_start": stage.line_start,
             "line_end": stage.line_end,
             "instructions": len(stage.instructions),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from msb_tui.analysis.parse import Instruction, read_dockerfile, run_parser, to_instructions
+from msb_tui.analysis.parse import Instruction, parse, read_dockerfile
 from msb_tui.analysis.validate import mount_fields
 from msb_tui.analysis.versions import BUILDKIT_08, HEREDOCS, MOUNT_FROM_ONLY_BIND_CACHE, Version, describe
 
@@ -53,10 +53,10 @@ def engine_safety(dockerfile: bytes | str, buildkit: Version | None) -> Refusal 
     """
     version = buildkit or BUILDKIT_08
     text = read_dockerfile(dockerfile) if isinstance(dockerfile, bytes) else dockerfile
-    commands, message = run_parser(text, heredocs=version >= HEREDOCS)
-    if message is not None and message != "file with no instructions":
+    parsed = parse(text, heredocs=version >= HEREDOCS)
+    if parsed.error is not None and parsed.error.code != "no_from":
         return None  # the engine reports the parse error itself, without crashing
-    return refusal(text, to_instructions(commands), version)
+    return refusal(text, parsed.instructions, version)
 
 
 def refusal(text: str, instructions: list[Instruction], version: Version) -> Refusal | None:

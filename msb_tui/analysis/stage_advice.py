@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import re
 
-from msb_tui.analysis.args import PLATFORM_ARGS
-from msb_tui.analysis.edges import stage_dependencies
+from msb_tui.analysis.platforms import PLATFORM_ARGS
 from msb_tui.analysis.errors import Finding
 from msb_tui.analysis.model import Model
 from msb_tui.analysis.parse import Instruction
@@ -91,8 +90,7 @@ def _multistage_rules(model: Model, plan: Plan | None, findings: list[Finding]) 
                 "in the image",
                 "build in an SDK stage, then COPY --from=<it> the result into a slim runtime or scratch stage",
             ))
-    needs = stage_dependencies(model)
-    depended_on = {dep for deps in needs for dep in deps}
+    depended_on = {dep for deps in model.needs for dep in deps}
     last = len(model.stages) - 1
     selectors = dynamic_froms(model)
     for stage in model.stages:
@@ -118,7 +116,7 @@ def _multistage_rules(model: Model, plan: Plan | None, findings: list[Finding]) 
                     f"Base image {stage.base.ref} {what}: builds change when it moves",
                     "pin a version tag (or a digest)",
                 ))
-        copy_all_line = model.context_copies.get(stage.index)  # first `COPY . <dest>` of the stage
+        copy_all_line = _context_copy_line(stage)
         if copy_all_line is not None:
             for instruction in stage.instructions:
                 if instruction.line_start > copy_all_line and installs_dependencies(instruction):
@@ -130,6 +128,17 @@ def _multistage_rules(model: Model, plan: Plan | None, findings: list[Finding]) 
                         "install, then copy the rest",
                     ))
                     break
+
+
+def _context_copy_line(stage: Stage) -> int | None:
+    """The line of the stage's first copy of the whole context (``COPY . <dest>``), or None."""
+    for instruction in stage.instructions:
+        sources = instruction.value[:-1]
+        if instruction.cmd in ("COPY", "ADD") and ("." in sources or "./" in sources) and not any(
+            flag.startswith("--from=") for flag in instruction.flags
+        ):
+            return instruction.line_start
+    return None
 
 
 def _edit_distance(a: str, b: str, limit: int = 2) -> int:

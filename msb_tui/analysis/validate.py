@@ -7,9 +7,8 @@ stages alike, and stops at the first failure; ``check_instruction`` returns that
 
 from __future__ import annotations
 
+import csv
 import re
-
-from functools import lru_cache
 
 from msb_tui.analysis.errors import DockerfileError
 from msb_tui.analysis.parse import Instruction
@@ -73,7 +72,6 @@ FLAG_SINCE: dict[tuple[str, str], tuple[int, int]] = {
 }
 
 
-@lru_cache(maxsize=32)
 def flags_for(cmd: str, buildkit: tuple[int, int] | None) -> dict[str, str] | None:
     """The flags ``cmd`` defines on ``buildkit`` (None: every flag we know, labs ones included)."""
     defined = FLAGS[cmd]
@@ -115,13 +113,8 @@ def _check_flags(instruction: Instruction, defined: dict[str, str], buildkit=Non
     return None
 
 
-@lru_cache(maxsize=4096)
 def mount_fields(spec: str) -> dict[str, str]:
-    """The key=value fields of one ``--mount`` value (keys lower-cased; bare words map to "").
-
-    Cached: the same spec is read by the edge builder, the validator and the dispatch checks.
-    Callers must not modify the returned dict.
-    """
+    """The key=value fields of one ``--mount`` value (keys lower-cased; bare words map to "")."""
     fields: dict[str, str] = {}
     for part in _csv_fields(spec):
         key, _, value = part.partition("=")
@@ -133,8 +126,6 @@ def _csv_fields(spec: str) -> list[str]:
     # BuildKit reads --mount values as one CSV record (quotes allowed).
     if '"' not in spec:
         return spec.split(",")
-    import csv  # only for quoted values: most specs never need it
-
     try:
         return next(csv.reader([spec]))
     except (csv.Error, StopIteration):

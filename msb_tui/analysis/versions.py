@@ -29,6 +29,8 @@ COPY_FROM_LATER_ERROR = (0, 13)  # COPY --from / --mount from= a later stage is 
 ONBUILD_FROM_STAGE = (0, 17)  # ONBUILD COPY --from=<stage> builds that stage (before: reads an image)
 MOUNT_FROM_ONLY_BIND_CACHE = (0, 9)  # tmpfs/ssh mounts ignore from= (0.8 panics on tmpfs,from=)
 CHMOD_CHECKED = (0, 18)  # COPY --chmod must be octal <= 07777 (before: an invalid value was ignored)
+INVALID_UTF8_CHECKED = (0, 17)  # 28.5.2: "string field contains invalid UTF-8"; 20.10 runs it
+LONG_FROM_CHECKED = (0, 20)  # 28.5.2 refuses a --from of more than 255 characters; 20.10 does not
 
 
 def parse_buildkit(text: str) -> Version:

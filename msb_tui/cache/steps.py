@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from msb_tui.analysis.args import ExpansionError, expand, platform_args
+from msb_tui.analysis.args import ExpansionError, expand
+from msb_tui.analysis.platforms import platform_args
 from msb_tui.analysis.stages import COUNTED_STEPS, Stage, stage_for_ref
 from msb_tui.analysis.steps import StepIndex
 from msb_tui.analysis.validate import mount_fields

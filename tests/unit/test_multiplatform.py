@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from msb_tui.analysis import analyze
-from msb_tui.analysis.args import platform_args
-from msb_tui.analysis.platforms import normal_platform, step_platform, target_platforms
+from msb_tui.analysis.platforms import (
+    normal_platform, platform_args, step_platform, target_platforms,
+)
 from msb_tui.backends.history import _platforms
 from msb_tui.builds.events import ImageBuilt, VertexUpdate
 from msb_tui.builds.model import BuildModel
