@@ -53,6 +53,7 @@ class BuildModel:
         # the engine never said how they ended.
         self._stream_broke = False
         self._mismatch_keys: set[str] = set()
+        self._twins: dict[str, StepRun] = {}  # another build's vertex -> our step (``_classify``)
 
     @property
     def stages(self) -> list[StageRun]:
@@ -70,7 +71,7 @@ class BuildModel:
             case VertexUpdate():
                 return self._vertex(event)
             case StatusUpdate():
-                step = self.steps.get(event.vertex)
+                step = self._step(event.vertex)
                 if step is None:
                     return []
                 step.statuses[event.id] = event
@@ -123,12 +124,25 @@ class BuildModel:
         self.steps[digest] = step
         return step
 
-    def _classify(self, step: StepRun, changes: list[Change]) -> None:
-        """Attach a newly named step to its stage (or to the internal list)."""
+    def _step(self, digest: str) -> StepRun | None:
+        return self.steps.get(digest) or self._twins.get(digest)
+
+    def _classify(self, step: StepRun, changes: list[Change]) -> StepRun:
+        """Attach a newly named step to its stage (or to the internal list); the step to update."""
         stage = self._placer.place(step)
         if stage is None:
             self.internal.append(step)
-            return
+            return step
+        ours = next((other for other in stage.steps if other.name == step.name), None)
+        if ours is not None and not self._placer.lanes.active:
+            # The same step under another digest: another build's vertex for the same work. BuildKit
+            # does identical work once across concurrent builds and reports it on either build's
+            # vertex, so the twin's progress is our step's (see ``_vertex``): one row per step.
+            # (Not in a multi-platform build: there, each platform's steps of a stage pinned to one
+            # platform have the same name.)
+            del self.steps[step.digest]
+            self._twins[step.digest] = ours
+            return ours
         _insert(stage, step)
         for moved, old, new in self._placer.settle(step):
             # A pinned stage's step that works for another platform than its name says (its input
@@ -147,6 +161,7 @@ class BuildModel:
             self.plan_mismatch.append(message)
             changes.append(PlanMismatch(message))
         changes.append(StageChanged(stage))
+        return step
 
     def _vertex(self, event: VertexUpdate) -> list[Change]:
         changes: list[Change] = []
@@ -156,17 +171,20 @@ class BuildModel:
             changes.extend(StageChanged(stage) for stage in self._placer.become_classic())
         if self.status == BuildStatus.PENDING:
             self.status = BuildStatus.RUNNING
-        step = self.steps.get(event.digest)
+        step = self._step(event.digest)
         if step is None:
             step = self._new_step(event.digest, event.name)
             step.inputs = event.inputs  # a foreign-named step is placed by its inputs
-            self._classify(step, changes)
+            step = self._classify(step, changes)
         elif not step.name and event.name:
             step.name = event.name
-            self._classify(step, changes)
-        if event.inputs:
+            step = self._classify(step, changes)
+        twin = step.digest != event.digest
+        if twin and (step.completed is not None or _is_cancellation(event.error or "-")):
+            return changes  # our step ended already, or the other build was stopped: not our end
+        if event.inputs and not twin:
             step.inputs = event.inputs
-        if event.group is not None:
+        if event.group is not None and not twin:
             step.group = event.group
         if event.started is not None and (step.started is None or event.started < step.started):
             step.started = event.started
@@ -245,7 +263,7 @@ class BuildModel:
         return before != (stage.state, stage.started, stage.completed)
 
     def _log(self, event: LogChunk) -> list[Change]:
-        step = self.steps.get(event.vertex)
+        step = self._step(event.vertex)
         if step is None:
             step = self._new_step(event.vertex, "")  # named when its VertexUpdate arrives
         self._seen(event.timestamp)
