@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from msb_tui.analysis.errors import BUILDKIT_BEHAVIOUR_NOTES, BUILDKIT_VERSION_NOTES, DockerfileError, Finding
+from msb_tui.analysis.errors import BUILDKIT_VERSION_NOTES, DockerfileError, Finding
 from msb_tui.analysis.lint import run_lint
 from msb_tui.analysis.model import first_needed_step, model_stages
 from msb_tui.analysis.parse import Instruction, ParsedFile, parse, read_dockerfile
@@ -28,7 +28,6 @@ from msb_tui.analysis.versions import (
 )
 
 __all__ = [
-    "BUILDKIT_BEHAVIOUR_NOTES",
     "BUILDKIT_VERSION_NOTES",
     "Analysis",
     "Base",
@@ -57,7 +56,6 @@ class Analysis:
     target_name: str | None = None
     source_path: Path | None = None
     escape: str = "\\"
-    directives: dict[str, str] = field(default_factory=dict)
     buildkit: Version = CURRENT  # the BuildKit this analysis is exact to
     # What the plan cannot know (e.g. ONBUILD triggers of an image it did not see): empty = certain.
     notes: list[str] = field(default_factory=list)
@@ -136,7 +134,6 @@ def analyze(
         global_args=model.global_args,
         source_path=path,
         escape=parsed.escape,
-        directives=parsed.directives,
         buildkit=version,
         platforms=target_platforms(platform),
     )

@@ -3,8 +3,8 @@
 Supports ``$VAR``, ``${VAR}``, ``${VAR:-w}``, ``${VAR-w}``, ``${VAR:+w}``, ``${VAR+w}``,
 ``${VAR:?w}``, ``${VAR?w}``, ``${VAR#p}``, ``${VAR##p}``, ``${VAR%p}``, ``${VAR%%p}``,
 ``${VAR/p/r}``, ``${VAR//p/r}``, single and double quotes and the escape character, with the
-same results and error messages as BuildKit. Also records which variables were used
-(``matched``) and which were referenced but unset (``unmatched``): the lint needs both.
+same results and error messages as BuildKit. Also records which variables were referenced but
+unset (``unmatched``): the lint warns about them in FROM lines.
 """
 
 from __future__ import annotations
@@ -24,10 +24,9 @@ class ExpansionError(ValueError):
 
 @dataclass(slots=True)
 class Expansion:
-    """A word after variable expansion, and the variables it named that were (not) set."""
+    """A word after variable expansion, and the variables it named that were not set."""
 
     result: str
-    matched: set[str] = field(default_factory=set)
     unmatched: set[str] = field(default_factory=set)
 
 
@@ -81,15 +80,13 @@ def _trim_suffix(pattern: str, value: str, greedy: bool) -> str:
 class _Word:
     """A cursor over one word, mirroring BuildKit's ``shellWord``."""
 
-    def __init__(self, text: str, env: Mapping[str, str], escape: str, skip_unset: bool, legacy: bool = False) -> None:
+    def __init__(self, text: str, env: Mapping[str, str], escape: str, legacy: bool) -> None:
         self.legacy = legacy  # BuildKit < 0.13: only ${VAR}, ${VAR:-w}, ${VAR:+w} and ${VAR:?w}
         self.text = text
         self.pos = 0
         self.env = env
         self.escape = escape
-        self.skip_unset = skip_unset
         self.raw_escapes = False
-        self.matched: set[str] = set()
         self.unmatched: set[str] = set()
 
     def peek(self) -> str:
@@ -104,7 +101,6 @@ class _Word:
 
     def lookup(self, name: str) -> tuple[str, bool]:
         if name in self.env:
-            self.matched.add(name)
             return self.env[name], True
         self.unmatched.add(name)
         return "", False
@@ -139,6 +135,15 @@ class _Word:
             return "".join(out)
         finally:
             self.raw_escapes = saved
+
+    def stop_on(self, stop: str, raw_escapes: bool, missing: str) -> str:
+        """``process_stop_on``, with ``missing`` as the error when the word ends before ``stop``."""
+        try:
+            return self.process_stop_on(stop, raw_escapes)
+        except ExpansionError:
+            if not self.peek():
+                raise ExpansionError(missing) from None
+            raise
 
     def process_single_quote(self) -> str:
         self.next()
@@ -196,10 +201,7 @@ class _Word:
             name = self.process_name()
             if not name:
                 return "$"
-            value, found = self.lookup(name)
-            if not found and self.skip_unset:
-                return "$" + name
-            return value
+            return self.lookup(name)[0]
         self.next()
         if not self.peek():
             raise ExpansionError("syntax error: missing '}'")
@@ -210,10 +212,7 @@ class _Word:
         chs = ch
         null_is_unset = False
         if ch == "}":
-            value, found = self.lookup(name)
-            if not found and self.skip_unset:
-                return "${" + name + "}"
-            return value
+            return self.lookup(name)[0]
         if self.legacy:
             return self.legacy_modifier(name, ch)
         if ch == ":":
@@ -224,15 +223,8 @@ class _Word:
             raw = ch in ("#", "%")
             if null_is_unset and raw:
                 raise ExpansionError(f"unsupported modifier ({chs}) in substitution")
-            try:
-                word = self.process_stop_on("}", raw)
-            except ExpansionError:
-                if not self.peek():
-                    raise ExpansionError("syntax error: missing '}'") from None
-                raise
+            word = self.stop_on("}", raw, "syntax error: missing '}'")
             value, found = self.lookup(name)
-            if self.skip_unset and not found:
-                return "${" + name + chs + word + "}"
             unset = not found or (null_is_unset and value == "")
             if ch == "-":
                 return word if unset else value
@@ -256,21 +248,9 @@ class _Word:
             replace_all = self.peek() == "/"
             if replace_all:
                 self.next()
-            try:
-                pattern = self.process_stop_on("/", True)
-            except ExpansionError:
-                if not self.peek():
-                    raise ExpansionError("syntax error: missing '/' in ${}") from None
-                raise
-            try:
-                replacement = self.process_stop_on("}", True)
-            except ExpansionError:
-                if not self.peek():
-                    raise ExpansionError("syntax error: missing '}'") from None
-                raise
-            value, found = self.lookup(name)
-            if self.skip_unset and not found:
-                return "${" + name + "/" + pattern + "/" + replacement + "}"
+            pattern = self.stop_on("/", True, "syntax error: missing '/' in ${}")
+            replacement = self.stop_on("}", True, "syntax error: missing '}'")
+            value = self.lookup(name)[0]
             regex = _pattern_regex(pattern, True, False)
             if replace_all:
                 return regex.sub(lambda _m: replacement, value)
@@ -283,7 +263,7 @@ class _Word:
             raise ExpansionError("missing ':' in substitution")
         modifier = self.next()
         word = self.process_stop_on("}", False)
-        value, found = self.lookup(name)
+        value = self.lookup(name)[0]
         if modifier == "+":
             return word if value else ""
         if modifier == "-":
@@ -296,18 +276,18 @@ class _Word:
 
 
 def expand(
-    word: str, env: Mapping[str, str], *, escape: str = "\\", skip_unset: bool = False, legacy: bool = False
+    word: str, env: Mapping[str, str], *, escape: str = "\\", legacy: bool = False
 ) -> Expansion:
     """Expand one shell word as BuildKit does; raises ``ExpansionError`` with BuildKit's message.
 
     ``legacy``: as BuildKit 0.8 does (no ``#``, ``%``, ``/`` or colon-less forms)."""
-    cursor = _Word(word, env, escape, skip_unset, legacy)
+    cursor = _Word(word, env, escape, legacy)
     try:
         with _deep_enough(word):
             result = cursor.process_stop_on("", False)
     except ExpansionError as error:
         raise ExpansionError(f"failed to process {_go_quote(word)}: {error}") from None
-    return Expansion(result, cursor.matched, cursor.unmatched)
+    return Expansion(result, cursor.unmatched)
 
 
 @contextmanager

@@ -8,11 +8,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-import dockerfile
-
 from msb_tui.analysis.args import has_variable
 from msb_tui.analysis.dispatch import mount_error, port_error
 from msb_tui.analysis.errors import DockerfileError
+from msb_tui.analysis.parse import trigger
 from msb_tui.analysis.stages import Edge, Stage
 from msb_tui.analysis.validate import mount_fields
 from msb_tui.analysis.versions import (
@@ -157,7 +156,6 @@ def build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
     return dispatch
 
 
-_ONBUILD_PREFIX = re.compile(r"(?i)^\s*ONBUILD\s*")
 _EMPTY_SOURCE_08 = (
     "BuildKit < 0.13 copies from the base image of a stage defined later (or named in an ONBUILD trigger), "
     "not from the stage, and that base is scratch: nothing to copy"
@@ -190,9 +188,7 @@ def _mount_reads_from(fields: dict[str, str], buildkit: Version) -> bool:
 def _base_of(model: Model, index: int, user: int) -> int | str | None:
     """What BuildKit < 0.13 reads for a stage defined after ``user``: its base (an image ref, an
     earlier stage's index, or None for scratch)."""
-    seen = set()
-    while index > user and index not in seen:
-        seen.add(index)
+    while index > user:
         base = model.stages[index].base
         if base.kind == "scratch":
             return None
@@ -230,23 +226,20 @@ def _onbuild_sources(model: Model, base: Stage, last_by_name: dict[str, int], ch
 
 def _onbuild_raw_sources(base: Stage, last_by_name: dict[str, int], count: int, buildkit: Version):
     found: list[tuple[int | str, str]] = []
-    for trigger in base.onbuild:
-        if trigger.sub_cmd not in ("COPY", "RUN"):
+    for instruction in base.onbuild:
+        held = trigger(instruction) if instruction.sub_cmd in ("COPY", "RUN") else None
+        if held is None:
             continue
-        try:
-            (command,) = dockerfile.parse_string(_ONBUILD_PREFIX.sub("", trigger.original, count=1))
-        except (dockerfile.GoParseError, ValueError):
-            continue
-        for flag in command.flags:
-            if trigger.sub_cmd == "COPY" and flag.startswith("--from="):
-                source = flag[7:]
+        if held.cmd == "COPY":
+            for source in held.flag_values("from"):
                 if source.isdigit() and source.isascii():
                     if int(source) < count:
                         found.append((int(source), "copy"))
                 elif source and "$" not in source:
                     found.append((last_by_name.get(source.lower(), source), "copy"))
-            elif trigger.sub_cmd == "RUN" and flag.startswith("--mount="):
-                fields = mount_fields(flag[8:])
+        else:
+            for spec in held.flag_values("mount"):
+                fields = mount_fields(spec)
                 source = fields.get("from")
                 if source and _mount_reads_from(fields, buildkit):
                     found.append((last_by_name.get(source.lower(), source), "mount"))

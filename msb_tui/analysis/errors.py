@@ -50,19 +50,6 @@ BUILDKIT_VERSION_NOTES: dict[str, dict[str, str | None]] = {
     },
 }
 
-# Behaviours (not errors) that changed across BuildKit versions and that the analysis follows.
-BUILDKIT_BEHAVIOUR_NOTES: dict[str, dict[str, str | None]] = {
-    "onbuild_dependencies": {
-        "since": "0.17",
-        "note": "ONBUILD COPY --from=<stage> / RUN --mount from=<stage> in a base stage make the child "
-        "stage need that stage (Dockerfile 1.11); older BuildKit copies from that stage's base image",
-    },
-    "copy_from_later_stage": {
-        "since": "0.13",
-        "note": "before 0.13, COPY --from a later stage silently used that stage's base image",
-    },
-}
-
 _LINE_IN_MESSAGE = re.compile(r"\bline (\d+)\b")
 
 

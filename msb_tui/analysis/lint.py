@@ -16,7 +16,7 @@ from msb_tui.analysis.plan import Plan
 from msb_tui.analysis.platforms import PLATFORM_ARGS
 from msb_tui.analysis.references import reference_error
 from msb_tui.analysis.stage_advice import multistage_findings
-from msb_tui.analysis.stages import Stage
+from msb_tui.analysis.stages import Stage, base_chain
 
 RESERVED_STAGE_NAMES = ("context", "scratch")
 
@@ -66,9 +66,7 @@ def _stage_rules(model: Model, findings: list[Finding]) -> None:
                 ))
             keyword = stage.from_instruction.keyword
             as_word = args[1]
-            if (keyword == "FROM" and as_word == "AS") or (keyword == "from" and as_word == "as"):
-                pass  # the usual spellings
-            elif keyword in (keyword.lower(), keyword.upper()):
+            if keyword in (keyword.lower(), keyword.upper()):
                 expected = as_word.lower() if keyword == keyword.lower() else as_word.upper()
                 if as_word != expected:
                     findings.append(Finding(
@@ -246,15 +244,13 @@ def _expose_rules(instruction: Instruction, findings: list[Finding]) -> None:
 
 
 def _inherits_workdir(model: Model, stage: Stage) -> bool:
-    seen = set()
-    current = stage
-    while current.base.kind == "stage" and current.base.stage_index not in seen:
-        seen.add(current.base.stage_index)
-        current = model.stages[current.base.stage_index]
-        for instruction in current.instructions:
-            if instruction.cmd == "WORKDIR" and instruction.value and instruction.value[0].startswith(("/", "$")):
-                return True
-    return False
+    """A stage this one is built FROM sets an absolute WORKDIR."""
+    return any(
+        instruction.cmd == "WORKDIR" and instruction.value
+        and instruction.value[0].startswith(("/", "$"))
+        for base in base_chain(model.stages, stage)[1:]
+        for instruction in base.instructions
+    )
 
 
 def _secret_rule(instruction: Instruction, findings: list[Finding]) -> None:
@@ -271,13 +267,11 @@ def _secret_rule(instruction: Instruction, findings: list[Finding]) -> None:
             ))
 
 
-def run_lint(model: Model, plan: Plan | None, build_args: dict[str, str] | None = None) -> list[Finding]:
-    """All findings for the model, sorted by line (file-level findings first)."""
+def run_lint(model: Model, plan: Plan | None, build_args: dict[str, str]) -> list[Finding]:
+    """All findings for a model with stages, sorted by line (file-level findings first)."""
     findings: list[Finding] = []
-    if not model.stages:
-        return findings
     _stage_rules(model, findings)
     _instruction_rules(model, findings)
-    findings.extend(multistage_findings(model, plan, build_args or {}))
+    findings.extend(multistage_findings(model, plan, build_args))
     findings.sort(key=lambda finding: (finding.line or 0))
     return findings

@@ -16,6 +16,7 @@ import dockerfile
 from msb_tui.analysis.errors import DockerfileError, line_from_message
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
+_ONBUILD_PREFIX = re.compile(r"(?i)^\s*ONBUILD\s*")
 
 
 class Instruction(NamedTuple):
@@ -35,13 +36,8 @@ class Instruction(NamedTuple):
 
     def flag_values(self, name: str) -> list[str]:
         """Values of ``--name=value`` flags, in order (``--name`` alone gives "")."""
-        prefix = f"--{name}"
-        found = []
-        for flag in self.flags:
-            key, sep, value = flag.partition("=")
-            if key == prefix:
-                found.append(value if sep else "")
-        return found
+        pairs = (flag.partition("=") for flag in self.flags)
+        return [value for key, _, value in pairs if key == f"--{name}"]
 
     def flag(self, name: str) -> str | None:
         """The last value of ``--name``, or None when the flag is absent."""
@@ -51,10 +47,9 @@ class Instruction(NamedTuple):
 
 @dataclass(slots=True)
 class ParsedFile:
-    """The instructions of a Dockerfile, its parser directives, and a parse error if the parser failed."""
+    """The instructions of a Dockerfile, its escape character, and the parser's error if any."""
 
     instructions: list[Instruction] = field(default_factory=list)
-    directives: dict[str, str] = field(default_factory=dict)
     escape: str = "\\"
     error: DockerfileError | None = None
 
@@ -62,7 +57,7 @@ class ParsedFile:
 def read_directives(text: str) -> dict[str, str]:
     """Parser directives (``# escape=``, ``# syntax=``, ``# check=``) from the top of the file."""
     found: dict[str, str] = {}
-    for line in text[:4096].split("\n"):  # directives only live in the first lines (BuildKit splits on \n only)
+    for line in text[:4096].split("\n"):  # only the first lines (BuildKit splits on \n only)
         match = _DIRECTIVE.match(line.strip())
         if not match:
             break
@@ -99,6 +94,15 @@ def _instruction(command) -> Instruction:
         tuple(heredoc.content for heredoc in command.heredocs),
         command.cmd.upper(),
     )
+
+
+def trigger(instruction: Instruction) -> Instruction | None:
+    """The instruction an ``ONBUILD`` holds, parsed on its own (None when it does not parse)."""
+    try:
+        (command,) = dockerfile.parse_string(_ONBUILD_PREFIX.sub("", instruction.original, count=1))
+    except (dockerfile.GoParseError, ValueError):
+        return None
+    return _instruction(command)
 
 
 def read_dockerfile(data: bytes) -> str:
@@ -181,9 +185,8 @@ def parse(text: str, *, heredocs: bool = True) -> ParsedFile:
     """The instructions, parser directives and parse error of Dockerfile text, as BuildKit
     reads it."""
     commands, message = run_parser(text, heredocs=heredocs)
-    directives = read_directives(text)
-    escape = directives.get("escape", "\\")
-    parsed = ParsedFile(directives=directives, escape=escape if escape in ("\\", "`") else "\\")
+    escape = read_directives(text).get("escape", "\\")
+    parsed = ParsedFile(escape=escape if escape in ("\\", "`") else "\\")
     if message is None:
         parsed.instructions = [_instruction(command) for command in commands]
     elif message == "file with no instructions":

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import asdict
 from typing import Any
 
 from msb_tui.analysis import Analysis
+from msb_tui.analysis.versions import describe
 
 SCHEMA_VERSION = 1
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -61,14 +63,8 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
             name: {"default": arg.default, "value": arg.value, "line": arg.line, "overridden": arg.overridden}
             for name, arg in analysis.global_args.items()
         },
-        "errors": [
-            {"line": error.line, "message": error.message, "code": error.code, "since": error.since}
-            for error in analysis.errors
-        ],
-        "lint": [
-            {"rule": f.rule, "severity": f.severity, "line": f.line, "message": f.message, "fix": f.fix}
-            for f in analysis.lint
-        ],
+        "errors": [asdict(error) for error in analysis.errors],
+        "lint": [asdict(finding) for finding in analysis.lint],
     }
 
 
@@ -81,13 +77,6 @@ def _table(rows: list[list[str]]) -> list[str]:
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
 
 
-def _base_text(analysis: Analysis, index: int) -> str:
-    base = analysis.stages[index].base
-    if base.kind == "stage":
-        return f"stage {base.ref}"
-    return base.ref
-
-
 def to_text(analysis: Analysis) -> str:
     """A readable report: stages (run/skip + reason, wave, base), waves, critical path, errors, lint."""
     lines: list[str] = []
@@ -95,8 +84,8 @@ def to_text(analysis: Analysis) -> str:
     names = [stage.display_name for stage in analysis.stages]
     if analysis.stages:
         target = f"target: {analysis.target_name}" if plan else "target: (none)"
-        lines.append(clean(f"{len(analysis.stages)} stages, {target} (planned for BuildKit "
-                           f"{analysis.buildkit[0]}.{analysis.buildkit[1]})"))
+        lines.append(clean(f"{len(analysis.stages)} stages, {target} (planned for "
+                           f"{describe(analysis.buildkit)})"))
         rows = [["#", "stage", "plan", "wave", "lines", "base", "why skipped"]]
         for stage in analysis.stages:
             wave = plan.wave_of(stage.index) if plan else None
@@ -107,7 +96,7 @@ def to_text(analysis: Analysis) -> str:
                 ("run" if runs else "skip") if plan else "?",
                 "" if wave is None else str(wave + 1),  # counted from 1, as the app shows them
                 f"{stage.line_start}-{stage.line_end}",
-                clean(_base_text(analysis, stage.index)),
+                clean(f"stage {stage.base.ref}" if stage.base.kind == "stage" else stage.base.ref),
                 clean(plan.skip_reasons.get(stage.index, "")) if plan else "",
             ])
         lines.extend(_table(rows))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from msb_tui.analysis.parse import Instruction, parse, read_dockerfile
+from msb_tui.analysis.parse import Instruction, parse, read_dockerfile, trigger
 from msb_tui.analysis.validate import mount_fields
 from msb_tui.analysis.versions import BUILDKIT_08, HEREDOCS, MOUNT_FROM_ONLY_BIND_CACHE, Version, describe
 
@@ -85,13 +85,10 @@ def refusal(text: str, instructions: list[Instruction], version: Version) -> Ref
 def _mounts(instructions: list[Instruction]):
     """(instruction, --mount value) for every RUN, ONBUILD RUN triggers included."""
     for instruction in instructions:
-        if instruction.cmd == "RUN":
-            for value in instruction.flag_values("mount"):
+        held = trigger(instruction) if instruction.cmd == "ONBUILD" else instruction
+        if held is not None and held.cmd == "RUN":
+            for value in held.flag_values("mount"):
                 yield instruction, value
-        elif instruction.cmd == "ONBUILD" and instruction.sub_cmd == "RUN" and "--mount" in instruction.original:
-            for word in instruction.original.split():
-                if word.startswith("--mount="):
-                    yield instruction, word[len("--mount="):]
 
 
 def no_from_reason(text: str, instructions: list[Instruction]) -> tuple[int | None, str]:

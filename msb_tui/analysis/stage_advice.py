@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import re
 
-from msb_tui.analysis.platforms import PLATFORM_ARGS
 from msb_tui.analysis.errors import Finding
 from msb_tui.analysis.model import Model
 from msb_tui.analysis.parse import Instruction
 from msb_tui.analysis.plan import Plan
+from msb_tui.analysis.platforms import PLATFORM_ARGS
 from msb_tui.analysis.references import reference_error, split_reference
-from msb_tui.analysis.stages import Stage
+from msb_tui.analysis.stages import Stage, base_chain
 
 # Base images that hold a build toolchain: fine to build in, heavy and exposed to ship.
 # (pattern on the repository's last path component or full path, tags that make it a runtime image)
@@ -59,12 +59,8 @@ def installs_dependencies(instruction: Instruction) -> bool:
 
 def root_image(model: Model, stage: Stage) -> str | None:
     """The image a stage ultimately starts from (following FROM <stage>), None for scratch."""
-    seen = set()
-    current = stage
-    while current.base.kind == "stage" and current.base.stage_index not in seen:
-        seen.add(current.base.stage_index)
-        current = model.stages[current.base.stage_index]
-    return current.base.ref if current.base.kind == "image" else None
+    root = base_chain(model.stages, stage)[-1]
+    return root.base.ref if root.base.kind == "image" else None
 
 
 def sdk_kind(ref: str) -> str | None:
@@ -161,8 +157,6 @@ def _unknown_source_rules(model: Model, findings: list[Finding]) -> None:
 
     Intended when it looks like an image (``nginx:1.25``, ``ghcr.io/x/y``); a likely typo when it is
     close to a stage name (error) or a bare word with no tag or registry (warning)."""
-    if not model.external_sources:
-        return
     names = sorted({stage.name for stage in model.stages if stage.name})
     for source, kind, line in model.external_sources:
         flag = "--from=" if kind == "copy" else "--mount=...,from="
@@ -242,8 +236,6 @@ _ALWAYS_CONSUMED = frozenset({
 def _unused_build_args(model: Model, plan: Plan | None, build_args: dict[str, str], findings: list[Finding]) -> None:
     """Like docker: "[Warning] One or more build-args [FOO] were not consumed" (no ARG declares them
     in the global scope or in a stage that runs)."""
-    if not build_args:
-        return
     declared = set(model.global_args)
     stages = model.stages if plan is None else [model.stages[index] for index in plan.needed]
     for stage in stages:

@@ -73,6 +73,15 @@ class Edge(NamedTuple):
     line: int
 
 
+def base_chain(stages: list[Stage], stage: Stage) -> list[Stage]:
+    """``stage``, then the stages it is built FROM, nearest first (a FROM names only earlier
+    stages)."""
+    chain = [stage]
+    while chain[-1].base.kind == "stage":
+        chain.append(stages[chain[-1].base.stage_index])
+    return chain
+
+
 def stage_named(stages: list[Stage], name: str) -> Stage | None:
     """The stage ``--target``/``--from`` picks for ``name``: the last stage of that name (names are
     compared lower-cased, as BuildKit does)."""

@@ -54,28 +54,22 @@ class StepIndex:
 
     def __init__(self, stages: list[Stage]) -> None:
         self.stages = stages
-        self.by_name: dict[str, list[Stage]] = {}
-        # (name or None for "any", step total) -> the last such stage: duplicate names resolve in O(1).
-        self.by_total: dict[tuple[str | None, int], Stage] = {}
-        for stage in stages:
-            self.by_name.setdefault(stage.display_name, []).append(stage)
-            self.by_total[(stage.display_name, stage.step_total)] = stage
-            self.by_total[(None, stage.step_total)] = stage
 
     def stage_for(self, step_name: str) -> Stage | None:
         parts = parse_step_name(step_name)
         if parts is None:
             return None
         if parts.stage is None:
-            # Single-stage builds carry no stage name.
             if len(self.stages) == 1:
-                return self.stages[0]
-            return self.by_total.get((None, parts.total), self.stages[-1] if self.stages else None)
-        candidates = self.by_name.get(parts.stage, [])
-        if len(candidates) <= 1:
-            return candidates[0] if candidates else None
-        # Duplicate names: the one whose step count matches, else the last (as --from picks).
-        return self.by_total.get((parts.stage, parts.total), candidates[-1])
+                return self.stages[0]  # single-stage builds carry no stage name
+            candidates = self.stages
+        else:
+            candidates = [stage for stage in self.stages if stage.display_name == parts.stage]
+            if len(candidates) == 1:
+                return candidates[0]
+        # Several candidates: the last whose step count matches, else the last (as --from picks).
+        same_total = [stage for stage in candidates if stage.step_total == parts.total]
+        return (same_total or candidates or [None])[-1]
 
     def step_for(self, step_name: str) -> tuple[Stage, Instruction | None] | None:
         stage = self.stage_for(step_name)

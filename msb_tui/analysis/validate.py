@@ -12,6 +12,7 @@ import re
 
 from msb_tui.analysis.errors import DockerfileError
 from msb_tui.analysis.parse import Instruction
+from msb_tui.analysis.versions import Version
 
 VALID_STAGE_NAME = re.compile(r"^[a-z][a-z0-9\-_.]*$")
 
@@ -64,7 +65,7 @@ FLAGS: dict[str, dict[str, str] | None] = {
 # the thresholds between come from release notes. LABS_ONLY: only the labs frontend (never the
 # engine's built-in one, which is what msb-tui builds with) knows them.
 LABS_ONLY = (99, 0)
-FLAG_SINCE: dict[tuple[str, str], tuple[int, int]] = {
+FLAG_SINCE: dict[tuple[str, str], Version] = {
     ("COPY", "link"): (0, 10), ("ADD", "link"): (0, 10), ("ADD", "keep-git-dir"): (0, 10),
     ("RUN", "network"): (0, 10), ("RUN", "security"): LABS_ONLY, ("ADD", "checksum"): (0, 12),
     ("HEALTHCHECK", "start-interval"): (0, 12), ("RUN", "device"): LABS_ONLY, ("COPY", "exclude"): (0, 20),
@@ -72,19 +73,15 @@ FLAG_SINCE: dict[tuple[str, str], tuple[int, int]] = {
 }
 
 
-def flags_for(cmd: str, buildkit: tuple[int, int] | None) -> dict[str, str] | None:
-    """The flags ``cmd`` defines on ``buildkit`` (None: every flag we know, labs ones included)."""
-    defined = FLAGS[cmd]
-    if buildkit is None or defined is None:
-        return defined
-    return {name: kind for name, kind in defined.items() if FLAG_SINCE.get((cmd, name), (0, 0)) <= buildkit}
-
-
 def _error(instruction: Instruction, message: str, code: str) -> DockerfileError:
     return DockerfileError.make(instruction.line_start, message, code)
 
 
-def _check_flags(instruction: Instruction, defined: dict[str, str], buildkit=None) -> DockerfileError | None:
+def _check_flags(instruction: Instruction, buildkit: Version) -> DockerfileError | None:
+    """The first flag the instruction does not define on ``buildkit``, or gives wrongly."""
+    defined = FLAGS[instruction.cmd]
+    if defined is None:
+        return None  # the instruction never parses flags
     used: set[str] = set()
     for flag in instruction.flags:
         if flag == "--":
@@ -94,8 +91,8 @@ def _check_flags(instruction: Instruction, defined: dict[str, str], buildkit=Non
         flag_name, sep, value = flag.partition("=")
         name = flag_name[2:]
         kind = defined.get(name)
-        if kind is None:
-            if buildkit is not None and buildkit < (0, 10):
+        if kind is None or FLAG_SINCE.get((instruction.cmd, name), (0, 0)) > buildkit:
+            if buildkit < (0, 10):
                 return _error(instruction, f"Unknown flag: {name}", "unknown_flag")  # 0.8's wording
             return _error(instruction, f"unknown flag: {flag_name}", "unknown_flag")
         if name in used and kind != "strings":
@@ -148,7 +145,8 @@ def _check_mounts(instruction: Instruction) -> DockerfileError | None:
     return None
 
 
-def _from_error(instruction: Instruction, args: tuple[str, ...], buildkit=None) -> DockerfileError | None:
+def _from_error(instruction: Instruction, args: tuple[str, ...],
+                buildkit: Version) -> DockerfileError | None:
     if len(args) == 3 and args[1].lower() == "as":
         if not VALID_STAGE_NAME.match(args[2].lower()):
             return _error(
@@ -158,7 +156,7 @@ def _from_error(instruction: Instruction, args: tuple[str, ...], buildkit=None) 
             )
     elif len(args) != 1:
         return _error(instruction, "FROM requires either one or three arguments", "bad_arguments")
-    return _check_flags(instruction, FLAGS["FROM"], buildkit) if instruction.flags else None
+    return _check_flags(instruction, buildkit)
 
 
 def _onbuild_error(instruction: Instruction, args: tuple[str, ...]) -> DockerfileError | None:
@@ -170,13 +168,14 @@ def _onbuild_error(instruction: Instruction, args: tuple[str, ...]) -> Dockerfil
     return None
 
 
-def _healthcheck_error(instruction: Instruction, args: tuple[str, ...], buildkit=None) -> DockerfileError | None:
+def _healthcheck_error(instruction: Instruction, args: tuple[str, ...],
+                       buildkit: Version) -> DockerfileError | None:
     kind = args[0].upper()
     if kind == "NONE":
         if len(args) != 1:
             return _error(instruction, "HEALTHCHECK NONE takes no arguments", "bad_arguments")
         return None
-    error = _check_flags(instruction, flags_for("HEALTHCHECK", buildkit), buildkit)
+    error = _check_flags(instruction, buildkit)
     if error:
         return error
     if kind != "CMD":
@@ -233,9 +232,9 @@ _EXACTLY_ONE = frozenset({"MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL"})
 _AT_LEAST_ONE = frozenset({"ONBUILD", "HEALTHCHECK", "EXPOSE", "VOLUME", "ARG", "ENV", "LABEL"})
 
 
-def check_instruction(instruction: Instruction, buildkit: tuple[int, int] | None = None) -> DockerfileError | None:
+def check_instruction(instruction: Instruction, buildkit: Version) -> DockerfileError | None:
     """The error BuildKit reports for this instruction on its own, or None (``buildkit``: the
-    version to be exact to; None for current BuildKit)."""
+    version to be exact to)."""
     cmd = instruction.cmd
     if cmd not in FLAGS:
         return _error(instruction, f"unknown instruction: {instruction.keyword}", "unknown_instruction")
@@ -265,11 +264,9 @@ def check_instruction(instruction: Instruction, buildkit: tuple[int, int] | None
             "bad_arguments",
         )
     if instruction.flags:
-        defined = flags_for(cmd, buildkit)
-        if defined is not None:
-            error = _check_flags(instruction, defined, buildkit)
-            if error:
-                return error
+        error = _check_flags(instruction, buildkit)
+        if error:
+            return error
         if cmd == "RUN":
             return _check_mounts(instruction)
     if cmd == "SHELL":

@@ -56,13 +56,3 @@ def engine_buildkit(engine_version: str) -> Version | None:
 def describe(version: Version) -> str:
     """How a version is named in messages ("BuildKit 0.8")."""
     return f"BuildKit {version[0]}.{version[1]}"
-
-
-def client_buildkit(client) -> Version | None:
-    """The BuildKit of the engine behind ``client`` (docker-py's APIClient or PlainEngine), None when
-    it cannot be told. The one place the app and ``msb-tui build`` learn which BuildKit to plan for."""
-    try:
-        version = client.version()
-    except Exception:  # noqa: BLE001 - an engine that does not say: plan for current BuildKit
-        return None
-    return engine_buildkit(str((version or {}).get("Version", "")))

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from msb_tui.analysis import analyze
-from msb_tui.analysis.versions import client_buildkit
+from msb_tui.analysis.versions import engine_buildkit
 from msb_tui.builds.events import BuildFailed, ImageBuilt, VertexUpdate
 from msb_tui.backends import open_backend
 from msb_tui.builds.inputs import BuildInputs
@@ -120,6 +120,11 @@ class Build:
     def id(self) -> str:
         args = ",".join(f"{k}={v}" for k, v in self.build_args.items())
         return f"{self.source}@{self.target or 'default'}" + (f"[{args}]" if args else "")
+
+
+def _buildkit(docker_api):
+    """The BuildKit of the lane's engine: the plan is exact to it."""
+    return engine_buildkit(docker_api.version()["Version"])
 
 
 BUILDS = [
@@ -289,7 +294,8 @@ def built(docker_api, offline_images, tmp_path_factory):
     def get(build: Build):
         if build.id not in _BUILT:
             context, dockerfile, args = _prepare(build, tmp_path_factory.mktemp("plan"), offline_images)
-            analysis = analyze(dockerfile, target=build.target, build_args=args, buildkit=client_buildkit(docker_api))
+            analysis = analyze(dockerfile, target=build.target, build_args=args,
+                               buildkit=_buildkit(docker_api))
             assert analysis.errors == [], analysis.errors
             assert analysis.plan is not None
             _BUILT[build.id] = (analysis, run_build(docker_api, context, dockerfile, build.target, args))
@@ -406,7 +412,7 @@ def concurrent_builds(docker_api, offline_images, tmp_path_factory):
     assert started.wait(60), "the holder build never started its RUN step"
     observed = run_build(docker_api, ours, ours / "Dockerfile", None, {})
     thread.join(60)
-    analysis = analyze(ours / "Dockerfile", buildkit=client_buildkit(docker_api))
+    analysis = analyze(ours / "Dockerfile", buildkit=_buildkit(docker_api))
     assert observed.ok, observed.error
     if not foreign_names(analysis, observed):
         pytest.skip("the engine did not share the FROM vertex this time: " + repr(sorted(observed.names.values())))
@@ -438,7 +444,8 @@ def test_cached_steps_still_announce_their_stages(docker_api, offline_images, tm
     """A fully cached rebuild still lists every step (as cached), so attribution works on warm builds."""
     build = Build("mounts-and-aliases", "test")
     context, dockerfile, args = _prepare(build, tmp_path, offline_images)
-    analysis = analyze(dockerfile, target=build.target, build_args=args, buildkit=client_buildkit(docker_api))
+    analysis = analyze(dockerfile, target=build.target, build_args=args,
+                       buildkit=_buildkit(docker_api))
     first = run_build(docker_api, context, dockerfile, build.target, args)
     second = run_build(docker_api, context, dockerfile, build.target, args)
     assert first.ok and second.ok, (first.error, second.error)
@@ -476,5 +483,6 @@ def test_forward_index_on_buildkit_08_uses_the_later_stage_base(docker_api, offl
     names = list(observed.names.values())
     assert not any("later-marker" in n for n in names), names  # the later stage's own step never ran
     assert any("COPY --from=1" in n for n in names), names
-    planned = analyze(context / "Dockerfile", target="final", build_args=args, buildkit=client_buildkit(docker_api))
+    planned = analyze(context / "Dockerfile", target="final", build_args=args,
+                      buildkit=_buildkit(docker_api))
     assert planned.ok and planned.plan.needed == {0}, planned.errors  # the plan for 0.8 says the same

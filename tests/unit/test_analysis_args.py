@@ -50,9 +50,8 @@ def test_expansion_forms(word, expected):
     assert expand(word, ENV).result == expected
 
 
-def test_matched_and_unmatched_names():
+def test_unmatched_names():
     expansion = expand("${IMG}:${TAG:-x}", ENV)
-    assert expansion.matched == {"IMG"}
     assert expansion.unmatched == {"TAG"}
 
 
