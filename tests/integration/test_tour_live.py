@@ -7,11 +7,15 @@ import pytest
 from msb_tui.tui.tour import TourApp, TourCaption
 
 
-async def _finished_build(app, pilot, seconds: float = 120):
+async def _finished_build(app, pilot, previous=None, seconds: float = 120):
+    """The model of the build screen's finished build (not ``previous``: the step's screen may
+    still be the last step's while it changes)."""
     for _ in range(int(seconds / 0.1)):
         await pilot.pause(0.1)
         columns = getattr(app.screen, "columns", None)
-        if columns and all(c.model is not None and c.model.status in ("succeeded", "failed") for c in columns):
+        if not columns or columns[0].model is previous:
+            continue
+        if all(c.model is not None and c.model.status in ("succeeded", "failed") for c in columns):
             return columns[0].model
     raise AssertionError(f"no finished build on {type(app.screen).__name__}")
 
@@ -38,10 +42,6 @@ async def test_the_tour_builds_live_on_the_engine(docker_api, offline_images, de
         assert "live: Docker" in str(app.screen.query_one(TourCaption).render())
         app.tour.index = 4  # --target test
         app.show_step()
-        for _ in range(100):
-            await pilot.pause(0.1)
-            if getattr(app.screen, "columns", None) and app.screen.columns[0].model is not model:
-                break
-        model = await _finished_build(app, pilot)
+        model = await _finished_build(app, pilot, previous=model)
         states = {stage.name: stage.state for stage in model.stages}
         assert model.status == "succeeded" and states["test"] in ("done", "cached"), states
