@@ -1,27 +1,30 @@
 """The msb-tui application: holds the Dockerfile, its analysis and the engine, and routes between screens.
 
-Screens: the stage graph (home), the live build (``BuildScreen``), layers of an image, history of
-recorded builds, troubleshoot (build a stage and open a shell in it), help. The engine is connected
-lazily, in a worker, only when something needs it, so the app starts (and graph, replay and import
-work) without one.
+The engine is connected lazily, in a worker, only when something needs it, so the app starts (and
+graph, replay and import work) without one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
-from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from msb_tui.analysis import Analysis, analyze
 from msb_tui.sanitize import plain
-
-if TYPE_CHECKING:  # pragma: no cover
-    from msb_tui.analysis import Analysis
-
+from msb_tui.tui.launcher import BuildLauncher
+from msb_tui.tui.screens.builders import BuildersScreen
+from msb_tui.tui.screens.compare import CompareScreen
+from msb_tui.tui.screens.context import ContextScreen
+from msb_tui.tui.screens.graph import GraphScreen
+from msb_tui.tui.screens.help import HelpScreen
+from msb_tui.tui.screens.history import HistoryScreen
+from msb_tui.tui.screens.layers import LayersScreen
+from msb_tui.tui.screens.pickers import BuildArgEditor, ConfirmScreen, TargetPicker, image_prompt
+from msb_tui.tui.screens.troubleshoot import TroubleshootScreen
 
 @dataclass
 class LaunchOptions:
@@ -57,52 +60,13 @@ class LaunchOptions:
         return context, context / "Dockerfile"
 
 
-class AppCommands(Provider):
-    """Command palette entries for the main actions (ctrl+p)."""
-
-    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        app: MsbApp = self.app  # type: ignore[assignment]
-        return [
-            ("Build the target", "Run the current target on the engine (b)", app.action_build),
-            ("Classic builder vs BuildKit", "Build the target both ways, side by side (v)", app.action_compare_builders),
-            ("Change target…", "Pick the stage to build (t)", app.action_pick_target),
-            ("Set a build arg…", "K=V, planned at once (a)", app.action_edit_build_arg),
-            ("Toggle --no-cache", "Builds of the target run every step again, or reuse the cache (n)",
-             app.action_toggle_no_cache),
-            ("Layers of image…", "Layers, sizes, waste and file trees of any image", app.action_layers_of_image),
-            ("Layers of the last build", "The image the last build produced (l)", app.action_layers),
-            ("Compare two images…", "Sizes, shared layers, files added/removed/changed (as msb-tui compare)",
-             app.action_compare_images),
-            ("Troubleshoot a stage…", "Build a stage and open a shell in it (x)", app.action_troubleshoot),
-            ("Build context", "What the context sends, the time it takes, what .dockerignore should exclude (c)",
-             app.action_context),
-            ("History of builds", "Recorded builds: replay or compare (h)", app.action_history),
-            ("Builders…", "buildx builders: the builds each remembers (whoever started them), watch a running one, "
-             "build on one", app.action_builders),
-            ("Toggle dark/light theme", "ctrl+t", app.action_toggle_dark_light),
-            ("Help", "Keys and views (?)", app.action_help),
-        ]
-
-    async def discover(self) -> Hits:
-        for title, help_text, callback in self._commands():
-            yield DiscoveryHit(title, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, help_text, callback in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
-
-
-class MsbApp(App):
+class MsbApp(BuildLauncher, App):
     """The build explorer."""
 
     TITLE = "msb-tui"
     # The home screen is the default screen, whose own CSS_PATH Textual does not load: its styles
     # come in with the app's.
     CSS_PATH = ["app.tcss", "screens/graph.tcss"]
-    COMMANDS = App.COMMANDS | {AppCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark,f1", "help", "Help", key_display="?"),
@@ -130,6 +94,31 @@ class MsbApp(App):
         self._plan_builds: set[int] = set()  # build screens running the current plan (ids)
         self.theme = "textual-light" if self.options.theme == "light" else "textual-dark"
         self._read_dockerfile()
+
+    def get_system_commands(self, screen):
+        """The palette (ctrl+p): the main actions after Textual's own."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Build the target", "Run the current target on the engine (b)", self.action_build)
+        yield SystemCommand("Classic builder vs BuildKit", "Build the target both ways, side by side (v)",
+                            self.action_compare_builders)
+        yield SystemCommand("Change target…", "Pick the stage to build (t)", self.action_pick_target)
+        yield SystemCommand("Set a build arg…", "K=V, planned at once (a)", self.action_edit_build_arg)
+        yield SystemCommand("Toggle --no-cache", "Builds of the target run every step again, or reuse the cache (n)",
+                            self.action_toggle_no_cache)
+        yield SystemCommand("Layers of image…", "Layers, sizes, waste and file trees of any image",
+                            self.action_layers_of_image)
+        yield SystemCommand("Layers of the last build", "The image the last build produced (l)", self.action_layers)
+        yield SystemCommand("Compare two images…", "Sizes, shared layers, files added/removed/changed "
+                            "(as msb-tui compare)", self.action_compare_images)
+        yield SystemCommand("Troubleshoot a stage…", "Build a stage and open a shell in it (x)",
+                            self.action_troubleshoot)
+        yield SystemCommand("Build context", "What the context sends, the time it takes, what .dockerignore "
+                            "should exclude (c)", self.action_context)
+        yield SystemCommand("History of builds", "Recorded builds: replay or compare (h)", self.action_history)
+        yield SystemCommand("Builders…", "buildx builders: the builds each remembers (whoever started them), "
+                            "watch a running one, build on one", self.action_builders)
+        yield SystemCommand("Toggle dark/light theme", "ctrl+t", self.action_toggle_dark_light)
+        yield SystemCommand("Help", "Keys and views (?)", self.action_help)
 
     # --- Dockerfile and analysis ---------------------------------------------------------------
     def _read_dockerfile(self) -> None:
@@ -168,20 +157,13 @@ class MsbApp(App):
             return text
         return ""
 
-    def analyze(self, target: str | None, build_args: dict[str, str] | None = None) -> Analysis | None:
+    def analyze(self, target: str | None) -> Analysis | None:
         """The analysis of the loaded Dockerfile for ``target`` (None: the default, last stage)."""
         if not self.dockerfile_text:
             return None
-        from msb_tui.analysis import analyze
-
         try:
-            return analyze(
-                self.dockerfile_text,
-                target=target,
-                build_args=dict(self.build_args if build_args is None else build_args),
-                platform=self.options.platform,
-                buildkit=self.buildkit,
-            )
+            return analyze(self.dockerfile_text, target=target, build_args=dict(self.build_args),
+                           platform=self.options.platform, buildkit=self.buildkit)
         except Exception as error:  # noqa: BLE001 - a broken analysis must not take the app down
             self.load_error = f"analysis failed: {error}"
             return None
@@ -201,51 +183,46 @@ class MsbApp(App):
         if build_args is not None:
             self.build_args = dict(build_args)
         self.analysis = self.analyze(self.target)
-        from msb_tui.tui.screens.graph import GraphScreen
+        for home in self.homes():
+            home.show_states({})  # the last build's outcome belongs to the old plan
+            home.show_analysis(self.analysis)
 
-        for screen in self.screen_stack:
-            if isinstance(screen, GraphScreen):
-                screen.show_states({})  # the last build's outcome belongs to the old plan
-                screen.show_analysis(self.analysis)
+    def homes(self) -> list[GraphScreen]:
+        """The home screen (the stage graph), as a list: empty while the app closes."""
+        return [screen for screen in self.screen_stack if isinstance(screen, GraphScreen)]
 
     def error_sentence(self, error) -> str:
         """Why the plan cannot be built, for a notification: an unknown target lists the stages."""
-        if getattr(error, "code", None) == "unknown_target":
-            stages = [stage.name for stage in getattr(self.analysis, "stages", []) if stage.name]
+        if error.code == "unknown_target":
+            stages = [plain(stage.name) for stage in self.analysis.stages if stage.name]
             return (f"no stage named {plain(str(self.target))} in {plain(self.dockerfile_path.name)}: "
-                    f"press t to pick one of {', '.join(plain(name) for name in stages) or '(no named stages)'}")
-        where = f" (line {error.line})" if getattr(error, "line", None) else ""
+                    f"press t to pick one of {', '.join(stages) or '(no named stages)'}")
+        where = f" (line {error.line})" if error.line else ""
         return f"the Dockerfile has errors{where}: {plain(str(error.message))}"
 
     def target_name(self) -> str | None:
         """The stage the current plan builds (its display name), or None when nothing can be planned."""
-        analysis = self.analysis
-        plan = getattr(analysis, "plan", None)
-        if analysis is None or plan is None:
-            return self.target
-        for stage in analysis.stages:
-            if stage.index == plan.target:
-                return stage.name or stage.display_name
-        return self.target
+        stage = self.analysis.target if self.analysis is not None else None
+        return (stage.name or stage.display_name) if stage is not None else self.target
 
     # --- lifecycle ----------------------------------------------------------------------------
-    def get_default_screen(self):
+    def get_default_screen(self) -> GraphScreen:
         """The graph is the home screen (the bottom of the stack), painted first."""
-        from msb_tui.tui.screens.graph import GraphScreen
-
         return GraphScreen()
 
     def on_mount(self) -> None:
-        if self.load_error and self.options.replay is None and self.options.import_log is None:
-            self.notify(self.load_error, severity="error", markup=False, timeout=8)
-        unknown = [e for e in getattr(self.analysis, "errors", None) or [] if e.code == "unknown_target"]
-        if unknown and self.options.replay is None and self.options.import_log is None:
-            self.notify(self.error_sentence(unknown[0]), severity="warning", markup=False, timeout=10)
         if self.options.replay is not None:
             self.open_replay(self.options.replay, self.options.speed)
-        elif self.options.import_log is not None:
+            return
+        if self.options.import_log is not None:
             self.open_imported_log(self.options.import_log)
-        elif self.options.build:
+            return
+        if self.load_error:
+            self.notify(self.load_error, severity="error", markup=False, timeout=8)
+        unknown = [error for error in self.analysis.errors if error.code == "unknown_target"] if self.analysis else []
+        if unknown:
+            self.notify(self.error_sentence(unknown[0]), severity="warning", markup=False, timeout=10)
+        if self.options.build:
             self.action_build()
 
     # --- engine -------------------------------------------------------------------------------
@@ -272,206 +249,6 @@ class MsbApp(App):
         self.call_from_thread(self.notify, f"waiting for the Docker engine at {where}: no answer yet after "
                               f"{seconds:.0f} s", title="Engine", markup=False, timeout=5)
 
-    def build_inputs(self, target: str | None, *, tags: tuple[str, ...] | None = None, no_cache: bool | None = None):
-        """The ``BuildInputs`` of a build of ``target`` with the app's Dockerfile, build args and options;
-        ``no_cache`` None: the app's setting (n toggles it)."""
-        from msb_tui.builds.inputs import BuildInputs
-
-        return BuildInputs(
-            context=self.context_dir,
-            dockerfile=self.dockerfile_path,
-            target=target,
-            build_args=dict(self.build_args),
-            platform=self.options.platform,
-            no_cache=self.no_cache if no_cache is None else no_cache,
-            pull=self.options.pull,
-            tags=self.options.tags if tags is None else tags,
-        )
-
-    def backend(self, name: str | None = None, *, record: bool = True):
-        """A backend on the app's engine (connects on first use: call from a worker); ``name``
-        defaults to the one chosen at launch."""
-        from msb_tui.backends import open_backend
-
-        name = name or self.options.backend
-        if self.options.builder and name == "engine":
-            return open_backend("buildx", builder=self.options.builder, record=record)
-        if name == "engine" and "," in (self.options.platform or ""):
-            # Several platforms: POST /build takes one; buildx builds them (as `docker build` does).
-            from msb_tui.backends.buildx import BuildxUnavailable, check_buildx
-
-            try:
-                check_buildx()
-                return open_backend("buildx", host=self.options.host, record=record)
-            except BuildxUnavailable:
-                pass  # the engine's answer says why, with a hint
-        return open_backend(name, client=self.engine_client(), record=record)
-
-    def use_builder(self, builder: str | None) -> None:
-        """Builds of the target (b) run on this buildx builder from now on."""
-        self.options.builder = builder
-        self.notify(plain(f"builds now run with docker buildx on builder {builder}") if builder
-                    else "builds run on the engine's own BuildKit", markup=False)
-
-    def open_history_build(self, ref: str | None, builder: str | None, *, wait: bool = False) -> None:
-        """Open a build from the builder's history (``ref`` None: the running one, or with ``wait`` the
-        next one to start) in the build screen; live while it runs."""
-        self._open_history_build(ref, builder, wait)
-
-    @work(thread=True, group="history-build")
-    def _open_history_build(self, ref: str | None, builder: str | None, wait: bool) -> None:
-        from msb_tui.backends import open_backend
-        from msb_tui.backends.buildx import BuildxUnavailable
-        from msb_tui.backends.history import HistoryError
-
-        try:
-            source = open_backend("history", ref=ref, builder=builder, wait=wait).start()
-            if wait and ref is None:
-                self.call_from_thread(self.notify, "waiting for a build to start on the builder ...", markup=False)
-            if not source.prepare():
-                raise HistoryError("no build is running on the builder")
-        except (BuildxUnavailable, HistoryError) as error:
-            self.call_from_thread(self.notify, plain(str(error)), title="Builder history", severity="error",
-                                  markup=False, timeout=10)
-            return
-        self.call_from_thread(self._push_history_build, source)
-
-    def _push_history_build(self, source) -> None:
-        from msb_tui.tui.build_screen import BuildScreen
-
-        inputs = source.inputs()
-        # Its own Dockerfile or none (a running build's provenance comes at its end): never the app's.
-        analysis = analysis_from_inputs(inputs)
-        title = f"builder build {source.ref} ({inputs.get('name') or 'unnamed'})"
-        self.push_screen(BuildScreen(analysis, lambda: source, title=title, dockerfile_text=inputs.get("dockerfile_text")))
-
-    def action_builders(self) -> None:
-        from msb_tui.tui.screens.builders import BuildersScreen
-
-        self.push_screen(BuildersScreen(self.options.builder))
-
-    def open_build(self, target: str | None = None, *, title: str | None = None, tags: tuple[str, ...] | None = None,
-                   on_model: Callable[[Any], None] | None = None, compare_classic: bool = False,
-                   no_cache: bool | None = None) -> None:
-        """Connect (in a worker) and open the live build screen for ``target``; say why when no engine answers."""
-        if self.analysis is None or not self.dockerfile_text:
-            self.notify(self.load_error or "no Dockerfile loaded: nothing to build", severity="error", markup=False)
-            return
-        errors = list(getattr(self.analysis, "errors", []) or [])
-        if errors:
-            self.notify(self.error_sentence(errors[0]), severity="error", markup=False, timeout=8)
-            return
-        self._connect_then_build(target, title, tags, on_model, compare_classic, no_cache)
-
-    @work(thread=True, exclusive=True, group="connect")
-    def _connect_then_build(self, target, title, tags, on_model, compare_classic=False, no_cache=None) -> None:
-        try:
-            backend = self.backend()
-            classic = self.backend("classic") if compare_classic else None
-        except Exception as error:  # EngineUnavailable, or docker missing
-            self.call_from_thread(self.notify, plain(str(error)), title="Cannot build", severity="error",
-                                  markup=False, timeout=12)
-            return
-        from msb_tui.analysis.versions import engine_buildkit
-
-        self.call_from_thread(self.plan_for_engine, engine_buildkit(backend.engine().version))
-        self.call_from_thread(self._push_build, backend, target, title, tags, on_model, classic, no_cache)
-
-    def _push_build(self, backend, target, title, tags, on_model, classic=None, no_cache=None) -> None:
-        from msb_tui.tui.build_screen import BuildScreen
-        from msb_tui.tui.cache_source import CacheCheckedSource, explain_checked
-
-        inputs = self.build_inputs(target, tags=tags, no_cache=no_cache)
-        analysis = self.analyze(target) if target != self.target else self.analysis
-        name = target or self.target_name() or "default target"
-        compare = None
-        if classic is not None:
-            # The classic builder runs every stage in order; BuildKit only what the target needs.
-            classic_inputs = self.build_inputs(target, tags=(), no_cache=no_cache)
-            compare = {"analysis": analysis, "start": lambda: classic.start(classic_inputs),
-                       "title": f"classic builder: {name}", "dockerfile_text": self.dockerfile_text}
-            title = title or f"BuildKit: {name}"
-        screen = BuildScreen(analysis, lambda: CacheCheckedSource(backend, inputs, analysis),
-                             title=title or f"build {name}", dockerfile_text=self.dockerfile_text, compare=compare,
-                             explain=explain_checked)
-        if on_model is not None:
-            self._build_callbacks[id(screen)] = on_model  # called by on_build_finished
-        if analysis is self.analysis:
-            self._plan_builds.add(id(screen))
-        self.push_screen(screen)
-
-    def open_replay(self, path: Path, speed: float | None = 1.0, *, compare: Path | None = None) -> None:
-        """Open a recorded build in the build screen, at ``speed`` (None: as fast as possible);
-        with ``compare`` (another recording) both replay side by side."""
-        from msb_tui.backends import open_recorded
-        from msb_tui.tui.build_screen import BuildScreen
-        from msb_tui.tui.cache_source import explain_recorded
-
-        runs = []
-        for recording in [path] + ([compare] if compare is not None else []):
-            backend = open_recorded(recording, speed)
-            try:
-                inputs = backend.start().inputs()
-            except Exception as error:  # RecordingError: truncated/corrupt, with a line number
-                self.notify(plain(str(error)), title="Cannot replay", severity="error", markup=False, timeout=10)
-                return
-            analysis = analysis_from_inputs(inputs) or self.analysis
-            text = inputs.get("dockerfile_text") if analysis is not self.analysis else self.dockerfile_text
-            title = f"replay {Path(recording).name}" + (f" ×{speed:g}" if speed else " (fast)")
-            runs.append({"analysis": analysis, "start": backend.start,
-                         "title": title, "dockerfile_text": text, "explain": explain_recorded})
-        first = runs[0]
-        self.push_screen(BuildScreen(first["analysis"], first["start"], title=first["title"],
-                                     dockerfile_text=first["dockerfile_text"],
-                                     compare=runs[1] if len(runs) > 1 else None, explain=explain_recorded))
-
-    def open_imported_log(self, path: Path) -> None:
-        """Open a plain ``--progress=plain`` CI log in the build screen."""
-        from msb_tui.backends.ci_log import CiLogBackend
-        from msb_tui.tui.build_screen import BuildScreen
-
-        backend = CiLogBackend(path, dockerfile_text=self.dockerfile_text or None)
-        self.push_screen(BuildScreen(self.analysis, backend.start, title=f"log {Path(path).name}",
-                                     dockerfile_text=self.dockerfile_text or None))
-
-    # --- messages from the build screen ----------------------------------------------------------
-    def on_build_finished(self, message) -> None:
-        model = getattr(message, "model", None)
-        if model is None or not self.screen_stack:  # no screens: the app is closing
-            return
-        self.last_model = model
-        image = getattr(model, "image_id", None)
-        if image:
-            self.last_image = image
-        sender = getattr(message, "_sender", None)
-        try:
-            screen = sender.screen if sender is not None else None
-        except Exception:  # noqa: BLE001 - NoScreen: the build screen was closed as the build ended
-            screen = None
-        callback = self._build_callbacks.get(id(screen or self.screen))
-        self._show_states_at_home(model, screen or self.screen)
-        if callback is not None:
-            callback(model)
-        elif image and getattr(model, "status", "") == "succeeded":
-            self.notify(f"built {image[:19]} — press l for its layers", markup=False)
-
-    def _show_states_at_home(self, model, build_screen) -> None:
-        """After a build of the current plan, the home graph keeps each stage's outcome (done, cached, ...)."""
-        from msb_tui.tui.screens.graph import GraphScreen
-
-        if id(build_screen) not in self._plan_builds:
-            return  # a stage build (troubleshoot), a replay or an imported log: not this plan
-        states = model.stage_states() if hasattr(model, "stage_states") else {}
-        for screen in self.screen_stack:
-            if isinstance(screen, GraphScreen):
-                screen.show_states(states)
-
-    def on_layers_requested(self, message) -> None:
-        """The build screen asked for the layers of what it built."""
-        image = getattr(message, "image_id", None)
-        if image:
-            self.open_layers(image, model=getattr(message, "model", None))
-
     # --- actions -------------------------------------------------------------------------------
     def action_build(self) -> None:
         self.open_build(self.target)
@@ -492,11 +269,8 @@ class MsbApp(App):
     def action_toggle_no_cache(self) -> None:
         """Builds of the target with or without the build cache (docker build --no-cache)."""
         self.no_cache = not self.no_cache
-        from msb_tui.tui.screens.graph import GraphScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, GraphScreen):
-                screen.show_analysis(self.analysis)
+        for home in self.homes():
+            home.show_analysis(self.analysis)
         self.notify("builds of the target (b, v) now run every step again (--no-cache)" if self.no_cache else
                     "builds of the target (b, v) reuse the build cache", markup=False, timeout=4)
 
@@ -509,8 +283,6 @@ class MsbApp(App):
         if not self.building():
             self.exit()
             return
-        from msb_tui.tui.screens.pickers import ConfirmScreen
-
         if any(isinstance(screen, ConfirmScreen) for screen in self.screen_stack):
             return
 
@@ -521,8 +293,6 @@ class MsbApp(App):
         self.push_screen(ConfirmScreen("A build is running. Quit and stop it on the engine?"), answered)
 
     def action_help(self) -> None:
-        from msb_tui.tui.screens.help import HelpScreen
-
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -530,8 +300,6 @@ class MsbApp(App):
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
     def action_pick_target(self) -> None:
-        from msb_tui.tui.screens.pickers import TargetPicker
-
         if self.analysis is None:
             self.notify("no stages to pick from", severity="warning", markup=False)
             return
@@ -548,8 +316,6 @@ class MsbApp(App):
         self.push_screen(TargetPicker(names, self.target_name()), chosen)
 
     def action_edit_build_arg(self) -> None:
-        from msb_tui.tui.screens.pickers import BuildArgEditor
-
         def chosen(args: dict[str, str] | None) -> None:
             if args is not None:
                 self.set_plan_inputs(build_args=args)
@@ -563,8 +329,6 @@ class MsbApp(App):
         self.open_layers(self.last_image)
 
     def action_layers_of_image(self) -> None:
-        from msb_tui.tui.screens.pickers import image_prompt
-
         def chosen(ref: str | None) -> None:
             if ref:
                 self.open_layers(ref)
@@ -573,9 +337,6 @@ class MsbApp(App):
 
     def action_compare_images(self) -> None:
         """Ask for two images (the last build's is offered first), then compare them."""
-        from msb_tui.tui.screens.compare import CompareScreen
-        from msb_tui.tui.screens.pickers import image_prompt
-
         def second(a: str | None) -> None:
             if a:
                 self.push_screen(image_prompt("Compare with image B"),
@@ -584,36 +345,28 @@ class MsbApp(App):
         self.push_screen(image_prompt("Compare image A", self.last_image or ""), second)
 
     def open_layers(self, image: str, *, model: Any = None, target: str | None = None) -> None:
-        from msb_tui.tui.screens.layers import LayersScreen
-
-        if model is None and self.last_model is not None and getattr(self.last_model, "image_id", None) == image:
+        if model is None and self.last_model is not None and self.last_model.image_id == image:
             model = self.last_model  # the build that made this image: layers show cached/duration
         self.push_screen(LayersScreen(image, model=model, target=target))
 
     def action_history(self) -> None:
-        from msb_tui.tui.screens.history import HistoryScreen
-
         if not isinstance(self.screen, HistoryScreen):
             self.push_screen(HistoryScreen())
 
     def action_context(self) -> None:
-        from msb_tui.tui.screens.context import ContextScreen
-
         if not isinstance(self.screen, ContextScreen):
             self.push_screen(ContextScreen(self.context_dir, self.dockerfile_path, analysis=self.analysis,
                                            build_args=self.build_args))
 
-    def action_troubleshoot(self, stage: str | None = None) -> None:
-        from msb_tui.tui.screens.troubleshoot import TroubleshootScreen
+    def action_builders(self) -> None:
+        self.push_screen(BuildersScreen(self.options.builder))
 
+    def action_troubleshoot(self, stage: str | None = None) -> None:
         if self.analysis is None:
             self.notify("no Dockerfile loaded", severity="warning", markup=False)
             return
-        if stage is None:
-            from msb_tui.tui.screens.graph import GraphScreen
-
-            if isinstance(self.screen, GraphScreen):
-                stage = self.screen.selected_stage_name()
+        if stage is None and isinstance(self.screen, GraphScreen):
+            stage = self.screen.selected_stage_name()
         self.push_screen(TroubleshootScreen(stage or self.target_name(), note=troubleshoot_note(self.analysis, stage)))
 
 
@@ -629,29 +382,13 @@ def troubleshoot_note(analysis: Any, name: str | None) -> str | None:
         return (f"{stage.display_name} has no name: BuildKit can only build named stages on their own "
                 f"(add 'AS name' to its FROM line)")
     seen = set()
-    base = stage
-    while base is not None and base.base.kind == "stage" and base.index not in seen:
-        seen.add(base.index)
-        index = base.base.stage_index
-        base = analysis.stages[index] if isinstance(index, int) and 0 <= index < len(analysis.stages) else None
-    if base is not None and base.base.kind == "scratch":
+    while stage.base.kind == "stage" and stage.base.stage_index not in seen:
+        seen.add(stage.base.stage_index)
+        stage = analysis.stages[stage.base.stage_index]
+    if stage.base.kind == "scratch":
         return ("this stage starts FROM scratch: it has no shell unless one is copied in; "
                 "its files are in the Layers view, or troubleshoot the stage it copies from")
     return None
-
-
-def analysis_from_inputs(inputs: dict) -> Any:
-    """The analysis of the Dockerfile a recording was made from (its text is stored in the recording)."""
-    text = inputs.get("dockerfile_text")
-    if not isinstance(text, str) or not text.strip():
-        return None
-    from msb_tui.analysis import analyze
-
-    try:
-        return analyze(text, target=inputs.get("target"), build_args=dict(inputs.get("build_args") or {}),
-                       platform=inputs.get("platform") if isinstance(inputs.get("platform"), str) else None)
-    except Exception:  # noqa: BLE001
-        return None
 
 
 def run_app(options: LaunchOptions) -> int:

@@ -69,18 +69,6 @@ class BuildRun:
     explain: Callable[[BuildModel, BuildSource], Any] | None = None
 
 
-def as_build_run(value: Any, default_title: str = "compare") -> BuildRun:
-    """Accept a ``BuildRun``, a ``(analysis, start[, title])`` tuple or a dict of those names."""
-    if isinstance(value, BuildRun):
-        return value
-    if isinstance(value, dict):
-        return BuildRun(**{"title": default_title, **value})
-    if isinstance(value, (tuple, list)):
-        analysis, start, *rest = value
-        return BuildRun(analysis, start, rest[0] if rest else default_title)
-    raise TypeError(f"compare= takes a BuildRun, a (analysis, start, title) tuple or a dict, not {type(value).__name__}")
-
-
 def dockerfile_text_of(analysis: Any) -> str | None:
     """The Dockerfile an analysis was made from, when it was read from a file."""
     path = analysis.source_path if analysis is not None else None
@@ -523,7 +511,7 @@ class BuildScreen(Screen):
         start: Callable[[], BuildSource],
         *,
         title: str = "build",
-        compare: Any = None,
+        compare: BuildRun | None = None,
         dockerfile_text: str | None = None,
         explain: Callable[[BuildModel, BuildSource], Any] | None = None,
         name: str | None = None,
@@ -532,7 +520,7 @@ class BuildScreen(Screen):
         super().__init__(name=name, id=id)
         self.runs = [BuildRun(analysis, start, title, dockerfile_text, explain)]
         if compare is not None:
-            self.runs.append(as_build_run(compare))
+            self.runs.append(compare)
         self.title = title
         self.sub_title = "build"
 

@@ -18,8 +18,15 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from msb_tui import tour
+from msb_tui.engine.info import gather
+from msb_tui.offline import offline_build_args
 from msb_tui.sanitize import plain
-from msb_tui.tui.app import LaunchOptions, MsbApp
+from msb_tui.tui.app import LaunchOptions, MsbApp, troubleshoot_note
+from msb_tui.tui.graph_nodes import stage_keys
+from msb_tui.tui.screens.layers import LayersScreen
+from msb_tui.tui.screens.troubleshoot import TroubleshootScreen
+from msb_tui.tui.widgets.dockerfile_view import DockerfileView
+from msb_tui.tui.widgets.stage_graph import StageGraph
 
 
 class TourCaption(Static):
@@ -68,10 +75,7 @@ class TourApp(MsbApp):
     @work(thread=True, exclusive=True, group="tour-probe")
     def _probe_engine(self) -> None:
         try:
-            client = self.engine_client()
-            from msb_tui.engine.info import gather
-
-            info = gather(client)
+            info = gather(self.engine_client())
             live, note = True, f"live: Docker {info.version} ({'BuildKit' if info.buildkit else 'classic builder only'})"
         except Exception as error:  # noqa: BLE001 - EngineUnavailable, docker missing: recordings it is
             live, note = False, f"no engine answered ({type(error).__name__})"
@@ -130,26 +134,18 @@ class TourApp(MsbApp):
             name = step.recording or tour.demo_recording(step.demo)
             self.dockerfile_text = tour.recorded_dockerfile(name)
             self.dockerfile_path = Path(f"{step.demo}/Dockerfile (recorded)")
-        from msb_tui.offline import offline_build_args
-
         self.build_args = offline_build_args(self.dockerfile_text)
         self.target = step.target
         self.load_error = None
         self.analysis = self.analyze(self.target)
 
     def _refresh_home(self) -> None:
-        from msb_tui.tui.graph_nodes import stage_keys
-        from msb_tui.tui.screens.graph import GraphScreen
-        from msb_tui.tui.widgets.stage_graph import StageGraph
-
-        home = self.screen_stack[0]
-        if not isinstance(home, GraphScreen) or not home.is_mounted:
+        home = next((screen for screen in self.homes() if screen.is_mounted), None)
+        if home is None:
             return
         home.show_states({})
         home.show_analysis(self.analysis)
         if home.side_ready:
-            from msb_tui.tui.widgets.dockerfile_view import DockerfileView
-
             home.query_one(DockerfileView).set_text(self.dockerfile_text)
         step = self.tour.step
         if step.select and self.analysis is not None:
@@ -179,9 +175,6 @@ class TourApp(MsbApp):
             else:
                 self.open_replay(tour.recording(step.recording), None)
         elif step.show == "shell":
-            from msb_tui.tui.app import troubleshoot_note
-            from msb_tui.tui.screens.troubleshoot import TroubleshootScreen
-
             screen = TroubleshootScreen(step.target, note=troubleshoot_note(self.analysis, step.target))
             await self.push_screen(screen)
             if live:
@@ -190,8 +183,6 @@ class TourApp(MsbApp):
     def _layers_of(self, model) -> None:
         image = getattr(model, "image_id", None)
         if image and self.tour.step.show == "layers":
-            from msb_tui.tui.screens.layers import LayersScreen
-
             screen = LayersScreen(image, model=model)
             self.push_screen(screen)
             # The stage sizes, measured here and now: the SDK stage is built as its own image.

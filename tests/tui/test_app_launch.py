@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from textual.system_commands import SystemCommandsProvider
+
 from msb_tui.commands import tui as tui_command
-from msb_tui.tui.app import AppCommands, LaunchOptions, MsbApp
+from msb_tui.tui.app import LaunchOptions, MsbApp
 from msb_tui.tui.screens.graph import GraphScreen
 
 
@@ -101,7 +103,7 @@ async def test_command_palette_offers_the_main_actions(demos):
     app = MsbApp(LaunchOptions(path=demos / "go"))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        provider = AppCommands(app.screen)
+        provider = SystemCommandsProvider(app.screen)
         titles = [hit.text async for hit in provider.discover()]
         assert {"Build the target", "Change target…", "Layers of image…", "History of builds"} <= set(titles)
         hits = [hit async for hit in provider.search("layers")]

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 
 from msb_tui.cache.context_report import AS_IS, WITHOUT, scan_context
 from msb_tui.cache.context_send import SendTiming
-from msb_tui.tui.app import AppCommands, LaunchOptions, MsbApp
+from msb_tui.tui.app import LaunchOptions, MsbApp
 from msb_tui.tui.screens.context import ContextScreen
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,7 +53,7 @@ async def test_the_palette_offers_the_build_context():
     app = MsbApp(LaunchOptions(path=NODE_APP))
     async with app.run_test() as pilot:
         await pilot.pause()
-        titles = [title for title, _help, _callback in AppCommands(app.screen)._commands()]
+        titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Build context" in titles
 
 
