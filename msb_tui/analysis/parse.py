@@ -151,6 +151,11 @@ def run_parser(text: str, *, heredocs: bool = True) -> tuple[tuple, str | None]:
         commands = dockerfile.parse_string(work)
     except dockerfile.GoParseError as error:
         return (), _restore_text(str(error), swaps)
+    except UnicodeDecodeError:
+        # Go's HEALTHCHECK parser ends its first word at any byte 0x85 or 0xA0, even inside a
+        # character; the wrapper then cannot decode it. Seen on 28.5.2: `HEALTHCHECK 𒠀` fails
+        # with 'Unknown type "\ufffd\ufffd" in HEALTHCHECK (try CMD)'.
+        return (), "Unknown type in HEALTHCHECK (try CMD): its type is cut inside a character"
     if swaps:
         commands = tuple(_restore_command(command, swaps) for command in commands)
     if any(command[0] is None for command in commands):

@@ -119,3 +119,12 @@ def test_flags_keep_their_variables_in_a_file_with_many_of_them():
     analysis = analyze("ARG BASE=busybox\n" + stages)
     assert analysis.errors == []
     assert analysis.stages[0].from_instruction.flags == ("--platform=$BUILDPLATFORM",)
+
+
+def test_a_healthcheck_type_cut_inside_a_character_is_refused_on_its_line():
+    """Go's HEALTHCHECK parser ends the type at a byte 0x85 or 0xA0 even inside a character (the
+    last byte of U+00A0, the third of U+12800): 28.5.2 answers 'Unknown type "\\ufffd\\ufffd" in
+    HEALTHCHECK (try CMD)', and the parser wrapper could not decode it (analyze() raised)."""
+    for line in ("HEALTHCHECK \U00012800", "HEALTHCHECK CMD\u00a0true"):
+        errors = analyze(f"FROM scratch\n{line}\n").errors
+        assert errors[0].line == 2 and "Unknown type in HEALTHCHECK" in errors[0].message, line
