@@ -19,7 +19,8 @@ from msb_tui.backends.history import HistoryError
 from msb_tui.builds.inputs import BuildInputs
 from msb_tui.commands.replay import analysis_for_recording
 from msb_tui.sanitize import plain
-from msb_tui.tui.build_screen import BuildRun, BuildScreen
+from msb_tui.tui.build_column import BuildRun
+from msb_tui.tui.build_screen import BuildScreen
 from msb_tui.tui.cache_source import CacheCheckedSource, explain_checked, explain_recorded
 from msb_tui.tui.messages import BuildFinished, LayersRequested
 

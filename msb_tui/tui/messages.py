@@ -35,16 +35,10 @@ class BuildStarted(Message):
 
 
 @dataclass(eq=False)
-class _AboutStage(Message):
-    stage: StageRun
-
-
-class StageStarted(_AboutStage):
+class StageStarted(Message):
     """A stage's first step started running."""
 
-
-class StageFinished(_AboutStage):
-    """A stage ended: done, cached, failed or cancelled (``stage.state`` says which)."""
+    stage: StageRun
 
 
 @dataclass(eq=False)

@@ -15,7 +15,8 @@ from msb_tui.analysis import analyze
 from msb_tui.builds.model import BuildModel
 from msb_tui.builds.recording import read_inputs, replay
 from msb_tui.tui import messages
-from msb_tui.tui.build_screen import BuildRun, BuildScreen
+from msb_tui.tui.build_column import BuildRun
+from msb_tui.tui.build_screen import BuildScreen
 from msb_tui.backends.base import EventListSource
 from msb_tui.backends.replay import ReplaySource
 from msb_tui.tui.widgets.build_header import BuildHeader

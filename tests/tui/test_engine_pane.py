@@ -160,7 +160,7 @@ async def test_enter_on_a_build_check_shows_it_on_its_dockerfile_line():
 
 
 def test_check_excerpt_without_a_line_or_a_dockerfile():
-    from msb_tui.tui.build_screen import check_excerpt
+    from msb_tui.tui.build_column import check_excerpt
 
     assert check_excerpt("FROM a\n", None) == ["(the check names no Dockerfile line)"]
     assert check_excerpt(None, 3) == ["(the Dockerfile is not known)"]
