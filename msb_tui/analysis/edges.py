@@ -6,6 +6,7 @@ cycles as BuildKit detects them, and the stages a target needs.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from msb_tui.analysis.args import has_variable
@@ -29,15 +30,17 @@ _FROM_VARIABLE = (
 )
 
 
-def build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
+def build_edges(model: Model) -> list[tuple[int, DockerfileError]]:
     """Edges (and ``model.needs``) for FROM, ONBUILD triggers, COPY --from and RUN --mount from=.
 
-    Returns the dispatch-time problems met on the way as (stage index, line, error): BuildKit only
+    Returns the dispatch-time problems met on the way as (stage index, error): BuildKit only
     reports them if that stage is needed, so the caller filters them once the target is known.
     """
     last_by_name = {stage.name: stage.index for stage in model.stages if stage.name}
-    dependency_errors: list[DockerfileError] = []
-    dispatch: list[tuple[int, int, DockerfileError]] = []
+    dispatch: list[tuple[int, DockerfileError]] = []
+
+    def problem(index: int, line: int, message: str, code: str) -> None:
+        dispatch.append((index, DockerfileError.make(line, message, code)))
 
     def external(ref: str) -> None:
         if ref not in model.externals:
@@ -58,14 +61,14 @@ def build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
             model.external_sources.append((resolved, kind, line))
         elif resolved <= index or model.buildkit >= COPY_FROM_LATER_ERROR:
             if resolved > index:
-                dispatch.append((index, line, DockerfileError.make(line, *later_error)))
+                problem(index, line, *later_error)
             need(stage_needs, resolved)
         else:
             # The edge stays (BuildKit checks cycles on names first); the stage needs only the base.
             base = _base_of(model, resolved, index)
             if base is None:
                 if kind == "copy":
-                    dispatch.append((index, line, DockerfileError.make(line, _EMPTY_SOURCE_08, "copy_from_empty")))
+                    problem(index, line, _EMPTY_SOURCE_08, "copy_from_empty")
             elif isinstance(base, str):
                 external(base)
             else:
@@ -80,7 +83,7 @@ def build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
             model.edges.append(Edge(base.stage_index, index, "base", stage.line_start))
             stage_needs.append(base.stage_index)
             parent = model.stages[base.stage_index]
-            for resolved, kind in _onbuild_sources(model, parent, last_by_name, stage, dispatch):
+            for resolved, kind in _onbuild_sources(model, parent, last_by_name, stage, problem):
                 model.edges.append(Edge(resolved, index, kind, stage.line_start))
                 if isinstance(resolved, str):
                     external(resolved)
@@ -94,40 +97,36 @@ def build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
             flags = instruction.flags
             line = instruction.line_start
             if cmd == "EXPOSE" and not flags:
-                problem = next(filter(None, map(port_error, instruction.value)), None)
-                if problem:
-                    dispatch.append((index, line, DockerfileError.make(line, problem, "bad_port")))
+                bad_port = next(filter(None, map(port_error, instruction.value)), None)
+                if bad_port:
+                    problem(index, line, bad_port, "bad_port")
                 continue
             if not flags:
                 continue
             if cmd in ("COPY", "ADD") and model.buildkit >= CHMOD_CHECKED:
                 for flag in flags:
-                    if flag.startswith("--chmod=") and (problem := chmod_error(flag[8:])):
-                        dispatch.append((index, line, DockerfileError.make(line, problem, "bad_chmod")))
+                    if flag.startswith("--chmod=") and (bad_chmod := chmod_error(flag[8:])):
+                        problem(index, line, bad_chmod, "bad_chmod")
             if cmd == "ADD" and any(flag.startswith("--checksum=") for flag in flags) and not all(
                 _REMOTE_SOURCE.match(source) or "$" in source for source in instruction.value[:-1]
             ):
-                dispatch.append((index, line, DockerfileError.make(
-                    line, "checksum requires HTTP(S) or Git sources", "bad_flag")))
+                problem(index, line, "checksum requires HTTP(S) or Git sources", "bad_flag")
             if cmd == "COPY":
                 source = instruction.flag("from")
                 if not source:
                     continue
                 if has_variable(source, model.escape):
-                    dependency_errors.append(DockerfileError.make(line, _FROM_VARIABLE, "from_variable"))
+                    model.error(line, _FROM_VARIABLE, "from_variable")
                     continue
                 if _INDEX.match(source):
                     number = int(source)
                     if not 0 <= number < len(model.stages):
-                        dependency_errors.append(
-                            DockerfileError.make(line, f"invalid stage index {number}", "invalid_stage_index")
-                        )
+                        model.error(line, f"invalid stage index {number}", "invalid_stage_index")
                         continue
                     resolved: int | str = number
                 elif len(source) > 255 and model.buildkit >= LONG_FROM_CHECKED:
-                    dependency_errors.append(DockerfileError.make(
-                        line, f"{source}: repository name must not be more than 255 characters",
-                        "invalid_reference"))
+                    model.error(line, f"{source}: repository name must not be more than 255 "
+                                "characters", "invalid_reference")
                     continue
                 else:
                     resolved = last_by_name.get(source.lower(), source)
@@ -139,9 +138,9 @@ def build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
             elif cmd == "RUN":
                 for spec in instruction.flag_values("mount"):
                     fields = mount_fields(spec)
-                    problem = mount_error(fields) if "type" in fields else None
-                    if problem:
-                        dispatch.append((index, line, DockerfileError.make(line, problem, "bad_mount")))
+                    bad_mount = mount_error(fields) if "type" in fields else None
+                    if bad_mount:
+                        problem(index, line, bad_mount, "bad_mount")
                     source = fields.get("from")
                     if not source or not _mount_reads_from(fields, model.buildkit):
                         continue
@@ -152,7 +151,6 @@ def build_edges(model: Model) -> list[tuple[int, int, DockerfileError]]:
                         "before current command",
                         "mount_from_later_stage",
                     ))
-    model.errors.extend(dependency_errors)
     return dispatch
 
 
@@ -199,11 +197,11 @@ def _base_of(model: Model, index: int, user: int) -> int | str | None:
 
 
 def _onbuild_sources(model: Model, base: Stage, last_by_name: dict[str, int], child: Stage,
-                     dispatch: list) -> list[tuple[int | str, str]]:
+                     problem: Callable[[int, int, str, str], None]) -> list[tuple[int | str, str]]:
     """What the ONBUILD triggers of ``base`` copy or mount from: they run in every stage built
     FROM it, so that stage depends on those sources too (BuildKit's ``initOnBuildTriggers``, 0.17+).
     Before 0.17 a named stage stands for its base image, and an image for nothing at all; since
-    0.17 a stage defined after ``child`` is an error (collected in ``dispatch``)."""
+    0.17 a stage defined after ``child`` is an error (reported to ``problem``)."""
     found: list[tuple[int | str, str]] = []
     line = child.line_start
     count = len(model.stages)
@@ -212,13 +210,13 @@ def _onbuild_sources(model: Model, base: Stage, last_by_name: dict[str, int], ch
             resolved = _base_of(model, resolved, -1) if isinstance(resolved, int) else None
             if resolved is None:
                 if kind == "copy":
-                    dispatch.append((child.index, line, DockerfileError.make(line, _EMPTY_SOURCE_08, "copy_from_empty")))
+                    problem(child.index, line, _EMPTY_SOURCE_08, "copy_from_empty")
                 continue
         elif isinstance(resolved, int) and resolved > child.index:
             name = model.stages[resolved].display_name
             message = (f'cannot copy from stage "{name}", it needs to be defined before current stage '
                        f'"{child.display_name}"')
-            dispatch.append((child.index, line, DockerfileError.make(line, message, "copy_from_later_stage")))
+            problem(child.index, line, message, "copy_from_later_stage")
             continue
         found.append((resolved, kind))
     return found
@@ -269,9 +267,8 @@ def find_cycle(model: Model) -> None:
                 path_line = first_line or line
                 if dep in on_path:
                     name = model.stages[root].display_name
-                    model.errors.append(
-                        DockerfileError.make(path_line, f"circular dependency detected on stage: {name}", "cycle")
-                    )
+                    model.error(path_line, f"circular dependency detected on stage: {name}",
+                                "cycle")
                     model.cyclic = True
                     return
                 if dep not in visited:

@@ -54,6 +54,10 @@ class Model:
     buildkit: Version = CURRENT  # the BuildKit to be exact to
     legacy: bool = False  # BuildKit 0.8's variable expansion (set by model_stages)
 
+    def error(self, line: int | None, message: str, code: str) -> None:
+        """Add an error BuildKit reports (``code``: see errors.BUILDKIT_VERSION_NOTES)."""
+        self.errors.append(DockerfileError.make(line, message, code))
+
     def expand(self, word: str, env: dict[str, str]) -> Expansion:
         """``word`` expanded in ``env`` as this BuildKit does (raises ``ExpansionError``)."""
         return expand(word, env, escape=self.escape, legacy=self.legacy)
@@ -123,7 +127,7 @@ def _global_args(model: Model, build_args: dict[str, str], platform: str | None)
                     if model.legacy:
                         value = ""  # BuildKit 0.8 ignores the error: the ARG is set, empty
                     else:
-                        model.errors.append(DockerfileError.make(instruction.line_start, str(error), "expansion"))
+                        model.error(instruction.line_start, str(error), "expansion")
             if default is not None:
                 try:
                     default_env[key] = model.expand(default, default_env).result
@@ -150,7 +154,7 @@ def _platform(model: Model, raw: str, line: int) -> str | None:
         elif problem := _platform_error(platform):
             problem = f"failed to parse platform {raw}: {problem}"
     if problem:
-        model.errors.append(DockerfileError.make(line, problem, "bad_platform"))
+        model.error(line, problem, "bad_platform")
     return platform
 
 
@@ -166,12 +170,10 @@ def _build_stages(model: Model, groups: list[list[Instruction]]) -> None:
             if expansion.unmatched:
                 model.from_unmatched[index] = expansion.unmatched
         except ExpansionError as error:
-            model.errors.append(DockerfileError.make(line, str(error), "expansion"))
+            model.error(line, str(error), "expansion")
             base_text = base_raw
         if base_text == "":
-            model.errors.append(
-                DockerfileError.make(line, f"base name ({base_raw}) should not be blank", "empty_base")
-            )
+            model.error(line, f"base name ({base_raw}) should not be blank", "empty_base")
         platform_raw = from_instruction.flag("platform")
         platform = _platform(model, platform_raw, line) if platform_raw else None
         if base_text in by_name:
@@ -215,7 +217,7 @@ def model_stages(parsed: ParsedFile, *, target: str | None, build_args: dict[str
     model.errors.extend(instruction_errors[:1])
     if not groups:
         if not instruction_errors:
-            model.errors.append(DockerfileError.make(None, "dockerfile contains no stages to build", "no_from"))
+            model.error(None, "dockerfile contains no stages to build", "no_from")
         return model
     _global_args(model, build_args, platform)
     _build_stages(model, groups)
@@ -226,11 +228,8 @@ def model_stages(parsed: ParsedFile, *, target: str | None, build_args: dict[str
             model.target = matches[-1]
         else:
             names = ", ".join(stage.name for stage in model.stages if stage.name) or "none"
-            model.errors.append(
-                DockerfileError.make(
-                    None, f'target stage "{target}" could not be found (stages: {names})', "unknown_target"
-                )
-            )
+            model.error(None, f'target stage "{target}" could not be found (stages: {names})',
+                        "unknown_target")
     else:
         model.target = len(model.stages) - 1
     dispatch = build_edges(model)
@@ -239,7 +238,7 @@ def model_stages(parsed: ParsedFile, *, target: str | None, build_args: dict[str
     if model.target is not None and not model.cyclic:
         model.needed = reachable(model.needs, model.target)
         # Dispatch-time problems count only in needed stages; BuildKit reports the first in file order.
-        model.errors.extend([error for index, _line, error in dispatch if index in model.needed][:1])
+        model.errors.extend([error for index, error in dispatch if index in model.needed][:1])
         if not model.errors:
             _check_nul_commands(model)
     return model
@@ -261,9 +260,8 @@ def _check_nul_commands(model: Model) -> None:
     found = first_needed_step(model.stages, model.needed, lambda instruction: (
         instruction.cmd == "RUN" and "\x00" in instruction.original))
     if found:
-        model.errors.append(DockerfileError.make(
-            found.line_start, "RUN holds a NUL byte: the command cannot be run (the engine fails "
-            "the step with exit code 1)", "nul_in_command"))
+        model.error(found.line_start, "RUN holds a NUL byte: the command cannot be run (the engine "
+                    "fails the step with exit code 1)", "nul_in_command")
 
 
 def _check_references(model: Model) -> None:
@@ -275,5 +273,4 @@ def _check_references(model: Model) -> None:
     for ref, line in refs:
         problem = reference_error(ref) if ref else None
         if problem:
-            model.errors.append(DockerfileError.make(
-                line, f'failed to parse stage name "{ref}": {problem}', "invalid_reference"))
+            model.error(line, f'failed to parse stage name "{ref}": {problem}', "invalid_reference")

@@ -51,8 +51,7 @@ class Stage:
     @property
     def step_total(self) -> int:
         """BuildKit's step count for this stage (the M in ``[build N/M]``)."""
-        total = 1 if self.base.kind == "image" else 0
-        return total + sum(1 for instruction in self.instructions if instruction.cmd in COUNTED_STEPS)
+        return len(self.counted_steps())
 
     def counted_steps(self) -> list[Instruction]:
         """The instructions numbered in step names, in order (FROM first when it is an image)."""
