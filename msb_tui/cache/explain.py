@@ -154,8 +154,8 @@ def reported_states(model) -> tuple[dict[str, bool | None], dict[str, float | No
 def explain(forecast, model=None, *, reported: dict[str, bool | None] | None = None,
             seconds: dict[str, float | None] | None = None) -> CacheExplanation:
     """Join the forecast (:func:`msb_tui.cache.predict.predict`) with what BuildKit reported for each
-    step (the model, or ``reported``): the first cause of every step that ran, and every step where
-    the prediction and BuildKit disagree."""
+    step (the model, or ``reported`` and ``seconds``): the first cause of every step that ran, and
+    every step where the prediction and BuildKit disagree."""
     if model is not None:
         reported, seconds = reported_states(model)
     reported = reported or {}

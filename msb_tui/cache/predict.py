@@ -16,7 +16,7 @@ same. Its prediction is ``Prediction.CONTENT``, never a guess.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from msb_tui.analysis import analyze
@@ -125,8 +125,7 @@ def _own_cause(facts: StepFacts, now: list[StepFacts], before: dict[str, list[St
         if hits:
             return Cause.FILES_CHANGED, {
                 "source": " ".join(facts.sources), "count": len(hits),
-                "changes": [{"path": c.path, "kind": str(c.kind), "old_size": c.old_size, "new_size": c.new_size}
-                            for c in hits[:MAX_CHANGES]],
+                "changes": [asdict(change) for change in hits[:MAX_CHANGES]],
             }
     for ref in facts.images:
         new_id, old_id = record.images.get(ref), previous.images.get(ref)

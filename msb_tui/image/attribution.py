@@ -70,17 +70,16 @@ def _similarity(a: str, b: str) -> float:
     return len(ta & tb) / len(ta | tb)
 
 
-def _instruction_text(ins) -> str:
-    value = list(getattr(ins, "value", ()) or ())
+def _instruction_text(ins: Instruction) -> str:
+    value = ins.value
     if ins.cmd == "RUN":
         return " ".join(value)
-    if ins.cmd == "ENV" and not getattr(ins, "json", False) and len(value) % 2 == 0:
-        return " ".join(f"{value[i]}={value[i + 1]}" for i in range(0, len(value), 2))
-    text = ins.original.split(None, 1)[1] if " " in ins.original.strip() else ""
-    return text
+    if ins.cmd == "ENV" and not ins.json and len(value) % 2 == 0:
+        return " ".join(f"{name}={setting}" for name, setting in zip(value[::2], value[1::2]))
+    return ins.original.split(None, 1)[1] if " " in ins.original.strip() else ""
 
 
-def match_score(entry: HistoryCommand, ins) -> float:
+def match_score(entry: HistoryCommand, ins: Instruction) -> float:
     """How well a history entry matches an instruction: 0 (no) to 1 (exactly)."""
     if not entry.cmd:
         return 0.0
@@ -93,10 +92,9 @@ def match_score(entry: HistoryCommand, ins) -> float:
     if cmd in ("COPY", "ADD"):
         if " in " in text and text.startswith(("file:", "dir:", "multi:")):
             text = text.rsplit(" in ", 1)[1].strip()  # classic: "file:<hash> in /dest"
-            value = list(getattr(ins, "value", ()) or ())
-            wanted = value[-1] if value else wanted
+            wanted = ins.value[-1] if ins.value else wanted
         else:
-            wanted = " ".join(getattr(ins, "value", ()) or ()) or wanted
+            wanted = " ".join(ins.value) or wanted
     if cmd == "ENV":
         # compare the names only: values may have been expanded
         text = " ".join(part.split("=", 1)[0] for part in text.split())
@@ -202,7 +200,7 @@ def attribute_from_dockerfile(client, layers: ImageLayers, text: str, target: st
     """Tie ``layers`` to the Dockerfile's lines (exact base split when the base image is local)."""
     stages, target_index = load_stages(text, target, build_args)
     _chain, base_image = instruction_chain(stages, target_index)
-    base_count = _base_history_length(client, base_image) if client is not None else None
+    base_count = _base_history_length(client, base_image)
     if base_count is not None and base_count > len(layers.entries):
         base_count = None
     attribute(layers, stages, target_index, base_count)

@@ -43,8 +43,7 @@ def parse_created_by(created_by: str) -> HistoryCommand:
     """Normalise a history ``created_by`` string from BuildKit or the classic builder."""
     text = (created_by or "").strip()
     buildkit = text.endswith("# buildkit")
-    if buildkit:
-        text = text[: -len("# buildkit")].rstrip()
+    text = text.removesuffix("# buildkit").rstrip()
     nop = _NOP.match(text)
     if nop:
         rest = text[nop.end() :].strip()
@@ -164,14 +163,8 @@ def _infer_empty(history_oldest_first: list[dict], layer_count: int) -> list[boo
             kinds.append("empty")
         else:
             kinds.append("maybe")  # a RUN/COPY/WORKDIR that added 0 bytes, or an unknown entry
-    definite = kinds.count("layer")
-    maybe = kinds.count("maybe")
-    if definite + maybe == layer_count:
-        return [kind == "empty" for kind in kinds]
-    if definite == layer_count:
-        return [kind != "layer" for kind in kinds]
-    # Ambiguous: give the remaining layers to the oldest "maybe" entries (base images come first).
-    spare = max(0, layer_count - definite)
+    # Layers no sized entry accounts for go to the oldest "maybe" entries (base images come first).
+    spare = max(0, layer_count - kinds.count("layer"))
     result = []
     for kind in kinds:
         if kind == "maybe" and spare:

@@ -50,8 +50,6 @@ DIRECTORY_RULES: list[tuple[tuple[str, ...], str, str]] = [
     (("root/.cargo/registry", "usr/local/cargo/registry"), "cache", "Cargo registry cache"),
     (("go/pkg/mod", "root/go/pkg/mod"), "cache", "Go module cache"),
 ]
-# Directory rules that matter only when they hold bytes (an empty apt cache dir is normal).
-_NEEDS_BYTES = {"cache"}
 
 TOOLCHAIN_FILES = {
     "gcc": "C compiler",
@@ -136,7 +134,7 @@ def file_leaks(root: Node) -> list[Leak]:
                                  if any(_path_matches(child_path, glob) for glob in rule[0])), None)
                 if rule is not None:
                     size = tree_bytes(child)
-                    if size or rule[1] not in _NEEDS_BYTES:
+                    if size or rule[1] != "cache":  # an empty cache folder is normal
                         found.append(Leak(rule[1], "/" + child_path, size, rule[2]))
                     continue
                 stack.append((child_path, child))
@@ -212,13 +210,11 @@ def secret_leaks(config: dict, entries: list[LayerInfo]) -> list[Leak]:
         where = f"history #{entry.index}: {command.cmd or '?'}"
         for name, value in command.build_args:
             report(where, name, value, entry.size, "build arg (visible in history)")
-        if command.cmd in ("ARG", "ENV", "LABEL"):
+        if command.cmd in ("ARG", "ENV", "LABEL", "RUN"):  # RUN: inline assignments (TOKEN=x make)
+            context = "RUN sets" if command.cmd == "RUN" else command.cmd
             for name, value in _pairs(command.text):
-                report(where, name, value, entry.size, command.cmd)
-        elif command.cmd == "RUN":
-            # inline assignments (RUN TOKEN=x make) and key-shaped values anywhere in the command
-            for name, value in _pairs(command.text):
-                report(where, name, value, entry.size, "RUN sets")
+                report(where, name, value, entry.size, context)
+        if command.cmd == "RUN":  # key-shaped values anywhere in the command
             for pattern, what in SECRET_VALUE:
                 match = pattern.search(command.text)
                 if match and (where, "", match.group(0)) not in seen:

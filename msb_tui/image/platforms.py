@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 
-PLATFORM_API = (1, 48)
+from docker.utils import version_lt
+
+PLATFORM_API = "1.48"
 
 
 def parse_platform(text: str) -> dict[str, str]:
@@ -35,16 +37,9 @@ def platform_param(text: str) -> str:
     return json.dumps(parse_platform(text), separators=(",", ":"))
 
 
-def _api_version(client) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in str(client.api_version).split("."))
-    except (AttributeError, ValueError):
-        return (0,)
-
-
 def require_platform_api(client) -> None:
-    if _api_version(client) < PLATFORM_API:
-        raise ValueError(f"--platform needs Docker 28 or newer (API {'.'.join(map(str, PLATFORM_API))}); "
+    if version_lt(client.api_version, PLATFORM_API):
+        raise ValueError(f"--platform needs Docker 28 or newer (API {PLATFORM_API}); "
                          f"this engine speaks API {client.api_version}")
 
 

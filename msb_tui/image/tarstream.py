@@ -44,14 +44,8 @@ class BoundedReader:
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0 or size > self.remaining:
             size = self.remaining
-        if size <= 0:
-            return b""
-        data = self._source.read(size)
-        self.remaining -= len(data)
-        if len(data) < size and self.remaining:
-            more = _read_exact(self._source, size - len(data))
-            self.remaining -= len(more)
-            data += more
+        data = _read_exact(self._source, size)
+        self.remaining -= size
         return data
 
     def readable(self) -> bool:
