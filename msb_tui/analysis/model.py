@@ -63,12 +63,6 @@ class Model:
         return expand(word, env, escape=self.escape, legacy=self.legacy)
 
 
-def _stage_args(args: tuple[str, ...]) -> tuple[str, str | None]:
-    base = args[0] if args else ""
-    name = args[2] if len(args) == 3 and args[1].lower() == "as" else None
-    return base, name
-
-
 def _platform_error(value: str) -> str | None:
     parts = value.split("/")
     if len(parts) > 3 or any(not _PLATFORM_PART.match(part) for part in parts):
@@ -161,8 +155,9 @@ def _platform(model: Model, raw: str, line: int) -> str | None:
 def _build_stages(model: Model, groups: list[list[Instruction]]) -> None:
     by_name: dict[str, int] = {}
     for index, (from_instruction, *body) in enumerate(groups):
-        base_raw, raw_name = _stage_args(from_instruction.value)
-        name = raw_name.lower() if raw_name else None
+        args = from_instruction.value
+        base_raw = args[0] if args else ""
+        name = args[2].lower() if len(args) == 3 and args[1].lower() == "as" else None
         line = from_instruction.line_start
         try:
             expansion = model.expand(base_raw, model.global_env)

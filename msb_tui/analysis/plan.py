@@ -27,17 +27,13 @@ class Plan:
         return next((number for number, wave in enumerate(self.waves) if index in wave), None)
 
 
-def _names(stages: list[Stage], indexes: list[int]) -> str:
-    return ", ".join(f"`{stages[i].display_name}`" for i in indexes)
-
-
-def skip_reasons(stages: list[Stage], needs: list[list[int]], needed: set[int], target: int) -> dict[int, str]:
+def skip_reasons(stages: list[Stage], needs: list[list[int]], needed: set[int],
+                 target: int) -> dict[int, str]:
     """A human reason for every stage the target does not need."""
     dependents: list[list[int]] = [[] for _ in stages]
     for index, deps in enumerate(needs):
-        for dep in deps:
-            if index not in dependents[dep]:
-                dependents[dep].append(index)
+        for dep in deps:  # each once: ``needs`` has no repeats
+            dependents[dep].append(index)
     target_name = stages[target].display_name
     reasons = {}
     for stage in stages:
@@ -46,7 +42,8 @@ def skip_reasons(stages: list[Stage], needs: list[list[int]], needed: set[int], 
         users = dependents[stage.index]
         if users:
             verb = "which is" if len(users) == 1 else "which are"
-            reasons[stage.index] = f"only needed by {_names(stages, users)}, {verb} skipped"
+            names = ", ".join(f"`{stages[user].display_name}`" for user in users)
+            reasons[stage.index] = f"only needed by {names}, {verb} skipped"
         else:
             reasons[stage.index] = f"`{stage.display_name}` is not needed by target `{target_name}`"
     return reasons
