@@ -288,6 +288,13 @@ class BuildModel:
                     if flushed:
                         changes.append(LogAppended(step, flushed))
                     changes.append(StepChanged(step))
+        if status == BuildStatus.SUCCEEDED:
+            for step in self.steps.values():
+                if step.state == State.PLANNED and step.stage is not None:
+                    # Announced, never started, and the image is made: BuildKit did not need it, as
+                    # a later step's result came from the cache (seen on Docker 28.5.2).
+                    step.state, step.cached = State.CACHED, True
+                    changes.append(StepChanged(step))
         for stage in self.stages:
             if stage.state == State.SKIPPED and not stage.steps:
                 continue

@@ -496,3 +496,17 @@ def test_foreign_named_step_continues_the_stage_of_its_input():
     assert [s.digest for s in model.stage("one").steps] == ["sha256:f", "sha256:r", "sha256:m"]
     assert model.steps["sha256:r"].line_start == 2 and model.steps["sha256:r"].original == "RUN echo hi"
     assert [s.digest for s in model.internal] == ["sha256:z"]
+
+
+def test_a_step_buildkit_never_started_in_a_succeeded_build_came_from_the_cache():
+    # Docker 28.5.2, seed-example --target test: [base 2/3] was announced and never started (its
+    # WORKDIR came from the cache), then the image was made. Before: stage base 'running' for good.
+    path = RECORDINGS / "current" / "seed-example-test-unstarted.jsonl"
+    model = BuildModel(analyze(load_recording(path).dockerfile_text, target="test"))
+    for event in replay(path, None):
+        model.apply(event)
+    base = model.stage("base")
+    steps = [(step.position, step.state) for step in base.steps]
+    assert steps == [("1/3", "done"), ("2/3", "cached"), ("3/3", "cached")]
+    assert {stage.name: stage.state for stage in model.stages} == {
+        "base": "done", "build": "cached", "test": "cached", "final": "skipped"}
