@@ -8,8 +8,11 @@ node's parents so chains read as straight lines. Edge kinds stay distinguishable
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from itertools import pairwise
+from functools import reduce
+from itertools import groupby, pairwise
+from operator import or_
 
 
 EDGE_FROM = "from"
@@ -103,14 +106,8 @@ class GraphLayout:
 
     def runs(self, y: int) -> list[tuple[str, str, str | None]]:
         """Row ``y`` as runs of (text, role, node) with equal role and node, for styling."""
-        out: list[tuple[str, str, str | None]] = []
-        for cell in self.rows[y]:
-            if out and out[-1][1] == cell.role and out[-1][2] == cell.node:
-                text, role, node = out[-1]
-                out[-1] = (text + cell.char, role, node)
-            else:
-                out.append((cell.char, cell.role, cell.node))
-        return out
+        runs = groupby(self.rows[y], key=lambda cell: (cell.role, cell.node))
+        return [("".join(cell.char for cell in cells), role, node) for (role, node), cells in runs]
 
     def node_at(self, x: int, y: int) -> str | None:
         for key, placed in self.placed.items():
@@ -125,35 +122,34 @@ class GraphLayout:
         if key not in self.placed:
             return self.columns[0][0] if self.columns and self.columns[0] else next(iter(self.placed))
         here = self.placed[key]
-        column = self.columns[here.column]
-        index = column.index(key)
+        step = -1 if direction in ("up", "left") else 1
+        # Columns are never empty (layout_graph numbers only the used ones).
+        col = here.column + step
+        beside = self.columns[col] if 0 <= col < len(self.columns) else None
         if direction in ("up", "down"):
-            index += -1 if direction == "up" else 1
+            column = self.columns[here.column]
+            index = column.index(key) + step
             if 0 <= index < len(column):
                 return column[index]
             # Wrap into the neighbouring column so every node is reachable with up/down alone.
-            step = -1 if direction == "up" else 1
-            col = here.column + step
-            while 0 <= col < len(self.columns):
-                if self.columns[col]:
-                    return self.columns[col][-1 if step < 0 else 0]
-                col += step
+            return beside[-1 if step < 0 else 0] if beside else key
+        if not beside:
             return key
-        step = -1 if direction == "left" else 1
-        col = here.column + step
-        while 0 <= col < len(self.columns):
-            if self.columns[col]:
-                return min(self.columns[col], key=lambda other: abs(self.placed[other].slot - here.slot))
-            col += step
-        return key
+        return min(beside, key=lambda other: abs(self.placed[other].slot - here.slot))
+
+
+def _drawable(nodes: list[GraphNode], edges: list[GraphEdge]) -> list[GraphEdge]:
+    """The edges between two different nodes of ``nodes``."""
+    keys = {node.key for node in nodes}
+    return [edge for edge in edges
+            if edge.source in keys and edge.target in keys and edge.source != edge.target]
 
 
 def _columns(nodes: list[GraphNode], edges: list[GraphEdge]) -> dict[str, int]:
     """Column of each node: images at 0, stages after their parents and at least at their plan wave."""
     parents: dict[str, list[str]] = {node.key: [] for node in nodes}
     for edge in edges:
-        if edge.source in parents and edge.target in parents and edge.source != edge.target:
-            parents[edge.target].append(edge.source)
+        parents[edge.target].append(edge.source)
     by_key = {node.key: node for node in nodes}
     column: dict[str, int] = {}
     visiting: set[str] = set()
@@ -177,8 +173,7 @@ def _columns(nodes: list[GraphNode], edges: list[GraphEdge]) -> dict[str, int]:
     for node in nodes:
         place(node.key)
     # Close gaps (e.g. no external images at all): columns become 0..n-1.
-    used = sorted(set(column.values()))
-    remap = {old: new for new, old in enumerate(used)}
+    remap = {old: new for new, old in enumerate(sorted(set(column.values())))}
     return {key: remap[value] for key, value in column.items()}
 
 
@@ -187,9 +182,8 @@ def _slots(nodes: list[GraphNode], edges: list[GraphEdge], column: dict[str, int
     parents: dict[str, list[str]] = {node.key: [] for node in nodes}
     children: dict[str, list[str]] = {node.key: [] for node in nodes}
     for edge in edges:
-        if edge.source in parents and edge.target in parents:
-            parents[edge.target].append(edge.source)
-            children[edge.source].append(edge.target)
+        parents[edge.target].append(edge.source)
+        children[edge.source].append(edge.target)
     slot: dict[str, int] = {}
     by_key = {node.key: node for node in nodes}
     ncols = max(column.values(), default=-1) + 1
@@ -199,9 +193,7 @@ def _slots(nodes: list[GraphNode], edges: list[GraphEdge], column: dict[str, int
 
         def desired(key: str) -> float:
             placed = [slot[p] for p in parents[key] if p in slot]
-            if placed:
-                return sum(placed) / len(placed)
-            return -1.0
+            return sum(placed) / len(placed) if placed else -1.0
 
         if col == 0:
             # Images and root stages: order them by the first stage that uses them.
@@ -216,9 +208,7 @@ def _slots(nodes: list[GraphNode], edges: list[GraphEdge], column: dict[str, int
         last = -1
         for key in members:
             want = desired(key)
-            chosen = max(last + 1, round(want) if want >= 0 else 0)
-            slot[key] = chosen
-            last = chosen
+            last = slot[key] = max(last + 1, round(want) if want >= 0 else 0)
     return slot
 
 
@@ -227,9 +217,7 @@ class _Canvas:
         self.width = width
         self.height = height
         self.rows = [[Cell() for _ in range(width)] for _ in range(height)]
-        self.dirs = [[0] * width for _ in range(height)]
-        self.kinds: list[list[str | None]] = [[None] * width for _ in range(height)]
-        # What each edge of another kind left in a cell: a horizontal run of one kind crossing a
+        # The directions each edge kind left in a cell: a horizontal run of one kind crossing a
         # vertical run of another is drawn as a bridge (the horizontal line), not a junction.
         self.runs: list[list[dict[str, int]]] = [[{} for _ in range(width)] for _ in range(height)]
         self.boxed = [[False] * width for _ in range(height)]
@@ -245,11 +233,7 @@ class _Canvas:
 
     def mark(self, x: int, y: int, bits: int, kind: str) -> None:
         if 0 <= x < self.width and 0 <= y < self.height and not self.boxed[y][x]:
-            self.dirs[y][x] |= bits
             self.runs[y][x][kind] = self.runs[y][x].get(kind, 0) | bits
-            # Solid wins at junctions so a merge never looks dashed by accident.
-            if self.kinds[y][x] is None or kind == EDGE_FROM:
-                self.kinds[y][x] = kind
 
     def path(self, points: list[tuple[int, int]], kind: str) -> None:
         """An edge through ``points``, each leg horizontal or vertical."""
@@ -266,11 +250,12 @@ class _Canvas:
     def flush_lines(self) -> None:
         for y in range(self.height):
             for x in range(self.width):
-                bits = self.dirs[y][x]
+                runs = self.runs[y][x]
+                bits = reduce(or_, runs.values(), 0)
                 if not bits:
                     continue
-                kind = self.kinds[y][x] or EDGE_FROM
-                runs = self.runs[y][x]
+                # Solid wins at junctions so a merge never looks dashed by accident.
+                kind = EDGE_FROM if EDGE_FROM in runs else next(iter(runs))
                 across = [k for k, b in runs.items() if b == _LEFT | _RIGHT]
                 if len(runs) == 2 and across and any(b == _UP | _DOWN for b in runs.values()):
                     kind = across[0]  # two kinds cross here: the horizontal one bridges the other
@@ -297,8 +282,7 @@ def layout_graph(
     """Place ``nodes`` and route ``edges``; ``column_titles`` overrides the header of each column."""
     box_width = max(8, box_width)
     gap = max(4, gap)
-    keys = {node.key for node in nodes}
-    edges = [edge for edge in edges if edge.source in keys and edge.target in keys and edge.source != edge.target]
+    edges = _drawable(nodes, edges)
     if not nodes:
         return GraphLayout(0, 0, [], {}, [])
     column = _columns(nodes, edges)
@@ -338,22 +322,12 @@ def layout_graph(
         else:
             style, role = "stage", "box" if node.needed else "box-dim"
         tl, tr, bl, br, h, v = _BORDERS[style]
-        right = box.x + box_width - 1
-        bottom = box.y + BOX_HEIGHT - 1
-        for x in range(box.x, right + 1):
-            for y in range(box.y, bottom + 1):
-                canvas.boxed[y][x] = True
-                canvas.put(x, y, " ", role, key)
-        for x in range(box.x + 1, right):
-            canvas.put(x, box.y, h, role, key)
-            canvas.put(x, bottom, h, role, key)
-        for y in range(box.y + 1, bottom):
-            canvas.put(box.x, y, v, role, key)
-            canvas.put(right, y, v, role, key)
-        canvas.put(box.x, box.y, tl, role, key)
-        canvas.put(right, box.y, tr, role, key)
-        canvas.put(box.x, bottom, bl, role, key)
-        canvas.put(right, bottom, br, role, key)
+        inside = box_width - 2
+        middle = [v + " " * inside + v] * (BOX_HEIGHT - 2)
+        lines = [tl + h * inside + tr, *middle, bl + h * inside + br]
+        for dy, line in enumerate(lines):
+            canvas.text(box.x, box.y + dy, line, role, key, box_width)
+            canvas.boxed[box.y + dy][box.x : box.x + box_width] = [True] * box_width
         title = f" {node.title} "
         canvas.text(box.x + 1, box.y, title, "title-" + role, key, box_width - 2)
         for index, line in enumerate(node.lines[:2]):
@@ -361,10 +335,10 @@ def layout_graph(
 
     # Route edges: out of the source's right side, along its row (or a free corridor row), down a lane
     # in the gap left of the target's column, into the target's left side with an arrow.
-    lanes_used: dict[int, int] = {}
+    lanes_used: Counter[int] = Counter()  # per column
     lane_of: dict[tuple[str, int], int] = {}
-    exits_used: dict[str, int] = {}
-    entries_used: dict[str, int] = {}
+    exits: set[str] = set()
+    entries: set[str] = set()
     lane_count = gap - 2
     ordered = sorted(edges, key=lambda e: (column[e.target], slot[e.target], column[e.source], slot[e.source]))
     for edge in ordered:
@@ -374,19 +348,16 @@ def layout_graph(
         # FROM leaves and enters a box on its first text row, COPY --from and RUN --mount on the
         # second, so edges of different kinds never merge into one line (or one arrow).
         row = 0 if edge.kind == EDGE_FROM else 1
-        exits_used[edge.source] = max(exits_used.get(edge.source, 0), row + 1)
-        entries_used[edge.target] = max(entries_used.get(edge.target, 0), row + 1)
+        exits.add(edge.source)
+        entries.add(edge.target)
         sy = src.y + 1 + row
         ty = dst.y + 1 + row
         sx = src.x + box_width  # first cell right of the source box
-        gap_start = col_x(dst.column) - gap
         # One lane per target and kind: edges that merge there carry the same kind into the same arrow.
-        lane_key = (edge.target, row)
-        if lane_key not in lane_of:
-            lane_index = lanes_used.get(dst.column, 0)
-            lanes_used[dst.column] = lane_index + 1
-            lane_of[lane_key] = lane_index
-        lane_x = gap_start + 1 + lane_of[lane_key] % lane_count
+        if (edge.target, row) not in lane_of:
+            lane_of[edge.target, row] = lanes_used[dst.column]
+            lanes_used[dst.column] += 1
+        lane_x = col_x(dst.column) - gap + 1 + lane_of[edge.target, row] % lane_count
         arrow_x = dst.x - 1
         kind = edge.kind
         row_free = all(
@@ -398,37 +369,31 @@ def layout_graph(
         else:
             # Leave through the gap after the source column, travel along the corridor row under the
             # source's slot (always free of boxes), then come down the target's lane.
-            src_gap_start = col_x(src.column) + box_width
-            out_index = lanes_used.get(src.column + 1, 0)
-            lanes_used[src.column + 1] = out_index + 1
-            out_x = src_gap_start + 1 + out_index % lane_count
+            out_x = col_x(src.column) + box_width + 1 + lanes_used[src.column + 1] % lane_count
+            lanes_used[src.column + 1] += 1
             corridor = src.y + BOX_HEIGHT
             canvas.path([(sx, sy), (out_x, sy), (out_x, corridor), (lane_x, corridor), (lane_x, ty), (arrow_x, ty)], kind)
         canvas.mark(sx, sy, _LEFT, kind)
     canvas.flush_lines()
     # Attach points on the boxes and arrowheads.
-    for key, count in exits_used.items():
+    for key in exits:
         src = placed[key]
         tee = "╟" if src.node.target and src.node.kind != "image" else "├"
         role = canvas.rows[src.y][src.x].role
         for index in {0 if e.kind == EDGE_FROM else 1 for e in edges if e.source == key}:
             canvas.put(src.x + box_width - 1, src.y + 1 + index, tee, role, key)
-    for key, count in entries_used.items():
+    for key in entries:
         dst = placed[key]
         for index in {0 if e.kind == EDGE_FROM else 1 for e in edges if e.target == key}:
             canvas.put(dst.x - 1, dst.y + 1 + index, ARROW, "arrow", None)
-    columns: list[list[str]] = [[] for _ in range(ncols)]
-    for key in sorted(placed, key=lambda k: (placed[k].column, placed[k].slot)):
-        columns[placed[key].column].append(key)
+    by_slot = sorted(placed, key=lambda key: placed[key].slot)
+    columns = [[key for key in by_slot if placed[key].column == col] for col in range(ncols)]
     return GraphLayout(width, height, canvas.rows, placed, columns)
 
 
 def column_count(nodes: list[GraphNode], edges: list[GraphEdge]) -> int:
     """How many columns ``layout_graph`` will use (to size boxes before laying out)."""
-    keys = {node.key for node in nodes}
-    edges = [e for e in edges if e.source in keys and e.target in keys and e.source != e.target]
-    columns = _columns(nodes, edges)
-    return max(columns.values(), default=-1) + 1
+    return max(_columns(nodes, _drawable(nodes, edges)).values(), default=-1) + 1
 
 
 def legend_rows(width: int) -> list[list[tuple[str, str]]]:
