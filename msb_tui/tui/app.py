@@ -98,27 +98,32 @@ class MsbApp(BuildLauncher, App):
     def get_system_commands(self, screen):
         """The palette (ctrl+p): the main actions after Textual's own."""
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Build the target", "Run the current target on the engine (b)", self.action_build)
-        yield SystemCommand("Classic builder vs BuildKit", "Build the target both ways, side by side (v)",
-                            self.action_compare_builders)
-        yield SystemCommand("Change target…", "Pick the stage to build (t)", self.action_pick_target)
-        yield SystemCommand("Set a build arg…", "K=V, planned at once (a)", self.action_edit_build_arg)
-        yield SystemCommand("Toggle --no-cache", "Builds of the target run every step again, or reuse the cache (n)",
-                            self.action_toggle_no_cache)
-        yield SystemCommand("Layers of image…", "Layers, sizes, waste and file trees of any image",
-                            self.action_layers_of_image)
-        yield SystemCommand("Layers of the last build", "The image the last build produced (l)", self.action_layers)
-        yield SystemCommand("Compare two images…", "Sizes, shared layers, files added/removed/changed "
-                            "(as msb-tui compare)", self.action_compare_images)
-        yield SystemCommand("Troubleshoot a stage…", "Build a stage and open a shell in it (x)",
-                            self.action_troubleshoot)
-        yield SystemCommand("Build context", "What the context sends, the time it takes, what .dockerignore "
-                            "should exclude (c)", self.action_context)
-        yield SystemCommand("History of builds", "Recorded builds: replay or compare (h)", self.action_history)
-        yield SystemCommand("Builders…", "buildx builders: the builds each remembers (whoever started them), "
-                            "watch a running one, build on one", self.action_builders)
-        yield SystemCommand("Toggle dark/light theme", "ctrl+t", self.action_toggle_dark_light)
-        yield SystemCommand("Help", "Keys and views (?)", self.action_help)
+        commands = [
+            ("Build the target", "Run the current target on the engine (b)", self.action_build),
+            ("Classic builder vs BuildKit", "Build the target both ways, side by side (v)",
+             self.action_compare_builders),
+            ("Change target…", "Pick the stage to build (t)", self.action_pick_target),
+            ("Set a build arg…", "K=V, planned at once (a)", self.action_edit_build_arg),
+            ("Toggle --no-cache", "Builds of the target run every step again, or reuse the cache (n)",
+             self.action_toggle_no_cache),
+            ("Layers of image…", "Layers, sizes, waste and file trees of any image",
+             self.action_layers_of_image),
+            ("Layers of the last build", "The image the last build produced (l)",
+             self.action_layers),
+            ("Compare two images…", "Sizes, shared layers, files added/removed/changed "
+             "(as msb-tui compare)", self.action_compare_images),
+            ("Troubleshoot a stage…", "Build a stage and open a shell in it (x)",
+             self.action_troubleshoot),
+            ("Build context", "What the context sends, the time it takes, what .dockerignore "
+             "should exclude (c)", self.action_context),
+            ("History of builds", "Recorded builds: replay or compare (h)", self.action_history),
+            ("Builders…", "buildx builders: the builds each remembers (whoever started them), "
+             "watch a running one, build on one", self.action_builders),
+            ("Toggle dark/light theme", "ctrl+t", self.action_toggle_dark_light),
+            ("Help", "Keys and views (?)", self.action_help),
+        ]
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)
 
     # --- Dockerfile and analysis ---------------------------------------------------------------
     def _read_dockerfile(self) -> None:
@@ -219,7 +224,8 @@ class MsbApp(BuildLauncher, App):
             return
         if self.load_error:
             self.notify(self.load_error, severity="error", markup=False, timeout=8)
-        unknown = [error for error in self.analysis.errors if error.code == "unknown_target"] if self.analysis else []
+        errors = self.analysis.errors if self.analysis is not None else []
+        unknown = [error for error in errors if error.code == "unknown_target"]
         if unknown:
             self.notify(self.error_sentence(unknown[0]), severity="warning", markup=False, timeout=10)
         if self.options.build:

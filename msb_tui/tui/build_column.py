@@ -242,7 +242,8 @@ class BuildColumn(Vertical):
             if batch.mismatches:
                 # The full sentences stay in model.plan_mismatch; the header only flags them.
                 count = len(model.plan_mismatch) or len(batch.mismatches)
-                self._note = "classic builder: runs every stage" if self._source.classic else f"⚠ plan mismatch ({count})"
+                classic = "classic builder: runs every stage"
+                self._note = classic if self._source.classic else f"⚠ plan mismatch ({count})"
             if model.status == "failed" or any(step.state == "failed" for step in batch.steps.values()):
                 self.query_one(FailurePanel).update_data(failure_data(model, self._dockerfile_text()))
             # Transitions first: the end of the build clears the note ("cancelling…") before the
@@ -259,8 +260,9 @@ class BuildColumn(Vertical):
             self.call_after_refresh(self._show_failure)
 
     def _add_and_remove_panes(self, stages: dict, panes: dict[str, StagePane], grid: Grid) -> None:
-        """Panes for stages the analysis did not know; in a multi-platform build whose platforms were
-        not declared, the lanes learned from the step names replace the stages (``panes`` follows)."""
+        """Panes for stages the analysis did not know; in a multi-platform build whose platforms
+        were not declared, the lanes learned from the step names replace the stages (``panes``
+        follows)."""
         new = [stage for name, stage in stages.items() if name not in panes]
         gone = [pane for name, pane in panes.items() if name not in stages]
         if not new and not gone:
@@ -398,7 +400,8 @@ class BuildColumn(Vertical):
 
     # -- the full log of a step, or a build check on its Dockerfile line ------------------
     def _dockerfile_text(self) -> str | None:
-        return self.run.dockerfile_text or self._source.dockerfile_text or dockerfile_text_of(self.run.analysis)
+        text = self.run.dockerfile_text or self._source.dockerfile_text
+        return text or dockerfile_text_of(self.run.analysis)
 
     def _log_view(self) -> LogView | None:
         try:

@@ -1,6 +1,6 @@
-"""The live build view: a ``BuildColumn`` per build (a second one with ``compare=``, e.g. the classic
-builder next to BuildKit), the stage graph coloured with live state, and a searchable full log of
-a step. Leaving the screen, quitting or rebuilding cancels the running builds.
+"""The live build view: a ``BuildColumn`` per build (a second one with ``compare=``, e.g. the
+classic builder next to BuildKit), the stage graph coloured with live state, and a searchable full
+log of a step. Leaving the screen, quitting or rebuilding cancels the running builds.
 """
 
 from __future__ import annotations

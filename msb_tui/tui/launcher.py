@@ -95,9 +95,11 @@ class BuildLauncher:
             self.notify(self.load_error or "no Dockerfile loaded: nothing to build", severity="error", markup=False)
             return
         if self.analysis.errors:
-            self.notify(self.error_sentence(self.analysis.errors[0]), severity="error", markup=False, timeout=8)
+            error = self.error_sentence(self.analysis.errors[0])
+            self.notify(error, severity="error", markup=False, timeout=8)
             return
-        push = partial(self._push_build, target, title=title, tags=tags, on_model=on_model, no_cache=no_cache)
+        push = partial(self._push_build, target, title=title, tags=tags, on_model=on_model,
+                       no_cache=no_cache)
         self._connect_then_build(push, compare_classic)
 
     @work(thread=True, exclusive=True, group="connect")
@@ -112,7 +114,7 @@ class BuildLauncher:
         self.call_from_thread(self.plan_for_engine, engine_buildkit(backend.engine().version))
         self.call_from_thread(push, backend, classic=classic)
 
-    def _push_build(self, target, backend, *, title, tags, on_model, no_cache, classic=None) -> None:
+    def _push_build(self, target, backend, *, title, tags, on_model, no_cache, classic=None):
         inputs = self.build_inputs(target, tags=tags, no_cache=no_cache)
         analysis = self.analyze(target) if target != self.target else self.analysis
         name = target or self.target_name() or "default target"
@@ -120,8 +122,8 @@ class BuildLauncher:
         if classic is not None:
             # The classic builder runs every stage in order; BuildKit only what the target needs.
             classic_inputs = self.build_inputs(target, tags=(), no_cache=no_cache)
-            compare = BuildRun(analysis, lambda: classic.start(classic_inputs), f"classic builder: {name}",
-                               self.dockerfile_text)
+            compare = BuildRun(analysis, lambda: classic.start(classic_inputs),
+                               f"classic builder: {name}", self.dockerfile_text)
             title = title or f"BuildKit: {name}"
         screen = BuildScreen(analysis, lambda: CacheCheckedSource(backend, inputs, analysis),
                              title=title or f"build {name}", dockerfile_text=self.dockerfile_text, compare=compare,
