@@ -12,20 +12,16 @@ never lands in the image.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import stat
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable
 
-from msb_tui.builds.context_files import (  # noqa: F401 - ContextError and the matcher are imported from here too
-    ContextEntry,
-    ContextError,
-    ContextFiles,
-    IgnoreMatcher,
-    check_dockerfile,
-    parse_dockerignore,
-)
+from msb_tui.builds.context_files import ContextEntry, ContextError, ContextFiles
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,38 +33,6 @@ ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(files, bytes)`` while the tar is written (throttled)."""
 
 _PROGRESS_EVERY = 0.1  # seconds between progress callbacks
-
-
-# Member types and block sizes of the tar format (as in ``tarfile``, which is imported only for
-# members our own header writer does not cover: it costs ~2 ms of every build's start otherwise).
-REGTYPE, AREGTYPE, LNKTYPE, SYMTYPE, CHRTYPE, BLKTYPE, DIRTYPE, FIFOTYPE = (
-    b"0", b"\0", b"1", b"2", b"3", b"4", b"5", b"6"
-)
-BLOCKSIZE = 512
-RECORDSIZE = 20 * BLOCKSIZE
-
-
-class TarHeader:
-    """One tar member, with ``tarfile.TarInfo``'s field names (root-owned unless set otherwise)."""
-
-    __slots__ = ("name", "mode", "mtime", "uid", "gid", "uname", "gname", "type", "linkname", "size",
-                 "devmajor", "devminor")
-
-    def __init__(self, name: str, type: bytes = REGTYPE, *, size: int = 0, mode: int = 0o644, mtime: int = 0):
-        self.name, self.type, self.size, self.mode, self.mtime = name, type, size, mode, mtime
-        self.uid = self.gid = self.devmajor = self.devminor = 0
-        self.uname = self.gname = self.linkname = ""
-
-    def tobuf(self) -> bytes:
-        """The member's header(s) as ``tarfile`` writes them in GNU format (long names, huge sizes)."""
-        import tarfile
-
-        info = tarfile.TarInfo(self.name)
-        for field in self.__slots__:
-            setattr(info, field, getattr(self, field))
-        return info.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape")
-
-
 _GNU_MAGIC = b"ustar  \0"
 _MAX_SIZE = 8**11 - 1  # what an octal 12-byte field holds; bigger needs tarfile's base-256 form
 
@@ -77,12 +41,12 @@ def _octal(value: int, digits: int) -> bytes:
     return b"%0*o\0" % (digits - 1, value)
 
 
-def gnu_header(info: TarHeader) -> bytes | None:
+def gnu_header(info: tarfile.TarInfo) -> bytes | None:
     """The 512-byte GNU header ``tarfile`` would write for ``info`` (root-owned, no user/group names),
     built directly — ``TarInfo.tobuf`` costs several times more per file. None when the member needs
     tarfile's extensions (a name or link over 100 bytes, a size over 8 GB): call ``tobuf`` then."""
     name = info.name
-    if info.type == DIRTYPE and not name.endswith("/"):
+    if info.type == tarfile.DIRTYPE and not name.endswith("/"):
         name += "/"
     name_bytes = name.encode("utf-8", "surrogateescape")
     link_bytes = info.linkname.encode("utf-8", "surrogateescape")
@@ -90,7 +54,7 @@ def gnu_header(info: TarHeader) -> bytes | None:
         return None
     if info.uname or info.gname or not 0 <= info.mtime < 8**11:
         return None
-    device = info.type in (CHRTYPE, BLKTYPE)
+    device = info.type in (tarfile.CHRTYPE, tarfile.BLKTYPE)
     header = b"".join((
         name_bytes.ljust(100, b"\0"),
         _octal(info.mode & 0o7777, 8),
@@ -120,41 +84,42 @@ class _TarWriter:
         self.out = out
         self._inodes: dict[tuple[int, int], str] = {}
 
-    def info(self, entry: ContextEntry) -> TarHeader | None:
+    def info(self, entry: ContextEntry) -> tarfile.TarInfo | None:
         """The member for a walked entry (a link is the link itself); None for sockets and the like."""
         st, arcname = entry.stat, entry.rel
         mode = st.st_mode
-        info = TarHeader(arcname, mode=stat.S_IMODE(mode), mtime=int(st.st_mtime))
+        info = tarfile.TarInfo(arcname)
+        info.mode, info.mtime = stat.S_IMODE(mode), int(st.st_mtime)
         if stat.S_ISREG(mode):
             key = (st.st_dev, st.st_ino)
             first = self._inodes.get(key) if st.st_nlink > 1 else None
             if first is not None:
-                info.type = LNKTYPE
+                info.type = tarfile.LNKTYPE
                 info.linkname = first
             else:
                 if st.st_nlink > 1:
                     self._inodes[key] = arcname
                 info.size = st.st_size
         elif stat.S_ISDIR(mode):
-            info.type = DIRTYPE
+            info.type = tarfile.DIRTYPE
         elif stat.S_ISLNK(mode):
-            info.type = SYMTYPE
+            info.type = tarfile.SYMTYPE
             info.linkname = os.readlink(entry.path)
         elif stat.S_ISFIFO(mode):
-            info.type = FIFOTYPE
+            info.type = tarfile.FIFOTYPE
         elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-            info.type = CHRTYPE if stat.S_ISCHR(mode) else BLKTYPE
+            info.type = tarfile.CHRTYPE if stat.S_ISCHR(mode) else tarfile.BLKTYPE
             info.devmajor, info.devminor = os.major(st.st_rdev), os.minor(st.st_rdev)
         else:
             return None
         return info
 
-    def add(self, info: TarHeader, data: BinaryIO | None = None) -> None:
+    def add(self, info: tarfile.TarInfo, data: BinaryIO | None = None) -> None:
         """Write the header and exactly ``info.size`` bytes of ``data`` (a file that shrank while being
         read is padded with zeros, one that grew is cut: the header already holds the size)."""
         out = self.out
-        out.write(gnu_header(info) or info.tobuf())
-        if info.type not in (REGTYPE, AREGTYPE) or info.size == 0:
+        out.write(gnu_header(info) or info.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape"))
+        if info.type not in (tarfile.REGTYPE, tarfile.AREGTYPE) or info.size == 0:
             return
         remaining = info.size
         while remaining:
@@ -164,15 +129,15 @@ class _TarWriter:
                 break
             out.write(chunk)
             remaining -= len(chunk)
-        padding = -info.size % BLOCKSIZE
+        padding = -info.size % tarfile.BLOCKSIZE
         if padding:
             out.write(b"\0" * padding)
 
     def close(self) -> None:
         """Two zero blocks end the archive; pad to a whole record like tar(1)."""
-        self.out.write(b"\0" * (2 * BLOCKSIZE))
+        self.out.write(b"\0" * (2 * tarfile.BLOCKSIZE))
         position = self.out.tell()
-        padding = -position % RECORDSIZE
+        padding = -position % tarfile.RECORDSIZE
         if padding:
             self.out.write(b"\0" * padding)
 
@@ -187,7 +152,8 @@ def make_context_tar(
     ``send_dockerfile``: build this text instead (added like a Dockerfile from outside), with the
     context exactly as a build of ``dockerfile`` sends it (its ignore file, the Dockerfile itself)."""
     files = ContextFiles(context_dir, dockerfile, extra_ignore)
-    spool = _Spool()
+    # In memory up to _IN_MEMORY bytes (most contexts), then a temporary file holding everything.
+    spool = tempfile.SpooledTemporaryFile(_IN_MEMORY, prefix="msb-tui-context-", suffix=".tar")
     try:
         dockerfile_rel = _write_tar(spool, files, progress, send_dockerfile)
     except BaseException:
@@ -196,50 +162,6 @@ def make_context_tar(
     spool.flush()
     spool.seek(0)
     return spool, dockerfile_rel
-
-
-class _Spool(io.BufferedIOBase):
-    """Where the tar is written: memory up to ``_IN_MEMORY`` bytes (most contexts; no temp file and no
-    ``tempfile`` import on the way to the engine), then a temporary file holding everything."""
-
-    def __init__(self):
-        self._file: BinaryIO = io.BytesIO()
-        self._on_disk = False
-
-    def write(self, data) -> int:
-        if not self._on_disk and self._file.tell() + len(data) > _IN_MEMORY:
-            import tempfile
-
-            disk = tempfile.TemporaryFile(prefix="msb-tui-context-", suffix=".tar")
-            disk.write(self._file.getbuffer())
-            self._file, self._on_disk = disk, True
-        return self._file.write(data)
-
-    def read(self, size: int | None = -1) -> bytes:
-        return self._file.read(size)
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        return self._file.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._file.tell()
-
-    def flush(self) -> None:
-        self._file.flush()
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def writable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        if not self.closed:
-            super().close()  # flushes first
-            self._file.close()
 
 
 _IN_MEMORY = 32 << 20
@@ -281,10 +203,10 @@ def _write_tar(spool: BinaryIO, context: ContextFiles, progress: ProgressCallbac
         info = tar.info(entry)
         if info is None:
             continue
-        if info.type == DIRTYPE:
+        if info.type == tarfile.DIRTYPE:
             tar.add(info)
             continue
-        if info.type == REGTYPE:
+        if info.type == tarfile.REGTYPE:
             try:
                 handle = open(entry.path, "rb")
             except OSError as error:
@@ -308,20 +230,24 @@ def _write_tar(spool: BinaryIO, context: ContextFiles, progress: ProgressCallbac
         else:
             with open(context.dockerfile_path, "rb") as handle:
                 data = handle.read()
-        import hashlib  # only for a Dockerfile outside the context; OpenSSL costs ~3 ms to load
-
         digest = hashlib.sha256(os.fsencode(os.path.abspath(context.dockerfile_path)) + data).hexdigest()[:12]
         dockerfile_rel = f".msb-tui-dockerfile-{digest}"
         now = int(time.time())
-        tar.add(TarHeader(dockerfile_rel, size=len(data), mtime=now), io.BytesIO(data))
+        tar.add(_member(dockerfile_rel, len(data), now), io.BytesIO(data))
         # Like the docker CLI: the added Dockerfile (and .dockerignore) are listed in the uploaded
         # .dockerignore, so the engine reads the Dockerfile but `COPY . /app` does not copy it.
         ignore_text = context.matcher.text
         ignore = (ignore_text.rstrip("\n") + f"\n.dockerignore\n{dockerfile_rel}\n").lstrip("\n").encode("utf-8")
-        tar.add(TarHeader(".dockerignore", size=len(ignore), mtime=now), io.BytesIO(ignore))
+        tar.add(_member(".dockerignore", len(ignore), now), io.BytesIO(ignore))
         files += 2
         size += len(data) + len(ignore)
     tar.close()
     if progress is not None:
         progress(files, size)
     return dockerfile_rel
+
+
+def _member(name: str, size: int, mtime: int) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime = size, mtime
+    return info

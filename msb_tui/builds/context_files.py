@@ -8,9 +8,10 @@ exactly what is sent.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -25,18 +26,13 @@ class ContextError(ValueError):
 # .dockerignore patterns (moby/patternmatcher semantics)
 
 
+@dataclass(frozen=True, slots=True)
 class IgnorePattern:
     """One ``.dockerignore`` line: a path pattern, maybe an exception (``!pattern``)."""
 
-    __slots__ = ("text", "exclusion", "regex")
-
-    def __init__(self, text: str, exclusion: bool, regex: re.Pattern[str]):
-        self.text = text
-        self.exclusion = exclusion
-        self.regex = regex
-
-    def __repr__(self) -> str:
-        return f"IgnorePattern({self.text!r}, exclusion={self.exclusion})"
+    text: str
+    exclusion: bool
+    regex: re.Pattern[str] = field(repr=False)
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -83,26 +79,6 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out), re.DOTALL)
 
 
-def _clean(path: str) -> str:
-    """Go's ``filepath.Clean`` for slash paths (what Docker applies to each pattern)."""
-    rooted = path.startswith("/")
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if parts and parts[-1] != "..":
-                parts.pop()
-            elif not rooted:
-                parts.append("..")
-            continue
-        parts.append(part)
-    cleaned = "/".join(parts)
-    if rooted:
-        return "/" + cleaned
-    return cleaned or "."
-
-
 def parse_dockerignore(text: str) -> list[IgnorePattern]:
     """Patterns from ``.dockerignore`` text: comments (``#``) and blank lines skipped, ``!`` exceptions,
     paths cleaned and a leading ``/`` dropped, as Docker reads them."""
@@ -119,9 +95,10 @@ def parse_dockerignore(text: str) -> list[IgnorePattern]:
             line = line[1:].strip()
             if not line:
                 continue
-        line = _clean(line)
-        if len(line) > 1 and line.startswith("/"):
-            line = line[1:]
+        # Go's filepath.Clean, then a leading "/" dropped (normpath keeps a leading "//").
+        line = posixpath.normpath(line)
+        if len(line) > 1:
+            line = line.lstrip("/") or "/"
         if line == ".":
             # "." would exclude the whole context; Docker treats it as matching everything too.
             line = "**"

@@ -11,14 +11,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-FOOTER_BYTES = 1 << 14  # the footer is one short line; a little more covers a long error text
-
 
 @dataclass
 class BuildOrigin:
@@ -35,22 +30,10 @@ class BuildOrigin:
         return self.target or "the last stage"
 
 
-def read_footer(path: str | Path) -> dict[str, Any]:
-    """A recording's footer (its last line, ``kind: end``); {} when it has none (a build still
-    running, or a killed msb-tui)."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, handle.tell() - FOOTER_BYTES))
-            last = handle.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
-        footer = json.loads(last)
-    except (OSError, ValueError, RecursionError):
-        return {}
-    return footer if isinstance(footer, dict) and footer.get("kind") == "end" else {}
-
-
 def _footer_image(path: Path) -> str | None:
     """The image id in a recording's footer (None: no footer, or the build made no image)."""
+    from msb_tui.builds.recording import read_footer
+
     image_id = read_footer(path).get("image_id")
     return image_id if isinstance(image_id, str) else None
 

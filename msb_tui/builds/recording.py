@@ -28,7 +28,7 @@ import math
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterator
 
@@ -51,6 +51,10 @@ msb-tui (SIGKILL included) leaves everything received up to the last second on d
 
 MAX_PAUSE = 60.0
 """The longest pause a paced replay makes between two messages, whatever the recorded gap."""
+
+FOOTER_BYTES = 1 << 16
+"""How much of a recording's end :func:`read_footer` reads: the footer is one line, long only
+when it holds a long error text."""
 
 MAX_LINE = 64 << 20
 """The longest recording line read back (the header holds the Dockerfile; an engine message is at
@@ -167,26 +171,6 @@ class Recorder:
             self._file.write(json.dumps(footer, ensure_ascii=False).encode("utf-8") + b"\n")
             self._file.close()
             self._file = None
-
-
-@dataclass
-class Recording:
-    """A loaded recording: inputs (header), messages ``[(t, dict)]``, footer, and truncation note."""
-
-    path: Path
-    inputs: dict[str, Any]
-    messages: list[tuple[float, Any]] = field(default_factory=list)
-    footer: dict[str, Any] | None = None
-    truncated: str | None = None  # why it stops early (interrupted), when it does
-    notes: list[str] = field(default_factory=list)  # msb-tui's remarks in the recording (size limit reached)
-
-    @property
-    def classic(self) -> bool:
-        return bool(self.inputs.get("classic"))
-
-    @property
-    def dockerfile_text(self) -> str | None:
-        return self.inputs.get("dockerfile_text")
 
 
 @dataclass
@@ -307,23 +291,6 @@ def _why(error: Exception) -> str:
     return "nested too deeply" if isinstance(error, RecursionError) else str(error)
 
 
-def load_recording(path: Path | str) -> Recording:
-    """Read a whole recording; corrupt -> ``RecordingError``, truncated -> ``.truncated`` says where."""
-    inputs, entries = _read(Path(path))
-    recording = Recording(Path(path), inputs)
-    for entry in entries:
-        if isinstance(entry, _Entry):
-            if entry.note is not None:
-                recording.notes.append(entry.note)
-            else:
-                recording.messages.append((entry.t, entry.message if entry.raw is None else {"__raw__": entry.raw}))
-        elif isinstance(entry, dict):
-            recording.footer = entry
-        else:
-            recording.truncated = entry
-    return recording
-
-
 def replay(
     path: Path | str, speed: float | None = 1.0, *, sleep=None, clock=None
 ) -> Iterator[EngineEvent]:
@@ -399,3 +366,16 @@ def read_inputs(path: Path | str) -> dict[str, Any]:
         break
     entries.close()
     return inputs
+
+
+def read_footer(path: Path | str) -> dict[str, Any]:
+    """The end-of-recording footer, from the file's last line (cheap: reads only the tail); {} when
+    there is none (a build still running, a killed msb-tui) or the file cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, handle.seek(0, os.SEEK_END) - FOOTER_BYTES))
+            last = handle.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        footer = json.loads(last)
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return footer if isinstance(footer, dict) and footer.get("kind") == "end" else {}

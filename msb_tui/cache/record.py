@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from msb_tui.builds.masking import MASK, secret_names
-from msb_tui.builds.provenance import read_footer
+from msb_tui.builds.recording import read_footer
 from msb_tui.cache.manifest import ContextManifest, ManifestError
 from msb_tui.paths import open_private, recordings_dir
 

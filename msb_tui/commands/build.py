@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     if not inputs.dockerfile_path.is_file():
         print(f"msb-tui build: Dockerfile not found: {inputs.dockerfile_path}", file=sys.stderr)
         return EXIT_USAGE
-    from msb_tui.builds.context import ContextError, check_dockerfile
+    from msb_tui.builds.context_files import ContextError, check_dockerfile
 
     try:
         check_dockerfile(inputs.context, inputs.dockerfile)  # before anything reads it (the analysis too)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,16 +41,6 @@ class RecordingSummary:
         return format_utc(self.started)
 
 
-def _last_line(path: Path, limit: int = 1 << 16) -> bytes:
-    with open(path, "rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        size = handle.tell()
-        handle.seek(max(0, size - limit))
-        tail = handle.read()
-    lines = tail.rstrip(b"\n").split(b"\n")
-    return lines[-1] if lines else b""
-
-
 def _first_message_time(path: Path) -> float | None:
     with open(path, "rb") as handle:
         from msb_tui.builds.recording import MAX_LINE
@@ -67,7 +56,7 @@ def _first_message_time(path: Path) -> float | None:
 
 def summarize(path: Path) -> RecordingSummary:
     """Header + footer of one recording; never raises for a damaged file (outcome says so)."""
-    from msb_tui.builds.recording import RecordingError, read_inputs
+    from msb_tui.builds.recording import RecordingError, read_footer, read_inputs
     from msb_tui.engine.info import EngineInfo
 
     path = Path(path)
@@ -82,14 +71,8 @@ def summarize(path: Path) -> RecordingSummary:
         return RecordingSummary(path, None, None, None, "interrupted" if empty else "corrupt", None, error=str(error))
     started = inputs.get("started")
     started = float(started) if isinstance(started, (int, float)) else _first_message_time(path)
-    footer: dict[str, Any] | None = None
-    try:
-        obj = json.loads(_last_line(path))
-        if isinstance(obj, dict) and obj.get("kind") == "end":
-            footer = obj
-    except (ValueError, OSError):
-        footer = None
-    if footer is None:
+    footer = read_footer(path)
+    if not footer:
         outcome, ended, image, error = "interrupted", None, None, "no end-of-recording footer (msb-tui was stopped mid-build)"
     else:
         outcome = str(footer.get("outcome") or "?")

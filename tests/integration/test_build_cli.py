@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from msb_tui.builds.recording import load_recording
+from msb_tui.builds.recording import read_footer
 from msb_tui.offline import BUSYBOX_IMAGE
 
 pytestmark = pytest.mark.engine
@@ -31,7 +31,7 @@ def test_the_build_program_prints_its_summary_and_names_its_recording(offline_im
     assert result.returncode == 0, result
     [recording] = (tmp_path / "state" / "recordings").glob("*.jsonl")
     assert f"recording: {recording}" in result.stdout
-    assert load_recording(recording).footer["outcome"] == "succeeded"
+    assert read_footer(recording)["outcome"] == "succeeded"
     summary = result.stdout.split("Build summary", 1)[1]
     assert "test" in summary and "skipped" in summary
     assert "status: succeeded" in summary

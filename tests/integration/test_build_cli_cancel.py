@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from msb_tui.builds.recording import load_recording
+from msb_tui.builds.recording import read_footer
 from msb_tui.offline import BUSYBOX_IMAGE
 
 from test_build_engine import _sleep_processes
@@ -53,4 +53,4 @@ def test_ctrl_c_cancels_the_build_on_the_engine(docker_api, offline_images, tmp_
         time.sleep(0.1)
     assert _sleep_processes(marker) == []
     [recording] = (tmp_path / "state" / "recordings").glob("*.jsonl")
-    assert load_recording(recording).footer["outcome"] == "cancelled"
+    assert read_footer(recording)["outcome"] == "cancelled"

@@ -16,7 +16,7 @@ import pytest
 from msb_tui.analysis import analyze
 from msb_tui.builds.events import BuildCancelled, BuildFailed, ImageBuilt, LogChunk, StreamText, VertexUpdate
 from msb_tui.builds.model import BuildModel
-from msb_tui.builds.recording import load_recording, replay
+from msb_tui.builds.recording import read_footer, read_inputs, replay
 from msb_tui.backends import open_backend
 from msb_tui.builds.inputs import BuildInputs
 from msb_tui.offline import BUSYBOX_IMAGE
@@ -76,7 +76,7 @@ def test_small_build_events_model_and_image(docker_api, offline_images, tmp_path
         replayed.apply(event)
     assert replayed.status == "succeeded" and replayed.image_id == model.image_id
     assert [(s.name, s.state, len(s.steps)) for s in replayed.stages] == [(s.name, s.state, len(s.steps)) for s in model.stages]
-    assert load_recording(tmp_path / "rec.jsonl").inputs["engine"]["version"]
+    assert read_inputs(tmp_path / "rec.jsonl")["engine"]["version"]
 
 
 def _sleep_processes(marker: str) -> list[int]:
@@ -123,7 +123,7 @@ def test_cancel_stops_the_solve_on_the_engine(docker_api, offline_images, tmp_pa
         time.sleep(0.1)
     assert _sleep_processes(marker) == []
     assert not [c for c in docker_api.containers() if marker in (c.get("Command") or "")]
-    assert load_recording(tmp_path / "cancel.jsonl").footer["outcome"] == "cancelled"
+    assert read_footer(tmp_path / "cancel.jsonl")["outcome"] == "cancelled"
 
 
 def test_non_utf8_and_control_characters_in_logs(docker_api, offline_images, tmp_path):

@@ -16,7 +16,7 @@ from msb_tui.backends.replay import ReplayBackend
 from msb_tui.builds.events import BuildCancelled, ImageBuilt, VertexUpdate
 from msb_tui.builds.inputs import BuildInputs
 from msb_tui.builds.model import BuildModel
-from msb_tui.builds.recording import load_recording
+from msb_tui.builds.recording import read_footer, read_inputs
 from msb_tui.offline import BUSYBOX_IMAGE
 
 pytestmark = pytest.mark.engine
@@ -46,7 +46,7 @@ def test_the_parallel_demo_runs_its_three_stages_at_once(engine_lane, offline_im
         replayed.apply(event)
     assert [(s.name, s.state) for s in replayed.stages] == [(s.name, s.state) for s in model.stages]
     assert replayed.image_id == events[-1].image_id
-    assert load_recording(tmp_path / "parallel.jsonl").inputs["backend"] == "buildx"
+    assert read_inputs(tmp_path / "parallel.jsonl")["backend"] == "buildx"
 
 
 def test_the_seed_example_skips_its_test_stage(engine_lane, offline_images, demos):
@@ -84,4 +84,4 @@ def test_cancel_stops_buildx_and_the_solve(engine_lane, offline_images, tmp_path
     assert not reader.is_alive()
     assert time.monotonic() - begin < 30  # not the 120 s of the step
     assert isinstance(events[-1], BuildCancelled)
-    assert load_recording(tmp_path / "c.jsonl").footer["outcome"] == "cancelled"
+    assert read_footer(tmp_path / "c.jsonl")["outcome"] == "cancelled"

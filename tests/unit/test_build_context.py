@@ -7,7 +7,8 @@ import tarfile
 
 import pytest
 
-from msb_tui.builds.context import ContextError, IgnoreMatcher, make_context_tar, parse_dockerignore
+from msb_tui.builds.context import ContextError, make_context_tar
+from msb_tui.builds.context_files import IgnoreMatcher, parse_dockerignore
 
 from context_trees import write_tree
 
@@ -276,7 +277,7 @@ def test_hard_links_inside_the_context_stay_links(tmp_path):
 
 
 def test_long_names_go_through_tarfiles_own_headers(tmp_path):
-    """Names over 100 bytes need GNU long-name members: TarHeader.tobuf hands them to tarfile."""
+    """Names over 100 bytes need GNU long-name members: gnu_header leaves them to tarfile."""
     long_dir = "d" * 80
     write_tree(tmp_path, {"Dockerfile": "FROM scratch\n", f"{long_dir}/{'f' * 90}.txt": "deep"})
     with tarfile.open(fileobj=make_context_tar(tmp_path)[0]) as archive:
@@ -291,7 +292,7 @@ def test_a_large_context_moves_from_memory_to_a_temp_file_unchanged(tmp_path, mo
     in_memory = make_context_tar(tmp_path)[0].read()
     monkeypatch.setattr(context_module, "_IN_MEMORY", 30_000)
     spool, _ = make_context_tar(tmp_path)
-    assert spool._on_disk
+    assert spool._rolled
     assert spool.read() == in_memory
     spool.close()
     assert spool.closed

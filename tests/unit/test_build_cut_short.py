@@ -11,14 +11,14 @@ from pathlib import Path
 from msb_tui.analysis import analyze
 from msb_tui.builds.events import BuildCancelled, BuildFailed
 from msb_tui.builds.model import BuildModel
-from msb_tui.builds.recording import load_recording, replay
+from msb_tui.builds.recording import read_inputs, replay
 from msb_tui.builds.report import summary_text
 
 RECORDING = Path(__file__).resolve().parent.parent / "fixtures" / "recordings" / "go-cancelled.jsonl"
 
 
 def _model_and_events():
-    inputs = load_recording(RECORDING).inputs
+    inputs = read_inputs(RECORDING)
     analysis = analyze(inputs["dockerfile_text"], target=inputs["target"], build_args=inputs["build_args"])
     return BuildModel(analysis), list(replay(RECORDING, None))
 

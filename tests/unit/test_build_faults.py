@@ -18,11 +18,18 @@ from pathlib import Path
 
 import pytest
 
-from msb_tui.builds.recording import load_recording
+from msb_tui.builds.events import BuildFailed
+from msb_tui.builds.recording import read_footer, replay
 from msb_tui.cli import main
 
 IMAGE = b'{"id":"moby.image.id","aux":{"ID":"sha256:' + b"2" * 64 + b'"}}'
 EMPTY = b'{"id":"moby.buildkit.trace","aux":""}'
+
+
+def recorded_messages(path: Path) -> list[dict]:
+    """The engine message lines a recording holds (undecodable messages included)."""
+    lines = Path(path).read_text().splitlines()[1:]
+    return [obj for obj in map(json.loads, lines) if "m" in obj or "raw" in obj]
 
 
 def _stream(n: int) -> list[bytes]:
@@ -165,10 +172,12 @@ def test_build_fault(name, script, env, status, recorded, shown, tmp_path, monke
     assert shown in out + err
     assert "\x1b]" not in out and "\x07" not in out
     [path] = (tmp_path / "state" / "recordings").glob("*.jsonl")
-    recording = load_recording(path)
-    assert recording.footer is not None and recording.truncated is None  # nothing lost, properly ended
+    footer = read_footer(path)
+    assert footer  # properly ended
+    ended = list(replay(path, None))[-1]  # nothing lost:
+    assert not isinstance(ended, BuildFailed) or ended.detail.get("recording") != "interrupted"
     if recorded is not None:
-        assert len(recording.messages) == recorded
+        assert len(recorded_messages(path)) == recorded
     assert b'"aux":""' not in path.read_bytes()  # empty traces are counted, never recorded
 
 
@@ -204,8 +213,7 @@ def test_sigterm_while_the_engine_is_silent_cancels_and_keeps_everything(tmp_pat
         if build.poll() is None:
             build.kill()
     assert build.returncode == 130, err
-    recording = load_recording(paths[0])
-    assert len(recording.messages) == 8 and recording.footer["outcome"] == "cancelled"
+    assert len(recorded_messages(paths[0])) == 8 and read_footer(paths[0])["outcome"] == "cancelled"
 
 
 def test_an_endless_line_from_the_engine_is_dropped_not_kept(monkeypatch):
@@ -263,5 +271,5 @@ def test_a_cancel_after_the_image_id_records_the_success(tmp_path):
     finally:
         release.set()
         engine.close()
-    assert load_recording(tmp_path / "r.jsonl").footer["outcome"] == "succeeded"
+    assert read_footer(tmp_path / "r.jsonl")["outcome"] == "succeeded"
     assert isinstance(events[-2], ImageBuilt) and isinstance(events[-1], BuildCancelled)

@@ -23,16 +23,15 @@ from msb_tui.analysis.steps import parse_step_name
 from msb_tui.builds.changes import BuildEnded, LogAppended, PlanMismatch, StageChanged
 from msb_tui.builds.log_tail import MAX_LINE, LogTail
 from msb_tui.builds.model import BuildModel
-from msb_tui.builds.recording import load_recording, replay
+from msb_tui.builds.recording import read_footer, read_inputs, replay
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"
 
 
 def _model(name: str, *, with_analysis: bool = True, **kwargs) -> tuple[BuildModel, list]:
-    recording = load_recording(RECORDINGS / f"{name}.jsonl")
     analysis = None
     if with_analysis:
-        inputs = recording.inputs
+        inputs = read_inputs(RECORDINGS / f"{name}.jsonl")
         analysis = analyze(inputs["dockerfile_text"], target=inputs["target"], build_args=inputs["build_args"])
     model = BuildModel(analysis, **kwargs)
     changes = []
@@ -319,8 +318,7 @@ def test_foreign_non_from_step_is_kept_apart():
 
 
 def test_classic_recording_runs_every_stage_in_order_without_mismatch():
-    recording = load_recording(RECORDINGS / "seed-example-classic.jsonl")
-    inputs = recording.inputs
+    inputs = read_inputs(RECORDINGS / "seed-example-classic.jsonl")
     model = BuildModel(analyze(inputs["dockerfile_text"], build_args=inputs["build_args"]), classic=True)
     finished = []
     for event in replay(RECORDINGS / "seed-example-classic.jsonl", None):
@@ -332,14 +330,14 @@ def test_classic_recording_runs_every_stage_in_order_without_mismatch():
     for before, after in zip(ran, ran[1:]):
         assert after.started >= before.completed - 1e-3
     assert model.totals().max_parallel == 1 and model.totals().parallel_saved == 0
-    assert model.image_id == recording.footer["image_id"]
+    assert model.image_id == read_footer(RECORDINGS / "seed-example-classic.jsonl")["image_id"]
 
 
 def test_classic_steps_point_at_their_own_dockerfile_lines():
     """The classic builder counts every instruction (FROM, CMD included): step N is the N-th line."""
-    recording = load_recording(RECORDINGS / "seed-example-classic.jsonl")
-    text = recording.inputs["dockerfile_text"]
-    model = BuildModel(analyze(text, build_args=recording.inputs["build_args"]), classic=True)
+    inputs = read_inputs(RECORDINGS / "seed-example-classic.jsonl")
+    text = inputs["dockerfile_text"]
+    model = BuildModel(analyze(text, build_args=inputs["build_args"]), classic=True)
     for event in replay(RECORDINGS / "seed-example-classic.jsonl", None):
         model.apply(event)
     lines = text.splitlines()
@@ -399,8 +397,7 @@ def test_needed_stage_mismatch_waits_for_the_end_of_the_build():
 
 
 def test_classic_steps_switch_a_buildkit_model_to_the_classic_plan():
-    recording = load_recording(RECORDINGS / "seed-example-classic.jsonl")
-    inputs = recording.inputs
+    inputs = read_inputs(RECORDINGS / "seed-example-classic.jsonl")
     model = BuildModel(analyze(inputs["dockerfile_text"], build_args=inputs["build_args"]))  # no classic=True
     assert model.stage("test").state == "skipped"
     for event in replay(RECORDINGS / "seed-example-classic.jsonl", None):

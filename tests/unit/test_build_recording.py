@@ -10,7 +10,9 @@ import pytest
 
 from msb_tui.builds.events import BuildCancelled, BuildFailed, ImageBuilt, MalformedMessage, StreamText, VertexUpdate
 from msb_tui.builds.decode import MessageDecoder
-from msb_tui.builds.recording import Recorder, RecordingError, load_recording, read_inputs, replay
+from msb_tui.builds.recording import Recorder, RecordingError, read_footer, read_inputs, replay
+
+from recorded import recorded_messages
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"
 
@@ -35,19 +37,16 @@ MESSAGES = [
 
 def test_round_trip(tmp_path):
     path = _write(tmp_path / "r.jsonl", MESSAGES)
-    recording = load_recording(path)
-    assert recording.inputs["context"] == "ctx" and recording.dockerfile_text == "FROM scratch\n"
-    assert recording.messages == MESSAGES
-    assert recording.footer["outcome"] == "succeeded" and recording.footer["messages"] == 3
-    assert recording.truncated is None
+    assert read_inputs(path) == {"context": "ctx", "dockerfile_text": "FROM scratch\n", "classic": False}
+    assert recorded_messages(path) == MESSAGES
+    assert read_footer(path)["outcome"] == "succeeded" and read_footer(path)["messages"] == 3
     assert list(replay(path, None)) == [StreamText("hello\n", 100.0), StreamText("world\n", 100.5), ImageBuilt("sha256:1")]
-    assert read_inputs(path)["context"] == "ctx"
 
 
 def test_replay_of_a_real_recording_equals_decoding_its_messages():
-    recording = load_recording(RECORDINGS / "parallel.jsonl")
     decoder = MessageDecoder()
-    expected = [e for t, m in recording.messages for e in decoder.decode(m, t)] + decoder.finish()
+    messages = recorded_messages(RECORDINGS / "parallel.jsonl")
+    expected = [e for t, m in messages for e in decoder.decode(m, t)] + decoder.finish()
     assert list(replay(RECORDINGS / "parallel.jsonl", None)) == expected
     assert any(isinstance(e, VertexUpdate) for e in expected)
 
@@ -81,19 +80,16 @@ def test_truncated_last_line_replays_what_came_before(tmp_path):
     lines = data.split(b"\n")
     cut = b"\n".join(lines[:3]) + b"\n" + lines[3][:20]  # header, 2 messages, half of the third
     path.write_bytes(cut)
-    recording = load_recording(path)
-    assert len(recording.messages) == 2 and recording.footer is None
-    assert recording.truncated == "recording interrupted at line 4: the last line is cut off"
+    assert read_footer(path) == {}
     events = list(replay(path, None))
-    assert events[:2] == [StreamText("hello\n", 100.0), StreamText("world\n", 100.5)]
-    assert isinstance(events[-1], BuildFailed) and "interrupted at line 4" in events[-1].message
+    assert events[:2] == [StreamText("hello\n", 100.0), StreamText("world\n", 100.5)] and len(events) == 3
+    assert events[-1].message == "recording interrupted at line 4: the last line is cut off"
 
 
 def test_missing_footer_is_truncation(tmp_path):
     path = _write(tmp_path / "r.jsonl", MESSAGES[:2], outcome=None)
-    recording = load_recording(path)
-    assert "no end-of-recording footer" in recording.truncated
-    assert isinstance(list(replay(path, None))[-1], BuildFailed)
+    last = list(replay(path, None))[-1]
+    assert isinstance(last, BuildFailed) and "no end-of-recording footer" in last.message
 
 
 def test_corrupt_line_in_the_middle_is_an_error_with_its_number(tmp_path):
@@ -101,8 +97,6 @@ def test_corrupt_line_in_the_middle_is_an_error_with_its_number(tmp_path):
     lines = path.read_text().split("\n")
     lines[2] = '{"t": 100.5, "m": {oops'
     path.write_text("\n".join(lines))
-    with pytest.raises(RecordingError, match="line 3"):
-        load_recording(path)
     with pytest.raises(RecordingError, match="line 3"):
         list(replay(path, None))
 
@@ -112,12 +106,12 @@ def test_bad_header(tmp_path, content, match):
     path = tmp_path / "bad.jsonl"
     path.write_bytes(content)
     with pytest.raises(RecordingError, match=match):
-        load_recording(path)
+        list(replay(path, None))
 
 
 def test_missing_file(tmp_path):
     with pytest.raises(RecordingError, match="cannot open"):
-        load_recording(tmp_path / "nope.jsonl")
+        read_inputs(tmp_path / "nope.jsonl")
 
 
 def test_cancelled_outcome_replays_as_cancelled(tmp_path):
@@ -144,8 +138,9 @@ def test_invalid_engine_message_is_kept_and_replayed_as_malformed(tmp_path):
 def test_fixtures_are_small_and_complete():
     for path in RECORDINGS.glob("*.jsonl"):
         assert path.stat().st_size < 200_000, path.name
-        recording = load_recording(path)
-        assert recording.truncated is None and recording.footer is not None, path.name
+        assert read_footer(path), path.name
+        ended = list(replay(path, None))[-1]
+        assert not isinstance(ended, BuildFailed) or ended.detail.get("recording") != "interrupted", path.name
 
 
 def test_copy_of_fixture_can_be_replayed_with_pacing(tmp_path):

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from msb_tui.builds.events import BuildCancelled, BuildFailed, ImageBuilt, MalformedMessage, StreamText, VertexUpdate
-from msb_tui.builds.recording import load_recording, replay
+from msb_tui.builds.recording import read_footer, read_inputs, replay
 from msb_tui.backends.engine_api import EngineApiBackend
 from msb_tui.backends.engine_request import build_params
 from msb_tui.builds.inputs import BuildInputs
+
+from recorded import recorded_messages
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"
 
@@ -103,7 +105,7 @@ def test_build_params():
 
 def test_messages_split_across_chunks_are_decoded(context, tmp_path):
     recording = RECORDINGS / "seed-example.jsonl"
-    raw = _lines([m for _, m in load_recording(recording).messages])
+    raw = _lines([m for _, m in recorded_messages(recording)])
     chunks = [raw[i : i + 37] for i in range(0, len(raw), 37)]  # cut everywhere, mid-message
     client = _Client(_Response(chunks))
     events = list(start_build(client, BuildInputs(context), record=tmp_path / "rec.jsonl"))
@@ -116,11 +118,11 @@ def test_messages_split_across_chunks_are_decoded(context, tmp_path):
     assert post["url"] == "http://engine/v1.41/build" and post["headers"]["Content-Type"] == "application/x-tar"
     assert post["params"]["dockerfile"] == "Dockerfile"
     # The recording holds the same messages and the inputs.
-    copy = load_recording(tmp_path / "rec.jsonl")
-    assert [m for _, m in copy.messages] == [m for _, m in load_recording(recording).messages]
-    assert copy.inputs["dockerfile_text"] == "FROM scratch\nCOPY a /a\n"
-    assert copy.inputs["engine"]["version"] == "20.10.24"
-    assert copy.footer["outcome"] == "succeeded"
+    copy = tmp_path / "rec.jsonl"
+    assert [m for _, m in recorded_messages(copy)] == [m for _, m in recorded_messages(recording)]
+    assert read_inputs(copy)["dockerfile_text"] == "FROM scratch\nCOPY a /a\n"
+    assert read_inputs(copy)["engine"]["version"] == "20.10.24"
+    assert read_footer(copy)["outcome"] == "succeeded"
 
 
 def test_concatenated_and_invalid_messages(context):
@@ -160,7 +162,7 @@ def test_cancel_from_another_thread(context, tmp_path):
             threading.Timer(0.05, stream.cancel).start()
     assert events[-1] == BuildCancelled()
     assert response.closed
-    assert load_recording(tmp_path / "c.jsonl").footer["outcome"] == "cancelled"
+    assert read_footer(tmp_path / "c.jsonl")["outcome"] == "cancelled"
 
 
 def test_cancel_before_start_sends_nothing(context):
@@ -275,6 +277,5 @@ def test_a_reader_that_stops_early_records_a_cancel(context, tmp_path):
     events = iter(stream)
     next(events)
     events.close()  # what leaving a for loop early does to the generator
-    recording = load_recording(tmp_path / "r.jsonl")
-    assert recording.footer["outcome"] == "cancelled"
+    assert read_footer(tmp_path / "r.jsonl")["outcome"] == "cancelled"
     assert list(replay(tmp_path / "r.jsonl", None))[-1] == BuildCancelled()

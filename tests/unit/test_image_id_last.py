@@ -13,8 +13,9 @@ from pathlib import Path
 
 from msb_tui.builds.decode import MessageDecoder
 from msb_tui.builds.events import BuildFailed, ImageBuilt, VertexUpdate
-from msb_tui.builds.recording import load_recording
 from msb_tui.commands.replay import replay_into
+
+from recorded import recorded_messages
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RECORDING = FIXTURES / "recordings" / "compat" / "seed-example-test.jsonl"
@@ -22,13 +23,13 @@ IMAGE = {"id": "moby.image.id", "aux": {"ID": "sha256:1"}}
 
 
 def test_the_recording_has_step_updates_after_the_image_id():
-    ids = [message.get("id") for _, message in load_recording(RECORDING).messages]
+    ids = [message.get("id") for _, message in recorded_messages(RECORDING)]
     assert "moby.buildkit.trace" in ids[ids.index("moby.image.id") + 1:]
 
 
 def test_the_image_id_is_the_last_event():
     decoder = MessageDecoder()
-    messages = [message for _, message in load_recording(RECORDING).messages]
+    messages = [message for _, message in recorded_messages(RECORDING)]
     events = [event for message in messages for event in decoder.decode(message)] + decoder.finish()
     assert isinstance(events[-1], ImageBuilt)
     assert sum(isinstance(e, ImageBuilt) for e in events) == 1
