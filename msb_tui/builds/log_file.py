@@ -1,11 +1,15 @@
 """A build log file read line by line, as often as needed, in bounded memory: over-long lines are
 cut, binary data is refused, and standard input is spooled (and must look like a build log soon).
+CI runners prefix each line with the time it was written (GitHub Actions and Azure:
+``2024-01-01T10:00:00.1234567Z ``; ACR Tasks: ``2024/01/01 10:00:00 ``): ``split_prefix`` reads it.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 
@@ -22,6 +26,43 @@ SNIFF_BYTES = 32 << 20
 msb-tui import-log -`` fails here instead of spooling forever."""
 
 _RECOGNISED = re.compile(rb"(?:^|\s)(?:#\d+ |Step \d+/\d+ : )")
+_ISO_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?\s")
+_ACR_PREFIX = re.compile(r"^(\d{4})/(\d{2})/(\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)?\s")
+
+
+@functools.lru_cache(maxsize=100_000)
+def _utc_seconds(date: str, clock: str) -> float | None:
+    """Epoch seconds of a UTC date and time of day; cached, since a log's lines share a few
+    thousand distinct seconds (parsing each line's stamp was a fifth of an import's time)."""
+    try:
+        return datetime.fromisoformat(f"{date}T{clock}").replace(tzinfo=timezone.utc).timestamp()
+    except (ValueError, OverflowError):  # month 13, year 0: the prefix is there, its time is not
+        return None
+
+
+def split_prefix(line: str) -> tuple[float | None, str]:
+    """(timestamp, rest of the line) for a CI-prefixed line; (None, line) otherwise."""
+    match = _ISO_PREFIX.match(line)
+    if match:
+        date, clock, fraction, zone = match.groups()
+        stamp = _utc_seconds(date, clock)
+        if stamp is None:
+            return None, line[match.end() :]
+        if fraction:
+            stamp += float(fraction)
+        if zone and zone != "Z":
+            sign = 1 if zone[0] == "+" else -1
+            digits = zone[1:].replace(":", "")
+            stamp -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+        return stamp, line[match.end() :]
+    match = _ACR_PREFIX.match(line)
+    if match:
+        year, month, day, clock, fraction = match.groups()
+        stamp = _utc_seconds(f"{year}-{month}-{day}", clock)
+        if stamp is None:
+            return None, line[match.end() :]
+        return stamp + (float(fraction) if fraction else 0.0), line[match.end() :]
+    return None, line
 
 
 class LogFile:

@@ -60,13 +60,6 @@ class Masker:
     def __bool__(self) -> bool:
         return bool(self._raw)
 
-    def text(self, text: str) -> str:
-        for value in self._raw:
-            plain = value.decode("utf-8")
-            if plain in text:
-                text = text.replace(plain, "*" * len(plain))
-        return text
-
     def line(self, line: bytes) -> bytes:
         """One engine message line with every secret value masked (unchanged when none occurs)."""
         if _TRACE in line:

@@ -110,7 +110,7 @@ class BuildModel:
         """The stage whose lines hold ``line`` (BuildKit's build checks point at a line)."""
         if line is None or self.analysis is None:
             return None
-        for stage in getattr(self.analysis, "stages", []):
+        for stage in self.analysis.stages:
             if stage.line_start <= line <= stage.line_end:
                 return next((run for run in self.stages if run.index == stage.index), None)
         return None
@@ -370,7 +370,7 @@ class BuildModel:
 
     def totals(self) -> BuildTotals:
         return compute_totals(self.stages, started=self.started, finished=self.finished, latest=self._latest,
-                              stopped=self.status.stopped, image_id=self.image_id)
+                              stopped=self.status.stopped)
 
 
 def _insert(stage: StageRun, step: StepRun) -> None:

@@ -9,9 +9,8 @@ CI systems keep only the text BuildKit's plain printer wrote::
     #5 ...                                  the printer switched to another vertex
     #5 DONE 1.2s | #5 CACHED | #5 ERROR: msg | #5 CANCELED
 
-CI runners prefix each line with the time it was written (GitHub Actions and Azure:
-``2024-01-01T10:00:00.1234567Z ``; ACR Tasks: ``2024/01/01 10:00:00 ``): then those times are used.
-Without them, times are rebuilt from the offsets and durations in the log. The printer holds back a
+When a CI runner prefixed each line with the time it was written (``log_file.split_prefix``),
+those times are used. Without them, times are rebuilt from the offsets and durations in the log. The printer holds back a
 vertex's lines while another one is printing, so a header's position is not its start time: a
 vertex's start is taken as ``min(header time, DONE time - duration)`` with real timestamps, and as
 the start of the vertex it interrupted (``#N ...``) without them.
@@ -23,21 +22,17 @@ once for the events, so every event carries final times and memory stays bounded
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from msb_tui.builds.classic import ClassicStepParser, sizes_from_steps
 from msb_tui.builds.events import BuildFailed, EngineEvent, ImageBuilt, LogChunk, StatusUpdate, StreamText, VertexUpdate
-from msb_tui.builds.log_file import MAX_LINE, LogFile, PlainLogError
+from msb_tui.builds.log_file import MAX_LINE, LogFile, PlainLogError, split_prefix
 
 DIGEST_PREFIX = "plain:"
 
-_ISO_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?\s")
-_ACR_PREFIX = re.compile(r"^(\d{4})/(\d{2})/(\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)?\s")
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
 _LINE = re.compile(r"^#(\d+) (.*)$", re.DOTALL)
 _DONE = re.compile(r"^DONE (\d+(?:\.\d+)?)s$")
@@ -60,41 +55,6 @@ def _size(value: str | None, unit: str | None) -> int:
     if value is None:
         return 0
     return int(float(value) * _UNITS.get(unit or "B", 1))
-
-
-@functools.lru_cache(maxsize=100_000)
-def _utc_seconds(date: str, clock: str) -> float | None:
-    """Epoch seconds of a UTC date and time of day; cached, since a log's lines share a few
-    thousand distinct seconds (parsing each line's stamp was a fifth of an import's time)."""
-    try:
-        return datetime.fromisoformat(f"{date}T{clock}").replace(tzinfo=timezone.utc).timestamp()
-    except (ValueError, OverflowError):  # month 13, year 0: the prefix is there, its time is not
-        return None
-
-
-def split_prefix(line: str) -> tuple[float | None, str]:
-    """(timestamp, rest of the line) for a CI-prefixed line; (None, line) otherwise."""
-    match = _ISO_PREFIX.match(line)
-    if match:
-        date, clock, fraction, zone = match.groups()
-        stamp = _utc_seconds(date, clock)
-        if stamp is None:
-            return None, line[match.end() :]
-        if fraction:
-            stamp += float(fraction)
-        if zone and zone != "Z":
-            sign = 1 if zone[0] == "+" else -1
-            digits = zone[1:].replace(":", "")
-            stamp -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
-        return stamp, line[match.end() :]
-    match = _ACR_PREFIX.match(line)
-    if match:
-        year, month, day, clock, fraction = match.groups()
-        stamp = _utc_seconds(f"{year}-{month}-{day}", clock)
-        if stamp is None:
-            return None, line[match.end() :]
-        return stamp + (float(fraction) if fraction else 0.0), line[match.end() :]
-    return None, line
 
 
 @dataclass
@@ -138,9 +98,9 @@ class PlainLog:
 class _Reader:
     """Pass 1: read every line into vertices and an ordered list of operations."""
 
-    def __init__(self, base_time: float):
+    def __init__(self):
         self.log = PlainLog()
-        self.clock = base_time
+        self.clock = 0.0
         self.last_marker: int | None = None  # vertex of the last "#N ..." line
         self.suspended: set[int] = set()  # vertices interrupted by "#N ..." and not finished yet
         self.in_error_block = False
@@ -374,7 +334,7 @@ def import_log(path: Path, *, dockerfile_text: str | None = None) -> Iterator[En
     try:
         if is_classic_log(source.lines()):
             return _closing(source, classic_log_events(source.lines, dockerfile_text))
-        reader = _Reader(0.0)
+        reader = _Reader()
         for raw in source.lines():
             reader.line(raw)
             reader.log.ops.clear()
@@ -402,7 +362,7 @@ def import_log(path: Path, *, dockerfile_text: str | None = None) -> Iterator[En
 
 
 def _second_pass(source: LogFile, first: PlainLog) -> Iterator[EngineEvent]:
-    reader = _Reader(0.0)
+    reader = _Reader()
     final = first.vertices
     for raw in source.lines():
         reader.line(raw)

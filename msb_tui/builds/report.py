@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import asdict
 from typing import Any, TextIO
 
 from msb_tui.builds.engine_steps import PROVENANCE_STEP, EngineStep, engine_steps, final_image, short_digests
@@ -225,26 +226,15 @@ def failure_findings(model: BuildModel) -> list[Any]:
 
 
 def summary_json(model: BuildModel, recording: str | None = None) -> dict[str, Any]:
-    totals = model.totals()
     return {
         "type": "summary",
         "status": model.status,
         "error": model.error,
         "image_id": model.image_id,
         "stages": [stage_to_json(stage) | {"cached_steps": sum(1 for s in stage.steps if s.state == State.CACHED)} for stage in model.stages],
-        "totals": {
-            "wall": totals.wall,
-            "step_time_sum": totals.step_time_sum,
-            "max_parallel": totals.max_parallel,
-            "parallel_saved": totals.parallel_saved,
-            "busy": totals.busy,
-            "cache_hits": totals.cache_hits,
-            "steps": totals.steps,
-        },
+        "totals": asdict(model.totals()),
         "plan_mismatch": list(model.plan_mismatch),
-        "warnings": [{"vertex": w.vertex, "short": w.short, "level": w.level, "detail": list(w.detail), "url": w.url,
-                      "line": w.line, "stage": warning_stage(model, w)}
-                     for w in model.warnings],
+        "warnings": [asdict(w) | {"stage": warning_stage(model, w)} for w in model.warnings],
         "engine_steps": [engine_step_to_json(entry) for entry in engine_steps(model)],
         "malformed": model.malformed,
         "recording": recording,
@@ -256,17 +246,18 @@ def summary_text(model: BuildModel, recording: str | None = None, *, failed_log_
     base = model.started
     rows = [("STAGE", "STATE", "STEPS", "CACHED", "DURATION", "START", "END", "NOTE")]
     for stage in model.stages:
+        steps = collapse(stage.steps)
         start = "-" if stage.started is None or base is None else f"+{stage.started - base:.1f}s"
         end = "-" if stage.completed is None or base is None else f"+{stage.completed - base:.1f}s"
         note = stage.skip_reason or ""
-        if stage.state == "done" and not stage.steps:
+        if stage.state == State.DONE and not stage.steps:
             note = model.no_steps_note(stage)
         rows.append(
             (
                 _clean(stage.key, False),
                 stage.state,
-                str(len(collapse(stage.steps))),
-                str(sum(1 for s in collapse(stage.steps) if s.state == State.CACHED)),
+                str(len(steps)),
+                str(sum(1 for s in steps if s.state == State.CACHED)),
                 format_duration(stage.duration, "-"),
                 start,
                 end,

@@ -31,12 +31,7 @@ def parse_time(value: Any) -> float | None:
         return None
     if not isinstance(value, str):
         raise ValueError(f"time is not a string: {value!r}"[:80])
-    text = value.replace("Z", "+00:00")
-    main, dot, rest = text.partition(".")
-    if dot:  # Python reads at most microseconds: keep 6 digits of the fraction
-        digits = len(rest) - len(rest.lstrip("0123456789"))
-        text = f"{main}.{rest[:min(digits, 6)]}{rest[digits:]}"
-    stamp = datetime.fromisoformat(text).timestamp()
+    stamp = datetime.fromisoformat(value).timestamp()  # nanoseconds are cut to microseconds
     return stamp if stamp > 0 else None
 
 

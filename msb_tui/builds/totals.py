@@ -27,10 +27,9 @@ class BuildTotals:
     step_time_sum: float
     max_parallel: int
     parallel_saved: float
+    busy: float
     cache_hits: int
     steps: int
-    image_id: str | None
-    busy: float = 0.0
 
 
 def _union_length(intervals: list[tuple[float, float]]) -> float:
@@ -49,7 +48,7 @@ def _union_length(intervals: list[tuple[float, float]]) -> float:
 
 
 def compute_totals(stages: list[StageRun], *, started: float | None, finished: float | None,
-                   latest: float | None, stopped: bool, image_id: str | None) -> BuildTotals:
+                   latest: float | None, stopped: bool) -> BuildTotals:
     """Totals of ``stages``' steps. Times before ``started`` count from it (a vertex shared with an
     earlier solve carries that solve's times); when the build ``stopped`` (failed or cancelled),
     steps cut short count until ``finished``."""
@@ -89,8 +88,7 @@ def compute_totals(stages: list[StageRun], *, started: float | None, finished: f
         step_time_sum=sum(b - a for a, b in intervals),
         max_parallel=peak,
         parallel_saved=max(0.0, sum(per_stage) - busy),
+        busy=busy,
         cache_hits=sum(1 for s in steps if s.state == State.CACHED),
         steps=len(steps),
-        image_id=image_id,
-        busy=busy,
     )

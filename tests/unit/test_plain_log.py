@@ -10,7 +10,8 @@ import pytest
 
 from msb_tui.builds.events import BuildFailed, ImageBuilt, LogChunk, StatusUpdate, VertexUpdate
 from msb_tui.builds.model import BuildModel
-from msb_tui.builds.plain_log import PlainLogError, import_log, split_prefix
+from msb_tui.builds.log_file import split_prefix
+from msb_tui.builds.plain_log import PlainLogError, import_log
 from msb_tui.cli import main
 
 LOGS = Path(__file__).resolve().parent.parent / "fixtures" / "plain_logs"
