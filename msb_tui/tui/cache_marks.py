@@ -85,11 +85,6 @@ def _number(position: str | None) -> int | None:
     return int(head) if head.isdigit() else None
 
 
-def first_causes(explanation: CacheExplanation) -> list[StepExplanation]:
-    """The steps that ran for a reason of their own (each starts a cascade, or stands alone)."""
-    return [step for step in explanation.steps if step.ran and step.cause != Cause.PARENT_RAN]
-
-
 def stage_summary(explanation: CacheExplanation, stage: str) -> str:
     """One line for a stage pane: how many steps ran, from where, or that all came from the cache."""
     steps = [step for step in explanation.steps if step.stage == stage and step.ran is not None]
@@ -134,7 +129,8 @@ def build_summary(explanation: CacheExplanation, advice: list[ReorderAdvice]) ->
     parts = [f"{len(ran)} of {len(steps)} steps ran"]
     if explanation.previous is None:
         parts.append("no earlier build of this Dockerfile and target on this engine to compare with")
-    causes = first_causes(explanation)
+    # The steps that ran for a reason of their own (each starts a cascade, or stands alone).
+    causes = [step for step in ran if step.cause != Cause.PARENT_RAN]
     if causes and explanation.previous is not None:
         first = causes[0]
         followers = sum(1 for step in ran if step.cause == Cause.PARENT_RAN and cascade_origin(step, steps) is first)

@@ -6,7 +6,7 @@ and live states; ``graph_layout`` places and draws them.
 from __future__ import annotations
 
 from msb_tui.builds.runs import State
-from msb_tui.tui.graph_layout import EDGE_COPY, EDGE_FROM, EDGE_MOUNT, GraphEdge, GraphLayout, GraphNode, layout_graph
+from msb_tui.tui.graph_layout import EDGE_COPY, EDGE_FROM, EDGE_MOUNT, GraphEdge, GraphNode
 
 STATE_TEXT = {
     State.PLANNED: "· planned",
@@ -34,10 +34,6 @@ def stage_keys(stages) -> dict[int, str]:
         stage.index: stage.display_name if last[stage.display_name] == stage.index else f"{stage.display_name}#{stage.index}"
         for stage in stages
     }
-
-
-def stage_key(analysis, stage) -> str:
-    return stage_keys(analysis.stages).get(stage.index, stage.display_name)
 
 
 def short_ref(ref: str) -> str:
@@ -119,9 +115,3 @@ def nodes_from_analysis(analysis, states: dict[str, str] | None = None,
             )
         )
     return nodes
-
-
-def layout_analysis(analysis, *, states: dict[str, str] | None = None, box_width: int = 22,
-                    gap: int = 6) -> GraphLayout:
-    return layout_graph(nodes_from_analysis(analysis, states), edges_from_analysis(analysis),
-                        box_width=box_width, gap=gap)

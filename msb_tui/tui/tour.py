@@ -32,16 +32,14 @@ from msb_tui.tui.widgets.stage_graph import StageGraph
 class TourCaption(Static):
     """The caption box: step, title, the sentence, what runs the builds, the keys."""
 
-    def __init__(self, text: Text) -> None:
-        super().__init__(text, id="tour-caption", markup=False)
+    def __init__(self) -> None:
+        super().__init__(id="tour-caption", markup=False)
 
     def on_mount(self) -> None:
         self.show()
 
     def show(self) -> None:
-        app = self.app
-        if isinstance(app, TourApp):
-            self.update(app.caption_text())
+        self.update(self.app.caption_text())
 
 
 class TourApp(MsbApp):
@@ -203,16 +201,14 @@ class TourApp(MsbApp):
                 self.set_timer(0.02, lambda: self._attach_caption(screen, tries - 1))
             return
         if not screen.query(TourCaption):
-            screen.mount(TourCaption(self.caption_text()))
+            screen.mount(TourCaption())
 
     def _update_captions(self) -> None:
         for screen in self.screen_stack:
             if not isinstance(screen, ModalScreen) and screen.is_mounted:
-                captions = screen.query(TourCaption)
-                if captions:
-                    captions.first().show()
-                else:
-                    screen.mount(TourCaption(self.caption_text()))
+                for caption in screen.query(TourCaption):
+                    caption.show()
+                self._attach_caption(screen)
 
     def caption_text(self) -> Text:
         step = self.tour.step

@@ -11,7 +11,8 @@ import pytest
 
 from msb_tui.analysis import analyze
 from msb_tui.sanitize import plain
-from msb_tui.tui.graph_nodes import layout_analysis, stage_key, stage_keys
+from msb_tui.tui.graph_layout import layout_graph
+from msb_tui.tui.graph_nodes import edges_from_analysis, nodes_from_analysis, stage_keys
 from msb_tui.tui.screens.graph import lint_text, stage_detail
 from msb_tui.tui.widgets.dockerfile_view import highlight_dockerfile
 
@@ -26,7 +27,8 @@ def test_every_file_draws(path):
     lines = highlight_dockerfile(text)
     assert len(lines) == len(text.splitlines())
     for width in (14, 24):
-        layout = layout_analysis(analysis, box_width=width, gap=4)
+        nodes, edges = nodes_from_analysis(analysis), edges_from_analysis(analysis)
+        layout = layout_graph(nodes, edges, box_width=width, gap=4)
         assert len(layout.placed) == len(analysis.stages) + len({k for k in layout.placed if k.startswith("image:")})
         for placed in layout.placed.values():  # boxes never overlap
             for other in layout.placed.values():
@@ -63,7 +65,8 @@ async def test_home_screen_opens_on_demos_and_corpus_samples():
             placed = set(graph.layout_result.placed)
             assert set(stage_keys(app.analysis.stages).values()) <= placed, path
             if app.analysis.plan is not None:
-                assert graph.selected == stage_key(app.analysis, app.analysis.target), path
+                target = app.analysis.target
+                assert graph.selected == stage_keys(app.analysis.stages)[target.index], path
             seen = {graph.selected}
             for key in ("right", "down", "left", "up"):
                 await pilot.press(key)

@@ -101,7 +101,7 @@ def test_cycles_and_unknown_edges_do_not_break_layout():
 
 def test_from_a_real_analysis_all_edge_kinds_and_external_images():
     from msb_tui.analysis import analyze
-    from msb_tui.tui.graph_nodes import edges_from_analysis, layout_analysis, nodes_from_analysis
+    from msb_tui.tui.graph_nodes import edges_from_analysis, nodes_from_analysis
 
     text = (
         "FROM golang:1.22 AS build\n"
@@ -125,7 +125,7 @@ def test_from_a_real_analysis_all_edge_kinds_and_external_images():
     assert nodes["final"].target and nodes["final"].lines[0] == "FROM scratch"
     assert not nodes["test"].needed and nodes["test"].lines == ("skipped", "not needed")
     assert not nodes["tools"].needed
-    layout = layout_analysis(analysis, box_width=18)
+    layout = layout_graph(list(nodes.values()), edges_from_analysis(analysis), box_width=18)
     text_out = "\n".join(layout.text_lines())
     assert "┈" in text_out and "╌" in text_out and "─" in text_out
 
