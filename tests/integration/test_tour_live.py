@@ -9,13 +9,15 @@ from msb_tui.tui.tour import TourApp, TourCaption
 
 async def _finished_build(app, pilot, previous=None, seconds: float = 120):
     """The model of the build screen's finished build (not ``previous``: the step's screen may
-    still be the last step's while it changes)."""
+    still be the last step's while it changes). Ended means the column says so: the model's status
+    is set before the end of the build is applied to its stages, in the build's thread."""
     for _ in range(int(seconds / 0.1)):
         await pilot.pause(0.1)
         columns = getattr(app.screen, "columns", None)
         if not columns or columns[0].model is previous:
             continue
-        if all(c.model is not None and c.model.status in ("succeeded", "failed") for c in columns):
+        if all(c.model is not None and not c.running for c in columns):
+            assert all(c.model.status in ("succeeded", "failed") for c in columns)
             return columns[0].model
     raise AssertionError(f"no finished build on {type(app.screen).__name__}")
 
