@@ -150,7 +150,7 @@ class TourApp(MsbApp):
             keys = stage_keys(self.analysis.stages)
             stage = next((s for s in self.analysis.stages if s.name == step.select), None)
             if stage is not None:
-                home.query_one(StageGraph).select(keys.get(stage.index))
+                home.query_one(StageGraph).selected = keys.get(stage.index)
 
     async def _open(self, step: tour.Step) -> None:
         live = bool(self.live)

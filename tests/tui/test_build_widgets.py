@@ -91,7 +91,6 @@ async def test_log_lines_search_wraps_both_ways_case_insensitively():
         assert log.find("ERROR") == 4
         assert log.find("ERROR") == 1  # wrapped
         assert log.find("ERROR", forward=False) == 4  # and backwards
-        assert log.match_count() == 2
         assert log.find("nothing here") is None and log.current is None
 
 

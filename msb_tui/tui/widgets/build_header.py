@@ -88,12 +88,12 @@ class BuildHeader(Widget):
         if self.data.status in ("running", "pending") and self.data.started:
             self.refresh()
 
-    def elapsed(self, now: float | None = None) -> float | None:
+    def elapsed(self) -> float | None:
         data = self.data
         if data.started is None:
             return None
-        end = data.finished if data.finished is not None and data.status not in ("running", "pending") else (now or self.clock())
-        return max(0.0, end - data.started)
+        ended = data.finished is not None and data.status not in ("running", "pending")
+        return max(0.0, (data.finished if ended else self.clock()) - data.started)
 
     def render(self) -> Text:
         data = self.data

@@ -156,10 +156,6 @@ class DockerfileView(ScrollView, can_focus=True):
         width = gutter + max((line.cell_len for line in self._lines), default=0)
         self.virtual_size = Size(width, len(self._lines))
 
-    @property
-    def line_count(self) -> int:
-        return len(self._lines)
-
     def set_text(self, text: str) -> None:
         self._source = text
         self._recolour()

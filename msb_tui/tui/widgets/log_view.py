@@ -139,12 +139,6 @@ class LogLines(ScrollView, can_focus=True):
         self.refresh()
         return None
 
-    def match_count(self) -> int:
-        needle = self.query.lower()
-        if not needle:
-            return 0
-        return sum(1 for index in range(len(self._lines)) if needle in self._plain_line(index))
-
     # -- rendering -----------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
@@ -200,9 +194,8 @@ class LogView(Vertical):
         Binding("escape", "close", "Close log", show=True),
     ]
 
-    def __init__(self, *, max_lines: int = MAX_LINES, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.max_lines = max_lines
         self.digest: str | None = None
         self.owner: object | None = None  # the build column whose step is shown
         self._title = ""
@@ -210,7 +203,7 @@ class LogView(Vertical):
 
     def compose(self):
         yield Static(id="log-title")
-        yield LogLines(max_lines=self.max_lines, id="log-lines")
+        yield LogLines(id="log-lines")
         yield Input(placeholder="search the log (enter: find, escape: close)", id="log-search")
 
     @property

@@ -107,14 +107,12 @@ class StageGraph(ScrollView, can_focus=True):
     class Activated(Selected):
         """Enter (or a double click) on a node."""
 
-    def __init__(self, analysis=None, *, id: str | None = None, classes: str | None = None,
-                 show_legend: bool = True) -> None:
+    def __init__(self, analysis=None, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._analysis = analysis
         self._states: dict[str, str] = {}
         self._layout: GraphLayout | None = None
         self._laid_out_for: int | None = None
-        self._show_legend = show_legend
         self._legend: list[list[tuple[str, str]]] = []
         self.hide_skipped = False  # big graphs: only the stages the target needs (and their images)
         self._roles = DARK_ROLES
@@ -133,9 +131,6 @@ class StageGraph(ScrollView, can_focus=True):
         if states != self._states:
             self._states = dict(states)
             self._relayout(force=True)
-
-    def select(self, key: str | None) -> None:
-        self.selected = key
 
     def toggle_skipped(self) -> bool:
         """Hide (or show again) the stages the target does not need; True when they are hidden now."""
@@ -173,9 +168,8 @@ class StageGraph(ScrollView, can_focus=True):
         self._scroll_to_selected()
 
     def _scroll_to_selected(self) -> None:
-        layout = self._layout
-        if layout is not None and self.selected in layout.placed:
-            placed = layout.placed[self.selected]
+        if self._layout is not None and self.selected in self._layout.placed:
+            placed = self._layout.placed[self.selected]
             self.scroll_to_region(Region(placed.x, placed.y, placed.width, placed.height), animate=False)
 
     def _box_geometry(self, columns: int) -> tuple[int, int]:
@@ -204,7 +198,7 @@ class StageGraph(ScrollView, can_focus=True):
             nodes, edges = only_needed(nodes, edges)
         box_width, gap = self._box_geometry(max(1, column_count(nodes, edges)))
         self._layout = layout_graph(nodes, edges, box_width=box_width, gap=gap)
-        self._legend = legend_rows(max(20, (self.size.width or 80) - 1)) if self._show_legend else []
+        self._legend = legend_rows(max(20, (self.size.width or 80) - 1))
         height = self._layout.height + (1 + len(self._legend) if self._legend else 0)
         legend_width = max((sum(len(t) for t, _ in row) for row in self._legend), default=0)
         self.virtual_size = Size(max(self._layout.width, legend_width), height)
@@ -224,11 +218,9 @@ class StageGraph(ScrollView, can_focus=True):
         stages = [key for key, placed in layout.placed.items() if placed.node.kind == "stage"]
         return stages[-1] if stages else next(iter(layout.placed))
 
-    def watch_selected(self, old: str | None, new: str | None) -> None:
+    def watch_selected(self, new: str | None) -> None:
         self.refresh()
-        if new is not None and self._layout and new in self._layout.placed:
-            placed = self._layout.placed[new]
-            self.scroll_to_region(Region(placed.x, placed.y, placed.width, placed.height), animate=False)
+        self._scroll_to_selected()
         self.post_message(self.Selected(self, new))
 
     # --- input --------------------------------------------------------------------------------

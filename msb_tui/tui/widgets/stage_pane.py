@@ -57,10 +57,8 @@ class StepRow:
     cascade: str = ""  # "origin": it started a cascade of re-runs; "follows": it ran because of one
     disagrees: bool = False  # the cache prediction said otherwise than BuildKit
 
-    def elapsed(self, now: float | None = None) -> float | None:
-        if self.started is None:
-            return None
-        end = self.completed if self.completed is not None else (now if now is not None else time.time())
+    def elapsed(self, now: float) -> float:
+        end = self.completed if self.completed is not None else now
         return max(0.0, end - self.started)
 
 
@@ -76,7 +74,6 @@ class PaneData:
     tail_digest: str | None = None
     started: float | None = None
     completed: float | None = None
-    base: str = ""  # e.g. "FROM golang" when known
     warnings: tuple[str, ...] = ()  # BuildKit's build checks on this stage's lines (untrusted)
     warning_lines: tuple[int | None, ...] = ()  # the Dockerfile line of each check (enter shows it there)
     platform: str | None = None  # the lane's platform in a multi-platform build
@@ -86,11 +83,6 @@ class PaneData:
     @property
     def key(self) -> str:
         return lane_key(self.name, self.platform)
-
-
-def warning_line(warning) -> str:
-    """``line 5: FromAsCasing: 'as' and 'FROM' keywords' casing do not match``."""
-    return warning.headline
 
 
 def step_row(step, mark=None) -> StepRow:
@@ -111,7 +103,7 @@ def step_row(step, mark=None) -> StepRow:
     )
 
 
-def pane_data(stage, tail_lines: int = TAIL_LINES, note: str = "", marks=None, why: str = "") -> PaneData:
+def pane_data(stage, note: str = "", marks=None, why: str = "") -> PaneData:
     """A ``PaneData`` from a model ``StageRun`` (read under the feed lock); ``note`` is shown when
     it finished without steps; ``marks`` (digest -> ``StepMark``) and ``why`` come from the cache
     explanation once the build ended. A progress group's vertexes (``COPY --link``) are one row, as
@@ -124,10 +116,9 @@ def pane_data(stage, tail_lines: int = TAIL_LINES, note: str = "", marks=None, w
     focus = next((s for s in runs if s.state == "failed"), None) or next(
         (s for s in reversed(runs) if s.state == "running"), None
     )
-    if focus is not None and tail_lines:
+    if focus is not None:
         lines = focus.log.lines
-        count = len(lines)
-        tail = tuple(lines[i] for i in range(max(0, count - tail_lines), count))
+        tail = tuple(lines[i] for i in range(max(0, len(lines) - TAIL_LINES), len(lines)))
         tail_digest = focus.digest
     return PaneData(
         name=stage.name,
@@ -138,9 +129,9 @@ def pane_data(stage, tail_lines: int = TAIL_LINES, note: str = "", marks=None, w
         tail_digest=tail_digest,
         started=stage.started,
         completed=stage.completed,
-        warnings=tuple(warning_line(w) for w in getattr(stage, "warnings", ())),
-        warning_lines=tuple(w.line for w in getattr(stage, "warnings", ())),
-        platform=getattr(stage, "platform", None),
+        warnings=tuple(w.headline for w in stage.warnings),
+        warning_lines=tuple(w.line for w in stage.warnings),
+        platform=stage.platform,
         note=note if not steps else "",
         why=why,
     )
@@ -166,6 +157,13 @@ class StagePane(Widget, can_focus=True):
     StagePane.-running:focus { border: heavy $accent; }
     StagePane.-failed { border: round $error; }
     StagePane.-skipped { border: dashed $panel-lighten-1; color: $text-muted; }
+    StagePane > .stage-pane--running { color: $warning; text-style: bold; }
+    StagePane > .stage-pane--cached { color: $secondary; }
+    StagePane > .stage-pane--done { color: $success; }
+    StagePane > .stage-pane--failed { color: $error; text-style: bold; }
+    StagePane > .stage-pane--muted { color: $text-muted; }
+    StagePane > .stage-pane--cursor { background: $boost; text-style: reverse; }
+    StagePane > .stage-pane--log { color: $text-muted; }
     """
 
     COMPONENT_CLASSES = {
@@ -181,15 +179,6 @@ class StagePane(Widget, can_focus=True):
         "stage-pane--disagrees",
         "stage-pane--why",
     }
-    DEFAULT_CSS += """
-    StagePane > .stage-pane--running { color: $warning; text-style: bold; }
-    StagePane > .stage-pane--cached { color: $secondary; }
-    StagePane > .stage-pane--done { color: $success; }
-    StagePane > .stage-pane--failed { color: $error; text-style: bold; }
-    StagePane > .stage-pane--muted { color: $text-muted; }
-    StagePane > .stage-pane--cursor { background: $boost; text-style: reverse; }
-    StagePane > .stage-pane--log { color: $text-muted; }
-    """
 
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Prev step", show=False),
@@ -228,13 +217,8 @@ class StagePane(Widget, can_focus=True):
         self.refresh(layout=resized)
 
     def _apply_state_class(self) -> None:
-        # Only on a change: every class change restyles the pane (costly at 20 batches a second).
-        state = self.data.state
-        if state == getattr(self, "_state_class", None):
-            return
-        self._state_class = state
         for name in ("running", "failed", "skipped", "cached", "done", "cancelled", "interrupted"):
-            self.set_class(state == name, f"-{name}")
+            self.set_class(self.data.state == name, f"-{name}")
 
     def on_mount(self) -> None:
         self._update_titles()
@@ -312,8 +296,6 @@ class StagePane(Widget, can_focus=True):
 
     def _why_tag(self, row: StepRow) -> Text:
         """``1 file ``, ``↳ build 5 ``: the cause of a re-run, styled by its place in the cascade."""
-        if not row.why and not row.disagrees:
-            return Text()
         style = self.get_component_rich_style
         tag = Text()
         if row.disagrees:
@@ -332,14 +314,10 @@ class StagePane(Widget, can_focus=True):
         now = self.clock()
         style = self.get_component_rich_style
         width = max(10, self.content_size.width or 40)
-        lines: list[Text] = []
         if data.state == "skipped":
-            reason = data.skip_reason or "not needed for this target"
-            text = Text("skipped: ", style=style("stage-pane--muted"))
-            text.append_text(safe_text(reason, keep_colours=False))
-            lines.append(text)
             self._line_steps = [None]
-            return Text("\n").join(lines)
+            reason = safe_text(data.skip_reason or "not needed for this target", keep_colours=False)
+            return Text("skipped: ", style=style("stage-pane--muted")).append_text(reason)
         cursor_line = 0
         focus_line = None  # the running (or failed) step: what an unfocused pane keeps in view
         step_lines: list[Text] = []
@@ -413,9 +391,7 @@ class StagePane(Widget, can_focus=True):
         }.get(row.state, style("stage-pane--muted"))
         if row.state == "cached" or (row.cached and row.state != "failed"):
             right = "CACHED"
-        elif row.state == "running":
-            right = format_duration(row.elapsed(now))
-        elif row.state in ("done", "failed", "cancelled", "interrupted") and row.started is not None:
+        elif row.started is not None and (row.state == State.RUNNING or State(row.state).finished):
             right = format_duration(row.elapsed(now))
         else:
             right = ""

@@ -48,9 +48,8 @@ class TimelineData:
     end: float | None = None  # build end (None while running)
 
 
-def timeline_data(model, include_internal: bool = True) -> TimelineData:
+def timeline_data(model) -> TimelineData:
     """A snapshot of a ``BuildModel`` for the timeline (call under the feed lock)."""
-
     first = model.started
 
     def clamp(t: float | None) -> float | None:
@@ -68,19 +67,16 @@ def timeline_data(model, include_internal: bool = True) -> TimelineData:
         return tuple(out)
 
     rows = [TimelineRow(_label(stage), stage.state, spans(stage.steps)) for stage in model.stages]
-    if include_internal:
-        # The engine's own steps: loading the context and base images before the stages, the
-        # export (and its attestations) after them.
-        export = [step for step in model.internal if section_of(step.name) == Section.EXPORT]
-        before = spans([step for step in model.internal if section_of(step.name) != Section.EXPORT])
-        if before:
-            rows.insert(0, TimelineRow("[context]", State.DONE, before))
-        if spans(export):
-            rows.append(TimelineRow("[export]", State.DONE, spans(export)))
-    starts = [span.start for row in rows for span in row.spans]
-    start = model.started if model.started is not None else (min(starts) if starts else None)
-    if starts and start is not None:
-        start = min(start, min(starts))
+    # The engine's own steps: loading the context and base images before the stages, the export
+    # (and its attestations) after them.
+    export = spans([step for step in model.internal if section_of(step.name) == Section.EXPORT])
+    before = spans([step for step in model.internal if section_of(step.name) != Section.EXPORT])
+    if before:
+        rows.insert(0, TimelineRow("[context]", State.DONE, before))
+    if export:
+        rows.append(TimelineRow("[export]", State.DONE, export))
+    starts = [span.start for row in rows for span in row.spans]  # clamped: none before the build
+    start = model.started if model.started is not None else min(starts, default=None)
     end = model.finished if model.status.ended else None
     if end is None and model.status.ended:
         ends = [span.end for row in rows for span in row.spans if span.end is not None]
@@ -90,8 +86,7 @@ def timeline_data(model, include_internal: bool = True) -> TimelineData:
 
 def _label(stage) -> str:
     """The stage's name; in a multi-platform build with its platform short (``build arm64``)."""
-    platform = getattr(stage, "platform", None)
-    return f"{stage.name} {short_platform(platform)}" if platform else stage.name
+    return f"{stage.name} {short_platform(stage.platform)}" if stage.platform else stage.name
 
 
 def layout_row(row: TimelineRow, start: float, wall: float, width: int, now: float) -> list[str]:
@@ -171,10 +166,9 @@ class Timeline(Widget):
                 continue
             cells = layout_row(row, data.start, wall, width, now)
             state = State.CANCELLED if row.state == State.INTERRUPTED else row.state
-            bar_style = style(f"timeline--{state}") if state in (State.RUNNING, State.DONE, State.CACHED, State.FAILED, State.CANCELLED) else muted
-            cached_style = style("timeline--cached")
-            running_style = style("timeline--running")
-            styles = {CACHED: cached_style, RUNNING: running_style, BAR: bar_style}
+            coloured = state == State.RUNNING or State(state).finished  # INTERRUPTED: CANCELLED here
+            styles = {CACHED: style("timeline--cached"), RUNNING: style("timeline--running"),
+                      BAR: style(f"timeline--{state}") if coloured else muted}
             # One span per run of equal cells (a span per cell makes painting slow).
             run_start = 0
             for column in range(1, len(cells) + 1):
