@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -101,7 +102,7 @@ async def test_layers_of_a_stage_image_are_tied_to_that_stage(docker_api, offlin
     """Item 4: palette "Layers of image…" on the Go demo's build-stage image tied its 36 B ``COPY go.mod ./``
     layer to "final, line 18"; the recording of the build that made the image says which stage it is."""
     monkeypatch.setenv("MSB_TUI_STATE", str(tmp_path))
-    tag = "msb-ui-test/go-build:layers"
+    tag = f"msb-test-tui/go-build:layers-{uuid.uuid4().hex[:12]}"  # unique: worktrees share engines
     build_go_stage(docker_api, offline_images, tag)
     try:
         app = MsbApp(LaunchOptions(path=DEMOS / "go", offline_demo_args=True), client_factory=lambda: docker_api)
@@ -124,7 +125,7 @@ async def test_layers_of_an_image_without_a_recording_say_the_tie_is_unknown(doc
                                                                               monkeypatch):
     """Item 4: with no record of the build that made an image, its layers are not tied to the app's target."""
     monkeypatch.setenv("MSB_TUI_STATE", str(tmp_path))
-    tag = "msb-ui-test/go-build:unrecorded"
+    tag = f"msb-test-tui/go-build:unrecorded-{uuid.uuid4().hex[:12]}"
     build_go_stage(docker_api, offline_images, tag)
     for recording in (tmp_path / "recordings").glob("*.jsonl"):
         recording.unlink()
