@@ -198,6 +198,7 @@ async def shot_layers(size) -> None:
     from msb_tui.builds.inputs import BuildInputs
     from msb_tui.engine.connection import connect
     from msb_tui.offline import offline_build_args
+    from msb_tui.tui.screens.stage_sizes import StageSizes
 
     client = connect()
     text = (DEMOS / "go" / "Dockerfile").read_text()
@@ -222,13 +223,14 @@ async def shot_layers(size) -> None:
             await pilot.pause()
             await app.workers.wait_for_complete()
             await pilot.pause()
-            built = [item.image_id for item in app.screen.stage_sizes.values() if item.image_id]
+            sizes = app.screen.query_one(StageSizes).stages.values()
+            built = [item.image_id for item in sizes if item.image_id]
             save(app, "layers-stage-sizes")
             app.screen.query_one("#layers-tabs").active = "waste-pane"
             await pilot.pause()
             save(app, "layers-waste")
             # The SDK stage's own image: what the final image leaves behind (toolchain, sources, caches).
-            stage = next(iter(app.screen.stage_sizes.values()))
+            stage = next(iter(app.screen.query_one(StageSizes).stages.values()))
             app.open_layers(stage.image_id, target=stage.stage)
             await pilot.pause()
             await app.workers.wait_for_complete()

@@ -288,7 +288,7 @@ async def test_untrusted_text_renders_literally_and_never_acts():
         await pilot.press("enter")
         await pilot.pause()
         log_lines = app.screen.query_one(LogLines)
-        assert log_lines.line_count == len(HOSTILE)
+        assert len(log_lines.lines) == len(HOSTILE)
         shown = _export_text(app)
         for literal in ("[bold]not bold[/]", "[@click=app.quit]x[/]", "osc gone", "cleared? no", "red stays", "[b]t[/b]"):
             assert literal in shown, literal
@@ -419,7 +419,7 @@ async def test_typing_in_the_log_search_does_not_trigger_screen_keys():
         await wait_for(pilot, lambda: app.screen.query_one(BuildHeader).data.running_now == 1)
         pane(app, "only").focus()
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen.query_one(LogLines).line_count == 2)
+        await wait_for(pilot, lambda: len(app.screen.query_one(LogLines).lines) == 2)
         await pilot.press("slash", "c", "l", "enter")  # 'c' cancels and 'l' opens layers elsewhere
         await pilot.pause()
         column = app.screen.columns[0]

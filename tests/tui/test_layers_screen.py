@@ -9,7 +9,8 @@ from rich.text import Text
 from textual.widgets import DataTable, Static, Tree
 
 from msb_tui.tui.app import LaunchOptions, MsbApp
-from msb_tui.tui.screens.layers import LayersScreen, bar, ratio_sentence
+from msb_tui.tui.screens.layers import LayersScreen
+from msb_tui.tui.screens.stage_sizes import StageSizes, bar, ratio_sentence
 
 DOCKERFILE = """\
 FROM scratch AS build
@@ -100,7 +101,7 @@ async def test_layers_view_of_a_real_image(tiny_image, docker_api):
         assert row[0] == "build" and row[1] == "done"
         assert "build" in row[4] and "→ final" in row[4]
         assert row[5].endswith(("B", "Bytes")), row  # the stage's wire (compressed) bytes, issue 16
-        built = screen.stage_sizes["build"].image_id
+        built = screen.query_one(StageSizes).stages["build"].image_id
         # Enter on the stage's row opens the layers of that stage's own image.
         sizes.focus()
         sizes.move_cursor(row=0)
@@ -203,18 +204,18 @@ async def test_leaving_stops_the_stage_size_builds(docker_api, offline_images, t
             await pilot.pause()
             await app.workers.wait_for_complete()
             await pilot.pause()
-            screen = app.screen
+            sizes = app.screen.query_one(StageSizes)
             await pilot.press("c")
             for _ in range(40):  # until the first stage build is under way
                 await pilot.pause(0.05)
-                if screen.stage_sizes["one"].state == "building" and screen._streams:
+                if sizes.stages["one"].state == "building" and sizes._streams:
                     break
             started = time.monotonic()
             await pilot.press("escape")
             await pilot.pause()
             await app.workers.wait_for_complete()
             assert time.monotonic() - started < 4  # the 5 s RUN was cancelled, not waited for
-            assert screen.stage_sizes["two"].state == "waiting"  # and stage two never started
+            assert sizes.stages["two"].state == "waiting"  # and stage two never started
     finally:
         docker_api.remove_image(final, force=True)
 

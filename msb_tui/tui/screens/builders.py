@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from msb_tui.durations import format_duration, format_utc
 from msb_tui.sanitize import plain
-from msb_tui.tui.screens import BackScreen
+from msb_tui.tui.screens import BackScreen, from_worker
 
 STATUS_STYLE = {"completed": "green", "error": "bold red", "canceled": "yellow", "running": "bold cyan"}
 
@@ -62,7 +62,7 @@ class BuildersScreen(BackScreen):
             error = None
         except (BuildxUnavailable, HistoryError) as failure:
             names, entries, error = [], [], str(failure)
-        self.app.call_from_thread(self._show, names, entries, error)
+        from_worker(self, self._show, names, entries, error)
 
     def _show(self, names: list[str], entries: list, error: str | None) -> None:
         self.builders, self.entries = names, entries

@@ -49,7 +49,7 @@ class CauseScreen(ModalScreen):
 
     CSS_PATH = "cause.tcss"
     BINDINGS = [
-        Binding("escape,q", "close", "Close"),
+        Binding("escape,q", "dismiss", "Close"),
     ]
 
     def __init__(self, step: StepExplanation, explanation: CacheExplanation, advice: list[ReorderAdvice]) -> None:
@@ -166,6 +166,3 @@ class CauseScreen(ModalScreen):
             text.append("\n    ")
             text.append_text(_clean(line))
         return text
-
-    def action_close(self) -> None:
-        self.dismiss()

@@ -16,7 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
 from msb_tui.sanitize import plain
-from msb_tui.tui.screens import BackScreen
+from msb_tui.tui.screens import BackScreen, from_worker
 
 FILE_LIMIT = 200  # file differences listed (largest first)
 
@@ -24,10 +24,7 @@ FILE_LIMIT = 200  # file differences listed (largest first)
 class CompareScreen(BackScreen):
     """The comparison of images ``a`` and ``b``."""
 
-    DEFAULT_CSS = """
-    CompareScreen #compare-title { height: 1; background: $panel; }
-    CompareScreen #compare-text { padding: 0 1; }
-    """
+    CSS_PATH = "compare.tcss"
 
     def __init__(self, a: str, b: str) -> None:
         super().__init__()
@@ -66,12 +63,11 @@ class CompareScreen(BackScreen):
         from msb_tui.image.report import analyze_image
         from msb_tui.tui.screens.layers import missing_image_message
 
-        app = self.app
         reports = []
         try:
-            client = app.engine_client()
+            client = self.app.engine_client()
             for which, image in (("A", self.a), ("B", self.b)):
-                app.call_from_thread(self._set_reading, which)
+                from_worker(self, self._set_reading, which)
                 try:
                     reports.append(analyze_image(client, image))
                 except Exception as error:  # noqa: BLE001 - shown with the image it concerns
@@ -79,20 +75,13 @@ class CompareScreen(BackScreen):
             comparison = compare_reports(*reports)
             text = compare_text(comparison, limit=FILE_LIMIT, width=max(60, self.size.width - 2))
         except Exception as error:  # noqa: BLE001 - no engine, unknown image, unreadable export
-            self._done(Text(plain(str(error)), style="bold red"))
+            from_worker(self, self._show, Text(plain(str(error)), style="bold red"))
             return
         self.comparison = comparison
-        self._done(Text(text.replace(" (use --limit or --json)", " (msb-tui compare A B --limit N)")))
-
-    def _done(self, body: Text) -> None:
-        try:
-            self.app.call_from_thread(self._show, body)
-        except RuntimeError:  # the app shut down meanwhile
-            pass
+        text = text.replace(" (use --limit or --json)", " (msb-tui compare A B --limit N)")
+        from_worker(self, self._show, Text(text))
 
     def _show(self, body: Text) -> None:
-        if not self.is_attached:
-            return
         self._tick.stop()
         self._set_reading(None)
         self.query_one("#compare-text", Static).update(body)

@@ -20,6 +20,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from msb_tui.sanitize import plain
+from msb_tui.tui.screens import from_worker
+
+ROUNDS = 3  # sends each way; the report gives their median
 
 
 class ContextScreen(Screen):
@@ -33,14 +36,12 @@ class ContextScreen(Screen):
     ]
 
     def __init__(self, context_dir, dockerfile=None, *, analysis: Any = None, build_args: dict | None = None,
-                 measure: bool | None = None, rounds: int = 3, report: Any = None) -> None:
+                 report: Any = None) -> None:
         super().__init__()
         self.build_args = dict(build_args or {})
         self.context_dir = context_dir
         self.dockerfile = dockerfile
         self.analysis = analysis
-        self.measure_on_open = self.MEASURE_ON_OPEN if measure is None else measure
-        self.rounds = rounds
         self.report = report  # a ContextReport (given: shown as is, nothing scanned)
         self._cancel = threading.Event()
         self._progress: tuple | None = None  # the send's latest progress, shown by a timer
@@ -78,10 +79,10 @@ class ContextScreen(Screen):
         try:
             report = scan_context(self.context_dir, self.dockerfile, self.analysis, self.build_args)
         except Exception as error:  # noqa: BLE001 - shown, never raised in the UI
-            self._call(self._status, f"cannot read the build context: {error}", "red")
+            from_worker(self, self._status, f"cannot read the build context: {error}", "red")
             return
-        self._call(self._show, report)
-        if self.measure_on_open:
+        from_worker(self, self._show, report)
+        if self.MEASURE_ON_OPEN:
             self._measure(report)
 
     @work(thread=True, exclusive=True, group="context-send")
@@ -90,7 +91,7 @@ class ContextScreen(Screen):
         from msb_tui.cache.context_send import Cancelled, SendError
         from msb_tui.engine.info import gather
 
-        sends = self.rounds * (2 if report.candidates else 1)
+        sends = ROUNDS * (2 if report.candidates else 1)
         seen: set = set()
 
         def progress(variant: str, round_index: int, phase: str, done: int, total: int) -> None:
@@ -99,27 +100,28 @@ class ContextScreen(Screen):
             seen.add((variant, round_index))
             self._progress = (len(seen), sends, variant, phase, done, total)
 
-        self._call(self._watch_progress, True)
+        from_worker(self, self._watch_progress, True)
         try:
             client = self.app.engine_client()
             engine = gather(client)
             if not engine.buildkit:
-                self._call(self._status, f"the engine at {engine.host} runs no BuildKit builds: the send is "
-                                         "measured with BuildKit", "red")
+                from_worker(self, self._status, f"the engine at {engine.host} runs no BuildKit "
+                                                "builds: the send is measured with BuildKit", "red")
                 return
-            measure_send(report, client, rounds=self.rounds, engine=f"Docker {engine.version} at {engine.host}",
+            engine_name = f"Docker {engine.version} at {engine.host}"
+            measure_send(report, client, rounds=ROUNDS, engine=engine_name,
                          progress=progress, cancel=self._cancel)
         except Cancelled:
             return
         except SendError as error:
-            self._call(self._status, str(error), "red")
+            from_worker(self, self._status, str(error), "red")
             return
         except Exception as error:  # noqa: BLE001 - no engine, connection lost: shown
-            self._call(self._status, f"cannot send the context: {error}", "red")
+            from_worker(self, self._status, f"cannot send the context: {error}", "red")
             return
         finally:
-            self._call(self._watch_progress, False)
-        self._call(self._show, report)
+            from_worker(self, self._watch_progress, False)
+        from_worker(self, self._show, report)
 
     def _watch_progress(self, on: bool) -> None:
         if self._timer is not None:
@@ -137,14 +139,6 @@ class ContextScreen(Screen):
         number, sends, variant, phase, done, total = self._progress
         amount = f"{done:,} files read" if phase == "tar" else f"{size(done)} of {size(total)} sent"
         self._status(f"sending the context {number}/{sends} ({variant}): {amount}… (escape stops)", "dim")
-
-    def _call(self, callback, *args) -> None:
-        if self._cancel.is_set():
-            return
-        try:
-            self.app.call_from_thread(callback, *args)
-        except RuntimeError:  # the app is shutting down
-            self._cancel.set()
 
     # --- showing the report -------------------------------------------------------------------------
     def _status(self, text: str, style: str = "") -> None:

@@ -24,23 +24,20 @@ KIND_WORDS = {"from": "FROM", "copy": "COPY --from", "mount": "RUN --mount"}
 
 
 def _stage_by_key(analysis, key: str | None):
-    stages = getattr(analysis, "stages", None) or []
-    for index, stage_key_ in stage_keys(stages).items():
-        if stage_key_ == key:
-            return next(stage for stage in stages if stage.index == index)
-    return None
+    stages = analysis.stages if analysis is not None else []
+    keys = stage_keys(stages)
+    return next((stage for stage in stages if keys[stage.index] == key), None)
 
 
 def plan_reason(analysis, stage) -> str:
     """Why the plan builds or skips ``stage`` (one sentence)."""
-    plan = getattr(analysis, "plan", None)
+    plan = analysis.plan
     if plan is None:
         return "no plan: fix the Dockerfile errors first"
     if stage.index == plan.target:
         return "the target: this is the image the build produces"
     if stage.index not in plan.needed:
-        reason = plan.skip_reasons.get(stage.index) if plan.skip_reasons else None
-        return f"skipped: {reason or 'the target does not need it'}"
+        return f"skipped: {plan.skip_reasons.get(stage.index) or 'the target does not need it'}"
     users = []
     keys = stage_keys(analysis.stages)
     by_key = {keys[s.index]: s for s in analysis.stages}
@@ -49,10 +46,10 @@ def plan_reason(analysis, stage) -> str:
             user = by_key.get(edge.target)
             if user is not None and user.index in plan.needed:
                 users.append(f"{user.display_name} ({KIND_WORDS.get(edge.kind, edge.kind)})")
-    wave = next((number for number, wave in enumerate(plan.waves) if stage.index in wave), None)
+    wave = plan.wave_of(stage.index)
     # Waves count from 1, in the CLI's text too; a wave runs side by side once the waves before it are built.
     where = f" — wave {wave + 1} of {len(plan.waves)} (runs side by side with its wave)" if wave is not None else ""
-    critical = " — on the critical path" if stage.index in (getattr(plan, "critical_path", None) or []) else ""
+    critical = " — on the critical path" if stage.index in plan.critical_path else ""
     if users:
         return f"needed by {', '.join(users)}{where}{critical}"
     return f"needed{where}{critical}"
@@ -62,9 +59,9 @@ def arg_used(stage, name: str) -> bool:
     """Whether ``stage`` uses global ARG ``name``: in its FROM line, or declared again inside it."""
     import re
 
-    if name in (getattr(stage, "args", None) or {}):
+    if name in stage.args:
         return True
-    return re.search(r"\$\{?" + re.escape(name) + r"\b", str(getattr(stage, "base_raw", "") or "")) is not None
+    return re.search(r"\$\{?" + re.escape(name) + r"\b", stage.base_raw or "") is not None
 
 
 def stage_detail(analysis, key: str | None, lines: list[Text], palette: Palette = DARK) -> Text:
@@ -86,7 +83,7 @@ def stage_detail(analysis, key: str | None, lines: list[Text], palette: Palette 
         return out
     out.append(plain(stage.display_name), style="bold")
     out.append(f"   stage {stage.index} · lines {stage.line_start}–{stage.line_end}", style="dim")
-    if getattr(stage, "platform", None):
+    if stage.platform:
         out.append(f" · {plain(stage.platform)}", style="dim")
     out.append("\n")
     base = stage.base
@@ -95,18 +92,16 @@ def stage_detail(analysis, key: str | None, lines: list[Text], palette: Palette 
     out.append("plan: ", style="bold")
     out.append(plan_reason(analysis, stage) + "\n\n")
     width = len(str(max(1, len(lines))))
-    findings = [f for f in getattr(analysis, "lint", []) or [] if f.line and stage.line_start <= f.line <= stage.line_end]
-    errors = [e for e in getattr(analysis, "errors", []) or [] if e.line and stage.line_start <= e.line <= stage.line_end]
+    findings = [f for f in analysis.lint if f.line and stage.line_start <= f.line <= stage.line_end]
+    errors = [e for e in analysis.errors if e.line and stage.line_start <= e.line <= stage.line_end]
     marks = {f.line: f.severity for f in findings} | {e.line: "error" for e in errors}
     out.append_text(numbered(lines, stage.line_start, stage.line_end, width=width, palette=palette, marks=marks))
     out.append("\n")
-    args = dict(getattr(stage, "args", {}) or {})
-    global_args = getattr(analysis, "global_args", None) or {}
-    global_args = list(global_args.values()) if isinstance(global_args, dict) else list(global_args)
+    args = stage.args
     # Only the global ARGs this stage uses: in its FROM line, or declared again inside it (a big
     # Dockerfile has 20 of them, most for other stages).
-    unused = [arg for arg in global_args if not arg_used(stage, arg.name)]
-    global_args = [arg for arg in global_args if arg_used(stage, arg.name)]
+    unused = [arg for arg in analysis.global_args.values() if not arg_used(stage, arg.name)]
+    global_args = [arg for arg in analysis.global_args.values() if arg_used(stage, arg.name)]
     if args or global_args or unused:
         out.append("\nARGs\n", style="bold")
         for arg in global_args:
@@ -139,9 +134,8 @@ def finding_text(finding) -> Text:
     out.append(f"{finding.severity} ", style=SEVERITY_STYLE.get(finding.severity, ""))
     out.append(f"[{plain(finding.rule)}] ", style="dim")
     out.append(plain(str(finding.message)) + "\n")
-    fix = getattr(finding, "fix", None)
-    if fix:
-        out.append(f"      fix: {plain(str(fix))}\n", style="dim")
+    if finding.fix:
+        out.append(f"      fix: {plain(str(finding.fix))}\n", style="dim")
     return out
 
 
@@ -151,8 +145,7 @@ def lint_text(analysis) -> Text:
     if analysis is None:
         out.append("no Dockerfile loaded", style="italic")
         return out
-    errors = list(getattr(analysis, "errors", []) or [])
-    findings = list(getattr(analysis, "lint", []) or [])
+    errors, findings = analysis.errors, analysis.lint
     if not errors and not findings:
         out.append("no findings: the Dockerfile passes every lint rule", style="green")
         return out
@@ -192,10 +185,9 @@ def title_text(app) -> Text:
         out.append(plain(target), style="bold")
     plan = getattr(analysis, "plan", None)
     if plan is not None:
-        total = len(analysis.stages)
-        waves = len(plan.waves)
+        total, waves = len(analysis.stages), len(plan.waves)
         out.append(f"  {len(plan.needed)}/{total} stages, {waves} wave{'' if waves == 1 else 's'}", style="dim")
-    if getattr(app, "no_cache", False):
+    if app.no_cache:
         out.append("  --no-cache", style="bold yellow")
     if app.build_args:
         from msb_tui.builds.masking import masked_args  # a token typed as a build arg is not shown on screen
@@ -274,7 +266,7 @@ class GraphScreen(Screen):
 
     @property
     def palette(self) -> Palette:
-        return DARK if getattr(self.app.current_theme, "dark", True) else LIGHT
+        return DARK if self.app.current_theme.dark else LIGHT
 
     def show_analysis(self, analysis) -> None:
         """Redraw everything for a new analysis (target or build args changed)."""
@@ -288,8 +280,8 @@ class GraphScreen(Screen):
         view = self.query_one(DockerfileView)
         marks = {}
         if analysis is not None:
-            marks = {f.line: f.severity for f in getattr(analysis, "lint", []) or [] if f.line}
-            marks |= {e.line: "error" for e in getattr(analysis, "errors", []) or [] if e.line}
+            marks = {f.line: f.severity for f in analysis.lint if f.line}
+            marks |= {e.line: "error" for e in analysis.errors if e.line}
         view.set_marks(marks)
         self._refresh_detail()
 

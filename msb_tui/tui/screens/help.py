@@ -97,18 +97,11 @@ def help_text() -> Text:
 
 
 class HelpScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 96; max-width: 100%; height: 90%; border: round $accent;
-        background: $surface; padding: 0 1; }
-    """
+    CSS_PATH = "help.tcss"
     BINDINGS = [
-        Binding("escape,q,question_mark,f1", "close", "Close"),
+        Binding("escape,q,question_mark,f1", "dismiss", "Close"),
     ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(help_text(), id="help-text")
-
-    def action_close(self) -> None:
-        self.dismiss(None)

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from msb_tui.commands.history import BuildComparison, cache_cell, list_recordings, seconds, signed
 from msb_tui.sanitize import plain
-from msb_tui.tui.screens import BackScreen
+from msb_tui.tui.screens import BackScreen, from_worker
 
 OUTCOME_STYLE = {"succeeded": "green", "failed": "bold red", "cancelled": "yellow", "interrupted": "yellow",
                  "corrupt": "bold red"}
@@ -33,9 +33,8 @@ class HistoryScreen(BackScreen):
         Binding("r", "reload", "Reload", show=False),
     ]
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.folder = folder
         self.speed: float | None = 1.0
         self.marked: list[Path] = []
         self.summaries = []
@@ -55,7 +54,7 @@ class HistoryScreen(BackScreen):
         table.focus()
 
     def action_reload(self) -> None:
-        self.summaries = list_recordings(self.folder)
+        self.summaries = list_recordings()
         table = self.query_one("#recordings", DataTable)
         table.clear()
         for summary in self.summaries:
@@ -76,7 +75,7 @@ class HistoryScreen(BackScreen):
         if not self.summaries:
             from msb_tui.paths import recordings_dir
 
-            text.append(f" no recorded builds in {plain(str(self.folder or recordings_dir()))}", style="italic")
+            text.append(f" no recorded builds in {plain(str(recordings_dir()))}", style="italic")
         else:
             speed = "as fast as possible" if self.speed is None else f"×{self.speed:g}"
             text.append(f" {len(self.summaries)} recording(s) · replay speed {speed} (1 2 5 0)")
@@ -135,26 +134,12 @@ class HistoryScreen(BackScreen):
     def _compare(self, a: Path, b: Path) -> None:
         from msb_tui.commands.history import compare
 
-        app = self.app
         try:
-            result = compare(a, b)
+            from_worker(self, self.show_comparison, compare(a, b))
         except Exception as error:  # noqa: BLE001 - a corrupt recording: say so
-            result, message = None, plain(f"cannot compare: {error}")
-        try:
-            if result is None:
-                app.call_from_thread(self._status_if_attached, message)
-            else:
-                app.call_from_thread(self.show_comparison, result)
-        except RuntimeError:  # the app shut down meanwhile
-            pass
-
-    def _status_if_attached(self, message: str) -> None:
-        if self.is_attached:
-            self._status(message)
+            from_worker(self, self._status, plain(f"cannot compare: {error}"))
 
     def show_comparison(self, result: BuildComparison) -> None:
-        if not self.is_attached:  # the user left while comparing
-            return
         table = self.query_one("#comparison", DataTable)
         table.clear(columns=True)
         table.add_columns("stage", "A time", "B time", "Δ", "A cache", "B cache")

@@ -1,13 +1,12 @@
 """Layers of an image: sizes with bars, the Dockerfile line behind each, waste, leaks, lazy file trees,
-and each stage's size as its own image next to the final one ("build 750 MB → final 4.5 MB, 168x smaller").
+and each stage's size as its own image (``stage_sizes``).
 
-The image is read by helper C's ``msb_tui.image.report.analyze_image`` in a thread worker. Every
-string from the image (history, paths, instructions) is untrusted and shown as ``Text``.
+The image is read by ``msb_tui.image.report.analyze_image`` in a thread worker. Every string from
+the image (history, paths, instructions) is untrusted and shown as ``Text``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -20,38 +19,11 @@ from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tab
 
 from msb_tui.durations import format_duration
 from msb_tui.sanitize import plain
+from msb_tui.tui.screens import from_worker
+from msb_tui.tui.screens.stage_sizes import StageSizes, bar, human
 
 TREE_LIMIT = 400  # children shown per directory before "… N more"
 STATUS_STYLE = {"added": "green", "modified": "yellow", "removed": "red", "unchanged": ""}
-
-
-def human(size: int | None) -> str:
-    if size is None:
-        return "—"
-    from humanize import naturalsize
-
-    return naturalsize(size)
-
-
-def bar(value: int, largest: int, width: int = 12) -> Text:
-    """A size bar with eighth-block resolution."""
-    if largest <= 0 or value <= 0:
-        return Text(" " * width)
-    eighths = max(1, round(value / largest * width * 8))
-    full, rest = divmod(eighths, 8)
-    partial = " ▏▎▍▌▋▊▉"[rest] if rest else ""
-    return Text(("█" * full + partial).ljust(width), style="cyan")
-
-
-def ratio_sentence(stage: str, stage_size: int, final: str, final_size: int) -> str:
-    """``build 750 MB → final 4.5 MB, 168x smaller`` (or larger / about the same)."""
-    head = f"{stage} {human(stage_size)} → {final} {human(final_size)}"
-    if final_size <= 0 or stage_size <= 0:
-        return head
-    if stage_size >= final_size:
-        factor = stage_size / final_size
-        return f"{head}, {factor:.0f}x smaller" if factor >= 1.5 else f"{head}, about the same"
-    return f"{head}, {final_size / stage_size:.1f}x larger"
 
 
 def layer_instruction(entry) -> tuple[str, str, str]:
@@ -90,26 +62,6 @@ def missing_image_message(error: Exception, image: str) -> str | None:
     return None
 
 
-def _call(app, callback, *args) -> None:
-    """``call_from_thread`` that is quiet when the app has already shut down."""
-    try:
-        app.call_from_thread(callback, *args)
-    except RuntimeError:
-        pass
-
-
-@dataclass
-class StageSize:
-    stage: str
-    state: str = "waiting"  # waiting | building | done | failed
-    progress: str = ""
-    image_id: str | None = None
-    size: int | None = None
-    error: str | None = None
-    wire: int | None = None  # compressed bytes a push sends (msb_tui.registry.wire)
-    wire_estimated: bool = False  # ``wire`` holds an estimate from a sample (shown with "~")
-
-
 class LayersScreen(Screen):
     CSS_PATH = "layers.tcss"
     BINDINGS = [
@@ -134,10 +86,6 @@ class LayersScreen(Screen):
         self.tree_filter = ""
         self.whole_image = False
         self.layer_index: int | None = None
-        self.stage_sizes: dict[str, StageSize] = {}
-        self._streams: list[Any] = []
-        self._closing = False  # set on unmount: the stage-size worker stops starting builds
-        self.final_wire: Any = None  # the final image's WireReport, once read
         self.tie_note = ""  # where the layers' Dockerfile lines come from (or that they are unknown)
 
     # --- composition ---------------------------------------------------------------------------
@@ -151,21 +99,13 @@ class LayersScreen(Screen):
                         yield Input(placeholder="filter by path (/)", id="file-filter")
                         yield Tree(Text("/"), id="file-tree")
             with TabPane("Stage sizes", id="sizes-pane"):
-                with Vertical():
-                    yield Static(Text("press c to build every stage as its own image (reusing the build cache: "
-                                      "seconds for stages built before) and compare it with the final one",
-                                      style="dim"), id="sizes-hint")
-                    yield DataTable(id="size-table", cursor_type="row")
+                yield StageSizes()
             with TabPane("Waste & leaks", id="waste-pane"):
                 with VerticalScroll():
                     yield Static(Text(""), id="waste-text")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        sizes = self.query_one("#size-table", DataTable)
-        for label, width in (("stage", 16), ("state", 9), ("size", 10), ("", 20), ("compared with the final image", 46),
-                             ("on the wire (compressed)", None)):
-            sizes.add_column(label, width=width)
         if self.report is not None:
             self.show_report(self.report)
         else:
@@ -187,9 +127,9 @@ class LayersScreen(Screen):
             report = analyze_image(client, self.image, dockerfile=dockerfile, target=target, build_args=build_args,
                                    build_model=model)
         except Exception as error:  # noqa: BLE001 - no engine, unknown image, unreadable export
-            _call(app, self._failed, missing_image_message(error, self.image) or str(error))
+            from_worker(self, self._failed, missing_image_message(error, self.image) or str(error))
             return
-        _call(app, self.show_report, report)
+        from_worker(self, self.show_report, report)
 
     def _tie(self, image_id: str) -> tuple[str | None, str | None, dict[str, str], Any]:
         """(Dockerfile text, target, build args, build model) to tie the layers to lines, from the build
@@ -213,15 +153,14 @@ class LayersScreen(Screen):
         return None, None, {}, None
 
     def _failed(self, message: str) -> None:
-        if not self.is_attached:  # the user left while the image was being read
-            return
         self.query_one("#layers-title", Static).update(Text(f" Layers of {plain(self.image)}: {plain(message)}",
                                                             style="bold red"))
 
     def show_report(self, report) -> None:
         self.report = report
-        if not self.is_attached:  # the user left while the image was being read
-            return
+        sizes = self.query_one(StageSizes)
+        sizes.final_size = report.layers.size
+        sizes.final_image = report.layers.image_id or self.image
         self.query_one("#layers-title", Static).update(self.title_text())
         self._fill_layers()
         self.query_one("#waste-text", Static).update(self.waste_text())
@@ -333,14 +272,6 @@ class LayersScreen(Screen):
         if self.report is not None:
             self._fill_layers()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on a stage in the Stage sizes table opens the layers of that stage's image."""
-        if event.data_table.id != "size-table" or event.row_key is None or event.row_key.value is None:
-            return
-        item = self.stage_sizes.get(event.row_key.value)
-        if item is not None and item.image_id:
-            self.app.open_layers(item.image_id, target=item.stage)
-
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id != "layer-table" or self.report is None or event.row_key is None:
             return
@@ -423,15 +354,6 @@ class LayersScreen(Screen):
             self._show_tree(self.layer_index)
 
     # --- stage sizes -------------------------------------------------------------------------------
-    def stages_to_size(self) -> list[str]:
-        """Stages the final image was built from (the plan's needed stages, target last)."""
-        analysis = getattr(self.app, "analysis", None)
-        plan = getattr(analysis, "plan", None)
-        if analysis is None or plan is None:
-            return []
-        names = [s.name or s.display_name for s in analysis.stages if s.index in plan.needed and s.index != plan.target]
-        return names
-
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """The tab's table takes the focus, so enter works at once (no Tab first)."""
         table = {"sizes-pane": "#size-table", "layers-pane": "#layer-table"}.get(event.pane.id or "")
@@ -441,134 +363,7 @@ class LayersScreen(Screen):
     def action_stage_sizes(self) -> None:
         self.query_one(TabbedContent).active = "sizes-pane"
         self.query_one("#size-table", DataTable).focus()
-        if any(s.state == "building" for s in self.stage_sizes.values()):
-            return
-        stages = self.stages_to_size()
-        if not stages:
-            self.query_one("#sizes-hint", Static).update(
-                Text("no other stages to compare (the Dockerfile has one stage, or no plan)", style="dim"))
-            return
-        self.stage_sizes = {name: StageSize(name) for name in stages}
-        self._fill_sizes()
-        self._build_stages(stages)
-
-    def _fill_sizes(self) -> None:
-        table = self.query_one("#size-table", DataTable)
-        table.clear()
-        final_size = self.report.layers.size if self.report is not None else None
-        final_name = getattr(self.app, "target_name", lambda: None)() or "final"
-        largest = max([final_size or 0] + [item.size or 0 for item in self.stage_sizes.values()])
-        done = [item for item in self.stage_sizes.values() if item.state == "done" and item.size]
-        if done and final_size:
-            biggest = max(done, key=lambda item: item.size)
-            headline = Text(ratio_sentence(plain(biggest.stage), biggest.size, plain(final_name), final_size),
-                            style="bold")
-            if biggest.wire and self.final_wire is not None and self.final_wire.wire_size:
-                estimated = biggest.wire_estimated or self.final_wire.estimated
-                headline.append("\non the wire: " + ratio_sentence(plain(biggest.stage), biggest.wire, plain(final_name),
-                                                                    self.final_wire.wire_size) + " (compressed, what a push sends"
-                                + ("; ~ estimated from a sample)" if estimated else ")"))
-            headline.append("\nEach stage was built as its own image (BuildKit reused the cache); only the final "
-                            "stage ships. Enter on a stage opens its layers.", style="dim")
-            self.query_one("#sizes-hint", Static).update(headline)
-        elif self.stage_sizes:
-            self.query_one("#sizes-hint", Static).update(Text("building each stage as its own image…", style="dim"))
-        for item in self.stage_sizes.values():
-            if item.state == "done" and item.size is not None and final_size:
-                compared = Text(ratio_sentence(plain(item.stage), item.size, plain(final_name), final_size))
-            elif item.state == "failed":
-                compared = Text(plain(item.error or "failed"), style="red")
-            else:
-                compared = Text(item.progress, style="dim")
-            table.add_row(Text(plain(item.stage), style="bold"), Text(item.state),
-                          Text(human(item.size), justify="right"), bar(item.size or 0, largest, 20), compared,
-                          Text(("~" if item.wire_estimated else "") + human(item.wire) if item.wire is not None
-                               else ("computing…" if item.state == "done" else "")),
-                          key=item.stage)
-        final_wire = self.final_wire.wire_size if self.final_wire is not None else None
-        table.add_row(Text(plain(final_name), style="bold"), Text("final"),
-                      Text(human(final_size), style="bold", justify="right"), bar(final_size or 0, largest, 20),
-                      Text("the image you ship", style="dim"),
-                      Text(("~" if self.final_wire.estimated else "") + human(final_wire) if final_wire is not None else "computing…"))
-
-    def update_stage(self, stage: str, **changes) -> None:
-        item = self.stage_sizes.get(stage)
-        if item is None or not self.is_attached:
-            return
-        for key, value in changes.items():
-            setattr(item, key, value)
-        self._fill_sizes()
-
-    @work(thread=True, exclusive=True, group="stage-sizes")
-    def _build_stages(self, stages: list[str]) -> None:
-        """Build each stage as the target (BuildKit reuses the cache) and read its image size."""
-        from msb_tui.builds.model import BuildModel
-        from msb_tui.image.report import content_size
-
-        app = self.app
-
-        def tell(stage: str, **changes) -> None:
-            if not self._closing:
-                try:
-                    app.call_from_thread(self.update_stage, stage, **changes)
-                except RuntimeError:  # the app is shutting down
-                    self._closing = True
-
-        try:
-            client = app.engine_client()
-            backend = app.backend(record=False)
-        except Exception as error:  # noqa: BLE001
-            for stage in stages:
-                tell(stage, state="failed", error=str(error))
-            return
-
-        if self.final_wire is None and self.report is not None:
-            self._wire_of(client, None, self.report.layers.image_id or self.image)
-        for stage in stages:
-            if self._closing:
-                return
-            tell(stage, state="building", progress="starting…")
-            try:
-                # Sizes, not timings: reuse the cache even after --no-cache.
-                stream = backend.start(app.build_inputs(stage, tags=(), no_cache=False))
-            except Exception as error:  # noqa: BLE001
-                tell(stage, state="failed", error=str(error))
-                continue
-            self._streams.append(stream)
-            model = BuildModel()
-            for event in stream:
-                if model.apply(event):
-                    done = sum(1 for step in model.steps.values() if step.completed is not None)
-                    tell(stage, progress=f"{done}/{len(model.steps)} steps")
-            if self._closing:
-                return
-            image_id = model.image_id
-            if not image_id:
-                tell(stage, state="failed", error=model.error or "no image produced")
-                continue
-            try:
-                size = content_size(client, image_id)  # comparable with the final image's content size
-            except Exception as failure:  # noqa: BLE001
-                tell(stage, state="failed", error=str(failure))
-                continue
-            tell(stage, state="done", image_id=image_id, size=size, progress="")
-            self._wire_of(client, stage, image_id)
-
-    def _wire_of(self, client, stage: str | None, image: str) -> None:
-        """Wire bytes of a stage's image (or the final one): measured, computed or estimated, remembered per layer."""
-        from msb_tui.registry.wire import wire_sizes
-
-        try:
-            report = wire_sizes(client, image)
-        except Exception:  # noqa: BLE001 - the wire column stays empty; sizes above still hold
-            return
-        if self._closing:
-            return
-        if stage is None:
-            self.final_wire = report
-            self.app.call_from_thread(self._fill_sizes)
-        else:
-            self.app.call_from_thread(self.update_stage, stage, wire=report.wire_size, wire_estimated=report.estimated)
+        self.query_one(StageSizes).start()
 
     def action_ship(self) -> None:
         from msb_tui.tui.screens.ship import ShipScreen
@@ -576,14 +371,6 @@ class LayersScreen(Screen):
         self.app.push_screen(ShipScreen(self.image))
 
     # --- leaving ---------------------------------------------------------------------------------
-    def on_unmount(self) -> None:
-        self._closing = True
-        for stream in self._streams:
-            try:
-                stream.cancel()
-            except Exception:  # noqa: BLE001 - already closed
-                pass
-
     def action_leave(self) -> None:
         if self.focused is not None and self.focused.id == "file-filter":
             self.query_one("#layer-table", DataTable).focus()

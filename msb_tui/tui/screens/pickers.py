@@ -143,8 +143,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
     CSS_PATH = "pickers.tcss"
     BINDINGS = [
-        Binding("y,enter", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
+        Binding("y,enter", "dismiss(True)", "Yes"),
+        Binding("n,escape", "dismiss(False)", "No"),
     ]
 
     def __init__(self, question: str) -> None:
@@ -155,9 +155,6 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical():
             yield Label(Text(self.question, style="bold"))
             yield Label(Text("y: yes   n / escape: no", style="dim"))
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
 
 
 class TextPrompt(ModalScreen[str | None]):

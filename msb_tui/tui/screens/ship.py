@@ -7,6 +7,7 @@ shows it. Layer commands and registry names are untrusted and shown as ``Text``.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -17,7 +18,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from msb_tui.sanitize import plain
+from msb_tui.tui.screens import from_worker
 
+BANDWIDTH = "100Mbit"  # the pull estimate's link
 COLUMNS = (("layer", 14), ("content", 10), ("wire", 10), ("ratio", 6), ("figure", 22), ("plan", 9),
            ("push", 22), ("instruction", None))
 
@@ -39,10 +42,9 @@ class ShipScreen(Screen):
         Binding("u", "push", "Push"),
     ]
 
-    def __init__(self, image: str, *, bandwidth: str = "100Mbit") -> None:
+    def __init__(self, image: str) -> None:
         super().__init__()
         self.image = image
-        self.bandwidth = bandwidth
         self.wire: Any = None
         self.plan: Any = None
         self.progress: dict[str, str] = {}  # diff id -> push status text
@@ -69,11 +71,11 @@ class ShipScreen(Screen):
 
         try:
             report = wire_sizes(self.app.engine_client(), self.image,
-                                progress=lambda text: self._call(self._status, text, "dim"))
+                                progress=lambda text: from_worker(self, self._status, text, "dim"))
         except Exception as error:  # noqa: BLE001 - shown, never raised in the UI
-            self._call(self._status, f"cannot read {self.image}: {error}", "red")
+            from_worker(self, self._status, f"cannot read {self.image}: {error}", "red")
             return
-        self._call(self._show_wire, report)
+        from_worker(self, self._show_wire, report)
 
     @work(thread=True, exclusive=True, group="ship")
     def _make_plan(self, target_text: str) -> None:
@@ -83,37 +85,26 @@ class ShipScreen(Screen):
         try:
             plan = push_plan(self.wire, Reference.parse(target_text))
         except (ValueError, RegistryError) as error:
-            self._call(self._status, str(error), "red")
+            from_worker(self, self._status, str(error), "red")
             return
-        self._call(self._show_plan, plan)
+        from_worker(self, self._show_plan, plan)
 
     @work(thread=True, exclusive=True, group="ship")
     def _push(self, target_text: str) -> None:
-        from msb_tui.registry.client import Reference, RegistryError
-        from msb_tui.registry.push import PushCancelled, PushFailed, push_image
+        from msb_tui.registry.client import Reference
+        from msb_tui.registry.push import PushCancelled, push_image
 
         try:
             target = Reference.parse(target_text)
             result = push_image(self.app.engine_client(), self.image, target,
-                                on_progress=lambda layer: self._call(self._show_progress, layer),
+                                on_progress=partial(from_worker, self, self._show_progress),
                                 should_stop=lambda: self._stop)
         except PushCancelled:
             return
-        except (ValueError, RegistryError, PushFailed) as error:
-            self._call(self._status, f"push failed: {error}", "red")
+        except Exception as error:  # noqa: BLE001 - bad target, registry, push or engine errors
+            from_worker(self, self._status, f"push failed: {error}", "red")
             return
-        except Exception as error:  # noqa: BLE001 - the engine's own errors (docker.errors.APIError ...)
-            self._call(self._status, f"push failed: {error}", "red")
-            return
-        self._call(self._show_pushed, result)
-
-    def _call(self, callback, *args) -> None:
-        if self._stop:
-            return
-        try:
-            self.app.call_from_thread(callback, *args)
-        except RuntimeError:  # the app is shutting down
-            self._stop = True
+        from_worker(self, self._show_pushed, result)
 
     # --- showing the model ----------------------------------------------------------------------------
     def _status(self, text: str, style: str = "") -> None:
@@ -129,7 +120,7 @@ class ShipScreen(Screen):
         title.append(f"wire {render.wire_size(report)} (content {size(report.content_size)}, {render.ratio(report.ratio)}) "
                      f"· {', '.join(report.sources) or 'unknown'}")
         self.query_one("#ship-title", Static).update(title)
-        estimate = pull_estimate(report, parse_bandwidth(self.bandwidth))
+        estimate = pull_estimate(report, parse_bandwidth(BANDWIDTH))
         self._status(render.estimate_lines(estimate)[0].strip() + " · p: push plan · u: push", "")
         self._fill()
 

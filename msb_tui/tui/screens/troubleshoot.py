@@ -17,10 +17,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.reactive import reactive
 from textual.widgets import Footer, Static
 
 from msb_tui.sanitize import plain
-from msb_tui.tui.screens import BackScreen
+from msb_tui.tui.screens import BackScreen, from_worker
 
 SHELLS = ("/bin/sh", "/bin/bash", "/busybox/sh", "/bin/ash")
 TEST_LABEL = "msb-tui.troubleshoot-probe"
@@ -108,6 +109,8 @@ class TroubleshootScreen(BackScreen):
         Binding("b", "build", "Build stage"),
         Binding("s,enter", "shell", "Open shell"),
     ]
+    status = reactive("press b to build this stage as the target (reusing the build cache), "
+                      "then s to open a shell in it")  # shown on every change
 
     def __init__(self, stage: str | None, *, note: str | None = None) -> None:
         super().__init__()
@@ -116,8 +119,6 @@ class TroubleshootScreen(BackScreen):
         self.image_id: str | None = None
         self.shell: str | None = None
         self.config: dict | None = None  # the built image's config: Env, WorkingDir, User, Entrypoint, Cmd
-        self.status = ("press b to build this stage as the target (reusing the build cache), "
-                       "then s to open a shell in it")
 
     def compose(self) -> ComposeResult:
         yield Static(Text(""), id="trouble-title")
@@ -125,7 +126,7 @@ class TroubleshootScreen(BackScreen):
             yield Static(Text(""), id="trouble-body")
         yield Footer(compact=True)
 
-    def on_mount(self) -> None:
+    def watch_status(self) -> None:
         self._show()
 
     def _show(self) -> None:
@@ -179,10 +180,8 @@ class TroubleshootScreen(BackScreen):
     def action_build(self) -> None:
         if self.note and "has no name" in self.note:
             self.status = "cannot build an unnamed stage on its own"
-            self._show()
             return
         self.status = "building (reusing the build cache)…"
-        self._show()
         # To look inside, not to time the build: the cache is reused even after --no-cache.
         self.app.open_build(self.stage, title=f"troubleshoot {self.stage}", tags=(), on_model=self.built,
                             no_cache=False)
@@ -192,33 +191,25 @@ class TroubleshootScreen(BackScreen):
         if getattr(model, "status", "") != "succeeded" or not getattr(model, "image_id", None):
             self.status = f"the build did not produce an image ({getattr(model, 'status', '?')}): " + (
                 plain(str(model.error)) if getattr(model, "error", None) else "see the build view")
-            self._show()
             return
         self.image_id = model.image_id
         self.shell = None
         self.status = "checking for a shell…"
-        self._show()
         self._check_shell(model.image_id)
 
     @work(thread=True, exclusive=True, group="shell-check")
     def _check_shell(self, image: str) -> None:
-        app = self.app
         config = None
         try:
-            client = app.engine_client()
+            client = self.app.engine_client()
             config = (client.inspect_image(image) or {}).get("Config") or {}
             shell, error = find_shell(client, image), None
         except Exception as failure:  # noqa: BLE001
             shell, error = None, str(failure)
-        try:
-            app.call_from_thread(self._shell_checked, shell, error, config)
-        except RuntimeError:  # the app shut down meanwhile
-            pass
+        from_worker(self, self._shell_checked, shell, error, config)
 
     def _shell_checked(self, shell: str | None, error: str | None, config: dict | None = None) -> None:
-        if not self.is_attached:
-            return
-        self.shell = shell
+        self.shell = shell if error or shell else "none"
         self.config = config
         if error:
             self.status = f"cannot check for a shell: {error}"
@@ -226,18 +217,14 @@ class TroubleshootScreen(BackScreen):
             self.status = ("this image has no shell (" + ", ".join(SHELLS) + " are all missing) — a FROM scratch "
                            "or distroless stage. Look at its files in the Layers view instead (l on the build "
                            "screen), or troubleshoot the stage it copies from.")
-            self.shell = "none"
         else:
             self.status = "ready: press s to open the shell (exit it to come back)"
-        self._show()
 
     def action_shell(self) -> None:
         if not self.image_id:
             self.status = "build the stage first (b)"
-            self._show()
             return
         if not self.shell or self.shell == "none":
-            self._show()
             return
         launch = shell_command(self.image_id, self.shell, host=self._host())
         try:
@@ -245,7 +232,5 @@ class TroubleshootScreen(BackScreen):
                 subprocess.run(launch.argv, env=launch.env, check=False)
         except Exception as error:  # SuspendNotSupported (headless, web), or the CLI is missing
             self.status = f"cannot hand over the terminal here ({type(error).__name__}); run it yourself:"
-            self._show()
             return
         self.status = "shell closed; s opens another"
-        self._show()

@@ -143,8 +143,7 @@ class DockerfileView(ScrollView, can_focus=True):
         self.watch(self.app, "theme", lambda _: self._on_theme(), init=True)
 
     def _on_theme(self) -> None:
-        dark = getattr(self.app.current_theme, "dark", True)
-        palette = DARK if dark else LIGHT
+        palette = DARK if self.app.current_theme.dark else LIGHT
         if palette is not self._palette:
             self._palette = palette
             self._recolour()

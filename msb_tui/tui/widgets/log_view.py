@@ -46,29 +46,21 @@ class LogLines(ScrollView, can_focus=True):
     def __init__(self, *, max_lines: int = MAX_LINES, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.max_lines = max_lines
-        self._lines: list[str] = []
+        self.lines: list[str] = []  # the kept tail of the step's log
         self._plain: list[str | None] = []  # lower-cased plain text, computed on first search
-        self.first_number = 1  # line number of _lines[0] in the step's whole log
+        self.first_number = 1  # line number of lines[0] in the step's whole log
         self._width = 0
         self.query = ""
-        self.current: int | None = None  # index into _lines of the current match
+        self.current: int | None = None  # index into lines of the current match
         self.follow = True  # stick to the end as lines arrive (until the user scrolls up)
 
     # -- content -------------------------------------------------------------------------
-    @property
-    def lines(self) -> list[str]:
-        return self._lines
-
-    @property
-    def line_count(self) -> int:
-        return len(self._lines)
-
     def set_lines(self, lines: Iterable[str], first_number: int = 1) -> None:
-        self._lines = list(lines)[-self.max_lines :]
-        self._plain = [None] * len(self._lines)
+        self.lines = list(lines)[-self.max_lines :]
+        self._plain = [None] * len(self.lines)
         self.first_number = first_number
         self.current = None
-        self._width = _widest(self._lines)
+        self._width = _widest(self.lines)
         self._resize()
         self._to_end()
         self.refresh()
@@ -85,12 +77,12 @@ class LogLines(ScrollView, can_focus=True):
         if not lines:
             return
         follow = self.follow and self.current is None
-        self._lines.extend(lines)
+        self.lines.extend(lines)
         self._plain.extend([None] * len(lines))
         self._width = max(self._width, _widest(lines))
-        excess = len(self._lines) - self.max_lines
+        excess = len(self.lines) - self.max_lines
         if excess > self.max_lines // 4 or (excess > 0 and len(lines) >= self.max_lines):
-            del self._lines[:excess]
+            del self.lines[:excess]
             del self._plain[:excess]
             self.first_number += excess
             if self.current is not None:
@@ -103,21 +95,21 @@ class LogLines(ScrollView, can_focus=True):
         self.refresh()
 
     def _resize(self) -> None:
-        gutter = len(str(self.first_number + len(self._lines))) + 3
-        self.virtual_size = Size(self._width + gutter, len(self._lines))
+        gutter = len(str(self.first_number + len(self.lines))) + 3
+        self.virtual_size = Size(self._width + gutter, len(self.lines))
 
     # -- search --------------------------------------------------------------------------
     def _plain_line(self, index: int) -> str:
         text = self._plain[index]
         if text is None:
-            text = self._plain[index] = plain(self._lines[index]).lower()
+            text = self._plain[index] = plain(self.lines[index]).lower()
         return text
 
     def find(self, query: str, *, forward: bool = True, start: int | None = None) -> int | None:
         """Index of the next (or previous) line containing ``query`` (case-insensitive), wrapping."""
         self.query = query
         needle = query.lower()
-        count = len(self._lines)
+        count = len(self.lines)
         if not needle or not count:
             self.current = None
             self.refresh()
@@ -145,12 +137,12 @@ class LogLines(ScrollView, can_focus=True):
         index = scroll_y + y
         width = self.scrollable_content_region.width
         base = self.rich_style
-        if index >= len(self._lines):
+        if index >= len(self.lines):
             return Strip([Segment(" " * width, base)], width)
-        number_width = len(str(self.first_number + len(self._lines)))
+        number_width = len(str(self.first_number + len(self.lines)))
         number_text = f"{self.first_number + index:>{number_width}} │ "
         number_style = self.get_component_rich_style("log-lines--number")
-        raw = self._lines[index]
+        raw = self.lines[index]
         matched = bool(self.query) and self.query.lower() in self._plain_line(index)
         cleaned = strip_controls(raw)
         if not matched and "\x1b" not in cleaned:
@@ -226,7 +218,7 @@ class LogView(Vertical):
         # Figures first, the (long, untrusted) step name last: a narrow title cuts the name only.
         log = self.log_lines
         title = Text("log ", style="bold")
-        title.append(f"{log.line_count} lines", style="dim")
+        title.append(f"{len(log.lines)} lines", style="dim")
         if self._note:
             title.append(f" ({self._note})", style="dim")
         if log.query:

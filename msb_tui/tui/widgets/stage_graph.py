@@ -158,8 +158,7 @@ class StageGraph(ScrollView, can_focus=True):
         self._relayout(force=True)
 
     def _on_theme(self) -> None:
-        dark = getattr(self.app.current_theme, "dark", True)
-        self._roles = DARK_ROLES if dark else LIGHT_ROLES
+        self._roles = DARK_ROLES if self.app.current_theme.dark else LIGHT_ROLES
         self.refresh()
 
     def on_resize(self) -> None:

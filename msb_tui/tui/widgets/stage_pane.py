@@ -57,10 +57,6 @@ class StepRow:
     cascade: str = ""  # "origin": it started a cascade of re-runs; "follows": it ran because of one
     disagrees: bool = False  # the cache prediction said otherwise than BuildKit
 
-    def elapsed(self, now: float) -> float:
-        end = self.completed if self.completed is not None else now
-        return max(0.0, end - self.started)
-
 
 @dataclass(frozen=True)
 class PaneData:
@@ -329,7 +325,7 @@ class StagePane(Widget, can_focus=True):
                 focus_line = len(step_lines)
             step_lines.append(self._render_step(row, index, width, now))
             line_steps.append(index)
-            if row.digest == data.tail_digest and data.tail:
+            if row.digest == data.tail_digest:
                 for raw in data.tail:
                     log_line = Text("  │ ", style=style("stage-pane--log"))
                     log_line.append_text(safe_text(raw))
@@ -366,7 +362,6 @@ class StagePane(Widget, can_focus=True):
         # taller than the pane may grow. (Decided from max-height, not the current size: auto
         # height measures this very output.)
         limit = self._max_content_lines()
-        start = 0
         if limit and len(step_lines) > limit:
             anchor = cursor_line if self.has_focus or focus_line is None else focus_line + len(data.tail) // 2
             start = max(0, min(anchor - limit // 2, len(step_lines) - limit))
@@ -383,16 +378,13 @@ class StagePane(Widget, can_focus=True):
 
     def _render_step(self, row: StepRow, index: int, width: int, now: float) -> Text:
         style = self.get_component_rich_style
-        state_style = {
-            "running": style("stage-pane--running"),
-            "cached": style("stage-pane--cached"),
-            "done": style("stage-pane--done"),
-            "failed": style("stage-pane--failed"),
-        }.get(row.state, style("stage-pane--muted"))
+        state = row.state if row.state in ("running", "cached", "done", "failed") else "muted"
+        state_style = style(f"stage-pane--{state}")
         if row.state == "cached" or (row.cached and row.state != "failed"):
             right = "CACHED"
         elif row.started is not None and (row.state == State.RUNNING or State(row.state).finished):
-            right = format_duration(row.elapsed(now))
+            end = row.completed if row.completed is not None else now
+            right = format_duration(end - row.started)
         else:
             right = ""
         glyph = STATE_GLYPHS.get(row.state, "?")
