@@ -192,7 +192,8 @@ async def test_leaving_stops_the_stage_size_builds(docker_api, offline_images, t
         f"FROM {base} AS two\nRUN sleep 5 && echo msb-test-tui-two > /two\n"
         f"FROM scratch AS final\nCOPY --from=one /one /one\nCOPY --from=two /two /two\n")
     final = None
-    (tmp_path / "final.Dockerfile").write_text("FROM scratch\nCOPY final.Dockerfile /f\n")
+    # The token makes this image this run's own: another worktree's run removes its own.
+    (tmp_path / "final.Dockerfile").write_text(f"FROM scratch\nCOPY final.Dockerfile /f\n# {token}")
     for event in open_backend("engine", client=docker_api, record=False).start(BuildInputs(context=tmp_path, dockerfile=tmp_path / "final.Dockerfile")):
         if isinstance(event, ImageBuilt):
             final = event.image_id

@@ -11,6 +11,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from msb_tui.backends.buildx import BuildxUnavailable, builder_names
+from msb_tui.backends.history import HistoryError, list_history
 from msb_tui.durations import format_duration, format_utc
 from msb_tui.sanitize import plain
 from msb_tui.tui.screens import BackScreen, from_worker
@@ -53,9 +55,6 @@ class BuildersScreen(BackScreen):
 
     @work(thread=True, exclusive=True, group="builders")
     def _load(self, builder: str | None) -> None:
-        from msb_tui.backends.buildx import BuildxUnavailable, builder_names
-        from msb_tui.backends.history import HistoryError, list_history
-
         try:
             names = builder_names()
             entries = list_history(builder)

@@ -55,7 +55,6 @@ class CauseScreen(ModalScreen):
     def __init__(self, step: StepExplanation, explanation: CacheExplanation, advice: list[ReorderAdvice]) -> None:
         super().__init__()
         self.step = step
-        self.explanation = explanation
         self.steps = explanation.steps
         self.disagreement = next((d for d in explanation.disagreements if d.step == step.id), None)
         self.advice = [item for item in advice

@@ -15,8 +15,12 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
+from msb_tui.image.compare import compare_reports
+from msb_tui.image.render import compare_text
+from msb_tui.image.report import analyze_image
 from msb_tui.sanitize import plain
 from msb_tui.tui.screens import BackScreen, from_worker
+from msb_tui.tui.screens.layers import missing_image_message
 
 FILE_LIMIT = 200  # file differences listed (largest first)
 
@@ -58,11 +62,6 @@ class CompareScreen(BackScreen):
 
     @work(thread=True, exclusive=True, group="compare")
     def _compare(self) -> None:
-        from msb_tui.image.compare import compare_reports
-        from msb_tui.image.render import compare_text
-        from msb_tui.image.report import analyze_image
-        from msb_tui.tui.screens.layers import missing_image_message
-
         reports = []
         try:
             client = self.app.engine_client()

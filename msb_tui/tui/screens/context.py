@@ -19,6 +19,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from msb_tui.cache.context_render import files, send_line, share, size
+from msb_tui.cache.context_report import AS_IS, WITHOUT, measure_send, scan_context
+from msb_tui.cache.context_send import Cancelled, SendError
+from msb_tui.engine.info import gather
 from msb_tui.sanitize import plain
 from msb_tui.tui.screens import from_worker
 
@@ -74,8 +78,6 @@ class ContextScreen(Screen):
     # --- workers (headless core) ---------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="context")
     def _scan(self) -> None:
-        from msb_tui.cache.context_report import scan_context
-
         try:
             report = scan_context(self.context_dir, self.dockerfile, self.analysis, self.build_args)
         except Exception as error:  # noqa: BLE001 - shown, never raised in the UI
@@ -87,10 +89,6 @@ class ContextScreen(Screen):
 
     @work(thread=True, exclusive=True, group="context-send")
     def _measure(self, report) -> None:
-        from msb_tui.cache.context_report import measure_send
-        from msb_tui.cache.context_send import Cancelled, SendError
-        from msb_tui.engine.info import gather
-
         sends = ROUNDS * (2 if report.candidates else 1)
         seen: set = set()
 
@@ -134,8 +132,6 @@ class ContextScreen(Screen):
     def _show_progress(self) -> None:
         if self._progress is None:
             return
-        from msb_tui.cache.context_render import size
-
         number, sends, variant, phase, done, total = self._progress
         amount = f"{done:,} files read" if phase == "tar" else f"{size(done)} of {size(total)} sent"
         self._status(f"sending the context {number}/{sends} ({variant}): {amount}… (escape stops)", "dim")
@@ -145,9 +141,6 @@ class ContextScreen(Screen):
         self.query_one("#context-status", Static).update(Text(text, style=style))
 
     def _show(self, report) -> None:
-        from msb_tui.cache.context_render import files, send_line, share, size
-        from msb_tui.cache.context_report import AS_IS, WITHOUT
-
         self.report = report
         ignore = plain(report.ignore_file) or "no ignore file"
         title = Text(f" Build context {plain(report.context)}", style="bold")

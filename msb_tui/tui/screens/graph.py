@@ -6,6 +6,9 @@ nothing untrusted is parsed as markup.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,8 +17,10 @@ from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from msb_tui.builds.masking import masked_args
 from msb_tui.sanitize import plain
 from msb_tui.tui.graph_nodes import edges_from_analysis, stage_keys
+from msb_tui.tui.screens.pickers import TextPrompt
 from msb_tui.tui.widgets.dockerfile_view import DARK, LIGHT, DockerfileView, Palette, highlight_dockerfile, numbered
 from msb_tui.tui.widgets.stage_graph import StageGraph
 
@@ -57,8 +62,6 @@ def plan_reason(analysis, stage) -> str:
 
 def arg_used(stage, name: str) -> bool:
     """Whether ``stage`` uses global ARG ``name``: in its FROM line, or declared again inside it."""
-    import re
-
     if name in stage.args:
         return True
     return re.search(r"\$\{?" + re.escape(name) + r"\b", stage.base_raw or "") is not None
@@ -162,8 +165,6 @@ def lint_text(analysis) -> Text:
 def short_path(path) -> str:
     """``path`` as short as it can be said (the title must fit 80 columns): relative to the current folder
     when under it, and a folder's own ``Dockerfile`` as the folder."""
-    from pathlib import Path
-
     path = Path(path)
     try:
         path = path.resolve().relative_to(Path.cwd())
@@ -189,9 +190,7 @@ def title_text(app) -> Text:
         out.append(f"  {len(plan.needed)}/{total} stages, {waves} wave{'' if waves == 1 else 's'}", style="dim")
     if app.no_cache:
         out.append("  --no-cache", style="bold yellow")
-    if app.build_args:
-        from msb_tui.builds.masking import masked_args  # a token typed as a build arg is not shown on screen
-
+    if app.build_args:  # masked: a token typed as a build arg is not shown on screen
         args = " ".join(f"{plain(k)}={plain(v)}" for k, v in sorted(masked_args(app.build_args).items()))
         out.append(f"  args {args}", style="dim")
     return out
@@ -323,8 +322,6 @@ class GraphScreen(Screen):
 
     def action_find(self) -> None:
         """``/``: select the next stage whose name contains the text (big graphs)."""
-        from msb_tui.tui.screens.pickers import TextPrompt
-
         def found(text: str | None) -> None:
             if not text:
                 return

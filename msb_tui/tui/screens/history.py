@@ -10,7 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
-from msb_tui.commands.history import BuildComparison, cache_cell, list_recordings, seconds, signed
+from msb_tui.commands.history import (BuildComparison, cache_cell, compare, list_recordings,
+                                      seconds, signed)
+from msb_tui.paths import recordings_dir
 from msb_tui.sanitize import plain
 from msb_tui.tui.screens import BackScreen, from_worker
 
@@ -73,8 +75,6 @@ class HistoryScreen(BackScreen):
     def _status(self, extra: str = "") -> None:
         text = Text()
         if not self.summaries:
-            from msb_tui.paths import recordings_dir
-
             text.append(f" no recorded builds in {plain(str(recordings_dir()))}", style="italic")
         else:
             speed = "as fast as possible" if self.speed is None else f"×{self.speed:g}"
@@ -132,8 +132,6 @@ class HistoryScreen(BackScreen):
 
     @work(thread=True, exclusive=True, group="compare")
     def _compare(self, a: Path, b: Path) -> None:
-        from msb_tui.commands.history import compare
-
         try:
             from_worker(self, self.show_comparison, compare(a, b))
         except Exception as error:  # noqa: BLE001 - a corrupt recording: say so

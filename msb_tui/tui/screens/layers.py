@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import docker.errors
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -17,9 +18,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane, Tree
 
+from msb_tui.builds.provenance import origin_of
 from msb_tui.durations import format_duration
+from msb_tui.image.report import analyze_image
 from msb_tui.sanitize import plain
 from msb_tui.tui.screens import from_worker
+from msb_tui.tui.screens.ship import ShipScreen
 from msb_tui.tui.screens.stage_sizes import StageSizes, bar, human
 
 TREE_LIMIT = 400  # children shown per directory before "… N more"
@@ -55,8 +59,6 @@ def build_cell(step) -> Text:
 
 def missing_image_message(error: Exception, image: str) -> str | None:
     """"no image named X on this engine" for the engine's 404, instead of its raw HTTP text."""
-    import docker.errors
-
     if isinstance(error, docker.errors.NotFound):
         return f"no image named {image} on this engine (docker images lists them)"
     return None
@@ -120,7 +122,6 @@ class LayersScreen(Screen):
         app = self.app
         try:
             client = app.engine_client()
-            from msb_tui.image.report import analyze_image
 
             image_id = client.inspect_image(self.image)["Id"]
             dockerfile, target, build_args, model = self._tie(image_id)
@@ -135,8 +136,6 @@ class LayersScreen(Screen):
         """(Dockerfile text, target, build args, build model) to tie the layers to lines, from the build
         that made the image: its recording, else this session's build of it; else nothing (``tie_note``
         says so) rather than the current target's lines, which may belong to another stage."""
-        from msb_tui.builds.provenance import origin_of
-
         app = self.app
         built_here = self.model is not None and getattr(self.model, "image_id", None) == image_id
         origin = origin_of(image_id, with_model=not built_here)
@@ -366,8 +365,6 @@ class LayersScreen(Screen):
         self.query_one(StageSizes).start()
 
     def action_ship(self) -> None:
-        from msb_tui.tui.screens.ship import ShipScreen
-
         self.app.push_screen(ShipScreen(self.image))
 
     # --- leaving ---------------------------------------------------------------------------------

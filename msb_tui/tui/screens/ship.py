@@ -17,6 +17,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from msb_tui.image.render import size
+from msb_tui.registry import render
+from msb_tui.registry.client import Reference, RegistryError
+from msb_tui.registry.plan import parse_bandwidth, pull_estimate, push_plan
+from msb_tui.registry.push import PushCancelled, push_image
+from msb_tui.registry.server import ADDRESS
+from msb_tui.registry.wire import wire_sizes
 from msb_tui.sanitize import plain
 from msb_tui.tui.screens import from_worker
 
@@ -27,8 +34,6 @@ COLUMNS = (("layer", 14), ("content", 10), ("wire", 10), ("ratio", 6), ("figure"
 
 def default_target(image: str) -> str:
     """``127.0.0.1:5000/<name>:<tag>``: the local registry msb-tui's set-up starts."""
-    from msb_tui.registry.server import ADDRESS
-
     name, _, tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "", "latest")
     name = name.split("/", 1)[1] if "." in name.split("/", 1)[0] or ":" in name.split("/", 1)[0] else name
     return f"{ADDRESS}/{name or 'image'}:{tag or 'latest'}"
@@ -48,7 +53,6 @@ class ShipScreen(Screen):
         self.wire: Any = None
         self.plan: Any = None
         self.progress: dict[str, str] = {}  # diff id -> push status text
-        self.result: Any = None
         self._stop = False
 
     def compose(self) -> ComposeResult:
@@ -67,8 +71,6 @@ class ShipScreen(Screen):
     # --- workers (headless core) ---------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="ship")
     def _load(self) -> None:
-        from msb_tui.registry.wire import wire_sizes
-
         try:
             report = wire_sizes(self.app.engine_client(), self.image,
                                 progress=lambda text: from_worker(self, self._status, text, "dim"))
@@ -79,9 +81,6 @@ class ShipScreen(Screen):
 
     @work(thread=True, exclusive=True, group="ship")
     def _make_plan(self, target_text: str) -> None:
-        from msb_tui.registry.client import Reference, RegistryError
-        from msb_tui.registry.plan import push_plan
-
         try:
             plan = push_plan(self.wire, Reference.parse(target_text))
         except (ValueError, RegistryError) as error:
@@ -91,9 +90,6 @@ class ShipScreen(Screen):
 
     @work(thread=True, exclusive=True, group="ship")
     def _push(self, target_text: str) -> None:
-        from msb_tui.registry.client import Reference
-        from msb_tui.registry.push import PushCancelled, push_image
-
         try:
             target = Reference.parse(target_text)
             result = push_image(self.app.engine_client(), self.image, target,
@@ -111,10 +107,6 @@ class ShipScreen(Screen):
         self.query_one("#ship-status", Static).update(Text(text, style=style))
 
     def _show_wire(self, report) -> None:
-        from msb_tui.image.render import size
-        from msb_tui.registry import render
-        from msb_tui.registry.plan import parse_bandwidth, pull_estimate
-
         self.wire = report
         title = Text(f" Ship {plain(self.image)}: ", style="bold")
         title.append(f"wire {render.wire_size(report)} (content {size(report.content_size)}, {render.ratio(report.ratio)}) "
@@ -125,8 +117,6 @@ class ShipScreen(Screen):
         self._fill()
 
     def _show_plan(self, plan) -> None:
-        from msb_tui.registry import render
-
         self.plan = plan
         self._fill()
         self._status(render.plan_lines(plan)[-1].strip(), "bold")
@@ -134,8 +124,6 @@ class ShipScreen(Screen):
     def _show_progress(self, layer) -> None:
         if self.wire is None:
             return
-        from msb_tui.image.render import size
-
         for row in self.wire.layers:
             if layer.id in (row.diff_id[7:19], (row.digest or "")[7:19]):
                 amount = f" {size(layer.current)}/{size(layer.total)}" if layer.total and layer.status == "Pushing" else ""
@@ -143,10 +131,6 @@ class ShipScreen(Screen):
         self._fill()
 
     def _show_pushed(self, result) -> None:
-        from msb_tui.image.render import size
-        from msb_tui.registry import render
-
-        self.result = result
         if result.measured is not None:
             self.wire = result.measured
         self._fill()
@@ -155,9 +139,6 @@ class ShipScreen(Screen):
                      f"{size(self.wire.wire_size)} on the wire", "bold green")
 
     def _fill(self) -> None:
-        from msb_tui.image.render import size
-        from msb_tui.registry import render
-
         table = self.query_one("#ship-table", DataTable)
         table.clear()
         actions = {p.layer.diff_id: p.action for p in self.plan.layers} if self.plan is not None else {}

@@ -16,6 +16,9 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
+from msb_tui.builds.model import BuildModel
+from msb_tui.image.report import content_size
+from msb_tui.registry.wire import wire_sizes
 from msb_tui.sanitize import plain
 from msb_tui.tui.screens import from_worker
 
@@ -166,9 +169,6 @@ class StageSizes(Vertical):
     @work(thread=True, exclusive=True, group="stage-sizes")
     def _build_stages(self, stages: list[str]) -> None:
         """Build each stage as the target (BuildKit reuses the cache) and read its image size."""
-        from msb_tui.builds.model import BuildModel
-        from msb_tui.image.report import content_size
-
         app, worker = self.app, get_current_worker()
 
         def tell(stage: str, **changes) -> None:
@@ -215,8 +215,6 @@ class StageSizes(Vertical):
 
     def _wire_of(self, client, stage: str | None, image: str) -> None:
         """Wire bytes of a stage's image (or the final one): measured, computed or estimated."""
-        from msb_tui.registry.wire import wire_sizes
-
         try:
             report = wire_sizes(client, image)
         except Exception:  # noqa: BLE001 - the wire column stays empty; sizes above still hold

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
+from msb_tui.builds.report import failure_findings
 from msb_tui.sanitize import safe_text
 
 LAST_LINES = 20
@@ -40,8 +41,6 @@ def dockerfile_context(text: str | None, line_start: int | None, line_end: int |
 
 def failure_data(model, dockerfile_text: str | None) -> FailureData | None:
     """The failure of a ``BuildModel`` (call under the feed lock); None when nothing failed."""
-    from msb_tui.builds.report import failure_findings
-
     findings = tuple((f.line, f.message, f.fix) for f in failure_findings(model))
     step = model.failed_step()
     if step is None:

@@ -218,7 +218,6 @@ class StageGraph(ScrollView, can_focus=True):
         return stages[-1] if stages else next(iter(layout.placed))
 
     def watch_selected(self, new: str | None) -> None:
-        self.refresh()
         self._scroll_to_selected()
         self.post_message(self.Selected(self, new))
 

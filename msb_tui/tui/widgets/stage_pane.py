@@ -163,17 +163,9 @@ class StagePane(Widget, can_focus=True):
     """
 
     COMPONENT_CLASSES = {
-        "stage-pane--running",
-        "stage-pane--cached",
-        "stage-pane--done",
-        "stage-pane--failed",
-        "stage-pane--muted",
-        "stage-pane--cursor",
-        "stage-pane--log",
-        "stage-pane--origin",
-        "stage-pane--cascade",
-        "stage-pane--disagrees",
-        "stage-pane--why",
+        f"stage-pane--{part}"
+        for part in ("running", "cached", "done", "failed", "muted", "cursor", "log",
+                     "origin", "cascade", "disagrees", "why")
     }
 
     BINDINGS = [
@@ -185,7 +177,7 @@ class StagePane(Widget, can_focus=True):
         Binding("right", "neighbour(1)", "Next stage", show=False),
     ]
 
-    cursor: reactive[int] = reactive(0)
+    cursor: reactive[int] = reactive(0)  # a change repaints the pane
 
     def __init__(self, data: PaneData, *, id: str | None = None, classes: str | None = None, clock=time.time) -> None:
         super().__init__(id=id, classes=classes)
@@ -279,9 +271,6 @@ class StagePane(Widget, can_focus=True):
         if self in panes:
             target = panes[(panes.index(self) + delta) % len(panes)]
             target.focus()
-
-    def watch_cursor(self) -> None:
-        self.refresh()
 
     def on_click(self, event) -> None:
         # event.y counts the top border; a click on a step's line (not a log line) selects it.
