@@ -75,11 +75,9 @@ class StepIndex:
         stage = self.stage_for(step_name)
         if stage is None:
             return None
-        parts = parse_step_name(step_name)
-        number = parts.number if parts else 0
+        number = parse_step_name(step_name).number  # a step name stage_for read
         steps = self.steps_of(stage)
-        instruction = steps[number - 1] if 0 < number <= len(steps) else None
-        return stage, instruction
+        return stage, steps[number - 1] if 0 < number <= len(steps) else None
 
     def instruction_for(self, stage: Stage, number: int, keyword: str) -> Instruction | None:
         """The instruction of step ``number`` of ``stage`` whose keyword (RUN, COPY, ...) is ``keyword``:
@@ -95,13 +93,8 @@ class StepIndex:
         """The instructions behind ``[stage 1/M]``, ``[stage 2/M]``, ...: an image FROM, then the
         ONBUILD triggers of a base stage (BuildKit runs them first, as the child's own steps), then
         the stage's RUN/COPY/ADD/WORKDIR."""
-        steps = stage.counted_steps()
-        if stage.base.kind == "stage" and stage.base.stage_index is not None:
-            triggers = [
-                trigger
-                for trigger in self.stages[stage.base.stage_index].onbuild
-                if trigger.sub_cmd in COUNTED_STEPS
-            ]
-            if triggers:
-                steps = triggers + steps
-        return steps
+        if stage.base.kind != "stage":
+            return stage.counted_steps()
+        parent = self.stages[stage.base.stage_index]
+        triggers = [trigger for trigger in parent.onbuild if trigger.sub_cmd in COUNTED_STEPS]
+        return triggers + stage.counted_steps()
