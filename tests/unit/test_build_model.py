@@ -499,7 +499,7 @@ def test_a_step_buildkit_never_started_in_a_succeeded_build_came_from_the_cache(
     # Docker 28.5.2, seed-example --target test: [base 2/3] was announced and never started (its
     # WORKDIR came from the cache), then the image was made. Before: stage base 'running' for good.
     path = RECORDINGS / "current" / "seed-example-test-unstarted.jsonl"
-    model = BuildModel(analyze(load_recording(path).dockerfile_text, target="test"))
+    model = BuildModel(analyze(read_inputs(path)["dockerfile_text"], target="test"))
     for event in replay(path, None):
         model.apply(event)
     base = model.stage("base")
