@@ -8,6 +8,8 @@ placed by what they do (a FROM by its image, anything else by the step it follow
 
 from __future__ import annotations
 
+import re
+
 from msb_tui.analysis import Analysis
 from msb_tui.analysis.stages import COUNTED_STEPS, Stage
 from msb_tui.analysis.steps import StepIndex, parse_step_name
@@ -15,17 +17,12 @@ from msb_tui.builds.lanes import Lanes
 from msb_tui.builds.runs import StageRun, State, StepRun
 
 CLASSIC_SKIP_REASON = "after the target stage: the classic builder stops at the target"
+_DOCKER_HUB = re.compile(r"^(?:index\.)?docker\.io/(?:library/)?")
 
 
 def normal_ref(ref: str) -> str:
     """An image reference without the default registry/namespace and digest, for comparisons."""
-    ref = ref.strip().split("@", 1)[0].lower()
-    for prefix in ("docker.io/library/", "docker.io/", "index.docker.io/library/", "index.docker.io/"):
-        if ref.startswith(prefix):
-            ref = ref[len(prefix):]
-            break
-    if ref.startswith("library/"):
-        ref = ref[len("library/"):]
+    ref = _DOCKER_HUB.sub("", ref.strip().split("@", 1)[0].lower()).removeprefix("library/")
     if ":" not in ref.rsplit("/", 1)[-1]:
         ref += ":latest"
     return ref

@@ -7,6 +7,7 @@ exactly what is sent.
 
 from __future__ import annotations
 
+import itertools
 import os
 import posixpath
 import re
@@ -118,20 +119,11 @@ class IgnoreMatcher:
         """Whether the slash-separated relative path is excluded (a pattern may match a parent dir)."""
         if not self.patterns:
             return False
-        parents = rel.split("/")[:-1]
+        parents = itertools.accumulate(rel.split("/")[:-1], lambda parent, part: f"{parent}/{part}")
+        paths = [rel, *parents]
         matched = False
         for pattern in self.patterns:
-            if pattern.exclusion != matched:
-                continue
-            hit = pattern.regex.match(rel) is not None
-            if not hit and parents:
-                prefix = ""
-                for part in parents:
-                    prefix = f"{prefix}/{part}" if prefix else part
-                    if pattern.regex.match(prefix):
-                        hit = True
-                        break
-            if hit:
+            if pattern.exclusion == matched and any(pattern.regex.match(path) for path in paths):
                 matched = not pattern.exclusion
         return matched
 

@@ -107,23 +107,19 @@ class EngineStep:
 
 def _label(step: StepRun, section: Section) -> str:
     name = step.name or step.digest
-    for prefix in ("[internal] load metadata for ", "[internal] "):
-        if name.startswith(prefix):
-            return name[len(prefix):] if section == Section.METADATA else name[len("[internal] "):]
-    return name
+    if section == Section.METADATA:
+        name = name.removeprefix("[internal] load metadata for ")
+    return name.removeprefix("[internal] ")
 
 
-def _stages_from(image: str, analysis, needed: set[str] | None) -> tuple[str, ...]:
-    """The stages (needed by this build, when known) whose FROM is ``image``."""
+def _stages_from(image: str, analysis, needed: set[str]) -> tuple[str, ...]:
+    """The stages needed by this build whose FROM is ``image``."""
     if analysis is None:
         return ()
     ref = normal_ref(image)
-    names = []
-    for stage in getattr(analysis, "stages", []):
-        if stage.base.kind == "image" and stage.base.ref and normal_ref(stage.base.ref) == ref:
-            if needed is None or stage.display_name in needed:
-                names.append(stage.display_name)
-    return tuple(names)
+    return tuple(stage.display_name for stage in analysis.stages
+                 if stage.display_name in needed and stage.base.kind == "image"
+                 and stage.base.ref and normal_ref(stage.base.ref) == ref)
 
 
 def engine_steps(model) -> list[EngineStep]:
@@ -148,8 +144,7 @@ def engine_steps(model) -> list[EngineStep]:
 def final_image(model) -> str:
     """The image the export made, for the rows tied to it: ``the final image (stage final,
     msb/go:1)`` with its names when tagged, else its short id."""
-    analysis = model.analysis
-    target = getattr(analysis, "target_name", None) if analysis is not None else None
+    target = model.analysis.target_name if model.analysis is not None else None
     names = []
     for step in model.internal:
         for status in step.statuses.values():

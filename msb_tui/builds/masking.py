@@ -63,36 +63,23 @@ class Masker:
     def line(self, line: bytes) -> bytes:
         """One engine message line with every secret value masked (unchanged when none occurs)."""
         if _TRACE in line:
-            line = self._trace(line)
+            line = self._base64_fields(line, lambda message: [(message, "aux")])
         elif line.startswith(b"{") and (b'"logs"' in line or b'"warnings"' in line):
-            line = self._solve_status(line)
+            # A buildx JSON SolveStatus line: log data and warning text are base64 inside it.
+            line = self._base64_fields(line, lambda status: [
+                *((log, "data") for log in status.get("logs") or []),
+                *((warning, "short") for warning in status.get("warnings") or [])])
         for value in self._json:
             if value in line:
                 line = line.replace(value, b"*" * len(value))
         return line
 
-    def _trace(self, line: bytes) -> bytes:
+    def _base64_fields(self, line: bytes, fields) -> bytes:
+        """``line`` with secret values masked inside the base64 fields ``fields(message)`` names as
+        (object, key); the line itself when it does not parse or nothing was masked."""
         try:
             message = json.loads(line)
-            data = binascii.a2b_base64(message["aux"])
-        except (ValueError, KeyError, TypeError, binascii.Error, RecursionError):
-            return line
-        changed = False
-        for value in self._raw:
-            if value in data:
-                data = data.replace(value, b"*" * len(value))  # same length: protobuf stays valid
-                changed = True
-        if not changed:
-            return line
-        message["aux"] = binascii.b2a_base64(data, newline=False).decode("ascii")
-        return json.dumps(message, separators=(",", ":")).encode("utf-8")
-
-    def _solve_status(self, line: bytes) -> bytes:
-        """A buildx JSON SolveStatus line: log data and warning text are base64 inside it."""
-        try:
-            status = json.loads(line)
-            items = [(log, "data") for log in status.get("logs") or []]
-            items += [(warning, "short") for warning in status.get("warnings") or []]
+            items = fields(message)
         except (ValueError, TypeError, AttributeError, RecursionError):
             return line
         changed = False
@@ -102,9 +89,9 @@ class Masker:
             except (KeyError, TypeError, binascii.Error):
                 continue
             masked = data
-            for value in self._raw:
+            for value in self._raw:  # same-length masks: a protobuf trace stays valid
                 masked = masked.replace(value, b"*" * len(value))
             if masked != data:
                 item[key] = binascii.b2a_base64(masked, newline=False).decode("ascii")
                 changed = True
-        return json.dumps(status, separators=(",", ":")).encode("utf-8") if changed else line
+        return json.dumps(message, separators=(",", ":")).encode("utf-8") if changed else line

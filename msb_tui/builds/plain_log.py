@@ -23,8 +23,8 @@ once for the events, so every event carries final times and memory stays bounded
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from msb_tui.builds.classic import ClassicStepParser, sizes_from_steps
@@ -82,24 +82,18 @@ class _Vertex:
         )
 
 
-@dataclass
-class PlainLog:
-    """What was read: ordered operations with final times, plus facts for messages and tests."""
-
-    ops: list[tuple] = field(default_factory=list)  # ("start"|"end"|"log"|"status"|"image"|"failed", ...)
-    vertices: dict[int, _Vertex] = field(default_factory=dict)
-    any_stamp: bool = False  # some line did (ACR Tasks stamps only its own lines)
-    error: str | None = None
-    image_id: str | None = None
-    lines: int = 0
-    recognised: int = 0
-
-
 class _Reader:
-    """Pass 1: read every line into vertices and an ordered list of operations."""
+    """Reads the lines into vertices and an ordered list of operations (``ops``), plus facts for
+    messages: how the build ended, how many lines were read and recognised."""
 
     def __init__(self):
-        self.log = PlainLog()
+        self.ops: list[tuple] = []  # ("start"|"end"|"log"|"status"|"failed", ...)
+        self.vertices: dict[int, _Vertex] = {}
+        self.any_stamp = False  # a line had a CI time prefix (ACR Tasks stamps only its own)
+        self.error: str | None = None
+        self.image_id: str | None = None
+        self.lines = 0
+        self.recognised = 0
         self.clock = 0.0
         self.last_marker: int | None = None  # vertex of the last "#N ..." line
         self.suspended: set[int] = set()  # vertices interrupted by "#N ..." and not finished yet
@@ -107,12 +101,12 @@ class _Reader:
         self.stamped = False  # the current line carries a real time
 
     def line(self, raw: str) -> None:
-        self.log.lines += 1
+        self.lines += 1
         stamp, text = split_prefix(raw.rstrip("\r\n"))
         self.stamped = stamp is not None
         if stamp is not None:
-            self.clock = max(self.clock, stamp) if self.log.any_stamp else stamp
-            self.log.any_stamp = True
+            self.clock = max(self.clock, stamp) if self.any_stamp else stamp
+            self.any_stamp = True
         text = _SGR.sub("", text) if "\x1b" in text[:8] else text
         match = _LINE.match(text)
         if match is None:
@@ -120,7 +114,7 @@ class _Reader:
             return
         number, rest = int(match.group(1)), match.group(2)
         if number == 0:  # buildx: "#0 building with "default" instance using docker driver"
-            self.log.recognised += 1
+            self.recognised += 1
             return
         self._vertex_line(number, rest)
 
@@ -134,13 +128,13 @@ class _Reader:
         lowered = stripped.lower()
         if lowered.startswith(("error:", "error ", "failed to solve", "executor failed")):
             message = stripped[len("error:"):].strip() if lowered.startswith("error:") else stripped
-            if self.log.recognised:
-                self.log.error = message
-                self.log.ops.append(("failed", message))
+            if self.recognised:
+                self.error = message
+                self.ops.append(("failed", message))
 
     def _vertex_line(self, number: int, rest: str) -> None:
-        vertex = self.log.vertices.get(number)
-        self.log.recognised += 1
+        vertex = self.vertices.get(number)
+        self.recognised += 1
         # Only a header printed right after "#M ..." was interrupted-into.
         marker, self.last_marker = self.last_marker, None
         if vertex is None:
@@ -150,7 +144,7 @@ class _Reader:
             else:
                 self._start(number, rest.strip(), marker)
                 return
-            vertex = self.log.vertices[number]
+            vertex = self.vertices[number]
         if rest == "...":
             self.last_marker = number
             self.suspended.add(number)
@@ -162,13 +156,13 @@ class _Reader:
         if rest == "CACHED":
             vertex.cached = True
             vertex.completed = vertex.started
-            self.log.ops.append(("end", vertex))
+            self.ops.append(("end", vertex))
             return
         if rest in ("CANCELED", "CANCELLED") or rest.startswith("ERROR"):
             error = rest[len("ERROR"):].lstrip(":").strip() or "failed"
             vertex.error = "canceled" if rest.startswith("CANCEL") else error
             vertex.completed = max(self.clock, vertex.started)
-            self.log.ops.append(("end", vertex))
+            self.ops.append(("end", vertex))
             return
         done = _DONE.match(rest)
         if done:
@@ -182,7 +176,7 @@ class _Reader:
             vertex.completed = vertex.started + duration
             if not self.stamped:
                 self.clock = max(self.clock, vertex.completed)
-            self.log.ops.append(("end", vertex))
+            self.ops.append(("end", vertex))
             return
         if _DIGEST_ONLY.match(rest):
             return
@@ -191,45 +185,45 @@ class _Reader:
             offset, message = float(logged.group(1)), logged.group(2)
             glued = _GLUED.search(message)
             other = int(glued.group(1)) if glued and glued.start() > 0 else None
-            if other is not None and other != number and other in self.log.vertices:
+            if other is not None and other != number and other in self.vertices:
                 other = None  # "#N" of a vertex already seen: text that only looks glued
             cut = len(message) if other is None else glued.start()
-            self.log.ops.append(("log", vertex, offset, message[:cut]))
+            self.ops.append(("log", vertex, offset, message[:cut]))
             if not self.stamped and vertex.held_since is None:  # a held vertex's start is still a guess
                 self.clock = max(self.clock, vertex.started + offset)
             if other is not None:
                 self._vertex_line(other, message[cut:].split(" ", 1)[1])
-                self.log.recognised -= 1
+                self.recognised -= 1
             return
         self._status(vertex, rest)
 
     def _start(self, number: int, name: str, marker: int | None) -> None:
         started = self.clock
         if marker is not None and not self.stamped:
-            interrupted = self.log.vertices.get(marker)
+            interrupted = self.vertices.get(marker)
             if interrupted is not None and interrupted.completed is None:
                 started = min(started, interrupted.started)
         vertex = _Vertex(number, name, started=started)
-        running = [self.log.vertices[n].started for n in self.suspended if n in self.log.vertices]
+        running = [self.vertices[n].started for n in self.suspended if n in self.vertices]
         if running:
             vertex.held_since = min(running)
-        self.log.vertices[number] = vertex
-        self.log.ops.append(("start", vertex))
+        self.vertices[number] = vertex
+        self.ops.append(("start", vertex))
 
     def _status(self, vertex: _Vertex, rest: str) -> None:
         image = _WRITING_IMAGE.match(rest)
         if image:
-            self.log.image_id = image.group(1)
+            self.image_id = image.group(1)
         progress = _PROGRESS.match(rest)
         if progress:
             current = _size(progress.group(2), progress.group(3))
             total = _size(progress.group(4), progress.group(5)) if progress.group(4) else 0
             done = bool(progress.group("done"))
-            self.log.ops.append(("status", vertex, progress.group("id").strip(), current, total, done))
+            self.ops.append(("status", vertex, progress.group("id").strip(), current, total, done))
             return
         finished = _STATUS_DONE.match(rest)
         ident = finished.group("id").strip() if finished else rest.strip()
-        self.log.ops.append(("status", vertex, ident, 0, 0, bool(finished)))
+        self.ops.append(("status", vertex, ident, 0, 0, bool(finished)))
 
 
 def _op_events(op: tuple, final: dict[int, _Vertex]) -> Iterator[EngineEvent]:
@@ -260,7 +254,7 @@ def _op_events(op: tuple, final: dict[int, _Vertex]) -> Iterator[EngineEvent]:
         )
 
 
-def _end_events(log: PlainLog) -> Iterator[EngineEvent]:
+def _end_events(log: _Reader) -> Iterator[EngineEvent]:
     """How the build ended, from what the whole log said."""
     if log.error is not None:
         return
@@ -292,13 +286,13 @@ def is_classic_log(lines: Iterable[str]) -> bool:
     return classic > 0 and buildkit == 0
 
 
-def classic_log_events(lines, dockerfile_text: str | None = None) -> Iterator[EngineEvent]:
-    """A classic builder's console log through the classic step parser (times from CI prefixes, if any).
-
-    ``lines``: a list, or a callable giving a fresh iterator of them (read twice, never held)."""
-    again = lines if callable(lines) else (lambda: lines)
+def classic_log_events(
+    lines: Callable[[], Iterable[str]], dockerfile_text: str | None
+) -> Iterator[EngineEvent]:
+    """A classic builder's console log through the classic step parser (times from CI prefixes, if
+    any); ``lines()`` gives a fresh iterator of the lines (they are read twice, never held)."""
     from_steps, total = [], 0
-    for raw in again():
+    for raw in lines():
         match = _CLASSIC_FROM.match(split_prefix(raw)[1])
         if match:
             from_steps.append(int(match.group(1)))
@@ -307,7 +301,7 @@ def classic_log_events(lines, dockerfile_text: str | None = None) -> Iterator[En
     parser = ClassicStepParser(dockerfile_text, sizes=sizes, clock=lambda: 0.0)
     error: str | None = None
     last = 0.0  # a classic log without CI prefixes has no times at all
-    for raw in again():
+    for raw in lines():
         stamp, text = split_prefix(raw.rstrip("\r\n"))
         last = stamp if stamp is not None else last
         if text.startswith(("Sending build context", "DEPRECATED:", "            Install the buildx")):
@@ -337,8 +331,8 @@ def import_log(path: Path, *, dockerfile_text: str | None = None) -> Iterator[En
         reader = _Reader()
         for raw in source.lines():
             reader.line(raw)
-            reader.log.ops.clear()
-        first = reader.log
+            reader.ops.clear()
+        first = reader
         if not first.vertices:
             raise PlainLogError(
                 f"not a build log: no BuildKit progress lines in {first.lines} line(s); expected a log "
@@ -361,12 +355,12 @@ def import_log(path: Path, *, dockerfile_text: str | None = None) -> Iterator[En
     return _closing(source, _second_pass(source, first))
 
 
-def _second_pass(source: LogFile, first: PlainLog) -> Iterator[EngineEvent]:
+def _second_pass(source: LogFile, first: _Reader) -> Iterator[EngineEvent]:
     reader = _Reader()
     final = first.vertices
     for raw in source.lines():
         reader.line(raw)
-        ops = reader.log.ops
+        ops = reader.ops
         if ops:
             for op in ops:
                 yield from _op_events(op, final)

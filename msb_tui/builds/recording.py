@@ -177,16 +177,16 @@ class Recorder:
 class _Entry:
     """One line of a recording's body: an engine message (``message``) or an undecodable one (``raw``)."""
 
-    line: int
     t: float | None
     message: Any = None
     raw: str | None = None
     note: str | None = None  # msb-tui's own remark (e.g. the size limit was reached)
 
 
-def _lines(handle: IO[bytes], path: Path, first: int) -> Iterator[tuple[int, bytes]]:
-    """(number, line) with every line at most ``MAX_LINE`` bytes (a longer one is corrupt)."""
-    number = first
+def _lines(handle: IO[bytes], path: Path) -> Iterator[tuple[int, bytes]]:
+    """(number, line) of the lines after the header, each at most ``MAX_LINE`` bytes (a longer one
+    is corrupt)."""
+    number = 1
     while True:
         line = handle.readline(MAX_LINE + 1)
         if not line:
@@ -208,9 +208,8 @@ def _time(value: Any) -> float | None:
     return None
 
 
-def _read(path: Path) -> tuple[dict[str, Any], Iterator[_Entry | dict | str]]:
-    """Header, then a lazy iterator of entries, the footer dict, or a truncation note (str)."""
-    path = Path(path)
+def _open(path: Path) -> tuple[IO[bytes], dict[str, Any]]:
+    """The file, read past its header, and the header's inputs; ``RecordingError`` if unreadable."""
     try:
         handle = open(path, "rb")
     except OSError as error:
@@ -236,55 +235,58 @@ def _read(path: Path) -> tuple[dict[str, Any], Iterator[_Entry | dict | str]]:
         if isinstance(error, OSError):
             raise RecordingError(f"cannot read recording {path}: {error.strerror or error}") from error
         raise
+    return handle, header["inputs"]
 
-    def entries():
-        with handle:
-            number = 1
-            pending_error: tuple[int, str] | None = None
-            footer_seen = False
-            for number, line in _lines(handle, path, 1):
-                if pending_error is not None:
-                    raise RecordingError(f"{path}: line {pending_error[0]} is corrupt ({pending_error[1]})")
-                if footer_seen:
-                    if line.strip():
-                        raise RecordingError(f"{path}: line {number} follows the end-of-recording footer")
-                    continue
-                try:
-                    obj = json.loads(line)
-                except (ValueError, RecursionError) as error:
-                    if not line.endswith(b"\n"):
-                        yield f"recording interrupted at line {number}: the last line is cut off"
-                        return
-                    pending_error = (number, f"not valid JSON: {_why(error)}")
-                    continue
-                if not isinstance(obj, dict):
-                    pending_error = (number, "not a JSON object")
-                    continue
-                if obj.get("kind") == "end":
-                    footer_seen = True
-                    yield obj
-                    continue
-                if "t" not in obj:
-                    pending_error = (number, "message line without a time")
-                    continue
-                t = _time(obj.get("t"))
-                if "m" in obj:
-                    yield _Entry(number, t, message=obj["m"])
-                elif "raw" in obj:
-                    yield _Entry(number, t, raw=str(obj["raw"]))
-                elif isinstance(obj.get("note"), str):
-                    yield _Entry(number, t, note=obj["note"])
-                else:
-                    pending_error = (number, "message line without a message")
+
+def _entries(handle: IO[bytes], path: Path) -> Iterator[_Entry | dict | str]:
+    """The body's entries, then the footer (a dict) or why the recording stops early (a str)."""
+    with handle:
+        number = 1
+        pending_error: tuple[int, str] | None = None
+        footer_seen = False
+        for number, line in _lines(handle, path):
             if pending_error is not None:
-                # A bad last line that still ends with a newline: cut off mid-write all the same.
-                yield f"recording interrupted at line {pending_error[0]}: {pending_error[1]}"
-                return
-            if not footer_seen:
-                yield (f"recording interrupted at line {number}: no end-of-recording footer (msb-tui stopped "
-                       "before the build ended; what it received until then is shown)")
-
-    return header["inputs"], entries()
+                bad, why = pending_error
+                raise RecordingError(f"{path}: line {bad} is corrupt ({why})")
+            if footer_seen:
+                if line.strip():
+                    raise RecordingError(
+                        f"{path}: line {number} follows the end-of-recording footer")
+                continue
+            try:
+                obj = json.loads(line)
+            except (ValueError, RecursionError) as error:
+                if not line.endswith(b"\n"):
+                    yield f"recording interrupted at line {number}: the last line is cut off"
+                    return
+                pending_error = (number, f"not valid JSON: {_why(error)}")
+                continue
+            if not isinstance(obj, dict):
+                pending_error = (number, "not a JSON object")
+                continue
+            if obj.get("kind") == "end":
+                footer_seen = True
+                yield obj
+                continue
+            if "t" not in obj:
+                pending_error = (number, "message line without a time")
+                continue
+            t = _time(obj.get("t"))
+            if "m" in obj:
+                yield _Entry(t, message=obj["m"])
+            elif "raw" in obj:
+                yield _Entry(t, raw=str(obj["raw"]))
+            elif isinstance(obj.get("note"), str):
+                yield _Entry(t, note=obj["note"])
+            else:
+                pending_error = (number, "message line without a message")
+        if pending_error is not None:
+            # A bad last line that still ends with a newline: cut off mid-write all the same.
+            yield f"recording interrupted at line {pending_error[0]}: {pending_error[1]}"
+            return
+        if not footer_seen:
+            yield (f"recording interrupted at line {number}: no end-of-recording footer (msb-tui "
+                   "stopped before the build ended; what it received until then is shown)")
 
 
 def _why(error: Exception) -> str:
@@ -303,7 +305,9 @@ def replay(
         raise ValueError("speed must be positive (or None for no pacing)")
     sleep = sleep or time.sleep
     clock = clock or time.monotonic
-    inputs, entries = _read(Path(path))
+    path = Path(path)
+    handle, inputs = _open(path)
+    entries = _entries(handle, path)
     from msb_tui.builds.decode import MessageDecoder  # protobuf: only when replaying, not when recording
 
     decoder = MessageDecoder(classic=bool(inputs.get("classic")), dockerfile_text=inputs.get("dockerfile_text"))
@@ -361,10 +365,8 @@ def replay(
 
 def read_inputs(path: Path | str) -> dict[str, Any]:
     """Only the header's inputs (cheap: reads one line)."""
-    inputs, entries = _read(Path(path))
-    for _ in entries:  # starting the reader lets close() release the file
-        break
-    entries.close()
+    handle, inputs = _open(Path(path))
+    handle.close()
     return inputs
 
 

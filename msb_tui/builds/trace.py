@@ -91,28 +91,24 @@ _SCHEMA: dict[str, list[tuple[str, int, int, int, str | None]]] = {
 }
 
 
-def file_descriptor_proto() -> descriptor_pb2.FileDescriptorProto:
-    """The FileDescriptorProto for ``_SCHEMA``."""
-    proto = descriptor_pb2.FileDescriptorProto(name="msb_tui/buildkit_control.proto", package=_PACKAGE, syntax="proto3")
-    proto.dependency.append("google/protobuf/timestamp.proto")
+def _status_response_class():
+    """The StatusResponse message class, from a FileDescriptorProto made of ``_SCHEMA``."""
+    proto = descriptor_pb2.FileDescriptorProto(
+        name="msb_tui/buildkit_control.proto", package=_PACKAGE, syntax="proto3",
+        dependency=["google/protobuf/timestamp.proto"])
     for name, fields in _SCHEMA.items():
         message = proto.message_type.add(name=name)
         for field_name, number, kind, label, type_name in fields:
             field = message.field.add(name=field_name, number=number, type=kind, label=label)
             if type_name:
                 field.type_name = type_name
-    return proto
-
-
-def _build_status_response():
-    """The StatusResponse message class."""
     pool = descriptor_pool.DescriptorPool()
     pool.AddSerializedFile(timestamp_pb2.DESCRIPTOR.serialized_pb)
-    pool.Add(file_descriptor_proto())
+    pool.Add(proto)
     return message_factory.GetMessageClass(pool.FindMessageTypeByName(f"{_PACKAGE}.StatusResponse"))
 
 
-StatusResponse = _build_status_response()
+StatusResponse = _status_response_class()
 
 
 def _time(message, field: str) -> float | None:
@@ -144,9 +140,7 @@ def decode_status_response(data: bytes) -> list[EngineEvent]:
     for s in response.statuses:
         append(StatusUpdate(s.ID, s.vertex, s.name, s.current, s.total, _time(s, "timestamp"), _time(s, "started"), _time(s, "completed")))
     for log in response.logs:
-        stamp = log.timestamp
-        seconds = stamp.seconds
-        append(LogChunk(log.vertex, log.msg, log.stream, seconds + stamp.nanos / 1e9 if seconds > 0 else None))
+        append(LogChunk(log.vertex, log.msg, log.stream, _time(log, "timestamp")))
     for w in response.warnings:
         line = w.ranges[0].start.line if w.ranges and w.ranges[0].start.line > 0 else None
         append(BuildWarning(w.vertex, w.short.decode("utf-8", "replace"), w.level,
