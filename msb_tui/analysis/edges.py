@@ -17,7 +17,7 @@ from msb_tui.analysis.stages import Edge, Stage
 from msb_tui.analysis.validate import mount_fields
 from msb_tui.analysis.versions import (
     CHMOD_CHECKED, COPY_FROM_LATER_ERROR, LONG_FROM_CHECKED, MOUNT_FROM_ONLY_BIND_CACHE,
-    ONBUILD_FROM_STAGE, Version,
+    ONBUILD_FROM_STAGE, Version, describe,
 )
 
 if TYPE_CHECKING:
@@ -59,14 +59,19 @@ def build_edges(model: Model) -> list[tuple[int, DockerfileError]]:
         if isinstance(resolved, str):
             external(resolved)
             model.external_sources.append((resolved, kind, line))
-        elif resolved <= index or model.buildkit >= COPY_FROM_LATER_ERROR:
-            if resolved > index:
-                problem(index, line, *later_error)
+        elif resolved <= index:
             need(stage_needs, resolved)
+        elif model.buildkit >= COPY_FROM_LATER_ERROR:
+            problem(index, line, *later_error)  # the build stops there: the later stage never runs
         else:
             # The edge stays (BuildKit checks cycles on names first); the stage needs only the base.
             base = _base_of(model, resolved, index)
-            if base is None:
+            if base == index:
+                # The later stage is built on this one: 0.8 recurses into the stage it is building
+                # and dies (measured on Docker 20.10, when the stage is needed); RUN --mount runs.
+                if kind == "copy":
+                    problem(index, line, *_self_source(model, resolved, stage))
+            elif base is None:
                 if kind == "copy":
                     problem(index, line, _EMPTY_SOURCE_08, "copy_from_empty")
             elif isinstance(base, str):
@@ -181,6 +186,16 @@ def _mount_reads_from(fields: dict[str, str], buildkit: Version) -> bool:
     if kind == "secret":
         return False
     return kind not in ("tmpfs", "ssh") or buildkit < MOUNT_FROM_ONLY_BIND_CACHE
+
+
+def _self_source(model: Model, later: int, stage) -> tuple[str, str]:
+    """(message, code) for a COPY --from a later stage built on the copying stage (BuildKit < 0.13)."""
+    source = model.stages[later].display_name
+    message = (f'COPY --from={source} reads the base of stage "{source}", which is built on this '
+               f'stage ("{stage.display_name}")')
+    if model.buildkit < MOUNT_FROM_ONLY_BIND_CACHE:
+        return f"{message}: {describe(model.buildkit)} (Docker 20.10) crashes on it, so it is not sent", "engine_crash"
+    return message, "copy_from_later_stage"
 
 
 def _base_of(model: Model, index: int, user: int) -> int | str | None:

@@ -11,6 +11,7 @@ before it (Python's ``splitlines()`` would see a FROM there).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from msb_tui.analysis.parse import Instruction, parse, read_dockerfile, trigger
@@ -44,19 +45,30 @@ class Refusal:
         return f"line {self.line}: {self.reason}" if self.line is not None else self.reason
 
 
-def engine_safety(dockerfile: bytes | str, buildkit: Version | None) -> Refusal | None:
+def engine_safety(dockerfile: bytes | str, buildkit: Version | None, target: str | None = None,
+                  build_args: Mapping[str, str] | None = None) -> Refusal | None:
     """The reason not to send this Dockerfile to an engine running ``buildkit``, or None.
 
     ``buildkit`` None (the engine's BuildKit is unknown) checks against the most fragile engine we
     know (0.8). A file of only ARG lines, or with no instruction, is refused on every version
     (nothing can be built from it); for ARG lines on 0.8 the reason says that it would crash the engine.
+    What crashes 0.8 only when a stage is needed (a COPY --from a later stage built on the copying
+    one) depends on ``target`` and ``build_args``: that is read from the stage graph.
     """
+    from msb_tui.analysis import analyze  # the package imports this module
+
     version = buildkit or BUILDKIT_08
     text = read_dockerfile(dockerfile) if isinstance(dockerfile, bytes) else dockerfile
     parsed = parse(text, heredocs=version >= HEREDOCS)
     if parsed.error is not None and parsed.error.code != "no_from":
         return None  # the engine reports the parse error itself, without crashing
-    return refusal(text, parsed.instructions, version)
+    refused = refusal(text, parsed.instructions, version)
+    if refused is None and version < MOUNT_FROM_ONLY_BIND_CACHE:
+        analysis = analyze(text, target=target, build_args=build_args, buildkit=version, lint=False)
+        crash = next((error for error in analysis.errors if error.code == "engine_crash"), None)
+        if crash is not None:
+            refused = Refusal(crash.line, crash.message, True)
+    return refused
 
 
 def refusal(text: str, instructions: list[Instruction], version: Version) -> Refusal | None:

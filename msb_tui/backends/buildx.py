@@ -253,7 +253,8 @@ class BuildxSource(Source):
         dockerfile = self.inputs.read_dockerfile()
         if dockerfile is not None:
             self.dockerfile_text = dockerfile.decode("utf-8", errors="replace")
-            refused = engine_safety(dockerfile, self.backend.buildkit())
+            refused = engine_safety(dockerfile, self.backend.buildkit(), self.inputs.target,
+                                    self.inputs.build_args)
             if refused is not None:
                 yield BuildFailed(f"not sent to the builder: {refused}", {"phase": "validate", "line": refused.line})
                 return

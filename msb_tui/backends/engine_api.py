@@ -228,7 +228,7 @@ class BuildStream(Source):
             # As BuildKit reads it: no newline translation (a lone \r stays inside its line).
             self.dockerfile_text = dockerfile.decode("utf-8", errors="replace")
         with tar:
-            refused = _refusal(self.client, dockerfile) if dockerfile is not None else None
+            refused = _refusal(self.client, dockerfile, inputs) if dockerfile is not None else None
             if refused is not None:
                 # e.g. dockerd 20.10 panics (and dies) on a Dockerfile holding only ARG lines: never send one.
                 return None, BuildFailed(f"not sent to the engine: {refused}", {"phase": "validate", "line": refused.line})
@@ -294,15 +294,16 @@ class BuildStream(Source):
             yield BuildFailed("the engine closed the stream before the build finished", {"phase": "stream"}, time.time())
 
 
-def _refusal(client, dockerfile: bytes):
+def _refusal(client, dockerfile: bytes, inputs: BuildInputs):
     """Why this Dockerfile must not be sent to this engine (``analysis.safety.engine_safety``), or None.
 
     Checked first against the most fragile engine known (BuildKit 0.8); only when that refuses is
     the engine asked its version, so that the reason names the engine in use."""
-    refused = engine_safety(dockerfile, None)
+    refused = engine_safety(dockerfile, None, inputs.target, inputs.build_args)
     if refused is None or not refused.crash:
         return refused
-    return engine_safety(dockerfile, engine_buildkit(engine_info(client).version))
+    version = engine_buildkit(engine_info(client).version)
+    return engine_safety(dockerfile, version, inputs.target, inputs.build_args)
 
 
 def _error_text(response) -> str:

@@ -32,7 +32,10 @@ CRASHERS = {
     "U+2028": "ARG A=1\u2028FROM scratch\n".encode(),
     "only ARG": b"ARG A=1\nARG B\n",
     "tmpfs from": b"FROM scratch AS s\nFROM scratch\nRUN --mount=type=tmpfs,from=s,target=/t true\n",
+    # Only when b is needed: 0.8 reads the base of the later stage c, which is b itself.
+    "copy from a later stage on itself": b"FROM scratch AS a\nFROM scratch AS b\nCOPY --from=c /x /x\nFROM b AS c\n",
 }
+TARGETS = {"copy from a later stage on itself": "b"}
 
 
 class Throwaway:
@@ -118,14 +121,15 @@ def _context(tmp_path: Path, dockerfile: bytes) -> Path:
     return tmp_path
 
 
-def _send_raw(engine: Throwaway, context: Path) -> None:
+def _send_raw(engine: Throwaway, context: Path, target: str | None = None) -> None:
     """The file as it is, bypassing msb-tui's refusal (what the engine does with it)."""
     from msb_tui.backends import engine_api
     from msb_tui.builds.inputs import BuildInputs
 
-    saved, engine_api._refusal = engine_api._refusal, lambda client, data: None
+    saved, engine_api._refusal = engine_api._refusal, lambda *args: None
     try:
-        for _event in engine_api.EngineApiBackend(engine.client(), record=False).start(BuildInputs(context)):
+        backend = engine_api.EngineApiBackend(engine.client(), record=False)
+        for _event in backend.start(BuildInputs(context, target=target)):
             pass
     except Exception:  # noqa: BLE001 - the engine hangs up as it dies
         pass
@@ -133,12 +137,12 @@ def _send_raw(engine: Throwaway, context: Path) -> None:
         engine_api._refusal = saved
 
 
-@pytest.mark.parametrize("kind", ["form feed", "tmpfs from"])
+@pytest.mark.parametrize("kind", ["form feed", "tmpfs from", "copy from a later stage on itself"])
 def test_the_file_sent_as_it_is_kills_dockerd_20_10(engine, kind, tmp_path):
     """The fact behind the refusal, on an engine of our own."""
     if not engine.alive():
         engine.start()
-    _send_raw(engine, _context(tmp_path, CRASHERS[kind]))
+    _send_raw(engine, _context(tmp_path, CRASHERS[kind]), TARGETS.get(kind))
     assert engine.died(), f"dockerd 20.10 survived {kind!r}: the refusal may be dropped for it"
     engine.start()
 
@@ -152,9 +156,23 @@ def test_msb_tui_refuses_it_with_the_line_and_the_engine_lives(engine, kind, tmp
     if not engine.alive():
         engine.start()
     backend = EngineApiBackend(engine.client(), record=False)
-    events = list(backend.start(BuildInputs(_context(tmp_path, CRASHERS[kind]))))
+    events = list(backend.start(BuildInputs(_context(tmp_path, CRASHERS[kind]), target=TARGETS.get(kind))))
     assert len(events) == 1 and isinstance(events[0], BuildFailed), events
     assert "not sent to the engine" in events[0].message and "crashes" in events[0].message, events[0].message
     if kind != "only ARG":
         assert events[0].detail["line"] in (1, 3)
     assert not engine.died(within=2.0) and engine.alive()
+
+
+def test_the_same_file_for_a_target_that_does_not_need_the_stage_is_built(engine, tmp_path):
+    """The later-stage crash happens only when the copying stage is needed: --target a is sent."""
+    from msb_tui.backends.engine_api import EngineApiBackend
+    from msb_tui.builds.events import ImageBuilt
+    from msb_tui.builds.inputs import BuildInputs
+
+    if not engine.alive():
+        engine.start()
+    context = _context(tmp_path, CRASHERS["copy from a later stage on itself"])
+    events = list(EngineApiBackend(engine.client(), record=False).start(BuildInputs(context, target="a")))
+    assert isinstance(events[-1], ImageBuilt), events[-3:]
+    assert engine.alive()

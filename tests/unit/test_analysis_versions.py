@@ -85,6 +85,29 @@ def test_tmpfs_mount_from_is_refused_on_08_only():
     assert engine_safety(b"", None).line is None
 
 
+LATER_ON_ITSELF = f"FROM {BB} AS a\nFROM {BB} AS b\nCOPY --from=c /x /x\nFROM b AS c\n"
+
+
+def test_copy_from_a_later_stage_built_on_the_copying_one_is_refused_on_08_when_needed():
+    """Measured on Docker 20.10: with --target b dockerd dies; with --target a (b not needed) it
+    builds. Current BuildKit refuses the forward COPY itself; neither plan may raise."""
+    refused = engine_safety(LATER_ON_ITSELF, B08, target="b")
+    assert refused is not None and refused.crash and refused.line == 3
+    assert engine_safety(LATER_ON_ITSELF, B08, target="a") is None
+    assert engine_safety(LATER_ON_ITSELF, (0, 25), target="b") is None
+    on_08 = analyze(LATER_ON_ITSELF, target="b", buildkit=B08)
+    assert [error.code for error in on_08.errors] == ["engine_crash"]
+    current = analyze(LATER_ON_ITSELF, target="b")
+    assert [error.code for error in current.errors] == ["copy_from_later_stage"]
+    assert current.plan.needed == {1}  # the later stage never runs: the build stops at the COPY
+
+
+def test_a_mount_from_a_later_stage_built_on_the_mounting_one_is_no_cycle_on_08():
+    text = f"FROM {BB} AS b\nRUN --mount=from=c,target=/m true\nFROM b AS c\n"
+    analysis = analyze(text, target="b", buildkit=B08)  # 20.10 runs it (measured)
+    assert analysis.ok and analysis.plan.needed == {0}
+
+
 # --- BuildKit 0.8 ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "line"), [
