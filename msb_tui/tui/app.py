@@ -14,6 +14,9 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from msb_tui.analysis import Analysis, analyze
+from msb_tui.backends import open_recorded
+from msb_tui.engine.connection import EngineUnavailable, candidate, connect
+from msb_tui.offline import offline_build_args
 from msb_tui.sanitize import plain
 from msb_tui.tui.launcher import BuildLauncher
 from msb_tui.tui.screens.builders import BuildersScreen
@@ -135,8 +138,6 @@ class MsbApp(BuildLauncher, App):
                 self.load_error = f"cannot read {self.dockerfile_path}: {error.strerror or error}"
                 return
         if self.options.offline_demo_args:
-            from msb_tui.offline import offline_build_args
-
             for key, value in offline_build_args(self.dockerfile_text).items():
                 self.build_args.setdefault(key, value)
         self.analysis = self.analyze(self.target)
@@ -146,8 +147,6 @@ class MsbApp(BuildLauncher, App):
         if self.options.replay is None:
             return ""
         try:
-            from msb_tui.backends import open_recorded
-
             inputs = open_recorded(self.options.replay).start().inputs()
         except Exception:  # noqa: BLE001 - the replay itself reports a bad recording
             return ""
@@ -238,15 +237,11 @@ class MsbApp(BuildLauncher, App):
             if self._client_factory is not None:
                 self._client = self._client_factory()
             else:
-                from msb_tui.engine.connection import connect
-
                 self._client = connect(self.options.host, on_wait=self._waiting_for_engine)
         return self._client
 
     def _waiting_for_engine(self, seconds: float) -> None:
         """A slow engine is waited for as the docker CLI waits: say so while it lasts (from a worker)."""
-        from msb_tui.engine.connection import EngineUnavailable, candidate
-
         try:
             chosen = candidate(self.options.host)
             where = f"{chosen.host} ({chosen.source})"
