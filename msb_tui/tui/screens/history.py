@@ -53,7 +53,6 @@ class HistoryScreen(BackScreen):
         table.add_columns("", "date (UTC)", "outcome", "duration", "target", "file", "engine")
         self.query_one("#comparison", DataTable).display = False
         self.action_reload()
-        table.focus()
 
     def action_reload(self) -> None:
         self.summaries = list_recordings()

@@ -137,17 +137,17 @@ class LayersScreen(Screen):
         that made the image: its recording, else this session's build of it; else nothing (``tie_note``
         says so) rather than the current target's lines, which may belong to another stage."""
         app = self.app
-        built_here = self.model is not None and getattr(self.model, "image_id", None) == image_id
+        built_here = self.model is not None and self.model.image_id == image_id
         origin = origin_of(image_id, with_model=not built_here)
         if origin is not None:
             where = f"stage {origin.target}" if origin.target else "the last stage"
             self.tie_note = f"lines: {where}, from the recorded build"
             return origin.dockerfile_text, origin.target, origin.build_args, self.model if built_here else origin.model
-        text = getattr(app, "dockerfile_text", None) or None
+        text = app.dockerfile_text or None
         if text and (built_here or self.target):
             target = self.target or getattr(getattr(self.model, "analysis", None), "target_name", None)
             self.tie_note = f"lines: {'stage ' + target if target else 'the last stage'}"
-            return text, target, dict(getattr(app, "build_args", {}) or {}), self.model
+            return text, target, dict(app.build_args), self.model
         self.tie_note = "lines: unknown (no recording of the build that made this image)"
         return None, None, {}, None
 
@@ -261,7 +261,7 @@ class LayersScreen(Screen):
                 bar(entry.size, largest, bar_width),
                 Text(stage, style=dim, overflow="ellipsis", no_wrap=True),
                 Text(line, style=dim, justify="right"),
-                build_cell(getattr(entry, "build", None)),
+                build_cell(entry.build),
                 Text(instruction[:200] + (" (no layer)" if entry.empty else ""), style=dim),
                 key=str(entry.index),
             )

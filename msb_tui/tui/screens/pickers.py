@@ -44,7 +44,8 @@ def parse_build_arg(entry: str, current: dict[str, str]) -> dict[str, str] | str
 
 
 class TargetPicker(ModalScreen[str | None]):
-    """Pick the stage to build; the plan follows at once."""
+    """Pick the stage to build; the plan follows at once. The filter box has the focus (Textual's
+    auto focus): typing filters, up/down/enter pick."""
 
     CSS_PATH = "pickers.tcss"
     BINDINGS = [Binding("escape", "dismiss", "Cancel"),
@@ -79,7 +80,6 @@ class TargetPicker(ModalScreen[str | None]):
         options = self.query_one(OptionList)
         if self.current in self.shown:
             options.highlighted = self.shown.index(self.current)
-        self.query_one(Input).focus()  # typing filters; up/down/enter pick
 
     def on_input_changed(self, event: Input.Changed) -> None:
         options = self.query_one(OptionList)
@@ -127,9 +127,6 @@ class BuildArgEditor(ModalScreen[dict[str, str] | None]):
             yield Input(placeholder="K=V", id="arg")
             yield Label(Text(""), id="why")
 
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
     def on_input_submitted(self, event: Input.Submitted) -> None:
         result = parse_build_arg(event.value, self.current)
         if isinstance(result, str):
@@ -173,9 +170,6 @@ class TextPrompt(ModalScreen[str | None]):
         with Vertical():
             yield Label(Text(self.question, style="bold"))
             yield Input(value=self.default, placeholder=self.placeholder)
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)

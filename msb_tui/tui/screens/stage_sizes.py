@@ -90,8 +90,8 @@ class StageSizes(Vertical):
 
     def stages_to_size(self) -> list[str]:
         """Stages the final image was built from (the plan's needed stages but the target)."""
-        analysis = getattr(self.app, "analysis", None)
-        plan = getattr(analysis, "plan", None)
+        analysis = self.app.analysis
+        plan = analysis.plan if analysis is not None else None
         if plan is None:
             return []
         return [s.name or s.display_name for s in analysis.stages
@@ -113,7 +113,7 @@ class StageSizes(Vertical):
         table = self.query_one(DataTable)
         table.clear()
         final_size = self.final_size
-        final_name = plain(getattr(self.app, "target_name", lambda: None)() or "final")
+        final_name = plain(self.app.target_name() or "final")
         largest = max([final_size or 0] + [item.size or 0 for item in self.stages.values()])
         done = [item for item in self.stages.values() if item.state == "done" and item.size]
         if done and final_size:

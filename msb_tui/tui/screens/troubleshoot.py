@@ -83,12 +83,12 @@ def find_shell(client, image: str, shells: tuple[str, ...] = SHELLS) -> str | No
 def taken_from(analysis, dockerfile_text: str, name: str | None) -> Text:
     """What later stages take from stage ``name``: each ``COPY --from`` / ``RUN --mount from=`` line."""
     out = Text()
-    stages = getattr(analysis, "stages", None) or []
+    stages = analysis.stages if analysis is not None else []
     stage = next((s for s in stages if name in (s.name, s.display_name)), None)
     if stage is None:
         return out
     lines = dockerfile_text.splitlines()
-    users = [edge for edge in getattr(analysis, "edges", []) or []
+    users = [edge for edge in analysis.edges
              if edge.source == stage.index and edge.kind in ("copy", "mount") and edge.line]
     out.append("\n\nlater stages take from it\n", style="bold")
     if not users:
@@ -146,8 +146,7 @@ class TroubleshootScreen(BackScreen):
         body.append("\n\n")
         body.append(plain(self.status))
         body.append_text(self._config_text())
-        body.append_text(taken_from(getattr(self.app, "analysis", None), getattr(self.app, "dockerfile_text", ""),
-                                    self.stage))
+        body.append_text(taken_from(self.app.analysis, self.app.dockerfile_text, self.stage))
         if self.image_id and self.shell and self.shell != "none":
             launch = shell_command(self.image_id, self.shell, host=self._host())
             body.append("\n\ncommand: ", style="bold")
@@ -174,8 +173,7 @@ class TroubleshootScreen(BackScreen):
         return out
 
     def _host(self) -> str | None:
-        options = getattr(self.app, "options", None)
-        return getattr(options, "host", None) or os.environ.get("DOCKER_HOST")
+        return self.app.options.host or os.environ.get("DOCKER_HOST")
 
     def action_build(self) -> None:
         if self.note and "has no name" in self.note:
@@ -188,9 +186,9 @@ class TroubleshootScreen(BackScreen):
 
     def built(self, model) -> None:
         """Called by the app when the stage build finished."""
-        if getattr(model, "status", "") != "succeeded" or not getattr(model, "image_id", None):
-            self.status = f"the build did not produce an image ({getattr(model, 'status', '?')}): " + (
-                plain(str(model.error)) if getattr(model, "error", None) else "see the build view")
+        if model.status != "succeeded" or not model.image_id:
+            self.status = f"the build did not produce an image ({model.status}): " + (
+                plain(str(model.error)) if model.error else "see the build view")
             return
         self.image_id = model.image_id
         self.shell = None

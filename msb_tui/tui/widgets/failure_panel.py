@@ -20,7 +20,6 @@ class FailureData:
     """A snapshot of a failure (all strings untrusted)."""
 
     step_name: str = ""
-    stage: str | None = None
     error: str = ""
     last_lines: tuple[str, ...] = ()
     dropped: int = 0  # earlier log lines not shown
@@ -28,14 +27,14 @@ class FailureData:
     findings: tuple[tuple[int, str, str | None], ...] = ()  # the plan's lint errors: (line, message, fix)
 
 
-def dockerfile_context(text: str | None, line_start: int | None, line_end: int | None, around: int = CONTEXT):
-    """Lines ``line_start - around`` .. ``line_end + around`` of a Dockerfile: (number, text, failing)."""
+def dockerfile_context(text: str | None, line_start: int | None, line_end: int | None):
+    """The failing lines and ``CONTEXT`` lines around them: (number, text, failing)."""
     if not text or not line_start:
         return ()
     lines = text.splitlines()
     end = line_end or line_start
-    first = max(1, line_start - around)
-    last = min(len(lines), end + around)
+    first = max(1, line_start - CONTEXT)
+    last = min(len(lines), end + CONTEXT)
     return tuple((number, lines[number - 1], line_start <= number <= end) for number in range(first, last + 1))
 
 
@@ -57,7 +56,6 @@ def failure_data(model, dockerfile_text: str | None) -> FailureData | None:
     last = tuple(lines[i] for i in range(max(0, count - LAST_LINES), count))
     return FailureData(
         step_name=step.name,
-        stage=step.stage,
         error=step.error or model.error or "",
         last_lines=last,
         dropped=max(0, step.log.total - len(last)),

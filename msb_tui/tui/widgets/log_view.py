@@ -26,12 +26,6 @@ from msb_tui.sanitize import plain, safe_text, strip_controls
 MAX_LINES = 5000
 
 
-def _widest(lines: list[str]) -> int:
-    """Width of the widest line, for the horizontal scroll range. ``len`` runs in C and is exact
-    for the usual ASCII logs; wide characters only make the range a little short."""
-    return max(map(len, lines), default=0)
-
-
 class LogLines(ScrollView, can_focus=True):
     """Virtual list of log lines with line numbers and search highlights."""
 
@@ -49,6 +43,8 @@ class LogLines(ScrollView, can_focus=True):
         self.lines: list[str] = []  # the kept tail of the step's log
         self._plain: list[str | None] = []  # lower-cased plain text, computed on first search
         self.first_number = 1  # line number of lines[0] in the step's whole log
+        # The horizontal scroll range: len() is exact for the usual ASCII logs (wide characters
+        # only make it a little short) and far cheaper than measuring cells.
         self._width = 0
         self.query = ""
         self.current: int | None = None  # index into lines of the current match
@@ -60,7 +56,7 @@ class LogLines(ScrollView, can_focus=True):
         self._plain = [None] * len(self.lines)
         self.first_number = first_number
         self.current = None
-        self._width = _widest(self.lines)
+        self._width = max(map(len, self.lines), default=0)
         self._resize()
         self._to_end()
         self.refresh()
@@ -79,7 +75,7 @@ class LogLines(ScrollView, can_focus=True):
         follow = self.follow and self.current is None
         self.lines.extend(lines)
         self._plain.extend([None] * len(lines))
-        self._width = max(self._width, _widest(lines))
+        self._width = max(self._width, *map(len, lines))
         excess = len(self.lines) - self.max_lines
         if excess > self.max_lines // 4 or (excess > 0 and len(lines) >= self.max_lines):
             del self.lines[:excess]
@@ -214,7 +210,7 @@ class LogView(Vertical):
         self.log_lines.append_lines(lines)
         self._update_title()
 
-    def _update_title(self, status: str = "") -> None:
+    def _update_title(self) -> None:
         # Figures first, the (long, untrusted) step name last: a narrow title cuts the name only.
         log = self.log_lines
         title = Text("log ", style="bold")
@@ -226,8 +222,6 @@ class LogView(Vertical):
             title.append("  /")
             title.append_text(Text(log.query))
             title.append(f": {found}", style="dim")
-        if status:
-            title.append(f"  {status}", style="dim")
         title.append("  ")
         title.append_text(safe_text(self._title, keep_colours=False))
         title.no_wrap = True
