@@ -14,6 +14,7 @@ import sys
 from types import ModuleType
 
 from msb_tui import __version__
+from msb_tui.commands import EXIT_CANCELLED, CommandFailed
 
 # Subcommand name -> module under msb_tui.commands. "tui" is the default command.
 COMMANDS: dict[str, str] = {
@@ -103,9 +104,12 @@ def _dispatch(argv: list[str] | None) -> int:
     args = parser.parse_args(rest)  # exits 2 on usage errors, as argparse does
     try:
         return int(module.run(args) or 0)
+    except CommandFailed as failed:
+        print(failed, file=sys.stderr)
+        return failed.code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_CANCELLED
 
 
 def entry() -> None:

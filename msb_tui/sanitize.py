@@ -19,8 +19,11 @@ if TYPE_CHECKING:  # Rich is imported on first use: the headless build prints wi
 # or unterminated up to end of text; plus their 8-bit C1 forms.
 _STRING_SEQ = re.compile(r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c|$)")
 _CSI = re.compile(r"(?:\x1b\[|\x9b)([0-9:;<=>?]*)([ -/]*)([@-~])")
-_OTHER_ESC = re.compile(r"\x1b[ -/]*[0-~]?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Once the SGR sequences are normalised, any other ESC (alone or with what follows it) goes; the
+# ESC of an SGR sequence stays, so the control-character pass spares ESC (\x1b) itself.
+_SGR_OR_OTHER_ESC = re.compile(r"(\x1b\[[0-9;:]*m)|\x1b[ -/]*[0-~]?")
+_CONTROL_BUT_ESC = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]")
 
 
 def _keep_sgr(match: re.Match[str]) -> str:
@@ -36,16 +39,8 @@ def strip_controls(text: str, *, keep_colours: bool = True) -> str:
         return text
     text = _STRING_SEQ.sub("", text)
     text = _CSI.sub(_keep_sgr if keep_colours else "", text)
-    # Protect the kept SGR sequences from the lone-ESC and control-character passes.
-    parts = re.split(r"(\x1b\[[0-9;:]*m)", text)
-    cleaned = []
-    for index, part in enumerate(parts):
-        if index % 2:
-            cleaned.append(part)
-        else:
-            part = _OTHER_ESC.sub("", part).replace("\t", "    ")
-            cleaned.append(_CONTROL.sub("", part))
-    return "".join(cleaned)
+    text = _SGR_OR_OTHER_ESC.sub(lambda match: match.group(1) or "", text)
+    return _CONTROL_BUT_ESC.sub("", text.replace("\t", "    "))
 
 
 def decode(data: bytes | str) -> str:

@@ -28,7 +28,7 @@ from typing import ClassVar
 from msb_tui.analysis.safety import engine_safety
 from msb_tui.analysis.versions import Version, engine_buildkit, parse_buildkit
 from msb_tui.backends.base import Source
-from msb_tui.backends.engine_api import Record, recording_path
+from msb_tui.backends.engine_api import Record, recording_path, start_recording
 from msb_tui.builds.decode import decode_message
 from msb_tui.builds.events import BuildCancelled, BuildFailed, EngineEvent, ImageBuilt, MalformedMessage, StreamText
 from msb_tui.builds.inputs import BuildInputs
@@ -264,18 +264,6 @@ class BuildxSource(Source):
                                                 docker=self.backend.docker, context=self.backend.context,
                                                 attest=self.backend.attest), metadata)
 
-    def _recorder(self) -> Recorder | None:
-        if self.recording_path is None:
-            return None
-        header = {**self.inputs.describe(), "dockerfile_text": self.dockerfile_text, "classic": False,
-                  "backend": "buildx", "builder": self.backend.builder or self.backend.fields.get("Name", ""),
-                  "engine": self.backend.engine().to_record(), "started": self.started}
-        try:
-            return Recorder(self.recording_path, header)
-        except OSError:
-            self.recording_path = None
-            return None
-
     def _run(self, command: Sequence[str], metadata: Path) -> Iterator[EngineEvent]:
         if self.cancelled:
             yield BuildCancelled(timestamp=time.time())
@@ -289,7 +277,9 @@ class BuildxSource(Source):
             return
         with self._lock:
             self._process = process
-        recorder = self._recorder()
+        builder = self.backend.builder or self.backend.fields.get("Name", "")
+        recorder = start_recording(self, self.backend.engine(), classic=False, backend="buildx",
+                                   builder=builder)
         masker = Masker.for_args(self.inputs.build_args, self.inputs.secret_build_args) or None
         text_tail: deque[str] = deque(maxlen=40)
         outcome, image_id, error = "failed", None, None

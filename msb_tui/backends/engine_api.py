@@ -89,6 +89,20 @@ def recording_path(record: Record, inputs: BuildInputs, started: float) -> Path 
     return recordings_dir() / f"{stamp}-{safe}-{os.getpid()}-{int(started * 1000) % 100000}.jsonl"
 
 
+def start_recording(source, engine: EngineInfo, **header: Any) -> Recorder | None:
+    """The recorder of a live build (its header: the inputs, the Dockerfile, ``header``, the
+    engine), or None when the build is not recorded or the file cannot be made."""
+    if source.recording_path is None:
+        return None
+    header = {**source.inputs.describe(), "dockerfile_text": source.dockerfile_text, **header,
+              "engine": engine.to_record(), "started": source.started}
+    try:
+        return Recorder(source.recording_path, header)
+    except OSError:
+        source.recording_path = None
+        return None
+
+
 class BuildStream(Source):
     """One running build: iterate it (blocking) for events; ``cancel()`` from any thread.
 
@@ -165,7 +179,8 @@ class BuildStream(Source):
         finally:
             self._close_response()
             if self._recorder is None:
-                self._open_recorder()
+                self._recorder = start_recording(self, engine_info(self.client),
+                                                 classic=self.classic)
             if self._recorder is not None:
                 outcome, image_id, error = self._outcome
                 self._recorder.close(outcome, image_id=image_id, error=error)
@@ -179,21 +194,6 @@ class BuildStream(Source):
             except Exception:  # noqa: BLE001
                 pass
 
-    def _open_recorder(self) -> None:
-        if self.recording_path is None:
-            return
-        header = {
-            **self.inputs.describe(),
-            "dockerfile_text": self.dockerfile_text,
-            "classic": self.classic,
-            "engine": engine_info(self.client).to_record(),
-            "started": self.started,
-        }
-        try:
-            self._recorder = Recorder(self.recording_path, header)
-        except OSError:
-            self.recording_path = None
-
     def _events(self) -> Iterator[EngineEvent]:
         response, ended = self._send()
         if ended is not None:
@@ -206,7 +206,7 @@ class BuildStream(Source):
                             " e.g. msb-tui build --builder default --platform ..., on the containerd image store)")
             yield BuildFailed(message, {"status": response.status_code})
             return
-        self._open_recorder()
+        self._recorder = start_recording(self, engine_info(self.client), classic=self.classic)
         yield from self._read(response)
 
     def _send(self) -> tuple[Any, EngineEvent | None]:

@@ -10,14 +10,9 @@ import threading
 from pathlib import Path
 
 from msb_tui.builds.inputs import BUILD_ARG_HELP, build_arg_option
+from msb_tui.commands import EXIT_CANCELLED, EXIT_FAILED, EXIT_NO_ENGINE, EXIT_USAGE, CommandFailed
 
 HELP = "build a Dockerfile on the engine (BuildKit) and print progress and a per-stage summary"
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_NO_ENGINE = 3
-EXIT_CANCELLED = 130
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -92,46 +87,48 @@ def inputs_from_args(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     from msb_tui.backends import backend_class, open_backend
+    from msb_tui.builds.context_files import ContextError, check_dockerfile
     from msb_tui.engine.connection import EngineUnavailable, waiting_notice
 
     try:
         inputs = inputs_from_args(args)
-    except ValueError as error:
-        print(f"msb-tui build: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    if not inputs.context.exists():
-        print(f"msb-tui build: build context not found: {inputs.context}", file=sys.stderr)
-        return EXIT_USAGE
-    if not inputs.context.is_dir():
-        print(f"msb-tui build: build context is not a folder: {inputs.context}", file=sys.stderr)
-        return EXIT_USAGE
-    if not inputs.dockerfile_path.is_file():
-        print(f"msb-tui build: Dockerfile not found: {inputs.dockerfile_path}", file=sys.stderr)
-        return EXIT_USAGE
-    from msb_tui.builds.context_files import ContextError, check_dockerfile
-
-    try:
+        if not inputs.context.exists():
+            raise ValueError(f"build context not found: {inputs.context}")
+        if not inputs.context.is_dir():
+            raise ValueError(f"build context is not a folder: {inputs.context}")
+        if not inputs.dockerfile_path.is_file():
+            raise ValueError(f"Dockerfile not found: {inputs.dockerfile_path}")
         check_dockerfile(inputs.context, inputs.dockerfile)  # before anything reads it (the analysis too)
-    except ContextError as error:
-        print(f"msb-tui build: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    except (ValueError, ContextError) as error:
+        raise CommandFailed(f"msb-tui build: {error}", EXIT_USAGE) from None
     name = "classic" if args.classic else args.backend or ("buildx" if args.builder else "engine")
     if inputs.dockerfile is not None and name == "engine" and _outside(inputs.dockerfile_path, inputs.context):
         # Measured on 20.10 and 28.5: BuildKit ignores .dockerignore in a tar-uploaded context, so a
         # Dockerfile added to it is visible to `COPY .`. buildx sends the Dockerfile apart from the
         # context (a session), as the docker CLI does: build through it when it is there.
-        name = _outside_dockerfile_backend(args.backend is None)
+        if args.backend is None and _buildx_there(
+                "the Dockerfile is outside the context: building through docker buildx, which "
+                "sends it apart from the context (as the docker CLI does), so it cannot end up in "
+                "the image"):
+            name = "buildx"
+        else:
+            print("msb-tui build: warning: the Dockerfile is outside the context; it is uploaded "
+                  "inside the context as .msb-tui-dockerfile-<hash>, and with the Engine API a "
+                  "'COPY .' copies it into the image (docker buildx, or --classic, keeps it out)",
+                  file=sys.stderr)
     elif name == "engine" and args.backend is None and "," in (inputs.platform or ""):
-        name = _multi_platform_backend()
+        # POST /build takes one platform (28.5.2: '"amd64,linux" is an invalid component'): as
+        # `docker build --platform a,b` does, build through buildx when it is there.
+        if _buildx_there("several platforms: building through docker buildx (the Engine API "
+                         "builds one platform at a time)"):
+            name = "buildx"
     try:
         live = backend_class(name).live
     except KeyError as error:
-        print(f"msb-tui build: {error.args[0]}", file=sys.stderr)
-        return EXIT_USAGE
+        raise CommandFailed(f"msb-tui build: {error.args[0]}", EXIT_USAGE) from None
     if not live:
-        print(f"msb-tui build: the {name} backend plays builds back; use 'msb-tui replay' or 'msb-tui import-log'",
-              file=sys.stderr)
-        return EXIT_USAGE
+        raise CommandFailed(f"msb-tui build: the {name} backend plays builds back; use "
+                            "'msb-tui replay' or 'msb-tui import-log'", EXIT_USAGE)
     from msb_tui.backends.buildx import BuildxUnavailable
 
     options = {"builder": args.builder} if name == "buildx" else {}
@@ -139,8 +136,7 @@ def run(args: argparse.Namespace) -> int:
         backend = open_backend(name, host=args.host, record=not args.no_record, on_wait=waiting_notice(args.host),
                                **options)
     except (EngineUnavailable, BuildxUnavailable) as error:
-        print(f"msb-tui build: {error}", file=sys.stderr)
-        return EXIT_NO_ENGINE
+        raise CommandFailed(f"msb-tui build: {error}", EXIT_NO_ENGINE) from None
     from msb_tui.analysis.versions import engine_buildkit
 
     # The plan is made for the engine's BuildKit (0.8 and current BuildKit run different stages).
@@ -149,38 +145,16 @@ def run(args: argparse.Namespace) -> int:
     return run_build(backend, inputs, analysis, progress=args.progress, explain=not args.no_explain)
 
 
-def _outside_dockerfile_backend(chosen_by_default: bool) -> str:
-    """The backend for a Dockerfile from outside the context: buildx (it keeps the file out of the
-    context), else the Engine API with a warning that ``COPY .`` will copy it."""
-    from msb_tui.backends.buildx import BuildxUnavailable, check_buildx
-
-    if chosen_by_default:
-        try:
-            check_buildx()
-            print("msb-tui build: the Dockerfile is outside the context: building through docker buildx, which "
-                  "sends it apart from the context (as the docker CLI does), so it cannot end up in the image",
-                  file=sys.stderr)
-            return "buildx"
-        except BuildxUnavailable:
-            pass
-    print("msb-tui build: warning: the Dockerfile is outside the context; it is uploaded inside the context "
-          "as .msb-tui-dockerfile-<hash>, and with the Engine API a 'COPY .' copies it into the image "
-          "(docker buildx, or --classic, keeps it out)", file=sys.stderr)
-    return "engine"
-
-
-def _multi_platform_backend() -> str:
-    """Several platforms: buildx when it is there (``POST /build`` takes one platform: 28.5.2 answers
-    '"amd64,linux" is an invalid component'), as ``docker build --platform a,b`` does."""
+def _buildx_there(notice: str) -> bool:
+    """True, after saying ``notice``, when docker buildx is there to build with."""
     from msb_tui.backends.buildx import BuildxUnavailable, check_buildx
 
     try:
         check_buildx()
     except BuildxUnavailable:
-        return "engine"  # the engine's own answer then says why (with a hint)
-    print("msb-tui build: several platforms: building through docker buildx (the Engine API builds one "
-          "platform at a time)", file=sys.stderr)
-    return "buildx"
+        return False
+    print(f"msb-tui build: {notice}", file=sys.stderr)
+    return True
 
 
 def _outside(dockerfile: Path, context: Path) -> bool:
@@ -306,8 +280,4 @@ def consume(events, model, *, progress: str = "plain", stdout=None, recording: s
 
 
 def exit_status(status: str) -> int:
-    if status == "succeeded":
-        return EXIT_OK
-    if status == "cancelled":
-        return EXIT_CANCELLED
-    return EXIT_FAILED
+    return {"succeeded": 0, "cancelled": EXIT_CANCELLED}.get(status, EXIT_FAILED)

@@ -7,7 +7,7 @@ import json
 import sys
 from dataclasses import asdict, dataclass
 
-EXIT_NOTHING_CHECKED = 2  # no limit given: a usage error, as argparse reports one
+from msb_tui.commands import EXIT_FAILED, EXIT_USAGE, CommandFailed
 
 HELP = "check an image against limits (size, efficiency, wasted bytes, leaks); exit 1 when one is broken"
 
@@ -89,7 +89,7 @@ def push_size_check(wire, max_push_size: int) -> Check:
 
 
 def run(args: argparse.Namespace) -> int:
-    from msb_tui.commands.layers import EXIT_NO_ENGINE, EXIT_NO_IMAGE, analyze, connect_or_report
+    from msb_tui.commands.layers import analyze, connect_or_fail
     from msb_tui.image.render import clean, parse_fraction, parse_size
 
     try:
@@ -98,14 +98,9 @@ def run(args: argparse.Namespace) -> int:
         min_efficiency = parse_fraction(args.min_efficiency) if args.min_efficiency else None
         max_push_size = parse_size(args.max_push_size) if args.max_push_size else None
     except ValueError as error:
-        print(f"msb-tui ci: {error}", file=sys.stderr)
-        return EXIT_NO_IMAGE
-    client = connect_or_report(args.host)
-    if client is None:
-        return EXIT_NO_ENGINE
+        raise CommandFailed(f"msb-tui ci: {error}", EXIT_USAGE) from None
+    client = connect_or_fail(args.host)
     report = analyze(client, args.image, args)
-    if isinstance(report, int):
-        return report
     checks = evaluate(report, max_size, min_efficiency, max_wasted, args.fail_on_leaks)
     if max_push_size is not None:
         from msb_tui.registry.wire import EXACT, wire_sizes
@@ -132,5 +127,5 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"Result: {'FAIL' if failed else 'PASS'}" + (f" ({len(failed)} limit{'s' if len(failed) != 1 else ''} broken)" if failed else ""))
     if not checked:
-        return EXIT_NOTHING_CHECKED
-    return 1 if failed else 0
+        return EXIT_USAGE  # no limit given: a usage error, as argparse reports one
+    return EXIT_FAILED if failed else 0

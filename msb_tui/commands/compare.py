@@ -61,20 +61,15 @@ def _size(client, image: str) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from msb_tui.commands.layers import EXIT_NO_ENGINE, analyze, connect_or_report
+    from msb_tui.commands.layers import analyze, connect_or_fail
     from msb_tui.image.compare import compare_reports
 
-    client = connect_or_report(args.host)
-    if client is None:
-        return EXIT_NO_ENGINE
+    client = connect_or_fail(args.host)
     reports = []
     for number, image in enumerate((args.image_a, args.image_b), start=1):
         # Reading an image means exporting all of it from the engine (seconds for hundreds of MB).
         with Progress(f"reading {image} ({number} of 2): its layers and files", _size(client, image)):
-            report = analyze(client, image, args)
-        if isinstance(report, int):
-            return report
-        reports.append(report)
+            reports.append(analyze(client, image, args))
     comparison = compare_reports(*reports)
     if args.json:
         data = comparison.to_dict()

@@ -6,9 +6,11 @@ import argparse
 import json
 import sys
 
+from msb_tui.commands import EXIT_NO_ENGINE, EXIT_USAGE, CommandFailed
+
 HELP = "what the build context costs: files and bytes sent, time to send, what .dockerignore should exclude"
 
-EXIT_BAD_INPUT, EXIT_NO_ENGINE, EXIT_SEND = 2, 3, 4
+EXIT_SEND = 4
 
 DESCRIPTION = """\
 Shows what a build of PATH sends to the engine: files, bytes and the time it takes (measured by
@@ -69,11 +71,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = scan_context(args.path, args.dockerfile, build_args=parse_build_args(args.build_arg))
     except (ContextError, OSError) as error:
-        return _fail(str(error), EXIT_BAD_INPUT)
+        raise _failed(str(error), EXIT_USAGE) from None
     if not args.no_send:
-        code = _measure(report, args)
-        if code:
-            return code
+        _measure(report, args)
     if args.format == "json":
         json.dump(report.to_dict(), sys.stdout, indent=2)
         print()
@@ -84,33 +84,30 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _measure(report, args) -> int:
+def _measure(report, args) -> None:
     from msb_tui.cache.context_report import measure_send
     from msb_tui.cache.context_send import SendError
-    from msb_tui.commands.layers import connect_or_report
-
+    from msb_tui.commands.layers import connect_or_fail
     from msb_tui.engine.info import gather
 
-    client = connect_or_report(args.host)
-    if client is None:
-        return EXIT_NO_ENGINE
+    client = connect_or_fail(args.host)
     try:
         engine = gather(client)
     except Exception as error:  # noqa: BLE001 - the engine stopped answering after the ping
-        return _fail(f"the engine did not answer: {error}", EXIT_NO_ENGINE)
+        raise _failed(f"the engine did not answer: {error}", EXIT_NO_ENGINE) from None
     if not engine.buildkit:
-        return _fail(f"the engine at {engine.host} runs no BuildKit builds: the send is measured with BuildKit "
-                     "(--no-send: sizes and candidates only)", EXIT_SEND)
+        raise _failed(f"the engine at {engine.host} runs no BuildKit builds: the send is measured "
+                      "with BuildKit (--no-send: sizes and candidates only)", EXIT_SEND)
     ways = 2 if report.candidates else 1
     progress = _Progress(args.rounds * ways) if sys.stderr.isatty() else None
     try:
-        measure_send(report, client, rounds=args.rounds, engine=f"Docker {engine.version} at {engine.host}", progress=progress)
+        measure_send(report, client, rounds=args.rounds, progress=progress,
+                     engine=f"Docker {engine.version} at {engine.host}")
     except SendError as error:
-        return _fail(str(error), EXIT_SEND)
+        raise _failed(str(error), EXIT_SEND) from None
     finally:
         if progress is not None:
             progress.done()
-    return 0
 
 
 class _Progress:
@@ -137,6 +134,5 @@ class _Progress:
         sys.stderr.flush()
 
 
-def _fail(message: str, code: int) -> int:
-    print(f"msb-tui context: {message}", file=sys.stderr)
-    return code
+def _failed(message: str, code: int) -> CommandFailed:
+    return CommandFailed(f"msb-tui context: {message}", code)

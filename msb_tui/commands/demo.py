@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from msb_tui.commands import EXIT_USAGE, CommandFailed
 
 HELP = "open the app on a bundled demo (go, seed-example, parallel, broken, ...) with the offline images"
 
@@ -56,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
         return run_tour(recordings_only=args.recordings, demos_dir=DEMOS_DIR if DEMOS_DIR.is_dir() else None)
     folder = DEMOS_DIR / args.name
     if not (folder / "Dockerfile").is_file():
-        print(f"msb-tui demo: no demo named {args.name!r}; choose one of {', '.join(_names())}", file=sys.stderr)
-        return 2
+        raise CommandFailed(f"msb-tui demo: no demo named {args.name!r}; "
+                            f"choose one of {', '.join(_names())}", EXIT_USAGE)
     argv = [str(folder)]
     if not args.online:
         for key, value in offline_build_args((folder / "Dockerfile").read_text()).items():

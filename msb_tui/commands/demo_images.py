@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from msb_tui.commands import EXIT_FAILED, EXIT_NO_ENGINE, EXIT_USAGE, CommandFailed
+
 HELP = "create the demos' base images offline (busybox, a Go SDK via debootstrap); existing ones are reused"
 
 
@@ -24,16 +26,14 @@ def run(args: argparse.Namespace) -> int:
         try:
             hosts = [(lane.name, lane.host) for lane in parse_lanes(args.lanes)]
         except ValueError as error:
-            print(f"msb-tui demo-images: {error}", file=sys.stderr)
-            return 2
+            raise CommandFailed(f"msb-tui demo-images: {error}", EXIT_USAGE) from None
     elif args.host:
         hosts = [("", args.host)]
     else:
         try:  # DOCKER_HOST, the local socket, or the current engine 'msb-tui engine up' started
             hosts = [("", ensure_engine(start=False).host)]
         except EngineSetupError as error:
-            print(f"msb-tui demo-images: {error}", file=sys.stderr)
-            return 3
+            raise CommandFailed(f"msb-tui demo-images: {error}", EXIT_NO_ENGINE) from None
     for name, host in hosts:
         code = _seed(host, args, prefix=f"msb-tui demo-images ({name})" if name else "msb-tui demo-images")
         if code:
@@ -56,11 +56,11 @@ def _seed(host: str, args: argparse.Namespace, prefix: str) -> int:
         client.ping()
     except Exception as error:  # noqa: BLE001
         say(f"no Docker engine at {host} ({error}); run 'msb-tui engine up'")
-        return 3
+        return EXIT_NO_ENGINE
     only = {"busybox": {BUSYBOX_IMAGE}, "go": {GO_SDK_IMAGE}}.get(args.only) if args.only else None
     try:
         ensure_demo_images(client, only=only, force=args.force, say=say)
     except (EngineSetupError, RuntimeError) as error:
         say(str(error))
-        return 1
+        return EXIT_FAILED
     return 0

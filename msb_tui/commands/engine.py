@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
+
+from msb_tui.commands import EXIT_NO_ENGINE, CommandFailed
 
 HELP = "check the Docker engine ('status') or make sure one runs, starting a local one if needed ('up')"
 
@@ -30,8 +31,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             statuses = [ensure_engine(start=args.action == "up")]
     except (EngineSetupError, ValueError) as error:
-        print(f"msb-tui engine: {error}", file=sys.stderr)
-        return 3
+        raise CommandFailed(f"msb-tui engine: {error}", EXIT_NO_ENGINE) from None
     failed = False
     for status in statuses:
         lane = f"{status.lane}: " if status.lane else ""
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             _print_info(status.host, lane.rstrip(": ") or None)
         else:
             print(f"{lane}Docker engine {status.version} at {status.host}" + (" (started by msb-tui)" if status.started_by_us else ""))
-    return 3 if failed else 0
+    return EXIT_NO_ENGINE if failed else 0
 
 
 def _print_info(host: str, lane: str | None) -> None:

@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+from msb_tui.commands import EXIT_FAILED, CommandFailed
+
 HELP = "why each step of a recorded build ran instead of coming from the cache"
 
 DESCRIPTION = """\
@@ -58,7 +60,7 @@ def recompute(record, folder: Path | None = None):
     from msb_tui.cache import record as records
     from msb_tui.cache.explain import explain
     from msb_tui.cache.predict import predict
-    from msb_tui.commands.replay import replay_into
+    from msb_tui.commands.replay import replayed_model
     from msb_tui.engine.info import EngineInfo
 
     path = Path(record.recording)
@@ -67,10 +69,7 @@ def recompute(record, folder: Path | None = None):
     forecast = predict(record, records.load_manifest(path), previous,
                        records.load_manifest(previous.recording) if previous else None,
                        buildkit=engine_buildkit(version) if version else None)
-    model, events = replay_into(path)
-    for event in events:
-        model.apply(event)
-    return explain(forecast, model)
+    return explain(forecast, replayed_model(path))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,18 +80,15 @@ def run(args: argparse.Namespace) -> int:
     if args.recording == "latest":
         path = latest_recording(args.dir)
         if path is None:
-            print("msb-tui explain: no recorded build to explain yet (run 'msb-tui build PATH' first)", file=sys.stderr)
-            return 1
+            raise _failed("no recorded build to explain yet (run 'msb-tui build PATH' first)")
     else:
         path = Path(args.recording)
         if not path.is_file():
-            print(f"msb-tui explain: no such recording: {path}", file=sys.stderr)
-            return 1
+            raise _failed(f"no such recording: {path}")
     record = records.load(path)
     if record is None:
-        print(f"msb-tui explain: {path} was recorded without its cache inputs (msb-tui build --no-explain, or an "
-              "older msb-tui): there is nothing to compare it with", file=sys.stderr)
-        return 1
+        raise _failed(f"{path} was recorded without its cache inputs (msb-tui build --no-explain, "
+                      "or an older msb-tui): there is nothing to compare it with")
     record.recording = str(path)
     if record.explanation is not None and not args.recompute:
         explanation = CacheExplanation.from_json(record.explanation)
@@ -100,11 +96,14 @@ def run(args: argparse.Namespace) -> int:
         try:
             explanation = recompute(record, args.dir)
         except (RecordingError, OSError) as error:
-            print(f"msb-tui explain: {error}", file=sys.stderr)
-            return 1
+            raise _failed(str(error)) from None
     if args.json:
         print(json.dumps({"recording": str(path), **explanation.to_json()}, ensure_ascii=False))
     else:
         print(f"build: {path}")
         sys.stdout.write(explanation_text(explanation, all_steps=args.all))
     return 0
+
+
+def _failed(message: str) -> CommandFailed:
+    return CommandFailed(f"msb-tui explain: {message}", EXIT_FAILED)

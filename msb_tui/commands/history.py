@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from msb_tui.commands import EXIT_USAGE, CommandFailed
 from msb_tui.durations import format_duration, format_utc
 
 HELP = "list recorded builds; --compare A B compares two per stage"
@@ -137,23 +137,9 @@ class BuildComparison:
 
 def stage_stats(path: Path) -> tuple[list[StageStats], Any]:
     """Replay a recording (no pacing) into a ``BuildModel``; per-stage time and cache use, and totals."""
-    from msb_tui.builds.model import BuildModel
-    from msb_tui.builds.recording import read_inputs, replay
+    from msb_tui.commands.replay import replayed_model
 
-    inputs = read_inputs(path)
-    analysis = None
-    text = inputs.get("dockerfile_text")
-    if text:
-        try:
-            from msb_tui.analysis import analyze
-
-            analysis = analyze(text, target=inputs.get("target"), build_args=dict(inputs.get("build_args") or {}),
-                               platform=inputs.get("platform"))
-        except Exception:  # noqa: BLE001 - compare without a plan rather than not at all
-            analysis = None
-    model = BuildModel(analysis)
-    for event in replay(path, None):
-        model.apply(event)
+    model = replayed_model(path)
     stats = [
         StageStats(
             name=stage.key,  # a multi-platform build: one per stage and platform ("linux/arm64 build")
@@ -221,8 +207,8 @@ def run(args: argparse.Namespace) -> int:
 
         return run_builder_history(args)
     if args.ref is not None:
-        print("msb-tui history: REF needs --builder (recordings are listed by file)", file=sys.stderr)
-        return 2
+        raise CommandFailed("msb-tui history: REF needs --builder (recordings are listed by file)",
+                            EXIT_USAGE)
 
     if args.compare:
         a, b = args.compare

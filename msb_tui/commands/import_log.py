@@ -7,11 +7,9 @@ import sys
 from pathlib import Path
 
 from msb_tui.builds.inputs import build_arg_option
+from msb_tui.commands import EXIT_FAILED, EXIT_USAGE, CommandFailed
 
 HELP = "summarise a saved 'docker build --progress=plain' log (GitHub Actions, Azure, ACR, local)"
-
-EXIT_OK = 0
-EXIT_FAILED = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,23 +39,21 @@ def run(args: argparse.Namespace) -> int:
         try:
             dockerfile_text = dockerfile.read_text(encoding="utf-8", errors="replace")
         except OSError as error:
-            print(f"msb-tui import-log: cannot read {dockerfile}: {error.strerror or error}", file=sys.stderr)
-            return 2
+            raise CommandFailed(f"msb-tui import-log: cannot read {dockerfile}: "
+                                f"{error.strerror or error}", EXIT_USAGE) from None
         analysis = load_analysis(dockerfile, args.target, build_args, None)
     model = BuildModel(analysis)
     try:
         # Streamed: events go into the model as the second pass reads them (bounded memory).
         events = import_log(source, dockerfile_text=dockerfile_text)
         if args.progress == "none":
-            apply = model.apply
             for event in events:
-                apply(event)
+                model.apply(event)
             sys.stdout.write(summary_text(model, None))  # (its "recording:" line would name the log)
             sys.stdout.flush()
             status = model.status
         else:
             status = consume(events, model, progress=args.progress, recording=None)
     except PlainLogError as error:
-        print(f"msb-tui import-log: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK if status == "succeeded" else EXIT_FAILED
+        raise CommandFailed(f"msb-tui import-log: {error}", EXIT_FAILED) from None
+    return 0 if status == "succeeded" else EXIT_FAILED

@@ -8,11 +8,9 @@ import shutil
 import sys
 
 from msb_tui.builds.inputs import build_arg_option, parse_build_args
+from msb_tui.commands import EXIT_NO_ENGINE, EXIT_USAGE, CommandFailed
 
 HELP = "show an image's layers tied to Dockerfile lines, with sizes, waste, efficiency and leaks"
-
-EXIT_NO_ENGINE = 3
-EXIT_NO_IMAGE = 2
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,19 +33,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top", type=int, default=10, help="how many wasted paths to list (default 10)")
 
 
-def connect_or_report(host: str | None):
-    """A client, or None after printing why no engine answered."""
+def connect_or_fail(host: str | None):
+    """A client on the engine the user chose; ``CommandFailed`` when it does not answer."""
     from msb_tui.engine.connection import EngineUnavailable, connect
 
     try:
         return connect(host)
     except EngineUnavailable as error:
-        print(f"msb-tui: no Docker engine answered: {error}", file=sys.stderr)
-        return None
+        raise CommandFailed(f"msb-tui: no Docker engine answered: {error}", EXIT_NO_ENGINE)
 
 
 def analyze(client, image: str, args: argparse.Namespace, with_files: bool = True, *, origin: bool = False):
-    """The image report, or an int exit code after printing the problem.
+    """The image report; ``CommandFailed`` saying what went wrong.
 
     ``origin``: without ``--dockerfile``, tie the layers through the recording of the build that
     made the image (its Dockerfile, target and build args), and say which one on stderr."""
@@ -76,8 +73,7 @@ def analyze(client, image: str, args: argparse.Namespace, with_files: bool = Tru
         try:
             text = path.read_text()
         except OSError as error:
-            print(f"msb-tui: cannot read {path}: {error}", file=sys.stderr)
-            return EXIT_NO_IMAGE
+            raise CommandFailed(f"msb-tui: cannot read {path}: {error}", EXIT_USAGE)
     try:
         return analyze_image(
             client,
@@ -92,26 +88,23 @@ def analyze(client, image: str, args: argparse.Namespace, with_files: bool = Tru
     except docker.errors.NotFound as error:
         # The containerd image store answers "no such image" where the classic store says
         # "ambiguous digest string": a short id matching several images is ambiguous either way.
-        if _is_short_id(image) and ambiguous_count(client, image) > 1:
-            print(f"msb-tui: {ambiguous_message(client, image)}", file=sys.stderr)
-            return EXIT_NO_IMAGE
-        print(f"msb-tui: no such image {image!r}: {error.explanation or error}", file=sys.stderr)
-        return EXIT_NO_IMAGE
+        if _is_short_id(image) and len(_matching(client, image)) > 1:
+            message, code = ambiguous_message(client, image), EXIT_USAGE
+        else:
+            message, code = f"no such image {image!r}: {error.explanation or error}", EXIT_USAGE
     except ValueError as error:  # bad --target or Dockerfile
-        print(f"msb-tui: no Docker engine answered: {error}", file=sys.stderr)
-        return EXIT_NO_IMAGE
+        message, code = f"no Docker engine answered: {error}", EXIT_USAGE
     except docker.errors.APIError as error:
-        if "ambiguous" not in str(error):
-            print(f"msb-tui: the engine failed while reading {image!r}: {error}", file=sys.stderr)
-            return EXIT_NO_ENGINE
-        print(f"msb-tui: {ambiguous_message(client, image)}", file=sys.stderr)
-        return EXIT_NO_IMAGE
+        if "ambiguous" in str(error):
+            message, code = ambiguous_message(client, image), EXIT_USAGE
+        else:
+            message, code = f"the engine failed while reading {image!r}: {error}", EXIT_NO_ENGINE
     except ExportError as error:
-        print(f"msb-tui: the engine's export of {image!r} could not be read: {error}", file=sys.stderr)
-        return EXIT_NO_ENGINE
+        message = f"the engine's export of {image!r} could not be read: {error}"
+        code = EXIT_NO_ENGINE
     except (docker.errors.DockerException, requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
-        print(f"msb-tui: the engine failed while reading {image!r}: {error}", file=sys.stderr)
-        return EXIT_NO_ENGINE
+        message, code = f"the engine failed while reading {image!r}: {error}", EXIT_NO_ENGINE
+    raise CommandFailed(f"msb-tui: {message}", code)
 
 
 def _is_short_id(text: str) -> bool:
@@ -125,10 +118,6 @@ def _matching(client, prefix: str) -> list[dict]:
         return [image for image in client.images(all=True) if image["Id"].removeprefix("sha256:").startswith(short)]
     except Exception:  # noqa: BLE001 - say what we know
         return []
-
-
-def ambiguous_count(client, prefix: str) -> int:
-    return len(_matching(client, prefix))
 
 
 def ambiguous_message(client, prefix: str, limit: int = 10) -> str:
@@ -162,12 +151,8 @@ def _origin(client, image: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    client = connect_or_report(args.host)
-    if client is None:
-        return EXIT_NO_ENGINE
+    client = connect_or_fail(args.host)
     report = analyze(client, args.image, args, with_files=not args.no_files, origin=True)
-    if isinstance(report, int):
-        return report
     if args.json:
         json.dump(report.to_dict(top_waste=args.top), sys.stdout, indent=2, default=str)
         print()

@@ -7,13 +7,10 @@ import sys
 from pathlib import Path
 
 from msb_tui.builds.inputs import BUILD_ARG_HELP, build_arg_option
+from msb_tui.commands import EXIT_FAILED, EXIT_NO_ENGINE, EXIT_USAGE, CommandFailed
 
 HELP = "show the stages, the plan for a target, errors and lint of a Dockerfile (no engine needed)"
 
-EXIT_OK = 0
-EXIT_DOCKERFILE_ERROR = 1  # BuildKit would refuse the file (or it would crash the engine: never sent)
-EXIT_USAGE = 2
-EXIT_NO_ENGINE = 3  # --buildkit engine, and no engine answers
 EXIT_LINT_ERROR = 4  # BuildKit accepts the file, but a lint finding is an error (e.g. FromUnknownStage)
 
 EPILOG = (
@@ -79,61 +76,47 @@ def run(args: argparse.Namespace) -> int:
 
     location = dockerfile_path(Path(args.path), args.file)
     if not location.is_file():
-        print(f"msb-tui plan: no Dockerfile at {clean(location)}", file=sys.stderr)
-        return EXIT_USAGE
-    buildkit, triggers = args.buildkit, None
-    if buildkit == "current":
-        buildkit = None
-    elif buildkit == "engine":
-        found = _engine_facts(location, args)
-        if found is None:
-            return EXIT_NO_ENGINE
-        buildkit, triggers = found
-    analysis = analyze(
-        location,
-        target=args.target,
-        build_args=parse_build_args(args.build_args),
-        platform=args.platform,
-        lint=not args.no_lint,
-        buildkit=buildkit,
-        image_triggers=triggers,
-    )
+        raise CommandFailed(f"msb-tui plan: no Dockerfile at {clean(location)}", EXIT_USAGE)
+    options = {"target": args.target, "build_args": parse_build_args(args.build_args),
+               "platform": args.platform}
+    buildkit, triggers = (None if args.buildkit == "current" else args.buildkit), None
+    if buildkit == "engine":
+        buildkit, triggers = _engine_facts(location, options)
+    analysis = analyze(location, **options, lint=not args.no_lint, buildkit=buildkit,
+                       image_triggers=triggers)
     print(RENDERERS[args.format](analysis))
-    if analysis.errors:
-        first = analysis.errors[0]
-        where = f"line {first.line}" if first.line is not None else "file"
-        print(clean(f"{location}: {where}: {first.message}"), file=sys.stderr)
-        return EXIT_DOCKERFILE_ERROR
     lint_errors = [finding for finding in analysis.lint if finding.severity == "error"]
-    if lint_errors:
-        first = lint_errors[0]
-        where = f"line {first.line}" if first.line is not None else "file"
-        print(clean(f"{location}: {where}: {first.rule}: {first.message}"), file=sys.stderr)
-        return EXIT_LINT_ERROR
-    return EXIT_OK
+    if analysis.errors:  # BuildKit would refuse the file (or it would crash the engine: never sent)
+        first, code = analysis.errors[0], EXIT_FAILED
+        what = first.message
+    elif lint_errors:
+        first, code = lint_errors[0], EXIT_LINT_ERROR
+        what = f"{first.rule}: {first.message}"
+    else:
+        return 0
+    where = f"line {first.line}" if first.line is not None else "file"
+    raise CommandFailed(clean(f"{location}: {where}: {what}"), code)
 
 
-def _engine_facts(location: Path, args: argparse.Namespace):
-    """(BuildKit of the engine in use, ONBUILD triggers of the base images it holds), or None
-    (after saying why) when no engine answers."""
+def _engine_facts(location: Path, options: dict):
+    """(BuildKit of the engine in use, ONBUILD triggers of the base images it holds);
+    ``CommandFailed`` when no engine answers."""
     from msb_tui.analysis import analyze
     from msb_tui.analysis.render import clean
+    from msb_tui.analysis.versions import engine_buildkit
     from msb_tui.engine.connection import EngineUnavailable, connect
     from msb_tui.engine.info import gather
-    from msb_tui.analysis.versions import engine_buildkit
 
     try:
         client = connect(timeout=30)
     except EngineUnavailable as error:
-        print(clean(f"msb-tui plan: --buildkit engine: {error}"), file=sys.stderr)
-        return None
+        raise CommandFailed(clean(f"msb-tui plan: --buildkit engine: {error}"), EXIT_NO_ENGINE)
     version = gather(client).version
     buildkit = engine_buildkit(version)
     if buildkit is None:
         print(clean(f"msb-tui plan: engine {version}: unknown BuildKit, planning for current BuildKit"),
               file=sys.stderr)
-    first = analyze(location, target=args.target, build_args=dict(args.build_args), platform=args.platform,
-                    lint=False, buildkit=buildkit)
+    first = analyze(location, **options, lint=False, buildkit=buildkit)
     return buildkit, image_triggers(client, first.externals)
 
 

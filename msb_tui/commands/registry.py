@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
+
+from msb_tui.commands import EXIT_NO_ENGINE, CommandFailed
 
 HELP = "start the local registry on 127.0.0.1:5000 ('up', also in each engine lane's network namespace) or check it"
 
@@ -21,11 +22,10 @@ def run(args: argparse.Namespace) -> int:
             answers = ping(ADDRESS, instance.netns)
             down += not answers
             print(f"registry {ADDRESS} in {instance.label} namespace: {'answers' if answers else 'no answer'}")
-        return 3 if down else 0
+        return EXIT_NO_ENGINE if down else 0
     try:
         for line in ensure_registry():
             print(line)
     except RegistrySetupError as error:
-        print(f"msb-tui registry: {error}", file=sys.stderr)
-        return 3
+        raise CommandFailed(f"msb-tui registry: {error}", EXIT_NO_ENGINE) from None
     return 0

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from msb_tui.commands import EXIT_FAILED, EXIT_USAGE, CommandFailed
+
 HELP = "replay a recorded build (progress and summary) without an engine"
 
 
@@ -43,6 +45,14 @@ def replay_into(path: Path, model=None, *, speed: float | None = None):
     return model, replay(path, speed)
 
 
+def replayed_model(path: Path):
+    """The model of a recorded build, replayed at once to its end."""
+    model, events = replay_into(path)
+    for event in events:
+        model.apply(event)
+    return model
+
+
 def _say_engine(path: Path) -> None:
     """Which engine the build ran on, as the recording (or the bundle) says, on stderr."""
     from msb_tui.backends import open_recorded
@@ -56,32 +66,23 @@ def _say_engine(path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from msb_tui.backends import open_recorded
+    from msb_tui.backends.bundle import BundleError, is_bundle
+    from msb_tui.builds.model import BuildModel
     from msb_tui.builds.recording import RecordingError
-    from msb_tui.commands.build import EXIT_FAILED, EXIT_USAGE, consume, exit_status
+    from msb_tui.commands.build import consume, exit_status
 
     if args.speed is not None and args.speed <= 0:
-        print("msb-tui replay: --speed must be positive", file=sys.stderr)
-        return EXIT_USAGE
+        raise CommandFailed("msb-tui replay: --speed must be positive", EXIT_USAGE)
     path = Path(args.file)
-    from msb_tui.backends.bundle import BundleError, is_bundle
-
     _say_engine(path)
-
-    if is_bundle(path):
-        from msb_tui.backends import open_recorded
-        from msb_tui.builds.model import BuildModel
-
-        source = open_recorded(path, args.speed).start()
-        try:
-            model = BuildModel(analysis_for_recording(source.inputs()))
-        except BundleError as error:
-            print(f"msb-tui replay: {error}", file=sys.stderr)
-            return EXIT_FAILED
-        return exit_status(consume(source, model, progress=args.progress, recording=str(path)))
     try:
-        model, events = replay_into(path, speed=args.speed)
+        if is_bundle(path):
+            events = open_recorded(path, args.speed).start()
+            model = BuildModel(analysis_for_recording(events.inputs()))
+        else:
+            model, events = replay_into(path, speed=args.speed)
         status = consume(events, model, progress=args.progress, recording=str(path))
-    except RecordingError as error:
-        print(f"msb-tui replay: {error}", file=sys.stderr)
-        return EXIT_FAILED
+    except (BundleError, RecordingError) as error:
+        raise CommandFailed(f"msb-tui replay: {error}", EXIT_FAILED) from None
     return exit_status(status)

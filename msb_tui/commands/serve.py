@@ -12,11 +12,9 @@ import shlex
 import sys
 from pathlib import Path
 
-from msb_tui.commands import tui
+from msb_tui.commands import EXIT_FAILED, EXIT_USAGE, CommandFailed, tui
 
 HELP = "serve the app in a browser (textual-serve): same options as the app, plus --port/--host/--token"
-
-EXIT_USAGE = 2
 
 
 class _AppOptions:
@@ -116,15 +114,13 @@ def _title(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     problem = _check(args)
     if problem:
-        print(f"msb-tui serve: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        raise CommandFailed(f"msb-tui serve: {problem}", EXIT_USAGE)
     from msb_tui.web.server import MsbServer, check_address, is_loopback, new_token
 
     unusable = check_address(args.listen, args.port)
     if unusable:
-        print(f"msb-tui serve: cannot listen on {args.listen}:{args.port}: {unusable}", file=sys.stderr)
-        return 1
-
+        raise CommandFailed(f"msb-tui serve: cannot listen on {args.listen}:{args.port}: "
+                            f"{unusable}", EXIT_FAILED)
     token = args.token
     if token is None and not is_loopback(args.listen):
         token = new_token()
@@ -134,6 +130,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         server.serve()
     except OSError as error:  # the port is taken, or the address is not this machine's
-        print(f"msb-tui serve: cannot listen on {args.listen}:{args.port}: {error.strerror or error}", file=sys.stderr)
-        return 1
+        raise CommandFailed(f"msb-tui serve: cannot listen on {args.listen}:{args.port}: "
+                            f"{error.strerror or error}", EXIT_FAILED) from None
     return 0

@@ -6,9 +6,11 @@ import argparse
 import json
 import sys
 
+from msb_tui.commands import EXIT_USAGE, CommandFailed
+
 HELP = "what images cost to ship: compressed (wire) sizes per layer, a push plan or push to a registry, pull estimates"
 
-EXIT_BAD_INPUT, EXIT_NO_ENGINE, EXIT_REGISTRY = 2, 3, 5
+EXIT_REGISTRY = 5
 
 EPILOG = """\
 figures: 'measured (registry)' = the blob size a registry stores; 'measured (engine blob)' = the
@@ -46,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import docker.errors
 
-    from msb_tui.commands.layers import connect_or_report
+    from msb_tui.commands.layers import connect_or_fail
     from msb_tui.registry.client import Reference, RegistryError
     from msb_tui.registry.plan import parse_bandwidth
 
@@ -54,23 +56,20 @@ def run(args: argparse.Namespace) -> int:
         bandwidth = parse_bandwidth(args.bandwidth)
         target = Reference.parse(args.to) if args.to else None
     except ValueError as error:
-        return _fail(str(error), EXIT_BAD_INPUT)
+        raise _failed(str(error), EXIT_USAGE) from None
     if (args.push or args.measure_pull) and target is None:
-        return _fail("--push and --measure-pull need --to REGISTRY/REPO[:TAG]", EXIT_BAD_INPUT)
-    client = connect_or_report(args.host)
-    if client is None:
-        return EXIT_NO_ENGINE
+        raise _failed("--push and --measure-pull need --to REGISTRY/REPO[:TAG]", EXIT_USAGE)
+    client = connect_or_fail(args.host)
     try:
         return _ship(client, args, target, bandwidth)
     except docker.errors.ImageNotFound as error:
-        return _fail(f"no such image: {error.explanation or error}", EXIT_BAD_INPUT)
+        raise _failed(f"no such image: {error.explanation or error}", EXIT_USAGE) from None
     except RegistryError as error:
-        return _fail(str(error), EXIT_REGISTRY)
+        raise _failed(str(error), EXIT_REGISTRY) from None
 
 
-def _fail(message: str, code: int) -> int:
-    print(f"msb-tui ship: {message}", file=sys.stderr)
-    return code
+def _failed(message: str, code: int) -> CommandFailed:
+    return CommandFailed(f"msb-tui ship: {message}", code)
 
 
 def _ship(client, args, target, bandwidth) -> int:
@@ -107,7 +106,7 @@ def _ship(client, args, target, bandwidth) -> int:
             try:
                 result = push_image(client, args.images[-1], target, on_progress=_progress_printer(say))
             except PushFailed as error:
-                return _fail(f"the push failed: {error}", EXIT_REGISTRY)
+                raise _failed(f"the push failed: {error}", EXIT_REGISTRY) from None
             measured = result.measured
             out["push"] = {"digest": result.digest, "seconds": result.seconds, "uploaded": result.uploaded,
                            "skipped": result.skipped, "measured": measured.to_dict() if measured else None}

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from msb_tui.builds.inputs import BUILD_ARG_HELP, build_arg_option, parse_build_args
+from msb_tui.commands import EXIT_USAGE, CommandFailed
 
 HELP = "open the build explorer on a Dockerfile or folder (default ./Dockerfile)"
 
@@ -66,10 +67,8 @@ def run(args: argparse.Namespace) -> int:
     if args.replay is None and args.import_log is None:
         _, dockerfile = options.resolve()
         if not dockerfile.is_file():
-            import sys
-
-            print(f"msb-tui: no Dockerfile at {dockerfile} (give a path or -f FILE)", file=sys.stderr)
-            return 2
+            raise CommandFailed(f"msb-tui: no Dockerfile at {dockerfile} (give a path or -f FILE)",
+                                EXIT_USAGE)
     from msb_tui.tui.app import run_app
 
     return run_app(options)

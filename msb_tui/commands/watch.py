@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from msb_tui.commands import EXIT_CANCELLED, EXIT_FAILED, EXIT_NO_ENGINE, CommandFailed
+
 HELP = "follow a build that is running on a builder now (docker build in another terminal, compose, CI), live"
 
 
@@ -19,32 +21,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def open_history_build(args: argparse.Namespace, *, wait: bool, command: str):
-    """(source, model) of a build from the builder's history, or an exit status after saying why."""
+    """(source, model) of a build from the builder's history; ``CommandFailed`` saying why not."""
     from msb_tui.backends import open_backend
     from msb_tui.backends.buildx import BuildxUnavailable
     from msb_tui.backends.history import HistoryError
     from msb_tui.builds.model import BuildModel
-    from msb_tui.commands.build import EXIT_FAILED, EXIT_NO_ENGINE
     from msb_tui.commands.replay import analysis_for_recording
 
     try:
         backend = open_backend("history", ref=args.ref, builder=args.builder, host=args.host, wait=wait)
     except BuildxUnavailable as error:
-        print(f"msb-tui {command}: {error}", file=sys.stderr)
-        return None, EXIT_NO_ENGINE
+        raise CommandFailed(f"msb-tui {command}: {error}", EXIT_NO_ENGINE) from None
     source = backend.start()
     if wait and args.ref is None:
         print("msb-tui watch: waiting for a build to start on the builder (Ctrl+C to stop) ...", file=sys.stderr)
     try:
         found = source.prepare()
     except HistoryError as error:
-        print(f"msb-tui {command}: {error}", file=sys.stderr)
-        return None, EXIT_FAILED
-    except KeyboardInterrupt:
-        return None, 130
+        raise CommandFailed(f"msb-tui {command}: {error}", EXIT_FAILED) from None
     if not found:
-        print(f"msb-tui {command}: no build is running on the builder", file=sys.stderr)
-        return None, EXIT_FAILED
+        raise CommandFailed(f"msb-tui {command}: no build is running on the builder", EXIT_FAILED)
     inputs = source.inputs()
     print(f"msb-tui {command}: build {source.ref} ({inputs.get('name') or 'unnamed'}), "
           f"{source.record.status.lower()}", file=sys.stderr)
@@ -54,13 +50,14 @@ def open_history_build(args: argparse.Namespace, *, wait: bool, command: str):
 def run(args: argparse.Namespace) -> int:
     from msb_tui.commands.build import consume, exit_status
 
-    source, model = open_history_build(args, wait=not args.no_wait, command="watch")
-    if source is None:
-        return model
+    try:
+        source, model = open_history_build(args, wait=not args.no_wait, command="watch")
+    except KeyboardInterrupt:  # while waiting for a build: nothing to stop
+        return EXIT_CANCELLED
     try:
         status = consume(source, model, progress=args.progress)
     except KeyboardInterrupt:
         source.cancel()
         print("\nmsb-tui watch: stopped following (the build goes on on the builder)", file=sys.stderr)
-        return 130
+        return EXIT_CANCELLED
     return exit_status(status)

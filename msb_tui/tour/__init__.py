@@ -10,6 +10,7 @@ none answers, from the recordings of real builds bundled beside it (``recordings
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,13 +137,9 @@ def _names(analysis, indexes) -> str:
     return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
 
 
-def _by_name(analysis, name: str):
-    return next((s for s in analysis.stages if s.name == name), None)
-
-
 def overlap_sentence(model, names: list[str]) -> str:
     """How long the named stages of a finished build ran at the same time, against one after another."""
-    runs = [s for s in getattr(model, "stages", []) if s.name in names and s.started and s.completed]
+    runs = [s for s in model.stages if s.name in names and s.started and s.completed]
     if len(runs) < 2:
         return ""
     together = min(s.completed for s in runs) - max(s.started for s in runs)
@@ -150,21 +147,13 @@ def overlap_sentence(model, names: list[str]) -> str:
     return f"all {len(runs)} ran together for {max(0.0, together):.1f} s; one after another they take {in_a_row:.1f} s"
 
 
-def replayed_model(name: str):
-    """The finished build model of a bundled recording (replayed at once)."""
-    from msb_tui.commands.replay import replay_into
-
-    model, events = replay_into(recording(name), speed=None)
-    for event in events:
-        model.apply(event)
-    return model
-
-
 def facts_for(step: Step, analysis, facts: dict[str, Any] | None = None) -> dict[str, str]:
     """The values a step's caption names, from the analysis of its Dockerfile (and ``measured()``)."""
+    from msb_tui.commands.replay import replayed_model
+
     facts = measured() if facts is None else facts
     values: dict[str, str] = {}
-    if analysis is not None and getattr(analysis, "stages", None):
+    if analysis is not None and analysis.stages:
         stages = analysis.stages
         plan = analysis.plan
         values["stage_count"] = str(len(stages))
@@ -172,7 +161,7 @@ def facts_for(step: Step, analysis, facts: dict[str, Any] | None = None) -> dict
         if plan is not None:
             values["target"] = stages[plan.target].display_name
             values["needed"] = _names(analysis, plan.needed)
-            test = _by_name(analysis, "test")
+            test = analysis.stage_named("test")
             if test is not None:
                 values["test_skip_reason"] = (plan.skip_reasons.get(test.index, "").replace("`", "")
                                               or "the target needs it")
@@ -181,7 +170,8 @@ def facts_for(step: Step, analysis, facts: dict[str, Any] | None = None) -> dict
             values["parallel_stages"] = _names(analysis, widest) if widest else "no stages"
             if step.recording and len(widest) > 1:
                 names = [stages[i].display_name for i in widest]
-                values["parallel_overlap"] = overlap_sentence(replayed_model(step.recording), names) or "?"
+                model = replayed_model(recording(step.recording))
+                values["parallel_overlap"] = overlap_sentence(model, names) or "?"
     sizes = facts.get("sizes", {})
     sdk, final = sizes.get("sdk"), sizes.get("final")
     values["engine"] = f"{facts.get('engine', 'a real engine')}, {facts.get('recorded', '')}".rstrip(", ")
@@ -194,10 +184,4 @@ def facts_for(step: Step, analysis, facts: dict[str, Any] | None = None) -> dict
 
 def caption(step: Step, analysis, facts: dict[str, Any] | None = None) -> str:
     """The step's caption with its facts filled in (a fact that cannot be worked out reads '?')."""
-    values = facts_for(step, analysis, facts)
-
-    class Missing(dict):
-        def __missing__(self, key: str) -> str:
-            return "?"
-
-    return step.caption.format_map(Missing(values))
+    return step.caption.format_map(defaultdict(lambda: "?", facts_for(step, analysis, facts)))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from textual.system_commands import SystemCommandsProvider
 
+from msb_tui.cli import main
 from msb_tui.commands import tui as tui_command
 from msb_tui.tui.app import LaunchOptions, MsbApp
 from msb_tui.tui.screens.graph import GraphScreen
@@ -36,9 +37,7 @@ def test_docker_build_options_are_understood(demos):
 
 
 def test_missing_dockerfile_is_a_usage_error(tmp_path, capsys):
-    parser = argparse.ArgumentParser()
-    tui_command.add_arguments(parser)
-    assert tui_command.run(parser.parse_args([str(tmp_path)])) == 2
+    assert main([str(tmp_path)]) == 2
     assert "no Dockerfile" in capsys.readouterr().err
 
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import signal
 import sys
@@ -12,7 +11,8 @@ from contextlib import redirect_stderr, redirect_stdout
 import pytest
 
 from broken_inputs import LOGS, RECORDINGS
-from msb_tui.commands import history, import_log, replay
+from msb_tui.cli import main
+from msb_tui.commands import history
 
 SECONDS = 60  # a case that takes longer is a hang
 
@@ -29,12 +29,10 @@ def no_hang():
     signal.signal(signal.SIGALRM, previous)
 
 
-def _run(module, argv: list[str]) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser()
-    module.add_arguments(parser)
+def _run(argv: list[str]) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
-        status = module.run(parser.parse_args(argv))
+        status = main(argv)
     return status, out.getvalue(), err.getvalue()
 
 
@@ -44,7 +42,7 @@ def test_broken_recording_replays_or_fails_cleanly(name, data, tmp_path, monkeyp
     path.write_bytes(data)
     waits: list[float] = []
     monkeypatch.setattr("time.sleep", waits.append)  # --speed 1 paces with the real clock's sleep
-    status, out, err = _run(replay, [str(path), "--speed", "1"])
+    status, out, err = _run(["replay", str(path), "--speed", "1"])
     assert status in (0, 1, 130), (status, err)
     if status == 1 and not out:
         assert err.startswith("msb-tui replay: ") and "\n" == err[-1], err
@@ -61,7 +59,7 @@ def test_broken_recording_replays_or_fails_cleanly(name, data, tmp_path, monkeyp
 def test_broken_log_imports_or_fails_cleanly(name, data, tmp_path):
     path = tmp_path / f"{name}.log"
     path.write_bytes(data)
-    status, out, err = _run(import_log, [str(path), "--progress", "plain"])
+    status, out, err = _run(["import-log", str(path), "--progress", "plain"])
     assert status in (0, 1), (status, err)
     if not out:
         assert err.startswith("msb-tui import-log: "), err

@@ -9,6 +9,8 @@ from types import SimpleNamespace
 import pytest
 from test_image_archives import layer_tar, legacy_archive
 
+from msb_tui.cli import main
+from msb_tui.commands import CommandFailed
 from msb_tui.commands import ci as ci_command
 from msb_tui.image.compare import ImageComparison, compare_reports
 from msb_tui.image.export import read_image_archive
@@ -163,10 +165,8 @@ def test_ci_limits_pass_fail_skip():
 
 
 def test_ci_without_engine_exits_3(capsys):
-    parser = argparse.ArgumentParser()
-    ci_command.add_arguments(parser)
-    args = parser.parse_args(["some/image", "--host", "unix:///nonexistent/docker.sock", "--max-size", "10MB"])
-    assert ci_command.run(args) == 3
+    argv = ["ci", "some/image", "--host", "unix:///nonexistent/docker.sock", "--max-size", "10MB"]
+    assert main(argv) == 3
     assert "no Docker engine answered" in capsys.readouterr().err
 
 
@@ -230,5 +230,6 @@ def test_engine_dying_mid_export_exits_3(capsys):
             raise urllib3.exceptions.ProtocolError("Connection broken")
 
     args = argparse.Namespace(dockerfile=None, target=None, build_arg=[])
-    assert layers_command.analyze(DyingClient(), "x", args) == 3
-    assert "Connection broken" in capsys.readouterr().err
+    with pytest.raises(CommandFailed) as failed:
+        layers_command.analyze(DyingClient(), "x", args)
+    assert failed.value.code == 3 and "Connection broken" in str(failed.value)

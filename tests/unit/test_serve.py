@@ -11,6 +11,7 @@ import pytest
 from aiohttp import WSMsgType, WSServerHandshakeError
 from aiohttp.test_utils import TestClient, TestServer
 
+from msb_tui.cli import main
 from msb_tui.commands import serve, tui
 from msb_tui.web.server import COOKIE, MsbServer, check_address, is_loopback
 
@@ -57,11 +58,11 @@ def test_demo_and_tour_sessions():
 
 
 def test_usage_errors_are_refused_before_listening(capsys):
-    assert serve.run(_serve_args(["--demo", "nope"])) == 2
+    assert main(["serve", "--demo", "nope"]) == 2
     assert "no demo named 'nope'" in capsys.readouterr().err
-    assert serve.run(_serve_args(["/nonexistent/dir"])) == 2
+    assert main(["serve", "/nonexistent/dir"]) == 2
     assert "no Dockerfile at" in capsys.readouterr().err
-    assert serve.run(_serve_args(["--tour", "--max-sessions", "0"])) == 2
+    assert main(["serve", "--tour", "--max-sessions", "0"]) == 2
 
 
 def test_loopback():
@@ -163,7 +164,7 @@ def test_an_address_in_use_is_refused_before_anything_is_printed(capsys):
         taken.listen()
         port = taken.getsockname()[1]
         assert check_address("127.0.0.1", port) == "Address already in use"
-        assert serve.run(_serve_args(["--tour", "--port", str(port)])) == 1
+        assert main(["serve", "--tour", "--port", str(port)]) == 1
     captured = capsys.readouterr()
     assert "cannot listen on 127.0.0.1" in captured.err and "open http" not in captured.out
 

@@ -6,6 +6,7 @@ import pytest
 
 from msb_tui import tour
 from msb_tui.analysis import analyze
+from msb_tui.commands.replay import replayed_model as replayed
 
 
 def _analysis(step: tour.Step):
@@ -48,17 +49,17 @@ def test_plan_caption_says_why_test_is_skipped():
 
 def test_recordings_show_what_the_captions_say():
     """Measured on the recordings, not asserted: overlap, every stage on classic, test on --target test."""
-    parallel = tour.replayed_model("parallel.jsonl")
+    parallel = replayed(tour.recording("parallel.jsonl"))
     runs = [s for s in parallel.stages if s.name in ("backend", "frontend", "docs")]
     assert len(runs) == 3 and min(s.completed for s in runs) > max(s.started for s in runs)
-    classic = tour.replayed_model("seed-example-classic.jsonl")
+    classic = replayed(tour.recording("seed-example-classic.jsonl"))
     assert classic.status == "succeeded" and {s.name for s in classic.stages if s.state == "done"} == {
         "base", "build", "test", "final"}
-    buildkit = tour.replayed_model("seed-example.jsonl")
+    buildkit = replayed(tour.recording("seed-example.jsonl"))
     assert {s.name: s.state for s in buildkit.stages}["test"] == "skipped"
-    test = tour.replayed_model("seed-example-test.jsonl")
+    test = replayed(tour.recording("seed-example-test.jsonl"))
     assert test.status == "succeeded" and {s.name: s.state for s in test.stages}["test"] == "done"
-    assert tour.replayed_model("broken.jsonl").status == "failed"
+    assert replayed(tour.recording("broken.jsonl")).status == "failed"
 
 
 def test_sizes_were_measured_and_the_ratio_follows():
