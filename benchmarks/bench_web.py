@@ -41,8 +41,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
+sys.path.insert(0, str(REPO / "tests" / "web"))
 
-from msb_tui.web import driver  # noqa: E402
+import driver  # noqa: E402
 
 BLANK = "data:text/html,<title>blank</title><p>blank"
 

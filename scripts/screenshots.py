@@ -265,7 +265,8 @@ async def shot_tour(size) -> None:
 
 
 def _browser_shots() -> None:
-    from msb_tui.web import driver
+    sys.path.insert(0, str(REPO / "tests" / "web"))
+    import driver
 
     with driver.browser() as instance, tempfile.TemporaryDirectory(prefix="msb-shots-") as logs:
         with driver.serve(["--tour", "--recordings"], cwd=REPO, log_dir=Path(logs)) as served:

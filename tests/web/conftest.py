@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from msb_tui.web import driver
+import driver
 
 
 def _missing(reason: str):

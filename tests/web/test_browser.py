@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from msb_tui.web.driver import focus_terminal, wait_for_text
+from driver import focus_terminal, wait_for_text
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,7 @@
-"""Drive ``msb-tui serve`` in Debian's Chromium: for the browser tests, the web benchmark and the
-screenshot script (needs ``playwright``, from the test extra; it drives the installed Chromium
-through ``executable_path`` and never downloads a browser).
+"""Drive ``msb-tui serve`` in Debian's Chromium: for the browser tests, the web benchmark
+(benchmarks/bench_web.py) and the screenshot script (scripts/screenshots.py), which put this folder
+on their path. Needs ``playwright``, from the test extra; it drives the installed Chromium through
+``executable_path`` and never downloads a browser.
 
 The page's terminal is a canvas, so what the app shows is read off the wire: an init script wraps
 the page's ``WebSocket`` and keeps the terminal output as text (escape sequences removed), the
