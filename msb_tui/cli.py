@@ -16,30 +16,14 @@ from types import ModuleType
 from msb_tui import __version__
 from msb_tui.commands import EXIT_CANCELLED, CommandFailed
 
-# Subcommand name -> module under msb_tui.commands. "tui" is the default command.
-COMMANDS: dict[str, str] = {
-    "plan": "plan",
-    "build": "build",
-    "replay": "replay",
-    "import-log": "import_log",
-    "layers": "layers",
-    "compare": "compare",
-    "ci": "ci",
-    "ship": "ship",
-    "context": "context",
-    "registry": "registry",
-    "history": "history",
-    "explain": "explain",
-    "watch": "watch",
-    "demo": "demo",
-    "demo-images": "demo_images",
-    "serve": "serve",
-    "engine": "engine",
-}
+# In the order the help lists them; "import-log" is msb_tui/commands/import_log.py. The app
+# itself (msb_tui/commands/tui.py) is the default command.
+COMMANDS = ("plan", "build", "replay", "import-log", "layers", "compare", "ci", "ship", "context",
+            "registry", "history", "explain", "watch", "demo", "demo-images", "serve", "engine")
 
 
-def _load(module_name: str) -> ModuleType:
-    return importlib.import_module(f"msb_tui.commands.{module_name}")
+def _load(command: str) -> ModuleType:
+    return importlib.import_module(f"msb_tui.commands.{command.replace('-', '_')}")
 
 
 def _top_level_help() -> str:
@@ -52,8 +36,8 @@ def _top_level_help() -> str:
         "",
         "commands:",
     ]
-    for name, module_name in COMMANDS.items():
-        lines.append(f"  {name:<14}{_load(module_name).HELP}")
+    for name in COMMANDS:
+        lines.append(f"  {name:<14}{_load(name).HELP}")
     lines += [
         "",
         "Run 'msb-tui COMMAND --help' for a command's options, 'msb-tui --tui-help' for the app's.",
@@ -96,7 +80,7 @@ def _dispatch(argv: list[str] | None) -> int:
         print(f"msb-tui {__version__}")
         return 0
     if argv and argv[0] in COMMANDS:
-        module, rest, prog = _load(COMMANDS[argv[0]]), argv[1:], f"msb-tui {argv[0]}"
+        module, rest, prog = _load(argv[0]), argv[1:], f"msb-tui {argv[0]}"
     else:
         module, rest, prog = _load("tui"), ["--help"] if argv[:1] == ["--tui-help"] else argv, "msb-tui"
     parser = argparse.ArgumentParser(prog=prog, description=module.HELP)
@@ -114,8 +98,4 @@ def _dispatch(argv: list[str] | None) -> int:
 
 def entry() -> None:
     """The ``msb-tui`` program."""
-    raise SystemExit(main())
-
-
-if __name__ == "__main__":
     raise SystemExit(main())

@@ -67,8 +67,9 @@ def run_docker(args: Sequence[str], *, docker: str = "docker", context: str | No
     return done
 
 
-def buildx_version(docker: str = "docker") -> tuple[int, ...]:
-    """The installed buildx plugin's version, e.g. (0, 29, 1); ``BuildxUnavailable`` when it is missing."""
+def check_buildx(docker: str = "docker") -> tuple[int, ...]:
+    """The installed buildx plugin's version, e.g. (0, 29, 1); ``BuildxUnavailable`` when it is
+    missing or too old."""
     if shutil.which(docker) is None:
         raise BuildxUnavailable(f"the docker CLI ({docker}) is not on PATH: buildx builds need it")
     done = run_docker(["buildx", "version"], docker=docker, timeout=30, check=False)
@@ -76,11 +77,7 @@ def buildx_version(docker: str = "docker") -> tuple[int, ...]:
     if done.returncode != 0 or found is None:
         raise BuildxUnavailable("the docker buildx plugin is not installed "
                                 f"(buildx {'.'.join(map(str, MINIMUM))} or newer is needed)")
-    return tuple(int(part) for part in found.groups() if part is not None)
-
-
-def check_buildx(docker: str = "docker") -> tuple[int, ...]:
-    version = buildx_version(docker)
+    version = tuple(int(part) for part in found.groups() if part is not None)
     if version[:2] < MINIMUM:
         raise BuildxUnavailable(f"docker buildx {'.'.join(map(str, version))} is too old: msb-tui needs "
                                 f"{'.'.join(map(str, MINIMUM))} or newer (for --progress=rawjson)")

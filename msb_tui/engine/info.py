@@ -96,13 +96,9 @@ class EngineInfo:
 
 
 def _minor(version: str) -> str:
-    found = _release(version)
-    return f"{found[0]}.{found[1]}" if found else version
-
-
-def _release(version: str) -> tuple[int, int] | None:
-    match = re.match(r"v?(\d+)\.(\d+)", version or "")
-    return (int(match.group(1)), int(match.group(2))) if match else None
+    """``28.5`` of ``28.5.2+dfsg4``."""
+    match = re.match(r"v?(\d+\.\d+)", version or "")
+    return match.group(1) if match else version
 
 
 def buildkit_of(docker_version: str) -> str:

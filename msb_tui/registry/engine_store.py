@@ -27,6 +27,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from msb_tui.engine.info import image_store_of
 from msb_tui.registry.client import LIST_TYPES
 
 CTR_TIMEOUT = 10
@@ -114,8 +115,7 @@ def open_store(client, info: dict | None = None) -> EngineStore | None:
     except OSError:
         return None
     containerd = None
-    status = dict(info.get("DriverStatus") or [])
-    if status.get("driver-type") == "io.containerd.snapshotter.v1":
+    if image_store_of(info)[0] == "containerd":
         address = (info.get("Containerd") or {}).get("Address")
         namespace = ((info.get("Containerd") or {}).get("Namespaces") or {}).get("Containers") or "moby"
         if address and Path(address).exists():
