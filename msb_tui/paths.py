@@ -8,6 +8,7 @@ with looser modes (an older msb-tui made it 0755; a shared umask may do the same
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from pathlib import Path
 
 DIR_MODE = 0o700
@@ -17,11 +18,9 @@ FILE_MODE = 0o600
 def private_dir(path: Path) -> Path:
     """Create ``path`` (and missing parents) and make ``path`` itself 0700 if it is ours."""
     path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    try:
+    with suppress(OSError):  # not ours to change (an explicit shared folder): files stay 0600
         if path.stat().st_mode & 0o777 != DIR_MODE and path.stat().st_uid == os.getuid():
             path.chmod(DIR_MODE)
-    except OSError:
-        pass  # not ours to change (an explicit shared folder): leave it, files stay 0600
     return path
 
 
@@ -30,10 +29,8 @@ def open_private(path: Path, *, buffering: int = -1):
     a symlink planted in its place is not followed)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path, flags, FILE_MODE)
-    try:
+    with suppress(OSError):
         os.fchmod(fd, FILE_MODE)
-    except OSError:
-        pass
     return os.fdopen(fd, "wb", buffering=buffering)
 
 

@@ -39,9 +39,12 @@ class BuildSource(Protocol):
     recording_path: Path | None
     """Where this build is being recorded, if it is."""
     recorded: bool
-    """The build ran before (replay, bundle, history): ``engine_info()`` is the engine it ran on."""
+    """The build ran before (replay, bundle, history): ``engine_info()`` is the engine it ran on,
+    not necessarily one that answers now."""
 
-    def engine_info(self) -> EngineInfo | None: ...
+    def engine_info(self) -> EngineInfo | None:
+        """The engine the build runs or ran on, when the source can tell; it may read a file or ask
+        the engine: call it from a worker."""
 
     def __iter__(self) -> Iterator[EngineEvent]: ...
 
@@ -58,12 +61,8 @@ class Source:
     context_progress: ContextProgress | None = None
     recording_path: Path | None = None
     recorded: bool = False
-    """True when the build ran before (a recording, a bundle, a builder's history): its engine is
-    the one it ran on, not necessarily one that answers now."""
 
     def engine_info(self) -> EngineInfo | None:
-        """The engine the build runs or ran on, when the source can tell; it may read a file or ask
-        the engine: call it from a worker."""
         return None
 
     def __init__(self) -> None:

@@ -22,6 +22,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import ClassVar
 
@@ -153,13 +154,11 @@ def builder_engine(fields: dict[str, str], host: str | None = None, context: str
     if re.match(r"\d+\.\d+", version) and not version.startswith("0.0.0"):
         info = EngineInfo(buildkit=True, buildkit_version=".".join(version.split(".")[:2]), host=info.host)
     if fields.get("Driver") == "docker" and not context:
-        try:
-            from msb_tui.engine.connection import connect
-            from msb_tui.engine.info import gather
+        from msb_tui.engine.connection import connect
+        from msb_tui.engine.info import gather
 
+        with suppress(Exception):  # informative only
             info = gather(connect(host))
-        except Exception:  # noqa: BLE001 - informative only
-            pass
     return info
 
 

@@ -18,6 +18,7 @@ import struct
 import tarfile
 import zlib
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -152,10 +153,8 @@ def load_bundle(path: Path | str) -> Bundle:
         elif layer.get("mediaType") == TRACE:
             bundle.engine = engine_of_trace(data)
         elif "provenance" in json.dumps(layer.get("annotations") or {}):
-            try:
+            with suppress(ValueError, RecursionError):
                 bundle.inputs["dockerfile_text"] = provenance_dockerfile(json.loads(data))
-            except (ValueError, RecursionError):
-                pass
     attrs = record.get("FrontendAttrs") if isinstance(record.get("FrontendAttrs"), dict) else {}
     bundle.inputs.update({
         "name": attrs.get("build-arg:BUILDKIT_BUILD_NAME") or record.get("Ref"),

@@ -12,6 +12,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -64,10 +65,8 @@ _ENGINE_INFO: weakref.WeakKeyDictionary[Any, EngineInfo] = weakref.WeakKeyDictio
 def engine_info(client) -> EngineInfo:
     """The engine's facts, asked once per client (two requests every build would otherwise pay);
     empty when the engine does not say (they are informative: a build does not depend on them)."""
-    try:
+    if client in _ENGINE_INFO:
         return _ENGINE_INFO[client]
-    except KeyError:
-        pass
     try:
         info = gather(client)
     except Exception:  # noqa: BLE001 - informative only
@@ -136,14 +135,10 @@ class BuildStream(Source):
             response = self._response
         if response is None:
             return
-        try:
+        with suppress(Exception):  # already closed, or a transport without shutdown
             response.raw.shutdown()  # a reader blocked on the socket returns at once
-        except Exception:  # noqa: BLE001 - already closed, or a transport without shutdown
-            pass
-        try:
+        with suppress(Exception):  # best effort from a foreign thread
             response.close()
-        except Exception:  # noqa: BLE001 - best effort from a foreign thread
-            pass
 
     def _progress(self, phase: str) -> Callable[[int, int], None]:
         """The progress hook of the tar or the upload: raises ``Cancelled`` once the build is
@@ -189,10 +184,8 @@ class BuildStream(Source):
         with self._lock:
             response, self._response = self._response, None
         if response is not None:
-            try:
+            with suppress(Exception):
                 response.close()
-            except Exception:  # noqa: BLE001
-                pass
 
     def _events(self) -> Iterator[EngineEvent]:
         response, ended = self._send()

@@ -17,6 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -161,12 +162,11 @@ def inspect_build(ref: str, builder: str | None = None, *, host: str | None = No
     image_id = next((digests[kind] for kind in IMAGE_ATTACHMENTS if isinstance(digests.get(kind), str)), None)
     provenance = next((a for a in attachments if "provenance" in str(a.get("Type", ""))), None)
     if provenance is not None:
-        try:
-            attachment = json.loads(_buildx(["history", "inspect", "attachment", build_id, "--type", provenance["Type"]],
-                                            builder=builder, host=host, docker=docker))
+        # Without it the build still opens, without its Dockerfile (no plan, no line ties).
+        with suppress(HistoryError, ValueError):
+            command = ["history", "inspect", "attachment", build_id, "--type", provenance["Type"]]
+            attachment = json.loads(_buildx(command, builder=builder, host=host, docker=docker))
             inputs["dockerfile_text"] = provenance_dockerfile(attachment)
-        except (HistoryError, ValueError):
-            pass  # the build still opens, without its Dockerfile (no plan, no line ties)
     error = data.get("Error")
     message = error.get("Message") if isinstance(error, dict) else error if isinstance(error, str) else None
     return BuildRecord(build_id, str(data.get("Status", "")), inputs, image_id, message)
@@ -194,14 +194,11 @@ class HistoryBackend:
         builder on a docker engine (driver docker), the engine's own facts; else its address (and
         BuildKit version, when buildx knows it)."""
         if self._engine is None:
-            self._engine = self._ask_engine()
+            try:
+                self._engine = builder_engine(inspect_builder(self.builder, self.docker), self.host)
+            except BuildxUnavailable:
+                self._engine = EngineInfo()
         return self._engine
-
-    def _ask_engine(self) -> EngineInfo:
-        try:
-            return builder_engine(inspect_builder(self.builder, self.docker), self.host)
-        except BuildxUnavailable:
-            return EngineInfo()
 
     def start(self, inputs=None) -> HistorySource:
         return HistorySource(self)

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from contextlib import closing, nullcontext
 from pathlib import Path
 
 from msb_tui.builds.inputs import BUILD_ARG_HELP, build_arg_option
@@ -165,6 +166,7 @@ def run_build(backend, inputs, analysis=None, *, progress: str = "plain", stdout
     """Run one build on ``backend``, printing progress and the summary (with why each step ran,
     unless ``explain`` is False); Ctrl+C cancels it on the engine (exit 130)."""
     from msb_tui.builds.model import BuildModel
+    from msb_tui.builds.output import NonBlockingOutput
 
     check = prepare_cache_check(inputs, backend, analysis) if explain else None
     source = backend.start(inputs)
@@ -189,17 +191,11 @@ def run_build(backend, inputs, analysis=None, *, progress: str = "plain", stdout
     try:
         model = BuildModel(analysis, classic=source.classic)
         recording = str(source.recording_path) if source.recording_path else None
-        if stdout is None:
-            # A slow reader of our output must not stall the build on the engine (output.py).
-            from msb_tui.builds.output import NonBlockingOutput
-
-            output = NonBlockingOutput(sys.stdout)
-        try:
-            status = consume(source, model, progress=progress, stdout=stdout or output, recording=recording,
+        # A slow reader of our output must not stall the build on the engine (output.py).
+        output = closing(NonBlockingOutput(sys.stdout)) if stdout is None else nullcontext(stdout)
+        with output as out:
+            status = consume(source, model, progress=progress, stdout=out, recording=recording,
                              cache=check)
-        finally:
-            if stdout is None:
-                output.close()
     except BaseException:
         source.cancel()  # whatever stopped us, the engine stops too
         raise
@@ -241,16 +237,13 @@ def consume(events, model, *, progress: str = "plain", stdout=None, recording: s
 
         out.write(json.dumps(forecast_json(cache.forecast)) + "\n" if progress == "json"
                   else forecast_text(cache.forecast))
-    apply = model.apply
-    handle = printer.handle
-    mismatches = cache.mismatches if cache is not None else None
     try:
         for event in events:
-            changes = apply(event)
+            changes = model.apply(event)
             if changes or isinstance(event, StreamText):
-                handle(event, changes)
-                if mismatches is not None and changes:
-                    for message in mismatches(changes):
+                printer.handle(event, changes)
+                if cache is not None and changes:
+                    for message in cache.mismatches(changes):
                         out.write(json.dumps({"type": "cache_mismatch", "message": message}) + "\n"
                                   if progress == "json" else f"cache prediction mismatch: {message}\n")
     finally:

@@ -40,40 +40,32 @@ def evaluate(report, max_size: int | None, min_efficiency: float | None, max_was
     """One check per limit; limits not given are SKIPped (reported, never failing)."""
     from msb_tui.image.render import percent, size
 
-    checks = []
-    layers = report.layers
-    image_size = layers.size
+    layers, waste = report.layers, report.waste
     # The limit is on content size (the same on both image stores); the compressed size, where
     # the store keeps one, is said beside it.
     what = "content size" if layers.size_kind == "content" else "size on disk"
     packed = f" (compressed {size(layers.compressed_size)})" if layers.compressed_size is not None else ""
-    if max_size is None:
-        checks.append(Check("max-size", "SKIP", f"{what} {size(image_size)}{packed} (no limit given)"))
-    else:
-        ok = image_size <= max_size
-        checks.append(Check("max-size", "PASS" if ok else "FAIL",
-                            f"{what} {size(image_size)} {'<=' if ok else '>'} {size(max_size)}{packed}"))
-    waste = report.waste
-    if min_efficiency is None:
-        checks.append(Check("min-efficiency", "SKIP", f"efficiency {percent(waste.efficiency)} (no limit given)"))
-    else:
-        ok = waste.efficiency >= min_efficiency
-        checks.append(
-            Check("min-efficiency", "PASS" if ok else "FAIL", f"efficiency {percent(waste.efficiency)} {'>=' if ok else '<'} {percent(min_efficiency)}")
-        )
-    if max_wasted is None:
-        checks.append(Check("max-wasted", "SKIP", f"wasted {size(waste.wasted_bytes)} (no limit given)"))
-    else:
-        ok = waste.wasted_bytes <= max_wasted
-        checks.append(
-            Check("max-wasted", "PASS" if ok else "FAIL", f"wasted {size(waste.wasted_bytes)} {'<=' if ok else '>'} {size(max_wasted)}")
-        )
+    checks = [_limit("max-size", what, layers.size, max_size, size, packed),
+              _limit("min-efficiency", "efficiency", waste.efficiency, min_efficiency, percent,
+                     at_most=False),
+              _limit("max-wasted", "wasted", waste.wasted_bytes, max_wasted, size)]
     found = len(report.leaks)
     if not fail_on_leaks:
         checks.append(Check("leaks", "SKIP", f"{found} leak finding(s) (not enforced; use --fail-on-leaks)"))
     else:
         checks.append(Check("leaks", "PASS" if found == 0 else "FAIL", f"{found} leak finding(s)"))
     return checks
+
+
+def _limit(name: str, what: str, value, limit, shown, note: str = "", *,
+           at_most: bool = True) -> Check:
+    """``value`` against ``limit`` (at most, or at least); SKIP, saying the value, without one."""
+    if limit is None:
+        return Check(name, "SKIP", f"{what} {shown(value)}{note} (no limit given)")
+    ok = value <= limit if at_most else value >= limit
+    sign = ("<=" if ok else ">") if at_most else (">=" if ok else "<")
+    detail = f"{what} {shown(value)} {sign} {shown(limit)}{note}"
+    return Check(name, "PASS" if ok else "FAIL", detail)
 
 
 def push_size_check(wire, max_push_size: int) -> Check:
@@ -83,9 +75,7 @@ def push_size_check(wire, max_push_size: int) -> Check:
     how = ", ".join(wire.sources) or "unknown"
     if not wire.complete:
         return Check("max-push-size", "FAIL", f"wire size unknown for some layers ({how})")
-    ok = wire.wire_size <= max_push_size
-    return Check("max-push-size", "PASS" if ok else "FAIL",
-                 f"wire size {size(wire.wire_size)} {'<=' if ok else '>'} {size(max_push_size)} ({how})")
+    return _limit("max-push-size", "wire size", wire.wire_size, max_push_size, size, f" ({how})")
 
 
 def run(args: argparse.Namespace) -> int:

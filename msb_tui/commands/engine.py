@@ -22,12 +22,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from msb_tui.engine.lanes import parse_lanes
-    from msb_tui.engine.local import EngineSetupError, ensure_engine, ensure_lanes
+    from msb_tui.engine.local import (EngineSetupError, EngineStatus, ensure_engine, ensure_lanes,
+                                      ping)
 
     try:
-        if args.lanes:
-            wanted = parse_lanes(args.lanes)
-            statuses = ensure_lanes(wanted) if args.action == "up" else [_lane_status(lane) for lane in wanted]
+        if args.lanes and args.action == "up":
+            statuses = ensure_lanes(parse_lanes(args.lanes))
+        elif args.lanes:
+            statuses = [EngineStatus(host=lane.host, version=ping(lane.host) or "", lane=lane.name)
+                        for lane in parse_lanes(args.lanes)]
         else:
             statuses = [ensure_engine(start=args.action == "up")]
     except (EngineSetupError, ValueError) as error:
@@ -58,9 +61,3 @@ def _print_info(host: str, lane: str | None) -> None:
     for label, value in rows:
         print(f"{label + ':':<{width + 1}} {value}")
     print()
-
-
-def _lane_status(lane):
-    from msb_tui.engine.local import EngineStatus, ping
-
-    return EngineStatus(host=lane.host, version=ping(lane.host) or "", lane=lane.name)

@@ -1,4 +1,5 @@
-"""``msb-tui history``: the recorded builds (date, file, target, outcome, duration), and per-stage comparisons.
+"""``msb-tui history``: the recorded builds (date, file, target, outcome, duration), per-stage
+comparisons, and (``--builder``) the builds a buildx builder remembers.
 
 The summaries read only a recording's header and footer (cheap, even for huge recordings); the
 comparison replays two recordings into ``BuildModel`` as fast as possible. The TUI's History screen
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from msb_tui.commands import EXIT_USAGE, CommandFailed
+from msb_tui.commands import EXIT_NO_ENGINE, EXIT_USAGE, CommandFailed
 from msb_tui.durations import format_duration, format_utc
 
 HELP = "list recorded builds; --compare A B compares two per stage"
@@ -203,9 +204,7 @@ def run(args: argparse.Namespace) -> int:
     from msb_tui.sanitize import plain
 
     if args.builder is not None:
-        from msb_tui.commands.builder_history import run_builder_history
-
-        return run_builder_history(args)
+        return _builder_history(args)
     if args.ref is not None:
         raise CommandFailed("msb-tui history: REF needs --builder (recordings are listed by file)",
                             EXIT_USAGE)
@@ -253,3 +252,36 @@ def run(args: argparse.Namespace) -> int:
         print(f"{s.date:<20} {s.outcome:<10} {seconds(s.duration):>9}  {plain(s.target or '(default)')[:14]:<14} "
               f"{plain(s.engine_label)[:52]:<52} {s.path.name}")
     return 0
+
+
+def _builder_history(args: argparse.Namespace) -> int:
+    """``--builder [NAME] [REF]``: the builds a buildx builder remembers, or one of them opened."""
+    from msb_tui.backends.buildx import BuildxUnavailable, check_buildx
+    from msb_tui.backends.history import HistoryError, list_history
+    from msb_tui.commands.build import consume, exit_status
+    from msb_tui.commands.watch import open_history_build
+    from msb_tui.sanitize import plain
+
+    if args.ref is not None:
+        source, model = open_history_build(args, wait=False, command="history")
+        return exit_status(consume(source, model, progress="plain"))
+    try:
+        check_buildx()
+        entries = list_history(args.builder or None, host=args.host)
+    except (BuildxUnavailable, HistoryError) as error:
+        raise CommandFailed(f"msb-tui history: {error}", EXIT_NO_ENGINE) from None
+    if args.json:
+        print(json.dumps([{**vars(e), "id": e.id, "duration": e.duration,
+                           "cached_share": e.cached_share} for e in entries], indent=2))
+        return 0
+    if not entries:
+        print(f"builder {args.builder or '(current)'} remembers no builds")
+        return 0
+    print(f"{'created (UTC)':<20} {'status':<10} {'duration':>9} {'steps':>6} {'cached':>7}  "
+          f"{'id':<26} name")
+    for e in entries:
+        share = "-" if e.cached_share is None else f"{e.cached_share:.0%}"
+        print(f"{format_utc(e.created):<20} {e.status:<10} {format_duration(e.duration, '-'):>9} "
+              f"{e.total_steps:>6} {share:>7}  {e.id:<26} {plain(e.name)[:60]}")
+    return 0
+

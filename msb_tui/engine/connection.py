@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -208,10 +209,8 @@ def _notify_while_waiting(on_wait: Callable[[float], None] | None) -> threading.
     def notify() -> None:
         started, delay = time.monotonic(), WAIT_NOTICE
         while not stop.wait(delay):
-            try:
+            with suppress(Exception):  # a notice must not break the connection
                 on_wait(time.monotonic() - started)
-            except Exception:  # noqa: BLE001 - a notice must not break the connection
-                pass
             delay = WAIT_NOTICE_EVERY
 
     if on_wait is not None:

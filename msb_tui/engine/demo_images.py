@@ -22,6 +22,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 from msb_tui.offline import BUSYBOX_IMAGE, GO_SDK_IMAGE
@@ -200,8 +201,6 @@ def ensure_demo_images(client, *, only: set[str] | None = None, force: bool = Fa
         make(client, say)
         created.append(ref)
         for image in previous:  # --force: drop the replaced image unless something still uses it
-            try:
+            with suppress(Exception):  # in use by a container or another tag: keep it
                 client.remove_image(image["Id"])
-            except Exception:  # noqa: BLE001 - in use by a container or another tag: keep it
-                pass
     return created

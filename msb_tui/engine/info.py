@@ -35,7 +35,7 @@ class EngineInfo:
     image_store: str = ""  # "containerd" or "classic"
     storage_driver: str = ""  # "overlay2", "overlayfs", ...
     host: str = ""  # the address it answered at
-    engine_id: str = ""  # ``docker info`` ID: which engine's build cache a build used (issue 18)
+    engine_id: str = ""  # ``docker info`` ID: which engine's build cache a build used
 
     def to_record(self) -> dict[str, Any]:
         """The JSON form kept in recordings and history."""

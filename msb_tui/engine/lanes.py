@@ -49,10 +49,6 @@ class Lane:
     def run_dir(self) -> Path:
         return RUN_ROOT / self.name
 
-    @property
-    def socket(self) -> Path:
-        return Path(self.host.removeprefix("unix://"))
-
 
 def _own(name: str, summary: str, containerd_store: bool = False) -> Lane:
     return Lane(name, summary, f"unix://{RUN_ROOT / name / 'docker.sock'}", containerd_store)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from msb_tui.registry.client import RegistryClient, Reference
@@ -86,20 +87,13 @@ def push_image(client, image: str, target: Reference, *, on_progress: OnProgress
             if on_progress:
                 on_progress(layer)
     finally:
-        _close(stream)
+        with suppress(Exception):  # already closed
+            stream.close()  # ends the engine's push (the API cancels it with the connection)
     result.seconds = time.monotonic() - started
     if not result.digest:
         raise PushFailed(f"the engine ended the push of {target} without a manifest digest")
     result.measured = measure(client, image, target)
     return result
-
-
-def _close(stream) -> None:
-    """Closing the response ends the engine's push (the API cancels it with the connection)."""
-    try:
-        stream.close()
-    except Exception:  # noqa: BLE001 - already closed
-        pass
 
 
 def measure(client, image: str, target: Reference, registry: RegistryClient | None = None,

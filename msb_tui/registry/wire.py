@@ -26,6 +26,7 @@ import json
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from msb_tui.paths import cache_dir
 
@@ -257,10 +258,8 @@ def scan_export(client, image: str, wanted: set[str] | None, progress: Progress 
                                  f"would, on {workers()} thread(s)")
                     computed[member.name] = gzip_size(_chunks(head, member.data))
             elif member.size <= JSON_LIMIT and head.lstrip()[:1] in (b"{", b"["):
-                try:
+                with suppress(ValueError):
                     json_files[member.name] = json.loads(head + member.data.read())
-                except ValueError:
-                    pass
             member.data.skip()
     finally:
         reader.close()
