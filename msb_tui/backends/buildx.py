@@ -162,18 +162,23 @@ def builder_engine(fields: dict[str, str], host: str | None = None, context: str
     return info
 
 
-def builder_names(docker: str = "docker") -> list[str]:
-    """The builders ``docker buildx ls`` lists, the current one first."""
-    check_buildx(docker)
-    builders = []
-    for line in run_docker(["buildx", "ls", "--format", "json"], docker=docker).stdout.splitlines():
+def json_objects(text: str) -> Iterator[dict]:
+    """The objects a ``--format json`` listing prints, one per line (other lines are skipped)."""
+    for line in text.splitlines():
         try:
             data = json.loads(line)
         except ValueError:
             continue
-        if isinstance(data, dict) and isinstance(data.get("Name"), str):
-            builders.append((not data.get("Current"), data["Name"]))
-    return [name for _, name in sorted(builders, key=lambda item: item[0])]
+        if isinstance(data, dict):
+            yield data
+
+
+def builder_names(docker: str = "docker") -> list[str]:
+    """The builders ``docker buildx ls`` lists, the current one first."""
+    check_buildx(docker)
+    listing = run_docker(["buildx", "ls", "--format", "json"], docker=docker).stdout
+    builders = [b for b in json_objects(listing) if isinstance(b.get("Name"), str)]
+    return [b["Name"] for b in sorted(builders, key=lambda b: not b.get("Current"))]
 
 
 class BuildxBackend:

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from msb_tui.backends.base import Source
 from msb_tui.backends.buildx import (BuildxUnavailable, builder_engine, check_buildx, docker_env, inspect_builder,
-                                     rawjson_events, run_docker)
+                                     json_objects, rawjson_events, run_docker)
 from msb_tui.builds.events import BuildCancelled, BuildFailed, EngineEvent, ImageBuilt
 from msb_tui.builds.provenance import provenance_dockerfile
 from msb_tui.builds.solve_status import parse_time
@@ -120,16 +120,8 @@ def _buildx(args: list[str], *, builder: str | None, host: str | None, docker: s
 def list_history(builder: str | None = None, *, host: str | None = None, docker: str = "docker") -> list[HistoryEntry]:
     """The builds the builder remembers, newest first."""
     out = _buildx(["history", "ls", "--format", "json"], builder=builder, host=host, docker=docker)
-    entries = []
-    for line in out.splitlines():
-        try:
-            data = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(data, dict) and data.get("ref"):
-            entries.append(HistoryEntry.from_json(data))
-    entries.sort(key=lambda entry: entry.created or 0.0, reverse=True)
-    return entries
+    entries = [HistoryEntry.from_json(data) for data in json_objects(out) if data.get("ref")]
+    return sorted(entries, key=lambda entry: entry.created or 0.0, reverse=True)
 
 
 def _platforms(value: Any) -> str | None:

@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise CommandFailed(f"msb-tui ci: {error}", EXIT_USAGE) from None
     client = connect_or_fail(args.host)
-    report = analyze(client, args.image, args)
+    report = analyze(client, args.image, args.platform)
     checks = evaluate(report, max_size, min_efficiency, max_wasted, args.fail_on_leaks)
     if max_push_size is not None:
         from msb_tui.registry.wire import EXACT, wire_sizes

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     for number, image in enumerate((args.image_a, args.image_b), start=1):
         # Reading an image means exporting all of it from the engine (seconds for hundreds of MB).
         with Progress(f"reading {image} ({number} of 2): its layers and files", _size(client, image)):
-            reports.append(analyze(client, image, args))
+            reports.append(analyze(client, image, args.platform))
     comparison = compare_reports(*reports)
     if args.json:
         data = comparison.to_dict()

@@ -6,6 +6,7 @@ import argparse
 import json
 import shutil
 import sys
+from collections.abc import Sequence
 
 from msb_tui.builds.inputs import build_arg_option, parse_build_args
 from msb_tui.commands import EXIT_NO_ENGINE, EXIT_USAGE, CommandFailed
@@ -43,10 +44,12 @@ def connect_or_fail(host: str | None):
         raise CommandFailed(f"msb-tui: no Docker engine answered: {error}", EXIT_NO_ENGINE)
 
 
-def analyze(client, image: str, args: argparse.Namespace, with_files: bool = True, *, origin: bool = False):
+def analyze(client, image: str, platform: str | None, *, dockerfile: str | None = None,
+            target: str | None = None, build_args: Sequence[str] = (), with_files: bool = True,
+            origin: bool = False):
     """The image report; ``CommandFailed`` saying what went wrong.
 
-    ``origin``: without ``--dockerfile``, tie the layers through the recording of the build that
+    ``origin``: without ``dockerfile``, tie the layers through the recording of the build that
     made the image (its Dockerfile, target and build args), and say which one on stderr."""
     import docker.errors
     import requests
@@ -55,11 +58,8 @@ def analyze(client, image: str, args: argparse.Namespace, with_files: bool = Tru
     from msb_tui.image.export import ExportError
     from msb_tui.image.report import analyze_image
 
-    dockerfile = getattr(args, "dockerfile", None)
-    text = None
-    target = getattr(args, "target", None)
-    arguments = parse_build_args(getattr(args, "build_arg", []) or [])
-    model = None
+    text, model = None, None
+    arguments = parse_build_args(build_args)
     if not dockerfile and origin:
         found = _origin(client, image)
         if found is not None:
@@ -83,7 +83,7 @@ def analyze(client, image: str, args: argparse.Namespace, with_files: bool = Tru
             build_args=arguments,
             with_files=with_files,
             build_model=model,
-            platform=getattr(args, "platform", None),
+            platform=platform,
         )
     except docker.errors.NotFound as error:
         # The containerd image store answers "no such image" where the classic store says
@@ -152,7 +152,9 @@ def _origin(client, image: str):
 
 def run(args: argparse.Namespace) -> int:
     client = connect_or_fail(args.host)
-    report = analyze(client, args.image, args, with_files=not args.no_files, origin=True)
+    report = analyze(client, args.image, args.platform, dockerfile=args.dockerfile,
+                     target=args.target, build_args=args.build_arg, with_files=not args.no_files,
+                     origin=True)
     if args.json:
         json.dump(report.to_dict(top_waste=args.top), sys.stdout, indent=2, default=str)
         print()

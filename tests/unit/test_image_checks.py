@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 from types import SimpleNamespace
 
@@ -229,7 +228,6 @@ def test_engine_dying_mid_export_exits_3(capsys):
             yield b"\0" * 100
             raise urllib3.exceptions.ProtocolError("Connection broken")
 
-    args = argparse.Namespace(dockerfile=None, target=None, build_arg=[])
     with pytest.raises(CommandFailed) as failed:
-        layers_command.analyze(DyingClient(), "x", args)
+        layers_command.analyze(DyingClient(), "x", None)
     assert failed.value.code == 3 and "Connection broken" in str(failed.value)
