@@ -41,6 +41,11 @@ venv() {
     fi
     .venv/bin/python -c "import msb_tui, textual, docker, dockerfile" && touch "$stamp"
   fi
+  # Byte-code for the package, as a regular (non-editable) install has it: with
+  # PYTHONDONTWRITEBYTECODE set (as on this CI) every msb-tui command would otherwise compile the
+  # package from source, ~0.2 s of CPU each (benchmarks/bench_build_overhead.py, parallel demo:
+  # 1.08-1.10x the engine's CLI without it, 1.01-1.04x with it).
+  .venv/bin/python -m compileall -q msb_tui > /dev/null
 }
 
 browser() {
