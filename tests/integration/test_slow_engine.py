@@ -25,7 +25,7 @@ def test_build_through_a_slow_engine_waits_says_so_and_succeeds(tmp_path):
     if not ping(PRIMARY.host, timeout=5):
         pytest.skip(f"the {PRIMARY.name} lane does not answer at {PRIMARY.host}")
     (tmp_path / "Dockerfile").write_text(f"FROM {BUSYBOX_IMAGE}\nRUN echo slow-{time.time()}\n")
-    with LatencyProxy(PRIMARY.socket.as_posix(), LATENCY) as proxy:
+    with LatencyProxy(PRIMARY.host.removeprefix("unix://"), LATENCY) as proxy:
         started = time.monotonic()
         result = subprocess.run(
             [sys.executable, "-m", "msb_tui", "build", str(tmp_path), "--host", proxy.host, "--no-record",
